@@ -1,0 +1,1 @@
+//! placeholder: the web helper replaces this.
