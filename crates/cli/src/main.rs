@@ -1,34 +1,61 @@
-//! `eos-lab`: runs EOS Lab's simulation core natively, on the same code the browser lab uses.
+//! `eos-lab`: runs EOS Lab scenarios natively, on the same core the browser lab uses.
 //!
-//! `eos-lab run` prints the narrated trace of the built-in scenario and its trace hash.
+//! - `eos-lab run [SCENARIO]` prints the narrated trace (the built-in demo without a file).
+//! - `eos-lab run --json SCENARIO` prints the machine-readable report (`docs/report.md`).
+//!
+//! Exit codes: 0 success, 1 the scenario is invalid or cannot run, 2 usage error.
 
+use eos_core::report::Report;
+use eos_core::scenario::{MAX_BYTES, Scenario};
 use eos_core::{Trace, World, demo};
+use std::io::Read;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: eos-lab run\n\n  run    print the narrated trace of the built-in scenario";
+const USAGE: &str = "usage: eos-lab run [--json] [SCENARIO.json]
+
+  run                 print the narrated trace of the built-in demo
+  run SCENARIO        print the narrated trace of a scenario file (- reads standard input)
+  run --json SCENARIO print the machine-readable report of a scenario file";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
-        ["run"] => {
-            print!("{}", run_demo());
-            ExitCode::SUCCESS
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let outcome = match args.as_slice() {
+        ["run"] => Ok(run_demo()),
+        ["run", "--json", path] | ["run", path, "--json"] => run_file(path, Format::Json),
+        ["run", path] if !path.starts_with("--") || *path == "-" => {
+            run_file(path, Format::Narration)
         }
-        ["--help" | "-h" | "help"] => {
-            println!("{USAGE}");
-            ExitCode::SUCCESS
-        }
+        ["--help" | "-h" | "help"] => Ok(format!("{USAGE}\n")),
         _ => {
             eprintln!("{USAGE}");
-            ExitCode::from(2)
+            return ExitCode::from(2);
+        }
+    };
+    match outcome {
+        Ok(text) => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("eos-lab: {message}");
+            ExitCode::from(1)
         }
     }
 }
 
-/// The built-in scenario's narration followed by its seed and trace hash.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Narration,
+    Json,
+}
+
+/// The built-in demo's narration, headed by its seed and closed by its trace hash.
 fn run_demo() -> String {
-    let (cluster, seed) = demo::cluster();
-    let mut world = World::new(&cluster, seed);
+    let (config, seed) = demo::world();
+    let Ok(mut world) = World::new(&config, seed) else {
+        return "the built-in demo has an invalid world\n".to_owned();
+    };
     let trace = Trace::record(&mut world, &demo::actions());
     format!(
         "seed={seed}\n{}trace hash: {:016x}\n",
@@ -37,16 +64,63 @@ fn run_demo() -> String {
     )
 }
 
+fn read_input(path: &str) -> Result<String, String> {
+    let mut text = String::new();
+    let limit = u64::try_from(MAX_BYTES).unwrap_or(u64::MAX) + 1;
+    let result = if path == "-" {
+        std::io::stdin().take(limit).read_to_string(&mut text)
+    } else {
+        std::fs::File::open(path).and_then(|f| f.take(limit).read_to_string(&mut text))
+    };
+    result.map_err(|e| format!("{path}: {e}"))?;
+    Ok(text)
+}
+
+fn run_file(path: &str, format: Format) -> Result<String, String> {
+    let text = read_input(path)?;
+    let scenario = Scenario::parse(&text).map_err(|e| format!("{path}: {e}"))?;
+    let run = scenario.run().map_err(|e| format!("{path}: {e}"))?;
+    Ok(match format {
+        Format::Json => format!("{}\n", Report::new(&scenario, &run).to_json()),
+        Format::Narration => format!(
+            "scenario: {}\nseed={}\n{}trace hash: {:016x}\n",
+            if scenario.name.is_empty() {
+                path
+            } else {
+                &scenario.name
+            },
+            scenario.seed,
+            run.trace.narrate(),
+            run.trace.hash()
+        ),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn run_narrates_every_step_and_ends_with_the_hash() {
+    fn demo_narrates_every_step_and_ends_with_the_hash() {
         let out = run_demo();
         assert!(out.starts_with("seed=7\n"));
-        assert!(out.contains("step 5: read payments-0 from offset 1"));
-        assert!(out.contains("gets offsets 1 to 2"));
-        assert!(out.trim_end().lines().last().unwrap().starts_with("trace hash: "));
+        assert!(out.contains("step 4: drop the oldest message"));
+        assert!(
+            out.contains("original offset 0 and writes nothing"),
+            "{out}"
+        );
+        assert!(
+            out.trim_end()
+                .lines()
+                .last()
+                .unwrap()
+                .starts_with("trace hash: ")
+        );
+    }
+
+    #[test]
+    fn a_missing_file_is_an_error_naming_it() {
+        let err = run_file("/nonexistent/x.json", Format::Narration).unwrap_err();
+        assert!(err.starts_with("/nonexistent/x.json: "), "{err}");
     }
 }

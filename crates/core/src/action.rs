@@ -1,33 +1,210 @@
 //! Everything a user, a lesson or a test can do to the world. The UI, the CLI and scenario files
-//! all speak this one vocabulary.
+//! all speak this one vocabulary: a scenario's `steps` are a list of these, written as JSON
+//! objects tagged by `"step"` (e.g. `{"step": "send", "producer": "p1", "value": "10"}`).
 
+use crate::config::Acks;
+use crate::ids::{BrokerId, ClientId};
+use crate::network::MessageId;
 use serde::{Deserialize, Serialize};
 
 /// One input to [`crate::World::step`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(tag = "step", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Action {
-    /// A client writes one record to a partition; the leader appends it and, with a single
-    /// replica, the high watermark follows at once.
-    Append {
+    /// The application calls `producer.send(record)`. Without a partition, a keyed record goes
+    /// where Kafka's default partitioner puts it (murmur2 of the key) and a record without key
+    /// to partition 0.
+    Send {
+        producer: ClientId,
         topic: String,
-        partition: u32,
+        #[serde(default)]
+        partition: Option<u32>,
         #[serde(default)]
         key: Option<String>,
         value: String,
     },
-    /// A consumer fetches records from `offset` up to the high watermark.
-    Read {
+    /// `producer.flush()`: partly filled batches go out now.
+    Flush {
+        producer: ClientId,
+    },
+    /// The producer's process dies; what it had not yet sent is lost.
+    CrashProducer {
+        producer: ClientId,
+    },
+    /// A new producer process with the same configuration starts.
+    RestartProducer {
+        producer: ClientId,
+    },
+    /// `consumer.poll()`: fetch what the consumer may read from its assigned partitions.
+    Poll {
+        consumer: ClientId,
+    },
+    /// The application processes every record it has polled, writing their effects to the
+    /// external database.
+    Process {
+        consumer: ClientId,
+    },
+    /// `consumer.commitSync()`: the group remembers the consumer's positions.
+    Commit {
+        consumer: ClientId,
+    },
+    CrashConsumer {
+        consumer: ClientId,
+    },
+    RestartConsumer {
+        consumer: ClientId,
+    },
+    /// Deliver a message in flight (the oldest, unless one is named).
+    Deliver {
+        #[serde(default)]
+        message: Option<MessageId>,
+    },
+    /// Lose a message in flight; dropping a produce response is the lost ack.
+    Drop {
+        #[serde(default)]
+        message: Option<MessageId>,
+    },
+    /// Deliver a message twice: a second copy joins the messages in flight.
+    Duplicate {
+        #[serde(default)]
+        message: Option<MessageId>,
+    },
+    /// Hold a message back so that every later message overtakes it.
+    Delay {
+        #[serde(default)]
+        message: Option<MessageId>,
+    },
+    /// Deliver messages, oldest first, until none is in flight (at most 1000).
+    DeliverAll,
+    /// One fetch by a follower from the partition's leader (every follower, unless one is named).
+    Replicate {
         topic: String,
         partition: u32,
-        offset: i64,
-        #[serde(default = "default_max_records")]
-        max_records: u32,
+        #[serde(default)]
+        broker: Option<BrokerId>,
     },
-    /// Simulated time moves forward; nothing else happens.
-    AdvanceTime { ms: u64 },
+    CrashBroker {
+        broker: BrokerId,
+    },
+    RestartBroker {
+        broker: BrokerId,
+    },
+    /// Simulated time moves forward; timeouts fire.
+    AdvanceTime {
+        ms: u64,
+    },
+    /// A produce request built by hand and handed straight to the partition's leader, bypassing
+    /// the producer client, so one broker rule can be seen alone.
+    ProduceRaw {
+        topic: String,
+        partition: u32,
+        producer_id: i64,
+        producer_epoch: i16,
+        base_sequence: i32,
+        #[serde(default = "one")]
+        record_count: u32,
+        #[serde(default)]
+        is_transactional: bool,
+        #[serde(default = "acks_all")]
+        acks: Acks,
+    },
 }
 
-fn default_max_records() -> u32 {
-    500
+fn one() -> u32 {
+    1
+}
+
+fn acks_all() -> Acks {
+    Acks::All
+}
+
+impl Action {
+    /// A short label for the action, as a timeline row or the narration shows it.
+    pub fn describe(&self) -> String {
+        let or_oldest = |m: &Option<MessageId>| {
+            m.map_or_else(
+                || "the oldest message".to_owned(),
+                |m| format!("message {m}"),
+            )
+        };
+        match self {
+            Action::Send {
+                producer,
+                topic,
+                partition,
+                key,
+                value,
+            } => {
+                let target = partition.map_or_else(|| topic.clone(), |p| format!("{topic}-{p}"));
+                match key {
+                    Some(k) => format!("{producer} sends {k}=\"{value}\" to {target}"),
+                    None => format!("{producer} sends \"{value}\" to {target}"),
+                }
+            }
+            Action::Flush { producer } => format!("{producer} flushes"),
+            Action::CrashProducer { producer } => format!("crash producer {producer}"),
+            Action::RestartProducer { producer } => format!("restart producer {producer}"),
+            Action::Poll { consumer } => format!("{consumer} polls"),
+            Action::Process { consumer } => format!("{consumer} processes what it polled"),
+            Action::Commit { consumer } => format!("{consumer} commits its offsets"),
+            Action::CrashConsumer { consumer } => format!("crash consumer {consumer}"),
+            Action::RestartConsumer { consumer } => format!("restart consumer {consumer}"),
+            Action::Deliver { message } => format!("deliver {}", or_oldest(message)),
+            Action::Drop { message } => format!("drop {}", or_oldest(message)),
+            Action::Duplicate { message } => format!("duplicate {}", or_oldest(message)),
+            Action::Delay { message } => format!("delay {}", or_oldest(message)),
+            Action::DeliverAll => "deliver every message in flight".to_owned(),
+            Action::Replicate {
+                topic,
+                partition,
+                broker,
+            } => match broker {
+                Some(b) => format!("broker {b} fetches {topic}-{partition} from its leader"),
+                None => format!("followers fetch {topic}-{partition} from its leader"),
+            },
+            Action::CrashBroker { broker } => format!("crash broker {broker}"),
+            Action::RestartBroker { broker } => format!("restart broker {broker}"),
+            Action::AdvanceTime { ms } => format!("advance time by {ms} ms"),
+            Action::ProduceRaw {
+                topic,
+                partition,
+                producer_id,
+                producer_epoch,
+                base_sequence,
+                record_count,
+                ..
+            } => format!(
+                "hand-made produce to {topic}-{partition}: producer {producer_id}, epoch {producer_epoch}, sequence {base_sequence}, {record_count} record(s)"
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_parse_from_their_json_form() {
+        let a: Action = serde_json::from_str(
+            r#"{"step":"send","producer":"p1","topic":"payments","key":"pay-1","value":"10"}"#,
+        )
+        .unwrap();
+        assert_eq!(a.describe(), "p1 sends pay-1=\"10\" to payments");
+        let d: Action = serde_json::from_str(r#"{"step":"drop","message":3}"#).unwrap();
+        assert_eq!(
+            d,
+            Action::Drop {
+                message: Some(MessageId(3))
+            }
+        );
+    }
+
+    #[test]
+    fn unknown_fields_in_a_step_are_rejected() {
+        let err =
+            serde_json::from_str::<Action>(r#"{"step":"flush","producer":"p1","force":true}"#)
+                .unwrap_err();
+        assert!(err.to_string().contains("force"), "{err}");
+    }
 }

@@ -1,31 +1,36 @@
-//! The tiny built-in scenario: three payments appended to one partition, then read back.
+//! The tiny built-in scenario: the lost acknowledgement. An idempotent producer's first ack is
+//! dropped, the request times out and is retried, and the broker recognises the duplicate.
 
 use crate::action::Action;
-use crate::world::ClusterConfig;
+use crate::config::WorldConfig;
+use crate::ids::ClientId;
 
-/// The cluster and seed of the built-in scenario.
-pub fn cluster() -> (ClusterConfig, u64) {
-    (ClusterConfig::default(), 7)
+/// The starting world and seed of the built-in scenario.
+pub fn world() -> (WorldConfig, u64) {
+    (WorldConfig::default(), 7)
 }
 
 /// The actions of the built-in scenario.
 pub fn actions() -> Vec<Action> {
-    let append = |key: &str, value: &str| Action::Append {
+    let p1 = ClientId::new("p1");
+    let send = |key: &str, value: &str| Action::Send {
+        producer: p1.clone(),
         topic: "payments".to_owned(),
-        partition: 0,
+        partition: None,
         key: Some(key.to_owned()),
         value: value.to_owned(),
     };
     vec![
-        append("pay-1", "alice→bob 10"),
-        append("pay-2", "bob→carol 5"),
-        Action::AdvanceTime { ms: 100 },
-        append("pay-3", "carol→alice 7"),
-        Action::Read {
-            topic: "payments".to_owned(),
-            partition: 0,
-            offset: 1,
-            max_records: 500,
+        Action::DeliverAll,
+        send("pay-1", "alice→bob 10"),
+        Action::Deliver { message: None },
+        Action::Drop { message: None },
+        Action::AdvanceTime { ms: 30_000 },
+        Action::DeliverAll,
+        send("pay-2", "bob→carol 5"),
+        Action::DeliverAll,
+        Action::Poll {
+            consumer: ClientId::new("c1"),
         },
     ]
 }

@@ -1,7 +1,12 @@
 //! Everything that can happen in the world. Each event carries a plain-words explanation that
-//! names the Kafka concept involved, so every step can be narrated.
+//! names the Kafka concept involved, so every step can be narrated; the kind is data for views,
+//! checks and the JSON report.
 
-use crate::ids::{Offset, TopicPartition};
+use crate::error_code::ErrorCode;
+use crate::ids::{
+    BrokerId, ClientId, LeaderEpoch, Offset, ProducerEpoch, ProducerId, TopicPartition,
+};
+use crate::network::MessageId;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -13,30 +18,201 @@ pub struct Event {
     pub explanation: String,
 }
 
-/// What happened, as data for views and checks.
+/// What a consumer's processing did to the external database.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EffectOutcome {
+    Applied,
+    /// The dedup table already held the business id: the effect was not applied again.
+    SkippedDuplicate,
+}
+
+/// What happened, as data.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum EventKind {
-    /// The partition leader wrote a record at `offset`.
-    RecordAppended {
-        topic_partition: TopicPartition,
-        offset: Offset,
-        value: String,
+    TimeAdvanced {
+        now_ms: u64,
     },
-    /// The high watermark moved: records below it are now readable by consumers.
+    MessageSent {
+        message_id: MessageId,
+        label: String,
+    },
+    MessageDelivered {
+        message_id: MessageId,
+    },
+    MessageDropped {
+        message_id: MessageId,
+    },
+    MessageDuplicated {
+        message_id: MessageId,
+        copy_id: MessageId,
+    },
+    MessageDelayed {
+        message_id: MessageId,
+    },
+    /// A message reached a crashed endpoint, or a response nobody waits for any more.
+    MessageLost {
+        message_id: MessageId,
+    },
+    RecordQueued {
+        producer: ClientId,
+        send_id: u64,
+        topic_partition: TopicPartition,
+    },
+    ProducerIdAssigned {
+        producer: ClientId,
+        producer_id: ProducerId,
+        producer_epoch: ProducerEpoch,
+    },
+    BatchAppended {
+        topic_partition: TopicPartition,
+        broker: BrokerId,
+        base_offset: Offset,
+        last_offset: Offset,
+        producer_id: ProducerId,
+        send_ids: Vec<u64>,
+    },
+    DuplicateBatch {
+        topic_partition: TopicPartition,
+        broker: BrokerId,
+        original_offset: Offset,
+    },
+    BatchRejected {
+        topic_partition: TopicPartition,
+        broker: BrokerId,
+        error: ErrorCode,
+    },
+    /// An `acks=all` answer waits for the high watermark to reach `waiting_for`.
+    AckDeferred {
+        topic_partition: TopicPartition,
+        waiting_for: Offset,
+    },
     HighWatermarkAdvanced {
         topic_partition: TopicPartition,
         high_watermark: Offset,
     },
-    /// A fetch returned these offsets.
-    RecordsFetched {
+    SendAcknowledged {
+        producer: ClientId,
+        send_ids: Vec<u64>,
         topic_partition: TopicPartition,
-        from: Offset,
-        offsets: Vec<Offset>,
-        high_watermark: Offset,
+        base_offset: Offset,
     },
-    /// Simulated time moved forward.
-    TimeAdvanced { now_ms: u64 },
+    SendFailed {
+        producer: ClientId,
+        send_ids: Vec<u64>,
+        error: ErrorCode,
+    },
+    RequestTimedOut {
+        producer: ClientId,
+        correlation_id: u64,
+    },
+    BatchRequeued {
+        producer: ClientId,
+        topic_partition: TopicPartition,
+        attempt: u32,
+    },
+    ProducerEpochBumped {
+        producer: ClientId,
+        producer_epoch: ProducerEpoch,
+    },
+    ReplicaFetched {
+        topic_partition: TopicPartition,
+        follower: BrokerId,
+        fetch_offset: Offset,
+        log_end_offset: Offset,
+    },
+    FollowerTruncated {
+        topic_partition: TopicPartition,
+        broker: BrokerId,
+        log_end_offset: Offset,
+        removed_records: i64,
+    },
+    IsrShrunk {
+        topic_partition: TopicPartition,
+        broker: BrokerId,
+    },
+    IsrExpanded {
+        topic_partition: TopicPartition,
+        broker: BrokerId,
+    },
+    LeaderElected {
+        topic_partition: TopicPartition,
+        broker: BrokerId,
+        leader_epoch: LeaderEpoch,
+    },
+    PartitionOffline {
+        topic_partition: TopicPartition,
+    },
+    BrokerCrashed {
+        broker: BrokerId,
+    },
+    BrokerRestarted {
+        broker: BrokerId,
+    },
+    ProducerCrashed {
+        producer: ClientId,
+        unsent_records: usize,
+    },
+    ProducerRestarted {
+        producer: ClientId,
+    },
+    ConsumerCrashed {
+        consumer: ClientId,
+        unprocessed_records: usize,
+    },
+    ConsumerRestarted {
+        consumer: ClientId,
+    },
+    GroupRebalanced {
+        group_id: String,
+        generation_id: i32,
+    },
+    /// A hand-made produce request was handled; `result` is `None` when no answer is due yet.
+    RawProduceHandled {
+        topic_partition: TopicPartition,
+        broker: BrokerId,
+        result: Option<Result<Offset, ErrorCode>>,
+    },
+    NetworkFull {
+        label: String,
+    },
+    NothingPolled {
+        consumer: ClientId,
+    },
+    NothingToProcess {
+        consumer: ClientId,
+    },
+    FetchFailed {
+        consumer: ClientId,
+        topic_partition: TopicPartition,
+        error: ErrorCode,
+    },
+    RecordsPolled {
+        consumer: ClientId,
+        topic_partition: TopicPartition,
+        offsets: Vec<Offset>,
+    },
+    RecordProcessed {
+        consumer: ClientId,
+        topic_partition: TopicPartition,
+        offset: Offset,
+        business_id: String,
+        outcome: EffectOutcome,
+    },
+    OffsetCommitted {
+        consumer: ClientId,
+        group_id: String,
+        topic_partition: TopicPartition,
+        offset: Offset,
+    },
+    ProducerStateExpired {
+        topic_partition: TopicPartition,
+        producer_id: ProducerId,
+    },
+    InvariantBroken {
+        name: String,
+    },
 }
 
 impl Event {
@@ -51,5 +227,15 @@ impl Event {
 impl fmt::Display for Event {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.explanation)
+    }
+}
+
+/// Collects a step's events in order.
+#[derive(Debug, Default)]
+pub struct Events(pub Vec<Event>);
+
+impl Events {
+    pub fn push(&mut self, kind: EventKind, explanation: impl Into<String>) {
+        self.0.push(Event::new(kind, explanation));
     }
 }

@@ -9,26 +9,45 @@
 //! state.
 //!
 //! Code map (one module, one reason to change):
-//! - [`ids`]: Kafka's vocabulary as newtypes (offsets, topic-partitions).
-//! - [`log`]: a partition's log: records, segments, log start offset, high watermark, log end.
-//! - [`action`]: everything a user, lesson or test can do to the world.
-//! - [`event`]: everything that can happen, with its explanation.
+//! - [`ids`], [`error_code`]: Kafka's vocabulary: offsets, producer ids, epochs, sequences, errors.
+//! - [`config`]: the starting world, with Kafka's config keys.
+//! - [`batch`], [`log`]: record batches and a replica's log (segments, high watermark).
+//! - [`producer_state`]: a partition's memory of each producer (dedup, sequence and epoch checks).
+//! - [`cluster`]: brokers, partitions, leaders, ISR, replication, leader election.
+//! - [`network`]: messages in flight, and the faults that befall them.
+//! - [`producer`], [`partitioner`]: the producer client (accumulator, sequences, retries).
+//! - [`consumer`], [`store`]: consumers, groups and offsets; the external database.
+//! - [`action`], [`event`]: everything one can do, everything that can happen.
 //! - [`world`]: the world value and its `step` function.
-//! - [`trace`]: a run's record and its stable hash, for determinism checks and golden tests.
-//! - [`rng`]: the seeded, pinned pseudo-random generator.
-//! - [`demo`]: the tiny built-in scenario the CLI and tests run.
+//! - [`invariants`]: named guarantees checked after every step.
+//! - [`trace`], [`rng`]: a run's record and hash; the seeded generator.
+//! - [`demo`]: the tiny built-in scenario.
 
 pub mod action;
+pub mod batch;
+pub mod cluster;
+pub mod config;
+pub mod consumer;
 pub mod demo;
+pub mod error_code;
 pub mod event;
 pub mod ids;
+pub mod invariants;
 pub mod log;
+pub mod network;
+pub mod partitioner;
+pub mod producer;
+pub mod producer_state;
+pub mod report;
 pub mod rng;
+pub mod scenario;
+pub mod store;
 pub mod trace;
 pub mod world;
 
 pub use action::Action;
+pub use config::WorldConfig;
 pub use event::{Event, EventKind};
-pub use ids::{Offset, TopicPartition};
+pub use ids::{ClientId, Offset, TopicPartition};
 pub use trace::Trace;
-pub use world::{ActionError, ClusterConfig, TopicConfig, World};
+pub use world::{ActionError, World, WorldConfigError};

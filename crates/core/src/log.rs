@@ -1,54 +1,53 @@
-//! A partition's log: an append-only sequence of records, split into segments.
+//! A partition replica's log: record batches with contiguous offsets, split into segments.
 //!
 //! Follows Kafka's `UnifiedLog` / `LocalLog` / `LogSegment`: offsets are contiguous from the log
-//! start offset, a new segment is rolled when the active one is full, and the high watermark
-//! never exceeds the log end offset. Simplified: segments roll by record count (Kafka rolls by
-//! bytes or time) so that segments are visible with a handful of records.
+//! start offset, a new segment is rolled when the active one is full, and
+//! `log start <= high watermark <= log end`. Simplified: segments roll by record count (Kafka
+//! rolls by bytes or time) so that segments are visible with a handful of records.
+//!
+//! Lookups by offset are binary searches, so a step costs the same with 100 or 100 000 records.
 
+use crate::batch::StoredBatch;
 use crate::ids::Offset;
 use serde::{Deserialize, Serialize};
-
-/// One record as stored in the log.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StoredRecord {
-    pub offset: Offset,
-    pub key: Option<String>,
-    pub value: String,
-    /// Simulated milliseconds at which the leader appended it.
-    pub timestamp_ms: u64,
-}
 
 /// A contiguous run of offsets stored together, as in Kafka's `LogSegment`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Segment {
     pub base_offset: Offset,
-    /// Number of records in the segment.
-    pub record_count: u64,
+    /// The offset after the segment's last record.
+    pub next_offset: Offset,
+}
+
+impl Segment {
+    pub fn record_count(&self) -> i64 {
+        self.next_offset.0 - self.base_offset.0
+    }
 }
 
 /// The log of one partition replica.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PartitionLog {
-    records: Vec<StoredRecord>,
+    batches: Vec<StoredBatch>,
     segments: Vec<Segment>,
     log_start_offset: Offset,
     high_watermark: Offset,
-    segment_max_records: u64,
+    segment_max_records: i64,
 }
 
 impl PartitionLog {
-    /// An empty log whose segments hold at most `segment_max_records` records each.
+    /// An empty log whose segments hold at most `segment_max_records` records each (a batch is
+    /// never split, so a large batch may overfill a segment, as in Kafka).
     pub fn new(segment_max_records: u64) -> Self {
-        assert!(segment_max_records > 0, "a segment must hold at least one record");
         Self {
-            records: Vec::new(),
+            batches: Vec::new(),
             segments: vec![Segment {
                 base_offset: Offset(0),
-                record_count: 0,
+                next_offset: Offset(0),
             }],
             log_start_offset: Offset(0),
             high_watermark: Offset(0),
-            segment_max_records,
+            segment_max_records: i64::try_from(segment_max_records.max(1)).unwrap_or(i64::MAX),
         }
     }
 
@@ -56,9 +55,11 @@ impl PartitionLog {
         self.log_start_offset
     }
 
-    /// The offset the next appended record will get (Kafka's LEO).
+    /// The offset the next appended record will get (Kafka's log end offset, LEO).
     pub fn log_end_offset(&self) -> Offset {
-        Offset(self.log_start_offset.0 + self.records.len() as i64)
+        self.batches
+            .last()
+            .map_or(self.log_start_offset, StoredBatch::next_offset)
     }
 
     pub fn high_watermark(&self) -> Offset {
@@ -69,102 +70,181 @@ impl PartitionLog {
         &self.segments
     }
 
-    pub fn records(&self) -> &[StoredRecord] {
-        &self.records
+    pub fn batches(&self) -> &[StoredBatch] {
+        &self.batches
     }
 
-    /// Appends one record at the log end and returns its offset.
-    pub fn append(&mut self, key: Option<String>, value: String, timestamp_ms: u64) -> Offset {
-        let offset = self.log_end_offset();
-        let active_is_full = self
-            .segments
-            .last()
-            .is_some_and(|s| s.record_count >= self.segment_max_records);
-        if active_is_full {
+    /// Appends `batch` at the log end, giving it its base offset, and returns that offset.
+    pub fn append(&mut self, mut batch: StoredBatch) -> Offset {
+        let base = self.log_end_offset();
+        batch.base_offset = base;
+        let count = batch.record_count();
+        let roll = self.segments.last().is_some_and(|s| {
+            s.record_count() > 0 && s.record_count() + count > self.segment_max_records
+        });
+        if roll {
             self.segments.push(Segment {
-                base_offset: offset,
-                record_count: 0,
+                base_offset: base,
+                next_offset: base,
             });
         }
         if let Some(active) = self.segments.last_mut() {
-            active.record_count += 1;
+            active.next_offset = base.plus(count);
         }
-        self.records.push(StoredRecord {
-            offset,
-            key,
-            value,
-            timestamp_ms,
-        });
-        offset
+        self.batches.push(batch);
+        base
     }
 
     /// Moves the high watermark forward to `offset`, bounded by the log end
-    /// (`UnifiedLog.maybeIncrementHighWatermark`: it only ever increases).
-    pub fn advance_high_watermark(&mut self, offset: Offset) {
+    /// (`UnifiedLog.maybeIncrementHighWatermark`: the leader only ever increases it). Returns
+    /// whether it moved.
+    pub fn advance_high_watermark(&mut self, offset: Offset) -> bool {
         let bounded = offset.min(self.log_end_offset());
         if bounded > self.high_watermark {
             self.high_watermark = bounded;
+            return true;
         }
+        false
     }
 
-    /// The records in `[from, upper_bound)`, at most `max_records` of them.
-    pub fn read(&self, from: Offset, upper_bound: Offset, max_records: usize) -> &[StoredRecord] {
-        if from < self.log_start_offset || from >= upper_bound {
+    /// Sets the high watermark a follower learns from its leader (`min(leader HW, own LEO)`).
+    pub fn set_follower_high_watermark(&mut self, leader_high_watermark: Offset) {
+        self.high_watermark = leader_high_watermark
+            .min(self.log_end_offset())
+            .max(self.log_start_offset);
+    }
+
+    /// Index of the batch that holds `offset`, if any.
+    fn batch_index(&self, offset: Offset) -> Option<usize> {
+        let i = self.batches.partition_point(|b| b.next_offset() <= offset);
+        (i < self.batches.len() && self.batches[i].base_offset <= offset).then_some(i)
+    }
+
+    pub fn batch_containing(&self, offset: Offset) -> Option<&StoredBatch> {
+        self.batch_index(offset).map(|i| &self.batches[i])
+    }
+
+    /// Whole batches from the one holding `from` up to (not including) any batch that reaches
+    /// `upper_bound`, at most `max_batches` of them (`LocalLog.read`: reads stop at the bound).
+    pub fn read(&self, from: Offset, upper_bound: Offset, max_batches: usize) -> &[StoredBatch] {
+        if from >= upper_bound {
             return &[];
         }
-        let start = (from.0 - self.log_start_offset.0) as usize;
-        let end = ((upper_bound.0 - self.log_start_offset.0) as usize).min(self.records.len());
-        let end = end.min(start.saturating_add(max_records));
-        self.records.get(start..end).unwrap_or(&[])
+        let Some(start) = self.batch_index(from) else {
+            return &[];
+        };
+        let mut end = start;
+        while end < self.batches.len()
+            && end - start < max_batches
+            && self.batches[end].next_offset() <= upper_bound
+        {
+            end += 1;
+        }
+        &self.batches[start..end]
+    }
+
+    /// Removes every batch at or after `offset` (a follower truncating to its new leader's log).
+    /// Returns the removed batches.
+    pub fn truncate_to(&mut self, offset: Offset) -> Vec<StoredBatch> {
+        let keep = self.batches.partition_point(|b| b.base_offset < offset);
+        let removed = self.batches.split_off(keep);
+        let end = self.log_end_offset();
+        self.segments
+            .retain(|s| s.base_offset < end || s.base_offset == self.log_start_offset);
+        if let Some(active) = self.segments.last_mut() {
+            active.next_offset = end;
+        }
+        self.high_watermark = self.high_watermark.min(end);
+        removed
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::batch::{ProducerStamp, Provenance, Record};
+    use crate::ids::LeaderEpoch;
 
-    fn log_with(values: &[&str], segment_max_records: u64) -> PartitionLog {
+    fn batch(values: &[&str]) -> StoredBatch {
+        StoredBatch {
+            base_offset: Offset(-1),
+            leader_epoch: LeaderEpoch(0),
+            stamp: ProducerStamp::NONE,
+            is_transactional: false,
+            control: None,
+            records: values
+                .iter()
+                .map(|v| Record {
+                    key: None,
+                    value: (*v).to_owned(),
+                })
+                .collect(),
+            timestamp_ms: 0,
+            provenance: Provenance {
+                send_ids: Vec::new(),
+                attempt: 1,
+            },
+        }
+    }
+
+    fn log_with(batches: &[&[&str]], segment_max_records: u64) -> PartitionLog {
         let mut log = PartitionLog::new(segment_max_records);
-        for v in values {
-            log.append(None, (*v).to_owned(), 0);
+        for b in batches {
+            log.append(batch(b));
         }
         log
     }
 
     #[test]
-    fn offsets_are_contiguous_from_zero() {
-        let log = log_with(&["a", "b", "c"], 100);
-        let offsets: Vec<i64> = log.records().iter().map(|r| r.offset.0).collect();
-        assert_eq!(offsets, vec![0, 1, 2]);
-        assert_eq!(log.log_end_offset(), Offset(3));
+    fn offsets_are_contiguous_across_batches() {
+        let log = log_with(&[&["a"], &["b", "c"], &["d"]], 100);
+        let bases: Vec<i64> = log.batches().iter().map(|b| b.base_offset.0).collect();
+        assert_eq!(bases, vec![0, 1, 3]);
+        assert_eq!(log.log_end_offset(), Offset(4));
     }
 
     #[test]
-    fn segments_roll_when_full() {
-        let log = log_with(&["a", "b", "c", "d", "e"], 2);
+    fn segments_roll_when_the_next_batch_does_not_fit() {
+        let log = log_with(&[&["a"], &["b"], &["c", "d"], &["e"]], 2);
         let bases: Vec<i64> = log.segments().iter().map(|s| s.base_offset.0).collect();
         assert_eq!(bases, vec![0, 2, 4]);
     }
 
     #[test]
     fn high_watermark_never_passes_log_end_nor_moves_back() {
-        let mut log = log_with(&["a", "b"], 10);
-        log.advance_high_watermark(Offset(7));
+        let mut log = log_with(&[&["a"], &["b"]], 10);
+        assert!(log.advance_high_watermark(Offset(7)));
         assert_eq!(log.high_watermark(), Offset(2));
-        log.advance_high_watermark(Offset(1));
+        assert!(!log.advance_high_watermark(Offset(1)));
         assert_eq!(log.high_watermark(), Offset(2));
     }
 
     #[test]
-    fn read_stops_at_the_upper_bound_and_is_empty_at_it() {
-        let log = log_with(&["a", "b", "c"], 10);
-        let got: Vec<&str> = log
-            .read(Offset(1), Offset(2), 10)
+    fn read_returns_whole_batches_below_the_bound_and_nothing_at_it() {
+        let log = log_with(&[&["a"], &["b", "c"], &["d"]], 10);
+        let got: Vec<i64> = log
+            .read(Offset(2), Offset(4), 10)
             .iter()
-            .map(|r| r.value.as_str())
+            .map(|b| b.base_offset.0)
             .collect();
-        assert_eq!(got, vec!["b"]);
-        assert!(log.read(Offset(2), Offset(2), 10).is_empty());
-        assert!(log.read(Offset(9), Offset(2), 10).is_empty());
+        assert_eq!(got, vec![1, 3], "offset 2 lies in the batch at 1");
+        assert!(log.read(Offset(3), Offset(3), 10).is_empty());
+        assert_eq!(
+            log.read(Offset(0), Offset(2), 10).len(),
+            1,
+            "the batch 1..=2 reaches past 2"
+        );
+    }
+
+    #[test]
+    fn truncation_drops_the_tail_and_lowers_the_high_watermark() {
+        let mut log = log_with(&[&["a"], &["b"], &["c"], &["d"], &["e"]], 2);
+        log.advance_high_watermark(Offset(5));
+        let removed = log.truncate_to(Offset(3));
+        assert_eq!(removed.len(), 2);
+        assert_eq!(log.log_end_offset(), Offset(3));
+        assert_eq!(log.high_watermark(), Offset(3));
+        assert_eq!(log.segments().last().unwrap().next_offset, Offset(3));
+        assert_eq!(log.append(batch(&["x"])), Offset(3));
     }
 }

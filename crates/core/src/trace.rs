@@ -38,7 +38,7 @@ impl Trace {
     pub fn narrate(&self) -> String {
         let mut out = String::new();
         for (i, step) in self.steps.iter().enumerate() {
-            let _ = writeln!(out, "step {}: {}", i + 1, describe_action(&step.action));
+            let _ = writeln!(out, "step {}: {}", i + 1, step.action.describe());
             match &step.outcome {
                 Ok(events) => {
                     for event in events {
@@ -56,25 +56,6 @@ impl Trace {
     /// FNV-1a of the narrated trace.
     pub fn hash(&self) -> u64 {
         fnv1a(self.narrate().as_bytes())
-    }
-}
-
-/// A short label for an action, as the narration's step line shows it.
-pub fn describe_action(action: &Action) -> String {
-    match action {
-        Action::Append {
-            topic,
-            partition,
-            value,
-            ..
-        } => format!("append \"{value}\" to {topic}-{partition}"),
-        Action::Read {
-            topic,
-            partition,
-            offset,
-            ..
-        } => format!("read {topic}-{partition} from offset {offset}"),
-        Action::AdvanceTime { ms } => format!("advance time by {ms} ms"),
     }
 }
 

@@ -1,288 +1,1260 @@
-//! The simulated world and its single entry point, [`World::step`].
+//! The simulated world and its single entry point, [`World::step`]. The world owns the cluster,
+//! the network, the clients and the external database, and carries messages between them; each
+//! part decides for itself what a message means.
 
 use crate::action::Action;
-use crate::event::{Event, EventKind};
-use crate::ids::{Offset, TopicPartition};
-use crate::log::PartitionLog;
+use crate::batch::{ProducedBatch, ProducerStamp, Provenance, Record};
+use crate::cluster::{Cluster, ProduceOutcome, ReleasedAck};
+use crate::config::{ConfigError, IsolationLevel, OffsetReset, ProcessingMode, WorldConfig};
+use crate::consumer::{Consumer, Group, ProcessedRecord, ReceivedRecord, assign_round_robin};
+use crate::event::{EffectOutcome, Event, EventKind, Events};
+use crate::ids::{BrokerId, ClientId, Offset, ProducerEpoch, ProducerId, Sequence, TopicPartition};
+use crate::invariants::Invariants;
+use crate::network::{Endpoint, Message, MessageId, Network, Payload};
+use crate::partitioner::partition_for_key;
+use crate::producer::{OutgoingRequest, Producer};
 use crate::rng::SimRng;
-use serde::{Deserialize, Serialize};
+use crate::store::ExternalStore;
 use std::collections::BTreeMap;
 use std::fmt;
 
-/// The cluster a world starts with.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ClusterConfig {
-    pub topics: Vec<TopicConfig>,
-}
-
-/// One topic of the starting cluster.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TopicConfig {
-    pub name: String,
-    pub partitions: u32,
-    /// Records per log segment before a new one is rolled.
-    #[serde(default = "default_segment_records")]
-    pub segment_records: u64,
-}
-
-fn default_segment_records() -> u64 {
-    4
-}
-
-impl Default for ClusterConfig {
-    /// One topic, `payments`, with one partition: the smallest world that shows a log.
-    fn default() -> Self {
-        Self {
-            topics: vec![TopicConfig {
-                name: "payments".to_owned(),
-                partitions: 1,
-                segment_records: default_segment_records(),
-            }],
-        }
-    }
-}
-
-/// An action that cannot be carried out because it names something that does not exist or
-/// asks for something impossible. This is a mistake in the input, not a Kafka error: Kafka
-/// errors are reported as events.
+/// An action that cannot be carried out because it names something that does not exist or asks
+/// for something impossible. This is a mistake in the input, not a Kafka error: Kafka's errors
+/// are reported as events.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ActionError {
+    UnknownProducer(ClientId),
+    UnknownConsumer(ClientId),
     UnknownTopic(String),
     UnknownPartition(TopicPartition),
-    NegativeOffset(i64),
+    UnknownBroker(BrokerId),
+    UnknownMessage(MessageId),
+    NoMessageInFlight,
+    ClientDown(ClientId),
+    ClientAlreadyRunning(ClientId),
+    BrokerDown(BrokerId),
+    BrokerAlreadyRunning(BrokerId),
+    NetworkFull,
+    InvalidRequest(String),
 }
 
 impl fmt::Display for ActionError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            ActionError::UnknownProducer(c) => write!(f, "producer `{c}` is not defined"),
+            ActionError::UnknownConsumer(c) => write!(f, "consumer `{c}` is not defined"),
             ActionError::UnknownTopic(t) => write!(f, "topic `{t}` is not defined"),
             ActionError::UnknownPartition(tp) => write!(f, "partition `{tp}` is not defined"),
-            ActionError::NegativeOffset(o) => write!(f, "offset {o} is negative"),
+            ActionError::UnknownBroker(b) => write!(f, "broker {b} is not defined"),
+            ActionError::UnknownMessage(m) => write!(f, "no message {m} is in flight"),
+            ActionError::NoMessageInFlight => write!(f, "no message is in flight"),
+            ActionError::ClientDown(c) => write!(f, "client `{c}` has crashed; restart it first"),
+            ActionError::ClientAlreadyRunning(c) => write!(f, "client `{c}` is already running"),
+            ActionError::BrokerDown(b) => write!(f, "broker {b} is down; restart it first"),
+            ActionError::BrokerAlreadyRunning(b) => write!(f, "broker {b} is already running"),
+            ActionError::NetworkFull => write!(
+                f,
+                "the network holds {} messages, the most the lab allows",
+                Network::CAPACITY
+            ),
+            ActionError::InvalidRequest(why) => f.write_str(why),
         }
     }
 }
 
 impl std::error::Error for ActionError {}
 
+/// A configuration the world cannot start from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WorldConfigError {
+    Cluster(String),
+    Client(ConfigError),
+    DuplicateClient(ClientId),
+    UnknownTopic { client: ClientId, topic: String },
+}
+
+impl fmt::Display for WorldConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WorldConfigError::Cluster(why) => write!(f, "cluster: {why}"),
+            WorldConfigError::Client(e) => write!(f, "{e}"),
+            WorldConfigError::DuplicateClient(c) => write!(f, "client `{c}` is defined twice"),
+            WorldConfigError::UnknownTopic { client, topic } => {
+                write!(f, "client `{client}`: topic `{topic}` is not defined")
+            }
+        }
+    }
+}
+
+impl std::error::Error for WorldConfigError {}
+
+/// What the application asked to send, for views and invariants.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SendRecord {
+    pub producer: ClientId,
+    pub topic_partition: TopicPartition,
+    pub key: Option<String>,
+    pub value: String,
+}
+
+/// The most deliveries one `deliver_all` makes before it stops and says so.
+pub const DELIVER_ALL_LIMIT: usize = 1000;
+/// The first producer id the cluster hands out, so ids read like Kafka's and never like counts.
+const FIRST_PRODUCER_ID: i64 = 1000;
+
 /// The whole simulated world: one value, changed only by [`World::step`].
 #[derive(Clone, Debug)]
 pub struct World {
     now_ms: u64,
-    // Unused until faults are scheduled from the seed; kept so the seed is part of the state.
+    steps_taken: u64,
+    // Reserved for randomised fault schedules; part of the state so the seed is the run's identity.
     #[allow(dead_code)]
     rng: SimRng,
-    partitions: BTreeMap<TopicPartition, PartitionLog>,
+    cluster: Cluster,
+    network: Network,
+    producers: BTreeMap<ClientId, Producer>,
+    consumers: BTreeMap<ClientId, Consumer>,
+    groups: BTreeMap<String, Group>,
+    store: ExternalStore,
+    next_producer_id: i64,
+    sends: BTreeMap<u64, SendRecord>,
+    invariants: Invariants,
 }
 
 impl World {
-    /// A world with the given cluster, every log empty, at simulated time 0.
-    pub fn new(config: &ClusterConfig, seed: u64) -> Self {
-        let mut partitions = BTreeMap::new();
-        for topic in &config.topics {
-            for p in 0..topic.partitions {
-                partitions.insert(
-                    TopicPartition::new(topic.name.clone(), p),
-                    PartitionLog::new(topic.segment_records.max(1)),
-                );
-            }
-        }
-        Self {
+    /// A world in its starting state, at simulated time 0. Producers with idempotence have
+    /// already asked for their producer id: that request is the first message in flight.
+    pub fn new(config: &WorldConfig, seed: u64) -> Result<Self, WorldConfigError> {
+        let cluster = Cluster::new(&config.cluster).map_err(|e| WorldConfigError::Cluster(e.0))?;
+        let mut world = Self {
             now_ms: 0,
+            steps_taken: 0,
             rng: SimRng::new(seed),
-            partitions,
+            cluster,
+            network: Network::default(),
+            producers: BTreeMap::new(),
+            consumers: BTreeMap::new(),
+            groups: BTreeMap::new(),
+            store: ExternalStore::new(&config.database),
+            next_producer_id: FIRST_PRODUCER_ID,
+            sends: BTreeMap::new(),
+            invariants: Invariants::default(),
+        };
+        for p in &config.producers {
+            if world.producers.contains_key(&p.id) || config.consumers.iter().any(|c| c.id == p.id)
+            {
+                return Err(WorldConfigError::DuplicateClient(p.id.clone()));
+            }
+            let idempotent = p.idempotence().map_err(WorldConfigError::Client)?;
+            world
+                .producers
+                .insert(p.id.clone(), Producer::new(p.clone(), idempotent));
         }
+        for c in &config.consumers {
+            if world.consumers.contains_key(&c.id) {
+                return Err(WorldConfigError::DuplicateClient(c.id.clone()));
+            }
+            if let Some(topic) = c.topics.iter().find(|t| world.cluster.topic(t).is_none()) {
+                return Err(WorldConfigError::UnknownTopic {
+                    client: c.id.clone(),
+                    topic: topic.clone(),
+                });
+            }
+            world
+                .consumers
+                .insert(c.id.clone(), Consumer::new(c.clone()));
+        }
+        let mut out = Events::default();
+        let ids: Vec<ClientId> = world.producers.keys().cloned().collect();
+        for id in ids {
+            let requests = world
+                .producers
+                .get_mut(&id)
+                .map(Producer::start)
+                .unwrap_or_default();
+            world.send_requests(&id, requests, &mut out);
+        }
+        let groups: Vec<String> = world
+            .consumers
+            .values()
+            .map(|c| c.config.group_id.clone())
+            .collect();
+        for group in groups {
+            world.rebalance(&group, &mut out);
+        }
+        Ok(world)
     }
 
     pub fn now_ms(&self) -> u64 {
         self.now_ms
     }
 
-    /// Every partition and its log, ordered by topic then partition.
-    pub fn partitions(&self) -> impl Iterator<Item = (&TopicPartition, &PartitionLog)> {
-        self.partitions.iter()
+    /// How many steps have been applied (rejected actions do not count).
+    pub fn steps_taken(&self) -> u64 {
+        self.steps_taken
     }
 
-    pub fn partition(&self, tp: &TopicPartition) -> Option<&PartitionLog> {
-        self.partitions.get(tp)
+    pub fn cluster(&self) -> &Cluster {
+        &self.cluster
+    }
+
+    pub fn network(&self) -> &Network {
+        &self.network
+    }
+
+    pub fn producers(&self) -> impl Iterator<Item = &Producer> {
+        self.producers.values()
+    }
+
+    pub fn producer(&self, id: &ClientId) -> Option<&Producer> {
+        self.producers.get(id)
+    }
+
+    pub fn consumers(&self) -> impl Iterator<Item = &Consumer> {
+        self.consumers.values()
+    }
+
+    pub fn consumer(&self, id: &ClientId) -> Option<&Consumer> {
+        self.consumers.get(id)
+    }
+
+    pub fn groups(&self) -> &BTreeMap<String, Group> {
+        &self.groups
+    }
+
+    pub fn store(&self) -> &ExternalStore {
+        &self.store
+    }
+
+    pub fn sends(&self) -> &BTreeMap<u64, SendRecord> {
+        &self.sends
+    }
+
+    pub fn invariants(&self) -> &Invariants {
+        &self.invariants
     }
 
     /// Applies one action and returns what happened. On error the world is unchanged.
     pub fn step(&mut self, action: &Action) -> Result<Vec<Event>, ActionError> {
+        self.validate(action)?;
+        let mut out = Events::default();
+        self.apply(action, &mut out)?;
+        self.steps_taken += 1;
+        let step = self.steps_taken;
+        let mut invariants = std::mem::take(&mut self.invariants);
+        let broken = invariants.check(self, step, &out.0);
+        self.invariants = invariants;
+        for (name, why) in broken {
+            out.push(
+                EventKind::InvariantBroken {
+                    name: name.to_owned(),
+                },
+                format!("Guarantee `{name}` is broken: {why}"),
+            );
+        }
+        Ok(out.0)
+    }
+
+    /// Checks every reference in `action` before anything changes, so a rejected action leaves
+    /// the world as it was.
+    fn validate(&self, action: &Action) -> Result<(), ActionError> {
+        let producer = |id: &ClientId| {
+            self.producers
+                .get(id)
+                .ok_or_else(|| ActionError::UnknownProducer(id.clone()))
+        };
+        let consumer = |id: &ClientId| {
+            self.consumers
+                .get(id)
+                .ok_or_else(|| ActionError::UnknownConsumer(id.clone()))
+        };
+        let broker = |b: &BrokerId| {
+            if self.cluster.has_broker(*b) {
+                Ok(())
+            } else {
+                Err(ActionError::UnknownBroker(*b))
+            }
+        };
+        let partition = |topic: &str, p: u32| {
+            self.cluster
+                .topic(topic)
+                .ok_or_else(|| ActionError::UnknownTopic(topic.to_owned()))?;
+            let tp = TopicPartition::new(topic, p);
+            self.cluster
+                .partition(&tp)
+                .map(|_| ())
+                .ok_or(ActionError::UnknownPartition(tp))
+        };
+        let message = |m: &Option<MessageId>| match m {
+            Some(id) => self
+                .network
+                .find(Some(*id))
+                .map(|_| ())
+                .ok_or(ActionError::UnknownMessage(*id)),
+            None if self.network.is_empty() => Err(ActionError::NoMessageInFlight),
+            None => Ok(()),
+        };
         match action {
-            Action::Append {
+            Action::Send {
+                producer: id,
                 topic,
-                partition,
-                key,
-                value,
-            } => self.append(topic, *partition, key.clone(), value.clone()),
-            Action::Read {
+                partition: p,
+                ..
+            } => {
+                let prod = producer(id)?;
+                self.cluster
+                    .topic(topic)
+                    .ok_or_else(|| ActionError::UnknownTopic(topic.clone()))?;
+                if let Some(p) = p {
+                    partition(topic, *p)?;
+                }
+                if !prod.alive {
+                    return Err(ActionError::ClientDown(id.clone()));
+                }
+                Ok(())
+            }
+            Action::Flush { producer: id } | Action::CrashProducer { producer: id } => {
+                if !producer(id)?.alive {
+                    return Err(ActionError::ClientDown(id.clone()));
+                }
+                Ok(())
+            }
+            Action::RestartProducer { producer: id } => {
+                if producer(id)?.alive {
+                    return Err(ActionError::ClientAlreadyRunning(id.clone()));
+                }
+                Ok(())
+            }
+            Action::Poll { consumer: id }
+            | Action::Process { consumer: id }
+            | Action::Commit { consumer: id }
+            | Action::CrashConsumer { consumer: id } => {
+                if !consumer(id)?.alive {
+                    return Err(ActionError::ClientDown(id.clone()));
+                }
+                Ok(())
+            }
+            Action::RestartConsumer { consumer: id } => {
+                if consumer(id)?.alive {
+                    return Err(ActionError::ClientAlreadyRunning(id.clone()));
+                }
+                Ok(())
+            }
+            Action::Deliver { message: m }
+            | Action::Drop { message: m }
+            | Action::Duplicate { message: m }
+            | Action::Delay { message: m } => {
+                message(m)?;
+                if matches!(action, Action::Duplicate { .. })
+                    && self.network.in_flight().len() >= Network::CAPACITY
+                {
+                    return Err(ActionError::NetworkFull);
+                }
+                Ok(())
+            }
+            Action::DeliverAll | Action::AdvanceTime { .. } => Ok(()),
+            Action::Replicate {
                 topic,
-                partition,
-                offset,
-                max_records,
-            } => self.read(topic, *partition, *offset, *max_records),
-            Action::AdvanceTime { ms } => {
-                self.now_ms = self.now_ms.saturating_add(*ms);
-                Ok(vec![Event::new(
-                    EventKind::TimeAdvanced {
-                        now_ms: self.now_ms,
-                    },
-                    format!(
-                        "{ms} ms pass; the simulated clock now reads {} ms.",
-                        self.now_ms
-                    ),
-                )])
+                partition: p,
+                broker: b,
+            } => {
+                partition(topic, *p)?;
+                if let Some(b) = b {
+                    broker(b)?;
+                    let tp = TopicPartition::new(topic.as_str(), *p);
+                    let is_replica = self
+                        .cluster
+                        .partition(&tp)
+                        .is_some_and(|part| part.replica(*b).is_some());
+                    if !is_replica {
+                        return Err(ActionError::InvalidRequest(format!(
+                            "broker {b} holds no replica of {tp}"
+                        )));
+                    }
+                    if !self.cluster.is_alive(*b) {
+                        return Err(ActionError::BrokerDown(*b));
+                    }
+                }
+                Ok(())
+            }
+            Action::CrashBroker { broker: b } => {
+                broker(b)?;
+                if !self.cluster.is_alive(*b) {
+                    return Err(ActionError::BrokerDown(*b));
+                }
+                Ok(())
+            }
+            Action::RestartBroker { broker: b } => {
+                broker(b)?;
+                if self.cluster.is_alive(*b) {
+                    return Err(ActionError::BrokerAlreadyRunning(*b));
+                }
+                Ok(())
+            }
+            Action::ProduceRaw {
+                topic,
+                partition: p,
+                record_count,
+                base_sequence,
+                producer_id,
+                ..
+            } => {
+                partition(topic, *p)?;
+                if *record_count == 0 || *record_count > 1000 {
+                    return Err(ActionError::InvalidRequest(
+                        "a hand-made batch holds between 1 and 1000 records".to_owned(),
+                    ));
+                }
+                // UnifiedLog.analyzeAndValidateRecords: a batch with a producer id needs a sequence.
+                if *producer_id >= 0 && *base_sequence < 0 {
+                    return Err(ActionError::InvalidRequest(
+                        "a batch with a producer id must have a base sequence of 0 or more"
+                            .to_owned(),
+                    ));
+                }
+                Ok(())
             }
         }
     }
 
-    fn log_mut(&mut self, topic: &str, partition: u32) -> Result<&mut PartitionLog, ActionError> {
-        let tp = TopicPartition::new(topic, partition);
-        if !self.partitions.keys().any(|k| k.topic == topic) {
-            return Err(ActionError::UnknownTopic(topic.to_owned()));
+    fn apply(&mut self, action: &Action, out: &mut Events) -> Result<(), ActionError> {
+        match action {
+            Action::Send {
+                producer,
+                topic,
+                partition,
+                key,
+                value,
+            } => self.send(producer, topic, *partition, key.clone(), value.clone(), out),
+            Action::Flush { producer } => {
+                if let Some(p) = self.producers.get_mut(producer) {
+                    p.flush();
+                }
+                self.drain(producer, out);
+            }
+            Action::CrashProducer { producer } => self.crash_producer(producer, out),
+            Action::RestartProducer { producer } => {
+                let requests = self
+                    .producers
+                    .get_mut(producer)
+                    .map(Producer::restart)
+                    .unwrap_or_default();
+                let explanation = match self.producers.get(producer) {
+                    Some(p) if p.idempotent => format!(
+                        "A new {producer} process starts. It knows nothing of the old one: it asks for a new producer id, so the brokers cannot match its sends to the old instance's."
+                    ),
+                    _ => format!(
+                        "A new {producer} process starts, without idempotence: its batches carry no producer id."
+                    ),
+                };
+                out.push(
+                    EventKind::ProducerRestarted {
+                        producer: producer.clone(),
+                    },
+                    explanation,
+                );
+                self.send_requests(producer, requests, out);
+            }
+            Action::Poll { consumer } => self.poll(consumer, out),
+            Action::Process { consumer } => self.process(consumer, out),
+            Action::Commit { consumer } => self.commit(consumer, out),
+            Action::CrashConsumer { consumer } => self.crash_consumer(consumer, out),
+            Action::RestartConsumer { consumer } => self.restart_consumer(consumer, out),
+            Action::Deliver { message } => {
+                let id = self.resolve(*message)?;
+                self.deliver(id, out);
+            }
+            Action::Drop { message } => {
+                let id = self.resolve(*message)?;
+                if let Some(m) = self.network.take(id) {
+                    out.push(
+                        EventKind::MessageDropped { message_id: id },
+                        drop_explanation(&m),
+                    );
+                }
+            }
+            Action::Duplicate { message } => {
+                let id = self.resolve(*message)?;
+                let copy_id = self.network.duplicate(id).ok_or(ActionError::NetworkFull)?;
+                out.push(
+                    EventKind::MessageDuplicated { message_id: id, copy_id },
+                    format!("The network delivers message {id} twice: copy {copy_id} is now in flight too."),
+                );
+            }
+            Action::Delay { message } => {
+                let id = self.resolve(*message)?;
+                self.network.delay(id);
+                out.push(
+                    EventKind::MessageDelayed { message_id: id },
+                    format!(
+                        "Message {id} is held up: every message sent after it may now arrive first."
+                    ),
+                );
+            }
+            Action::DeliverAll => {
+                let mut delivered = 0;
+                while let Some(m) = self.network.find(None).map(|m| m.id) {
+                    if delivered == DELIVER_ALL_LIMIT {
+                        return Err(ActionError::InvalidRequest(format!(
+                            "delivered {DELIVER_ALL_LIMIT} messages and more keep coming; stopped"
+                        )));
+                    }
+                    self.deliver(m, out);
+                    delivered += 1;
+                }
+            }
+            Action::Replicate {
+                topic,
+                partition,
+                broker,
+            } => {
+                let tp = TopicPartition::new(topic.as_str(), *partition);
+                let followers: Vec<BrokerId> = match broker {
+                    Some(b) => vec![*b],
+                    None => self
+                        .cluster
+                        .partition(&tp)
+                        .map(|p| {
+                            p.replicas
+                                .iter()
+                                .map(|r| r.broker)
+                                .filter(|b| Some(*b) != p.leader)
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                };
+                let live: Vec<BrokerId> = followers
+                    .into_iter()
+                    .filter(|b| self.cluster.is_alive(*b))
+                    .collect();
+                if live.is_empty() {
+                    return Err(ActionError::InvalidRequest(format!(
+                        "{tp} has no live follower to fetch"
+                    )));
+                }
+                for follower in live {
+                    let released = self.cluster.replicate(&tp, follower, self.now_ms, out);
+                    self.send_released(released, out);
+                }
+            }
+            Action::CrashBroker { broker } => {
+                self.cluster.crash_broker(*broker, out);
+                self.after_leader_change(out);
+            }
+            Action::RestartBroker { broker } => {
+                self.cluster.restart_broker(*broker, out);
+                self.after_leader_change(out);
+            }
+            Action::AdvanceTime { ms } => self.advance_time(*ms, out),
+            Action::ProduceRaw {
+                topic,
+                partition,
+                producer_id,
+                producer_epoch,
+                base_sequence,
+                record_count,
+                is_transactional,
+                acks,
+            } => {
+                let tp = TopicPartition::new(topic.as_str(), *partition);
+                let Some(leader) = self.cluster.leader_of(&tp) else {
+                    return Err(ActionError::InvalidRequest(format!(
+                        "{tp} has no leader to send to"
+                    )));
+                };
+                let batch = ProducedBatch {
+                    stamp: ProducerStamp {
+                        producer_id: ProducerId(*producer_id),
+                        producer_epoch: ProducerEpoch(*producer_epoch),
+                        base_sequence: if *producer_id < 0 {
+                            Sequence::NONE
+                        } else {
+                            Sequence(*base_sequence)
+                        },
+                    },
+                    is_transactional: *is_transactional,
+                    records: (0..*record_count)
+                        .map(|i| Record {
+                            key: None,
+                            value: format!("raw-{i}"),
+                        })
+                        .collect(),
+                    provenance: Provenance {
+                        send_ids: Vec::new(),
+                        attempt: 1,
+                    },
+                };
+                let lab = ClientId::new("lab");
+                let mut epoch = None;
+                let (outcome, released) = self.cluster.handle_produce(
+                    leader,
+                    &tp,
+                    *acks,
+                    &batch,
+                    &lab,
+                    0,
+                    self.now_ms,
+                    &mut epoch,
+                    out,
+                );
+                let answer = match outcome {
+                    ProduceOutcome::Respond(Ok(offset)) => {
+                        format!("The leader answers NONE with base offset {offset}.")
+                    }
+                    ProduceOutcome::Respond(Err(error)) => format!("The leader answers {error}."),
+                    ProduceOutcome::Waiting => {
+                        "The leader will answer once the followers have the batch (acks=all)."
+                            .to_owned()
+                    }
+                    ProduceOutcome::NoResponse => {
+                        "With acks=0 the leader sends no answer.".to_owned()
+                    }
+                };
+                let result = match outcome {
+                    ProduceOutcome::Respond(result) => Some(result),
+                    ProduceOutcome::Waiting | ProduceOutcome::NoResponse => None,
+                };
+                out.push(
+                    EventKind::RawProduceHandled { topic_partition: tp, broker: leader, result },
+                    format!("The hand-made produce request goes straight to leader broker {leader}, bypassing the producer client. {answer}"),
+                );
+                self.send_released(
+                    released
+                        .into_iter()
+                        .filter(|r| r.ack.client != lab)
+                        .collect(),
+                    out,
+                );
+            }
         }
-        self.partitions
-            .get_mut(&tp)
-            .ok_or(ActionError::UnknownPartition(tp))
+        Ok(())
     }
 
-    fn append(
+    fn resolve(&self, message: Option<MessageId>) -> Result<MessageId, ActionError> {
+        self.network
+            .find(message)
+            .map(|m| m.id)
+            .ok_or(match message {
+                Some(id) => ActionError::UnknownMessage(id),
+                None => ActionError::NoMessageInFlight,
+            })
+    }
+
+    fn send(
         &mut self,
+        producer: &ClientId,
         topic: &str,
-        partition: u32,
+        partition: Option<u32>,
         key: Option<String>,
         value: String,
-    ) -> Result<Vec<Event>, ActionError> {
-        let now_ms = self.now_ms;
-        let log = self.log_mut(topic, partition)?;
-        let tp = TopicPartition::new(topic, partition);
-        let offset = log.append(key, value.clone(), now_ms);
-        // With one replica the in-sync set is the leader alone, so the high watermark reaches the
-        // log end right after the append (Partition.maybeIncrementLeaderHW).
-        log.advance_high_watermark(log.log_end_offset());
-        let high_watermark = log.high_watermark();
-        Ok(vec![
-            Event::new(
-                EventKind::RecordAppended {
-                    topic_partition: tp.clone(),
-                    offset,
-                    value: value.clone(),
-                },
-                format!(
-                    "The leader of {tp} appends \"{value}\" at offset {offset}: each record gets the next offset in the log."
-                ),
-            ),
-            Event::new(
-                EventKind::HighWatermarkAdvanced {
-                    topic_partition: tp.clone(),
-                    high_watermark,
-                },
-                format!(
-                    "The high watermark of {tp} moves to {high_watermark}: every replica in sync has the record, so consumers may now read it."
-                ),
-            ),
-        ])
+        out: &mut Events,
+    ) {
+        let count = u32::try_from(self.cluster.partitions_of(topic).len())
+            .unwrap_or(1)
+            .max(1);
+        let p =
+            partition.unwrap_or_else(|| key.as_deref().map_or(0, |k| partition_for_key(k, count)));
+        let tp = TopicPartition::new(topic, p);
+        let send_id = u64::try_from(self.sends.len())
+            .unwrap_or(u64::MAX)
+            .saturating_add(1);
+        self.sends.insert(
+            send_id,
+            SendRecord {
+                producer: producer.clone(),
+                topic_partition: tp.clone(),
+                key: key.clone(),
+                value: value.clone(),
+            },
+        );
+        let now = self.now_ms;
+        let Some(prod) = self.producers.get_mut(producer) else {
+            return;
+        };
+        prod.send(send_id, tp.clone(), Record { key, value }, now);
+        let waiting = if prod.awaiting_producer_id() {
+            " It waits there until the producer has its producer id."
+        } else {
+            ""
+        };
+        out.push(
+            EventKind::RecordQueued { producer: producer.clone(), send_id, topic_partition: tp.clone() },
+            format!("{producer} calls send (send #{send_id}); the record joins the batch for {tp} in the producer's buffer.{waiting}"),
+        );
+        self.drain(producer, out);
     }
 
-    fn read(
-        &mut self,
-        topic: &str,
-        partition: u32,
-        offset: i64,
-        max_records: u32,
-    ) -> Result<Vec<Event>, ActionError> {
-        if offset < 0 {
-            return Err(ActionError::NegativeOffset(offset));
-        }
-        let log = self.log_mut(topic, partition)?;
-        let tp = TopicPartition::new(topic, partition);
-        let from = Offset(offset);
-        let high_watermark = log.high_watermark();
-        let offsets: Vec<Offset> = log
-            .read(from, high_watermark, max_records as usize)
-            .iter()
-            .map(|r| r.offset)
-            .collect();
-        let explanation = match (offsets.first(), offsets.last()) {
-            (Some(first), Some(last)) => format!(
-                "A consumer fetches {tp} from offset {from} and gets offsets {first} to {last}: it may read up to the high watermark, {high_watermark}."
-            ),
-            _ => format!(
-                "A consumer fetches {tp} from offset {from} and gets nothing: there is nothing below the high watermark, {high_watermark}, from there."
-            ),
+    /// Lets a producer send what its in-flight limit allows.
+    fn drain(&mut self, producer: &ClientId, out: &mut Events) {
+        let now = self.now_ms;
+        let cluster = &self.cluster;
+        let leader_of =
+            |tp: &TopicPartition| cluster.leader_of(tp).filter(|b| cluster.is_alive(*b));
+        let requests = match self.producers.get_mut(producer) {
+            Some(p) => p.drain(leader_of, now, out),
+            None => return,
         };
-        Ok(vec![Event::new(
-            EventKind::RecordsFetched {
-                topic_partition: tp,
-                from,
-                offsets,
-                high_watermark,
+        self.send_requests(producer, requests, out);
+    }
+
+    fn send_requests(
+        &mut self,
+        producer: &ClientId,
+        requests: Vec<OutgoingRequest>,
+        out: &mut Events,
+    ) {
+        for request in requests {
+            let (to, payload) = match request {
+                OutgoingRequest::InitProducerId { correlation_id } => {
+                    let Some(broker) = self.cluster.any_live_broker() else {
+                        continue;
+                    };
+                    (broker, Payload::InitProducerIdRequest { correlation_id })
+                }
+                OutgoingRequest::Produce {
+                    correlation_id,
+                    broker,
+                    acks,
+                    batch,
+                    topic_partition,
+                } => (
+                    broker,
+                    Payload::ProduceRequest {
+                        correlation_id,
+                        acks,
+                        topic_partition,
+                        batch,
+                    },
+                ),
+            };
+            let label = payload.label();
+            match self.network.send(Endpoint::Client(producer.clone()), Endpoint::Broker(to), self.now_ms, payload) {
+                Some(message_id) => out.push(
+                    EventKind::MessageSent { message_id, label: label.clone() },
+                    format!("{producer} sends message {message_id} to broker {to}: {label}."),
+                ),
+                None => out.push(
+                    EventKind::NetworkFull { label: label.clone() },
+                    format!("The network already holds {} messages, the most the lab allows; {producer}'s {label} is lost.", Network::CAPACITY),
+                ),
+            }
+        }
+    }
+
+    fn deliver(&mut self, id: MessageId, out: &mut Events) {
+        let Some(message) = self.network.take(id) else {
+            return;
+        };
+        match message.to.clone() {
+            Endpoint::Broker(broker) => self.deliver_to_broker(broker, message, out),
+            Endpoint::Client(client) => self.deliver_to_client(&client, message, out),
+        }
+    }
+
+    fn deliver_to_broker(&mut self, broker: BrokerId, message: Message, out: &mut Events) {
+        let id = message.id;
+        if !self.cluster.is_alive(broker) {
+            out.push(
+                EventKind::MessageLost { message_id: id },
+                format!("Message {id} reaches broker {broker}, which is down: it is lost."),
+            );
+            return;
+        }
+        let Endpoint::Client(client) = message.from.clone() else {
+            return;
+        };
+        out.push(
+            EventKind::MessageDelivered { message_id: id },
+            format!(
+                "Message {id} ({}) arrives at broker {broker}.",
+                message.payload.label()
+            ),
+        );
+        match message.payload {
+            Payload::InitProducerIdRequest { correlation_id } => {
+                // ProducerIdManager: ids come from a cluster-wide counter; epoch 0 for a new id.
+                let producer_id = ProducerId(self.next_producer_id);
+                self.next_producer_id += 1;
+                let payload = Payload::InitProducerIdResponse {
+                    correlation_id,
+                    producer_id,
+                    producer_epoch: ProducerEpoch(0),
+                };
+                self.reply(broker, &client, payload, out);
+            }
+            Payload::ProduceRequest {
+                correlation_id,
+                acks,
+                topic_partition,
+                batch,
+            } => {
+                let mut epoch = None;
+                let (outcome, released) = self.cluster.handle_produce(
+                    broker,
+                    &topic_partition,
+                    acks,
+                    &batch,
+                    &client,
+                    correlation_id,
+                    self.now_ms,
+                    &mut epoch,
+                    out,
+                );
+                if let ProduceOutcome::Respond(result) = outcome {
+                    self.reply(
+                        broker,
+                        &client,
+                        Payload::ProduceResponse {
+                            correlation_id,
+                            topic_partition,
+                            result,
+                        },
+                        out,
+                    );
+                }
+                self.send_released(released, out);
+            }
+            Payload::InitProducerIdResponse { .. } | Payload::ProduceResponse { .. } => {}
+        }
+    }
+
+    fn reply(&mut self, broker: BrokerId, client: &ClientId, payload: Payload, out: &mut Events) {
+        let label = payload.label();
+        if let Some(message_id) = self.network.send(
+            Endpoint::Broker(broker),
+            Endpoint::Client(client.clone()),
+            self.now_ms,
+            payload,
+        ) {
+            out.push(
+                EventKind::MessageSent {
+                    message_id,
+                    label: label.clone(),
+                },
+                format!("Broker {broker} answers {client} with message {message_id}: {label}."),
+            );
+        }
+    }
+
+    fn send_released(&mut self, released: Vec<ReleasedAck>, out: &mut Events) {
+        for r in released {
+            let payload = Payload::ProduceResponse {
+                correlation_id: r.ack.correlation_id,
+                topic_partition: r.topic_partition,
+                result: Ok(r.ack.base_offset),
+            };
+            if self.cluster.is_alive(r.leader) && self.producers.contains_key(&r.ack.client) {
+                self.reply(r.leader, &r.ack.client, payload, out);
+            }
+        }
+    }
+
+    fn deliver_to_client(&mut self, client: &ClientId, message: Message, out: &mut Events) {
+        let id = message.id;
+        let now = self.now_ms;
+        let Some(producer) = self.producers.get_mut(client) else {
+            return;
+        };
+        if !producer.alive {
+            out.push(
+                EventKind::MessageLost { message_id: id },
+                format!(
+                    "Message {id} reaches {client}, whose process has crashed: nobody reads it."
+                ),
+            );
+            return;
+        }
+        let label = message.payload.label();
+        let delivered_at = out.0.len();
+        let handled = match message.payload {
+            Payload::InitProducerIdResponse {
+                correlation_id,
+                producer_id,
+                producer_epoch,
+            } => producer.on_init_producer_id(correlation_id, producer_id, producer_epoch, out),
+            Payload::ProduceResponse {
+                correlation_id,
+                result,
+                ..
+            } => producer.on_produce_response(correlation_id, result, now, out),
+            Payload::InitProducerIdRequest { .. } | Payload::ProduceRequest { .. } => false,
+        };
+        if handled {
+            out.0.insert(
+                delivered_at,
+                Event::new(
+                    EventKind::MessageDelivered { message_id: id },
+                    format!("Message {id} ({label}) arrives at {client}."),
+                ),
+            );
+        } else {
+            out.push(
+                EventKind::MessageLost { message_id: id },
+                format!("Message {id} ({label}) reaches {client}, which no longer waits for it (the request timed out, or an earlier process sent it): it is ignored."),
+            );
+        }
+        self.drain(client, out);
+    }
+
+    fn crash_producer(&mut self, producer: &ClientId, out: &mut Events) {
+        let Some(p) = self.producers.get_mut(producer) else {
+            return;
+        };
+        let unsent_records = p.crash();
+        out.push(
+            EventKind::ProducerCrashed { producer: producer.clone(), unsent_records },
+            format!(
+                "{producer}'s process crashes. {unsent_records} record(s) it held in memory, queued or awaiting an answer, are gone with it; messages already on the network still travel."
+            ),
+        );
+    }
+
+    /// After a leader moves, producers may send queued batches to the new leader.
+    fn after_leader_change(&mut self, out: &mut Events) {
+        let ids: Vec<ClientId> = self.producers.keys().cloned().collect();
+        for id in ids {
+            self.drain(&id, out);
+        }
+    }
+
+    fn advance_time(&mut self, ms: u64, out: &mut Events) {
+        self.now_ms = self.now_ms.saturating_add(ms);
+        let now = self.now_ms;
+        out.push(
+            EventKind::TimeAdvanced { now_ms: now },
+            format!("{ms} ms pass; the simulated clock reads {now} ms."),
+        );
+        let released = self.cluster.on_time(now, out);
+        self.send_released(released, out);
+        let ids: Vec<ClientId> = self.producers.keys().cloned().collect();
+        for id in ids {
+            if let Some(p) = self.producers.get_mut(&id) {
+                p.on_time(now, out);
+            }
+            self.drain(&id, out);
+        }
+    }
+
+    // ---- consumers ----
+
+    /// Reassigns the group's partitions over its live members and bumps its generation.
+    fn rebalance(&mut self, group_id: &str, out: &mut Events) {
+        let members: Vec<ClientId> = self
+            .consumers
+            .values()
+            .filter(|c| c.alive && c.config.group_id == group_id)
+            .map(|c| c.id().clone())
+            .collect();
+        let mut topics: Vec<String> = self
+            .consumers
+            .values()
+            .filter(|c| c.config.group_id == group_id)
+            .flat_map(|c| c.config.topics.clone())
+            .collect();
+        topics.sort();
+        topics.dedup();
+        let partitions: Vec<TopicPartition> = topics
+            .iter()
+            .flat_map(|t| self.cluster.partitions_of(t))
+            .collect();
+        let assignment = assign_round_robin(&partitions, &members);
+        let group = self.groups.entry(group_id.to_owned()).or_default();
+        group.generation_id += 1;
+        let generation_id = group.generation_id;
+        let committed = group.committed.clone();
+        let mut lines = Vec::new();
+        for (member, tps) in &assignment {
+            let Some(consumer) = self.consumers.get_mut(member) else {
+                continue;
+            };
+            consumer.assignment = tps.clone();
+            consumer.positions.retain(|tp, _| tps.contains(tp));
+            consumer.buffer.retain(|r| tps.contains(&r.topic_partition));
+            for tp in tps {
+                if consumer.positions.contains_key(tp) {
+                    continue;
+                }
+                let start = match committed.get(tp) {
+                    Some(offset) => *offset,
+                    None => match consumer.offset_reset() {
+                        OffsetReset::Earliest => self
+                            .cluster
+                            .partition(tp)
+                            .and_then(|p| p.leader_replica())
+                            .map_or(Offset(0), |r| r.log.log_start_offset()),
+                        OffsetReset::Latest => self
+                            .cluster
+                            .partition(tp)
+                            .map_or(Offset(0), |p| p.high_watermark()),
+                    },
+                };
+                consumer.positions.insert(tp.clone(), start);
+            }
+            let names: Vec<String> = tps.iter().map(ToString::to_string).collect();
+            lines.push(format!(
+                "{member} gets {}",
+                if names.is_empty() {
+                    "no partition".to_owned()
+                } else {
+                    names.join(", ")
+                }
+            ));
+        }
+        out.push(
+            EventKind::GroupRebalanced {
+                group_id: group_id.to_owned(),
+                generation_id,
             },
-            explanation,
-        )])
+            format!(
+                "Group {group_id} rebalances to generation {generation_id}: {}.",
+                lines.join("; ")
+            ),
+        );
+    }
+
+    fn poll(&mut self, consumer_id: &ClientId, out: &mut Events) {
+        let now = self.now_ms;
+        let Some(consumer) = self.consumers.get(consumer_id) else {
+            return;
+        };
+        // ConsumerCoordinator.maybeAutoCommitOffsetsAsync: poll commits the positions reached by
+        // earlier polls once auto.commit.interval.ms has passed, processed or not.
+        if consumer.config.enable_auto_commit
+            && now.saturating_sub(consumer.last_auto_commit_ms)
+                >= consumer.config.auto_commit_interval_ms
+        {
+            self.commit_positions(consumer_id, "enable.auto.commit is on, so poll first commits the positions from earlier polls, whether or not those records were processed", out);
+            if let Some(c) = self.consumers.get_mut(consumer_id) {
+                c.last_auto_commit_ms = now;
+            }
+        }
+        let Some(consumer) = self.consumers.get(consumer_id) else {
+            return;
+        };
+        let isolation = consumer.isolation_level();
+        let mut budget = consumer.config.max_poll_records as usize;
+        let plan: Vec<(TopicPartition, Offset)> = consumer
+            .positions
+            .iter()
+            .map(|(tp, o)| (tp.clone(), *o))
+            .collect();
+        let mut fetched_any = false;
+        for (tp, position) in plan {
+            let Some(partition) = self.cluster.partition(&tp) else {
+                continue;
+            };
+            let high_watermark = partition.high_watermark();
+            // FetchIsolation: read_uncommitted reads up to the high watermark; read_committed up to
+            // the last stable offset, which equals the high watermark until transactions exist.
+            let bound = match isolation {
+                IsolationLevel::ReadUncommitted | IsolationLevel::ReadCommitted => high_watermark,
+            };
+            let batches = match self.cluster.fetch(&tp, position, bound, usize::MAX) {
+                Ok(b) => b,
+                Err(error) => {
+                    out.push(
+                        EventKind::FetchFailed {
+                            consumer: consumer_id.clone(),
+                            topic_partition: tp.clone(),
+                            error,
+                        },
+                        format!("{consumer_id} cannot fetch {tp}: {error}."),
+                    );
+                    continue;
+                }
+            };
+            let mut received = Vec::new();
+            let mut next = position;
+            'batches: for batch in &batches {
+                for (i, record) in batch.records.iter().enumerate() {
+                    let offset = batch.base_offset.plus(i64::try_from(i).unwrap_or(0));
+                    if offset < position {
+                        continue;
+                    }
+                    if budget == 0 {
+                        break 'batches;
+                    }
+                    next = offset.next();
+                    if batch.is_control() {
+                        continue;
+                    }
+                    budget -= 1;
+                    received.push(ReceivedRecord {
+                        topic_partition: tp.clone(),
+                        offset,
+                        key: record.key.clone(),
+                        value: record.value.clone(),
+                    });
+                }
+            }
+            let offsets: Vec<Offset> = received.iter().map(|r| r.offset).collect();
+            if offsets.is_empty() {
+                continue;
+            }
+            fetched_any = true;
+            let Some(c) = self.consumers.get_mut(consumer_id) else {
+                return;
+            };
+            c.positions.insert(tp.clone(), next);
+            c.buffer.extend(received.iter().cloned());
+            c.received.extend(received);
+            let first = offsets[0];
+            let last = offsets[offsets.len() - 1];
+            out.push(
+                EventKind::RecordsPolled { consumer: consumer_id.clone(), topic_partition: tp.clone(), offsets },
+                format!("{consumer_id} fetches {tp} from offset {position} and receives offsets {first} to {last}; it may read up to the high watermark, {high_watermark}. Its position is now {next}."),
+            );
+        }
+        if !fetched_any {
+            out.push(
+                EventKind::NothingPolled { consumer: consumer_id.clone() },
+                format!("{consumer_id} polls and receives nothing new: it has read everything below the high watermark of its partitions."),
+            );
+        }
+        if self
+            .consumers
+            .get(consumer_id)
+            .is_some_and(|c| c.processing() == ProcessingMode::CommitBeforeProcessing)
+            && fetched_any
+        {
+            self.commit_positions(consumer_id, "it commits before processing (at-most-once): if it crashes now, these records are never processed", out);
+        }
+    }
+
+    fn process(&mut self, consumer_id: &ClientId, out: &mut Events) {
+        let Some(consumer) = self.consumers.get_mut(consumer_id) else {
+            return;
+        };
+        let records = std::mem::take(&mut consumer.buffer);
+        let incarnation = consumer.incarnation;
+        if records.is_empty() {
+            out.push(
+                EventKind::NothingToProcess {
+                    consumer: consumer_id.clone(),
+                },
+                format!("{consumer_id} has nothing polled to process."),
+            );
+            return;
+        }
+        for record in records {
+            let business_id = record
+                .key
+                .clone()
+                .unwrap_or_else(|| format!("{}@{}", record.topic_partition, record.offset));
+            let outcome = self.store.apply(
+                &business_id,
+                &record.value,
+                (
+                    consumer_id.clone(),
+                    record.topic_partition.clone(),
+                    record.offset,
+                ),
+            );
+            let times = self
+                .store
+                .effects()
+                .get(&business_id)
+                .map_or(0, |r| r.times_applied);
+            let explanation = match outcome {
+                EffectOutcome::Applied if times > 1 => format!(
+                    "{consumer_id} processes {}@{} ({business_id}) and writes its effect to the database again: {business_id} has now been applied {times} times. Kafka's exactly-once stops at Kafka's edge.",
+                    record.topic_partition, record.offset
+                ),
+                EffectOutcome::Applied => format!(
+                    "{consumer_id} processes {}@{} and writes the effect of {business_id} to the external database.",
+                    record.topic_partition, record.offset
+                ),
+                EffectOutcome::SkippedDuplicate => format!(
+                    "{consumer_id} processes {}@{}, but the database's dedup table already holds {business_id}: the effect is not applied twice (an idempotent consumer).",
+                    record.topic_partition, record.offset
+                ),
+            };
+            out.push(
+                EventKind::RecordProcessed {
+                    consumer: consumer_id.clone(),
+                    topic_partition: record.topic_partition.clone(),
+                    offset: record.offset,
+                    business_id: business_id.clone(),
+                    outcome,
+                },
+                explanation,
+            );
+            if let Some(c) = self.consumers.get_mut(consumer_id) {
+                c.processed.push(ProcessedRecord {
+                    topic_partition: record.topic_partition,
+                    offset: record.offset,
+                    business_id,
+                    incarnation,
+                });
+            }
+        }
+    }
+
+    fn commit(&mut self, consumer_id: &ClientId, out: &mut Events) {
+        self.commit_positions(consumer_id, "the application commits after processing (at-least-once): a crash before this point means the records are processed again", out);
+    }
+
+    fn commit_positions(&mut self, consumer_id: &ClientId, why: &str, out: &mut Events) {
+        let Some(consumer) = self.consumers.get(consumer_id) else {
+            return;
+        };
+        let group_id = consumer.config.group_id.clone();
+        let positions = consumer.positions.clone();
+        let group = self.groups.entry(group_id.clone()).or_default();
+        for (tp, offset) in positions {
+            if group.committed.get(&tp) == Some(&offset) {
+                continue;
+            }
+            group.committed.insert(tp.clone(), offset);
+            out.push(
+                EventKind::OffsetCommitted { consumer: consumer_id.clone(), group_id: group_id.clone(), topic_partition: tp.clone(), offset },
+                format!("{consumer_id} commits offset {offset} for {tp} in group {group_id} ({why}). After a restart the group resumes from {offset}."),
+            );
+        }
+    }
+
+    fn crash_consumer(&mut self, consumer_id: &ClientId, out: &mut Events) {
+        let Some(c) = self.consumers.get_mut(consumer_id) else {
+            return;
+        };
+        c.alive = false;
+        let unprocessed_records = c.buffer.len();
+        c.buffer.clear();
+        c.positions.clear();
+        c.assignment.clear();
+        let group = c.config.group_id.clone();
+        out.push(
+            EventKind::ConsumerCrashed { consumer: consumer_id.clone(), unprocessed_records },
+            format!("{consumer_id} crashes with {unprocessed_records} polled record(s) not yet processed; its position in memory is lost. Only the offsets committed to the group survive."),
+        );
+        self.rebalance(&group, out);
+    }
+
+    fn restart_consumer(&mut self, consumer_id: &ClientId, out: &mut Events) {
+        let Some(c) = self.consumers.get_mut(consumer_id) else {
+            return;
+        };
+        c.alive = true;
+        c.incarnation += 1;
+        let group = c.config.group_id.clone();
+        out.push(EventKind::ConsumerRestarted { consumer: consumer_id.clone() }, format!("{consumer_id} restarts, rejoins group {group} and resumes from the group's committed offsets."));
+        self.rebalance(&group, out);
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn append(value: &str) -> Action {
-        Action::Append {
-            topic: "payments".into(),
-            partition: 0,
-            key: None,
-            value: value.into(),
-        }
-    }
-
-    #[test]
-    fn append_explains_the_offset_it_got() {
-        let mut world = World::new(&ClusterConfig::default(), 0);
-        world.step(&append("a")).unwrap();
-        let events = world.step(&append("b")).unwrap();
-        assert!(matches!(
-            events[0].kind,
-            EventKind::RecordAppended { offset: Offset(1), .. }
-        ));
-        assert!(events[0].explanation.contains("offset 1"));
-    }
-
-    #[test]
-    fn unknown_topic_is_an_error_and_changes_nothing() {
-        let mut world = World::new(&ClusterConfig::default(), 0);
-        let err = world
-            .step(&Action::Append {
-                topic: "nope".into(),
-                partition: 0,
-                key: None,
-                value: "x".into(),
-            })
-            .unwrap_err();
-        assert_eq!(err.to_string(), "topic `nope` is not defined");
-        let tp = TopicPartition::new("payments", 0);
-        assert_eq!(world.partition(&tp).unwrap().log_end_offset(), Offset(0));
-    }
-
-    #[test]
-    fn read_returns_what_was_appended_up_to_the_high_watermark() {
-        let mut world = World::new(&ClusterConfig::default(), 0);
-        for v in ["a", "b", "c"] {
-            world.step(&append(v)).unwrap();
-        }
-        let events = world
-            .step(&Action::Read {
-                topic: "payments".into(),
-                partition: 0,
-                offset: 1,
-                max_records: 10,
-            })
-            .unwrap();
-        let EventKind::RecordsFetched { offsets, .. } = &events[0].kind else {
-            panic!("expected a fetch event, got {:?}", events[0].kind);
-        };
-        assert_eq!(offsets, &vec![Offset(1), Offset(2)]);
+fn drop_explanation(m: &Message) -> String {
+    let id = m.id;
+    match &m.payload {
+        Payload::ProduceResponse {
+            result: Ok(offset), ..
+        } => format!(
+            "The network loses message {id}, the acknowledgement from {}: the record is safely at offset {offset}, but {} will never hear so.",
+            m.from, m.to
+        ),
+        Payload::ProduceRequest { .. } => format!(
+            "The network loses message {id} before it reaches {}: nothing is written.",
+            m.to
+        ),
+        _ => format!("The network loses message {id} ({}).", m.payload.label()),
     }
 }

@@ -14,8 +14,8 @@ wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 const GOLDEN: &str = include_str!("../../../tests/golden/demo.trace");
 
 fn demo_trace() -> Trace {
-    let (cluster, seed) = demo::cluster();
-    let mut world = World::new(&cluster, seed);
+    let (config, seed) = demo::world();
+    let mut world = World::new(&config, seed).expect("the demo world is valid");
     Trace::record(&mut world, &demo::actions())
 }
 

@@ -1,0 +1,366 @@
+//! The starting configuration of a world: brokers, topics, clients and the external database.
+//! Client settings use Kafka's own config keys (`enable.idempotence`, `acks`, ...), so what a
+//! learner sets here is what they would set in a real client.
+
+use crate::ids::ClientId;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Everything a world starts with.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorldConfig {
+    #[serde(default)]
+    pub cluster: ClusterConfig,
+    #[serde(default)]
+    pub producers: Vec<ProducerConfig>,
+    #[serde(default)]
+    pub consumers: Vec<ConsumerConfig>,
+    #[serde(default)]
+    pub database: DatabaseConfig,
+}
+
+impl Default for WorldConfig {
+    /// One broker, one `payments` topic with one partition, one idempotent producer `p1` and one
+    /// consumer `c1`: the smallest world that shows a log, a send and a read.
+    fn default() -> Self {
+        Self {
+            cluster: ClusterConfig::default(),
+            producers: vec![ProducerConfig::named("p1")],
+            consumers: vec![ConsumerConfig::named("c1", "payments")],
+            database: DatabaseConfig::default(),
+        }
+    }
+}
+
+/// Brokers and topics.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterConfig {
+    /// Number of brokers, with ids 1, 2, 3, ...
+    #[serde(default = "one")]
+    pub brokers: u32,
+    pub topics: Vec<TopicConfig>,
+    /// `replica.lag.time.max.ms`: a follower that has not caught up for this long leaves the ISR.
+    #[serde(default = "default_replica_lag_ms", rename = "replica.lag.time.max.ms")]
+    pub replica_lag_time_max_ms: u64,
+    /// `producer.id.expiration.ms`: a partition forgets an idle producer after this long.
+    #[serde(
+        default = "default_pid_expiration_ms",
+        rename = "producer.id.expiration.ms"
+    )]
+    pub producer_id_expiration_ms: u64,
+}
+
+impl Default for ClusterConfig {
+    fn default() -> Self {
+        Self {
+            brokers: 1,
+            topics: vec![TopicConfig::named("payments", 1)],
+            replica_lag_time_max_ms: default_replica_lag_ms(),
+            producer_id_expiration_ms: default_pid_expiration_ms(),
+        }
+    }
+}
+
+/// One topic.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopicConfig {
+    pub name: String,
+    #[serde(default = "one")]
+    pub partitions: u32,
+    #[serde(default = "one", rename = "replication.factor")]
+    pub replication_factor: u32,
+    #[serde(default = "one", rename = "min.insync.replicas")]
+    pub min_insync_replicas: u32,
+    /// Records per log segment before a new segment is rolled. Kafka rolls by bytes
+    /// (`segment.bytes`); the lab counts records so segments show up with a few records.
+    #[serde(default = "default_segment_records", rename = "segment.records")]
+    pub segment_records: u64,
+}
+
+impl TopicConfig {
+    pub fn named(name: &str, partitions: u32) -> Self {
+        Self {
+            name: name.to_owned(),
+            partitions,
+            replication_factor: 1,
+            min_insync_replicas: 1,
+            segment_records: default_segment_records(),
+        }
+    }
+}
+
+/// `acks`: how many replicas must have a write before the leader answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Acks {
+    /// `acks=0`: the producer does not wait for any answer.
+    #[serde(rename = "0")]
+    None,
+    /// `acks=1`: the leader answers once it has written the batch.
+    #[serde(rename = "1")]
+    Leader,
+    /// `acks=all` (or `-1`): the leader answers once every in-sync replica has the batch.
+    #[serde(rename = "all", alias = "-1")]
+    All,
+}
+
+impl fmt::Display for Acks {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Acks::None => "0",
+            Acks::Leader => "1",
+            Acks::All => "all",
+        })
+    }
+}
+
+/// A producer and its Kafka client settings. Unset keys take Kafka's defaults.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProducerConfig {
+    pub id: ClientId,
+    /// `enable.idempotence`; unset means Kafka's default (on, unless another setting conflicts).
+    #[serde(default, rename = "enable.idempotence")]
+    pub enable_idempotence: Option<bool>,
+    #[serde(default = "default_acks")]
+    pub acks: Acks,
+    #[serde(default = "default_retries")]
+    pub retries: u32,
+    #[serde(
+        default = "default_max_in_flight",
+        rename = "max.in.flight.requests.per.connection"
+    )]
+    pub max_in_flight: u32,
+    #[serde(default = "default_request_timeout_ms", rename = "request.timeout.ms")]
+    pub request_timeout_ms: u64,
+    #[serde(
+        default = "default_delivery_timeout_ms",
+        rename = "delivery.timeout.ms"
+    )]
+    pub delivery_timeout_ms: u64,
+    /// Records per batch. Kafka fills batches by `batch.size` bytes and `linger.ms`; the lab
+    /// counts records (default 1: every send is its own batch). A partial batch goes out on `flush`.
+    #[serde(default = "one", rename = "batch.records")]
+    pub batch_records: u32,
+    /// `transactional.id`; transactions arrive with the transaction coordinator.
+    #[serde(default, rename = "transactional.id")]
+    pub transactional_id: Option<String>,
+}
+
+impl ProducerConfig {
+    pub fn named(id: &str) -> Self {
+        Self {
+            id: ClientId::new(id),
+            enable_idempotence: None,
+            acks: default_acks(),
+            retries: default_retries(),
+            max_in_flight: default_max_in_flight(),
+            request_timeout_ms: default_request_timeout_ms(),
+            delivery_timeout_ms: default_delivery_timeout_ms(),
+            batch_records: 1,
+            transactional_id: None,
+        }
+    }
+
+    /// Whether idempotence is on, following `ProducerConfig.postProcessAndValidateIdempotenceConfigs`:
+    /// explicitly set wins (and conflicts are errors); unset means on unless `acks` is not `all`,
+    /// `retries` is 0 or more than 5 requests may be in flight.
+    pub fn idempotence(&self) -> Result<bool, ConfigError> {
+        let conflict = if self.acks != Acks::All {
+            Some(format!("acks={} (it must be all)", self.acks))
+        } else if self.retries == 0 {
+            Some("retries=0 (it must be more than 0)".to_owned())
+        } else if self.max_in_flight > MAX_IN_FLIGHT_FOR_IDEMPOTENCE {
+            Some(format!(
+                "max.in.flight.requests.per.connection={} (it must be at most 5)",
+                self.max_in_flight
+            ))
+        } else {
+            None
+        };
+        match (self.enable_idempotence, conflict) {
+            (Some(true), Some(conflict)) => Err(ConfigError {
+                client: self.id.clone(),
+                message: format!("enable.idempotence=true conflicts with {conflict}"),
+            }),
+            (Some(explicit), _) => Ok(explicit),
+            (None, conflict) => Ok(conflict.is_none()),
+        }
+    }
+}
+
+/// `MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION_FOR_IDEMPOTENCE` in Kafka's `ProducerConfig`: it
+/// equals the 5 batches a broker keeps per producer for deduplication.
+pub const MAX_IN_FLIGHT_FOR_IDEMPOTENCE: u32 = 5;
+
+/// `isolation.level`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum IsolationLevel {
+    /// Reads everything below the high watermark, open and aborted transactions included.
+    #[default]
+    ReadUncommitted,
+    /// Reads only below the last stable offset and skips aborted transactions.
+    ReadCommitted,
+}
+
+/// When a consumer commits its offsets relative to processing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ProcessingMode {
+    /// Commit right after each poll, before processing: a crash loses records (at-most-once).
+    CommitBeforeProcessing,
+    /// Commit only after processing: a crash repeats records (at-least-once).
+    #[default]
+    CommitAfterProcessing,
+}
+
+/// `auto.offset.reset`: where a consumer with no committed offset starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum OffsetReset {
+    /// The lab's default, so that a new consumer sees the log from its start.
+    #[default]
+    Earliest,
+    /// Kafka's default.
+    Latest,
+}
+
+/// A consumer and its Kafka client settings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsumerConfig {
+    pub id: ClientId,
+    #[serde(rename = "group.id")]
+    pub group_id: String,
+    /// Topics the consumer subscribes to; the group spreads their partitions over its members.
+    pub topics: Vec<String>,
+    #[serde(default, rename = "isolation.level")]
+    pub isolation_level: IsolationLevel,
+    #[serde(default, rename = "enable.auto.commit")]
+    pub enable_auto_commit: bool,
+    #[serde(default = "default_auto_commit_ms", rename = "auto.commit.interval.ms")]
+    pub auto_commit_interval_ms: u64,
+    #[serde(default, rename = "auto.offset.reset")]
+    pub auto_offset_reset: OffsetReset,
+    #[serde(default = "default_max_poll", rename = "max.poll.records")]
+    pub max_poll_records: u32,
+    #[serde(default)]
+    pub processing: ProcessingMode,
+}
+
+impl ConsumerConfig {
+    pub fn named(id: &str, topic: &str) -> Self {
+        Self {
+            id: ClientId::new(id),
+            group_id: "billing".to_owned(),
+            topics: vec![topic.to_owned()],
+            isolation_level: IsolationLevel::default(),
+            enable_auto_commit: false,
+            auto_commit_interval_ms: default_auto_commit_ms(),
+            auto_offset_reset: OffsetReset::default(),
+            max_poll_records: default_max_poll(),
+            processing: ProcessingMode::default(),
+        }
+    }
+}
+
+/// The external database consumers write their side effects into.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// Keep a dedup table keyed by the record's business id (its key) and skip repeats: the
+    /// idempotent consumer.
+    #[serde(default)]
+    pub idempotent: bool,
+}
+
+/// A client setting Kafka itself would refuse (`ConfigException`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    pub client: ClientId,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "client `{}`: {}", self.client, self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+fn one() -> u32 {
+    1
+}
+fn default_segment_records() -> u64 {
+    4
+}
+fn default_replica_lag_ms() -> u64 {
+    30_000
+}
+fn default_pid_expiration_ms() -> u64 {
+    86_400_000
+}
+fn default_acks() -> Acks {
+    Acks::All
+}
+fn default_retries() -> u32 {
+    i32::MAX.unsigned_abs()
+}
+fn default_max_in_flight() -> u32 {
+    5
+}
+fn default_request_timeout_ms() -> u64 {
+    30_000
+}
+fn default_delivery_timeout_ms() -> u64 {
+    120_000
+}
+fn default_auto_commit_ms() -> u64 {
+    5_000
+}
+fn default_max_poll() -> u32 {
+    500
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn idempotence_defaults_on_and_turns_off_silently_for_acks_1() {
+        let mut p = ProducerConfig::named("p");
+        assert_eq!(p.idempotence(), Ok(true));
+        p.acks = Acks::Leader;
+        assert_eq!(p.idempotence(), Ok(false));
+    }
+
+    #[test]
+    fn explicit_idempotence_with_too_many_in_flight_is_a_config_error() {
+        let mut p = ProducerConfig::named("p");
+        p.enable_idempotence = Some(true);
+        p.max_in_flight = 6;
+        let err = p.idempotence().unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("max.in.flight.requests.per.connection=6")
+        );
+    }
+
+    #[test]
+    fn kafka_config_keys_parse_from_json() {
+        let p: ProducerConfig = serde_json::from_str(
+            r#"{"id":"p1","enable.idempotence":false,"acks":"1","max.in.flight.requests.per.connection":2}"#,
+        )
+        .unwrap();
+        assert_eq!(p.acks, Acks::Leader);
+        assert_eq!(p.enable_idempotence, Some(false));
+        assert_eq!(p.max_in_flight, 2);
+        let unknown =
+            serde_json::from_str::<ProducerConfig>(r#"{"id":"p1","acks":"all","linger":3}"#);
+        assert!(unknown.is_err());
+    }
+}

@@ -1,0 +1,281 @@
+//! Named guarantees, checked after every step and reported green or red, never by panicking.
+//!
+//! Some guarantees hold only under the right settings: that is the point of the lab. A
+//! non-idempotent producer's retry breaks `no_duplicate_write`; `acks=1` and a leader crash
+//! break `no_acknowledged_write_lost`. Each check looks only at what the step touched, so its
+//! cost does not grow with the log.
+
+use crate::event::{Event, EventKind};
+use crate::ids::{Offset, TopicPartition};
+use crate::producer::SendOutcome;
+use crate::world::World;
+use std::collections::BTreeMap;
+
+/// One guarantee and, once broken, where and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvariantStatus {
+    pub name: &'static str,
+    pub description: &'static str,
+    /// The first step that broke it and why; `None` while it holds.
+    pub broken: Option<Violation>,
+}
+
+/// Where a guarantee broke.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    pub step: u64,
+    pub why: String,
+}
+
+pub const OFFSETS_CONTIGUOUS: &str = "offsets_contiguous";
+pub const HIGH_WATERMARK_WITHIN_LOG: &str = "high_watermark_within_log";
+pub const NO_DUPLICATE_WRITE: &str = "no_duplicate_write";
+pub const NO_ACKNOWLEDGED_WRITE_LOST: &str = "no_acknowledged_write_lost";
+pub const NO_DUPLICATE_EFFECT: &str = "no_duplicate_effect";
+
+const CATALOGUE: [(&str, &str); 5] = [
+    (
+        OFFSETS_CONTIGUOUS,
+        "Every partition's offsets run on without gaps or overlaps.",
+    ),
+    (
+        HIGH_WATERMARK_WITHIN_LOG,
+        "On every replica, log start <= high watermark <= log end.",
+    ),
+    (
+        NO_DUPLICATE_WRITE,
+        "No send is written twice to a partition (what idempotence guarantees within one producer session).",
+    ),
+    (
+        NO_ACKNOWLEDGED_WRITE_LOST,
+        "Every acknowledged write is still in its partition's log.",
+    ),
+    (
+        NO_DUPLICATE_EFFECT,
+        "No business id's effect is applied twice in the external database.",
+    ),
+];
+
+/// The state of every guarantee, plus what the checks remember between steps.
+#[derive(Clone, Debug)]
+pub struct Invariants {
+    statuses: Vec<InvariantStatus>,
+    /// Where each send was first written, per partition.
+    written: BTreeMap<(TopicPartition, u64), Offset>,
+}
+
+impl Default for Invariants {
+    fn default() -> Self {
+        Self {
+            statuses: CATALOGUE
+                .iter()
+                .map(|(name, description)| InvariantStatus {
+                    name,
+                    description,
+                    broken: None,
+                })
+                .collect(),
+            written: BTreeMap::new(),
+        }
+    }
+}
+
+impl Invariants {
+    pub fn statuses(&self) -> &[InvariantStatus] {
+        &self.statuses
+    }
+
+    pub fn status(&self, name: &str) -> Option<&InvariantStatus> {
+        self.statuses.iter().find(|s| s.name == name)
+    }
+
+    pub fn all_hold(&self) -> bool {
+        self.statuses.iter().all(|s| s.broken.is_none())
+    }
+
+    /// Checks the guarantees the step's events touch; returns those that broke just now.
+    pub(crate) fn check(
+        &mut self,
+        world: &World,
+        step: u64,
+        events: &[Event],
+    ) -> Vec<(&'static str, String)> {
+        let mut broken = Vec::new();
+        for event in events {
+            match &event.kind {
+                EventKind::BatchAppended {
+                    topic_partition,
+                    broker,
+                    base_offset,
+                    last_offset,
+                    send_ids,
+                    ..
+                } => {
+                    self.check_append(
+                        world,
+                        topic_partition,
+                        *broker,
+                        *base_offset,
+                        *last_offset,
+                        send_ids,
+                        &mut broken,
+                    );
+                }
+                EventKind::LeaderElected {
+                    topic_partition, ..
+                }
+                | EventKind::FollowerTruncated {
+                    topic_partition, ..
+                } => {
+                    check_acknowledged(world, topic_partition, &mut broken);
+                }
+                EventKind::RecordProcessed { business_id, .. } => {
+                    if let Some(row) = world
+                        .store()
+                        .effects()
+                        .get(business_id)
+                        .filter(|r| r.times_applied > 1)
+                    {
+                        broken.push((
+                            NO_DUPLICATE_EFFECT,
+                            format!(
+                                "the effect of {business_id} has been applied {} times.",
+                                row.times_applied
+                            ),
+                        ));
+                    }
+                }
+                _ => {}
+            }
+        }
+        for partition in world.cluster().partitions() {
+            for replica in &partition.replicas {
+                let log = &replica.log;
+                if !(log.log_start_offset() <= log.high_watermark()
+                    && log.high_watermark() <= log.log_end_offset())
+                {
+                    broken.push((
+                        HIGH_WATERMARK_WITHIN_LOG,
+                        format!(
+                            "broker {}'s replica of {} has log start {}, high watermark {} and log end {}.",
+                            replica.broker,
+                            partition.topic_partition,
+                            log.log_start_offset(),
+                            log.high_watermark(),
+                            log.log_end_offset()
+                        ),
+                    ));
+                }
+            }
+        }
+        let mut newly = Vec::new();
+        for (name, why) in broken {
+            if let Some(status) = self.statuses.iter_mut().find(|s| s.name == name)
+                && status.broken.is_none()
+            {
+                status.broken = Some(Violation {
+                    step,
+                    why: why.clone(),
+                });
+                newly.push((name, why));
+            }
+        }
+        newly
+    }
+
+    #[allow(clippy::too_many_arguments)] // the fields of one BatchAppended event
+    fn check_append(
+        &mut self,
+        world: &World,
+        tp: &TopicPartition,
+        broker: crate::ids::BrokerId,
+        base_offset: Offset,
+        last_offset: Offset,
+        send_ids: &[u64],
+        broken: &mut Vec<(&'static str, String)>,
+    ) {
+        let Some(log) = world
+            .cluster()
+            .partition(tp)
+            .and_then(|p| p.replica(broker))
+            .map(|r| &r.log)
+        else {
+            return;
+        };
+        let batches = log.batches();
+        if let [.., before, last] = batches
+            && before.next_offset() != last.base_offset
+        {
+            broken.push((
+                OFFSETS_CONTIGUOUS,
+                format!(
+                    "in {tp}, a batch ends at {} but the next starts at {}.",
+                    before.last_offset(),
+                    last.base_offset
+                ),
+            ));
+        }
+        for (i, send_id) in send_ids.iter().enumerate() {
+            let offset = base_offset.plus(i64::try_from(i).unwrap_or(0));
+            let key = (tp.clone(), *send_id);
+            match self.written.get(&key) {
+                Some(first)
+                    if *first != offset
+                        && log
+                            .batch_containing(*first)
+                            .is_some_and(|b| b.provenance.send_ids.contains(send_id)) =>
+                {
+                    broken.push((
+                        NO_DUPLICATE_WRITE,
+                        format!(
+                            "send #{send_id} is in {tp} twice, at offsets {first} and {offset}."
+                        ),
+                    ));
+                }
+                _ => {
+                    self.written.insert(key, offset);
+                }
+            }
+        }
+        let _ = last_offset;
+    }
+}
+
+/// After a leader change or truncation: is every acknowledged send to `tp` still in the leader's log?
+fn check_acknowledged(
+    world: &World,
+    tp: &TopicPartition,
+    broken: &mut Vec<(&'static str, String)>,
+) {
+    let Some(leader) = world
+        .cluster()
+        .partition(tp)
+        .and_then(|p| p.leader_replica())
+    else {
+        return;
+    };
+    for producer in world.producers() {
+        for (send_id, outcome) in &producer.outcomes {
+            let SendOutcome::Acknowledged {
+                topic_partition,
+                offset,
+            } = outcome
+            else {
+                continue;
+            };
+            if topic_partition != tp {
+                continue;
+            }
+            let present = leader
+                .log
+                .batch_containing(*offset)
+                .is_some_and(|b| b.provenance.send_ids.contains(send_id));
+            if !present {
+                broken.push((
+                    NO_ACKNOWLEDGED_WRITE_LOST,
+                    format!("send #{send_id} was acknowledged at offset {offset} of {tp}, but the current leader (broker {}) does not have it.", leader.broker),
+                ));
+            }
+        }
+    }
+}

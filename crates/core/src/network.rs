@@ -1,0 +1,207 @@
+//! The network: every request and response is a message in flight until a step delivers, drops,
+//! duplicates or delays it. Dropping a produce response is the famous lost ack.
+//!
+//! Messages are kept in sending order; "deliver" without a choice takes the oldest. Delaying a
+//! message sends it to the back, so later messages overtake it (Kafka's TCP connections keep
+//! order; a delay here stands for a retry on a new connection overtaking an old one).
+
+use crate::batch::ProducedBatch;
+use crate::config::Acks;
+use crate::error_code::ErrorCode;
+use crate::ids::{BrokerId, ClientId, Offset, ProducerEpoch, ProducerId, TopicPartition};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A message's lab-wide number, shown as `#7`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct MessageId(pub u64);
+
+impl fmt::Display for MessageId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+/// Who sends or receives a message.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Endpoint {
+    Client(ClientId),
+    Broker(BrokerId),
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Endpoint::Client(c) => write!(f, "{c}"),
+            Endpoint::Broker(b) => write!(f, "broker {b}"),
+        }
+    }
+}
+
+/// What a message carries. Names follow Kafka's request and response types.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Payload {
+    InitProducerIdRequest {
+        correlation_id: u64,
+    },
+    InitProducerIdResponse {
+        correlation_id: u64,
+        producer_id: ProducerId,
+        producer_epoch: ProducerEpoch,
+    },
+    ProduceRequest {
+        correlation_id: u64,
+        acks: Acks,
+        topic_partition: TopicPartition,
+        batch: ProducedBatch,
+    },
+    ProduceResponse {
+        correlation_id: u64,
+        topic_partition: TopicPartition,
+        /// The base offset written (or, for a duplicate, the original one), or Kafka's error.
+        result: Result<Offset, ErrorCode>,
+    },
+}
+
+impl Payload {
+    pub fn correlation_id(&self) -> u64 {
+        match self {
+            Payload::InitProducerIdRequest { correlation_id }
+            | Payload::InitProducerIdResponse { correlation_id, .. }
+            | Payload::ProduceRequest { correlation_id, .. }
+            | Payload::ProduceResponse { correlation_id, .. } => *correlation_id,
+        }
+    }
+
+    /// A short label such as `Produce request for payments-0 (seq 3)`.
+    pub fn label(&self) -> String {
+        match self {
+            Payload::InitProducerIdRequest { .. } => "InitProducerId request".to_owned(),
+            Payload::InitProducerIdResponse {
+                producer_id,
+                producer_epoch,
+                ..
+            } => {
+                format!(
+                    "InitProducerId response (producer id {producer_id}, epoch {producer_epoch})"
+                )
+            }
+            Payload::ProduceRequest {
+                topic_partition,
+                batch,
+                ..
+            } => {
+                if batch.stamp.producer_id.is_none() {
+                    format!("Produce request for {topic_partition}")
+                } else {
+                    format!(
+                        "Produce request for {topic_partition} (producer {}, epoch {}, sequence {})",
+                        batch.stamp.producer_id,
+                        batch.stamp.producer_epoch,
+                        batch.stamp.base_sequence
+                    )
+                }
+            }
+            Payload::ProduceResponse {
+                topic_partition,
+                result,
+                ..
+            } => match result {
+                Ok(offset) => format!("Produce response for {topic_partition} (offset {offset})"),
+                Err(error) => format!("Produce response for {topic_partition} ({error})"),
+            },
+        }
+    }
+}
+
+/// One message in flight.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    pub id: MessageId,
+    pub from: Endpoint,
+    pub to: Endpoint,
+    pub sent_at_ms: u64,
+    pub payload: Payload,
+}
+
+/// Messages in flight, oldest first. At most [`Network::CAPACITY`] at once.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Network {
+    in_flight: Vec<Message>,
+    next_id: u64,
+}
+
+impl Network {
+    /// A bound on messages in flight, so that a runaway duplication cannot exhaust memory.
+    pub const CAPACITY: usize = 10_000;
+
+    /// Puts a message on the wire and returns its id, or `None` if the network is full.
+    pub fn send(
+        &mut self,
+        from: Endpoint,
+        to: Endpoint,
+        sent_at_ms: u64,
+        payload: Payload,
+    ) -> Option<MessageId> {
+        if self.in_flight.len() >= Self::CAPACITY {
+            return None;
+        }
+        self.next_id += 1;
+        let id = MessageId(self.next_id);
+        self.in_flight.push(Message {
+            id,
+            from,
+            to,
+            sent_at_ms,
+            payload,
+        });
+        Some(id)
+    }
+
+    pub fn in_flight(&self) -> &[Message] {
+        &self.in_flight
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.in_flight.is_empty()
+    }
+
+    /// The message with `id`, or the oldest one when `id` is `None`.
+    pub fn find(&self, id: Option<MessageId>) -> Option<&Message> {
+        match id {
+            Some(id) => self.in_flight.iter().find(|m| m.id == id),
+            None => self.in_flight.first(),
+        }
+    }
+
+    /// Takes a message off the wire.
+    pub fn take(&mut self, id: MessageId) -> Option<Message> {
+        let i = self.in_flight.iter().position(|m| m.id == id)?;
+        Some(self.in_flight.remove(i))
+    }
+
+    /// Moves a message behind every other one.
+    pub fn delay(&mut self, id: MessageId) -> bool {
+        match self.take(id) {
+            Some(m) => {
+                self.in_flight.push(m);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Sends a second copy of a message, as a network that retransmits might.
+    pub fn duplicate(&mut self, id: MessageId) -> Option<MessageId> {
+        let m = self.in_flight.iter().find(|m| m.id == id)?.clone();
+        self.send(m.from, m.to, m.sent_at_ms, m.payload)
+    }
+
+    /// Removes every message to or from `endpoint` that `keep` rejects.
+    pub fn retain(&mut self, mut keep: impl FnMut(&Message) -> bool) {
+        self.in_flight.retain(|m| keep(m));
+    }
+}

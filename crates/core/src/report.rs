@@ -1,0 +1,374 @@
+//! The machine-readable report of a run: the contract for lesson checks and graders. Keys are
+//! snake_case after Kafka's own field names (`producer_id`, `high_watermark`, ...) and errors use
+//! Kafka's names. The layout is versioned by [`REPORT_VERSION`]; `docs/report.md` documents it.
+//! Change it only by adding fields, or by bumping the version.
+
+use crate::action::Action;
+use crate::batch::ControlKind;
+use crate::config::IsolationLevel;
+use crate::event::Event;
+use crate::ids::{BrokerId, LeaderEpoch, Offset, ProducerEpoch, ProducerId, Sequence};
+use crate::producer::SendOutcome;
+use crate::scenario::{Scenario, ScenarioRun};
+use crate::world::World;
+use serde::Serialize;
+
+/// The report layout version.
+pub const REPORT_VERSION: u32 = 1;
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub report_version: u32,
+    pub scenario: String,
+    pub seed: u64,
+    pub trace_hash: String,
+    pub steps: Vec<StepReport>,
+    pub partitions: Vec<PartitionReport>,
+    pub producers: Vec<ProducerReport>,
+    pub consumers: Vec<ConsumerReport>,
+    pub database: DatabaseReport,
+    pub invariants: Vec<InvariantReport>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StepReport {
+    pub index: usize,
+    pub action: Action,
+    pub events: Vec<Event>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PartitionReport {
+    pub topic: String,
+    pub partition: u32,
+    pub leader: Option<BrokerId>,
+    pub leader_epoch: LeaderEpoch,
+    pub isr: Vec<BrokerId>,
+    pub log_start_offset: Offset,
+    pub high_watermark: Offset,
+    /// Equal to the high watermark until transactions exist.
+    pub last_stable_offset: Offset,
+    pub log_end_offset: Offset,
+    pub segments: Vec<SegmentReport>,
+    pub records: Vec<RecordReport>,
+    pub replicas: Vec<ReplicaReport>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SegmentReport {
+    pub base_offset: Offset,
+    pub next_offset: Offset,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RecordReport {
+    pub offset: Offset,
+    pub key: Option<String>,
+    pub value: String,
+    pub producer_id: ProducerId,
+    pub producer_epoch: ProducerEpoch,
+    /// The record's own sequence (the batch's base sequence plus its position), or -1.
+    pub sequence: Sequence,
+    pub base_sequence: Sequence,
+    pub is_transactional: bool,
+    pub is_control: bool,
+    pub control_type: Option<ControlKind>,
+    pub send_id: Option<u64>,
+    pub attempt: u32,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ReplicaReport {
+    pub broker: BrokerId,
+    pub alive: bool,
+    pub in_sync: bool,
+    pub log_end_offset: Offset,
+    pub high_watermark: Offset,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ProducerReport {
+    pub id: String,
+    pub enable_idempotence: bool,
+    pub producer_id: ProducerId,
+    pub producer_epoch: ProducerEpoch,
+    pub sends: Vec<SendReport>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SendReport {
+    pub send_id: u64,
+    pub topic: String,
+    pub partition: u32,
+    pub key: Option<String>,
+    pub value: String,
+    /// `acknowledged`, `sent_without_ack`, `failed` or `pending`.
+    pub outcome: &'static str,
+    pub offset: Option<Offset>,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ConsumerReport {
+    pub id: String,
+    pub group_id: String,
+    pub isolation_level: IsolationLevel,
+    pub received: Vec<ConsumedReport>,
+    pub processed: Vec<ConsumedReport>,
+    pub committed: Vec<CommittedReport>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ConsumedReport {
+    pub topic: String,
+    pub partition: u32,
+    pub offset: Offset,
+    pub key: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CommittedReport {
+    pub topic: String,
+    pub partition: u32,
+    pub offset: Offset,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DatabaseReport {
+    pub idempotent: bool,
+    pub effects: Vec<EffectReport>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EffectReport {
+    pub business_id: String,
+    pub value: String,
+    pub times_applied: u32,
+}
+
+#[derive(Debug, Serialize)]
+pub struct InvariantReport {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub holds: bool,
+    pub broken_at_step: Option<u64>,
+    pub why: Option<String>,
+}
+
+impl Report {
+    /// The report of a finished scenario run.
+    pub fn new(scenario: &Scenario, run: &ScenarioRun) -> Self {
+        let steps = run
+            .trace
+            .steps
+            .iter()
+            .enumerate()
+            .map(|(i, s)| StepReport {
+                index: i + 1,
+                action: s.action.clone(),
+                events: s.outcome.clone().unwrap_or_default(),
+            })
+            .collect();
+        let world = &run.world;
+        Self {
+            report_version: REPORT_VERSION,
+            scenario: scenario.name.clone(),
+            seed: scenario.seed,
+            trace_hash: format!("{:016x}", run.trace.hash()),
+            steps,
+            partitions: partitions(world),
+            producers: producers(world),
+            consumers: consumers(world),
+            database: DatabaseReport {
+                idempotent: world.store().idempotent,
+                effects: world
+                    .store()
+                    .effects()
+                    .iter()
+                    .map(|(id, row)| EffectReport {
+                        business_id: id.clone(),
+                        value: row.value.clone(),
+                        times_applied: row.times_applied,
+                    })
+                    .collect(),
+            },
+            invariants: world
+                .invariants()
+                .statuses()
+                .iter()
+                .map(|s| InvariantReport {
+                    name: s.name,
+                    description: s.description,
+                    holds: s.broken.is_none(),
+                    broken_at_step: s.broken.as_ref().map(|v| v.step),
+                    why: s.broken.as_ref().map(|v| v.why.clone()),
+                })
+                .collect(),
+        }
+    }
+
+    /// The report as pretty-printed JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    }
+}
+
+fn partitions(world: &World) -> Vec<PartitionReport> {
+    world
+        .cluster()
+        .partitions()
+        .map(|p| {
+            let leader = p.leader_replica();
+            let log = leader.map(|r| &r.log);
+            let mut records = Vec::new();
+            for batch in log.map(|l| l.batches()).unwrap_or_default() {
+                for (i, record) in batch.records.iter().enumerate() {
+                    let i32_index = i32::try_from(i).unwrap_or(0);
+                    records.push(RecordReport {
+                        offset: batch.base_offset.plus(i64::from(i32_index)),
+                        key: record.key.clone(),
+                        value: record.value.clone(),
+                        producer_id: batch.stamp.producer_id,
+                        producer_epoch: batch.stamp.producer_epoch,
+                        sequence: if batch.stamp.base_sequence == Sequence::NONE {
+                            Sequence::NONE
+                        } else {
+                            batch.stamp.base_sequence.plus(i32_index)
+                        },
+                        base_sequence: batch.stamp.base_sequence,
+                        is_transactional: batch.is_transactional,
+                        is_control: batch.is_control(),
+                        control_type: batch.control,
+                        send_id: batch.provenance.send_ids.get(i).copied(),
+                        attempt: batch.provenance.attempt,
+                    });
+                }
+            }
+            let high_watermark = p.high_watermark();
+            PartitionReport {
+                topic: p.topic_partition.topic.clone(),
+                partition: p.topic_partition.partition,
+                leader: p.leader,
+                leader_epoch: p.leader_epoch,
+                isr: p.isr.iter().copied().collect(),
+                log_start_offset: log.map_or(Offset(0), |l| l.log_start_offset()),
+                high_watermark,
+                last_stable_offset: high_watermark,
+                log_end_offset: log.map_or(Offset(0), |l| l.log_end_offset()),
+                segments: log
+                    .map(|l| {
+                        l.segments()
+                            .iter()
+                            .map(|s| SegmentReport {
+                                base_offset: s.base_offset,
+                                next_offset: s.next_offset,
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                records,
+                replicas: p
+                    .replicas
+                    .iter()
+                    .map(|r| ReplicaReport {
+                        broker: r.broker,
+                        alive: world.cluster().is_alive(r.broker),
+                        in_sync: p.isr.contains(&r.broker),
+                        log_end_offset: r.log.log_end_offset(),
+                        high_watermark: r.log.high_watermark(),
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+fn producers(world: &World) -> Vec<ProducerReport> {
+    world
+        .producers()
+        .map(|p| {
+            let sends = world
+                .sends()
+                .iter()
+                .filter(|(_, s)| &s.producer == p.id())
+                .map(|(send_id, s)| {
+                    let (outcome, offset, error) = match p.outcomes.get(send_id) {
+                        Some(SendOutcome::Acknowledged { offset, .. }) => {
+                            ("acknowledged", Some(*offset), None)
+                        }
+                        Some(SendOutcome::SentWithoutAck { .. }) => {
+                            ("sent_without_ack", None, None)
+                        }
+                        Some(SendOutcome::Failed { error }) => {
+                            ("failed", None, Some(error.name().to_owned()))
+                        }
+                        None => ("pending", None, None),
+                    };
+                    SendReport {
+                        send_id: *send_id,
+                        topic: s.topic_partition.topic.clone(),
+                        partition: s.topic_partition.partition,
+                        key: s.key.clone(),
+                        value: s.value.clone(),
+                        outcome,
+                        offset,
+                        error,
+                    }
+                })
+                .collect();
+            ProducerReport {
+                id: p.id().to_string(),
+                enable_idempotence: p.idempotent,
+                producer_id: p.producer_id,
+                producer_epoch: p.producer_epoch,
+                sends,
+            }
+        })
+        .collect()
+}
+
+fn consumers(world: &World) -> Vec<ConsumerReport> {
+    world
+        .consumers()
+        .map(|c| {
+            let consumed = |tp: &crate::ids::TopicPartition,
+                            offset: Offset,
+                            key: Option<String>| ConsumedReport {
+                topic: tp.topic.clone(),
+                partition: tp.partition,
+                offset,
+                key,
+            };
+            ConsumerReport {
+                id: c.id().to_string(),
+                group_id: c.config.group_id.clone(),
+                isolation_level: c.isolation_level(),
+                received: c
+                    .received
+                    .iter()
+                    .map(|r| consumed(&r.topic_partition, r.offset, r.key.clone()))
+                    .collect(),
+                processed: c
+                    .processed
+                    .iter()
+                    .map(|r| consumed(&r.topic_partition, r.offset, Some(r.business_id.clone())))
+                    .collect(),
+                committed: world
+                    .groups()
+                    .get(&c.config.group_id)
+                    .map(|g| {
+                        g.committed
+                            .iter()
+                            .filter(|(tp, _)| c.config.topics.contains(&tp.topic))
+                            .map(|(tp, o)| CommittedReport {
+                                topic: tp.topic.clone(),
+                                partition: tp.partition,
+                                offset: *o,
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            }
+        })
+        .collect()
+}

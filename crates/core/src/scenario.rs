@@ -1,0 +1,295 @@
+//! Scenario files: a starting world, a seed and a list of steps, as JSON. A scenario is
+//! untrusted input: every mistake becomes a [`ScenarioError`] that says where it is, never a
+//! panic. `assets/scenario.schema.json` describes the format for editors and readers.
+
+use crate::action::Action;
+use crate::config::{ClusterConfig, ConsumerConfig, DatabaseConfig, ProducerConfig, WorldConfig};
+use crate::event::Event;
+use crate::trace::{Trace, TraceStep};
+use crate::world::{World, WorldConfigError};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The scenario format this build reads.
+pub const FORMAT_VERSION: u32 = 1;
+/// The most steps one scenario may hold, so a file cannot make the lab run forever.
+pub const MAX_STEPS: usize = 100_000;
+/// The largest scenario file accepted, in bytes.
+pub const MAX_BYTES: usize = 8 * 1024 * 1024;
+
+/// A parsed scenario.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub format_version: u32,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// Which concepts of the lab's checklist the scenario shows (numbers from `concepts.md`).
+    #[serde(default)]
+    pub concepts: Vec<u32>,
+    #[serde(default)]
+    pub seed: u64,
+    #[serde(default)]
+    pub cluster: ClusterConfig,
+    #[serde(default)]
+    pub producers: Vec<ProducerConfig>,
+    #[serde(default)]
+    pub consumers: Vec<ConsumerConfig>,
+    #[serde(default)]
+    pub database: DatabaseConfig,
+    pub steps: Vec<Action>,
+}
+
+/// What is wrong with a scenario, and where.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ScenarioError {
+    TooLarge {
+        bytes: usize,
+    },
+    /// The text is not JSON, or a field outside `steps` has the wrong shape.
+    Syntax {
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    UnsupportedVersion {
+        found: u32,
+    },
+    TooManySteps {
+        count: usize,
+    },
+    /// Step `index` (1-based) is not a valid step.
+    InvalidStep {
+        index: usize,
+        message: String,
+    },
+    /// The clients or cluster cannot form a world.
+    World(WorldConfigError),
+    /// Step `index` (1-based) names something that does not exist, or cannot happen now.
+    ImpossibleStep {
+        index: usize,
+        message: String,
+    },
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ScenarioError::TooLarge { bytes } => write!(
+                f,
+                "the scenario is {bytes} bytes; the most accepted is {MAX_BYTES}"
+            ),
+            ScenarioError::Syntax {
+                line,
+                column,
+                message,
+            } => write!(f, "line {line}, column {column}: {message}"),
+            ScenarioError::UnsupportedVersion { found } => {
+                write!(
+                    f,
+                    "format_version {found} is not supported; this build reads version {FORMAT_VERSION}"
+                )
+            }
+            ScenarioError::TooManySteps { count } => write!(
+                f,
+                "the scenario has {count} steps; the most accepted is {MAX_STEPS}"
+            ),
+            ScenarioError::InvalidStep { index, message } => write!(f, "step {index}: {message}"),
+            ScenarioError::World(e) => write!(f, "{e}"),
+            ScenarioError::ImpossibleStep { index, message } => {
+                write!(f, "step {index}: {message}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+/// The raw shape, so that each step can be parsed alone and its errors located by index.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScenario {
+    format_version: u32,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    concepts: Vec<u32>,
+    #[serde(default)]
+    seed: u64,
+    #[serde(default)]
+    cluster: ClusterConfig,
+    #[serde(default)]
+    producers: Vec<ProducerConfig>,
+    #[serde(default)]
+    consumers: Vec<ConsumerConfig>,
+    #[serde(default)]
+    database: DatabaseConfig,
+    steps: Vec<serde_json::Value>,
+}
+
+impl Scenario {
+    /// Parses a scenario from JSON text.
+    pub fn parse(text: &str) -> Result<Self, ScenarioError> {
+        if text.len() > MAX_BYTES {
+            return Err(ScenarioError::TooLarge { bytes: text.len() });
+        }
+        let raw: RawScenario = serde_json::from_str(text).map_err(|e| ScenarioError::Syntax {
+            line: e.line(),
+            column: e.column(),
+            message: strip_location(&e.to_string()),
+        })?;
+        if raw.format_version != FORMAT_VERSION {
+            return Err(ScenarioError::UnsupportedVersion {
+                found: raw.format_version,
+            });
+        }
+        if raw.steps.len() > MAX_STEPS {
+            return Err(ScenarioError::TooManySteps {
+                count: raw.steps.len(),
+            });
+        }
+        let steps = raw
+            .steps
+            .into_iter()
+            .enumerate()
+            .map(|(i, value)| {
+                serde_json::from_value::<Action>(value).map_err(|e| ScenarioError::InvalidStep {
+                    index: i + 1,
+                    message: e.to_string(),
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self {
+            format_version: raw.format_version,
+            name: raw.name,
+            description: raw.description,
+            concepts: raw.concepts,
+            seed: raw.seed,
+            cluster: raw.cluster,
+            producers: raw.producers,
+            consumers: raw.consumers,
+            database: raw.database,
+            steps,
+        })
+    }
+
+    /// The starting world the scenario describes.
+    pub fn world_config(&self) -> WorldConfig {
+        WorldConfig {
+            cluster: self.cluster.clone(),
+            producers: self.producers.clone(),
+            consumers: self.consumers.clone(),
+            database: self.database.clone(),
+        }
+    }
+
+    /// Builds the world and runs every step. Stops at the first impossible step.
+    pub fn run(&self) -> Result<ScenarioRun, ScenarioError> {
+        let mut world =
+            World::new(&self.world_config(), self.seed).map_err(ScenarioError::World)?;
+        let mut trace = Trace::default();
+        for (i, action) in self.steps.iter().enumerate() {
+            let outcome = world.step(action);
+            if let Err(error) = &outcome {
+                return Err(ScenarioError::ImpossibleStep {
+                    index: i + 1,
+                    message: error.to_string(),
+                });
+            }
+            trace.steps.push(TraceStep {
+                action: action.clone(),
+                outcome,
+            });
+        }
+        Ok(ScenarioRun { world, trace })
+    }
+}
+
+/// A finished run: the final world and every step's events.
+#[derive(Clone, Debug)]
+pub struct ScenarioRun {
+    pub world: World,
+    pub trace: Trace,
+}
+
+impl ScenarioRun {
+    /// Every event of the run, in order.
+    pub fn events(&self) -> impl Iterator<Item = &Event> {
+        self.trace
+            .steps
+            .iter()
+            .filter_map(|s| s.outcome.as_ref().ok())
+            .flatten()
+    }
+}
+
+/// serde_json appends " at line L column C"; the error carries them as fields already.
+fn strip_location(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"{
+        "format_version": 1,
+        "producers": [{"id": "p1"}],
+        "steps": [{"step": "deliver_all"}, {"step": "send", "producer": "p1", "topic": "payments", "value": "10"}]
+    }"#;
+
+    #[test]
+    fn a_minimal_scenario_runs() {
+        let run = Scenario::parse(MINIMAL).unwrap().run().unwrap();
+        assert_eq!(run.trace.steps.len(), 2);
+    }
+
+    #[test]
+    fn a_misspelled_step_is_located() {
+        let text = MINIMAL.replace("\"send\"", "\"sned\"");
+        let err = Scenario::parse(&text).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("step 2: unknown variant `sned`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn an_undefined_client_is_located() {
+        let text = MINIMAL.replace("\"producer\": \"p1\"", "\"producer\": \"p2\"");
+        let err = Scenario::parse(&text).unwrap().run().unwrap_err();
+        assert_eq!(err.to_string(), "step 2: producer `p2` is not defined");
+    }
+
+    #[test]
+    fn broken_json_reports_line_and_column() {
+        let err = Scenario::parse("{\n  \"format_version\": 1,\n  \"steps\": [,]\n}").unwrap_err();
+        assert!(
+            matches!(err, ScenarioError::Syntax { line: 3, .. }),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn an_unknown_top_level_field_is_rejected() {
+        let err = Scenario::parse(r#"{"format_version": 1, "steps": [], "sede": 3}"#).unwrap_err();
+        assert!(err.to_string().contains("sede"), "{err}");
+    }
+
+    #[test]
+    fn a_newer_format_is_refused_clearly() {
+        let err = Scenario::parse(r#"{"format_version": 2, "steps": []}"#).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "format_version 2 is not supported; this build reads version 1"
+        );
+    }
+}

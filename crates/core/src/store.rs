@@ -1,0 +1,107 @@
+//! The external database that consumers write side effects into: the place where "exactly
+//! once" stops, because Kafka's transactions cannot cover it.
+//!
+//! Each processed record applies one effect keyed by its business id (the record key, e.g. a
+//! payment id). A plain store applies every effect it is given, so a record processed twice is
+//! a double charge. An idempotent store keeps a dedup table of business ids in the same local
+//! transaction as the effect and skips repeats: the idempotent consumer.
+
+use crate::config::DatabaseConfig;
+use crate::event::EffectOutcome;
+use crate::ids::{ClientId, Offset, TopicPartition};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One effect row: how often the business id was applied and what it said.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EffectRow {
+    pub times_applied: u32,
+    pub value: String,
+    /// Every record (partition and offset) that applied it, in order.
+    pub applied_from: Vec<(ClientId, TopicPartition, Offset)>,
+}
+
+/// The external database.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ExternalStore {
+    pub idempotent: bool,
+    effects: BTreeMap<String, EffectRow>,
+    dedup_table: BTreeSet<String>,
+}
+
+impl ExternalStore {
+    pub fn new(config: &DatabaseConfig) -> Self {
+        Self {
+            idempotent: config.idempotent,
+            ..Self::default()
+        }
+    }
+
+    pub fn effects(&self) -> &BTreeMap<String, EffectRow> {
+        &self.effects
+    }
+
+    pub fn dedup_table(&self) -> &BTreeSet<String> {
+        &self.dedup_table
+    }
+
+    /// Applies the effect of one record, or skips it if the dedup table already has it.
+    pub fn apply(
+        &mut self,
+        business_id: &str,
+        value: &str,
+        source: (ClientId, TopicPartition, Offset),
+    ) -> EffectOutcome {
+        if self.idempotent && !self.dedup_table.insert(business_id.to_owned()) {
+            return EffectOutcome::SkippedDuplicate;
+        }
+        let row = self
+            .effects
+            .entry(business_id.to_owned())
+            .or_insert_with(|| EffectRow {
+                times_applied: 0,
+                value: value.to_owned(),
+                applied_from: Vec::new(),
+            });
+        row.times_applied += 1;
+        row.applied_from.push(source);
+        EffectOutcome::Applied
+    }
+
+    /// Business ids whose effect was applied more than once.
+    pub fn duplicated(&self) -> impl Iterator<Item = (&String, &EffectRow)> {
+        self.effects.iter().filter(|(_, row)| row.times_applied > 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn src(offset: i64) -> (ClientId, TopicPartition, Offset) {
+        (
+            ClientId::new("c1"),
+            TopicPartition::new("payments", 0),
+            Offset(offset),
+        )
+    }
+
+    #[test]
+    fn plain_store_applies_a_repeat_twice() {
+        let mut store = ExternalStore::new(&DatabaseConfig { idempotent: false });
+        store.apply("pay-1", "10", src(0));
+        assert_eq!(store.apply("pay-1", "10", src(0)), EffectOutcome::Applied);
+        assert_eq!(store.effects()["pay-1"].times_applied, 2);
+        assert_eq!(store.duplicated().count(), 1);
+    }
+
+    #[test]
+    fn idempotent_store_skips_a_business_id_it_has_seen() {
+        let mut store = ExternalStore::new(&DatabaseConfig { idempotent: true });
+        store.apply("pay-1", "10", src(0));
+        assert_eq!(
+            store.apply("pay-1", "10", src(1)),
+            EffectOutcome::SkippedDuplicate
+        );
+        assert_eq!(store.effects()["pay-1"].times_applied, 1);
+    }
+}
