@@ -86,12 +86,55 @@ impl Partition {
             .map_or(Offset(0), |r| r.log.high_watermark())
     }
 
+    /// How the leader answers a produce whose batch occupies `[base_offset, next_offset)`:
+    /// `acks=0` never, `acks=1` at once, `acks=all` once the high watermark passes the batch
+    /// (`DelayedProduce`). Also returns other `acks=all` answers the call released.
+    fn answer(
+        &mut self,
+        acks: Acks,
+        client: &ClientId,
+        correlation_id: u64,
+        base_offset: Offset,
+        next_offset: Offset,
+        out: &mut Events,
+    ) -> (ProduceOutcome, Vec<ReleasedAck>) {
+        let released = self.maybe_increment_high_watermark(out);
+        match acks {
+            Acks::None => (ProduceOutcome::NoResponse, released),
+            Acks::Leader => (ProduceOutcome::Respond(Ok(base_offset)), released),
+            Acks::All if self.high_watermark() >= next_offset => {
+                (ProduceOutcome::Respond(Ok(base_offset)), released)
+            }
+            Acks::All => {
+                let tp = self.topic_partition.clone();
+                self.pending_acks.push(PendingAck {
+                    client: client.clone(),
+                    correlation_id,
+                    base_offset,
+                    next_offset,
+                });
+                out.push(
+                    EventKind::AckDeferred { topic_partition: tp.clone(), waiting_for: next_offset },
+                    format!(
+                        "With acks=all the leader holds its answer until every in-sync replica of {tp} has offset {}; followers must fetch first.",
+                        next_offset.plus(-1)
+                    ),
+                );
+                (ProduceOutcome::Waiting, released)
+            }
+        }
+    }
+
     /// Recomputes the leader's high watermark as the smallest log end in the ISR
     /// (`Partition.maybeIncrementLeaderHW`), and releases `acks=all` answers it now covers.
     fn maybe_increment_high_watermark(&mut self, out: &mut Events) -> Vec<ReleasedAck> {
         let Some(leader) = self.leader else {
             return Vec::new();
         };
+        // Partition.maybeIncrementLeaderHW: no progress while the ISR is below min.insync.replicas.
+        if u32::try_from(self.isr.len()).unwrap_or(u32::MAX) < self.min_insync_replicas {
+            return Vec::new();
+        }
         let Some(leader_end) = self.replica(leader).map(|r| r.log.log_end_offset()) else {
             return Vec::new();
         };
@@ -402,10 +445,10 @@ impl Cluster {
                         original.first_offset
                     ),
                 );
-                if acks == Acks::None {
-                    return (ProduceOutcome::NoResponse, Vec::new());
-                }
-                return respond(Ok(original.first_offset));
+                // UnifiedLog.append returns the original offsets; the answer then waits like any
+                // other (DelayedProduce needs the high watermark past the original batch).
+                let (first, next) = (original.first_offset, original.last_offset.next());
+                return partition.answer(acks, client, correlation_id, first, next, out);
             }
             Ok(DataBatchVerdict::Append) => {}
         }
@@ -451,45 +494,14 @@ impl Cluster {
             },
             format!("Leader broker {broker} appends the batch from {who} to {tp} at {range}."),
         );
-        let next_offset = last_offset.next();
-        if acks == Acks::All {
-            partition.pending_acks.push(PendingAck {
-                client: client.clone(),
-                correlation_id,
-                base_offset,
-                next_offset,
-            });
-        }
-        let released = partition.maybe_increment_high_watermark(out);
-        match acks {
-            Acks::None => (ProduceOutcome::NoResponse, released),
-            Acks::Leader => (ProduceOutcome::Respond(Ok(base_offset)), released),
-            Acks::All => {
-                if released
-                    .iter()
-                    .any(|r| r.ack.correlation_id == correlation_id && &r.ack.client == client)
-                {
-                    let others = released
-                        .into_iter()
-                        .filter(|r| {
-                            !(r.ack.correlation_id == correlation_id && &r.ack.client == client)
-                        })
-                        .collect();
-                    (ProduceOutcome::Respond(Ok(base_offset)), others)
-                } else {
-                    out.push(
-                        EventKind::AckDeferred {
-                            topic_partition: tp.clone(),
-                            waiting_for: next_offset,
-                        },
-                        format!(
-                            "With acks=all the leader holds its answer until every in-sync replica of {tp} has offset {last_offset}; followers must fetch first."
-                        ),
-                    );
-                    (ProduceOutcome::Waiting, released)
-                }
-            }
-        }
+        partition.answer(
+            acks,
+            client,
+            correlation_id,
+            base_offset,
+            last_offset.next(),
+            out,
+        )
     }
 }
 

@@ -135,6 +135,9 @@ pub struct ProducerConfig {
     pub max_in_flight: u32,
     #[serde(default = "default_request_timeout_ms", rename = "request.timeout.ms")]
     pub request_timeout_ms: u64,
+    /// `retry.backoff.ms`: how long a batch waits before it is retried after an error answer.
+    #[serde(default = "default_retry_backoff_ms", rename = "retry.backoff.ms")]
+    pub retry_backoff_ms: u64,
     #[serde(
         default = "default_delivery_timeout_ms",
         rename = "delivery.timeout.ms"
@@ -158,6 +161,7 @@ impl ProducerConfig {
             retries: default_retries(),
             max_in_flight: default_max_in_flight(),
             request_timeout_ms: default_request_timeout_ms(),
+            retry_backoff_ms: default_retry_backoff_ms(),
             delivery_timeout_ms: default_delivery_timeout_ms(),
             batch_records: 1,
             transactional_id: None,
@@ -312,6 +316,9 @@ fn default_retries() -> u32 {
 }
 fn default_max_in_flight() -> u32 {
     5
+}
+fn default_retry_backoff_ms() -> u64 {
+    100
 }
 fn default_request_timeout_ms() -> u64 {
     30_000

@@ -31,6 +31,7 @@ pub mod consumer;
 pub mod demo;
 pub mod error_code;
 pub mod event;
+pub mod explore;
 pub mod ids;
 pub mod invariants;
 pub mod log;

@@ -32,6 +32,9 @@ pub struct PendingBatch {
     pub created_ms: u64,
     /// The batch is complete and may be drained (full, flushed, or a retry).
     pub ready: bool,
+    /// A batch retried after an error answer waits for `retry.backoff.ms` (`RecordAccumulator`'s
+    /// backoff), so a broker that keeps refusing is not asked again in the same instant.
+    pub retry_not_before_ms: u64,
 }
 
 /// A request the producer wants on the wire.
@@ -179,6 +182,7 @@ impl Producer {
                 attempts: 0,
                 created_ms: now_ms,
                 ready: per_batch <= 1,
+                retry_not_before_ms: 0,
             }),
         }
     }
@@ -216,7 +220,7 @@ impl Producer {
                 let Some(front) = self.accumulator.get(&tp).and_then(VecDeque::front) else {
                     break;
                 };
-                if !front.ready {
+                if !front.ready || front.retry_not_before_ms > now_ms {
                     break;
                 }
                 // RecordAccumulator.shouldStopDrainBatchesForPartition: while a retried batch is
@@ -229,6 +233,11 @@ impl Producer {
                         .iter()
                         .any(|f| f.batch.topic_partition == tp && f.batch.attempts > 1);
                 if self.idempotent && retrying && partition_in_flight {
+                    break;
+                }
+                // Sender.guaranteeMessageOrder: with one request in flight the partition is muted
+                // until its batch is answered, whichever broker it went to.
+                if self.config.max_in_flight == 1 && partition_in_flight {
                     break;
                 }
                 let Some(mut batch) = self.accumulator.get_mut(&tp).and_then(VecDeque::pop_front)
@@ -413,9 +422,14 @@ impl Producer {
         };
         if retriable && may_retry(&self.config, &batch, now_ms) {
             batch.ready = true;
+            batch.retry_not_before_ms = now_ms.saturating_add(self.config.retry_backoff_ms);
             out.push(
                 EventKind::BatchRequeued { producer: producer.clone(), topic_partition: tp.clone(), attempt: batch.attempts + 1 },
-                format!("{producer} gets {error} for {}; the error is retriable, so the batch goes back to the front of the queue for {tp}.", sends_label(&batch.send_ids)),
+                format!(
+                    "{producer} gets {error} for {}; the error is retriable, so the batch goes back to the front of the queue for {tp} and is retried after retry.backoff.ms ({} ms).",
+                    sends_label(&batch.send_ids),
+                    self.config.retry_backoff_ms
+                ),
             );
             self.requeue(batch);
         } else {

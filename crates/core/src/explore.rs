@@ -1,0 +1,194 @@
+//! Random but valid actions, drawn from the seeded generator: the raw material of property
+//! tests, step-throughput benchmarks and (later) the counterexample explorer.
+//!
+//! Each action is chosen from what the world allows right now (only live clients are asked to
+//! send, only messages in flight are dropped), so a random run exercises behaviour rather than
+//! input validation.
+
+use crate::action::Action;
+use crate::config::Acks;
+use crate::ids::{BrokerId, TopicPartition};
+use crate::network::Endpoint;
+use crate::rng::SimRng;
+use crate::world::World;
+
+/// How wild a random run may be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExploreLimits {
+    /// The largest single time advance, in simulated milliseconds.
+    pub max_advance_ms: u64,
+    /// Whether brokers may crash.
+    pub broker_faults: bool,
+    /// Whether hand-made produce requests (which may come from any producer id) are used.
+    pub raw_requests: bool,
+    /// Whether single requests may be dropped, duplicated or overtaken. Kafka's clients rely on
+    /// TCP, which never loses or reorders one request while delivering the next on the same
+    /// connection; with this off, faults hit only answers (the lost ack) and time.
+    pub request_faults: bool,
+}
+
+impl Default for ExploreLimits {
+    fn default() -> Self {
+        Self {
+            max_advance_ms: 40_000,
+            broker_faults: true,
+            raw_requests: true,
+            request_faults: true,
+        }
+    }
+}
+
+fn pick<T: Clone>(rng: &mut SimRng, items: &[T]) -> Option<T> {
+    if items.is_empty() {
+        return None;
+    }
+    let i = rng.below(items.len() as u64) as usize;
+    items.get(i).cloned()
+}
+
+/// A random action the world can carry out now.
+pub fn random_action(world: &World, rng: &mut SimRng, limits: ExploreLimits) -> Action {
+    let partitions: Vec<TopicPartition> = world
+        .cluster()
+        .partitions()
+        .map(|p| p.topic_partition.clone())
+        .collect();
+    // Most draws succeed at once; the bound keeps a world with nothing to do from spinning.
+    for _ in 0..64 {
+        let action = match rng.below(20) {
+            0..=4 => {
+                let live: Vec<_> = world
+                    .producers()
+                    .filter(|p| p.alive)
+                    .map(|p| p.id().clone())
+                    .collect();
+                let (Some(producer), Some(tp)) = (pick(rng, &live), pick(rng, &partitions)) else {
+                    continue;
+                };
+                let n = rng.below(1000);
+                Some(Action::Send {
+                    producer,
+                    topic: tp.topic,
+                    partition: Some(tp.partition),
+                    key: Some(format!("k{}", n % 50)),
+                    value: format!("v{n}"),
+                })
+            }
+            5..=8 => Some(match rng.below(4) {
+                0 => Action::DeliverAll,
+                _ if world.network().is_empty() => Action::DeliverAll,
+                _ => Action::Deliver { message: None },
+            }),
+            9 => {
+                let ids: Vec<_> = world
+                    .network()
+                    .in_flight()
+                    .iter()
+                    .filter(|m| limits.request_faults || matches!(m.to, Endpoint::Client(_)))
+                    .map(|m| m.id)
+                    .collect();
+                pick(rng, &ids).map(|m| match rng.below(3) {
+                    0 => Action::Drop { message: Some(m) },
+                    1 => Action::Duplicate { message: Some(m) },
+                    _ => Action::Delay { message: Some(m) },
+                })
+            }
+            10 => Some(Action::AdvanceTime {
+                ms: rng.below(limits.max_advance_ms.max(1)),
+            }),
+            11 => {
+                let replicated: Vec<_> = world
+                    .cluster()
+                    .partitions()
+                    .filter(|p| p.replicas.len() > 1 && p.leader.is_some())
+                    .map(|p| p.topic_partition.clone())
+                    .collect();
+                pick(rng, &replicated).and_then(|tp| {
+                    let live_follower = world.cluster().partition(&tp)?.replicas.iter().any(|r| {
+                        Some(r.broker) != world.cluster().leader_of(&tp)
+                            && world.cluster().is_alive(r.broker)
+                    });
+                    live_follower.then_some(Action::Replicate {
+                        topic: tp.topic,
+                        partition: tp.partition,
+                        broker: None,
+                    })
+                })
+            }
+            12 if limits.broker_faults => {
+                let brokers: Vec<(BrokerId, bool)> = world.cluster().brokers().collect();
+                pick(rng, &brokers).map(|(b, alive)| {
+                    if alive {
+                        Action::CrashBroker { broker: b }
+                    } else {
+                        Action::RestartBroker { broker: b }
+                    }
+                })
+            }
+            13 => {
+                let producers: Vec<_> = world
+                    .producers()
+                    .map(|p| (p.id().clone(), p.alive))
+                    .collect();
+                pick(rng, &producers).map(|(p, alive)| {
+                    if alive {
+                        Action::CrashProducer { producer: p }
+                    } else {
+                        Action::RestartProducer { producer: p }
+                    }
+                })
+            }
+            14..=16 => {
+                let live: Vec<_> = world
+                    .consumers()
+                    .filter(|c| c.alive)
+                    .map(|c| c.id().clone())
+                    .collect();
+                pick(rng, &live).map(|c| match rng.below(3) {
+                    0 => Action::Poll { consumer: c },
+                    1 => Action::Process { consumer: c },
+                    _ => Action::Commit { consumer: c },
+                })
+            }
+            17 => {
+                let consumers: Vec<_> = world
+                    .consumers()
+                    .map(|c| (c.id().clone(), c.alive))
+                    .collect();
+                pick(rng, &consumers).map(|(c, alive)| {
+                    if alive {
+                        Action::CrashConsumer { consumer: c }
+                    } else {
+                        Action::RestartConsumer { consumer: c }
+                    }
+                })
+            }
+            18 if limits.raw_requests => pick(rng, &partitions).map(|tp| Action::ProduceRaw {
+                topic: tp.topic,
+                partition: tp.partition,
+                producer_id: 9000 + rng.below(2) as i64,
+                producer_epoch: rng.below(2) as i16,
+                base_sequence: rng.below(8) as i32,
+                record_count: 1 + rng.below(2) as u32,
+                is_transactional: false,
+                acks: if rng.below(2) == 0 {
+                    Acks::All
+                } else {
+                    Acks::Leader
+                },
+            }),
+            _ => {
+                let live: Vec<_> = world
+                    .producers()
+                    .filter(|p| p.alive)
+                    .map(|p| p.id().clone())
+                    .collect();
+                pick(rng, &live).map(|producer| Action::Flush { producer })
+            }
+        };
+        if let Some(action) = action {
+            return action;
+        }
+    }
+    Action::AdvanceTime { ms: 1 }
+}
