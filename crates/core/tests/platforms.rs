@@ -1,0 +1,70 @@
+//! Every shipped scenario gives the same report, trace hash included, natively and in wasm
+//! (this file runs under `cargo test` and under wasm-bindgen-test in headless Chromium).
+//! Scenarios and golden reports are compiled in, since a wasm test cannot read files.
+
+use eos_core::report::Report;
+use eos_core::scenario::Scenario;
+
+#[cfg(target_arch = "wasm32")]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
+macro_rules! shipped {
+    ($name:literal) => {
+        (
+            $name,
+            include_str!(concat!("../../../assets/scenarios/", $name, ".json")),
+            include_str!(concat!("../../../tests/golden/reports/", $name, ".json")),
+        )
+    };
+}
+
+/// (name, scenario, golden report) for every file in `assets/scenarios/`.
+const SHIPPED: &[(&str, &str, &str)] = &[
+    shipped!("01-at-most-once"),
+    shipped!("02-at-least-once"),
+    shipped!("03-two-generals"),
+    shipped!("04-effect-once"),
+    shipped!("05-pid-epoch-sequence"),
+    shipped!("06-dedup-last-five-batches"),
+    shipped!("07-out-of-order-sequence"),
+    shipped!("08-dedup-scope-is-one-session"),
+    shipped!("09-acks-1-leader-failover-loses-acked-write"),
+    shipped!("09-acks-1-turns-idempotence-off"),
+    shipped!("09-acks-all-survives-failover"),
+    shipped!("24-side-effect-twice"),
+    shipped!("25-idempotent-consumer"),
+];
+
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn every_shipped_scenario_reports_as_its_golden_file_on_this_platform() {
+    for (name, text, golden) in SHIPPED {
+        let scenario = Scenario::parse(text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let run = scenario.run().unwrap_or_else(|e| panic!("{name}: {e}"));
+        let report = Report::new(&scenario, &run).to_json() + "\n";
+        assert_eq!(
+            &report, golden,
+            "{name}: report differs from its golden file"
+        );
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+fn the_compiled_in_list_names_every_shipped_scenario() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/scenarios");
+    let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| {
+            e.ok()?
+                .file_name()
+                .into_string()
+                .ok()?
+                .strip_suffix(".json")
+                .map(str::to_owned)
+        })
+        .collect();
+    on_disk.sort();
+    let listed: Vec<String> = SHIPPED.iter().map(|(n, _, _)| (*n).to_owned()).collect();
+    assert_eq!(listed, on_disk, "add new scenarios to SHIPPED in this file");
+}
