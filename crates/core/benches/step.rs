@@ -16,7 +16,11 @@ fn world_config() -> WorldConfig {
     WorldConfig {
         cluster: ClusterConfig {
             brokers: 3,
-            topics: vec![TopicConfig { replication_factor: 3, min_insync_replicas: 2, ..TopicConfig::named("payments", 2) }],
+            topics: vec![TopicConfig {
+                replication_factor: 3,
+                min_insync_replicas: 2,
+                ..TopicConfig::named("payments", 2)
+            }],
             ..ClusterConfig::default()
         },
         producers: vec![ProducerConfig::named("p1"), ProducerConfig::named("p2")],
@@ -57,17 +61,23 @@ fn random_run_throughput(steps: usize) -> f64 {
 /// The cost of one send-and-deliver step on a single-replica partition already holding `records`.
 fn step_cost_at(records: usize) -> Duration {
     let mut world = World::new(&WorldConfig::default(), 1).expect("valid world");
-    let _ = world.step(&Action::DeliverAll);
-    let send = |i: usize| Action::Send { producer: ClientId::new("p1"), topic: "payments".into(), partition: Some(0), key: Some(format!("k{i}")), value: "v".into() };
+    let _ = world.step(&Action::DeliverAll {});
+    let send = |i: usize| Action::Send {
+        producer: ClientId::new("p1"),
+        topic: "payments".into(),
+        partition: Some(0),
+        key: Some(format!("k{i}")),
+        value: "v".into(),
+    };
     for i in 0..records {
         let _ = world.step(&send(i));
-        let _ = world.step(&Action::DeliverAll);
+        let _ = world.step(&Action::DeliverAll {});
     }
     let samples: Vec<Duration> = (0..2_000)
         .map(|i| {
             let start = Instant::now();
             let _ = world.step(&send(records + i));
-            let _ = world.step(&Action::DeliverAll);
+            let _ = world.step(&Action::DeliverAll {});
             start.elapsed()
         })
         .collect();
@@ -76,12 +86,26 @@ fn step_cost_at(records: usize) -> Duration {
 
 fn main() {
     // `cargo test --benches` runs this binary too; keep that quick.
-    let quick = std::env::args().any(|a| a == "--test") || std::env::var_os("BENCH_QUICK").is_some();
-    let (steps, big) = if quick { (2_000, 2_000) } else { (50_000, 100_000) };
-    println!("random run with faults: {:.0} steps/s ({steps} steps)", random_run_throughput(steps));
+    let quick =
+        std::env::args().any(|a| a == "--test") || std::env::var_os("BENCH_QUICK").is_some();
+    let (steps, big) = if quick {
+        (2_000, 2_000)
+    } else {
+        (50_000, 100_000)
+    };
+    println!(
+        "random run with faults: {:.0} steps/s ({steps} steps)",
+        random_run_throughput(steps)
+    );
     let small = step_cost_at(100);
     let large = step_cost_at(big);
-    println!("send+deliver step at 100 records: {:.1} µs", small.as_secs_f64() * 1e6);
-    println!("send+deliver step at {big} records: {:.1} µs", large.as_secs_f64() * 1e6);
+    println!(
+        "send+deliver step at 100 records: {:.1} µs",
+        small.as_secs_f64() * 1e6
+    );
+    println!(
+        "send+deliver step at {big} records: {:.1} µs",
+        large.as_secs_f64() * 1e6
+    );
     println!("ratio: {:.2}", large.as_secs_f64() / small.as_secs_f64());
 }

@@ -74,8 +74,9 @@ pub enum Action {
         #[serde(default)]
         message: Option<MessageId>,
     },
-    /// Deliver messages, oldest first, until none is in flight (at most 1000).
-    DeliverAll,
+    /// Deliver messages, oldest first, until none is in flight (at most 1000). Written with braces
+    /// because serde ignores `deny_unknown_fields` on unit variants of a tagged enum.
+    DeliverAll {},
     /// One fetch by a follower from the partition's leader (every follower, unless one is named).
     Replicate {
         topic: String,
@@ -108,6 +109,25 @@ pub enum Action {
         #[serde(default = "acks_all")]
         acks: Acks,
     },
+    /// A transaction marker built by hand, as the transaction coordinator's `WriteTxnMarkers`
+    /// request would carry it, handed straight to the partition's leader.
+    WriteTxnMarker {
+        topic: String,
+        partition: u32,
+        producer_id: i64,
+        producer_epoch: i16,
+        #[serde(default)]
+        coordinator_epoch: i32,
+        result: TxnResult,
+    },
+}
+
+/// How a transaction ends (`TransactionResult`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TxnResult {
+    Commit,
+    Abort,
 }
 
 fn one() -> u32 {
@@ -153,7 +173,7 @@ impl Action {
             Action::Drop { message } => format!("drop {}", or_oldest(message)),
             Action::Duplicate { message } => format!("duplicate {}", or_oldest(message)),
             Action::Delay { message } => format!("delay {}", or_oldest(message)),
-            Action::DeliverAll => "deliver every message in flight".to_owned(),
+            Action::DeliverAll {} => "deliver every message in flight".to_owned(),
             Action::Replicate {
                 topic,
                 partition,
@@ -165,6 +185,20 @@ impl Action {
             Action::CrashBroker { broker } => format!("crash broker {broker}"),
             Action::RestartBroker { broker } => format!("restart broker {broker}"),
             Action::AdvanceTime { ms } => format!("advance time by {ms} ms"),
+            Action::WriteTxnMarker {
+                topic,
+                partition,
+                producer_id,
+                producer_epoch,
+                result,
+                ..
+            } => format!(
+                "hand-made {} marker to {topic}-{partition} for producer {producer_id}, epoch {producer_epoch}",
+                match result {
+                    TxnResult::Commit => "COMMIT",
+                    TxnResult::Abort => "ABORT",
+                }
+            ),
             Action::ProduceRaw {
                 topic,
                 partition,

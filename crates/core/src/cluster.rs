@@ -7,13 +7,16 @@
 //! live replica of the ISR in assignment order, and never an out-of-sync one
 //! (`unclean.leader.election.enable=false`). Follower fetches are explicit steps.
 
-use crate::batch::{ProducedBatch, StoredBatch};
+use crate::batch::{ControlKind, ProducedBatch, ProducerStamp, Provenance, StoredBatch};
 use crate::config::{Acks, ClusterConfig, TopicConfig};
 use crate::error_code::ErrorCode;
 use crate::event::{EventKind, Events};
 use crate::ids::{BrokerId, ClientId, LeaderEpoch, Offset, TopicPartition};
-use crate::log::PartitionLog;
-use crate::producer_state::{AppendOrigin, DataBatchVerdict, ProducerStateManager};
+use crate::ids::{ProducerEpoch, ProducerId, Sequence};
+use crate::log::{AbortedTxn, PartitionLog};
+use crate::producer_state::{
+    AppendOrigin, CompletedTxn, DataBatchVerdict, ProducerStateManager, end_txn_marker_record,
+};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
@@ -84,6 +87,22 @@ impl Partition {
     pub fn high_watermark(&self) -> Offset {
         self.leader_replica()
             .map_or(Offset(0), |r| r.log.high_watermark())
+    }
+
+    /// The last stable offset (`UnifiedLog.lastStableOffset`): the first offset of the earliest
+    /// transaction not yet decided and replicated, or the high watermark when there is none. A
+    /// read_committed consumer reads only below it.
+    pub fn last_stable_offset(&self) -> Offset {
+        let high_watermark = self.high_watermark();
+        let Some(leader) = self.leader_replica() else {
+            return high_watermark;
+        };
+        match leader.producers.first_unstable_offset() {
+            Some(first_unstable) if first_unstable < high_watermark => {
+                first_unstable.max(leader.log.log_start_offset())
+            }
+            _ => high_watermark,
+        }
     }
 
     /// How the leader answers a produce whose batch occupies `[base_offset, next_offset)`:
@@ -571,10 +590,14 @@ impl Cluster {
         };
         for batch in leader_batches {
             replica.log.append(batch);
-            if let Some(appended) = replica.log.batches().last() {
-                replica
-                    .producers
-                    .on_data_batch_appended(appended, AppendOrigin::Replication);
+            let Some(appended) = replica.log.batches().last() else {
+                continue;
+            };
+            if let Some(completed) = replica
+                .producers
+                .on_batch_appended(appended, AppendOrigin::Replication)
+            {
+                index_if_aborted(replica, &completed);
             }
         }
         replica
@@ -723,14 +746,16 @@ impl Cluster {
         released
     }
 
-    /// What a consumer's fetch from the leader returns: whole batches from `from` below `bound`.
+    /// What a consumer's fetch from the leader returns (`UnifiedLog.read`): whole batches from
+    /// `from` below `bound`, and the aborted transactions among them. The broker does not filter
+    /// aborted data; the consumer does.
     pub fn fetch(
         &self,
         tp: &TopicPartition,
         from: Offset,
         bound: Offset,
         max_batches: usize,
-    ) -> Result<Vec<StoredBatch>, ErrorCode> {
+    ) -> Result<(Vec<StoredBatch>, Vec<AbortedTxn>), ErrorCode> {
         let partition = self
             .partitions
             .get(tp)
@@ -738,8 +763,125 @@ impl Cluster {
         let leader = partition
             .leader_replica()
             .ok_or(ErrorCode::NotLeaderOrFollower)?;
-        Ok(leader.log.read(from, bound, max_batches).to_vec())
+        let batches = leader.log.read(from, bound, max_batches).to_vec();
+        let aborted = leader.log.aborted_txns_between(from, bound);
+        Ok((batches, aborted))
     }
+
+    /// Appends a transaction marker at the partition leader (`KafkaApis.handleWriteTxnMarkersRequest`
+    /// → `UnifiedLog.appendAsLeader` with origin COORDINATOR): a control batch of one record that
+    /// ends the producer's open transaction here.
+    #[allow(clippy::too_many_arguments)] // the fields of one WriteTxnMarkers entry
+    pub fn write_marker(
+        &mut self,
+        tp: &TopicPartition,
+        producer_id: ProducerId,
+        producer_epoch: ProducerEpoch,
+        coordinator_epoch: i32,
+        kind: ControlKind,
+        now_ms: u64,
+        out: &mut Events,
+    ) -> Result<Offset, ErrorCode> {
+        let partition = self
+            .partitions
+            .get_mut(tp)
+            .ok_or(ErrorCode::UnknownTopicOrPartition)?;
+        let leader = partition.leader.ok_or(ErrorCode::NotLeaderOrFollower)?;
+        let leader_epoch = partition.leader_epoch;
+        let replica = partition
+            .replica_mut(leader)
+            .ok_or(ErrorCode::NotLeaderOrFollower)?;
+        if let Err(rejection) = replica.producers.check_marker(
+            producer_id,
+            producer_epoch,
+            coordinator_epoch,
+            AppendOrigin::Coordinator,
+        ) {
+            let error = rejection.error_code();
+            out.push(
+                EventKind::BatchRejected { topic_partition: tp.clone(), broker: leader, error },
+                format!("Leader broker {leader} of {tp} refuses the {} marker with {error}: {rejection}.", marker_name(kind)),
+            );
+            return Err(error);
+        }
+        let marker = StoredBatch {
+            base_offset: Offset(0),
+            leader_epoch,
+            stamp: ProducerStamp {
+                producer_id,
+                producer_epoch,
+                base_sequence: Sequence::NONE,
+            },
+            is_transactional: true,
+            control: Some(kind),
+            records: vec![end_txn_marker_record(kind, coordinator_epoch)],
+            timestamp_ms: now_ms,
+            provenance: Provenance {
+                send_ids: Vec::new(),
+                attempt: 1,
+            },
+        };
+        let offset = replica.log.append(marker);
+        let completed = replica
+            .log
+            .batches()
+            .last()
+            .cloned()
+            .and_then(|m| replica.producers.on_marker_appended(&m, coordinator_epoch));
+        let what = match (&completed, kind) {
+            (Some(t), ControlKind::Abort) => format!(
+                "It closes producer {producer_id}'s transaction that began at offset {}: those records stay in the log, but the aborted-transaction index now lists them so read_committed consumers skip them.",
+                t.first_offset
+            ),
+            (Some(t), ControlKind::Commit) => format!(
+                "It closes producer {producer_id}'s transaction that began at offset {}: once the high watermark passes the marker, read_committed consumers may read it.",
+                t.first_offset
+            ),
+            (None, _) => format!(
+                "Producer {producer_id} had no open transaction here, so the marker completes nothing (Kafka accepts it)."
+            ),
+        };
+        if let Some(completed) = completed {
+            index_if_aborted(replica, &completed);
+        }
+        out.push(
+            EventKind::MarkerWritten { topic_partition: tp.clone(), broker: leader, producer_id, offset, commit: kind == ControlKind::Commit },
+            format!(
+                "Leader broker {leader} writes {} marker for producer {producer_id} (epoch {producer_epoch}) to {tp} at offset {offset}: a control record that takes one offset and that consumers never see. {what}",
+                match kind {
+                    ControlKind::Commit => "a COMMIT",
+                    ControlKind::Abort => "an ABORT",
+                }
+            ),
+        );
+        let _released = partition.maybe_increment_high_watermark(out);
+        Ok(offset)
+    }
+}
+
+fn marker_name(kind: ControlKind) -> &'static str {
+    match kind {
+        ControlKind::Commit => "COMMIT",
+        ControlKind::Abort => "ABORT",
+    }
+}
+
+/// Adds an aborted transaction to the index of the segment holding its marker
+/// (`LogSegment.updateTxnIndex`), with the last stable offset at that moment
+/// (`ProducerStateManager.lastStableOffset`).
+fn index_if_aborted(replica: &mut Replica, completed: &CompletedTxn) {
+    if !completed.is_aborted {
+        return;
+    }
+    let last_stable_offset = replica
+        .producers
+        .last_stable_offset_for_completed(completed);
+    replica.log.index_aborted(AbortedTxn {
+        producer_id: completed.producer_id,
+        first_offset: completed.first_offset,
+        last_offset: completed.last_offset,
+        last_stable_offset,
+    });
 }
 
 /// Picks the first live in-sync replica, in assignment order, as the new leader, and bumps the

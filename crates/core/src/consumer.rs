@@ -118,3 +118,91 @@ mod tests {
         assert_eq!(got[&ClientId::new("b")], vec![tps[1].clone()]);
     }
 }
+
+/// What a consumer makes of one fetch response.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FetchOutcome {
+    pub records: Vec<ReceivedRecord>,
+    /// Where the next fetch starts: after the last record read or skipped.
+    pub next_offset: Offset,
+    /// Offsets skipped because their transaction was aborted (read_committed only).
+    pub skipped_aborted: Vec<Offset>,
+    /// Offsets of transaction markers, which no consumer ever returns.
+    pub skipped_markers: Vec<Offset>,
+}
+
+/// Turns fetched batches into the records the application sees, as Kafka's consumer does
+/// (`CompletedFetch.nextFetchedRecord`): markers are never returned; with read_committed, a
+/// transactional batch from a producer whose aborted transaction covers it is skipped, using the
+/// aborted list the broker sent (ordered by first offset) and the ABORT markers that close them.
+pub fn read_fetched(
+    tp: &TopicPartition,
+    batches: &[crate::batch::StoredBatch],
+    aborted: &[crate::log::AbortedTxn],
+    position: Offset,
+    isolation: IsolationLevel,
+    mut budget: usize,
+) -> FetchOutcome {
+    use crate::batch::ControlKind;
+    use std::collections::BTreeSet;
+    let mut pending: Vec<&crate::log::AbortedTxn> = aborted.iter().collect();
+    pending.sort_by_key(|t| t.first_offset);
+    let mut pending = pending.into_iter().peekable();
+    let mut aborted_producers = BTreeSet::new();
+    let mut outcome = FetchOutcome {
+        records: Vec::new(),
+        next_offset: position,
+        skipped_aborted: Vec::new(),
+        skipped_markers: Vec::new(),
+    };
+    for batch in batches {
+        if budget == 0 {
+            break;
+        }
+        if batch.next_offset() <= position {
+            continue;
+        }
+        let read_committed = isolation == IsolationLevel::ReadCommitted;
+        if read_committed {
+            while let Some(t) = pending.next_if(|t| t.first_offset <= batch.last_offset()) {
+                aborted_producers.insert(t.producer_id);
+            }
+        }
+        if batch.is_control() {
+            if read_committed && batch.control == Some(ControlKind::Abort) {
+                aborted_producers.remove(&batch.stamp.producer_id);
+            }
+            outcome.skipped_markers.push(batch.base_offset);
+            outcome.next_offset = batch.next_offset();
+            continue;
+        }
+        if read_committed
+            && batch.is_transactional
+            && aborted_producers.contains(&batch.stamp.producer_id)
+        {
+            outcome
+                .skipped_aborted
+                .extend((batch.base_offset.0..batch.next_offset().0).map(Offset));
+            outcome.next_offset = batch.next_offset();
+            continue;
+        }
+        for (i, record) in batch.records.iter().enumerate() {
+            let offset = batch.base_offset.plus(i64::try_from(i).unwrap_or(0));
+            if offset < position {
+                continue;
+            }
+            if budget == 0 {
+                break;
+            }
+            budget -= 1;
+            outcome.records.push(ReceivedRecord {
+                topic_partition: tp.clone(),
+                offset,
+                key: record.key.clone(),
+                value: record.value.clone(),
+            });
+            outcome.next_offset = offset.next();
+        }
+    }
+    outcome
+}

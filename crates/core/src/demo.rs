@@ -21,14 +21,14 @@ pub fn actions() -> Vec<Action> {
         value: value.to_owned(),
     };
     vec![
-        Action::DeliverAll,
+        Action::DeliverAll {},
         send("pay-1", "alice→bob 10"),
         Action::Deliver { message: None },
         Action::Drop { message: None },
         Action::AdvanceTime { ms: 30_000 },
-        Action::DeliverAll,
+        Action::DeliverAll {},
         send("pay-2", "bob→carol 5"),
-        Action::DeliverAll,
+        Action::DeliverAll {},
         Action::Poll {
             consumer: ClientId::new("c1"),
         },

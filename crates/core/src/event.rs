@@ -73,6 +73,14 @@ pub enum EventKind {
         producer_id: ProducerId,
         send_ids: Vec<u64>,
     },
+    /// A transaction marker (control record) was written.
+    MarkerWritten {
+        topic_partition: TopicPartition,
+        broker: BrokerId,
+        producer_id: ProducerId,
+        offset: Offset,
+        commit: bool,
+    },
     DuplicateBatch {
         topic_partition: TopicPartition,
         broker: BrokerId,

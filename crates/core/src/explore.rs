@@ -75,8 +75,8 @@ pub fn random_action(world: &World, rng: &mut SimRng, limits: ExploreLimits) -> 
                 })
             }
             5..=8 => Some(match rng.below(4) {
-                0 => Action::DeliverAll,
-                _ if world.network().is_empty() => Action::DeliverAll,
+                0 => Action::DeliverAll {},
+                _ if world.network().is_empty() => Action::DeliverAll {},
                 _ => Action::Deliver { message: None },
             }),
             9 => {

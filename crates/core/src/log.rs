@@ -8,8 +8,20 @@
 //! Lookups by offset are binary searches, so a step costs the same with 100 or 100 000 records.
 
 use crate::batch::StoredBatch;
-use crate::ids::Offset;
+use crate::ids::{Offset, ProducerId};
 use serde::{Deserialize, Serialize};
+
+/// An entry of a segment's aborted-transaction index (`AbortedTxn`, `TransactionIndex`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AbortedTxn {
+    pub producer_id: ProducerId,
+    /// The transaction's first offset on this partition.
+    pub first_offset: Offset,
+    /// The offset of the ABORT marker.
+    pub last_offset: Offset,
+    /// The last stable offset when the marker was written.
+    pub last_stable_offset: Offset,
+}
 
 /// A contiguous run of offsets stored together, as in Kafka's `LogSegment`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -17,6 +29,8 @@ pub struct Segment {
     pub base_offset: Offset,
     /// The offset after the segment's last record.
     pub next_offset: Offset,
+    /// Aborted transactions whose ABORT marker lies in this segment (`TransactionIndex`).
+    pub aborted_txns: Vec<AbortedTxn>,
 }
 
 impl Segment {
@@ -44,6 +58,7 @@ impl PartitionLog {
             segments: vec![Segment {
                 base_offset: Offset(0),
                 next_offset: Offset(0),
+                aborted_txns: Vec::new(),
             }],
             log_start_offset: Offset(0),
             high_watermark: Offset(0),
@@ -86,6 +101,7 @@ impl PartitionLog {
             self.segments.push(Segment {
                 base_offset: base,
                 next_offset: base,
+                aborted_txns: Vec::new(),
             });
         }
         if let Some(active) = self.segments.last_mut() {
@@ -143,6 +159,33 @@ impl PartitionLog {
         &self.batches[start..end]
     }
 
+    /// Records an aborted transaction in the segment that holds its marker
+    /// (`LogSegment.updateTxnIndex`; only aborted transactions are indexed).
+    pub fn index_aborted(&mut self, entry: AbortedTxn) {
+        let marker = entry.last_offset;
+        if let Some(segment) = self
+            .segments
+            .iter_mut()
+            .rev()
+            .find(|s| s.base_offset <= marker)
+        {
+            segment.aborted_txns.push(entry);
+        }
+    }
+
+    /// Aborted transactions that overlap `[from, upper_bound)`, as a read_committed fetch
+    /// collects them (`TransactionIndex.collectAbortedTxns`): marker at or after `from` and first
+    /// offset before the bound.
+    pub fn aborted_txns_between(&self, from: Offset, upper_bound: Offset) -> Vec<AbortedTxn> {
+        self.segments
+            .iter()
+            .filter(|s| s.next_offset > from || s.base_offset >= from)
+            .flat_map(|s| s.aborted_txns.iter())
+            .filter(|t| t.last_offset >= from && t.first_offset < upper_bound)
+            .copied()
+            .collect()
+    }
+
     /// Removes every batch at or after `offset` (a follower truncating to its new leader's log).
     /// Returns the removed batches.
     pub fn truncate_to(&mut self, offset: Offset) -> Vec<StoredBatch> {
@@ -153,6 +196,9 @@ impl PartitionLog {
             .retain(|s| s.base_offset < end || s.base_offset == self.log_start_offset);
         if let Some(active) = self.segments.last_mut() {
             active.next_offset = end;
+        }
+        for segment in &mut self.segments {
+            segment.aborted_txns.retain(|t| t.last_offset < end);
         }
         self.high_watermark = self.high_watermark.min(end);
         removed

@@ -6,8 +6,10 @@
 use crate::action::Action;
 use crate::batch::ControlKind;
 use crate::config::IsolationLevel;
+use crate::consumer::read_fetched;
 use crate::event::Event;
 use crate::ids::{BrokerId, LeaderEpoch, Offset, ProducerEpoch, ProducerId, Sequence};
+use crate::log::AbortedTxn;
 use crate::producer::SendOutcome;
 use crate::scenario::{Scenario, ScenarioRun};
 use crate::world::World;
@@ -46,11 +48,17 @@ pub struct PartitionReport {
     pub isr: Vec<BrokerId>,
     pub log_start_offset: Offset,
     pub high_watermark: Offset,
-    /// Equal to the high watermark until transactions exist.
+    /// The first offset of the earliest undecided transaction, or the high watermark.
     pub last_stable_offset: Offset,
     pub log_end_offset: Offset,
     pub segments: Vec<SegmentReport>,
     pub records: Vec<RecordReport>,
+    /// The aborted-transaction index entries of every segment, in offset order.
+    pub aborted_transactions: Vec<AbortedTxn>,
+    /// The offsets a `read_uncommitted` consumer starting at the log start would receive now.
+    pub visible_read_uncommitted: Vec<Offset>,
+    /// The offsets a `read_committed` consumer starting at the log start would receive now.
+    pub visible_read_committed: Vec<Offset>,
     pub replicas: Vec<ReplicaReport>,
 }
 
@@ -245,7 +253,42 @@ fn partitions(world: &World) -> Vec<PartitionReport> {
                 }
             }
             let high_watermark = p.high_watermark();
+            let visible = |isolation| {
+                let start = log.map_or(Offset(0), |l| l.log_start_offset());
+                let bound = match isolation {
+                    IsolationLevel::ReadUncommitted => high_watermark,
+                    IsolationLevel::ReadCommitted => p.last_stable_offset(),
+                };
+                world
+                    .cluster()
+                    .fetch(&p.topic_partition, start, bound, usize::MAX)
+                    .map(|(batches, aborted)| {
+                        read_fetched(
+                            &p.topic_partition,
+                            &batches,
+                            &aborted,
+                            start,
+                            isolation,
+                            usize::MAX,
+                        )
+                        .records
+                        .iter()
+                        .map(|r| r.offset)
+                        .collect()
+                    })
+                    .unwrap_or_default()
+            };
             PartitionReport {
+                aborted_transactions: log
+                    .map(|l| {
+                        l.segments()
+                            .iter()
+                            .flat_map(|s| s.aborted_txns.iter().copied())
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                visible_read_uncommitted: visible(IsolationLevel::ReadUncommitted),
+                visible_read_committed: visible(IsolationLevel::ReadCommitted),
                 topic: p.topic_partition.topic.clone(),
                 partition: p.topic_partition.partition,
                 leader: p.leader,
@@ -253,7 +296,7 @@ fn partitions(world: &World) -> Vec<PartitionReport> {
                 isr: p.isr.iter().copied().collect(),
                 log_start_offset: log.map_or(Offset(0), |l| l.log_start_offset()),
                 high_watermark,
-                last_stable_offset: high_watermark,
+                last_stable_offset: p.last_stable_offset(),
                 log_end_offset: log.map_or(Offset(0), |l| l.log_end_offset()),
                 segments: log
                     .map(|l| {

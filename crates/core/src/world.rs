@@ -2,11 +2,11 @@
 //! the network, the clients and the external database, and carries messages between them; each
 //! part decides for itself what a message means.
 
-use crate::action::Action;
-use crate::batch::{ProducedBatch, ProducerStamp, Provenance, Record};
+use crate::action::{Action, TxnResult};
+use crate::batch::{ControlKind, ProducedBatch, ProducerStamp, Provenance, Record};
 use crate::cluster::{Cluster, ProduceOutcome, ReleasedAck};
 use crate::config::{ConfigError, IsolationLevel, OffsetReset, ProcessingMode, WorldConfig};
-use crate::consumer::{Consumer, Group, ProcessedRecord, ReceivedRecord, assign_round_robin};
+use crate::consumer::{Consumer, Group, ProcessedRecord, assign_round_robin, read_fetched};
 use crate::event::{EffectOutcome, Event, EventKind, Events};
 use crate::ids::{BrokerId, ClientId, Offset, ProducerEpoch, ProducerId, Sequence, TopicPartition};
 use crate::invariants::Invariants;
@@ -352,7 +352,7 @@ impl World {
                 }
                 Ok(())
             }
-            Action::DeliverAll | Action::AdvanceTime { .. } => Ok(()),
+            Action::DeliverAll {} | Action::AdvanceTime { .. } => Ok(()),
             Action::Replicate {
                 topic,
                 partition: p,
@@ -388,6 +388,20 @@ impl World {
                 broker(b)?;
                 if self.cluster.is_alive(*b) {
                     return Err(ActionError::BrokerAlreadyRunning(*b));
+                }
+                Ok(())
+            }
+            Action::WriteTxnMarker {
+                topic,
+                partition: p,
+                producer_id,
+                ..
+            } => {
+                partition(topic, *p)?;
+                if *producer_id < 0 {
+                    return Err(ActionError::InvalidRequest(
+                        "a marker needs a producer id of 0 or more".to_owned(),
+                    ));
                 }
                 Ok(())
             }
@@ -491,7 +505,7 @@ impl World {
                     ),
                 );
             }
-            Action::DeliverAll => {
+            Action::DeliverAll {} => {
                 let mut delivered = 0;
                 while let Some(m) = self.network.find(None).map(|m| m.id) {
                     if delivered == DELIVER_ALL_LIMIT {
@@ -546,6 +560,29 @@ impl World {
                 self.after_leader_change(out);
             }
             Action::AdvanceTime { ms } => self.advance_time(*ms, out),
+            Action::WriteTxnMarker {
+                topic,
+                partition,
+                producer_id,
+                producer_epoch,
+                coordinator_epoch,
+                result,
+            } => {
+                let tp = TopicPartition::new(topic.as_str(), *partition);
+                let kind = match result {
+                    TxnResult::Commit => ControlKind::Commit,
+                    TxnResult::Abort => ControlKind::Abort,
+                };
+                let _ = self.cluster.write_marker(
+                    &tp,
+                    ProducerId(*producer_id),
+                    ProducerEpoch(*producer_epoch),
+                    *coordinator_epoch,
+                    kind,
+                    self.now_ms,
+                    out,
+                );
+            }
             Action::ProduceRaw {
                 topic,
                 partition,
@@ -1044,13 +1081,17 @@ impl World {
                 continue;
             };
             let high_watermark = partition.high_watermark();
-            // FetchIsolation: read_uncommitted reads up to the high watermark; read_committed up to
-            // the last stable offset, which equals the high watermark until transactions exist.
-            let bound = match isolation {
-                IsolationLevel::ReadUncommitted | IsolationLevel::ReadCommitted => high_watermark,
+            let last_stable_offset = partition.last_stable_offset();
+            // FetchIsolation: read_uncommitted reads up to the high watermark, read_committed up to
+            // the last stable offset.
+            let (bound, bound_name) = match isolation {
+                IsolationLevel::ReadUncommitted => (high_watermark, "the high watermark"),
+                IsolationLevel::ReadCommitted => {
+                    (last_stable_offset, "the last stable offset (LSO)")
+                }
             };
-            let batches = match self.cluster.fetch(&tp, position, bound, usize::MAX) {
-                Ok(b) => b,
+            let (batches, aborted) = match self.cluster.fetch(&tp, position, bound, usize::MAX) {
+                Ok(fetched) => fetched,
                 Err(error) => {
                     out.push(
                         EventKind::FetchFailed {
@@ -1063,52 +1104,64 @@ impl World {
                     continue;
                 }
             };
-            let mut received = Vec::new();
-            let mut next = position;
-            'batches: for batch in &batches {
-                for (i, record) in batch.records.iter().enumerate() {
-                    let offset = batch.base_offset.plus(i64::try_from(i).unwrap_or(0));
-                    if offset < position {
-                        continue;
-                    }
-                    if budget == 0 {
-                        break 'batches;
-                    }
-                    next = offset.next();
-                    if batch.is_control() {
-                        continue;
-                    }
-                    budget -= 1;
-                    received.push(ReceivedRecord {
-                        topic_partition: tp.clone(),
-                        offset,
-                        key: record.key.clone(),
-                        value: record.value.clone(),
-                    });
-                }
-            }
-            let offsets: Vec<Offset> = received.iter().map(|r| r.offset).collect();
-            if offsets.is_empty() {
+            let fetched = read_fetched(&tp, &batches, &aborted, position, isolation, budget);
+            if fetched.next_offset == position {
                 continue;
             }
-            fetched_any = true;
+            budget -= fetched.records.len();
+            let next = fetched.next_offset;
+            let offsets: Vec<Offset> = fetched.records.iter().map(|r| r.offset).collect();
             let Some(c) = self.consumers.get_mut(consumer_id) else {
                 return;
             };
             c.positions.insert(tp.clone(), next);
-            c.buffer.extend(received.iter().cloned());
-            c.received.extend(received);
-            let first = offsets[0];
-            let last = offsets[offsets.len() - 1];
+            c.buffer.extend(fetched.records.iter().cloned());
+            c.received.extend(fetched.records);
+            fetched_any |= !offsets.is_empty();
+            let got = match offsets.as_slice() {
+                [] => "receives no record".to_owned(),
+                [one] => format!("receives offset {one}"),
+                list if list.len() <= 6 => format!("receives offsets {}", offsets_list(list)),
+                [first, .., last] => format!(
+                    "receives {} records, offsets {first} to {last}",
+                    offsets.len()
+                ),
+            };
+            let mut skipped = Vec::new();
+            if !fetched.skipped_markers.is_empty() {
+                skipped.push(format!(
+                    "skips the transaction marker(s) at {} (a marker takes an offset but is never shown to applications)",
+                    offsets_list(&fetched.skipped_markers)
+                ));
+            }
+            if !fetched.skipped_aborted.is_empty() {
+                skipped.push(format!(
+                    "skips the aborted record(s) at {}, found through the aborted-transaction list the broker sent",
+                    offsets_list(&fetched.skipped_aborted)
+                ));
+            }
+            let skipped = if skipped.is_empty() {
+                String::new()
+            } else {
+                format!(", {}", skipped.join(", and "))
+            };
             out.push(
                 EventKind::RecordsPolled { consumer: consumer_id.clone(), topic_partition: tp.clone(), offsets },
-                format!("{consumer_id} fetches {tp} from offset {position} and receives offsets {first} to {last}; it may read up to the high watermark, {high_watermark}. Its position is now {next}."),
+                format!("{consumer_id} fetches {tp} from offset {position} and {got}{skipped}; it may read up to {bound_name}, {bound}. Its position is now {next}."),
             );
         }
         if !fetched_any {
+            let why = match isolation {
+                IsolationLevel::ReadUncommitted => "it has read everything below the high watermark of its partitions".to_owned(),
+                IsolationLevel::ReadCommitted => {
+                    "with isolation.level=read_committed it reads only below the last stable offset (LSO), and an undecided transaction may be holding it back".to_owned()
+                }
+            };
             out.push(
-                EventKind::NothingPolled { consumer: consumer_id.clone() },
-                format!("{consumer_id} polls and receives nothing new: it has read everything below the high watermark of its partitions."),
+                EventKind::NothingPolled {
+                    consumer: consumer_id.clone(),
+                },
+                format!("{consumer_id} polls and receives nothing new: {why}."),
             );
         }
         if self
@@ -1256,5 +1309,15 @@ fn drop_explanation(m: &Message) -> String {
             m.to
         ),
         _ => format!("The network loses message {id} ({}).", m.payload.label()),
+    }
+}
+
+/// Offsets as "0, 1 and 3".
+fn offsets_list(offsets: &[Offset]) -> String {
+    let names: Vec<String> = offsets.iter().map(ToString::to_string).collect();
+    match names.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
 }

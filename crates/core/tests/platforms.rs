@@ -31,6 +31,8 @@ const SHIPPED: &[(&str, &str, &str)] = &[
     shipped!("09-acks-1-leader-failover-loses-acked-write"),
     shipped!("09-acks-1-turns-idempotence-off"),
     shipped!("09-acks-all-survives-failover"),
+    shipped!("13-19-20-open-transaction-holds-the-lso"),
+    shipped!("18-21-aborted-records-are-skipped"),
     shipped!("24-side-effect-twice"),
     shipped!("25-idempotent-consumer"),
 ];

@@ -278,6 +278,76 @@ fn an_idempotent_consumer_applies_the_effect_once() {
     assert!(run.world.invariants().all_hold());
 }
 
+fn received_offsets(run: &ScenarioRun, consumer: &str) -> Vec<i64> {
+    let id = eos_core::ClientId::new(consumer);
+    run.world
+        .consumer(&id)
+        .expect("consumer exists")
+        .received
+        .iter()
+        .map(|r| r.offset.0)
+        .collect()
+}
+
+#[test]
+fn an_open_transaction_is_in_the_log_and_holds_read_committed_at_the_lso() {
+    let (_, run) = run("13-19-20-open-transaction-holds-the-lso");
+    assert_eq!(
+        received_offsets(&run, "reader-uncommitted"),
+        vec![0, 1],
+        "read_uncommitted reads the open transaction at once"
+    );
+    assert!(
+        has_event(
+            &run,
+            |k| matches!(k, EventKind::NothingPolled { consumer } if consumer.0 == "reader-committed")
+        ),
+        "read_committed first gets nothing: the LSO is held at 0, even for p1's plain record at 1"
+    );
+    assert_eq!(
+        received_offsets(&run, "reader-committed"),
+        vec![0, 1],
+        "after the COMMIT marker at 2"
+    );
+    let tp = TopicPartition::new("payments", 0);
+    assert_eq!(
+        run.world
+            .cluster()
+            .partition(&tp)
+            .unwrap()
+            .last_stable_offset()
+            .0,
+        3
+    );
+}
+
+#[test]
+fn aborted_records_are_skipped_by_read_committed_only_and_markers_by_both() {
+    let (_, run) = run("18-21-aborted-records-are-skipped");
+    assert_eq!(received_offsets(&run, "reader-uncommitted"), vec![0, 1, 3]);
+    assert_eq!(received_offsets(&run, "reader-committed"), vec![3]);
+    let tp = TopicPartition::new("payments", 0);
+    let leader = run
+        .world
+        .cluster()
+        .partition(&tp)
+        .unwrap()
+        .leader_replica()
+        .unwrap();
+    let index: Vec<(i64, i64, i64)> = leader
+        .log
+        .segments()
+        .iter()
+        .flat_map(|s| s.aborted_txns.iter())
+        .map(|t| (t.producer_id.0, t.first_offset.0, t.last_offset.0))
+        .collect();
+    assert_eq!(
+        index,
+        vec![(6000, 0, 2)],
+        "the aborted-transaction index holds producer, first offset and marker offset"
+    );
+}
+
 #[test]
 fn every_scenario_matches_its_golden_report() {
     let dir = root().join("assets/scenarios");
