@@ -32,8 +32,10 @@ pub const HIGH_WATERMARK_WITHIN_LOG: &str = "high_watermark_within_log";
 pub const NO_DUPLICATE_WRITE: &str = "no_duplicate_write";
 pub const NO_ACKNOWLEDGED_WRITE_LOST: &str = "no_acknowledged_write_lost";
 pub const NO_DUPLICATE_EFFECT: &str = "no_duplicate_effect";
+pub const LSO_WITHIN_HIGH_WATERMARK: &str = "lso_within_high_watermark";
+pub const READ_COMMITTED_SEES_ONLY_COMMITTED: &str = "read_committed_sees_only_committed";
 
-const CATALOGUE: [(&str, &str); 5] = [
+const CATALOGUE: [(&str, &str); 7] = [
     (
         OFFSETS_CONTIGUOUS,
         "Every partition's offsets run on without gaps or overlaps.",
@@ -53,6 +55,14 @@ const CATALOGUE: [(&str, &str); 5] = [
     (
         NO_DUPLICATE_EFFECT,
         "No business id's effect is applied twice in the external database.",
+    ),
+    (
+        LSO_WITHIN_HIGH_WATERMARK,
+        "Every partition's last stable offset is at most its high watermark.",
+    ),
+    (
+        READ_COMMITTED_SEES_ONLY_COMMITTED,
+        "A read_committed consumer never receives a record of an open or aborted transaction.",
     ),
 ];
 
@@ -129,6 +139,13 @@ impl Invariants {
                 } => {
                     check_acknowledged(world, topic_partition, &mut broken);
                 }
+                EventKind::RecordsPolled {
+                    consumer,
+                    topic_partition,
+                    offsets,
+                } => {
+                    check_read_committed(world, consumer, topic_partition, offsets, &mut broken);
+                }
                 EventKind::RecordProcessed { business_id, .. } => {
                     if let Some(row) = world
                         .store()
@@ -149,6 +166,17 @@ impl Invariants {
             }
         }
         for partition in world.cluster().partitions() {
+            if partition.last_stable_offset() > partition.high_watermark() {
+                broken.push((
+                    LSO_WITHIN_HIGH_WATERMARK,
+                    format!(
+                        "{} has last stable offset {} above its high watermark {}.",
+                        partition.topic_partition,
+                        partition.last_stable_offset(),
+                        partition.high_watermark()
+                    ),
+                ));
+            }
             for replica in &partition.replicas {
                 let log = &replica.log;
                 if !(log.log_start_offset() <= log.high_watermark()
@@ -276,6 +304,55 @@ fn check_acknowledged(
                     format!("send #{send_id} was acknowledged at offset {offset} of {tp}, but the current leader (broker {}) does not have it.", leader.broker),
                 ));
             }
+        }
+    }
+}
+
+/// A read_committed poll may return only records below the LSO that no aborted transaction covers.
+fn check_read_committed(
+    world: &World,
+    consumer: &crate::ids::ClientId,
+    tp: &TopicPartition,
+    offsets: &[Offset],
+    broken: &mut Vec<(&'static str, String)>,
+) {
+    let reads_committed = world
+        .consumer(consumer)
+        .is_some_and(|c| c.isolation_level() == crate::config::IsolationLevel::ReadCommitted);
+    let Some(partition) = world.cluster().partition(tp) else {
+        return;
+    };
+    let Some(leader) = partition.leader_replica() else {
+        return;
+    };
+    if !reads_committed || offsets.is_empty() {
+        return;
+    }
+    let last_stable_offset = partition.last_stable_offset();
+    let aborted = leader
+        .log
+        .aborted_txns_between(offsets[0], offsets[offsets.len() - 1].next());
+    for offset in offsets {
+        let Some(batch) = leader.log.batch_containing(*offset) else {
+            continue;
+        };
+        let in_aborted = batch.is_transactional
+            && aborted.iter().any(|t| {
+                t.producer_id == batch.stamp.producer_id
+                    && t.first_offset <= *offset
+                    && *offset <= t.last_offset
+            });
+        if *offset >= last_stable_offset || in_aborted {
+            let why = if in_aborted {
+                "belongs to an aborted transaction"
+            } else {
+                "is at or above the last stable offset"
+            };
+            broken.push((
+                READ_COMMITTED_SEES_ONLY_COMMITTED,
+                format!("{consumer} (read_committed) received {tp} offset {offset}, which {why}."),
+            ));
+            return;
         }
     }
 }
