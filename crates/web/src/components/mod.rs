@@ -1,0 +1,12 @@
+//! The views of the app, one component per file. None of them holds simulation state: each
+//! renders what its props say and reports clicks through callbacks.
+
+pub mod controls;
+pub mod narration;
+pub mod partition_log;
+pub mod site_header;
+
+pub use controls::Controls;
+pub use narration::Narration;
+pub use partition_log::PartitionLogView;
+pub use site_header::SiteHeader;
