@@ -51,6 +51,11 @@ pub enum Action {
     CrashConsumer {
         consumer: ClientId,
     },
+    /// The outbox relay publishes every unpublished outbox row through `producer`, keyed by
+    /// business id, to the database's `outbox.topic`.
+    RelayOutbox {
+        producer: ClientId,
+    },
     RestartConsumer {
         consumer: ClientId,
     },
@@ -168,6 +173,9 @@ impl Action {
             Action::Process { consumer } => format!("{consumer} processes what it polled"),
             Action::Commit { consumer } => format!("{consumer} commits its offsets"),
             Action::CrashConsumer { consumer } => format!("crash consumer {consumer}"),
+            Action::RelayOutbox { producer } => {
+                format!("the outbox relay publishes through {producer}")
+            }
             Action::RestartConsumer { consumer } => format!("restart consumer {consumer}"),
             Action::Deliver { message } => format!("deliver {}", or_oldest(message)),
             Action::Drop { message } => format!("drop {}", or_oldest(message)),

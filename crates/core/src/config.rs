@@ -279,6 +279,10 @@ pub struct DatabaseConfig {
     /// idempotent consumer.
     #[serde(default)]
     pub idempotent: bool,
+    /// The outbox pattern: each applied effect also writes an outbox row in the same local
+    /// transaction, and a relay (`relay_outbox`) later publishes the rows to this topic.
+    #[serde(default, rename = "outbox.topic")]
+    pub outbox_topic: Option<String>,
 }
 
 /// A client setting Kafka itself would refuse (`ConfigException`).

@@ -165,6 +165,10 @@ pub enum EventKind {
     ProducerRestarted {
         producer: ClientId,
     },
+    OutboxRelayed {
+        producer: ClientId,
+        rows: usize,
+    },
     ConsumerCrashed {
         consumer: ClientId,
         unprocessed_records: usize,

@@ -145,6 +145,15 @@ pub struct CommittedReport {
 pub struct DatabaseReport {
     pub idempotent: bool,
     pub effects: Vec<EffectReport>,
+    /// The outbox table, in insertion order (empty without `outbox.topic`).
+    pub outbox: Vec<OutboxReport>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct OutboxReport {
+    pub business_id: String,
+    pub value: String,
+    pub published: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -197,6 +206,16 @@ impl Report {
                         business_id: id.clone(),
                         value: row.value.clone(),
                         times_applied: row.times_applied,
+                    })
+                    .collect(),
+                outbox: world
+                    .store()
+                    .outbox()
+                    .iter()
+                    .map(|row| OutboxReport {
+                        business_id: row.business_id.clone(),
+                        value: row.value.clone(),
+                        published: row.published,
                     })
                     .collect(),
             },

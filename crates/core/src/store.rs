@@ -20,18 +20,29 @@ pub struct EffectRow {
     pub applied_from: Vec<(ClientId, TopicPartition, Offset)>,
 }
 
+/// A row of the outbox table: an event to publish, written with the effect it announces.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutboxRow {
+    pub business_id: String,
+    pub value: String,
+    pub published: bool,
+}
+
 /// The external database.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ExternalStore {
     pub idempotent: bool,
+    pub outbox_topic: Option<String>,
     effects: BTreeMap<String, EffectRow>,
     dedup_table: BTreeSet<String>,
+    outbox: Vec<OutboxRow>,
 }
 
 impl ExternalStore {
     pub fn new(config: &DatabaseConfig) -> Self {
         Self {
             idempotent: config.idempotent,
+            outbox_topic: config.outbox_topic.clone(),
             ..Self::default()
         }
     }
@@ -64,7 +75,31 @@ impl ExternalStore {
             });
         row.times_applied += 1;
         row.applied_from.push(source);
+        // The outbox row commits in the same local transaction as the effect: both or neither.
+        if self.outbox_topic.is_some() {
+            self.outbox.push(OutboxRow {
+                business_id: business_id.to_owned(),
+                value: value.to_owned(),
+                published: false,
+            });
+        }
         EffectOutcome::Applied
+    }
+
+    pub fn outbox(&self) -> &[OutboxRow] {
+        &self.outbox
+    }
+
+    /// Takes the rows not yet published and marks them published: the relay hands them to its
+    /// producer. (A relay that crashed between the two would publish them again; consumers
+    /// downstream dedupe by business id.)
+    pub fn take_unpublished(&mut self) -> Vec<OutboxRow> {
+        let mut taken = Vec::new();
+        for row in self.outbox.iter_mut().filter(|r| !r.published) {
+            row.published = true;
+            taken.push(row.clone());
+        }
+        taken
     }
 
     /// Business ids whose effect was applied more than once.
@@ -87,7 +122,10 @@ mod tests {
 
     #[test]
     fn plain_store_applies_a_repeat_twice() {
-        let mut store = ExternalStore::new(&DatabaseConfig { idempotent: false });
+        let mut store = ExternalStore::new(&DatabaseConfig {
+            idempotent: false,
+            outbox_topic: None,
+        });
         store.apply("pay-1", "10", src(0));
         assert_eq!(store.apply("pay-1", "10", src(0)), EffectOutcome::Applied);
         assert_eq!(store.effects()["pay-1"].times_applied, 2);
@@ -96,12 +134,32 @@ mod tests {
 
     #[test]
     fn idempotent_store_skips_a_business_id_it_has_seen() {
-        let mut store = ExternalStore::new(&DatabaseConfig { idempotent: true });
+        let mut store = ExternalStore::new(&DatabaseConfig {
+            idempotent: true,
+            outbox_topic: None,
+        });
         store.apply("pay-1", "10", src(0));
         assert_eq!(
             store.apply("pay-1", "10", src(1)),
             EffectOutcome::SkippedDuplicate
         );
         assert_eq!(store.effects()["pay-1"].times_applied, 1);
+    }
+
+    #[test]
+    fn the_outbox_row_is_written_with_the_effect_and_published_once() {
+        let mut store = ExternalStore::new(&DatabaseConfig {
+            idempotent: true,
+            outbox_topic: Some("receipts".into()),
+        });
+        store.apply("pay-1", "10", src(0));
+        store.apply("pay-1", "10", src(0));
+        assert_eq!(
+            store.outbox().len(),
+            1,
+            "a skipped repeat writes no second outbox row"
+        );
+        assert_eq!(store.take_unpublished().len(), 1);
+        assert!(store.take_unpublished().is_empty());
     }
 }

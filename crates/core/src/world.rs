@@ -164,6 +164,16 @@ impl World {
                 .consumers
                 .insert(c.id.clone(), Consumer::new(c.clone()));
         }
+        if let Some(topic) = config
+            .database
+            .outbox_topic
+            .as_ref()
+            .filter(|t| world.cluster.topic(t).is_none())
+        {
+            return Err(WorldConfigError::Cluster(format!(
+                "the database's outbox.topic `{topic}` is not defined"
+            )));
+        }
         let mut out = Events::default();
         let ids: Vec<ClientId> = world.producers.keys().cloned().collect();
         for id in ids {
@@ -313,6 +323,18 @@ impl World {
                 }
                 Ok(())
             }
+            Action::RelayOutbox { producer: id } => {
+                let alive = producer(id)?.alive;
+                if self.store.outbox_topic.is_none() {
+                    return Err(ActionError::InvalidRequest(
+                        "the database has no outbox (set database `outbox.topic`)".to_owned(),
+                    ));
+                }
+                if !alive {
+                    return Err(ActionError::ClientDown(id.clone()));
+                }
+                Ok(())
+            }
             Action::Flush { producer: id } | Action::CrashProducer { producer: id } => {
                 if !producer(id)?.alive {
                     return Err(ActionError::ClientDown(id.clone()));
@@ -447,6 +469,7 @@ impl World {
                 self.drain(producer, out);
             }
             Action::CrashProducer { producer } => self.crash_producer(producer, out),
+            Action::RelayOutbox { producer } => self.relay_outbox(producer, out),
             Action::RestartProducer { producer } => {
                 let requests = self
                     .producers
@@ -933,6 +956,35 @@ impl World {
         self.drain(client, out);
     }
 
+    /// The outbox relay: every unpublished outbox row becomes a send through `producer`.
+    fn relay_outbox(&mut self, producer: &ClientId, out: &mut Events) {
+        let Some(topic) = self.store.outbox_topic.clone() else {
+            return;
+        };
+        let rows = self.store.take_unpublished();
+        out.push(
+            EventKind::OutboxRelayed { producer: producer.clone(), rows: rows.len() },
+            if rows.is_empty() {
+                "The outbox relay finds no unpublished rows.".to_owned()
+            } else {
+                format!(
+                    "The outbox relay reads {} unpublished row(s) and publishes them through {producer} to {topic}, keyed by business id, so consumers downstream can drop any repeat.",
+                    rows.len()
+                )
+            },
+        );
+        for row in rows {
+            self.send(
+                producer,
+                &topic,
+                None,
+                Some(row.business_id),
+                row.value,
+                out,
+            );
+        }
+    }
+
     fn crash_producer(&mut self, producer: &ClientId, out: &mut Events) {
         let Some(p) = self.producers.get_mut(producer) else {
             return;
@@ -1214,8 +1266,14 @@ impl World {
                     record.topic_partition, record.offset
                 ),
                 EffectOutcome::Applied => format!(
-                    "{consumer_id} processes {}@{} and writes the effect of {business_id} to the external database.",
-                    record.topic_partition, record.offset
+                    "{consumer_id} processes {}@{} and writes the effect of {business_id} to the external database{}.",
+                    record.topic_partition,
+                    record.offset,
+                    if self.store.outbox_topic.is_some() {
+                        ", with an outbox row announcing it in the same local transaction"
+                    } else {
+                        ""
+                    }
                 ),
                 EffectOutcome::SkippedDuplicate => format!(
                     "{consumer_id} processes {}@{}, but the database's dedup table already holds {business_id}: the effect is not applied twice (an idempotent consumer).",

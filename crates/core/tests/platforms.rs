@@ -35,6 +35,7 @@ const SHIPPED: &[(&str, &str, &str)] = &[
     shipped!("18-21-aborted-records-are-skipped"),
     shipped!("24-side-effect-twice"),
     shipped!("25-idempotent-consumer"),
+    shipped!("25-outbox"),
 ];
 
 #[cfg_attr(not(target_arch = "wasm32"), test)]

@@ -349,6 +349,30 @@ fn aborted_records_are_skipped_by_read_committed_only_and_markers_by_both() {
 }
 
 #[test]
+fn the_outbox_announces_each_effect_once_through_an_idempotent_relay() {
+    let (_, run) = run("25-outbox");
+    assert_eq!(times_applied(&run, "pay-1"), 1);
+    assert_eq!(
+        run.world.store().outbox().len(),
+        1,
+        "the skipped repeat wrote no second outbox row"
+    );
+    assert!(run.world.store().outbox()[0].published);
+    let tp = TopicPartition::new("receipts", 0);
+    let receipts = run
+        .world
+        .cluster()
+        .partition(&tp)
+        .unwrap()
+        .leader_replica()
+        .unwrap()
+        .log
+        .log_end_offset();
+    assert_eq!(receipts.0, 1, "the relay's retried send was deduplicated");
+    assert!(run.world.invariants().all_hold());
+}
+
+#[test]
 fn every_scenario_matches_its_golden_report() {
     let dir = root().join("assets/scenarios");
     let golden_dir = root().join("tests/golden/reports");
