@@ -989,3 +989,504 @@ fn truncate_follower(partition: &mut Partition, follower: BrokerId, out: &mut Ev
         progress.log_end_offset = keep;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    // Each test drives one partition, `payments-0`, replicated on every broker with broker 1 as
+    // the first leader, and pins one rule of Kafka's Partition / ReplicaFetcherThread.
+    use super::*;
+    use crate::batch::{ProducerStamp, Provenance, Record};
+    use crate::ids::{ProducerEpoch, ProducerId, Sequence};
+
+    const PID: ProducerId = ProducerId(1000);
+    const OTHER: ProducerId = ProducerId(2000);
+    const B1: BrokerId = BrokerId(1);
+    const B2: BrokerId = BrokerId(2);
+    const B3: BrokerId = BrokerId(3);
+    const LAG_MS: u64 = 10_000;
+
+    fn tp() -> TopicPartition {
+        TopicPartition::new("payments", 0)
+    }
+
+    fn cluster(brokers: u32, min_insync_replicas: u32) -> Cluster {
+        Cluster::new(&ClusterConfig {
+            brokers,
+            topics: vec![TopicConfig {
+                replication_factor: brokers,
+                min_insync_replicas,
+                ..TopicConfig::named("payments", 1)
+            }],
+            replica_lag_time_max_ms: LAG_MS,
+            ..ClusterConfig::default()
+        })
+        .expect("a valid cluster")
+    }
+
+    /// A one-record batch from `producer_id` (epoch 0) with sequence `seq`.
+    fn batch(producer_id: ProducerId, seq: i32) -> ProducedBatch {
+        ProducedBatch {
+            stamp: ProducerStamp {
+                producer_id,
+                producer_epoch: ProducerEpoch(0),
+                base_sequence: Sequence(seq),
+            },
+            is_transactional: false,
+            records: vec![Record {
+                key: None,
+                value: format!("{producer_id}-{seq}"),
+            }],
+            provenance: Provenance {
+                send_ids: Vec::new(),
+                attempt: 1,
+            },
+        }
+    }
+
+    /// A one-record batch from a producer without idempotence.
+    fn plain() -> ProducedBatch {
+        ProducedBatch {
+            stamp: ProducerStamp::NONE,
+            ..batch(PID, 0)
+        }
+    }
+
+    struct Answer {
+        outcome: ProduceOutcome,
+        events: Vec<EventKind>,
+    }
+
+    fn produce(
+        c: &mut Cluster,
+        broker: BrokerId,
+        acks: Acks,
+        batch: &ProducedBatch,
+        correlation_id: u64,
+    ) -> Answer {
+        let mut out = Events::default();
+        let (outcome, _) = c.handle_produce(
+            broker,
+            &tp(),
+            acks,
+            batch,
+            &ClientId::new("p1"),
+            correlation_id,
+            0,
+            &mut None,
+            &mut out,
+        );
+        Answer {
+            outcome,
+            events: out.0.into_iter().map(|e| e.kind).collect(),
+        }
+    }
+
+    /// One follower fetch; returns the correlation ids of the acks=all answers it released.
+    fn fetch(c: &mut Cluster, follower: BrokerId, now_ms: u64) -> Vec<u64> {
+        released_ids(c.replicate(&tp(), follower, now_ms, &mut Events::default()))
+    }
+
+    fn released_ids(released: Vec<ReleasedAck>) -> Vec<u64> {
+        released.iter().map(|r| r.ack.correlation_id).collect()
+    }
+
+    fn part(c: &Cluster) -> &Partition {
+        c.partition(&tp()).expect("payments-0 exists")
+    }
+
+    fn log_end(c: &Cluster, broker: BrokerId) -> Offset {
+        part(c)
+            .replica(broker)
+            .map(|r| r.log.log_end_offset())
+            .expect("a replica")
+    }
+
+    fn isr(c: &Cluster) -> Vec<BrokerId> {
+        part(c).isr.iter().copied().collect()
+    }
+
+    fn crash(c: &mut Cluster, broker: BrokerId) -> Vec<EventKind> {
+        let mut out = Events::default();
+        c.crash_broker(broker, &mut out);
+        out.0.into_iter().map(|e| e.kind).collect()
+    }
+
+    fn restart(c: &mut Cluster, broker: BrokerId) -> Vec<EventKind> {
+        let mut out = Events::default();
+        c.restart_broker(broker, &mut out);
+        out.0.into_iter().map(|e| e.kind).collect()
+    }
+
+    fn ok(offset: i64) -> ProduceOutcome {
+        ProduceOutcome::Respond(Ok(Offset(offset)))
+    }
+
+    // DelayedProduce / Partition.checkEnoughReplicasReachOffset: the acks=all answer waits in
+    // purgatory until the high watermark passes the batch, i.e. every in-sync replica has it.
+    #[test]
+    fn acks_all_answer_waits_until_the_high_watermark_passes_the_batch() {
+        let mut c = cluster(3, 2);
+        let a = produce(&mut c, B1, Acks::All, &plain(), 7);
+        assert_eq!(a.outcome, ProduceOutcome::Waiting);
+        assert_eq!(log_end(&c, B1), Offset(1), "written, just not answered");
+
+        assert!(fetch(&mut c, B2, 0).is_empty());
+        assert!(fetch(&mut c, B3, 0).is_empty());
+        assert!(
+            fetch(&mut c, B2, 0).is_empty(),
+            "broker 3 has not confirmed yet"
+        );
+        assert_eq!(part(&c).high_watermark(), Offset(0));
+
+        assert_eq!(fetch(&mut c, B3, 0), [7]);
+        assert_eq!(part(&c).high_watermark(), Offset(1));
+        assert!(part(&c).pending_acks.is_empty());
+    }
+
+    // L1 [INFERENCE in kafka-rules.md]: with the leader alone in the ISR the high watermark reaches
+    // the log end right after the append, so acks=all is answered at once.
+    #[test]
+    fn acks_all_with_the_leader_alone_in_sync_is_answered_at_once() {
+        let mut c = cluster(1, 1);
+        assert_eq!(produce(&mut c, B1, Acks::All, &plain(), 1).outcome, ok(0));
+        assert_eq!(part(&c).high_watermark(), Offset(1));
+    }
+
+    // Partition.appendRecordsToLeader with requiredAcks=1: the leader answers after its own
+    // append, before any follower has the record.
+    #[test]
+    fn acks_1_is_answered_as_soon_as_the_leader_has_appended() {
+        let mut c = cluster(3, 2);
+        assert_eq!(
+            produce(&mut c, B1, Acks::Leader, &plain(), 1).outcome,
+            ok(0)
+        );
+        assert_eq!(part(&c).high_watermark(), Offset(0));
+        assert!(part(&c).pending_acks.is_empty());
+    }
+
+    // KafkaApis.handleProduceRequest with acks=0: the batch is appended, no response is ever sent.
+    #[test]
+    fn acks_0_is_never_answered_though_the_batch_is_written() {
+        let mut c = cluster(2, 1);
+        let a = produce(&mut c, B1, Acks::None, &plain(), 1);
+        assert_eq!(a.outcome, ProduceOutcome::NoResponse);
+        assert_eq!(log_end(&c, B1), Offset(1));
+        fetch(&mut c, B2, 0);
+        assert!(fetch(&mut c, B2, 0).is_empty(), "no answer to release");
+        assert_eq!(part(&c).high_watermark(), Offset(1));
+    }
+
+    // Partition.appendRecordsToLeader, ProducerFailureHandlingTest.testNotEnoughReplicas: acks=all
+    // is refused before the append while the ISR is smaller than min.insync.replicas; acks=1 is not
+    // subject to the check.
+    #[test]
+    fn acks_all_below_min_insync_replicas_is_refused_with_not_enough_replicas() {
+        let mut c = cluster(3, 2);
+        crash(&mut c, B2);
+        crash(&mut c, B3);
+        assert_eq!(isr(&c), [B1]);
+
+        let a = produce(&mut c, B1, Acks::All, &plain(), 1);
+        assert_eq!(
+            a.outcome,
+            ProduceOutcome::Respond(Err(ErrorCode::NotEnoughReplicas))
+        );
+        assert_eq!(log_end(&c, B1), Offset(0), "nothing is written");
+        assert_eq!(
+            produce(&mut c, B1, Acks::Leader, &plain(), 2).outcome,
+            ok(0)
+        );
+    }
+
+    // L1, Partition.maybeIncrementLeaderHW: the high watermark is the smallest log end offset
+    // among the leader and the in-sync followers, so the slowest in-sync replica holds it back.
+    #[test]
+    fn high_watermark_is_the_smallest_log_end_in_the_isr() {
+        let mut c = cluster(3, 1);
+        for seq in 0..3 {
+            produce(&mut c, B1, Acks::Leader, &batch(PID, seq), 1);
+        }
+        fetch(&mut c, B2, 0);
+        fetch(&mut c, B2, 0);
+        fetch(&mut c, B3, 0);
+        assert_eq!(
+            part(&c).high_watermark(),
+            Offset(0),
+            "broker 3 has not reported its log end"
+        );
+
+        produce(&mut c, B1, Acks::Leader, &batch(PID, 3), 2);
+        fetch(&mut c, B3, 0);
+        assert_eq!(log_end(&c, B1), Offset(4));
+        assert_eq!(
+            part(&c).high_watermark(),
+            Offset(3),
+            "both followers reported 3"
+        );
+    }
+
+    // L1, Partition.maybeIncrementLeaderHW: no high watermark progress while the ISR is below
+    // min.insync.replicas, even though every in-sync replica has the record; it resumes once a
+    // follower is back in the ISR and has fetched.
+    #[test]
+    fn high_watermark_does_not_move_while_the_isr_is_below_min_insync_replicas() {
+        let mut c = cluster(2, 2);
+        crash(&mut c, B2);
+        assert_eq!(
+            produce(&mut c, B1, Acks::Leader, &plain(), 1).outcome,
+            ok(0)
+        );
+        c.on_time(1, &mut Events::default());
+        assert_eq!(isr(&c), [B1]);
+        assert_eq!(part(&c).high_watermark(), Offset(0));
+
+        restart(&mut c, B2);
+        fetch(&mut c, B2, 2);
+        assert_eq!(isr(&c), [B1, B2]);
+        fetch(&mut c, B2, 3);
+        assert_eq!(part(&c).high_watermark(), Offset(1));
+    }
+
+    // Partition.updateFollowerFetchState, PartitionTest.testUpdateFollowerFetchState: the fetch
+    // offset is the follower's log end before the fetch, so what a fetch copies counts only at the
+    // next fetch; the follower learns the leader's high watermark from the fetch response.
+    #[test]
+    fn a_follower_fetch_reports_its_log_end_and_the_high_watermark_moves_on_the_next_fetch() {
+        let mut c = cluster(2, 1);
+        produce(&mut c, B1, Acks::Leader, &batch(PID, 0), 1);
+        produce(&mut c, B1, Acks::Leader, &batch(PID, 1), 2);
+        let follower_hw = |c: &Cluster| part(c).replica(B2).map(|r| r.log.high_watermark());
+
+        fetch(&mut c, B2, 0);
+        assert_eq!(log_end(&c, B2), Offset(2));
+        assert_eq!(part(&c).followers[&B2].log_end_offset, Offset(0));
+        assert_eq!(part(&c).high_watermark(), Offset(0));
+        assert_eq!(follower_hw(&c), Some(Offset(0)));
+
+        fetch(&mut c, B2, 0);
+        assert_eq!(part(&c).followers[&B2].log_end_offset, Offset(2));
+        assert_eq!(part(&c).high_watermark(), Offset(2));
+        assert_eq!(follower_hw(&c), Some(Offset(2)));
+    }
+
+    // Partition.maybeShrinkIsr / maybeExpandIsr, PartitionTest.testMaybeShrinkIsr and
+    // testIsrExpansion: a follower behind the leader's log end that has not caught up for more
+    // than replica.lag.time.max.ms leaves the ISR, which may release acks=all answers; it rejoins
+    // once its log end reaches the high watermark.
+    #[test]
+    fn a_lagging_follower_leaves_the_isr_after_replica_lag_time_max_ms_and_rejoins_at_the_high_watermark()
+     {
+        let mut c = cluster(3, 1);
+        assert_eq!(
+            produce(&mut c, B1, Acks::All, &plain(), 9).outcome,
+            ProduceOutcome::Waiting
+        );
+        fetch(&mut c, B2, 0);
+        fetch(&mut c, B2, 0);
+
+        assert!(released_ids(c.on_time(LAG_MS, &mut Events::default())).is_empty());
+        assert_eq!(isr(&c), [B1, B2, B3], "exactly the lag is still in sync");
+        let released = c.on_time(LAG_MS + 1, &mut Events::default());
+        assert_eq!(
+            isr(&c),
+            [B1, B2],
+            "broker 2 is caught up, however long ago it fetched"
+        );
+        assert_eq!(part(&c).high_watermark(), Offset(1));
+        assert_eq!(released_ids(released), [9]);
+
+        fetch(&mut c, B3, LAG_MS + 2);
+        assert_eq!(
+            isr(&c),
+            [B1, B2],
+            "it fetched from 0, below the high watermark"
+        );
+        produce(&mut c, B1, Acks::Leader, &plain(), 10);
+        fetch(&mut c, B3, LAG_MS + 3);
+        assert!(log_end(&c, B1) > part(&c).high_watermark());
+        assert_eq!(
+            isr(&c),
+            [B1, B2, B3],
+            "reaching the high watermark is enough, the log end need not be reached"
+        );
+    }
+
+    // PartitionLeaderElectionAlgorithms.offlinePartitionLeaderElection: the first replica in
+    // assignment order that is alive and in the ISR becomes leader, with a bumped leader epoch;
+    // answers the old leader was holding are lost with it.
+    #[test]
+    fn a_crashed_leader_is_replaced_by_the_first_live_isr_replica_with_a_bumped_leader_epoch() {
+        let mut c = cluster(3, 1);
+        produce(&mut c, B1, Acks::Leader, &plain(), 1);
+        fetch(&mut c, B3, 0);
+        fetch(&mut c, B3, 0);
+        c.on_time(LAG_MS + 1, &mut Events::default());
+        assert_eq!(isr(&c), [B1, B3], "broker 2 never fetched");
+        produce(&mut c, B1, Acks::All, &plain(), 2);
+        assert_eq!(part(&c).pending_acks.len(), 1);
+
+        let events = crash(&mut c, B1);
+        assert_eq!(
+            part(&c).leader,
+            Some(B3),
+            "broker 2 comes first but is out of sync"
+        );
+        assert_eq!(part(&c).leader_epoch, LeaderEpoch(1));
+        assert!(part(&c).pending_acks.is_empty());
+        assert!(events.iter().any(|e| matches!(
+            e,
+            EventKind::LeaderElected {
+                broker: B3,
+                leader_epoch: LeaderEpoch(1),
+                ..
+            }
+        )));
+
+        crash(&mut c, B3);
+        assert_eq!(part(&c).leader, None, "broker 2 is alive but not in sync");
+    }
+
+    // UncleanLeaderElectionTest.testUncleanLeaderElectionDisabled: with no live in-sync replica the
+    // partition stays offline rather than let an out-of-sync replica lead and lose acknowledged
+    // records; it comes back when the last in-sync replica restarts.
+    #[test]
+    fn without_a_live_isr_replica_the_partition_is_offline_until_the_last_isr_member_restarts() {
+        let mut c = cluster(2, 1);
+        assert_eq!(
+            produce(&mut c, B1, Acks::Leader, &plain(), 1).outcome,
+            ok(0)
+        );
+        c.on_time(LAG_MS + 1, &mut Events::default());
+        assert_eq!(isr(&c), [B1]);
+
+        let events = crash(&mut c, B1);
+        assert_eq!(part(&c).leader, None);
+        assert_eq!(isr(&c), [B1], "the last in-sync replica stays recorded");
+        assert!(
+            events
+                .iter()
+                .any(|e| matches!(e, EventKind::PartitionOffline { .. }))
+        );
+        assert_eq!(
+            produce(&mut c, B2, Acks::Leader, &plain(), 2).outcome,
+            ProduceOutcome::Respond(Err(ErrorCode::NotLeaderOrFollower))
+        );
+
+        restart(&mut c, B2);
+        assert_eq!(part(&c).leader, None, "broker 2 is still out of sync");
+
+        restart(&mut c, B1);
+        assert_eq!(part(&c).leader, Some(B1));
+        assert_eq!(part(&c).leader_epoch, LeaderEpoch(1));
+        assert_eq!(
+            log_end(&c, B1),
+            Offset(1),
+            "the acknowledged record survived"
+        );
+    }
+
+    // AbstractFetcherThreadTest.testTruncation, ProducerStateManager.truncateAndReload: a broker
+    // that returns after a leader change truncates what it wrote in an older leader epoch beyond
+    // where the new leader's log diverges (the acks=1 write lost), rebuilds its producer state from
+    // what is left, then copies the new leader's records.
+    #[test]
+    fn a_restarted_broker_truncates_what_diverged_from_the_leader_and_rebuilds_producer_state() {
+        let mut c = cluster(3, 1);
+        produce(&mut c, B1, Acks::Leader, &batch(PID, 0), 1);
+        fetch(&mut c, B2, 0);
+        fetch(&mut c, B3, 0);
+        assert_eq!(
+            produce(&mut c, B1, Acks::Leader, &batch(PID, 1), 2).outcome,
+            ok(1)
+        );
+        crash(&mut c, B1);
+        assert_eq!(part(&c).leader, Some(B2));
+        assert_eq!(
+            produce(&mut c, B2, Acks::Leader, &batch(OTHER, 0), 3).outcome,
+            ok(1)
+        );
+
+        let events = restart(&mut c, B1);
+        assert!(events.iter().any(|e| matches!(
+            e,
+            EventKind::FollowerTruncated {
+                broker: B1,
+                log_end_offset: Offset(1),
+                removed_records: 1,
+                ..
+            }
+        )));
+        assert_eq!(log_end(&c, B1), Offset(1));
+        let last_seq = |c: &Cluster| {
+            part(c)
+                .replica(B1)
+                .and_then(|r| r.producers.entry(PID))
+                .map(|e| e.last_seq())
+        };
+        assert_eq!(
+            last_seq(&c),
+            Some(Sequence(0)),
+            "sequence 1 went with the truncated batch"
+        );
+
+        fetch(&mut c, B1, 0);
+        let copied = &part(&c).replica(B1).expect("a replica").log.batches()[1];
+        assert_eq!(
+            (copied.stamp.producer_id, copied.leader_epoch),
+            (OTHER, LeaderEpoch(1))
+        );
+    }
+
+    // B3, UnifiedLog.append returns a duplicate's original offsets, and DelayedProduce then waits
+    // for the high watermark to pass them, as for any acks=all write.
+    #[test]
+    fn a_duplicate_under_acks_all_also_waits_for_the_high_watermark() {
+        let mut c = cluster(2, 1);
+        produce(&mut c, B1, Acks::All, &batch(PID, 0), 1);
+        let retry = produce(&mut c, B1, Acks::All, &batch(PID, 0), 2);
+        assert_eq!(retry.outcome, ProduceOutcome::Waiting);
+        assert!(retry.events.iter().any(|e| matches!(
+            e,
+            EventKind::DuplicateBatch {
+                original_offset: Offset(0),
+                ..
+            }
+        )));
+        assert_eq!(log_end(&c, B1), Offset(1), "nothing written twice");
+
+        fetch(&mut c, B2, 0);
+        let released = c.replicate(&tp(), B2, 0, &mut Events::default());
+        let answers: Vec<(u64, Offset)> = released
+            .iter()
+            .map(|r| (r.ack.correlation_id, r.ack.base_offset))
+            .collect();
+        assert_eq!(answers, [(1, Offset(0)), (2, Offset(0))]);
+    }
+
+    // ReplicaManager.appendRecords → Partition.appendRecordsToLeader: only the current leader
+    // takes writes; a follower or a former leader answers NOT_LEADER_OR_FOLLOWER and writes
+    // nothing.
+    #[test]
+    fn a_broker_that_is_not_the_leader_answers_not_leader_or_follower() {
+        let mut c = cluster(2, 1);
+        let not_leader = ProduceOutcome::Respond(Err(ErrorCode::NotLeaderOrFollower));
+        assert_eq!(
+            produce(&mut c, B2, Acks::Leader, &plain(), 1).outcome,
+            not_leader
+        );
+        assert_eq!((log_end(&c, B1), log_end(&c, B2)), (Offset(0), Offset(0)));
+
+        crash(&mut c, B1);
+        restart(&mut c, B1);
+        assert_eq!(part(&c).leader, Some(B2));
+        assert_eq!(
+            produce(&mut c, B1, Acks::Leader, &plain(), 2).outcome,
+            not_leader
+        );
+        assert_eq!(
+            produce(&mut c, B2, Acks::Leader, &plain(), 3).outcome,
+            ok(0)
+        );
+    }
+}

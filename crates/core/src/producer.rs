@@ -90,6 +90,10 @@ pub struct Producer {
     init_correlation: Option<u64>,
     next_sequence: BTreeMap<TopicPartition, Sequence>,
     last_acked_sequence: BTreeMap<TopicPartition, Sequence>,
+    /// The epoch each partition's sequence numbers belong to (`TxnPartitionEntry`'s producer id
+    /// and epoch): after an epoch bump, a partition keeps its old numbering until its
+    /// unacknowledged batches are resolved, then restarts at 0.
+    partition_epoch: BTreeMap<TopicPartition, ProducerEpoch>,
     accumulator: BTreeMap<TopicPartition, VecDeque<PendingBatch>>,
     in_flight: Vec<InFlight>,
     next_correlation: u64,
@@ -115,6 +119,7 @@ impl Producer {
             init_correlation: None,
             next_sequence: BTreeMap::new(),
             last_acked_sequence: BTreeMap::new(),
+            partition_epoch: BTreeMap::new(),
             accumulator: BTreeMap::new(),
             in_flight: Vec::new(),
             next_correlation: 0,
@@ -240,6 +245,15 @@ impl Producer {
                 if self.config.max_in_flight == 1 && partition_in_flight {
                     break;
                 }
+                // RecordAccumulator.shouldStopDrainBatchesForPartition: no new batch while the
+                // partition still has batches numbered under an older epoch.
+                let stale = self
+                    .partition_epoch
+                    .get(&tp)
+                    .is_some_and(|e| *e != self.producer_epoch);
+                if front.stamp.is_none() && stale && self.has_unacknowledged(&tp) {
+                    break;
+                }
                 let Some(mut batch) = self.accumulator.get_mut(&tp).and_then(VecDeque::pop_front)
                 else {
                     break;
@@ -304,6 +318,13 @@ impl Producer {
         if !self.idempotent {
             return ProducerStamp::NONE;
         }
+        if self.partition_epoch.get(tp) != Some(&self.producer_epoch) {
+            // TransactionManager.maybeUpdateProducerIdAndEpoch: a partition numbered under an
+            // older epoch restarts at 0 (drain gets here only once it has nothing unacknowledged).
+            self.next_sequence.insert(tp.clone(), Sequence(0));
+            self.last_acked_sequence.remove(tp);
+            self.partition_epoch.insert(tp.clone(), self.producer_epoch);
+        }
         let base = self.next_sequence(tp);
         let n = i32::try_from(count).unwrap_or(i32::MAX);
         self.next_sequence.insert(tp.clone(), base.plus(n));
@@ -338,6 +359,7 @@ impl Producer {
         self.producer_epoch = producer_epoch;
         self.next_sequence.clear();
         self.last_acked_sequence.clear();
+        self.partition_epoch.clear();
         out.push(
             EventKind::ProducerIdAssigned { producer: self.id().clone(), producer_id, producer_epoch },
             format!(
@@ -413,8 +435,7 @@ impl Producer {
                 } else {
                     // TransactionManager.handleFailedBatch (KIP-360): bump the epoch locally and
                     // restart this partition's sequences at 0.
-                    self.bump_epoch(&tp, out);
-                    batch.stamp = None;
+                    self.bump_epoch(&tp, &mut batch, out);
                     true
                 }
             }
@@ -437,19 +458,70 @@ impl Producer {
         }
     }
 
-    fn bump_epoch(&mut self, tp: &TopicPartition, out: &mut Events) {
+    /// Whether `tp` has batches that carry sequence numbers and are not yet acknowledged.
+    fn has_unacknowledged(&self, tp: &TopicPartition) -> bool {
+        self.in_flight
+            .iter()
+            .any(|f| &f.batch.topic_partition == tp)
+            || self
+                .accumulator
+                .get(tp)
+                .is_some_and(|q| q.iter().any(|b| b.stamp.is_some()))
+    }
+
+    /// `TransactionManager.bumpIdempotentProducerEpoch` then `startSequencesAtBeginning`: a new
+    /// epoch, and every unacknowledged batch of `tp` (the failed one included) renumbered from 0
+    /// in its old order.
+    fn bump_epoch(&mut self, tp: &TopicPartition, failed: &mut PendingBatch, out: &mut Events) {
         self.producer_epoch = self.producer_epoch.bumped();
-        self.next_sequence.insert(tp.clone(), Sequence(0));
-        self.last_acked_sequence.remove(tp);
-        for batch in self.accumulator.get_mut(tp).into_iter().flatten() {
-            batch.stamp = None;
+        let new_epoch = self.producer_epoch;
+        let old_sequence =
+            |b: &PendingBatch| b.stamp.map_or(i64::MAX, |s| i64::from(s.base_sequence.0));
+        let mut order: Vec<(i64, Option<usize>, Option<usize>)> =
+            vec![(old_sequence(failed), None, None)];
+        for (i, f) in self
+            .in_flight
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| &f.batch.topic_partition == tp)
+        {
+            order.push((old_sequence(&f.batch), Some(i), None));
         }
+        for (i, b) in self
+            .accumulator
+            .get(tp)
+            .into_iter()
+            .flatten()
+            .enumerate()
+            .filter(|(_, b)| b.stamp.is_some())
+        {
+            order.push((old_sequence(b), None, Some(i)));
+        }
+        order.sort_by_key(|(seq, _, _)| *seq);
+        let mut next = Sequence(0);
+        for (_, in_flight, queued) in order {
+            let batch = match (in_flight, queued) {
+                (Some(i), _) => self.in_flight.get_mut(i).map(|f| &mut f.batch),
+                (None, Some(i)) => self.accumulator.get_mut(tp).and_then(|q| q.get_mut(i)),
+                (None, None) => Some(&mut *failed),
+            };
+            let Some(batch) = batch else { continue };
+            let stamp = ProducerStamp {
+                producer_id: self.producer_id,
+                producer_epoch: new_epoch,
+                base_sequence: next,
+            };
+            batch.stamp = Some(stamp);
+            next = next.plus(i32::try_from(batch.records.len()).unwrap_or(i32::MAX));
+        }
+        self.next_sequence.insert(tp.clone(), next);
+        self.last_acked_sequence.remove(tp);
+        self.partition_epoch.insert(tp.clone(), new_epoch);
         let producer = self.id().clone();
         out.push(
-            EventKind::ProducerEpochBumped { producer: producer.clone(), producer_epoch: self.producer_epoch },
+            EventKind::ProducerEpochBumped { producer: producer.clone(), producer_epoch: new_epoch },
             format!(
-                "{producer} bumps its epoch to {} and restarts the sequence of {tp} at 0, so the broker can accept its batches again (KIP-360).",
-                self.producer_epoch
+                "{producer} bumps its epoch to {new_epoch} and renumbers its unacknowledged batches for {tp} from sequence 0, so the broker can accept them again (KIP-360). Other partitions restart at 0 once their batches are resolved."
             ),
         );
     }
@@ -552,6 +624,7 @@ impl Producer {
         self.producer_epoch = ProducerEpoch::NONE;
         self.next_sequence.clear();
         self.last_acked_sequence.clear();
+        self.partition_epoch.clear();
         self.start()
     }
 }
@@ -580,5 +653,683 @@ fn retry_explanation(producer: &Producer, batch: &PendingBatch, tp: &TopicPartit
             sends_label(&batch.send_ids),
             batch.attempts
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    // Each test drives one producer by hand, playing the network and the broker, and pins one
+    // rule of kafka-rules.md §2 or one producer config key.
+    use super::*;
+
+    const PID: ProducerId = ProducerId(1000);
+    const B1: BrokerId = BrokerId(1);
+    const B2: BrokerId = BrokerId(2);
+    const B3: BrokerId = BrokerId(3);
+    const BACKOFF: u64 = 100;
+
+    fn tp(partition: u32) -> TopicPartition {
+        TopicPartition::new("payments", partition)
+    }
+
+    fn config(change: impl FnOnce(&mut ProducerConfig)) -> ProducerConfig {
+        let mut config = ProducerConfig::named("p1");
+        config.retry_backoff_ms = BACKOFF;
+        change(&mut config);
+        config
+    }
+
+    fn init_correlation(requests: &[OutgoingRequest]) -> u64 {
+        match requests {
+            [OutgoingRequest::InitProducerId { correlation_id }] => *correlation_id,
+            other => panic!("expected one InitProducerId request, got {other:?}"),
+        }
+    }
+
+    /// An idempotent producer that already holds producer id `PID`, epoch 0.
+    fn idempotent(config: ProducerConfig) -> Producer {
+        let mut producer = Producer::new(config, true);
+        let correlation_id = init_correlation(&producer.start());
+        assert!(producer.on_init_producer_id(
+            correlation_id,
+            PID,
+            ProducerEpoch(0),
+            &mut Events::default()
+        ));
+        producer
+    }
+
+    fn send(producer: &mut Producer, send_id: u64, partition: u32, now_ms: u64) {
+        let record = Record {
+            key: None,
+            value: format!("v{send_id}"),
+        };
+        producer.send(send_id, tp(partition), record, now_ms);
+    }
+
+    /// One Produce request as the producer put it on the wire.
+    #[derive(Debug)]
+    struct Sent {
+        correlation_id: u64,
+        broker: BrokerId,
+        partition: u32,
+        batch: ProducedBatch,
+    }
+
+    impl Sent {
+        fn epoch(&self) -> ProducerEpoch {
+            self.batch.stamp.producer_epoch
+        }
+
+        fn seq(&self) -> i32 {
+            self.batch.stamp.base_sequence.0
+        }
+    }
+
+    /// Drains with partition `n` led by broker `n + 1`.
+    fn drain(producer: &mut Producer, now_ms: u64) -> Vec<Sent> {
+        drain_with(producer, now_ms, |tp| Some(BrokerId(tp.partition + 1)))
+    }
+
+    fn drain_with(
+        producer: &mut Producer,
+        now_ms: u64,
+        leader_of: impl Fn(&TopicPartition) -> Option<BrokerId>,
+    ) -> Vec<Sent> {
+        producer
+            .drain(leader_of, now_ms, &mut Events::default())
+            .into_iter()
+            .map(|request| match request {
+                OutgoingRequest::Produce {
+                    correlation_id,
+                    broker,
+                    batch,
+                    topic_partition,
+                    ..
+                } => Sent {
+                    correlation_id,
+                    broker,
+                    partition: topic_partition.partition,
+                    batch,
+                },
+                other => panic!("drain sent {other:?}"),
+            })
+            .collect()
+    }
+
+    fn answer(
+        producer: &mut Producer,
+        sent: &Sent,
+        result: Result<Offset, ErrorCode>,
+        now_ms: u64,
+    ) -> Vec<EventKind> {
+        let mut out = Events::default();
+        assert!(
+            producer.on_produce_response(sent.correlation_id, result, now_ms, &mut out),
+            "nobody waits for request {}",
+            sent.correlation_id
+        );
+        out.0.into_iter().map(|e| e.kind).collect()
+    }
+
+    /// (partition, base sequence) of each request, in sending order.
+    fn seqs(sent: &[Sent]) -> Vec<(u32, i32)> {
+        sent.iter().map(|s| (s.partition, s.seq())).collect()
+    }
+
+    fn queued_seqs(producer: &Producer, partition: u32) -> Vec<Option<i32>> {
+        producer
+            .queued()
+            .filter(|b| b.topic_partition == tp(partition))
+            .map(|b| b.stamp.map(|s| s.base_sequence.0))
+            .collect()
+    }
+
+    fn bumped(events: &[EventKind]) -> bool {
+        events
+            .iter()
+            .any(|e| matches!(e, EventKind::ProducerEpochBumped { .. }))
+    }
+
+    // P1, RecordAccumulator.drain: `setProducerState(..., sequenceNumber(tp), ...)` happens as the
+    // batch leaves the accumulator, never in `send`.
+    #[test]
+    fn sequence_is_stamped_at_drain_not_at_send() {
+        let mut p = Producer::new(config(|c| c.max_in_flight = 1), true);
+        let correlation_id = init_correlation(&p.start());
+        send(&mut p, 1, 0, 0);
+        send(&mut p, 2, 0, 0);
+        assert!(
+            drain(&mut p, 0).is_empty(),
+            "nothing leaves without a producer id"
+        );
+        assert_eq!(queued_seqs(&p, 0), [None, None]);
+
+        p.on_init_producer_id(
+            correlation_id,
+            PID,
+            ProducerEpoch(0),
+            &mut Events::default(),
+        );
+        let sent = drain(&mut p, 0);
+        assert_eq!(seqs(&sent), [(0, 0)]);
+        assert_eq!(sent[0].batch.stamp.producer_id, PID);
+        // The second batch still waits unnumbered behind the in-flight limit.
+        assert_eq!(queued_seqs(&p, 0), [None]);
+        assert_eq!(p.next_sequence(&tp(0)), Sequence(1));
+    }
+
+    // P1, TransactionManagerTest.testDefaultSequenceNumber: the next base sequence is the previous
+    // base plus its record count (0 -> 3), counted separately for each partition.
+    #[test]
+    fn sequences_continue_per_partition_by_record_count() {
+        let mut p = idempotent(config(|c| c.batch_records = 3));
+        for id in 1..=6 {
+            send(&mut p, id, 0, 0);
+        }
+        send(&mut p, 7, 1, 0);
+        p.flush();
+        let sent = drain(&mut p, 0);
+        assert_eq!(seqs(&sent), [(0, 0), (0, 3), (1, 0)]);
+        assert_eq!(p.next_sequence(&tp(0)), Sequence(6));
+        assert_eq!(p.next_sequence(&tp(1)), Sequence(1));
+    }
+
+    // P2, SenderTest.testIdempotenceWithMultipleInflightsRetriedInOrder: a retry carries the
+    // producer id, epoch and sequence of its first attempt; later batches get fresh numbers.
+    #[test]
+    fn retried_batch_keeps_its_sequence() {
+        let mut p = idempotent(config(|_| {}));
+        send(&mut p, 1, 0, 0);
+        send(&mut p, 2, 0, 0);
+        let first = drain(&mut p, 0);
+        answer(&mut p, &first[0], Err(ErrorCode::NotLeaderOrFollower), 10);
+        answer(&mut p, &first[1], Err(ErrorCode::NotLeaderOrFollower), 10);
+        send(&mut p, 3, 0, 10);
+
+        let mut now = 10 + BACKOFF;
+        let mut resent = Vec::new();
+        while resent.len() < 3 {
+            let sent = drain(&mut p, now);
+            assert!(!sent.is_empty(), "the partition is stuck");
+            for s in sent {
+                answer(&mut p, &s, Ok(Offset(s.seq().into())), now);
+                resent.push(s);
+            }
+            now += 1;
+        }
+        assert_eq!(resent[0].batch.stamp, first[0].batch.stamp);
+        assert_eq!(resent[1].batch.stamp, first[1].batch.stamp);
+        assert_eq!(
+            (
+                resent[0].batch.provenance.attempt,
+                resent[1].batch.provenance.attempt
+            ),
+            (2, 2)
+        );
+        assert_eq!(resent[2].batch.provenance.send_ids, [3]);
+        assert_eq!(resent[2].seq(), 2, "a new batch never reuses a sequence");
+    }
+
+    // max.in.flight.requests.per.connection (NetworkClient's InFlightRequests.canSendMore): the
+    // limit counts the requests on one broker connection.
+    #[test]
+    fn in_flight_limit_holds_per_broker_connection() {
+        let mut p = idempotent(config(|c| c.max_in_flight = 2));
+        for id in 1..=3 {
+            send(&mut p, id, 0, 0);
+        }
+        for id in 4..=6 {
+            send(&mut p, id, 1, 0);
+        }
+        let sent = drain(&mut p, 0);
+        assert_eq!(seqs(&sent), [(0, 0), (0, 1), (1, 0), (1, 1)]);
+        assert_eq!(
+            sent.iter().map(|s| s.broker).collect::<Vec<_>>(),
+            [B1, B1, B2, B2]
+        );
+        assert_eq!(p.queued().count(), 2);
+        assert!(drain(&mut p, 0).is_empty());
+
+        answer(&mut p, &sent[0], Ok(Offset(0)), 1);
+        assert_eq!(seqs(&drain(&mut p, 1)), [(0, 2)]);
+    }
+
+    // Sender.guaranteeMessageOrder, SenderTest.testSendInOrder: with one request in flight the
+    // partition is muted until its batch is answered, even after its leader moved to a broker
+    // whose connection is idle. Other partitions are not held up.
+    #[test]
+    fn with_max_in_flight_1_the_partition_is_muted_while_its_batch_is_in_flight() {
+        let mut p = Producer::new(
+            config(|c| {
+                c.max_in_flight = 1;
+                c.acks = Acks::Leader;
+            }),
+            false,
+        );
+        send(&mut p, 1, 0, 0);
+        let first = drain_with(&mut p, 0, |_| Some(B1));
+        assert_eq!(first.len(), 1);
+
+        let moved = |tp: &TopicPartition| Some(if tp.partition == 0 { B2 } else { B3 });
+        send(&mut p, 2, 0, 0);
+        send(&mut p, 3, 1, 0);
+        let other = drain_with(&mut p, 0, moved);
+        assert_eq!(
+            other.iter().map(|s| s.partition).collect::<Vec<_>>(),
+            [1],
+            "partition 0 stays muted"
+        );
+
+        answer(&mut p, &first[0], Ok(Offset(0)), 1);
+        let second = drain_with(&mut p, 1, moved);
+        assert_eq!(second.len(), 1);
+        assert_eq!((second[0].partition, second[0].broker), (0, B2));
+        assert_eq!(second[0].batch.provenance.send_ids, [2]);
+    }
+
+    // P3, RecordAccumulator.shouldStopDrainBatchesForPartition: while retried batches are
+    // unresolved they go out one at a time in sequence order ("This effectively reduces our in
+    // flight request count to 1"); new batches wait behind them.
+    #[test]
+    fn while_a_retried_batch_is_unresolved_only_it_goes_out() {
+        let mut p = idempotent(config(|_| {}));
+        send(&mut p, 1, 0, 0);
+        send(&mut p, 2, 0, 0);
+        let first = drain(&mut p, 0);
+        answer(&mut p, &first[0], Err(ErrorCode::NotEnoughReplicas), 0);
+        answer(&mut p, &first[1], Err(ErrorCode::NotEnoughReplicas), 0);
+        send(&mut p, 3, 0, 0);
+        send(&mut p, 4, 0, 0);
+
+        let now = BACKOFF;
+        let retry0 = drain(&mut p, now);
+        assert_eq!(
+            seqs(&retry0),
+            [(0, 0)],
+            "five may be in flight, yet one goes"
+        );
+        answer(&mut p, &retry0[0], Ok(Offset(0)), now);
+
+        let retry1 = drain(&mut p, now);
+        assert_eq!(seqs(&retry1), [(0, 1)]);
+        assert_eq!(retry1[0].batch.provenance.attempt, 2);
+        assert!(drain(&mut p, now).is_empty());
+        answer(&mut p, &retry1[0], Ok(Offset(1)), now);
+
+        // Resolved: the new batches flow again, several at once.
+        assert_eq!(seqs(&drain(&mut p, now)), [(0, 2), (0, 3)]);
+    }
+
+    // P5, TransactionManager.canRetry, SenderTest.testCorrectHandlingOfOutOfOrderResponses:
+    // OUT_OF_ORDER_SEQUENCE_NUMBER for a batch that is not the next expected one only means an
+    // earlier batch is unresolved; it is retried as it is, epoch unchanged.
+    #[test]
+    fn out_of_order_for_a_batch_that_is_not_next_is_retried_without_an_epoch_bump() {
+        let mut p = idempotent(config(|_| {}));
+        send(&mut p, 1, 0, 0);
+        send(&mut p, 2, 0, 0);
+        let sent = drain(&mut p, 0);
+        let events = answer(
+            &mut p,
+            &sent[1],
+            Err(ErrorCode::OutOfOrderSequenceNumber),
+            5,
+        );
+        assert!(!bumped(&events));
+        assert_eq!(p.producer_epoch, ProducerEpoch(0));
+        assert_eq!(queued_seqs(&p, 0), [Some(1)]);
+
+        answer(&mut p, &sent[0], Ok(Offset(0)), 6);
+        let retry = drain(&mut p, 5 + BACKOFF);
+        assert_eq!(retry.len(), 1);
+        assert_eq!(retry[0].batch.stamp, sent[1].batch.stamp);
+        assert!(!matches!(
+            p.outcomes.get(&2),
+            Some(SendOutcome::Failed { .. })
+        ));
+    }
+
+    // P5/P6, KIP-360, SenderTest.testEpochBumpOnOutOfOrderSequenceForNextBatch: the same error for
+    // the next expected batch means the broker lost the producer's sequence; an idempotent
+    // producer bumps its epoch locally and the partition's sequences restart at 0.
+    #[test]
+    fn out_of_order_for_the_next_expected_batch_bumps_the_epoch_and_restarts_sequences() {
+        let mut p = idempotent(config(|_| {}));
+        send(&mut p, 1, 0, 0);
+        let first = drain(&mut p, 0);
+        answer(&mut p, &first[0], Ok(Offset(0)), 1);
+        send(&mut p, 2, 0, 1);
+        let second = drain(&mut p, 1);
+        assert_eq!(seqs(&second), [(0, 1)]);
+
+        let events = answer(
+            &mut p,
+            &second[0],
+            Err(ErrorCode::OutOfOrderSequenceNumber),
+            2,
+        );
+        assert!(bumped(&events));
+        assert_eq!(p.producer_epoch, ProducerEpoch(1));
+        assert_eq!(p.producer_id, PID, "no new producer id, only a new epoch");
+
+        let retry = drain(&mut p, 2 + BACKOFF);
+        assert_eq!(retry.len(), 1);
+        assert_eq!(retry[0].batch.provenance.send_ids, [2]);
+        assert_eq!((retry[0].epoch(), retry[0].seq()), (ProducerEpoch(1), 0));
+        answer(&mut p, &retry[0], Ok(Offset(1)), 200);
+
+        send(&mut p, 3, 0, 200);
+        let third = drain(&mut p, 200);
+        assert_eq!((third[0].epoch(), third[0].seq()), (ProducerEpoch(1), 1));
+    }
+
+    // TransactionManager.startSequencesAtBeginning: after the bump, the partition's batches still
+    // in flight are renumbered under the new epoch behind the failed one, so both go through.
+    #[test]
+    fn after_an_epoch_bump_in_flight_batches_of_the_partition_are_renumbered_in_order() {
+        let mut p = idempotent(config(|_| {}));
+        send(&mut p, 1, 0, 0);
+        let first = drain(&mut p, 0);
+        answer(&mut p, &first[0], Ok(Offset(0)), 1);
+        send(&mut p, 2, 0, 1);
+        send(&mut p, 3, 0, 1);
+        let in_flight = drain(&mut p, 1);
+        assert_eq!(seqs(&in_flight), [(0, 1), (0, 2)]);
+        answer(
+            &mut p,
+            &in_flight[0],
+            Err(ErrorCode::OutOfOrderSequenceNumber),
+            2,
+        );
+        answer(
+            &mut p,
+            &in_flight[1],
+            Err(ErrorCode::OutOfOrderSequenceNumber),
+            3,
+        );
+        let first_retry = drain(&mut p, 3 + BACKOFF);
+        assert_eq!(first_retry.len(), 1, "one retry at a time");
+        assert_eq!(first_retry[0].batch.provenance.send_ids, [2]);
+        assert_eq!(
+            (first_retry[0].epoch(), first_retry[0].seq()),
+            (ProducerEpoch(1), 0)
+        );
+        answer(&mut p, &first_retry[0], Ok(Offset(1)), 200);
+        let second_retry = drain(&mut p, 200 + BACKOFF);
+        assert_eq!(second_retry[0].batch.provenance.send_ids, [3]);
+        assert_eq!(
+            (second_retry[0].epoch(), second_retry[0].seq()),
+            (ProducerEpoch(1), 1)
+        );
+    }
+
+    // TransactionManager.maybeUpdateProducerIdAndEpoch: another partition keeps its numbering
+    // until its batches are resolved, then starts the new epoch at sequence 0, not mid-count.
+    #[test]
+    fn after_an_epoch_bump_other_partitions_restart_at_zero_under_the_new_epoch() {
+        let mut p = idempotent(config(|_| {}));
+        send(&mut p, 1, 1, 0);
+        let other = drain(&mut p, 0);
+        answer(&mut p, &other[0], Ok(Offset(0)), 1);
+        send(&mut p, 2, 0, 1);
+        let failing = drain(&mut p, 1);
+        answer(
+            &mut p,
+            &failing[0],
+            Err(ErrorCode::OutOfOrderSequenceNumber),
+            2,
+        );
+        assert_eq!(p.producer_epoch, ProducerEpoch(1));
+        send(&mut p, 3, 1, 2);
+        let next_on_other = drain(&mut p, 2 + BACKOFF)
+            .into_iter()
+            .find(|s| s.partition == 1)
+            .expect("partition 1 sends");
+        assert_eq!(
+            (next_on_other.epoch(), next_on_other.seq()),
+            (ProducerEpoch(1), 0)
+        );
+    }
+
+    // NetworkClient.handleTimedOutRequests: a request unanswered for request.timeout.ms closes its
+    // connection, failing every request on it; the batches are requeued in sequence order
+    // (RecordAccumulator.insertInSequenceOrder). Other brokers' requests are untouched.
+    #[test]
+    fn request_timeout_fails_every_request_to_that_broker_and_requeues_them_in_order() {
+        let mut p = idempotent(config(|c| c.request_timeout_ms = 1_000));
+        send(&mut p, 1, 0, 0);
+        let early = drain(&mut p, 0);
+        send(&mut p, 2, 0, 500);
+        send(&mut p, 3, 1, 500);
+        let late = drain(&mut p, 500);
+        assert_eq!(seqs(&late), [(0, 1), (1, 0)]);
+
+        let mut out = Events::default();
+        p.on_time(999, &mut out);
+        assert!(out.0.is_empty());
+        p.on_time(1_000, &mut out);
+        let mut timed_out: Vec<u64> = out
+            .0
+            .iter()
+            .filter_map(|e| match e.kind {
+                EventKind::RequestTimedOut { correlation_id, .. } => Some(correlation_id),
+                _ => None,
+            })
+            .collect();
+        timed_out.sort_unstable();
+        assert_eq!(
+            timed_out,
+            [early[0].correlation_id, late[0].correlation_id],
+            "the 500 ms old request to broker 1 goes down with the connection"
+        );
+        assert_eq!(
+            p.in_flight().iter().map(|f| f.broker).collect::<Vec<_>>(),
+            [B2]
+        );
+        assert_eq!(queued_seqs(&p, 0), [Some(0), Some(1)]);
+        assert!(!p.on_produce_response(early[0].correlation_id, Ok(Offset(0)), 1_001, &mut out));
+
+        let resent = drain(&mut p, 1_000);
+        assert_eq!(seqs(&resent), [(0, 0)]);
+        assert_eq!(resent[0].batch.stamp, early[0].batch.stamp);
+    }
+
+    // Sender.canRetry: `retries` counts retries, so retries=0 fails the send at the first
+    // retriable error and retries=1 at the second.
+    #[test]
+    fn retries_bounds_how_often_a_batch_is_retried() {
+        for (retries, attempts) in [(0_u32, 1_u64), (1, 2)] {
+            let mut p = Producer::new(
+                config(|c| {
+                    c.retries = retries;
+                    c.acks = Acks::Leader;
+                }),
+                false,
+            );
+            send(&mut p, 1, 0, 0);
+            for attempt in 1..=attempts {
+                let sent = drain(&mut p, attempt * 1_000);
+                assert_eq!(sent.len(), 1, "retries={retries}, attempt {attempt}");
+                answer(&mut p, &sent[0], Err(ErrorCode::NotLeaderOrFollower), 0);
+            }
+            assert_eq!(
+                p.outcomes.get(&1),
+                Some(&SendOutcome::Failed {
+                    error: ErrorCode::NotLeaderOrFollower
+                }),
+                "retries={retries}"
+            );
+            assert_eq!(p.queued().count(), 0);
+            assert!(drain(&mut p, 100_000).is_empty());
+        }
+    }
+
+    // ProducerBatch.hasReachedDeliveryTimeout: once delivery.timeout.ms has passed since the send,
+    // a retriable error is no longer retried.
+    #[test]
+    fn delivery_timeout_ends_retries() {
+        let mut p = idempotent(config(|c| c.delivery_timeout_ms = 1_000));
+        send(&mut p, 1, 0, 0);
+        let sent = drain(&mut p, 0);
+        answer(&mut p, &sent[0], Err(ErrorCode::NotEnoughReplicas), 999);
+        let retry = drain(&mut p, 999 + BACKOFF);
+        answer(&mut p, &retry[0], Err(ErrorCode::NotEnoughReplicas), 1_000);
+        assert_eq!(
+            p.outcomes.get(&1),
+            Some(&SendOutcome::Failed {
+                error: ErrorCode::NotEnoughReplicas
+            })
+        );
+    }
+
+    // RecordAccumulatorTest.testRetryBackoff: a batch answered with an error waits
+    // retry.backoff.ms before it is drained again.
+    #[test]
+    fn a_retry_waits_for_retry_backoff_ms() {
+        let mut p = idempotent(config(|c| c.retry_backoff_ms = 100));
+        send(&mut p, 1, 0, 0);
+        let sent = drain(&mut p, 0);
+        answer(&mut p, &sent[0], Err(ErrorCode::NotEnoughReplicas), 50);
+        assert!(drain(&mut p, 149).is_empty());
+        let retry = drain(&mut p, 150);
+        assert_eq!(retry.len(), 1);
+        assert_eq!(retry[0].batch.provenance.attempt, 2);
+    }
+
+    // Sender.sendProduceRequest with acks=0: no response is expected, so the send counts as done
+    // the moment the request is written; nothing waits or times out.
+    #[test]
+    fn with_acks_0_a_send_is_done_once_drained() {
+        let mut p = Producer::new(config(|c| c.acks = Acks::None), false);
+        send(&mut p, 1, 0, 0);
+        let sent = drain(&mut p, 0);
+        assert_eq!(sent.len(), 1);
+        assert_eq!(
+            p.outcomes.get(&1),
+            Some(&SendOutcome::SentWithoutAck {
+                topic_partition: tp(0)
+            })
+        );
+        assert!(p.in_flight().is_empty());
+        let mut out = Events::default();
+        p.on_time(10 * p.config.request_timeout_ms, &mut out);
+        assert!(out.0.is_empty());
+        assert!(!p.on_produce_response(sent[0].correlation_id, Ok(Offset(0)), 1, &mut out));
+    }
+
+    // The producer's buffers live in its process: a crash loses what was queued or awaiting an
+    // answer, and a late answer finds nobody waiting.
+    #[test]
+    fn a_crash_loses_queued_and_in_flight_batches() {
+        let mut p = idempotent(config(|c| c.max_in_flight = 1));
+        send(&mut p, 1, 0, 0);
+        send(&mut p, 2, 0, 0);
+        let sent = drain(&mut p, 0);
+        assert_eq!((p.in_flight().len(), p.queued().count()), (1, 1));
+
+        assert_eq!(p.crash(), 2);
+        assert!(p.in_flight().is_empty());
+        assert_eq!(p.queued().count(), 0);
+        assert!(!p.on_produce_response(
+            sent[0].correlation_id,
+            Ok(Offset(0)),
+            1,
+            &mut Events::default()
+        ));
+        assert!(p.outcomes.is_empty(), "no callback ever fires");
+    }
+
+    // A new idempotent KafkaProducer (no transactional.id) sends InitProducerId and gets a fresh
+    // producer id; its sequences start at 0 again, and answers meant for the old instance are
+    // ignored.
+    #[test]
+    fn a_restarted_idempotent_producer_gets_a_new_producer_id_and_restarts_sequences() {
+        let mut p = idempotent(config(|_| {}));
+        send(&mut p, 1, 0, 0);
+        send(&mut p, 2, 0, 0);
+        let old = drain(&mut p, 0);
+        answer(&mut p, &old[0], Ok(Offset(0)), 1);
+        p.crash();
+
+        let correlation_id = init_correlation(&p.restart());
+        assert_eq!(p.incarnation, 2);
+        assert!(p.awaiting_producer_id());
+        send(&mut p, 3, 0, 2);
+        assert!(drain(&mut p, 2).is_empty());
+        assert!(!p.on_produce_response(
+            old[1].correlation_id,
+            Ok(Offset(1)),
+            2,
+            &mut Events::default()
+        ));
+
+        let new_pid = ProducerId(1001);
+        p.on_init_producer_id(
+            correlation_id,
+            new_pid,
+            ProducerEpoch(0),
+            &mut Events::default(),
+        );
+        let sent = drain(&mut p, 3);
+        assert_eq!(
+            sent[0].batch.stamp,
+            ProducerStamp {
+                producer_id: new_pid,
+                producer_epoch: ProducerEpoch(0),
+                base_sequence: Sequence(0),
+            }
+        );
+    }
+
+    // RecordAccumulator.append and RecordAccumulatorTest.testFlush: records join their
+    // partition's open batch until it is full (batch.records stands in for batch.size); flush
+    // makes a partly filled batch ready at once. Offsets are handed out per record.
+    #[test]
+    fn batch_records_groups_sends_and_flush_sends_a_partial_batch() {
+        let mut p = idempotent(config(|c| c.batch_records = 3));
+        send(&mut p, 1, 0, 0);
+        send(&mut p, 2, 0, 0);
+        assert!(drain(&mut p, 0).is_empty());
+        send(&mut p, 3, 0, 0);
+        let full = drain(&mut p, 0);
+        assert_eq!(full.len(), 1);
+        assert_eq!(full[0].batch.provenance.send_ids, [1, 2, 3]);
+        assert_eq!(full[0].batch.records.len(), 3);
+
+        send(&mut p, 4, 0, 0);
+        assert!(drain(&mut p, 0).is_empty());
+        p.flush();
+        let partial = drain(&mut p, 0);
+        assert_eq!(partial[0].batch.provenance.send_ids, [4]);
+        assert_eq!(partial[0].seq(), 3);
+
+        answer(&mut p, &full[0], Ok(Offset(10)), 1);
+        let offsets: Vec<_> = (1..=3).map(|id| p.outcomes.get(&id).cloned()).collect();
+        let acked = |o: i64| {
+            Some(SendOutcome::Acknowledged {
+                topic_partition: tp(0),
+                offset: Offset(o),
+            })
+        };
+        assert_eq!(offsets, [acked(10), acked(11), acked(12)]);
+    }
+
+    // RecordBatch.NO_PRODUCER_ID / NO_SEQUENCE: without idempotence there is no InitProducerId and
+    // batches carry no producer id, epoch or sequence, retries included, so a broker cannot tell
+    // a retry from a new record.
+    #[test]
+    fn a_producer_without_idempotence_stamps_no_producer_id() {
+        let mut p = Producer::new(config(|c| c.enable_idempotence = Some(false)), false);
+        assert!(p.start().is_empty());
+        assert!(!p.awaiting_producer_id());
+        send(&mut p, 1, 0, 0);
+        let sent = drain(&mut p, 0);
+        assert_eq!(sent[0].batch.stamp, ProducerStamp::NONE);
+
+        answer(&mut p, &sent[0], Err(ErrorCode::NotLeaderOrFollower), 0);
+        let retry = drain(&mut p, BACKOFF);
+        assert_eq!(retry[0].batch.provenance.attempt, 2);
+        assert_eq!(retry[0].batch.stamp, ProducerStamp::NONE);
     }
 }

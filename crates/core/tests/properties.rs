@@ -53,7 +53,10 @@ fn safe_world() -> WorldConfig {
         },
         producers: vec![producer("p1"), producer("p2")],
         consumers: consumers(),
-        database: DatabaseConfig { idempotent: true, outbox_topic: None },
+        database: DatabaseConfig {
+            idempotent: true,
+            outbox_topic: None,
+        },
     }
 }
 
