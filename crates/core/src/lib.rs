@@ -44,6 +44,7 @@ pub mod rng;
 pub mod scenario;
 pub mod store;
 pub mod trace;
+pub mod txn_coordinator;
 pub mod world;
 
 pub use action::Action;
