@@ -13,6 +13,7 @@
 //! - [`config`]: the starting world, with Kafka's config keys.
 //! - [`batch`], [`log`]: record batches and a replica's log (segments, high watermark).
 //! - [`producer_state`]: a partition's memory of each producer (dedup, sequence and epoch checks).
+//! - [`txn_coordinator`]: the transaction coordinator's state machine (not yet wired in).
 //! - [`cluster`]: brokers, partitions, leaders, ISR, replication, leader election.
 //! - [`network`]: messages in flight, and the faults that befall them.
 //! - [`producer`], [`partitioner`]: the producer client (accumulator, sequences, retries).
@@ -20,6 +21,8 @@
 //! - [`action`], [`event`]: everything one can do, everything that can happen.
 //! - [`world`]: the world value and its `step` function.
 //! - [`invariants`]: named guarantees checked after every step.
+//! - [`explore`]: random valid actions for property tests and benchmarks.
+//! - [`scenario`], [`report`]: scenario files and the versioned JSON report.
 //! - [`trace`], [`rng`]: a run's record and hash; the seeded generator.
 //! - [`demo`]: the tiny built-in scenario.
 
