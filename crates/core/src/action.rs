@@ -35,6 +35,23 @@ pub enum Action {
     RestartProducer {
         producer: ClientId,
     },
+    /// `producer.initTransactions()`: a transactional producer asks the transaction coordinator
+    /// for its producer id and epoch, fencing any older instance with the same `transactional.id`.
+    InitTransactions {
+        producer: ClientId,
+    },
+    /// `producer.beginTransaction()`: local to the client; nothing is sent.
+    BeginTransaction {
+        producer: ClientId,
+    },
+    /// `producer.commitTransaction()`: flush, then EndTxn(COMMIT) to the coordinator.
+    CommitTransaction {
+        producer: ClientId,
+    },
+    /// `producer.abortTransaction()`: drop unsent batches, then EndTxn(ABORT) to the coordinator.
+    AbortTransaction {
+        producer: ClientId,
+    },
     /// `consumer.poll()`: fetch what the consumer may read from its assigned partitions.
     Poll {
         consumer: ClientId,
@@ -169,6 +186,12 @@ impl Action {
             Action::Flush { producer } => format!("{producer} flushes"),
             Action::CrashProducer { producer } => format!("crash producer {producer}"),
             Action::RestartProducer { producer } => format!("restart producer {producer}"),
+            Action::InitTransactions { producer } => format!("{producer} calls initTransactions"),
+            Action::BeginTransaction { producer } => format!("{producer} begins a transaction"),
+            Action::CommitTransaction { producer } => {
+                format!("{producer} commits its transaction")
+            }
+            Action::AbortTransaction { producer } => format!("{producer} aborts its transaction"),
             Action::Poll { consumer } => format!("{consumer} polls"),
             Action::Process { consumer } => format!("{consumer} processes what it polled"),
             Action::Commit { consumer } => format!("{consumer} commits its offsets"),

@@ -147,9 +147,17 @@ pub struct ProducerConfig {
     /// counts records (default 1: every send is its own batch). A partial batch goes out on `flush`.
     #[serde(default = "one", rename = "batch.records")]
     pub batch_records: u32,
-    /// `transactional.id`; transactions arrive with the transaction coordinator.
+    /// `transactional.id`: the producer is transactional (idempotence required); its
+    /// transactions go through the transaction coordinator.
     #[serde(default, rename = "transactional.id")]
     pub transactional_id: Option<String>,
+    /// `transaction.timeout.ms`: how long a transaction may stay open before the coordinator
+    /// aborts it.
+    #[serde(
+        default = "default_transaction_timeout_ms",
+        rename = "transaction.timeout.ms"
+    )]
+    pub transaction_timeout_ms: u64,
 }
 
 impl ProducerConfig {
@@ -165,6 +173,7 @@ impl ProducerConfig {
             delivery_timeout_ms: default_delivery_timeout_ms(),
             batch_records: 1,
             transactional_id: None,
+            transaction_timeout_ms: default_transaction_timeout_ms(),
         }
     }
 
@@ -184,14 +193,25 @@ impl ProducerConfig {
         } else {
             None
         };
-        match (self.enable_idempotence, conflict) {
-            (Some(true), Some(conflict)) => Err(ConfigError {
+        let enabled = match (self.enable_idempotence, conflict) {
+            (Some(true), Some(conflict)) => {
+                return Err(ConfigError {
+                    client: self.id.clone(),
+                    message: format!("enable.idempotence=true conflicts with {conflict}"),
+                });
+            }
+            (Some(explicit), _) => explicit,
+            (None, conflict) => conflict.is_none(),
+        };
+        // ProducerConfig.postProcessAndValidateIdempotenceConfigs: transactions need idempotence.
+        if self.transactional_id.is_some() && !enabled {
+            return Err(ConfigError {
                 client: self.id.clone(),
-                message: format!("enable.idempotence=true conflicts with {conflict}"),
-            }),
-            (Some(explicit), _) => Ok(explicit),
-            (None, conflict) => Ok(conflict.is_none()),
+                message: "Cannot set a transactional.id without also enabling idempotence"
+                    .to_owned(),
+            });
         }
+        Ok(enabled)
     }
 }
 
@@ -329,6 +349,9 @@ fn default_request_timeout_ms() -> u64 {
 }
 fn default_delivery_timeout_ms() -> u64 {
     120_000
+}
+fn default_transaction_timeout_ms() -> u64 {
+    60_000
 }
 fn default_auto_commit_ms() -> u64 {
     5_000

@@ -26,6 +26,9 @@ pub enum ErrorCode {
     NotCoordinator,
     InvalidRequest,
     InvalidRecord,
+    /// Kafka's `TRANSACTION_ABORTABLE`; the lab also fails batches an abort discards with it
+    /// (the client's `TransactionAbortedException`).
+    TransactionAbortable,
 }
 
 impl ErrorCode {
@@ -50,6 +53,7 @@ impl ErrorCode {
             ErrorCode::NotCoordinator => "NOT_COORDINATOR",
             ErrorCode::InvalidRequest => "INVALID_REQUEST",
             ErrorCode::InvalidRecord => "INVALID_RECORD",
+            ErrorCode::TransactionAbortable => "TRANSACTION_ABORTABLE",
         }
     }
 

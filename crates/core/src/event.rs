@@ -7,6 +7,8 @@ use crate::ids::{
     BrokerId, ClientId, LeaderEpoch, Offset, ProducerEpoch, ProducerId, TopicPartition,
 };
 use crate::network::MessageId;
+use crate::producer_txn::ClientTxnState;
+use crate::txn_coordinator::TransactionState;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -224,6 +226,48 @@ pub enum EventKind {
     },
     InvariantBroken {
         name: String,
+    },
+    /// The producer client's transaction state moved (`TransactionManager.State`).
+    ProducerTxnStateChanged {
+        producer: ClientId,
+        from: ClientTxnState,
+        to: ClientTxnState,
+    },
+    /// A record was appended to `__transaction_state` (written durably at once in the lab).
+    TxnLogAppended {
+        transactional_id: String,
+        state: TransactionState,
+        producer_id: ProducerId,
+        producer_epoch: ProducerEpoch,
+        partitions: Vec<TopicPartition>,
+    },
+    /// The coordinator's state for a transactional id moved.
+    TxnStateChanged {
+        transactional_id: String,
+        from: TransactionState,
+        to: TransactionState,
+    },
+    /// The coordinator sends transaction markers to the partition leaders.
+    MarkersRequested {
+        transactional_id: String,
+        commit: bool,
+        partitions: Vec<TopicPartition>,
+    },
+    /// A partition leader confirmed one marker; others are still awaited.
+    MarkerAcknowledged {
+        transactional_id: String,
+        topic_partition: TopicPartition,
+    },
+    /// The transaction coordinator rebuilt its state from `__transaction_state`.
+    CoordinatorLoaded {
+        broker: BrokerId,
+        coordinator_epoch: i32,
+    },
+    /// The coordinator refuses a transactional request with Kafka's error.
+    TxnRequestRefused {
+        transactional_id: String,
+        request: String,
+        error: ErrorCode,
     },
 }
 

@@ -7,8 +7,10 @@
 
 use crate::action::Action;
 use crate::config::Acks;
+use crate::ids::ClientId;
 use crate::ids::{BrokerId, TopicPartition};
 use crate::network::Endpoint;
+use crate::producer_txn::ClientTxnState;
 use crate::rng::SimRng;
 use crate::world::World;
 
@@ -65,6 +67,12 @@ pub fn random_action(world: &World, rng: &mut SimRng, limits: ExploreLimits) -> 
                 let (Some(producer), Some(tp)) = (pick(rng, &live), pick(rng, &partitions)) else {
                     continue;
                 };
+                // A transactional producer follows its API: sends only inside a transaction.
+                if let Some(state) = world.producer(&producer).and_then(|p| p.txn_state())
+                    && let Some(action) = transactional_step(producer.clone(), state, rng)
+                {
+                    return action;
+                }
                 let n = rng.below(1000);
                 Some(Action::Send {
                     producer,
@@ -191,4 +199,27 @@ pub fn random_action(world: &World, rng: &mut SimRng, limits: ExploreLimits) -> 
         }
     }
     Action::AdvanceTime { ms: 1 }
+}
+
+/// The transactional API call that fits the client's state, or `None` to send a record.
+fn transactional_step(
+    producer: ClientId,
+    state: ClientTxnState,
+    rng: &mut SimRng,
+) -> Option<Action> {
+    match state {
+        ClientTxnState::Uninitialized => Some(Action::InitTransactions { producer }),
+        ClientTxnState::Ready => Some(Action::BeginTransaction { producer }),
+        ClientTxnState::InTransaction => match rng.below(6) {
+            0 => Some(Action::CommitTransaction { producer }),
+            1 => Some(Action::AbortTransaction { producer }),
+            _ => None,
+        },
+        ClientTxnState::AbortableError => Some(Action::AbortTransaction { producer }),
+        // A fenced producer is closed and replaced; the others wait for an answer.
+        ClientTxnState::FatalError => Some(Action::CrashProducer { producer }),
+        ClientTxnState::Initializing
+        | ClientTxnState::CommittingTransaction
+        | ClientTxnState::AbortingTransaction => Some(Action::DeliverAll {}),
+    }
 }

@@ -13,10 +13,12 @@
 //! - [`config`]: the starting world, with Kafka's config keys.
 //! - [`batch`], [`log`]: record batches and a replica's log (segments, high watermark).
 //! - [`producer_state`]: a partition's memory of each producer (dedup, sequence and epoch checks).
-//! - [`txn_coordinator`]: the transaction coordinator's state machine (not yet wired in).
+//! - [`txn_coordinator`]: the transaction coordinator's state machine (pure).
+//! - [`coordinator_host`]: the broker hosting the coordinator: `__transaction_state`, markers.
 //! - [`cluster`]: brokers, partitions, leaders, ISR, replication, leader election.
 //! - [`network`]: messages in flight, and the faults that befall them.
 //! - [`producer`], [`partitioner`]: the producer client (accumulator, sequences, retries).
+//! - [`producer_txn`]: the producer client's transaction states (`TransactionManager`).
 //! - [`consumer`], [`store`]: consumers, groups and offsets; the external database.
 //! - [`action`], [`event`]: everything one can do, everything that can happen.
 //! - [`world`]: the world value and its `step` function.
@@ -31,6 +33,7 @@ pub mod batch;
 pub mod cluster;
 pub mod config;
 pub mod consumer;
+pub mod coordinator_host;
 pub mod demo;
 pub mod error_code;
 pub mod event;
@@ -42,6 +45,7 @@ pub mod network;
 pub mod partitioner;
 pub mod producer;
 pub mod producer_state;
+pub mod producer_txn;
 pub mod report;
 pub mod rng;
 pub mod scenario;

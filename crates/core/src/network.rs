@@ -5,6 +5,7 @@
 //! message sends it to the back, so later messages overtake it (Kafka's TCP connections keep
 //! order; a delay here stands for a retry on a new connection overtaking an old one).
 
+use crate::action::TxnResult;
 use crate::batch::ProducedBatch;
 use crate::config::Acks;
 use crate::error_code::ErrorCode;
@@ -64,6 +65,54 @@ pub enum Payload {
         /// The base offset written (or, for a duplicate, the original one), or Kafka's error.
         result: Result<Offset, ErrorCode>,
     },
+    /// InitProducerId with a `transactional.id`, to the transaction coordinator.
+    TxnInitProducerIdRequest {
+        correlation_id: u64,
+        transactional_id: String,
+        transaction_timeout_ms: u64,
+    },
+    TxnInitProducerIdResponse {
+        correlation_id: u64,
+        result: Result<(ProducerId, ProducerEpoch), ErrorCode>,
+    },
+    AddPartitionsToTxnRequest {
+        correlation_id: u64,
+        transactional_id: String,
+        producer_id: ProducerId,
+        producer_epoch: ProducerEpoch,
+        partitions: Vec<TopicPartition>,
+    },
+    AddPartitionsToTxnResponse {
+        correlation_id: u64,
+        result: Result<(), ErrorCode>,
+    },
+    EndTxnRequest {
+        correlation_id: u64,
+        transactional_id: String,
+        producer_id: ProducerId,
+        producer_epoch: ProducerEpoch,
+        result: TxnResult,
+    },
+    EndTxnResponse {
+        correlation_id: u64,
+        result: Result<(), ErrorCode>,
+    },
+    /// From the transaction coordinator to one partition leader: one entry of Kafka's
+    /// `WriteTxnMarkersRequest`, for the partitions this leader holds.
+    WriteTxnMarkersRequest {
+        correlation_id: u64,
+        transactional_id: String,
+        producer_id: ProducerId,
+        producer_epoch: ProducerEpoch,
+        coordinator_epoch: i32,
+        result: TxnResult,
+        partitions: Vec<TopicPartition>,
+    },
+    WriteTxnMarkersResponse {
+        correlation_id: u64,
+        transactional_id: String,
+        results: Vec<(TopicPartition, Result<Offset, ErrorCode>)>,
+    },
 }
 
 impl Payload {
@@ -72,7 +121,15 @@ impl Payload {
             Payload::InitProducerIdRequest { correlation_id }
             | Payload::InitProducerIdResponse { correlation_id, .. }
             | Payload::ProduceRequest { correlation_id, .. }
-            | Payload::ProduceResponse { correlation_id, .. } => *correlation_id,
+            | Payload::ProduceResponse { correlation_id, .. }
+            | Payload::TxnInitProducerIdRequest { correlation_id, .. }
+            | Payload::TxnInitProducerIdResponse { correlation_id, .. }
+            | Payload::AddPartitionsToTxnRequest { correlation_id, .. }
+            | Payload::AddPartitionsToTxnResponse { correlation_id, .. }
+            | Payload::EndTxnRequest { correlation_id, .. }
+            | Payload::EndTxnResponse { correlation_id, .. }
+            | Payload::WriteTxnMarkersRequest { correlation_id, .. }
+            | Payload::WriteTxnMarkersResponse { correlation_id, .. } => *correlation_id,
         }
     }
 
@@ -113,7 +170,70 @@ impl Payload {
                 Ok(offset) => format!("Produce response for {topic_partition} (offset {offset})"),
                 Err(error) => format!("Produce response for {topic_partition} ({error})"),
             },
+            Payload::TxnInitProducerIdRequest {
+                transactional_id, ..
+            } => format!("InitProducerId request (transactional.id {transactional_id})"),
+            Payload::TxnInitProducerIdResponse { result, .. } => match result {
+                Ok((producer_id, producer_epoch)) => format!(
+                    "InitProducerId response (producer id {producer_id}, epoch {producer_epoch})"
+                ),
+                Err(error) => format!("InitProducerId response ({error})"),
+            },
+            Payload::AddPartitionsToTxnRequest { partitions, .. } => {
+                format!("AddPartitionsToTxn request ({})", tp_list(partitions))
+            }
+            Payload::AddPartitionsToTxnResponse { result, .. } => {
+                format!("AddPartitionsToTxn response ({})", or_none(*result))
+            }
+            Payload::EndTxnRequest {
+                result,
+                producer_epoch,
+                ..
+            } => format!(
+                "EndTxn request ({}, epoch {producer_epoch})",
+                result_name(*result)
+            ),
+            Payload::EndTxnResponse { result, .. } => {
+                format!("EndTxn response ({})", or_none(*result))
+            }
+            Payload::WriteTxnMarkersRequest {
+                result,
+                producer_id,
+                producer_epoch,
+                partitions,
+                ..
+            } => format!(
+                "WriteTxnMarkers request ({} for producer {producer_id}, epoch {producer_epoch}: {})",
+                result_name(*result),
+                tp_list(partitions)
+            ),
+            Payload::WriteTxnMarkersResponse { results, .. } => {
+                let parts: Vec<String> = results
+                    .iter()
+                    .map(|(tp, r)| match r {
+                        Ok(offset) => format!("{tp} at offset {offset}"),
+                        Err(error) => format!("{tp}: {error}"),
+                    })
+                    .collect();
+                format!("WriteTxnMarkers response ({})", parts.join(", "))
+            }
         }
+    }
+}
+
+fn tp_list(partitions: &[TopicPartition]) -> String {
+    let names: Vec<String> = partitions.iter().map(ToString::to_string).collect();
+    names.join(", ")
+}
+
+fn or_none(result: Result<(), ErrorCode>) -> String {
+    result.map_or_else(|e| e.to_string(), |()| "NONE".to_owned())
+}
+
+fn result_name(result: TxnResult) -> &'static str {
+    match result {
+        TxnResult::Commit => "COMMIT",
+        TxnResult::Abort => "ABORT",
     }
 }
 

@@ -11,11 +11,13 @@
 //!                └──────────── retry (same sequence) ◀─┘
 //! ```
 
+use crate::action::TxnResult;
 use crate::batch::{ProducedBatch, ProducerStamp, Provenance, Record};
 use crate::config::{Acks, ProducerConfig};
 use crate::error_code::ErrorCode;
 use crate::event::{EventKind, Events};
 use crate::ids::{BrokerId, ClientId, Offset, ProducerEpoch, ProducerId, Sequence, TopicPartition};
+use crate::producer_txn::{ClientTxnState, TransactionManager, TxnRequest};
 use std::collections::{BTreeMap, VecDeque};
 
 /// A batch the producer owns until it is acknowledged or fails.
@@ -49,6 +51,26 @@ pub enum OutgoingRequest {
         acks: Acks,
         batch: ProducedBatch,
         topic_partition: TopicPartition,
+    },
+    /// To the transaction coordinator: InitProducerId with the `transactional.id`.
+    TxnInitProducerId {
+        correlation_id: u64,
+        transactional_id: String,
+        transaction_timeout_ms: u64,
+    },
+    AddPartitionsToTxn {
+        correlation_id: u64,
+        transactional_id: String,
+        producer_id: ProducerId,
+        producer_epoch: ProducerEpoch,
+        partitions: Vec<TopicPartition>,
+    },
+    EndTxn {
+        correlation_id: u64,
+        transactional_id: String,
+        producer_id: ProducerId,
+        producer_epoch: ProducerEpoch,
+        result: TxnResult,
     },
 }
 
@@ -98,6 +120,8 @@ pub struct Producer {
     in_flight: Vec<InFlight>,
     next_correlation: u64,
     pub outcomes: BTreeMap<u64, SendOutcome>,
+    /// With a `transactional.id`: the client's transaction state (`TransactionManager`).
+    pub txn: Option<TransactionManager>,
 }
 
 /// How long a batch may stay unanswered in total, and how often it may be retried, before the
@@ -110,7 +134,6 @@ fn may_retry(config: &ProducerConfig, batch: &PendingBatch, now_ms: u64) -> bool
 impl Producer {
     pub fn new(config: ProducerConfig, idempotent: bool) -> Self {
         Self {
-            config,
             idempotent,
             alive: true,
             incarnation: 1,
@@ -124,6 +147,8 @@ impl Producer {
             in_flight: Vec::new(),
             next_correlation: 0,
             outcomes: BTreeMap::new(),
+            txn: config.transactional_id.clone().map(TransactionManager::new),
+            config,
         }
     }
 
@@ -161,7 +186,8 @@ impl Producer {
     /// Starts the instance: an idempotent producer first asks for a producer id
     /// (`InitProducerId` without a `transactional.id`).
     pub fn start(&mut self) -> Vec<OutgoingRequest> {
-        if !self.idempotent {
+        // A transactional producer asks only when the application calls initTransactions.
+        if !self.idempotent || self.txn.is_some() {
             return Vec::new();
         }
         let correlation_id = self.next_correlation_id();
@@ -171,6 +197,13 @@ impl Producer {
 
     /// `KafkaProducer.send`: the record joins the partition's open batch in the accumulator.
     pub fn send(&mut self, send_id: u64, tp: TopicPartition, record: Record, now_ms: u64) {
+        // TransactionManager.maybeAddPartition: a partition new to the transaction is added
+        // (AddPartitionsToTxn) before any of its batches may be sent.
+        if let Some(txn) = self.txn.as_mut()
+            && !txn.partitions_in_txn.contains(&tp)
+        {
+            txn.new_partitions.insert(tp.clone());
+        }
         let per_batch = self.config.batch_records.max(1) as usize;
         let queue = self.accumulator.entry(tp.clone()).or_default();
         match queue.back_mut() {
@@ -208,7 +241,11 @@ impl Producer {
         out: &mut Events,
     ) -> Vec<OutgoingRequest> {
         let mut requests = Vec::new();
-        if !self.alive || self.awaiting_producer_id() {
+        if !self.alive {
+            return requests;
+        }
+        if self.awaiting_producer_id() {
+            requests.extend(self.next_txn_request(now_ms, out));
             return requests;
         }
         let partitions: Vec<TopicPartition> = self.accumulator.keys().cloned().collect();
@@ -216,6 +253,19 @@ impl Producer {
             let Some(broker) = leader_of(&tp) else {
                 continue;
             };
+            // Sender: a transactional batch goes out only inside a transaction, once its
+            // partition is added to it.
+            if let Some(txn) = &self.txn {
+                let sending = matches!(
+                    txn.state,
+                    ClientTxnState::InTransaction
+                        | ClientTxnState::CommittingTransaction
+                        | ClientTxnState::AbortingTransaction
+                );
+                if !sending || !txn.partitions_in_txn.contains(&tp) {
+                    continue;
+                }
+            }
             loop {
                 let in_flight_to_broker =
                     self.in_flight.iter().filter(|f| f.broker == broker).count();
@@ -265,7 +315,7 @@ impl Producer {
                 let stamp = batch.stamp.unwrap_or(ProducerStamp::NONE);
                 let produced = ProducedBatch {
                     stamp,
-                    is_transactional: false,
+                    is_transactional: self.txn.is_some(),
                     records: batch.records.clone(),
                     provenance: Provenance {
                         send_ids: batch.send_ids.clone(),
@@ -311,6 +361,7 @@ impl Producer {
                 });
             }
         }
+        requests.extend(self.next_txn_request(now_ms, out));
         requests
     }
 
@@ -432,6 +483,10 @@ impl Producer {
                 if base != expected {
                     // An earlier batch is still unresolved: this one may simply be early.
                     true
+                } else if self.txn.is_some() {
+                    // TransactionManager.handleFailedBatch: a transactional producer does not bump
+                    // its own epoch; the error is abortable.
+                    false
                 } else {
                     // TransactionManager.handleFailedBatch (KIP-360): bump the epoch locally and
                     // restart this partition's sequences at 0.
@@ -540,7 +595,16 @@ impl Producer {
         queue.insert(pos, batch);
     }
 
+    /// A send fails; inside a transaction that makes the transaction abortable, or fatal when
+    /// the producer is fenced (`TransactionManager.handleFailedBatch`).
     fn fail(&mut self, batch: PendingBatch, error: ErrorCode, out: &mut Events) {
+        self.fail_sends(batch, error, out);
+        if self.txn.is_some() {
+            self.enter_txn_error(error, out);
+        }
+    }
+
+    fn fail_sends(&mut self, batch: PendingBatch, error: ErrorCode, out: &mut Events) {
         let producer = self.id().clone();
         for send_id in &batch.send_ids {
             self.outcomes
@@ -561,6 +625,7 @@ impl Producer {
         if !self.alive {
             return;
         }
+        self.txn_on_time(now_ms, out);
         let timeout = self.config.request_timeout_ms;
         let expired_brokers: Vec<BrokerId> = self
             .in_flight
@@ -612,6 +677,9 @@ impl Producer {
         self.accumulator.clear();
         self.in_flight.clear();
         self.init_correlation = None;
+        if let Some(txn) = self.txn.as_mut() {
+            txn.in_flight = None;
+        }
         lost
     }
 
@@ -625,7 +693,407 @@ impl Producer {
         self.next_sequence.clear();
         self.last_acked_sequence.clear();
         self.partition_epoch.clear();
+        self.txn = self
+            .config
+            .transactional_id
+            .clone()
+            .map(TransactionManager::new);
         self.start()
+    }
+}
+
+/// The transactional API (`KafkaProducer.initTransactions`, `beginTransaction`,
+/// `commitTransaction`, `abortTransaction`) and the coordinator's answers (`TransactionManager`'s
+/// handlers), for transaction protocol V1.
+impl Producer {
+    pub fn is_transactional(&self) -> bool {
+        self.txn.is_some()
+    }
+
+    pub fn txn_state(&self) -> Option<ClientTxnState> {
+        self.txn.as_ref().map(|t| t.state)
+    }
+
+    /// Why a transactional method may not be called now (the client's exception), if so.
+    pub fn txn_refusal(&self, method: &str, target: ClientTxnState) -> Option<String> {
+        match &self.txn {
+            None => Some(format!(
+                "{method} is refused: {} has no transactional.id (IllegalStateException: Transactional method invoked on a non-transactional producer)",
+                self.id()
+            )),
+            Some(txn) => txn.refusal(method, target),
+        }
+    }
+
+    /// `TransactionManager.failIfNotReadyForSend`: why `send` may not be called now, if so.
+    pub fn send_refusal(&self) -> Option<String> {
+        let txn = self.txn.as_ref()?;
+        match txn.state {
+            ClientTxnState::InTransaction => None,
+            ClientTxnState::AbortableError | ClientTxnState::FatalError => Some(format!(
+                "send is refused: KafkaException: Cannot perform send because at least one previous transactional or idempotent request has failed with errors ({}, state {})",
+                txn.last_error.map_or("an error", ErrorCode::name),
+                txn.state
+            )),
+            ClientTxnState::Uninitialized | ClientTxnState::Initializing => Some(
+                "send is refused: IllegalStateException: Cannot perform a 'send' before completing a call to initTransactions when transactions are enabled".to_owned(),
+            ),
+            other => Some(format!(
+                "send is refused: IllegalStateException: Cannot call send in state {other} (call beginTransaction first)"
+            )),
+        }
+    }
+
+    fn set_txn_state(&mut self, to: ClientTxnState, why: &str, out: &mut Events) {
+        let producer = self.id().clone();
+        let Some(txn) = self.txn.as_mut() else {
+            return;
+        };
+        let from = txn.state;
+        if from == to {
+            return;
+        }
+        txn.state = to;
+        out.push(
+            EventKind::ProducerTxnStateChanged {
+                producer: producer.clone(),
+                from,
+                to,
+            },
+            format!("{producer}'s transaction state moves from {from} to {to}: {why}"),
+        );
+    }
+
+    /// `initTransactions`: InitProducerId with the `transactional.id` goes to the coordinator.
+    pub fn init_transactions(&mut self, out: &mut Events) {
+        self.set_txn_state(
+            ClientTxnState::Initializing,
+            "initTransactions asks the transaction coordinator for the producer id and epoch of this transactional.id.",
+            out,
+        );
+        if let Some(txn) = self.txn.as_mut() {
+            txn.retry = Some(TxnRequest::InitProducerId);
+            txn.retry_not_before_ms = 0;
+        }
+    }
+
+    /// `beginTransaction`: only the client's state changes; nothing is sent.
+    pub fn begin_transaction(&mut self, out: &mut Events) {
+        self.set_txn_state(
+            ClientTxnState::InTransaction,
+            "beginTransaction is local to the client; the coordinator hears of the transaction only when the first partition is added.",
+            out,
+        );
+    }
+
+    /// `commitTransaction`: flush, then EndTxn(COMMIT) once every batch is acknowledged.
+    pub fn commit_transaction(&mut self, out: &mut Events) {
+        self.set_txn_state(
+            ClientTxnState::CommittingTransaction,
+            "commitTransaction first flushes every batch; EndTxn(COMMIT) goes to the coordinator once all of them are acknowledged.",
+            out,
+        );
+        self.flush();
+        self.maybe_complete_locally(out);
+    }
+
+    /// `abortTransaction`: unsent batches are dropped, then EndTxn(ABORT) once in-flight ones are
+    /// answered (`RecordAccumulator.abortUndrainedBatches`).
+    pub fn abort_transaction(&mut self, out: &mut Events) {
+        self.set_txn_state(
+            ClientTxnState::AbortingTransaction,
+            "abortTransaction drops the batches not yet sent; EndTxn(ABORT) goes to the coordinator once the batches in flight are answered.",
+            out,
+        );
+        self.fail_queued(ErrorCode::TransactionAbortable, out);
+        if let Some(txn) = self.txn.as_mut() {
+            txn.new_partitions.clear();
+        }
+        self.maybe_complete_locally(out);
+    }
+
+    /// TransactionManager.beginCompletingTransaction: a transaction that never added a partition
+    /// ends without EndTxn.
+    fn maybe_complete_locally(&mut self, out: &mut Events) {
+        let empty = self.txn.as_ref().is_some_and(|t| {
+            t.partitions_in_txn.is_empty() && t.new_partitions.is_empty() && t.in_flight.is_none()
+        });
+        if empty && self.in_flight.is_empty() && self.queued().next().is_none() {
+            self.set_txn_state(
+                ClientTxnState::Ready,
+                "no partition was ever added, so the coordinator has nothing to end and no EndTxn is sent.",
+                out,
+            );
+        }
+    }
+
+    fn fail_queued(&mut self, error: ErrorCode, out: &mut Events) {
+        let queued: Vec<PendingBatch> = std::mem::take(&mut self.accumulator)
+            .into_values()
+            .flatten()
+            .collect();
+        for batch in queued {
+            self.fail_sends(batch, error, out);
+        }
+    }
+
+    /// `TransactionManager.transitionToAbortableError` / `transitionToFatalError`.
+    fn enter_txn_error(&mut self, error: ErrorCode, out: &mut Events) {
+        let Some(txn) = self.txn.as_ref() else {
+            return;
+        };
+        // TransactionManager: PRODUCER_FENCED and INVALID_TXN_STATE from the coordinator are fatal;
+        // everything else (INVALID_PRODUCER_EPOCH on a produce included) is abortable.
+        let fatal = matches!(
+            error,
+            ErrorCode::ProducerFenced | ErrorCode::InvalidTxnState
+        );
+        let target = if fatal {
+            ClientTxnState::FatalError
+        } else {
+            ClientTxnState::AbortableError
+        };
+        // transitionToAbortableError: an abort under way stays an abort.
+        if txn.state == ClientTxnState::FatalError
+            || (!fatal && txn.state == ClientTxnState::AbortingTransaction)
+            || !txn.state.may_move_to(target)
+        {
+            return;
+        }
+        if let Some(txn) = self.txn.as_mut() {
+            txn.last_error = Some(error);
+            txn.retry = None;
+        }
+        let why = if fatal {
+            format!(
+                "{error} is fatal: the coordinator has moved this transactional.id to a newer epoch (a newer instance called initTransactions, or the coordinator aborted the transaction on timeout), so this instance is fenced. The right reaction is to close the producer, not to retry."
+            )
+        } else {
+            format!(
+                "{error} makes the transaction abortable: its batches cannot all be written, so the application must call abortTransaction (commitTransaction would fail)."
+            )
+        };
+        self.set_txn_state(target, &why, out);
+        self.fail_queued(error, out);
+    }
+
+    /// The next request to the coordinator, if one may go now (one at a time, like Kafka's
+    /// `Sender.maybeSendAndPollTransactionalRequest`).
+    fn next_txn_request(&mut self, now_ms: u64, out: &mut Events) -> Option<OutgoingRequest> {
+        let has_batches = !self.in_flight.is_empty() || self.queued().next().is_some();
+        let (producer_id, producer_epoch) = (self.producer_id, self.producer_epoch);
+        let timeout = self.config.transaction_timeout_ms;
+        let txn = self.txn.as_mut()?;
+        if txn.in_flight.is_some() || now_ms < txn.retry_not_before_ms {
+            return None;
+        }
+        let request = match txn.retry.take() {
+            Some(request) => request,
+            None => match txn.state {
+                ClientTxnState::InTransaction | ClientTxnState::CommittingTransaction
+                    if !txn.new_partitions.is_empty() =>
+                {
+                    TxnRequest::AddPartitions(std::mem::take(&mut txn.new_partitions))
+                }
+                ClientTxnState::CommittingTransaction if !has_batches => {
+                    TxnRequest::EndTxn(TxnResult::Commit)
+                }
+                ClientTxnState::AbortingTransaction if !has_batches => {
+                    TxnRequest::EndTxn(TxnResult::Abort)
+                }
+                _ => return None,
+            },
+        };
+        if matches!(request, TxnRequest::EndTxn(_)) && txn.partitions_in_txn.is_empty() {
+            self.maybe_complete_locally(out);
+            return None;
+        }
+        self.next_correlation += 1;
+        let correlation_id = self.next_correlation;
+        let txn = self.txn.as_mut()?;
+        let transactional_id = txn.transactional_id.clone();
+        txn.in_flight = Some((correlation_id, request.clone(), now_ms));
+        Some(match request {
+            TxnRequest::InitProducerId => OutgoingRequest::TxnInitProducerId {
+                correlation_id,
+                transactional_id,
+                transaction_timeout_ms: timeout,
+            },
+            TxnRequest::AddPartitions(partitions) => OutgoingRequest::AddPartitionsToTxn {
+                correlation_id,
+                transactional_id,
+                producer_id,
+                producer_epoch,
+                partitions: partitions.into_iter().collect(),
+            },
+            TxnRequest::EndTxn(result) => OutgoingRequest::EndTxn {
+                correlation_id,
+                transactional_id,
+                producer_id,
+                producer_epoch,
+                result,
+            },
+        })
+    }
+
+    /// Takes the answered coordinator request, if `correlation_id` is the one in flight.
+    fn take_txn_request(&mut self, correlation_id: u64) -> Option<TxnRequest> {
+        let txn = self.txn.as_mut()?;
+        match &txn.in_flight {
+            Some((c, _, _)) if *c == correlation_id && self.alive => {
+                txn.in_flight.take().map(|(_, r, _)| r)
+            }
+            _ => None,
+        }
+    }
+
+    /// A retriable coordinator error: the same request again after `retry.backoff.ms`.
+    fn retry_txn_request(&mut self, request: TxnRequest, now_ms: u64) {
+        let backoff = self.config.retry_backoff_ms;
+        if let Some(txn) = self.txn.as_mut() {
+            txn.retry = Some(request);
+            txn.retry_not_before_ms = now_ms.saturating_add(backoff);
+        }
+    }
+
+    /// The InitProducerId answer for a transactional producer (`InitProducerIdHandler`).
+    pub fn on_txn_init_producer_id(
+        &mut self,
+        correlation_id: u64,
+        result: Result<(ProducerId, ProducerEpoch), ErrorCode>,
+        now_ms: u64,
+        out: &mut Events,
+    ) -> bool {
+        let Some(request) = self.take_txn_request(correlation_id) else {
+            return false;
+        };
+        match result {
+            Ok((producer_id, producer_epoch)) => {
+                self.producer_id = producer_id;
+                self.producer_epoch = producer_epoch;
+                self.next_sequence.clear();
+                self.last_acked_sequence.clear();
+                self.partition_epoch.clear();
+                let producer = self.id().clone();
+                out.push(
+                    EventKind::ProducerIdAssigned { producer: producer.clone(), producer_id, producer_epoch },
+                    format!("{producer} gets producer id {producer_id} with epoch {producer_epoch} from the transaction coordinator. Any older instance with the same transactional.id has a lower epoch now, so brokers and the coordinator refuse it."),
+                );
+                self.set_txn_state(
+                    ClientTxnState::Ready,
+                    "initTransactions is done; the producer may begin a transaction.",
+                    out,
+                );
+            }
+            Err(error) if error.is_retriable() => self.retry_txn_request(request, now_ms),
+            Err(error) => self.enter_txn_error(error, out),
+        }
+        true
+    }
+
+    /// The AddPartitionsToTxn answer (`AddPartitionsToTxnHandler`).
+    pub fn on_add_partitions_to_txn(
+        &mut self,
+        correlation_id: u64,
+        result: Result<(), ErrorCode>,
+        now_ms: u64,
+        out: &mut Events,
+    ) -> bool {
+        let Some(request) = self.take_txn_request(correlation_id) else {
+            return false;
+        };
+        match (result, request) {
+            (Ok(()), TxnRequest::AddPartitions(partitions)) => {
+                if let Some(txn) = self.txn.as_mut() {
+                    txn.partitions_in_txn.extend(partitions);
+                }
+            }
+            (Err(error), request) if error.is_retriable() => {
+                self.retry_txn_request(request, now_ms);
+            }
+            (
+                Err(error @ (ErrorCode::InvalidProducerIdMapping | ErrorCode::UnknownProducerId)),
+                _,
+            ) => {
+                self.enter_txn_error(error, out);
+            }
+            (Err(error), _) => {
+                let error = if error == ErrorCode::InvalidProducerEpoch {
+                    ErrorCode::ProducerFenced
+                } else {
+                    error
+                };
+                self.enter_txn_error(error, out);
+            }
+            (Ok(()), _) => {}
+        }
+        true
+    }
+
+    /// The EndTxn answer (`EndTxnHandler`): `NONE` ends the transaction for the client.
+    pub fn on_end_txn(
+        &mut self,
+        correlation_id: u64,
+        result: Result<(), ErrorCode>,
+        now_ms: u64,
+        out: &mut Events,
+    ) -> bool {
+        let Some(request) = self.take_txn_request(correlation_id) else {
+            return false;
+        };
+        match result {
+            Ok(()) => {
+                if let Some(txn) = self.txn.as_mut() {
+                    txn.partitions_in_txn.clear();
+                }
+                let done = match request {
+                    TxnRequest::EndTxn(TxnResult::Commit) => {
+                        "commitTransaction returns: the coordinator has written PrepareCommit, the commit point. The markers may still be on their way."
+                    }
+                    _ => {
+                        "abortTransaction returns: the coordinator has written PrepareAbort; the abort markers follow."
+                    }
+                };
+                self.set_txn_state(ClientTxnState::Ready, done, out);
+            }
+            Err(error) if error.is_retriable() => self.retry_txn_request(request, now_ms),
+            Err(ErrorCode::InvalidProducerIdMapping) => {
+                self.enter_txn_error(ErrorCode::InvalidProducerIdMapping, out);
+            }
+            Err(error) => {
+                let error = if error == ErrorCode::InvalidProducerEpoch {
+                    ErrorCode::ProducerFenced
+                } else {
+                    error
+                };
+                self.enter_txn_error(error, out);
+            }
+        }
+        true
+    }
+
+    /// A coordinator request unanswered for `request.timeout.ms` is sent again.
+    fn txn_on_time(&mut self, now_ms: u64, out: &mut Events) {
+        let timeout = self.config.request_timeout_ms;
+        let producer = self.id().clone();
+        let Some(txn) = self.txn.as_mut() else {
+            return;
+        };
+        let Some((correlation_id, _, sent_at)) = &txn.in_flight else {
+            return;
+        };
+        if now_ms.saturating_sub(*sent_at) < timeout {
+            return;
+        }
+        let correlation_id = *correlation_id;
+        if let Some((_, request, _)) = txn.in_flight.take() {
+            txn.retry = Some(request);
+            txn.retry_not_before_ms = now_ms;
+        }
+        out.push(
+            EventKind::RequestTimedOut { producer: producer.clone(), correlation_id },
+            format!("{producer} has waited request.timeout.ms ({timeout} ms) for the transaction coordinator to answer: it sends the request again."),
+        );
     }
 }
 

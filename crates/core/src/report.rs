@@ -11,7 +11,9 @@ use crate::event::Event;
 use crate::ids::{BrokerId, LeaderEpoch, Offset, ProducerEpoch, ProducerId, Sequence};
 use crate::log::AbortedTxn;
 use crate::producer::SendOutcome;
+use crate::producer_txn::ClientTxnState;
 use crate::scenario::{Scenario, ScenarioRun};
+use crate::txn_coordinator::{TransactionLogRecord, TransactionState};
 use crate::world::World;
 use serde::Serialize;
 
@@ -30,6 +32,24 @@ pub struct Report {
     pub consumers: Vec<ConsumerReport>,
     pub database: DatabaseReport,
     pub invariants: Vec<InvariantReport>,
+    /// The transaction coordinator's view, one entry per transactional id.
+    pub transactions: Vec<TransactionReport>,
+    /// The `__transaction_state` records, oldest first.
+    pub transaction_log: Vec<TransactionLogRecord>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TransactionReport {
+    pub transactional_id: String,
+    pub state: TransactionState,
+    /// A transition waiting for its write or for its markers (`CompleteCommit` while markers are
+    /// in flight).
+    pub pending_state: Option<TransactionState>,
+    pub producer_id: ProducerId,
+    pub producer_epoch: ProducerEpoch,
+    pub partitions: Vec<String>,
+    pub transaction_timeout_ms: u64,
+    pub txn_start_timestamp_ms: Option<u64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -100,6 +120,10 @@ pub struct ProducerReport {
     pub enable_idempotence: bool,
     pub producer_id: ProducerId,
     pub producer_epoch: ProducerEpoch,
+    pub transactional_id: Option<String>,
+    /// The client's transaction state (`TransactionManager.State`); absent without a
+    /// `transactional.id`.
+    pub transaction_state: Option<ClientTxnState>,
     pub sends: Vec<SendReport>,
 }
 
@@ -231,6 +255,21 @@ impl Report {
                     why: s.broken.as_ref().map(|v| v.why.clone()),
                 })
                 .collect(),
+            transactions: world
+                .coordinator()
+                .transactions()
+                .map(|m| TransactionReport {
+                    transactional_id: m.transactional_id.clone(),
+                    state: m.state,
+                    pending_state: m.pending_state,
+                    producer_id: m.producer_id,
+                    producer_epoch: m.producer_epoch,
+                    partitions: m.topic_partitions.iter().map(ToString::to_string).collect(),
+                    transaction_timeout_ms: m.txn_timeout_ms,
+                    txn_start_timestamp_ms: m.txn_start_timestamp_ms,
+                })
+                .collect(),
+            transaction_log: world.coordinator().log().to_vec(),
         }
     }
 
@@ -383,6 +422,8 @@ fn producers(world: &World) -> Vec<ProducerReport> {
                 enable_idempotence: p.idempotent,
                 producer_id: p.producer_id,
                 producer_epoch: p.producer_epoch,
+                transactional_id: p.config.transactional_id.clone(),
+                transaction_state: p.txn_state(),
                 sends,
             }
         })

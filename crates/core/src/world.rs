@@ -7,12 +7,15 @@ use crate::batch::{ControlKind, ProducedBatch, ProducerStamp, Provenance, Record
 use crate::cluster::{Cluster, ProduceOutcome, ReleasedAck};
 use crate::config::{ConfigError, IsolationLevel, OffsetReset, ProcessingMode, WorldConfig};
 use crate::consumer::{Consumer, Group, ProcessedRecord, assign_round_robin, read_fetched};
+use crate::coordinator_host::{CoordinatorHost, HostOutput};
+use crate::error_code::ErrorCode;
 use crate::event::{EffectOutcome, Event, EventKind, Events};
 use crate::ids::{BrokerId, ClientId, Offset, ProducerEpoch, ProducerId, Sequence, TopicPartition};
 use crate::invariants::Invariants;
 use crate::network::{Endpoint, Message, MessageId, Network, Payload};
 use crate::partitioner::partition_for_key;
 use crate::producer::{OutgoingRequest, Producer};
+use crate::producer_txn::ClientTxnState;
 use crate::rng::SimRng;
 use crate::store::ExternalStore;
 use std::collections::BTreeMap;
@@ -119,6 +122,7 @@ pub struct World {
     next_producer_id: i64,
     sends: BTreeMap<u64, SendRecord>,
     invariants: Invariants,
+    coordinator: CoordinatorHost,
 }
 
 impl World {
@@ -126,6 +130,12 @@ impl World {
     /// already asked for their producer id: that request is the first message in flight.
     pub fn new(config: &WorldConfig, seed: u64) -> Result<Self, WorldConfigError> {
         let cluster = Cluster::new(&config.cluster).map_err(|e| WorldConfigError::Cluster(e.0))?;
+        // The lab's one transaction coordinator lives on the lowest-numbered broker.
+        let coordinator_broker = cluster
+            .brokers()
+            .map(|(b, _)| b)
+            .min()
+            .unwrap_or(BrokerId(1));
         let mut world = Self {
             now_ms: 0,
             steps_taken: 0,
@@ -139,6 +149,7 @@ impl World {
             next_producer_id: FIRST_PRODUCER_ID,
             sends: BTreeMap::new(),
             invariants: Invariants::default(),
+            coordinator: CoordinatorHost::new(coordinator_broker),
         };
         for p in &config.producers {
             if world.producers.contains_key(&p.id) || config.consumers.iter().any(|c| c.id == p.id)
@@ -244,6 +255,11 @@ impl World {
         &self.invariants
     }
 
+    /// The transaction coordinator and its `__transaction_state` log.
+    pub fn coordinator(&self) -> &CoordinatorHost {
+        &self.coordinator
+    }
+
     /// Applies one action and returns what happened. On error the world is unchanged.
     pub fn step(&mut self, action: &Action) -> Result<Vec<Event>, ActionError> {
         self.validate(action)?;
@@ -321,9 +337,40 @@ impl World {
                 if !prod.alive {
                     return Err(ActionError::ClientDown(id.clone()));
                 }
+                if let Some(why) = prod.send_refusal() {
+                    return Err(ActionError::InvalidRequest(why));
+                }
                 Ok(())
             }
+            Action::InitTransactions { producer: id }
+            | Action::BeginTransaction { producer: id }
+            | Action::CommitTransaction { producer: id }
+            | Action::AbortTransaction { producer: id } => {
+                let prod = producer(id)?;
+                if !prod.alive {
+                    return Err(ActionError::ClientDown(id.clone()));
+                }
+                let (method, target) = match action {
+                    Action::InitTransactions { .. } => {
+                        ("initTransactions", ClientTxnState::Initializing)
+                    }
+                    Action::BeginTransaction { .. } => {
+                        ("beginTransaction", ClientTxnState::InTransaction)
+                    }
+                    Action::CommitTransaction { .. } => {
+                        ("commitTransaction", ClientTxnState::CommittingTransaction)
+                    }
+                    _ => ("abortTransaction", ClientTxnState::AbortingTransaction),
+                };
+                match prod.txn_refusal(method, target) {
+                    Some(why) => Err(ActionError::InvalidRequest(why)),
+                    None => Ok(()),
+                }
+            }
             Action::RelayOutbox { producer: id } => {
+                if let Some(why) = producer(id)?.send_refusal() {
+                    return Err(ActionError::InvalidRequest(why));
+                }
                 let alive = producer(id)?.alive;
                 if self.store.outbox_topic.is_none() {
                     return Err(ActionError::InvalidRequest(
@@ -469,6 +516,20 @@ impl World {
                 self.drain(producer, out);
             }
             Action::CrashProducer { producer } => self.crash_producer(producer, out),
+            Action::InitTransactions { producer }
+            | Action::BeginTransaction { producer }
+            | Action::CommitTransaction { producer }
+            | Action::AbortTransaction { producer } => {
+                if let Some(p) = self.producers.get_mut(producer) {
+                    match action {
+                        Action::InitTransactions { .. } => p.init_transactions(out),
+                        Action::BeginTransaction { .. } => p.begin_transaction(out),
+                        Action::CommitTransaction { .. } => p.commit_transaction(out),
+                        _ => p.abort_transaction(out),
+                    }
+                }
+                self.drain(producer, out);
+            }
             Action::RelayOutbox { producer } => self.relay_outbox(producer, out),
             Action::RestartProducer { producer } => {
                 let requests = self
@@ -477,6 +538,9 @@ impl World {
                     .map(Producer::restart)
                     .unwrap_or_default();
                 let explanation = match self.producers.get(producer) {
+                    Some(p) if p.is_transactional() => format!(
+                        "A new {producer} process starts with the same transactional.id. It has no producer id until it calls initTransactions, which bumps the epoch and fences the old instance."
+                    ),
                     Some(p) if p.idempotent => format!(
                         "A new {producer} process starts. It knows nothing of the old one: it asks for a new producer id, so the brokers cannot match its sends to the old instance's."
                     ),
@@ -576,10 +640,21 @@ impl World {
             }
             Action::CrashBroker { broker } => {
                 self.cluster.crash_broker(*broker, out);
+                if *broker == self.coordinator.broker() {
+                    self.coordinator.crash();
+                }
                 self.after_leader_change(out);
             }
             Action::RestartBroker { broker } => {
                 self.cluster.restart_broker(*broker, out);
+                if *broker == self.coordinator.broker() {
+                    let cluster = &self.cluster;
+                    let leader_of = |tp: &TopicPartition| {
+                        cluster.leader_of(tp).filter(|b| cluster.is_alive(*b))
+                    };
+                    let outputs = self.coordinator.reload(self.now_ms, &leader_of, out);
+                    self.send_host_outputs(outputs, out);
+                }
                 self.after_leader_change(out);
             }
             Action::AdvanceTime { ms } => self.advance_time(*ms, out),
@@ -786,6 +861,52 @@ impl World {
                         batch,
                     },
                 ),
+                // FindCoordinator is not modelled: transactional requests go to the one
+                // coordinator's broker.
+                OutgoingRequest::TxnInitProducerId {
+                    correlation_id,
+                    transactional_id,
+                    transaction_timeout_ms,
+                } => (
+                    self.coordinator.broker(),
+                    Payload::TxnInitProducerIdRequest {
+                        correlation_id,
+                        transactional_id,
+                        transaction_timeout_ms,
+                    },
+                ),
+                OutgoingRequest::AddPartitionsToTxn {
+                    correlation_id,
+                    transactional_id,
+                    producer_id,
+                    producer_epoch,
+                    partitions,
+                } => (
+                    self.coordinator.broker(),
+                    Payload::AddPartitionsToTxnRequest {
+                        correlation_id,
+                        transactional_id,
+                        producer_id,
+                        producer_epoch,
+                        partitions,
+                    },
+                ),
+                OutgoingRequest::EndTxn {
+                    correlation_id,
+                    transactional_id,
+                    producer_id,
+                    producer_epoch,
+                    result,
+                } => (
+                    self.coordinator.broker(),
+                    Payload::EndTxnRequest {
+                        correlation_id,
+                        transactional_id,
+                        producer_id,
+                        producer_epoch,
+                        result,
+                    },
+                ),
             };
             let label = payload.label();
             match self.network.send(Endpoint::Client(producer.clone()), Endpoint::Broker(to), self.now_ms, payload) {
@@ -820,9 +941,6 @@ impl World {
             );
             return;
         }
-        let Endpoint::Client(client) = message.from.clone() else {
-            return;
-        };
         out.push(
             EventKind::MessageDelivered { message_id: id },
             format!(
@@ -830,6 +948,80 @@ impl World {
                 message.payload.label()
             ),
         );
+        let client = match message.from.clone() {
+            Endpoint::Client(client) => client,
+            Endpoint::Broker(from) => {
+                self.deliver_between_brokers(broker, from, message.payload, out);
+                return;
+            }
+        };
+        let now = self.now_ms;
+        let mut next_producer_id = self.next_producer_id;
+        let mut allocate = || {
+            let id = ProducerId(next_producer_id);
+            next_producer_id += 1;
+            id
+        };
+        let cluster = &self.cluster;
+        let leader_of =
+            |tp: &TopicPartition| cluster.leader_of(tp).filter(|b| cluster.is_alive(*b));
+        let outputs = match &message.payload {
+            Payload::TxnInitProducerIdRequest {
+                correlation_id,
+                transactional_id,
+                transaction_timeout_ms,
+            } => Some(self.coordinator.init_producer_id(
+                &client,
+                *correlation_id,
+                transactional_id,
+                *transaction_timeout_ms,
+                now,
+                &mut allocate,
+                &leader_of,
+                out,
+            )),
+            Payload::AddPartitionsToTxnRequest {
+                correlation_id,
+                transactional_id,
+                producer_id,
+                producer_epoch,
+                partitions,
+            } => Some(self.coordinator.add_partitions(
+                &client,
+                *correlation_id,
+                transactional_id,
+                *producer_id,
+                *producer_epoch,
+                partitions,
+                now,
+                &leader_of,
+                out,
+            )),
+            Payload::EndTxnRequest {
+                correlation_id,
+                transactional_id,
+                producer_id,
+                producer_epoch,
+                result,
+            } => Some(self.coordinator.end_txn(
+                &client,
+                *correlation_id,
+                transactional_id,
+                *producer_id,
+                *producer_epoch,
+                *result,
+                now,
+                &mut allocate,
+                &leader_of,
+                out,
+            )),
+            _ => None,
+        };
+        self.next_producer_id = next_producer_id;
+        if let Some(outputs) = outputs {
+            self.send_host_outputs(outputs, out);
+            return;
+        }
         match message.payload {
             Payload::InitProducerIdRequest { correlation_id } => {
                 // ProducerIdManager: ids come from a cluster-wide counter; epoch 0 for a new id.
@@ -874,7 +1066,116 @@ impl World {
                 }
                 self.send_released(released, out);
             }
-            Payload::InitProducerIdResponse { .. } | Payload::ProduceResponse { .. } => {}
+            _ => {}
+        }
+    }
+
+    /// Coordinator-to-leader traffic: WriteTxnMarkers and its answer.
+    fn deliver_between_brokers(
+        &mut self,
+        broker: BrokerId,
+        from: BrokerId,
+        payload: Payload,
+        out: &mut Events,
+    ) {
+        let now = self.now_ms;
+        match payload {
+            // KafkaApis.handleWriteTxnMarkersRequest: each partition this broker leads gets its
+            // control batch; the others are answered NOT_LEADER_OR_FOLLOWER.
+            Payload::WriteTxnMarkersRequest {
+                correlation_id,
+                transactional_id,
+                producer_id,
+                producer_epoch,
+                coordinator_epoch,
+                result,
+                partitions,
+            } => {
+                let kind = match result {
+                    TxnResult::Commit => ControlKind::Commit,
+                    TxnResult::Abort => ControlKind::Abort,
+                };
+                let mut results = Vec::new();
+                for tp in partitions {
+                    let written = if self.cluster.leader_of(&tp) == Some(broker) {
+                        self.cluster.write_marker(
+                            &tp,
+                            producer_id,
+                            producer_epoch,
+                            coordinator_epoch,
+                            kind,
+                            now,
+                            out,
+                        )
+                    } else {
+                        Err(ErrorCode::NotLeaderOrFollower)
+                    };
+                    results.push((tp, written));
+                }
+                let payload = Payload::WriteTxnMarkersResponse {
+                    correlation_id,
+                    transactional_id,
+                    results,
+                };
+                self.send_between_brokers(broker, from, payload, out);
+            }
+            Payload::WriteTxnMarkersResponse {
+                correlation_id,
+                results,
+                ..
+            } if broker == self.coordinator.broker() => {
+                let cluster = &self.cluster;
+                let leader_of =
+                    |tp: &TopicPartition| cluster.leader_of(tp).filter(|b| cluster.is_alive(*b));
+                let outputs = self.coordinator.on_markers_response(
+                    correlation_id,
+                    &results,
+                    now,
+                    &leader_of,
+                    out,
+                );
+                self.send_host_outputs(outputs, out);
+            }
+            _ => {}
+        }
+    }
+
+    fn send_between_brokers(
+        &mut self,
+        from: BrokerId,
+        to: BrokerId,
+        payload: Payload,
+        out: &mut Events,
+    ) {
+        let label = payload.label();
+        if let Some(message_id) = self.network.send(
+            Endpoint::Broker(from),
+            Endpoint::Broker(to),
+            self.now_ms,
+            payload,
+        ) {
+            out.push(
+                EventKind::MessageSent {
+                    message_id,
+                    label: label.clone(),
+                },
+                format!("Broker {from} sends message {message_id} to broker {to}: {label}."),
+            );
+        }
+    }
+
+    /// Puts the coordinator's answers and marker requests on the network.
+    fn send_host_outputs(&mut self, outputs: Vec<HostOutput>, out: &mut Events) {
+        let coordinator = self.coordinator.broker();
+        for output in outputs {
+            match output {
+                HostOutput::Reply { client, payload } => {
+                    self.reply(coordinator, &client, payload, out);
+                }
+                HostOutput::Markers { leader, payload } => {
+                    self.send_between_brokers(coordinator, leader, payload, out);
+                }
+            }
         }
     }
 
@@ -937,7 +1238,19 @@ impl World {
                 result,
                 ..
             } => producer.on_produce_response(correlation_id, result, now, out),
-            Payload::InitProducerIdRequest { .. } | Payload::ProduceRequest { .. } => false,
+            Payload::TxnInitProducerIdResponse {
+                correlation_id,
+                result,
+            } => producer.on_txn_init_producer_id(correlation_id, result, now, out),
+            Payload::AddPartitionsToTxnResponse {
+                correlation_id,
+                result,
+            } => producer.on_add_partitions_to_txn(correlation_id, result, now, out),
+            Payload::EndTxnResponse {
+                correlation_id,
+                result,
+            } => producer.on_end_txn(correlation_id, result, now, out),
+            _ => false,
         };
         if handled {
             out.0.insert(
@@ -1000,6 +1313,13 @@ impl World {
 
     /// After a leader moves, producers may send queued batches to the new leader.
     fn after_leader_change(&mut self, out: &mut Events) {
+        if self.cluster.is_alive(self.coordinator.broker()) {
+            let cluster = &self.cluster;
+            let leader_of =
+                |tp: &TopicPartition| cluster.leader_of(tp).filter(|b| cluster.is_alive(*b));
+            let outputs = self.coordinator.resend_parked(&leader_of, out);
+            self.send_host_outputs(outputs, out);
+        }
         let ids: Vec<ClientId> = self.producers.keys().cloned().collect();
         for id in ids {
             self.drain(&id, out);
@@ -1015,6 +1335,22 @@ impl World {
         );
         let released = self.cluster.on_time(now, out);
         self.send_released(released, out);
+        if self.cluster.is_alive(self.coordinator.broker()) {
+            let mut next_producer_id = self.next_producer_id;
+            let mut allocate = || {
+                let id = ProducerId(next_producer_id);
+                next_producer_id += 1;
+                id
+            };
+            let cluster = &self.cluster;
+            let leader_of =
+                |tp: &TopicPartition| cluster.leader_of(tp).filter(|b| cluster.is_alive(*b));
+            let outputs = self
+                .coordinator
+                .abort_timed_out(now, &mut allocate, &leader_of, out);
+            self.next_producer_id = next_producer_id;
+            self.send_host_outputs(outputs, out);
+        }
         let ids: Vec<ClientId> = self.producers.keys().cloned().collect();
         for id in ids {
             if let Some(p) = self.producers.get_mut(&id) {

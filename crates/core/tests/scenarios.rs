@@ -4,9 +4,12 @@
 //! After an intended change, regenerate the golden reports with
 //! `UPDATE_GOLDEN=1 cargo test -p eos-core --test scenarios` and review the diff.
 
+use eos_core::error_code::ErrorCode;
 use eos_core::invariants::{NO_ACKNOWLEDGED_WRITE_LOST, NO_DUPLICATE_EFFECT, NO_DUPLICATE_WRITE};
+use eos_core::producer_txn::ClientTxnState;
 use eos_core::report::Report;
 use eos_core::scenario::{Scenario, ScenarioRun};
+use eos_core::txn_coordinator::TransactionState;
 use eos_core::{EventKind, TopicPartition};
 use std::path::PathBuf;
 
@@ -409,4 +412,321 @@ fn running_a_scenario_twice_gives_the_same_trace_hash() {
     let (_, a) = run("07-out-of-order-sequence");
     let (_, b) = run("07-out-of-order-sequence");
     assert_eq!(a.trace.hash(), b.trace.hash());
+}
+
+/// (topic, value) of every record a consumer received, in order.
+fn received_values(run: &ScenarioRun, consumer: &str) -> Vec<(String, String)> {
+    let id = eos_core::ClientId::new(consumer);
+    run.world
+        .consumer(&id)
+        .expect("consumer exists")
+        .received
+        .iter()
+        .map(|r| (r.topic_partition.topic.clone(), r.value.clone()))
+        .collect()
+}
+
+fn txn_state(run: &ScenarioRun, producer: &str) -> Option<ClientTxnState> {
+    run.world
+        .producer(&eos_core::ClientId::new(producer))
+        .and_then(|p| p.txn_state())
+}
+
+/// The `__transaction_state` records of one transactional id: (state, epoch).
+fn txn_log(run: &ScenarioRun, transactional_id: &str) -> Vec<(TransactionState, i16)> {
+    run.world
+        .coordinator()
+        .log()
+        .iter()
+        .filter(|r| r.transactional_id == transactional_id)
+        .map(|r| (r.state, r.producer_epoch.0))
+        .collect()
+}
+
+// Concept 11 (KIP-98): the records of a committed transaction become visible together, in both
+// topics; an aborted one's never, though they stay in the logs.
+#[test]
+fn a_transaction_writes_two_topics_all_or_nothing() {
+    let (_, run) = run("11-atomic-write-to-two-topics");
+    assert!(
+        run.world.invariants().all_hold(),
+        "{:?}",
+        run.world.invariants().statuses()
+    );
+    let committed = received_values(&run, "reader");
+    assert_eq!(
+        committed,
+        vec![
+            (
+                "ledger".to_owned(),
+                "debit alice 10, credit bob 10".to_owned()
+            ),
+            ("payments".to_owned(), "alice pays bob 10".to_owned()),
+        ],
+        "both committed records, none of the aborted pay-2"
+    );
+    assert!(
+        has_event(
+            &run,
+            |k| matches!(k, EventKind::NothingPolled { consumer } if consumer.0 == "reader")
+        ),
+        "while the transaction was open, read_committed saw neither record"
+    );
+    let raw = received_values(&run, "raw-reader");
+    assert_eq!(
+        raw.iter().filter(|(_, v)| v.contains("carol")).count(),
+        2,
+        "read_uncommitted sees the aborted records: {raw:?}"
+    );
+    assert_eq!(
+        txn_log(&run, "payment-writer")
+            .iter()
+            .map(|(s, _)| *s)
+            .collect::<Vec<_>>(),
+        vec![
+            TransactionState::Empty,
+            TransactionState::Ongoing,
+            TransactionState::Ongoing,
+            TransactionState::PrepareCommit,
+            TransactionState::CompleteCommit,
+            TransactionState::Ongoing,
+            TransactionState::Ongoing,
+            TransactionState::PrepareAbort,
+            TransactionState::CompleteAbort,
+        ]
+    );
+}
+
+// Concept 12 (rule section 11): PrepareCommit is written and answered before any marker; markers
+// make each partition readable on its own; CompleteCommit comes last.
+#[test]
+fn two_phase_commit_answers_after_prepare_and_completes_after_every_marker() {
+    let (_, run) = run("12-two-phase-commit-step-by-step");
+    assert!(
+        run.world.invariants().all_hold(),
+        "{:?}",
+        run.world.invariants().statuses()
+    );
+    let order: Vec<&str> = run
+        .events()
+        .filter_map(|e| match &e.kind {
+            EventKind::TxnLogAppended {
+                state: TransactionState::PrepareCommit,
+                ..
+            } => Some("prepare"),
+            EventKind::ProducerTxnStateChanged {
+                to: ClientTxnState::Ready,
+                from: ClientTxnState::CommittingTransaction,
+                ..
+            } => Some("client answered"),
+            EventKind::MarkerWritten { .. } => Some("marker"),
+            EventKind::TxnLogAppended {
+                state: TransactionState::CompleteCommit,
+                ..
+            } => Some("complete"),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        order,
+        ["prepare", "client answered", "marker", "marker", "complete"]
+    );
+    let polls: Vec<Vec<(String, String)>> = run
+        .trace
+        .steps
+        .iter()
+        .filter(|s| matches!(s.action, eos_core::Action::Poll { .. }))
+        .map(|s| {
+            s.outcome
+                .as_ref()
+                .map(|events| {
+                    events
+                        .iter()
+                        .filter_map(|e| match &e.kind {
+                            EventKind::RecordsPolled {
+                                topic_partition, ..
+                            } => Some((topic_partition.to_string(), String::new())),
+                            _ => None,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(polls.len(), 3);
+    assert!(polls[0].is_empty(), "committed, but no marker yet: nothing");
+    assert_eq!(polls[1], [("payments-0".to_owned(), String::new())]);
+    assert_eq!(polls[2], [("payments-1".to_owned(), String::new())]);
+}
+
+// Concept 14 (rules C7, C8, P5): the new instance fences the zombie; the zombie's produce gets
+// INVALID_PRODUCER_EPOCH (abortable), its EndTxn PRODUCER_FENCED (fatal); its records are never
+// visible to read_committed.
+#[test]
+fn a_new_instance_fences_the_zombie_whose_records_never_become_visible() {
+    let (_, run) = run("14-zombie-fencing");
+    assert!(
+        run.world.invariants().all_hold(),
+        "{:?}",
+        run.world.invariants().statuses()
+    );
+    assert!(has_event(&run, |k| matches!(
+        k,
+        EventKind::SendFailed {
+            error: ErrorCode::InvalidProducerEpoch,
+            ..
+        }
+    )));
+    assert!(has_event(&run, |k| matches!(
+        k,
+        EventKind::TxnRequestRefused {
+            error: ErrorCode::ProducerFenced,
+            ..
+        }
+    )));
+    assert_eq!(txn_state(&run, "p1"), Some(ClientTxnState::FatalError));
+    assert_eq!(txn_state(&run, "p1-new"), Some(ClientTxnState::Ready));
+    assert_eq!(
+        received_values(&run, "reader"),
+        vec![("payments".to_owned(), "from the new instance".to_owned())]
+    );
+    assert_eq!(
+        run.world
+            .producer(&eos_core::ClientId::new("p1-new"))
+            .unwrap()
+            .producer_epoch
+            .0,
+        2,
+        "the fence raised the epoch to 1, the retried InitProducerId to 2"
+    );
+}
+
+// Concept 15 (rule C10, C11): a transaction open longer than transaction.timeout.ms is aborted by
+// the coordinator; the producer's later commit is PRODUCER_FENCED.
+#[test]
+fn a_too_low_transaction_timeout_aborts_good_work() {
+    let (_, run) = run("15-transaction-timeout-aborts-good-work");
+    assert!(
+        run.world.invariants().all_hold(),
+        "{:?}",
+        run.world.invariants().statuses()
+    );
+    assert_eq!(
+        txn_log(&run, "hasty-writer"),
+        vec![
+            (TransactionState::Empty, 0),
+            (TransactionState::Ongoing, 0),
+            (TransactionState::PrepareAbort, 1),
+            (TransactionState::CompleteAbort, 1),
+        ]
+    );
+    assert_eq!(txn_state(&run, "p-hasty"), Some(ClientTxnState::FatalError));
+    assert_eq!(
+        received_values(&run, "reader"),
+        vec![("payments".to_owned(), "slow and patient".to_owned())]
+    );
+}
+
+// Concept 10 (rules C4, C6): the transactional.id keeps its producer id across restarts; each
+// new instance's InitProducerId bumps the epoch, and every transition is in __transaction_state.
+#[test]
+fn the_transactional_id_keeps_its_producer_id_and_a_new_instance_bumps_the_epoch() {
+    let (_, run) = run("10-transactional-id-and-the-transaction-log");
+    assert!(
+        run.world.invariants().all_hold(),
+        "{:?}",
+        run.world.invariants().statuses()
+    );
+    assert_eq!(
+        txn_log(&run, "payment-writer"),
+        vec![
+            (TransactionState::Empty, 0),
+            (TransactionState::Ongoing, 0),
+            (TransactionState::PrepareCommit, 0),
+            (TransactionState::CompleteCommit, 0),
+            (TransactionState::Empty, 1),
+        ]
+    );
+    let p1 = run.world.producer(&eos_core::ClientId::new("p1")).unwrap();
+    assert_eq!((p1.producer_id.0, p1.producer_epoch.0), (1000, 1));
+    assert_eq!(
+        received_values(&run, "reader"),
+        vec![("payments".to_owned(), "alice pays bob 10".to_owned())]
+    );
+}
+
+// Concept 17 (rule C12): a coordinator that fails after PrepareCommit rebuilds its state from
+// __transaction_state and writes the markers again; nothing is visible until then.
+#[test]
+fn a_restarted_coordinator_finishes_a_commit_decided_before_it_failed() {
+    let (_, run) = run("17-coordinator-failure-mid-commit");
+    assert!(
+        run.world.invariants().all_hold(),
+        "{:?}",
+        run.world.invariants().statuses()
+    );
+    let polls: Vec<bool> = run
+        .trace
+        .steps
+        .iter()
+        .filter(|s| matches!(s.action, eos_core::Action::Poll { .. }))
+        .map(|s| {
+            s.outcome.as_ref().is_ok_and(|events| {
+                events
+                    .iter()
+                    .any(|e| matches!(&e.kind, EventKind::RecordsPolled { offsets, .. } if !offsets.is_empty()))
+            })
+        })
+        .collect();
+    assert_eq!(
+        polls,
+        [false, true],
+        "nothing before the recovery, then the commit"
+    );
+    assert!(has_event(&run, |k| matches!(
+        k,
+        EventKind::CoordinatorLoaded {
+            coordinator_epoch: 1,
+            ..
+        }
+    )));
+    assert_eq!(
+        txn_log(&run, "payment-writer").last(),
+        Some(&(TransactionState::CompleteCommit, 0))
+    );
+    assert_eq!(received_values(&run, "reader").len(), 2);
+}
+
+// Concept 16 (rule C7): two different applications with one transactional.id fence each other
+// at every start; both end fenced and nothing is committed.
+#[test]
+fn a_shared_transactional_id_makes_two_producers_fence_each_other() {
+    let (_, run) = run("16-shared-transactional-id-fences-over-and-over");
+    assert!(run.world.invariants().all_hold());
+    let fences = run
+        .events()
+        .filter(|e| {
+            matches!(
+                e.kind,
+                EventKind::TxnStateChanged {
+                    to: TransactionState::PrepareEpochFence,
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!(fences, 2, "each start fenced the other's open transaction");
+    assert_eq!(
+        txn_state(&run, "refunds-app"),
+        Some(ClientTxnState::FatalError)
+    );
+    assert!(
+        received_values(&run, "reader").is_empty(),
+        "nothing committed"
+    );
+    assert!(
+        !txn_log(&run, "app")
+            .iter()
+            .any(|(s, _)| *s == TransactionState::CompleteCommit)
+    );
 }

@@ -1,0 +1,644 @@
+//! The broker that hosts the transaction coordinator: it runs the pure state machine of
+//! [`crate::txn_coordinator`] against the requests it receives, keeps the `__transaction_state`
+//! log, and turns each durable decision into the messages Kafka sends (answers to the producer,
+//! `WriteTxnMarkers` to partition leaders). Transaction protocol V1 only.
+//!
+//! Simplifications, each a modelling choice of this slice:
+//! - One coordinator for every `transactional.id`, on a fixed broker (the lowest-numbered one);
+//!   FindCoordinator is not modelled, clients simply send to it.
+//! - `__transaction_state` is one in-memory list of records, durable the moment it is appended
+//!   (Kafka writes it with acks=all to a replicated, compacted topic). A restarted coordinator
+//!   broker rebuilds its state from it and writes the markers of every decided transaction again
+//!   (`TransactionStateManager.loadTransactionsForTxnTopicPartition`).
+//! - Marker answers (rule M5): retriable errors are sent again to the current leader; a partition
+//!   with no live leader waits until leaders change or time passes; any other error counts the
+//!   partition as done (Kafka stops writing markers for such a transaction).
+//!
+//! Each request follows Kafka's sequence: a handler prepares a transition, the record is
+//! appended, the transition is completed, and what follows ([`AfterAppend`]) is carried out.
+
+use crate::action::TxnResult;
+use crate::error_code::ErrorCode;
+use crate::event::{EventKind, Events};
+use crate::ids::{BrokerId, ClientId, Offset, ProducerEpoch, ProducerId, TopicPartition};
+use crate::network::Payload;
+use crate::txn_coordinator::{
+    AddPartitionsOutcome, AddPartitionsRequest, AfterAppend, CoordinatorError, EndTxnOutcome,
+    EndTxnRequest, InitProducerIdOutcome, InitProducerIdRequest, MarkerJob,
+    TransactionCoordinatorState, TransactionLogRecord, TransactionMetadata, TransactionResult,
+    TransactionState, TransactionVersion, TxnLogAppend,
+};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A message the coordinator wants sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HostOutput {
+    /// An answer to a producer.
+    Reply { client: ClientId, payload: Payload },
+    /// `WriteTxnMarkers` to a partition leader.
+    Markers { leader: BrokerId, payload: Payload },
+}
+
+/// Who is waiting for a `__transaction_state` write.
+#[derive(Clone, Debug)]
+enum Waiter {
+    InitProducerId(ClientId, u64),
+    /// InitProducerId that found an open transaction: it is answered CONCURRENT_TRANSACTIONS
+    /// once the fencing abort is decided.
+    FencingInit(ClientId, u64),
+    AddPartitions(ClientId, u64),
+    EndTxn(ClientId, u64),
+    /// The coordinator itself (transaction timeout, completion after markers).
+    Coordinator,
+}
+
+/// The transaction coordinator and its `__transaction_state` log.
+#[derive(Clone, Debug)]
+pub struct CoordinatorHost {
+    broker: BrokerId,
+    state: TransactionCoordinatorState,
+    log: Vec<TransactionLogRecord>,
+    /// WriteTxnMarkers in flight, by correlation id: the transactional id they complete.
+    markers_in_flight: BTreeMap<u64, String>,
+    /// Markers that found no live leader, sent again when leaders change or time passes.
+    parked: Vec<(MarkerJob, TopicPartition)>,
+    next_correlation: u64,
+}
+
+impl CoordinatorHost {
+    pub fn new(broker: BrokerId) -> Self {
+        Self {
+            broker,
+            state: TransactionCoordinatorState::new(TransactionVersion::V1, 0),
+            log: Vec::new(),
+            markers_in_flight: BTreeMap::new(),
+            parked: Vec::new(),
+            next_correlation: 0,
+        }
+    }
+
+    /// The broker the coordinator runs on.
+    pub fn broker(&self) -> BrokerId {
+        self.broker
+    }
+
+    /// Every transactional id's metadata.
+    pub fn transactions(&self) -> impl Iterator<Item = &TransactionMetadata> {
+        self.state.transactions()
+    }
+
+    /// The `__transaction_state` log, oldest first.
+    pub fn log(&self) -> &[TransactionLogRecord] {
+        &self.log
+    }
+
+    /// InitProducerId with a transactional id (`TransactionCoordinator.handleInitProducerId`).
+    #[allow(clippy::too_many_arguments)]
+    pub fn init_producer_id(
+        &mut self,
+        client: &ClientId,
+        correlation_id: u64,
+        transactional_id: &str,
+        transaction_timeout_ms: u64,
+        now_ms: u64,
+        allocate: &mut impl FnMut() -> ProducerId,
+        leader_of: &impl Fn(&TopicPartition) -> Option<BrokerId>,
+        out: &mut Events,
+    ) -> Vec<HostOutput> {
+        let request = InitProducerIdRequest {
+            transactional_id: Some(transactional_id.to_owned()),
+            transaction_timeout_ms,
+            expected: None,
+        };
+        let mut outputs = Vec::new();
+        match self.state.init_producer_id(&request, now_ms, allocate) {
+            Ok(InitProducerIdOutcome::Append(append)) => self.write(
+                append,
+                Waiter::InitProducerId(client.clone(), correlation_id),
+                now_ms,
+                leader_of,
+                out,
+                &mut outputs,
+            ),
+            Ok(InitProducerIdOutcome::FenceOngoing(append)) => {
+                out.push(
+                    EventKind::TxnStateChanged { transactional_id: transactional_id.to_owned(), from: TransactionState::Ongoing, to: TransactionState::PrepareEpochFence },
+                    format!("The coordinator sees a new instance of transactional.id {transactional_id} while its transaction is still open: it fences the old producer by raising the epoch to {} (PrepareEpochFence, never written) and aborts the open transaction.", append.transit.producer_epoch),
+                );
+                self.write(
+                    append,
+                    Waiter::FencingInit(client.clone(), correlation_id),
+                    now_ms,
+                    leader_of,
+                    out,
+                    &mut outputs,
+                );
+            }
+            Ok(InitProducerIdOutcome::Idempotent(p)) => outputs.push(HostOutput::Reply {
+                client: client.clone(),
+                payload: Payload::TxnInitProducerIdResponse {
+                    correlation_id,
+                    result: Ok((p.producer_id, p.producer_epoch)),
+                },
+            }),
+            Err(error) => {
+                let code = self.refuse(transactional_id, "InitProducerId", &error, out);
+                outputs.push(HostOutput::Reply {
+                    client: client.clone(),
+                    payload: Payload::TxnInitProducerIdResponse {
+                        correlation_id,
+                        result: Err(code),
+                    },
+                });
+            }
+        }
+        outputs
+    }
+
+    /// AddPartitionsToTxn from the client (`handleAddPartitionsToTransaction`).
+    #[allow(clippy::too_many_arguments)]
+    pub fn add_partitions(
+        &mut self,
+        client: &ClientId,
+        correlation_id: u64,
+        transactional_id: &str,
+        producer_id: ProducerId,
+        producer_epoch: ProducerEpoch,
+        partitions: &[TopicPartition],
+        now_ms: u64,
+        leader_of: &impl Fn(&TopicPartition) -> Option<BrokerId>,
+        out: &mut Events,
+    ) -> Vec<HostOutput> {
+        let request = AddPartitionsRequest {
+            transactional_id: transactional_id.to_owned(),
+            producer_id,
+            producer_epoch,
+            partitions: partitions.iter().cloned().collect(),
+            client_transaction_version: TransactionVersion::V1,
+        };
+        let mut outputs = Vec::new();
+        let reply = |result| HostOutput::Reply {
+            client: client.clone(),
+            payload: Payload::AddPartitionsToTxnResponse {
+                correlation_id,
+                result,
+            },
+        };
+        match self.state.add_partitions(&request, now_ms) {
+            Ok(AddPartitionsOutcome::Append(append)) => self.write(
+                append,
+                Waiter::AddPartitions(client.clone(), correlation_id),
+                now_ms,
+                leader_of,
+                out,
+                &mut outputs,
+            ),
+            Ok(AddPartitionsOutcome::AlreadyAdded) => outputs.push(reply(Ok(()))),
+            Err(error) => {
+                let code = self.refuse(transactional_id, "AddPartitionsToTxn", &error, out);
+                outputs.push(reply(Err(code)));
+            }
+        }
+        outputs
+    }
+
+    /// EndTxn (`handleEndTransaction`, transaction protocol V1).
+    #[allow(clippy::too_many_arguments)]
+    pub fn end_txn(
+        &mut self,
+        client: &ClientId,
+        correlation_id: u64,
+        transactional_id: &str,
+        producer_id: ProducerId,
+        producer_epoch: ProducerEpoch,
+        result: TxnResult,
+        now_ms: u64,
+        allocate: &mut impl FnMut() -> ProducerId,
+        leader_of: &impl Fn(&TopicPartition) -> Option<BrokerId>,
+        out: &mut Events,
+    ) -> Vec<HostOutput> {
+        let request = EndTxnRequest {
+            transactional_id: transactional_id.to_owned(),
+            producer_id,
+            producer_epoch,
+            result: match result {
+                TxnResult::Commit => TransactionResult::Commit,
+                TxnResult::Abort => TransactionResult::Abort,
+            },
+            client_transaction_version: TransactionVersion::V1,
+        };
+        let mut outputs = Vec::new();
+        let reply = |result| HostOutput::Reply {
+            client: client.clone(),
+            payload: Payload::EndTxnResponse {
+                correlation_id,
+                result,
+            },
+        };
+        match self.state.end_txn(&request, now_ms, allocate) {
+            Ok(EndTxnOutcome::Append(append)) => self.write(
+                append,
+                Waiter::EndTxn(client.clone(), correlation_id),
+                now_ms,
+                leader_of,
+                out,
+                &mut outputs,
+            ),
+            Ok(EndTxnOutcome::Answered(_)) => outputs.push(reply(Ok(()))),
+            Err(error) => {
+                let code = self.refuse(transactional_id, "EndTxn", &error, out);
+                outputs.push(reply(Err(code)));
+            }
+        }
+        outputs
+    }
+
+    /// A partition leader's answer to WriteTxnMarkers
+    /// (`TransactionMarkerRequestCompletionHandler`, rule M5).
+    pub fn on_markers_response(
+        &mut self,
+        correlation_id: u64,
+        results: &[(TopicPartition, Result<Offset, ErrorCode>)],
+        now_ms: u64,
+        leader_of: &impl Fn(&TopicPartition) -> Option<BrokerId>,
+        out: &mut Events,
+    ) -> Vec<HostOutput> {
+        let mut outputs = Vec::new();
+        // A response to an earlier coordinator incarnation is ignored.
+        let Some(transactional_id) = self.markers_in_flight.remove(&correlation_id) else {
+            return outputs;
+        };
+        for (tp, result) in results {
+            let done = match result {
+                Ok(_) => true,
+                // Retriable: send again to the (possibly new) leader.
+                Err(error) if error.is_retriable() => false,
+                // INVALID_PRODUCER_EPOCH and others: the lab stops trying for this partition.
+                Err(_) => true,
+            };
+            if !done {
+                if let Some(job) = self.job_for(&transactional_id) {
+                    self.send_markers(&job, [tp.clone()].into(), leader_of, out, &mut outputs);
+                }
+                continue;
+            }
+            let written = self.state.marker_written(&transactional_id, tp);
+            let remaining: Vec<TopicPartition> = self
+                .state
+                .metadata(&transactional_id)
+                .map(|m| m.topic_partitions.iter().cloned().collect())
+                .unwrap_or_default();
+            if matches!(written, Ok(None)) {
+                out.push(
+                    EventKind::MarkerAcknowledged { transactional_id: transactional_id.clone(), topic_partition: tp.clone() },
+                    format!("The coordinator learns that {tp} has its marker for {transactional_id}; it still waits for {}.", tp_list(&remaining)),
+                );
+            }
+            if let Ok(Some(complete)) = written {
+                self.write(
+                    complete,
+                    Waiter::Coordinator,
+                    now_ms,
+                    leader_of,
+                    out,
+                    &mut outputs,
+                );
+            }
+        }
+        outputs
+    }
+
+    /// The transaction timeout (`TransactionCoordinator.abortTimedOutTransactions`): open
+    /// transactions older than their `transaction.timeout.ms` are fenced and aborted.
+    pub fn abort_timed_out(
+        &mut self,
+        now_ms: u64,
+        allocate: &mut impl FnMut() -> ProducerId,
+        leader_of: &impl Fn(&TopicPartition) -> Option<BrokerId>,
+        out: &mut Events,
+    ) -> Vec<HostOutput> {
+        let mut outputs = Vec::new();
+        for transactional_id in self.state.timed_out(now_ms) {
+            let timeout = self
+                .state
+                .metadata(&transactional_id)
+                .map_or(0, |m| m.txn_timeout_ms);
+            let Ok(append) = self
+                .state
+                .fence_and_abort(&transactional_id, now_ms, allocate)
+            else {
+                continue;
+            };
+            out.push(
+                EventKind::TxnStateChanged { transactional_id: transactional_id.clone(), from: TransactionState::Ongoing, to: TransactionState::PrepareEpochFence },
+                format!("Transaction {transactional_id} has been open longer than its transaction.timeout.ms ({timeout} ms): the coordinator aborts it on its own, raising the epoch to {} so that the producer, if it is still alive, is fenced.", append.transit.producer_epoch),
+            );
+            self.write(
+                append,
+                Waiter::Coordinator,
+                now_ms,
+                leader_of,
+                out,
+                &mut outputs,
+            );
+        }
+        outputs.extend(self.resend_parked(leader_of, out));
+        outputs
+    }
+
+    /// Sends again the markers that found no live leader.
+    pub fn resend_parked(
+        &mut self,
+        leader_of: &impl Fn(&TopicPartition) -> Option<BrokerId>,
+        out: &mut Events,
+    ) -> Vec<HostOutput> {
+        let mut outputs = Vec::new();
+        for (job, tp) in std::mem::take(&mut self.parked) {
+            self.send_markers(&job, [tp].into(), leader_of, out, &mut outputs);
+        }
+        outputs
+    }
+
+    /// The coordinator's broker restarts: its memory is rebuilt from `__transaction_state` under
+    /// a new coordinator epoch, and every decided transaction's markers are written again.
+    pub fn reload(
+        &mut self,
+        now_ms: u64,
+        leader_of: &impl Fn(&TopicPartition) -> Option<BrokerId>,
+        out: &mut Events,
+    ) -> Vec<HostOutput> {
+        let mut outputs = Vec::new();
+        let epoch = self.state.coordinator_epoch() + 1;
+        self.markers_in_flight.clear();
+        self.parked.clear();
+        // A cluster that never saw a transactional producer has nothing to load or to tell.
+        if self.log.is_empty() {
+            return outputs;
+        }
+        let Ok(jobs) = self.state.load(epoch, &self.log, now_ms) else {
+            return outputs;
+        };
+        out.push(
+            EventKind::CoordinatorLoaded { broker: self.broker, coordinator_epoch: epoch },
+            format!("The transaction coordinator on broker {} starts again with coordinator epoch {epoch}: it reads __transaction_state back ({} records) and finishes every transaction whose decision was already written.", self.broker, self.log.len()),
+        );
+        for job in jobs {
+            self.send_markers(&job, job.partitions.clone(), leader_of, out, &mut outputs);
+        }
+        outputs
+    }
+
+    /// The coordinator's broker crashed: markers in flight are forgotten.
+    pub fn crash(&mut self) {
+        self.markers_in_flight.clear();
+        self.parked.clear();
+    }
+
+    fn job_for(&self, transactional_id: &str) -> Option<MarkerJob> {
+        let m = self.state.metadata(transactional_id)?;
+        let result = match m.state {
+            TransactionState::PrepareCommit => TransactionResult::Commit,
+            TransactionState::PrepareAbort => TransactionResult::Abort,
+            _ => return None,
+        };
+        Some(MarkerJob {
+            transactional_id: transactional_id.to_owned(),
+            result,
+            producer_id: m.producer_id,
+            producer_epoch: m.producer_epoch,
+            coordinator_epoch: self.state.coordinator_epoch(),
+            partitions: m.topic_partitions.clone(),
+            end_txn_answer: crate::txn_coordinator::ProducerIdAndEpoch::NONE,
+        })
+    }
+
+    fn refuse(
+        &self,
+        transactional_id: &str,
+        request: &str,
+        error: &CoordinatorError,
+        out: &mut Events,
+    ) -> ErrorCode {
+        let code = error.error_code();
+        let reaction = match code {
+            ErrorCode::ConcurrentTransactions => {
+                " The client retries after retry.backoff.ms (advance time to let it)."
+            }
+            ErrorCode::ProducerFenced => {
+                " For the client this is fatal: the transactional.id has moved to a newer epoch (a new instance called initTransactions, or the coordinator aborted on timeout)."
+            }
+            _ => "",
+        };
+        out.push(
+            EventKind::TxnRequestRefused {
+                transactional_id: transactional_id.to_owned(),
+                request: request.to_owned(),
+                error: code,
+            },
+            format!(
+                "The transaction coordinator answers {request} with {code}: {error}.{reaction}"
+            ),
+        );
+        code
+    }
+
+    /// Appends a prepared transition to `__transaction_state`, completes it (the write is durable
+    /// at once), and carries out what follows.
+    fn write(
+        &mut self,
+        append: TxnLogAppend,
+        waiter: Waiter,
+        now_ms: u64,
+        leader_of: &impl Fn(&TopicPartition) -> Option<BrokerId>,
+        out: &mut Events,
+        outputs: &mut Vec<HostOutput>,
+    ) {
+        let record = append.record();
+        let transactional_id = append.transactional_id.clone();
+        let from = self
+            .state
+            .metadata(&transactional_id)
+            .map_or(TransactionState::Empty, |m| m.state);
+        let to = record.state;
+        let partitions: Vec<TopicPartition> = record.topic_partitions.iter().cloned().collect();
+        out.push(
+            EventKind::TxnLogAppended {
+                transactional_id: transactional_id.clone(),
+                state: to,
+                producer_id: record.producer_id,
+                producer_epoch: record.producer_epoch,
+                partitions: partitions.clone(),
+            },
+            format!(
+                "The coordinator appends {to} for {transactional_id} (producer {}, epoch {}{}) to __transaction_state. {}",
+                record.producer_id,
+                record.producer_epoch,
+                if partitions.is_empty() {
+                    String::new()
+                } else {
+                    format!(", partitions {}", tp_list(&partitions))
+                },
+                log_meaning(to)
+            ),
+        );
+        self.log.push(record);
+        let after = match self.state.complete_transition(&append, now_ms) {
+            Ok(after) => after,
+            Err(_) => return,
+        };
+        if from != to {
+            out.push(
+                EventKind::TxnStateChanged {
+                    transactional_id: transactional_id.clone(),
+                    from,
+                    to,
+                },
+                format!(
+                    "Transaction {transactional_id} moves from {from} to {to} at the coordinator."
+                ),
+            );
+        }
+        // Who is answered, and with what, now that the write is durable. After PrepareCommit or
+        // PrepareAbort the client is answered before any marker is written
+        // (TransactionCoordinator.endTransaction); a fencing InitProducerId is told to retry.
+        let answer = match (&after, waiter) {
+            (AfterAppend::ProducerIdReady(p), Waiter::InitProducerId(client, correlation_id)) => {
+                Some((
+                    client,
+                    Payload::TxnInitProducerIdResponse {
+                        correlation_id,
+                        result: Ok((p.producer_id, p.producer_epoch)),
+                    },
+                ))
+            }
+            (AfterAppend::PartitionsAdded, Waiter::AddPartitions(client, correlation_id)) => {
+                Some((
+                    client,
+                    Payload::AddPartitionsToTxnResponse {
+                        correlation_id,
+                        result: Ok(()),
+                    },
+                ))
+            }
+            (AfterAppend::WriteMarkers(_), Waiter::EndTxn(client, correlation_id)) => Some((
+                client,
+                Payload::EndTxnResponse {
+                    correlation_id,
+                    result: Ok(()),
+                },
+            )),
+            (AfterAppend::WriteMarkers(_), Waiter::FencingInit(client, correlation_id)) => Some((
+                client,
+                Payload::TxnInitProducerIdResponse {
+                    correlation_id,
+                    result: Err(ErrorCode::ConcurrentTransactions),
+                },
+            )),
+            _ => None,
+        };
+        if let Some((client, payload)) = answer {
+            outputs.push(HostOutput::Reply { client, payload });
+        }
+        if let AfterAppend::WriteMarkers(job) = after {
+            if job.partitions.is_empty() {
+                if let Ok(complete) = self.state.markers_complete(&transactional_id) {
+                    self.write(
+                        complete,
+                        Waiter::Coordinator,
+                        now_ms,
+                        leader_of,
+                        out,
+                        outputs,
+                    );
+                }
+            } else {
+                self.send_markers(&job, job.partitions.clone(), leader_of, out, outputs);
+            }
+        }
+    }
+
+    /// `TransactionMarkerChannelManager.addTxnMarkersToBrokerQueue`: one WriteTxnMarkers per
+    /// partition leader.
+    fn send_markers(
+        &mut self,
+        job: &MarkerJob,
+        partitions: BTreeSet<TopicPartition>,
+        leader_of: &impl Fn(&TopicPartition) -> Option<BrokerId>,
+        out: &mut Events,
+        outputs: &mut Vec<HostOutput>,
+    ) {
+        let mut by_leader: BTreeMap<BrokerId, Vec<TopicPartition>> = BTreeMap::new();
+        for tp in partitions {
+            match leader_of(&tp) {
+                Some(leader) => by_leader.entry(leader).or_default().push(tp),
+                None => self.parked.push((job.clone(), tp)),
+            }
+        }
+        let commit = job.result == TransactionResult::Commit;
+        let result = if commit {
+            TxnResult::Commit
+        } else {
+            TxnResult::Abort
+        };
+        for (leader, tps) in by_leader {
+            out.push(
+                EventKind::MarkersRequested {
+                    transactional_id: job.transactional_id.clone(),
+                    commit,
+                    partitions: tps.clone(),
+                },
+                format!(
+                    "The coordinator asks leader broker {leader} to write {} markers for {} to {} (WriteTxnMarkers). Until every marker is written, the coordinator answers CONCURRENT_TRANSACTIONS to this transactional.id.",
+                    if commit { "COMMIT" } else { "ABORT" },
+                    job.transactional_id,
+                    tp_list(&tps)
+                ),
+            );
+            self.next_correlation += 1;
+            let correlation_id = self.next_correlation;
+            self.markers_in_flight
+                .insert(correlation_id, job.transactional_id.clone());
+            outputs.push(HostOutput::Markers {
+                leader,
+                payload: Payload::WriteTxnMarkersRequest {
+                    correlation_id,
+                    transactional_id: job.transactional_id.clone(),
+                    producer_id: job.producer_id,
+                    producer_epoch: job.producer_epoch,
+                    coordinator_epoch: job.coordinator_epoch,
+                    result,
+                    partitions: tps,
+                },
+            });
+        }
+    }
+}
+
+fn log_meaning(state: TransactionState) -> &'static str {
+    match state {
+        TransactionState::Empty => {
+            "The transactional.id now maps to this producer id and epoch; no transaction is open."
+        }
+        TransactionState::Ongoing => {
+            "The transaction is open and the coordinator knows every partition it touches, so it can end them all."
+        }
+        TransactionState::PrepareCommit => {
+            "This durable record is the commit point: from now on the transaction will be committed, even if the coordinator fails."
+        }
+        TransactionState::PrepareAbort => {
+            "This durable record decides the abort: every partition will get an ABORT marker."
+        }
+        TransactionState::CompleteCommit => {
+            "Every partition has its COMMIT marker: the transaction is over."
+        }
+        TransactionState::CompleteAbort => {
+            "Every partition has its ABORT marker: the transaction is over."
+        }
+        TransactionState::Dead | TransactionState::PrepareEpochFence => "",
+    }
+}
+
+fn tp_list(partitions: &[TopicPartition]) -> String {
+    let names: Vec<String> = partitions.iter().map(ToString::to_string).collect();
+    names.join(", ")
+}

@@ -1,0 +1,178 @@
+//! The transactional half of the producer client, after Kafka's `TransactionManager` (transaction
+//! protocol V1): the client's transaction states and their valid moves (rule P7), the partitions
+//! the open transaction holds, and the one request to the transaction coordinator it may have in
+//! flight (InitProducerId, AddPartitionsToTxn or EndTxn).
+//!
+//! ```text
+//!  UNINITIALIZED --initTransactions--> INITIALIZING --answer--> READY --begin--> IN_TRANSACTION
+//!                                                                 ^                 |   |
+//!                                          EndTxn answered NONE   |   commit/abort  |   | produce error
+//!                                    COMMITTING_ / ABORTING_TRANSACTION <-----------+   v
+//!                                                                 ^------abort--- ABORTABLE_ERROR
+//!  any state --PRODUCER_FENCED--> FATAL_ERROR (never left: close the producer)
+//! ```
+
+use crate::action::TxnResult;
+use crate::error_code::ErrorCode;
+use crate::ids::TopicPartition;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::fmt;
+
+/// The client's transaction state (`TransactionManager.State`, without KIP-939's
+/// PREPARED_TRANSACTION).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ClientTxnState {
+    Uninitialized,
+    Initializing,
+    Ready,
+    InTransaction,
+    CommittingTransaction,
+    AbortingTransaction,
+    AbortableError,
+    FatalError,
+}
+
+impl ClientTxnState {
+    pub fn name(self) -> &'static str {
+        match self {
+            ClientTxnState::Uninitialized => "UNINITIALIZED",
+            ClientTxnState::Initializing => "INITIALIZING",
+            ClientTxnState::Ready => "READY",
+            ClientTxnState::InTransaction => "IN_TRANSACTION",
+            ClientTxnState::CommittingTransaction => "COMMITTING_TRANSACTION",
+            ClientTxnState::AbortingTransaction => "ABORTING_TRANSACTION",
+            ClientTxnState::AbortableError => "ABORTABLE_ERROR",
+            ClientTxnState::FatalError => "FATAL_ERROR",
+        }
+    }
+
+    /// `TransactionManager.State.isTransitionValid` (rule P7).
+    pub fn may_move_to(self, target: ClientTxnState) -> bool {
+        use ClientTxnState as S;
+        match target {
+            S::Uninitialized => matches!(self, S::Ready | S::AbortableError),
+            S::Initializing => matches!(
+                self,
+                S::Uninitialized | S::CommittingTransaction | S::AbortingTransaction
+            ),
+            S::Ready => matches!(
+                self,
+                S::Initializing | S::CommittingTransaction | S::AbortingTransaction
+            ),
+            S::InTransaction => self == S::Ready,
+            S::CommittingTransaction => self == S::InTransaction,
+            S::AbortingTransaction => matches!(self, S::InTransaction | S::AbortableError),
+            S::AbortableError => matches!(
+                self,
+                S::InTransaction | S::CommittingTransaction | S::AbortableError | S::Initializing
+            ),
+            S::FatalError => true,
+        }
+    }
+}
+
+impl fmt::Display for ClientTxnState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A request to the transaction coordinator.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TxnRequest {
+    InitProducerId,
+    AddPartitions(BTreeSet<TopicPartition>),
+    EndTxn(TxnResult),
+}
+
+/// The transactional state of one producer instance.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TransactionManager {
+    pub transactional_id: String,
+    pub state: ClientTxnState,
+    /// Partitions the coordinator has added to the open transaction.
+    pub partitions_in_txn: BTreeSet<TopicPartition>,
+    /// Partitions sent to since the last AddPartitionsToTxn (`newPartitionsInTransaction`).
+    pub new_partitions: BTreeSet<TopicPartition>,
+    /// The request waiting to be sent again after `CONCURRENT_TRANSACTIONS` or a timeout.
+    pub retry: Option<TxnRequest>,
+    pub retry_not_before_ms: u64,
+    /// The coordinator request in flight: (correlation id, request, sent at).
+    pub in_flight: Option<(u64, TxnRequest, u64)>,
+    /// The error behind ABORTABLE_ERROR or FATAL_ERROR (`lastError`).
+    pub last_error: Option<ErrorCode>,
+}
+
+impl TransactionManager {
+    pub fn new(transactional_id: String) -> Self {
+        Self {
+            transactional_id,
+            state: ClientTxnState::Uninitialized,
+            partitions_in_txn: BTreeSet::new(),
+            new_partitions: BTreeSet::new(),
+            retry: None,
+            retry_not_before_ms: 0,
+            in_flight: None,
+            last_error: None,
+        }
+    }
+
+    /// The exception Kafka's client throws when a method is called in the wrong state
+    /// (`TransactionManager.transitionTo`, `maybeFailWithError`), or `None` if the move is valid.
+    pub fn refusal(&self, method: &str, target: ClientTxnState) -> Option<String> {
+        let id = &self.transactional_id;
+        match self.state {
+            ClientTxnState::FatalError => Some(format!(
+                "{method} is refused: the producer is in FATAL_ERROR ({}); the application must close it (KafkaException: Cannot execute transactional method because we are in an error state)",
+                self.last_error.map_or("an earlier error", ErrorCode::name)
+            )),
+            ClientTxnState::AbortableError if target != ClientTxnState::AbortingTransaction => {
+                Some(format!(
+                    "{method} is refused: the transaction hit {} and is in ABORTABLE_ERROR; only abortTransaction is allowed (KafkaException: Cannot execute transactional method because we are in an error state)",
+                    self.last_error.map_or("an error", ErrorCode::name)
+                ))
+            }
+            from if !from.may_move_to(target) => Some(format!(
+                "{method} is refused: IllegalStateException: TransactionalId {id}: Invalid transition attempted from state {from} to state {target}"
+            )),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ClientTxnState as S;
+
+    // TransactionManager.State.isTransitionValid: commit only from IN_TRANSACTION; abort also from
+    // ABORTABLE_ERROR; FATAL_ERROR from anywhere and never left.
+    #[test]
+    fn client_transitions_follow_kafkas_table() {
+        assert!(S::InTransaction.may_move_to(S::CommittingTransaction));
+        assert!(!S::AbortableError.may_move_to(S::CommittingTransaction));
+        assert!(S::AbortableError.may_move_to(S::AbortingTransaction));
+        assert!(!S::Ready.may_move_to(S::CommittingTransaction));
+        assert!(!S::Uninitialized.may_move_to(S::InTransaction));
+        assert!(S::Ready.may_move_to(S::FatalError));
+        assert!(!S::FatalError.may_move_to(S::Ready));
+    }
+
+    // KafkaProducer.commitTransaction in ABORTABLE_ERROR throws (maybeFailWithError); abort works.
+    #[test]
+    fn after_an_abortable_error_only_abort_is_allowed() {
+        let mut m = TransactionManager::new("tx".to_owned());
+        m.state = S::AbortableError;
+        m.last_error = Some(ErrorCode::InvalidProducerEpoch);
+        let refused = m
+            .refusal("commitTransaction", S::CommittingTransaction)
+            .unwrap();
+        assert!(refused.contains("INVALID_PRODUCER_EPOCH"), "{refused}");
+        assert!(
+            m.refusal("abortTransaction", S::AbortingTransaction)
+                .is_none()
+        );
+    }
+}

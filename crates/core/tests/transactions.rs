@@ -1,0 +1,252 @@
+//! The transactional client API and the coordinator's answers, one Kafka rule per test, driven
+//! through `World::step` as a scenario would drive them.
+
+use eos_core::config::{ConsumerConfig, IsolationLevel, ProducerConfig, WorldConfig};
+use eos_core::error_code::ErrorCode;
+use eos_core::producer_txn::ClientTxnState;
+use eos_core::txn_coordinator::TransactionState;
+use eos_core::{Action, ActionError, ClientId, EventKind, World};
+
+fn world(configure: impl FnOnce(&mut ProducerConfig)) -> World {
+    let mut config = WorldConfig::default();
+    let mut p1 = ProducerConfig::named("p1");
+    p1.transactional_id = Some("tx".to_owned());
+    configure(&mut p1);
+    config.producers = vec![p1];
+    let mut c1 = ConsumerConfig::named("c1", "payments");
+    c1.isolation_level = IsolationLevel::ReadCommitted;
+    config.consumers = vec![c1];
+    World::new(&config, 1).expect("valid world")
+}
+
+fn p1() -> ClientId {
+    ClientId::new("p1")
+}
+
+fn step(world: &mut World, action: Action) -> Vec<EventKind> {
+    world
+        .step(&action)
+        .unwrap_or_else(|e| panic!("{action:?}: {e}"))
+        .into_iter()
+        .map(|e| e.kind)
+        .collect()
+}
+
+fn refused(world: &mut World, action: Action) -> String {
+    match world.step(&action) {
+        Err(ActionError::InvalidRequest(why)) => why,
+        other => panic!("{action:?} should be refused, got {other:?}"),
+    }
+}
+
+fn send(value: &str) -> Action {
+    Action::Send {
+        producer: p1(),
+        topic: "payments".to_owned(),
+        partition: None,
+        key: None,
+        value: value.to_owned(),
+    }
+}
+
+fn ready(world: &mut World) {
+    step(world, Action::InitTransactions { producer: p1() });
+    step(world, Action::DeliverAll {});
+}
+
+fn state(world: &World) -> Option<ClientTxnState> {
+    world.producer(&p1()).and_then(|p| p.txn_state())
+}
+
+fn coordinator_state(world: &World) -> TransactionState {
+    world
+        .coordinator()
+        .transactions()
+        .next()
+        .expect("the coordinator knows tx")
+        .state
+}
+
+// TransactionManager.transitionTo: beginTransaction before initTransactions is an
+// IllegalStateException, and so is a send before it (failIfNotReadyForSend).
+#[test]
+fn begin_and_send_before_init_transactions_are_refused_with_kafkas_message() {
+    let mut w = world(|_| {});
+    let why = refused(&mut w, Action::BeginTransaction { producer: p1() });
+    assert!(
+        why.contains(
+            "Invalid transition attempted from state UNINITIALIZED to state IN_TRANSACTION"
+        ),
+        "{why}"
+    );
+    let why = refused(&mut w, send("x"));
+    assert!(
+        why.contains("before completing a call to initTransactions"),
+        "{why}"
+    );
+    assert_eq!(w.steps_taken(), 0, "refused steps change nothing");
+}
+
+// failIfNotReadyForSend: a transactional producer sends only inside a transaction.
+#[test]
+fn a_send_outside_a_transaction_is_refused() {
+    let mut w = world(|_| {});
+    ready(&mut w);
+    let why = refused(&mut w, send("x"));
+    assert!(why.contains("Cannot call send in state READY"), "{why}");
+    let why = refused(&mut w, Action::CommitTransaction { producer: p1() });
+    assert!(
+        why.contains("from state READY to state COMMITTING_TRANSACTION"),
+        "{why}"
+    );
+}
+
+// Transactional methods on a producer without transactional.id throw IllegalStateException.
+#[test]
+fn init_transactions_needs_a_transactional_id() {
+    let mut w = world(|c| c.transactional_id = None);
+    let why = refused(&mut w, Action::InitTransactions { producer: p1() });
+    assert!(why.contains("no transactional.id"), "{why}");
+}
+
+// ProducerConfig.postProcessAndValidateIdempotenceConfigs: transactions need idempotence.
+#[test]
+fn a_transactional_id_without_idempotence_is_a_configuration_error() {
+    let mut config = WorldConfig::default();
+    let mut p1 = ProducerConfig::named("p1");
+    p1.transactional_id = Some("tx".to_owned());
+    p1.enable_idempotence = Some(false);
+    config.producers = vec![p1];
+    let err = World::new(&config, 1).unwrap_err().to_string();
+    assert!(
+        err.contains("Cannot set a transactional.id without also enabling idempotence"),
+        "{err}"
+    );
+}
+
+// TransactionManager: a batch waits until its partition is added; batches are transactional.
+#[test]
+fn a_batch_is_sent_only_after_its_partition_is_added_and_is_transactional() {
+    let mut w = world(|_| {});
+    ready(&mut w);
+    step(&mut w, Action::BeginTransaction { producer: p1() });
+    step(&mut w, send("x"));
+    let in_flight: Vec<String> = w
+        .network()
+        .in_flight()
+        .iter()
+        .map(|m| m.payload.label())
+        .collect();
+    assert_eq!(in_flight, ["AddPartitionsToTxn request (payments-0)"]);
+    step(&mut w, Action::DeliverAll {});
+    let tp = eos_core::TopicPartition::new("payments", 0);
+    let log = &w
+        .cluster()
+        .partition(&tp)
+        .unwrap()
+        .leader_replica()
+        .unwrap()
+        .log;
+    assert!(log.batches().iter().all(|b| b.is_transactional));
+    assert_eq!(log.batches().len(), 1);
+}
+
+// Rule C3: while a decided transaction's markers are in flight the coordinator answers
+// CONCURRENT_TRANSACTIONS; the client retries after retry.backoff.ms and then succeeds.
+#[test]
+fn add_partitions_during_markers_gets_concurrent_transactions_and_is_retried() {
+    let mut w = world(|_| {});
+    ready(&mut w);
+    step(&mut w, Action::BeginTransaction { producer: p1() });
+    step(&mut w, send("first"));
+    step(&mut w, Action::DeliverAll {});
+    step(&mut w, Action::CommitTransaction { producer: p1() });
+    step(&mut w, Action::Deliver { message: None }); // EndTxn: PrepareCommit, markers sent
+    step(&mut w, Action::Deliver { message: None }); // EndTxn response: READY
+    assert_eq!(state(&w), Some(ClientTxnState::Ready));
+    step(&mut w, Action::BeginTransaction { producer: p1() });
+    step(&mut w, send("second"));
+    // The marker request is older; deliver it later so the AddPartitionsToTxn arrives first.
+    let marker = w.network().in_flight()[0].id;
+    step(
+        &mut w,
+        Action::Delay {
+            message: Some(marker),
+        },
+    );
+    let events = step(&mut w, Action::Deliver { message: None });
+    assert!(events.iter().any(|k| matches!(
+        k,
+        EventKind::TxnRequestRefused {
+            error: ErrorCode::ConcurrentTransactions,
+            ..
+        }
+    )));
+    step(&mut w, Action::DeliverAll {});
+    assert_eq!(coordinator_state(&w), TransactionState::CompleteCommit);
+    step(&mut w, Action::AdvanceTime { ms: 100 });
+    step(&mut w, Action::DeliverAll {});
+    assert_eq!(coordinator_state(&w), TransactionState::Ongoing);
+    step(&mut w, Action::CommitTransaction { producer: p1() });
+    step(&mut w, Action::DeliverAll {});
+    assert_eq!(coordinator_state(&w), TransactionState::CompleteCommit);
+    step(
+        &mut w,
+        Action::Poll {
+            consumer: ClientId::new("c1"),
+        },
+    );
+    let received: Vec<String> = w
+        .consumer(&ClientId::new("c1"))
+        .unwrap()
+        .received
+        .iter()
+        .map(|r| r.value.clone())
+        .collect();
+    assert_eq!(received, ["first", "second"]);
+}
+
+// Rule C8 and EndTxnHandler: a lost EndTxn answer is retried after request.timeout.ms; the
+// coordinator, already at CompleteCommit, answers the retry NONE without writing anything.
+#[test]
+fn a_retried_end_txn_after_a_lost_answer_is_answered_none() {
+    let mut w = world(|_| {});
+    ready(&mut w);
+    step(&mut w, Action::BeginTransaction { producer: p1() });
+    step(&mut w, send("x"));
+    step(&mut w, Action::DeliverAll {});
+    step(&mut w, Action::CommitTransaction { producer: p1() });
+    step(&mut w, Action::Deliver { message: None });
+    step(&mut w, Action::Drop { message: None }); // the EndTxn response
+    step(&mut w, Action::DeliverAll {});
+    assert_eq!(coordinator_state(&w), TransactionState::CompleteCommit);
+    assert_eq!(state(&w), Some(ClientTxnState::CommittingTransaction));
+    let records = w.coordinator().log().len();
+    step(&mut w, Action::AdvanceTime { ms: 30_000 });
+    step(&mut w, Action::DeliverAll {});
+    assert_eq!(state(&w), Some(ClientTxnState::Ready));
+    assert_eq!(
+        w.coordinator().log().len(),
+        records,
+        "the retry writes nothing"
+    );
+}
+
+// RecordAccumulator.abortUndrainedBatches: abortTransaction fails the batches never sent.
+#[test]
+fn abort_fails_the_batches_not_yet_sent() {
+    let mut w = world(|c| c.batch_records = 10);
+    ready(&mut w);
+    step(&mut w, Action::BeginTransaction { producer: p1() });
+    step(&mut w, send("never sent"));
+    let events = step(&mut w, Action::AbortTransaction { producer: p1() });
+    assert!(events.iter().any(|k| matches!(
+        k,
+        EventKind::SendFailed {
+            error: ErrorCode::TransactionAbortable,
+            ..
+        }
+    )));
+    step(&mut w, Action::DeliverAll {});
+    assert_eq!(state(&w), Some(ClientTxnState::Ready));
+}
