@@ -52,6 +52,14 @@ pub enum Action {
     AbortTransaction {
         producer: ClientId,
     },
+    /// `producer.sendOffsetsToTransaction(consumer.position(...), consumer.groupMetadata())`: the
+    /// consumer's current positions become part of the producer's open transaction
+    /// (AddOffsetsToTxn to the transaction coordinator, then TxnOffsetCommit to the group
+    /// coordinator), committed only if the transaction commits.
+    SendOffsetsToTransaction {
+        producer: ClientId,
+        consumer: ClientId,
+    },
     /// `consumer.poll()`: fetch what the consumer may read from its assigned partitions.
     Poll {
         consumer: ClientId,
@@ -192,6 +200,9 @@ impl Action {
                 format!("{producer} commits its transaction")
             }
             Action::AbortTransaction { producer } => format!("{producer} aborts its transaction"),
+            Action::SendOffsetsToTransaction { producer, consumer } => {
+                format!("{producer} sends {consumer}'s offsets to its transaction")
+            }
             Action::Poll { consumer } => format!("{consumer} polls"),
             Action::Process { consumer } => format!("{consumer} processes what it polled"),
             Action::Commit { consumer } => format!("{consumer} commits its offsets"),

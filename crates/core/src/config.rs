@@ -239,6 +239,10 @@ pub enum ProcessingMode {
     /// Commit only after processing: a crash repeats records (at-least-once).
     #[default]
     CommitAfterProcessing,
+    /// Consume-transform-produce: processing commits nothing itself; the application writes its
+    /// output in a transaction and hands the input offsets to it (`sendOffsetsToTransaction`).
+    /// With `enable.auto.commit` on, poll still commits on its own: concept 23's trap.
+    Transactional,
 }
 
 /// `auto.offset.reset`: where a consumer with no committed offset starts.

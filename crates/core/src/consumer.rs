@@ -7,7 +7,7 @@
 //! id), bumping the group's generation.
 
 use crate::config::{ConsumerConfig, IsolationLevel, OffsetReset, ProcessingMode};
-use crate::ids::{ClientId, Offset, TopicPartition};
+use crate::ids::{ClientId, Offset, ProducerId, TopicPartition};
 use std::collections::BTreeMap;
 
 /// A record a consumer has received and not yet processed.
@@ -76,11 +76,99 @@ impl Consumer {
     }
 }
 
+/// The topic partition of `__consumer_offsets` that holds every group's offsets in the lab:
+/// Kafka picks `abs(groupId.hashCode) % offsets.topic.num.partitions`; the lab has one. It is not
+/// a log in the cluster: the group coordinator's state ([`Group`]) stands in for it.
+pub fn offsets_partition() -> TopicPartition {
+    TopicPartition::new("__consumer_offsets", 0)
+}
+
+/// One transactional offset commit waiting for its transaction's marker.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingTxnOffset {
+    pub offset: Offset,
+    /// Where its record sits in `__consumer_offsets` (the lab counts commit records per group).
+    pub record_position: u64,
+}
+
 /// A consumer group's committed offsets and generation (`__consumer_offsets`, simplified).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Group {
     pub generation_id: i32,
     pub committed: BTreeMap<TopicPartition, Offset>,
+    /// Record position of each committed offset, so a transactional commit never overwrites a
+    /// newer plain one (`OffsetMetadataManager.replayEndTransactionMarker`).
+    pub committed_at: BTreeMap<TopicPartition, u64>,
+    /// TxnOffsetCommit records not yet decided, by producer id
+    /// (`OffsetMetadataManager.pendingTransactionalOffsets`).
+    pub pending_txn_offsets: BTreeMap<ProducerId, BTreeMap<TopicPartition, PendingTxnOffset>>,
+    /// Commit records written so far: the next record's position.
+    pub records_written: u64,
+}
+
+impl Group {
+    /// A plain OffsetCommit: committed at once.
+    pub fn commit(&mut self, tp: TopicPartition, offset: Offset) {
+        self.records_written += 1;
+        self.committed_at.insert(tp.clone(), self.records_written);
+        self.committed.insert(tp, offset);
+    }
+
+    /// Whether some transaction has an undecided offset for `tp` (`hasPendingTransactionalOffsets`).
+    pub fn has_pending(&self, tp: &TopicPartition) -> bool {
+        self.pending_txn_offsets
+            .values()
+            .any(|m| m.contains_key(tp))
+    }
+
+    /// A TxnOffsetCommit: the offsets are stored as pending under the producer id.
+    pub fn stage_txn_offsets(
+        &mut self,
+        producer_id: ProducerId,
+        offsets: &BTreeMap<TopicPartition, Offset>,
+    ) {
+        for (tp, offset) in offsets {
+            self.records_written += 1;
+            let record_position = self.records_written;
+            self.pending_txn_offsets
+                .entry(producer_id)
+                .or_default()
+                .insert(
+                    tp.clone(),
+                    PendingTxnOffset {
+                        offset: *offset,
+                        record_position,
+                    },
+                );
+        }
+    }
+
+    /// The transaction marker reaches the group (`replayEndTransactionMarker`): COMMIT makes the
+    /// pending offsets committed unless a newer plain commit exists; ABORT discards them. Returns
+    /// what happened per partition: (partition, offset, whether it became the committed one).
+    pub fn end_transaction(
+        &mut self,
+        producer_id: ProducerId,
+        commit: bool,
+    ) -> Vec<(TopicPartition, Offset, bool)> {
+        let Some(pending) = self.pending_txn_offsets.remove(&producer_id) else {
+            return Vec::new();
+        };
+        let mut outcome = Vec::new();
+        for (tp, p) in pending {
+            let newer_plain = self
+                .committed_at
+                .get(&tp)
+                .is_some_and(|at| *at > p.record_position);
+            let applied = commit && !newer_plain;
+            if applied {
+                self.committed.insert(tp.clone(), p.offset);
+                self.committed_at.insert(tp.clone(), p.record_position);
+            }
+            outcome.push((tp, p.offset, applied));
+        }
+        outcome
+    }
 }
 
 /// Spreads `partitions` over `members` round-robin (both sorted), as Kafka's
@@ -116,6 +204,38 @@ mod tests {
             vec![tps[0].clone(), tps[2].clone()]
         );
         assert_eq!(got[&ClientId::new("b")], vec![tps[1].clone()]);
+    }
+
+    fn offsets(tp: &TopicPartition, o: i64) -> BTreeMap<TopicPartition, Offset> {
+        [(tp.clone(), Offset(o))].into()
+    }
+
+    // OffsetMetadataManagerTest.testReplayTransactionEndMarkerWithCommit / ...WithAbort.
+    #[test]
+    fn txn_offsets_stay_pending_until_the_marker() {
+        let tp = TopicPartition::new("payments", 0);
+        let mut g = Group::default();
+        g.stage_txn_offsets(ProducerId(7), &offsets(&tp, 3));
+        assert!(g.has_pending(&tp));
+        assert!(g.committed.is_empty(), "pending is not committed");
+        g.end_transaction(ProducerId(7), false);
+        assert!(!g.has_pending(&tp));
+        assert!(g.committed.is_empty(), "an abort discards the offsets");
+        g.stage_txn_offsets(ProducerId(7), &offsets(&tp, 3));
+        g.end_transaction(ProducerId(7), true);
+        assert_eq!(g.committed[&tp], Offset(3));
+    }
+
+    // OffsetMetadataManagerTest.testReplayTransactionEndMarkerKeepsTheMostRecentCommittedOffset.
+    #[test]
+    fn a_newer_plain_commit_wins_over_a_committed_txn_offset() {
+        let tp = TopicPartition::new("payments", 0);
+        let mut g = Group::default();
+        g.stage_txn_offsets(ProducerId(7), &offsets(&tp, 3));
+        g.commit(tp.clone(), Offset(5));
+        let outcome = g.end_transaction(ProducerId(7), true);
+        assert_eq!(outcome, vec![(tp.clone(), Offset(3), false)]);
+        assert_eq!(g.committed[&tp], Offset(5));
     }
 }
 

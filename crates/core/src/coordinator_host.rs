@@ -10,6 +10,9 @@
 //!   (Kafka writes it with acks=all to a replicated, compacted topic). A restarted coordinator
 //!   broker rebuilds its state from it and writes the markers of every decided transaction again
 //!   (`TransactionStateManager.loadTransactionsForTxnTopicPartition`).
+//! - The group coordinator's `__consumer_offsets-0` (added by AddOffsetsToTxn) is not a log in
+//!   the cluster: its marker goes straight to the world's group state and is acknowledged within
+//!   the step, so it cannot be dropped or delayed.
 //! - Marker answers (rule M5): retriable errors are sent again to the current leader; a partition
 //!   with no live leader waits until leaders change or time passes; any other error counts the
 //!   partition as done (Kafka stops writing markers for such a transaction).
@@ -18,6 +21,7 @@
 //! appended, the transition is completed, and what follows ([`AfterAppend`]) is carried out.
 
 use crate::action::TxnResult;
+use crate::consumer::offsets_partition;
 use crate::error_code::ErrorCode;
 use crate::event::{EventKind, Events};
 use crate::ids::{BrokerId, ClientId, Offset, ProducerEpoch, ProducerId, TopicPartition};
@@ -37,6 +41,17 @@ pub enum HostOutput {
     Reply { client: ClientId, payload: Payload },
     /// `WriteTxnMarkers` to a partition leader.
     Markers { leader: BrokerId, payload: Payload },
+    /// The marker for the group's `__consumer_offsets` partition: the group coordinator applies
+    /// it to its pending transactional offsets instead of a log append
+    /// (`GroupCoordinator.onTransactionCompleted`). The world answers at once with
+    /// [`CoordinatorHost::on_markers_response`].
+    GroupMarker {
+        correlation_id: u64,
+        transactional_id: String,
+        producer_id: ProducerId,
+        commit: bool,
+        topic_partition: TopicPartition,
+    },
 }
 
 /// Who is waiting for a `__transaction_state` write.
@@ -47,6 +62,7 @@ enum Waiter {
     /// once the fencing abort is decided.
     FencingInit(ClientId, u64),
     AddPartitions(ClientId, u64),
+    AddOffsets(ClientId, u64),
     EndTxn(ClientId, u64),
     /// The coordinator itself (transaction timeout, completion after markers).
     Coordinator,
@@ -196,6 +212,53 @@ impl CoordinatorHost {
             Ok(AddPartitionsOutcome::AlreadyAdded) => outputs.push(reply(Ok(()))),
             Err(error) => {
                 let code = self.refuse(transactional_id, "AddPartitionsToTxn", &error, out);
+                outputs.push(reply(Err(code)));
+            }
+        }
+        outputs
+    }
+
+    /// AddOffsetsToTxn (`KafkaApis.handleAddOffsetsToTxnRequest`): the coordinator adds the group's
+    /// `__consumer_offsets` partition to the transaction, exactly as AddPartitionsToTxn would.
+    #[allow(clippy::too_many_arguments)]
+    pub fn add_offsets(
+        &mut self,
+        client: &ClientId,
+        correlation_id: u64,
+        transactional_id: &str,
+        producer_id: ProducerId,
+        producer_epoch: ProducerEpoch,
+        now_ms: u64,
+        leader_of: &impl Fn(&TopicPartition) -> Option<BrokerId>,
+        out: &mut Events,
+    ) -> Vec<HostOutput> {
+        let request = AddPartitionsRequest {
+            transactional_id: transactional_id.to_owned(),
+            producer_id,
+            producer_epoch,
+            partitions: [offsets_partition()].into(),
+            client_transaction_version: TransactionVersion::V1,
+        };
+        let mut outputs = Vec::new();
+        let reply = |result| HostOutput::Reply {
+            client: client.clone(),
+            payload: Payload::AddOffsetsToTxnResponse {
+                correlation_id,
+                result,
+            },
+        };
+        match self.state.add_partitions(&request, now_ms) {
+            Ok(AddPartitionsOutcome::Append(append)) => self.write(
+                append,
+                Waiter::AddOffsets(client.clone(), correlation_id),
+                now_ms,
+                leader_of,
+                out,
+                &mut outputs,
+            ),
+            Ok(AddPartitionsOutcome::AlreadyAdded) => outputs.push(reply(Ok(()))),
+            Err(error) => {
+                let code = self.refuse(transactional_id, "AddOffsetsToTxn", &error, out);
                 outputs.push(reply(Err(code)));
             }
         }
@@ -520,6 +583,13 @@ impl CoordinatorHost {
                     },
                 ))
             }
+            (AfterAppend::PartitionsAdded, Waiter::AddOffsets(client, correlation_id)) => Some((
+                client,
+                Payload::AddOffsetsToTxnResponse {
+                    correlation_id,
+                    result: Ok(()),
+                },
+            )),
             (AfterAppend::WriteMarkers(_), Waiter::EndTxn(client, correlation_id)) => Some((
                 client,
                 Payload::EndTxnResponse {
@@ -569,6 +639,20 @@ impl CoordinatorHost {
     ) {
         let mut by_leader: BTreeMap<BrokerId, Vec<TopicPartition>> = BTreeMap::new();
         for tp in partitions {
+            if tp == offsets_partition() {
+                self.next_correlation += 1;
+                let correlation_id = self.next_correlation;
+                self.markers_in_flight
+                    .insert(correlation_id, job.transactional_id.clone());
+                outputs.push(HostOutput::GroupMarker {
+                    correlation_id,
+                    transactional_id: job.transactional_id.clone(),
+                    producer_id: job.producer_id,
+                    commit: job.result == TransactionResult::Commit,
+                    topic_partition: tp,
+                });
+                continue;
+            }
             match leader_of(&tp) {
                 Some(leader) => by_leader.entry(leader).or_default().push(tp),
                 None => self.parked.push((job.clone(), tp)),

@@ -29,6 +29,11 @@ pub enum ErrorCode {
     /// Kafka's `TRANSACTION_ABORTABLE`; the lab also fails batches an abort discards with it
     /// (the client's `TransactionAbortedException`).
     TransactionAbortable,
+    /// The group has a transactional offset commit pending for the partition
+    /// (`OffsetMetadataManager.fetchOffsets` with `requireStable`): retry later.
+    UnstableOffsetCommit,
+    /// A TxnOffsetCommit or OffsetCommit carried a generation the group has moved past (KIP-447).
+    IllegalGeneration,
 }
 
 impl ErrorCode {
@@ -54,6 +59,8 @@ impl ErrorCode {
             ErrorCode::InvalidRequest => "INVALID_REQUEST",
             ErrorCode::InvalidRecord => "INVALID_RECORD",
             ErrorCode::TransactionAbortable => "TRANSACTION_ABORTABLE",
+            ErrorCode::UnstableOffsetCommit => "UNSTABLE_OFFSET_COMMIT",
+            ErrorCode::IllegalGeneration => "ILLEGAL_GENERATION",
         }
     }
 
@@ -69,6 +76,7 @@ impl ErrorCode {
                 | ErrorCode::CoordinatorNotAvailable
                 | ErrorCode::NotCoordinator
                 | ErrorCode::ConcurrentTransactions
+                | ErrorCode::UnstableOffsetCommit
         )
     }
 }

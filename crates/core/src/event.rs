@@ -202,6 +202,19 @@ pub enum EventKind {
         topic_partition: TopicPartition,
         error: ErrorCode,
     },
+    /// A consumer learned where to start reading a partition after waiting for a transaction.
+    PositionResolved {
+        consumer: ClientId,
+        topic_partition: TopicPartition,
+        offset: Offset,
+    },
+    /// A consume-transform-produce application handled a record; its output goes out through
+    /// a transactional producer, not into the external database.
+    RecordTransformed {
+        consumer: ClientId,
+        topic_partition: TopicPartition,
+        offset: Offset,
+    },
     RecordsPolled {
         consumer: ClientId,
         topic_partition: TopicPartition,
@@ -219,6 +232,34 @@ pub enum EventKind {
         group_id: String,
         topic_partition: TopicPartition,
         offset: Offset,
+    },
+    /// `sendOffsetsToTransaction` was called; AddOffsetsToTxn follows.
+    OffsetsSentToTransaction {
+        producer: ClientId,
+    },
+    /// The group coordinator stored a TxnOffsetCommit as pending.
+    TxnOffsetCommitPending {
+        producer: ClientId,
+        group_id: String,
+        producer_id: ProducerId,
+        topic_partition: TopicPartition,
+        offset: Offset,
+    },
+    /// The group coordinator refused a TxnOffsetCommit.
+    TxnOffsetCommitRefused {
+        producer: ClientId,
+        group_id: String,
+        error: ErrorCode,
+    },
+    /// A transaction marker reached the group coordinator: a pending offset was committed
+    /// (`applied`) or discarded.
+    TxnOffsetCompleted {
+        group_id: String,
+        producer_id: ProducerId,
+        commit: bool,
+        topic_partition: TopicPartition,
+        offset: Offset,
+        applied: bool,
     },
     ProducerStateExpired {
         topic_partition: TopicPartition,

@@ -69,7 +69,12 @@ pub fn random_action(world: &World, rng: &mut SimRng, limits: ExploreLimits) -> 
                 };
                 // A transactional producer follows its API: sends only inside a transaction.
                 if let Some(state) = world.producer(&producer).and_then(|p| p.txn_state())
-                    && let Some(action) = transactional_step(producer.clone(), state, rng)
+                    && let Some(action) = transactional_step(
+                        producer.clone(),
+                        state,
+                        world.consumers().find(|c| c.alive).map(|c| c.id().clone()),
+                        rng,
+                    )
                 {
                     return action;
                 }
@@ -201,10 +206,12 @@ pub fn random_action(world: &World, rng: &mut SimRng, limits: ExploreLimits) -> 
     Action::AdvanceTime { ms: 1 }
 }
 
-/// The transactional API call that fits the client's state, or `None` to send a record.
+/// The transactional API call that fits the client's state, or `None` to send a record. Inside a
+/// transaction it may hand a live consumer's offsets to it (consume-transform-produce).
 fn transactional_step(
     producer: ClientId,
     state: ClientTxnState,
+    consumer: Option<ClientId>,
     rng: &mut SimRng,
 ) -> Option<Action> {
     match state {
@@ -213,6 +220,7 @@ fn transactional_step(
         ClientTxnState::InTransaction => match rng.below(6) {
             0 => Some(Action::CommitTransaction { producer }),
             1 => Some(Action::AbortTransaction { producer }),
+            2 => consumer.map(|consumer| Action::SendOffsetsToTransaction { producer, consumer }),
             _ => None,
         },
         ClientTxnState::AbortableError => Some(Action::AbortTransaction { producer }),

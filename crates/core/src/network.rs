@@ -86,6 +86,18 @@ pub enum Payload {
         correlation_id: u64,
         result: Result<(), ErrorCode>,
     },
+    /// AddOffsetsToTxn: the coordinator adds the group's `__consumer_offsets` partition.
+    AddOffsetsToTxnRequest {
+        correlation_id: u64,
+        transactional_id: String,
+        producer_id: ProducerId,
+        producer_epoch: ProducerEpoch,
+        group_id: String,
+    },
+    AddOffsetsToTxnResponse {
+        correlation_id: u64,
+        result: Result<(), ErrorCode>,
+    },
     EndTxnRequest {
         correlation_id: u64,
         transactional_id: String,
@@ -126,6 +138,8 @@ impl Payload {
             | Payload::TxnInitProducerIdResponse { correlation_id, .. }
             | Payload::AddPartitionsToTxnRequest { correlation_id, .. }
             | Payload::AddPartitionsToTxnResponse { correlation_id, .. }
+            | Payload::AddOffsetsToTxnRequest { correlation_id, .. }
+            | Payload::AddOffsetsToTxnResponse { correlation_id, .. }
             | Payload::EndTxnRequest { correlation_id, .. }
             | Payload::EndTxnResponse { correlation_id, .. }
             | Payload::WriteTxnMarkersRequest { correlation_id, .. }
@@ -184,6 +198,12 @@ impl Payload {
             }
             Payload::AddPartitionsToTxnResponse { result, .. } => {
                 format!("AddPartitionsToTxn response ({})", or_none(*result))
+            }
+            Payload::AddOffsetsToTxnRequest { group_id, .. } => {
+                format!("AddOffsetsToTxn request (group {group_id})")
+            }
+            Payload::AddOffsetsToTxnResponse { result, .. } => {
+                format!("AddOffsetsToTxn response ({})", or_none(*result))
             }
             Payload::EndTxnRequest {
                 result,

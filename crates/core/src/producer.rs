@@ -14,10 +14,11 @@
 use crate::action::TxnResult;
 use crate::batch::{ProducedBatch, ProducerStamp, Provenance, Record};
 use crate::config::{Acks, ProducerConfig};
+use crate::consumer::offsets_partition;
 use crate::error_code::ErrorCode;
 use crate::event::{EventKind, Events};
 use crate::ids::{BrokerId, ClientId, Offset, ProducerEpoch, ProducerId, Sequence, TopicPartition};
-use crate::producer_txn::{ClientTxnState, TransactionManager, TxnRequest};
+use crate::producer_txn::{ClientTxnState, TransactionManager, TxnOffsets, TxnRequest};
 use std::collections::{BTreeMap, VecDeque};
 
 /// A batch the producer owns until it is acknowledged or fails.
@@ -64,6 +65,13 @@ pub enum OutgoingRequest {
         producer_id: ProducerId,
         producer_epoch: ProducerEpoch,
         partitions: Vec<TopicPartition>,
+    },
+    AddOffsetsToTxn {
+        correlation_id: u64,
+        transactional_id: String,
+        producer_id: ProducerId,
+        producer_epoch: ProducerEpoch,
+        group_id: String,
     },
     EndTxn {
         correlation_id: u64,
@@ -808,6 +816,7 @@ impl Producer {
         self.fail_queued(ErrorCode::TransactionAbortable, out);
         if let Some(txn) = self.txn.as_mut() {
             txn.new_partitions.clear();
+            txn.pending_offsets = None;
         }
         self.maybe_complete_locally(out);
     }
@@ -816,7 +825,10 @@ impl Producer {
     /// ends without EndTxn.
     fn maybe_complete_locally(&mut self, out: &mut Events) {
         let empty = self.txn.as_ref().is_some_and(|t| {
-            t.partitions_in_txn.is_empty() && t.new_partitions.is_empty() && t.in_flight.is_none()
+            t.partitions_in_txn.is_empty()
+                && t.new_partitions.is_empty()
+                && t.pending_offsets.is_none()
+                && t.in_flight.is_none()
         });
         if empty && self.in_flight.is_empty() && self.queued().next().is_none() {
             self.set_txn_state(
@@ -868,6 +880,10 @@ impl Producer {
             format!(
                 "{error} is fatal: the coordinator has moved this transactional.id to a newer epoch (a newer instance called initTransactions, or the coordinator aborted the transaction on timeout), so this instance is fenced. The right reaction is to close the producer, not to retry."
             )
+        } else if error == ErrorCode::IllegalGeneration {
+            format!(
+                "{error} makes the transaction abortable (CommitFailedException): the consumer's group has rebalanced since its offsets were taken, so another member may own those partitions now (KIP-447). The application must call abortTransaction and poll again."
+            )
         } else {
             format!(
                 "{error} makes the transaction abortable: its batches cannot all be written, so the application must call abortTransaction (commitTransaction would fail)."
@@ -894,6 +910,15 @@ impl Producer {
                     if !txn.new_partitions.is_empty() =>
                 {
                     TxnRequest::AddPartitions(std::mem::take(&mut txn.new_partitions))
+                }
+                // TransactionManager.sendOffsetsToTransaction: AddOffsetsToTxn goes before EndTxn.
+                ClientTxnState::InTransaction | ClientTxnState::CommittingTransaction
+                    if txn.pending_offsets.is_some() =>
+                {
+                    match txn.pending_offsets.take() {
+                        Some(offsets) => TxnRequest::AddOffsets(offsets),
+                        None => return None,
+                    }
                 }
                 ClientTxnState::CommittingTransaction if !has_batches => {
                     TxnRequest::EndTxn(TxnResult::Commit)
@@ -925,6 +950,13 @@ impl Producer {
                 producer_id,
                 producer_epoch,
                 partitions: partitions.into_iter().collect(),
+            },
+            TxnRequest::AddOffsets(offsets) => OutgoingRequest::AddOffsetsToTxn {
+                correlation_id,
+                transactional_id,
+                producer_id,
+                producer_epoch,
+                group_id: offsets.group_id,
             },
             TxnRequest::EndTxn(result) => OutgoingRequest::EndTxn {
                 correlation_id,
@@ -1028,6 +1060,84 @@ impl Producer {
             (Ok(()), _) => {}
         }
         true
+    }
+
+    /// `sendOffsetsToTransaction`: the offsets wait for AddOffsetsToTxn, which goes out before
+    /// EndTxn; a second call before that merges into the first.
+    pub fn send_offsets_to_transaction(&mut self, offsets: TxnOffsets, out: &mut Events) {
+        let producer = self.id().clone();
+        let Some(txn) = self.txn.as_mut() else {
+            return;
+        };
+        let listed: Vec<String> = offsets
+            .offsets
+            .iter()
+            .map(|(tp, o)| format!("{tp} at {o}"))
+            .collect();
+        let explanation = format!(
+            "{producer} calls sendOffsetsToTransaction for group {} (generation {}, member {}): offsets {}. First AddOffsetsToTxn asks the transaction coordinator to add the group's __consumer_offsets partition to the transaction; then TxnOffsetCommit takes the offsets to the group coordinator, which keeps them pending until the transaction ends.",
+            offsets.group_id,
+            offsets.generation_id,
+            offsets.member,
+            if listed.is_empty() {
+                "none (the consumer has no position yet)".to_owned()
+            } else {
+                listed.join(", ")
+            }
+        );
+        match txn.pending_offsets.as_mut() {
+            Some(queued) if queued.group_id == offsets.group_id => {
+                queued.generation_id = offsets.generation_id;
+                queued.member = offsets.member;
+                queued.offsets.extend(offsets.offsets);
+            }
+            _ => txn.pending_offsets = Some(offsets),
+        }
+        out.push(
+            EventKind::OffsetsSentToTransaction { producer },
+            explanation,
+        );
+    }
+
+    /// The AddOffsetsToTxn answer (`AddOffsetsToTxnHandler`): on success the offsets partition is
+    /// in the transaction and the returned offsets go to the group coordinator (TxnOffsetCommit).
+    pub fn on_add_offsets_to_txn(
+        &mut self,
+        correlation_id: u64,
+        result: Result<(), ErrorCode>,
+        now_ms: u64,
+        out: &mut Events,
+    ) -> (bool, Option<TxnOffsets>) {
+        let Some(request) = self.take_txn_request(correlation_id) else {
+            return (false, None);
+        };
+        match (result, request) {
+            (Ok(()), TxnRequest::AddOffsets(offsets)) => {
+                if let Some(txn) = self.txn.as_mut() {
+                    txn.partitions_in_txn.insert(offsets_partition());
+                }
+                return (true, Some(offsets));
+            }
+            (Err(error), request) if error.is_retriable() => {
+                self.retry_txn_request(request, now_ms);
+            }
+            (Err(error), _) => {
+                let error = if error == ErrorCode::InvalidProducerEpoch {
+                    ErrorCode::ProducerFenced
+                } else {
+                    error
+                };
+                self.enter_txn_error(error, out);
+            }
+            (Ok(()), _) => {}
+        }
+        (true, None)
+    }
+
+    /// The group coordinator's TxnOffsetCommit answer (`TxnOffsetCommitHandler`):
+    /// ILLEGAL_GENERATION and UNKNOWN_MEMBER_ID are abortable (`CommitFailedException`).
+    pub fn on_txn_offset_commit(&mut self, error: ErrorCode, out: &mut Events) {
+        self.enter_txn_error(error, out);
     }
 
     /// The EndTxn answer (`EndTxnHandler`): `NONE` ends the transaction for the client.

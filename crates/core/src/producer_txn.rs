@@ -1,7 +1,7 @@
 //! The transactional half of the producer client, after Kafka's `TransactionManager` (transaction
 //! protocol V1): the client's transaction states and their valid moves (rule P7), the partitions
 //! the open transaction holds, and the one request to the transaction coordinator it may have in
-//! flight (InitProducerId, AddPartitionsToTxn or EndTxn).
+//! flight (InitProducerId, AddPartitionsToTxn, AddOffsetsToTxn or EndTxn).
 //!
 //! ```text
 //!  UNINITIALIZED --initTransactions--> INITIALIZING --answer--> READY --begin--> IN_TRANSACTION
@@ -14,9 +14,9 @@
 
 use crate::action::TxnResult;
 use crate::error_code::ErrorCode;
-use crate::ids::TopicPartition;
+use crate::ids::{ClientId, Offset, TopicPartition};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 /// The client's transaction state (`TransactionManager.State`, without KIP-939's
@@ -84,7 +84,19 @@ impl fmt::Display for ClientTxnState {
 pub enum TxnRequest {
     InitProducerId,
     AddPartitions(BTreeSet<TopicPartition>),
+    /// AddOffsetsToTxn, followed by TxnOffsetCommit once answered (`AddOffsetsToTxnHandler`).
+    AddOffsets(TxnOffsets),
     EndTxn(TxnResult),
+}
+
+/// What `sendOffsetsToTransaction` hands over: the offsets to commit and the consumer's group
+/// metadata (`ConsumerGroupMetadata`), which TxnOffsetCommit carries for KIP-447 fencing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TxnOffsets {
+    pub group_id: String,
+    pub generation_id: i32,
+    pub member: ClientId,
+    pub offsets: BTreeMap<TopicPartition, Offset>,
 }
 
 /// The transactional state of one producer instance.
@@ -96,6 +108,8 @@ pub struct TransactionManager {
     pub partitions_in_txn: BTreeSet<TopicPartition>,
     /// Partitions sent to since the last AddPartitionsToTxn (`newPartitionsInTransaction`).
     pub new_partitions: BTreeSet<TopicPartition>,
+    /// Offsets handed to `sendOffsetsToTransaction` whose AddOffsetsToTxn has not gone out yet.
+    pub pending_offsets: Option<TxnOffsets>,
     /// The request waiting to be sent again after `CONCURRENT_TRANSACTIONS` or a timeout.
     pub retry: Option<TxnRequest>,
     pub retry_not_before_ms: u64,
@@ -112,6 +126,7 @@ impl TransactionManager {
             state: ClientTxnState::Uninitialized,
             partitions_in_txn: BTreeSet::new(),
             new_partitions: BTreeSet::new(),
+            pending_offsets: None,
             retry: None,
             retry_not_before_ms: 0,
             in_flight: None,

@@ -148,6 +148,16 @@ pub struct ConsumerReport {
     pub received: Vec<ConsumedReport>,
     pub processed: Vec<ConsumedReport>,
     pub committed: Vec<CommittedReport>,
+    /// Transactional offset commits the group holds pending for this consumer's topics.
+    pub pending_txn_offsets: Vec<PendingTxnOffsetReport>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PendingTxnOffsetReport {
+    pub topic: String,
+    pub partition: u32,
+    pub offset: Offset,
+    pub producer_id: crate::ids::ProducerId,
 }
 
 #[derive(Debug, Serialize)]
@@ -467,6 +477,25 @@ fn consumers(world: &World) -> Vec<ConsumerReport> {
                                 topic: tp.topic.clone(),
                                 partition: tp.partition,
                                 offset: *o,
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                pending_txn_offsets: world
+                    .groups()
+                    .get(&c.config.group_id)
+                    .map(|g| {
+                        g.pending_txn_offsets
+                            .iter()
+                            .flat_map(|(pid, offsets)| {
+                                offsets.iter().map(move |(tp, p)| (*pid, tp, p.offset))
+                            })
+                            .filter(|(_, tp, _)| c.config.topics.contains(&tp.topic))
+                            .map(|(producer_id, tp, offset)| PendingTxnOffsetReport {
+                                topic: tp.topic.clone(),
+                                partition: tp.partition,
+                                offset,
+                                producer_id,
                             })
                             .collect()
                     })

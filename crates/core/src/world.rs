@@ -15,7 +15,7 @@ use crate::invariants::Invariants;
 use crate::network::{Endpoint, Message, MessageId, Network, Payload};
 use crate::partitioner::partition_for_key;
 use crate::producer::{OutgoingRequest, Producer};
-use crate::producer_txn::ClientTxnState;
+use crate::producer_txn::{ClientTxnState, TxnOffsets};
 use crate::rng::SimRng;
 use crate::store::ExternalStore;
 use std::collections::BTreeMap;
@@ -367,6 +367,34 @@ impl World {
                     None => Ok(()),
                 }
             }
+            Action::SendOffsetsToTransaction {
+                producer: id,
+                consumer: c,
+            } => {
+                let prod = producer(id)?;
+                if !prod.alive {
+                    return Err(ActionError::ClientDown(id.clone()));
+                }
+                if !consumer(c)?.alive {
+                    return Err(ActionError::ClientDown(c.clone()));
+                }
+                // TransactionManager.sendOffsetsToTransaction: only inside an open transaction.
+                match prod.txn_state() {
+                    Some(ClientTxnState::InTransaction) => Ok(()),
+                    None | Some(ClientTxnState::FatalError | ClientTxnState::AbortableError) => {
+                        Err(ActionError::InvalidRequest(
+                            prod.txn_refusal(
+                                "sendOffsetsToTransaction",
+                                ClientTxnState::CommittingTransaction,
+                            )
+                            .unwrap_or_default(),
+                        ))
+                    }
+                    Some(state) => Err(ActionError::InvalidRequest(format!(
+                        "sendOffsetsToTransaction is refused: IllegalStateException: Cannot send offsets if a transaction is not in progress (current state: {state})"
+                    ))),
+                }
+            }
             Action::RelayOutbox { producer: id } => {
                 if let Some(why) = producer(id)?.send_refusal() {
                     return Err(ActionError::InvalidRequest(why));
@@ -531,6 +559,9 @@ impl World {
                 self.drain(producer, out);
             }
             Action::RelayOutbox { producer } => self.relay_outbox(producer, out),
+            Action::SendOffsetsToTransaction { producer, consumer } => {
+                self.send_offsets_to_transaction(producer, consumer, out);
+            }
             Action::RestartProducer { producer } => {
                 let requests = self
                     .producers
@@ -891,6 +922,22 @@ impl World {
                         partitions,
                     },
                 ),
+                OutgoingRequest::AddOffsetsToTxn {
+                    correlation_id,
+                    transactional_id,
+                    producer_id,
+                    producer_epoch,
+                    group_id,
+                } => (
+                    self.coordinator.broker(),
+                    Payload::AddOffsetsToTxnRequest {
+                        correlation_id,
+                        transactional_id,
+                        producer_id,
+                        producer_epoch,
+                        group_id,
+                    },
+                ),
                 OutgoingRequest::EndTxn {
                     correlation_id,
                     transactional_id,
@@ -993,6 +1040,22 @@ impl World {
                 *producer_id,
                 *producer_epoch,
                 partitions,
+                now,
+                &leader_of,
+                out,
+            )),
+            Payload::AddOffsetsToTxnRequest {
+                correlation_id,
+                transactional_id,
+                producer_id,
+                producer_epoch,
+                ..
+            } => Some(self.coordinator.add_offsets(
+                &client,
+                *correlation_id,
+                transactional_id,
+                *producer_id,
+                *producer_epoch,
                 now,
                 &leader_of,
                 out,
@@ -1175,6 +1238,34 @@ impl World {
                 HostOutput::Markers { leader, payload } => {
                     self.send_between_brokers(coordinator, leader, payload, out);
                 }
+                HostOutput::GroupMarker {
+                    correlation_id,
+                    transactional_id,
+                    producer_id,
+                    commit,
+                    topic_partition,
+                } => {
+                    self.group_marker(
+                        &transactional_id,
+                        producer_id,
+                        commit,
+                        &topic_partition,
+                        out,
+                    );
+                    let now = self.now_ms;
+                    let cluster = &self.cluster;
+                    let leader_of = |tp: &TopicPartition| {
+                        cluster.leader_of(tp).filter(|b| cluster.is_alive(*b))
+                    };
+                    let more = self.coordinator.on_markers_response(
+                        correlation_id,
+                        &[(topic_partition, Ok(Offset(0)))],
+                        now,
+                        &leader_of,
+                        out,
+                    );
+                    self.send_host_outputs(more, out);
+                }
             }
         }
     }
@@ -1227,6 +1318,7 @@ impl World {
         }
         let label = message.payload.label();
         let delivered_at = out.0.len();
+        let mut txn_offsets = None;
         let handled = match message.payload {
             Payload::InitProducerIdResponse {
                 correlation_id,
@@ -1246,6 +1338,15 @@ impl World {
                 correlation_id,
                 result,
             } => producer.on_add_partitions_to_txn(correlation_id, result, now, out),
+            Payload::AddOffsetsToTxnResponse {
+                correlation_id,
+                result,
+            } => {
+                let (handled, offsets) =
+                    producer.on_add_offsets_to_txn(correlation_id, result, now, out);
+                txn_offsets = offsets;
+                handled
+            }
             Payload::EndTxnResponse {
                 correlation_id,
                 result,
@@ -1265,6 +1366,9 @@ impl World {
                 EventKind::MessageLost { message_id: id },
                 format!("Message {id} ({label}) reaches {client}, which no longer waits for it (the request timed out, or an earlier process sent it): it is ignored."),
             );
+        }
+        if let Some(offsets) = txn_offsets {
+            self.txn_offset_commit(client, offsets, out);
         }
         self.drain(client, out);
     }
@@ -1386,35 +1490,37 @@ impl World {
         let group = self.groups.entry(group_id.to_owned()).or_default();
         group.generation_id += 1;
         let generation_id = group.generation_id;
-        let committed = group.committed.clone();
         let mut lines = Vec::new();
         for (member, tps) in &assignment {
+            let starts: Vec<(TopicPartition, Option<Offset>)> = match self.consumers.get(member) {
+                Some(consumer) => tps
+                    .iter()
+                    .filter(|tp| !consumer.positions.contains_key(*tp))
+                    .map(|tp| (tp.clone(), self.start_offset(consumer, tp)))
+                    .collect(),
+                None => continue,
+            };
             let Some(consumer) = self.consumers.get_mut(member) else {
                 continue;
             };
             consumer.assignment = tps.clone();
             consumer.positions.retain(|tp, _| tps.contains(tp));
             consumer.buffer.retain(|r| tps.contains(&r.topic_partition));
-            for tp in tps {
-                if consumer.positions.contains_key(tp) {
-                    continue;
+            let mut unstable = Vec::new();
+            for (tp, start) in starts {
+                match start {
+                    Some(start) => {
+                        consumer.positions.insert(tp, start);
+                    }
+                    None => unstable.push(tp.to_string()),
                 }
-                let start = match committed.get(tp) {
-                    Some(offset) => *offset,
-                    None => match consumer.offset_reset() {
-                        OffsetReset::Earliest => self
-                            .cluster
-                            .partition(tp)
-                            .and_then(|p| p.leader_replica())
-                            .map_or(Offset(0), |r| r.log.log_start_offset()),
-                        OffsetReset::Latest => self
-                            .cluster
-                            .partition(tp)
-                            .map_or(Offset(0), |p| p.high_watermark()),
-                    },
-                };
-                consumer.positions.insert(tp.clone(), start);
             }
+            let unstable_note = (!unstable.is_empty()).then(|| {
+                format!(
+                    "{member}'s OffsetFetch for {} is answered UNSTABLE_OFFSET_COMMIT (a transactional offset commit is still pending), so its position there stays unknown until the transaction ends",
+                    unstable.join(", ")
+                )
+            });
             let names: Vec<String> = tps.iter().map(ToString::to_string).collect();
             lines.push(format!(
                 "{member} gets {}",
@@ -1424,6 +1530,7 @@ impl World {
                     names.join(", ")
                 }
             ));
+            lines.extend(unstable_note);
         }
         out.push(
             EventKind::GroupRebalanced {
@@ -1432,7 +1539,11 @@ impl World {
             },
             format!(
                 "Group {group_id} rebalances to generation {generation_id}: {}.",
-                lines.join("; ")
+                if lines.is_empty() {
+                    "no live member is left, so no partition is assigned".to_owned()
+                } else {
+                    lines.join("; ")
+                }
             ),
         );
     }
@@ -1448,9 +1559,44 @@ impl World {
             && now.saturating_sub(consumer.last_auto_commit_ms)
                 >= consumer.config.auto_commit_interval_ms
         {
-            self.commit_positions(consumer_id, "enable.auto.commit is on, so poll first commits the positions from earlier polls, whether or not those records were processed", out);
+            let why = if consumer.processing() == ProcessingMode::Transactional {
+                "enable.auto.commit is on, so poll commits the positions from earlier polls on its own, outside any transaction: if the transaction that handles those records aborts, this plain commit stays, and the records are skipped after a restart"
+            } else {
+                "enable.auto.commit is on, so poll first commits the positions from earlier polls, whether or not those records were processed"
+            };
+            self.commit_positions(consumer_id, why, out);
             if let Some(c) = self.consumers.get_mut(consumer_id) {
                 c.last_auto_commit_ms = now;
+            }
+        }
+        let Some(consumer) = self.consumers.get(consumer_id) else {
+            return;
+        };
+        // ConsumerCoordinator.fetchCommittedOffsets: partitions whose OffsetFetch came back
+        // UNSTABLE_OFFSET_COMMIT are asked again on every poll.
+        let unknown: Vec<(TopicPartition, Option<Offset>)> = consumer
+            .assignment
+            .iter()
+            .filter(|tp| !consumer.positions.contains_key(*tp))
+            .map(|tp| (tp.clone(), self.start_offset(consumer, tp)))
+            .collect();
+        let mut waiting_unstable = false;
+        for (tp, start) in unknown {
+            waiting_unstable |= start.is_none();
+            match start {
+                Some(start) => {
+                    if let Some(c) = self.consumers.get_mut(consumer_id) {
+                        c.positions.insert(tp.clone(), start);
+                    }
+                    out.push(
+                        EventKind::PositionResolved { consumer: consumer_id.clone(), topic_partition: tp.clone(), offset: start },
+                        format!("{consumer_id} asks the group coordinator again for its committed offset of {tp}: no transaction is pending any more, so it starts from {start}."),
+                    );
+                }
+                None => out.push(
+                    EventKind::FetchFailed { consumer: consumer_id.clone(), topic_partition: tp.clone(), error: ErrorCode::UnstableOffsetCommit },
+                    format!("{consumer_id} cannot start reading {tp}: the group coordinator answers its OffsetFetch with UNSTABLE_OFFSET_COMMIT because a transactional offset commit for {tp} is still pending. Reading from the last committed offset now could process input that the open transaction already handled, so the consumer waits and asks again on its next poll."),
+                ),
             }
         }
         let Some(consumer) = self.consumers.get(consumer_id) else {
@@ -1540,6 +1686,7 @@ impl World {
         }
         if !fetched_any {
             let why = match isolation {
+                _ if waiting_unstable => "where it may start is still unknown for a partition whose transactional offset commit is pending".to_owned(),
                 IsolationLevel::ReadUncommitted => "it has read everything below the high watermark of its partitions".to_owned(),
                 IsolationLevel::ReadCommitted => {
                     "with isolation.level=read_committed it reads only below the last stable offset (LSO), and an undecided transaction may be holding it back".to_owned()
@@ -1575,6 +1722,29 @@ impl World {
                 },
                 format!("{consumer_id} has nothing polled to process."),
             );
+            return;
+        }
+        if self
+            .consumers
+            .get(consumer_id)
+            .is_some_and(|c| c.processing() == ProcessingMode::Transactional)
+        {
+            for record in records {
+                out.push(
+                    EventKind::RecordTransformed { consumer: consumer_id.clone(), topic_partition: record.topic_partition.clone(), offset: record.offset },
+                    format!("{consumer_id} transforms {}@{}{}. Nothing is written to a database and no offset is committed here: the application sends the output through its transactional producer and hands the input offsets to the same transaction (sendOffsetsToTransaction).", record.topic_partition, record.offset, record.key.as_ref().map_or(String::new(), |k| format!(" ({k})"))),
+                );
+                if let Some(c) = self.consumers.get_mut(consumer_id) {
+                    c.processed.push(ProcessedRecord {
+                        business_id: record.key.clone().unwrap_or_else(|| {
+                            format!("{}@{}", record.topic_partition, record.offset)
+                        }),
+                        topic_partition: record.topic_partition,
+                        offset: record.offset,
+                        incarnation,
+                    });
+                }
+            }
             return;
         }
         for record in records {
@@ -1652,12 +1822,135 @@ impl World {
             if group.committed.get(&tp) == Some(&offset) {
                 continue;
             }
-            group.committed.insert(tp.clone(), offset);
+            group.commit(tp.clone(), offset);
             out.push(
                 EventKind::OffsetCommitted { consumer: consumer_id.clone(), group_id: group_id.clone(), topic_partition: tp.clone(), offset },
                 format!("{consumer_id} commits offset {offset} for {tp} in group {group_id} ({why}). After a restart the group resumes from {offset}."),
             );
         }
+    }
+
+    /// `sendOffsetsToTransaction(consumer.position(...), consumer.groupMetadata())`.
+    fn send_offsets_to_transaction(
+        &mut self,
+        producer: &ClientId,
+        consumer_id: &ClientId,
+        out: &mut Events,
+    ) {
+        let Some(consumer) = self.consumers.get(consumer_id) else {
+            return;
+        };
+        let group_id = consumer.config.group_id.clone();
+        let offsets = TxnOffsets {
+            generation_id: self.groups.get(&group_id).map_or(0, |g| g.generation_id),
+            group_id,
+            member: consumer_id.clone(),
+            offsets: consumer.positions.clone(),
+        };
+        if let Some(p) = self.producers.get_mut(producer) {
+            p.send_offsets_to_transaction(offsets, out);
+        }
+        self.drain(producer, out);
+    }
+
+    /// TxnOffsetCommit reaches the group coordinator (`GroupCoordinator.commitTransactionalOffsets`,
+    /// `OffsetMetadataManager.commitTransactionalOffset`): the generation is checked (KIP-447), then
+    /// the offsets are written with the producer id and kept pending.
+    fn txn_offset_commit(&mut self, producer: &ClientId, offsets: TxnOffsets, out: &mut Events) {
+        let Some(p) = self.producers.get(producer) else {
+            return;
+        };
+        let producer_id = p.producer_id;
+        let group_id = offsets.group_id.clone();
+        let group = self.groups.entry(group_id.clone()).or_default();
+        // ClassicGroup.validateOffsetCommit: a stale generation is ILLEGAL_GENERATION.
+        if offsets.generation_id != group.generation_id {
+            let current = group.generation_id;
+            out.push(
+                EventKind::TxnOffsetCommitRefused { producer: producer.clone(), group_id: group_id.clone(), error: ErrorCode::IllegalGeneration },
+                format!("{producer} sends TxnOffsetCommit to the group coordinator of {group_id} with generation {}, but the group is at generation {current}: ILLEGAL_GENERATION. The group has rebalanced since the offsets were taken, so this processor may no longer own those partitions (KIP-447 fences zombies through the group)."
+                    , offsets.generation_id),
+            );
+            if let Some(p) = self.producers.get_mut(producer) {
+                p.on_txn_offset_commit(ErrorCode::IllegalGeneration, out);
+            }
+            return;
+        }
+        group.stage_txn_offsets(producer_id, &offsets.offsets);
+        for (tp, offset) in &offsets.offsets {
+            out.push(
+                EventKind::TxnOffsetCommitPending { producer: producer.clone(), group_id: group_id.clone(), producer_id, topic_partition: tp.clone(), offset: *offset },
+                format!("{producer} sends TxnOffsetCommit to the group coordinator: group {group_id} writes offset {offset} for {tp} with producer id {producer_id} to __consumer_offsets, but keeps it PENDING (OffsetMetadataManager.pendingTransactionalOffsets). The committed offset does not move until the transaction's marker arrives."),
+            );
+        }
+    }
+
+    /// The transaction's marker reaches `__consumer_offsets-0` (`OffsetMetadataManager
+    /// .replayEndTransactionMarker`): the group coordinator commits or discards the pending offsets.
+    fn group_marker(
+        &mut self,
+        transactional_id: &str,
+        producer_id: ProducerId,
+        commit: bool,
+        tp: &TopicPartition,
+        out: &mut Events,
+    ) {
+        let marker = if commit { "COMMIT" } else { "ABORT" };
+        let mut any = false;
+        for (group_id, group) in &mut self.groups {
+            for (offset_tp, offset, applied) in group.end_transaction(producer_id, commit) {
+                any = true;
+                let kept = group
+                    .committed
+                    .get(&offset_tp)
+                    .map_or_else(|| "none yet".to_owned(), ToString::to_string);
+                let what = match (commit, applied) {
+                    (true, true) => format!(
+                        "offset {offset} for {offset_tp} is now committed: a restarted consumer resumes there"
+                    ),
+                    (true, false) => format!(
+                        "offset {offset} for {offset_tp} is dropped because a plain commit written after it is newer (the group always keeps the most recent committed offset)"
+                    ),
+                    _ => format!(
+                        "pending offset {offset} for {offset_tp} is discarded: the group's committed offset for it stays {kept}, and a restarted consumer resumes from there"
+                    ),
+                };
+                out.push(
+                    EventKind::TxnOffsetCompleted { group_id: group_id.clone(), producer_id, commit, topic_partition: offset_tp, offset, applied },
+                    format!("The {marker} marker for {transactional_id} reaches {tp}, which the group coordinator handles instead of a log append: in group {group_id}, {what}."),
+                );
+            }
+        }
+        if !any {
+            out.push(
+                EventKind::MarkerAcknowledged { transactional_id: transactional_id.to_owned(), topic_partition: tp.clone() },
+                format!("The {marker} marker for {transactional_id} reaches {tp}; the group coordinator has no pending offsets from producer {producer_id}, so nothing changes."),
+            );
+        }
+    }
+
+    /// Where a consumer starts reading `tp`: the group's committed offset or `auto.offset.reset`;
+    /// `None` while a transactional offset commit for it is pending (`OffsetFetch` with
+    /// `requireStable` answers UNSTABLE_OFFSET_COMMIT, `ConsumerCoordinator.fetchCommittedOffsets`).
+    fn start_offset(&self, consumer: &Consumer, tp: &TopicPartition) -> Option<Offset> {
+        let group = self.groups.get(&consumer.config.group_id);
+        if group.is_some_and(|g| g.has_pending(tp)) {
+            return None;
+        }
+        Some(match group.and_then(|g| g.committed.get(tp)) {
+            Some(offset) => *offset,
+            None => match consumer.offset_reset() {
+                OffsetReset::Earliest => self
+                    .cluster
+                    .partition(tp)
+                    .and_then(|p| p.leader_replica())
+                    .map_or(Offset(0), |r| r.log.log_start_offset()),
+                OffsetReset::Latest => self
+                    .cluster
+                    .partition(tp)
+                    .map_or(Offset(0), |p| p.high_watermark()),
+            },
+        })
     }
 
     fn crash_consumer(&mut self, consumer_id: &ClientId, out: &mut Events) {

@@ -40,9 +40,12 @@ const SHIPPED: &[(&str, &str, &str)] = &[
     shipped!("16-shared-transactional-id-fences-over-and-over"),
     shipped!("17-coordinator-failure-mid-commit"),
     shipped!("18-21-aborted-records-are-skipped"),
+    shipped!("22-consume-transform-produce"),
+    shipped!("23-auto-commit-breaks-exactly-once"),
     shipped!("24-side-effect-twice"),
     shipped!("25-idempotent-consumer"),
     shipped!("25-outbox"),
+    shipped!("28-one-transaction-per-checkpoint"),
 ];
 
 #[cfg_attr(not(target_arch = "wasm32"), test)]

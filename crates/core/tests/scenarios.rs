@@ -730,3 +730,164 @@ fn a_shared_transactional_id_makes_two_producers_fence_each_other() {
             .any(|(s, _)| *s == TransactionState::CompleteCommit)
     );
 }
+
+fn committed_offset(run: &ScenarioRun, group: &str, topic: &str) -> Option<i64> {
+    run.world
+        .groups()
+        .get(group)
+        .and_then(|g| g.committed.get(&TopicPartition::new(topic, 0)))
+        .map(|o| o.0)
+}
+
+/// (commit?, applied?) of each transactional offset a marker decided, in order.
+fn txn_offset_outcomes(run: &ScenarioRun) -> Vec<(bool, bool)> {
+    run.events()
+        .filter_map(|e| match &e.kind {
+            EventKind::TxnOffsetCompleted {
+                commit, applied, ..
+            } => Some((*commit, *applied)),
+            _ => None,
+        })
+        .collect()
+}
+
+// Concept 22 (rule O1, O2): the input offset rides in the transaction. An abort discards it, so
+// the input is processed again; the commit makes it committed only at the marker; meanwhile a
+// restarted consumer is told UNSTABLE_OFFSET_COMMIT; read_committed sees exactly one receipt.
+#[test]
+fn consume_transform_produce_commits_output_and_input_offsets_together() {
+    let (_, run) = run("22-consume-transform-produce");
+    assert!(
+        run.world.invariants().all_hold(),
+        "{:?}",
+        run.world.invariants().statuses()
+    );
+    assert_eq!(
+        received_values(&run, "auditor"),
+        vec![(
+            "receipts".to_owned(),
+            "receipt: alice paid bob 10".to_owned()
+        )],
+        "exactly one receipt is visible, though two were written"
+    );
+    assert_eq!(
+        received_values(&run, "processor")
+            .iter()
+            .filter(|(_, v)| v == "alice pays bob 10")
+            .count(),
+        2,
+        "after the abort the processor reads pay-1 again"
+    );
+    assert_eq!(
+        txn_offset_outcomes(&run),
+        vec![(false, false), (true, true)],
+        "the aborted transaction's offset is discarded, the committed one's applied"
+    );
+    assert!(has_event(&run, |k| matches!(
+        k,
+        EventKind::FetchFailed { consumer, error: ErrorCode::UnstableOffsetCommit, .. }
+            if consumer.0 == "processor"
+    )));
+    assert_eq!(committed_offset(&run, "receipt-maker", "payments"), Some(1));
+    let group = &run.world.groups()["receipt-maker"];
+    assert!(group.pending_txn_offsets.is_empty());
+    let processor = run
+        .world
+        .consumer(&eos_core::ClientId::new("processor"))
+        .unwrap();
+    assert_eq!(
+        processor
+            .positions
+            .get(&TopicPartition::new("payments", 0))
+            .map(|o| o.0),
+        Some(1),
+        "after the marker the restarted processor starts after pay-1, not before it"
+    );
+}
+
+// Concept 23: a plain auto-commit on poll, outside the transaction, survives the transaction's
+// abort, so the restarted processor skips input whose output was never committed.
+#[test]
+fn auto_commit_with_transactions_loses_the_output_of_an_aborted_transaction() {
+    let (_, run) = run("23-auto-commit-breaks-exactly-once");
+    let receipts: Vec<String> = received_values(&run, "auditor")
+        .into_iter()
+        .map(|(_, v)| v)
+        .collect();
+    assert_eq!(
+        receipts,
+        vec!["receipt: alice paid bob 10".to_owned()],
+        "the receipt for pay-2 is missing: the guarantee is broken"
+    );
+    assert!(has_event(&run, |k| matches!(
+        k,
+        EventKind::OffsetCommitted { consumer, offset, .. }
+            if consumer.0 == "processor" && offset.0 == 2
+    )));
+    assert_eq!(
+        txn_offset_outcomes(&run),
+        vec![(true, true), (false, false)]
+    );
+    assert_eq!(
+        committed_offset(&run, "receipt-maker", "payments"),
+        Some(2),
+        "the auto-committed offset stays past pay-2 although its transaction aborted"
+    );
+    assert_eq!(
+        received_values(&run, "processor")
+            .iter()
+            .filter(|(_, v)| v == "carol pays dave 20")
+            .count(),
+        1,
+        "pay-2 is never processed again"
+    );
+}
+
+// Concept 28: one transaction per checkpoint holds several inputs' output; read_committed sees
+// none of it before the checkpoint commits, all of it after, and a crash between checkpoints
+// rolls the interval back so that each receipt is visible exactly once.
+#[test]
+fn one_transaction_per_checkpoint_commits_several_inputs_together() {
+    let (_, run) = run("28-one-transaction-per-checkpoint");
+    assert!(
+        run.world.invariants().all_hold(),
+        "{:?}",
+        run.world.invariants().statuses()
+    );
+    assert!(
+        has_event(
+            &run,
+            |k| matches!(k, EventKind::NothingPolled { consumer } if consumer.0 == "auditor")
+        ),
+        "before the first checkpoint the auditor sees no receipt at all"
+    );
+    let receipts: Vec<String> = received_values(&run, "auditor")
+        .into_iter()
+        .map(|(_, v)| v)
+        .collect();
+    assert_eq!(
+        receipts,
+        vec![
+            "receipt: alice paid bob 10",
+            "receipt: carol paid dave 20",
+            "receipt: erin paid frank 30",
+            "receipt: gina paid hal 40",
+            "receipt: ivan paid judy 50",
+        ],
+        "each receipt exactly once, though pay-4 and pay-5 were written twice"
+    );
+    assert_eq!(
+        txn_offset_outcomes(&run),
+        vec![(true, true), (true, true)],
+        "one offset commit per checkpoint, each covering several inputs"
+    );
+    assert_eq!(committed_offset(&run, "receipt-job", "payments"), Some(5));
+    assert_eq!(
+        received_values(&run, "source")
+            .iter()
+            .filter(|(_, v)| v.contains("gina") || v.contains("ivan"))
+            .count(),
+        4,
+        "the interval that crashed is read again from the last checkpoint"
+    );
+}

@@ -250,3 +250,127 @@ fn abort_fails_the_batches_not_yet_sent() {
     step(&mut w, Action::DeliverAll {});
     assert_eq!(state(&w), Some(ClientTxnState::Ready));
 }
+
+fn c1() -> ClientId {
+    ClientId::new("c1")
+}
+
+fn send_offsets() -> Action {
+    Action::SendOffsetsToTransaction {
+        producer: p1(),
+        consumer: c1(),
+    }
+}
+
+/// The world of [`world`] with one record in payments that c1 has polled (position 1).
+fn polled_one() -> World {
+    let mut w = world(|_| {});
+    ready(&mut w);
+    step(&mut w, Action::BeginTransaction { producer: p1() });
+    step(&mut w, send("input"));
+    step(&mut w, Action::CommitTransaction { producer: p1() });
+    step(&mut w, Action::DeliverAll {});
+    step(&mut w, Action::Poll { consumer: c1() });
+    w
+}
+
+fn payments() -> eos_core::TopicPartition {
+    eos_core::TopicPartition::new("payments", 0)
+}
+
+// TransactionManager.sendOffsetsToTransaction: "Cannot send offsets if a transaction is not in
+// progress".
+#[test]
+fn send_offsets_outside_a_transaction_is_refused() {
+    let mut w = polled_one();
+    let why = refused(&mut w, send_offsets());
+    assert!(
+        why.contains("Cannot send offsets if a transaction is not in progress"),
+        "{why}"
+    );
+}
+
+// KIP-98 / OffsetMetadataManager: offsets sent in a transaction are pending, not committed, until
+// the COMMIT marker reaches the group; that marker counts like a partition's, so CompleteCommit
+// follows even when the transaction holds nothing but offsets.
+#[test]
+fn transactional_offsets_are_committed_only_by_the_commit_marker() {
+    let mut w = polled_one();
+    step(&mut w, Action::BeginTransaction { producer: p1() });
+    step(&mut w, send_offsets());
+    step(&mut w, Action::DeliverAll {});
+    let group = &w.groups()["billing"];
+    assert!(group.committed.is_empty(), "pending, not committed");
+    assert!(group.has_pending(&payments()));
+    step(&mut w, Action::CommitTransaction { producer: p1() });
+    step(&mut w, Action::DeliverAll {});
+    let group = &w.groups()["billing"];
+    // The position c1 reached: past the input record and its COMMIT marker.
+    assert_eq!(group.committed.get(&payments()).map(|o| o.0), Some(2));
+    assert!(!group.has_pending(&payments()));
+    assert_eq!(coordinator_state(&w), TransactionState::CompleteCommit);
+    assert_eq!(state(&w), Some(ClientTxnState::Ready));
+}
+
+// OffsetMetadataManager.fetchOffsets with requireStable: while an offset is pending, a consumer
+// that needs its starting position gets UNSTABLE_OFFSET_COMMIT and asks again later.
+#[test]
+fn a_restarted_consumer_waits_for_pending_offsets_with_unstable_offset_commit() {
+    let mut w = polled_one();
+    step(&mut w, Action::BeginTransaction { producer: p1() });
+    step(&mut w, send_offsets());
+    step(&mut w, Action::DeliverAll {});
+    step(&mut w, Action::CrashConsumer { consumer: c1() });
+    step(&mut w, Action::RestartConsumer { consumer: c1() });
+    let polled = step(&mut w, Action::Poll { consumer: c1() });
+    assert!(polled.iter().any(|k| matches!(
+        k,
+        EventKind::FetchFailed {
+            error: ErrorCode::UnstableOffsetCommit,
+            ..
+        }
+    )));
+    assert!(
+        !polled
+            .iter()
+            .any(|k| matches!(k, EventKind::RecordsPolled { .. })),
+        "it must not read from the old committed offset meanwhile"
+    );
+    step(&mut w, Action::AbortTransaction { producer: p1() });
+    step(&mut w, Action::DeliverAll {});
+    let polled = step(&mut w, Action::Poll { consumer: c1() });
+    assert!(
+        polled
+            .iter()
+            .any(|k| matches!(k, EventKind::RecordsPolled { offsets, .. } if offsets.first().map(|o| o.0) == Some(0))),
+        "after the abort the offset was discarded, so it reads the input again: {polled:?}"
+    );
+}
+
+// KIP-447, ClassicGroup.validateOffsetCommit: a TxnOffsetCommit from an older generation gets
+// ILLEGAL_GENERATION, which TxnOffsetCommitHandler makes abortable.
+#[test]
+fn a_txn_offset_commit_from_a_stale_generation_is_illegal_generation_and_abortable() {
+    let mut w = polled_one();
+    step(&mut w, Action::BeginTransaction { producer: p1() });
+    step(&mut w, send_offsets());
+    // The group rebalances before TxnOffsetCommit reaches it.
+    step(&mut w, Action::CrashConsumer { consumer: c1() });
+    step(&mut w, Action::RestartConsumer { consumer: c1() });
+    let events = step(&mut w, Action::DeliverAll {});
+    assert!(events.iter().any(|k| matches!(
+        k,
+        EventKind::TxnOffsetCommitRefused {
+            error: ErrorCode::IllegalGeneration,
+            ..
+        }
+    )));
+    assert_eq!(state(&w), Some(ClientTxnState::AbortableError));
+    assert!(!w.groups()["billing"].has_pending(&payments()));
+    let why = refused(&mut w, Action::CommitTransaction { producer: p1() });
+    assert!(why.contains("ILLEGAL_GENERATION"), "{why}");
+    step(&mut w, Action::AbortTransaction { producer: p1() });
+    step(&mut w, Action::DeliverAll {});
+    assert_eq!(state(&w), Some(ClientTxnState::Ready));
+    assert!(w.groups()["billing"].committed.is_empty());
+}
