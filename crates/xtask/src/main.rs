@@ -1,2 +1,64 @@
-//! placeholder: the xtask helper replaces this.
-fn main() {}
+//! `cargo xtask`: the two commands a newcomer runs.
+//!
+//! - `cargo xtask serve` builds the app with Trunk and serves it on 127.0.0.1.
+//! - `cargo xtask test` runs every check: formatting, clippy (host and wasm32), native tests, wasm
+//!   tests in headless Chromium, a release build, a bundle-size report and a browser smoke test.
+//!
+//! Both first install what is missing (see [`toolchain`] and [`install`]), so the same two commands
+//! work on a fresh Debian/Ubuntu or rustup machine and in CI.
+
+mod bundle_size;
+mod cmd;
+mod http;
+mod install;
+mod phases;
+mod serve;
+mod serve_static;
+mod smoke;
+mod toolchain;
+mod tools;
+mod wasm_path;
+mod webdriver;
+
+use std::process::ExitCode;
+
+/// Errors are messages for a person: every one says what failed and, where it can, what to do.
+pub(crate) type Res<T> = Result<T, String>;
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  serve [--port N]          install what is missing, build with Trunk, serve on http://127.0.0.1:8080/
+  test [--only PHASES]      install what is missing, then run every check (PHASES: comma-separated)
+  test --list               list the test phases
+
+environment:
+  EOS_WASM_TOOLCHAIN=rustup|debian   force how wasm32 is built (default: detect)";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (command, rest) = match args.split_first() {
+        Some((command, rest)) => (command.as_str(), rest),
+        None => {
+            eprintln!("{USAGE}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = match command {
+        "serve" => serve::run(rest),
+        "test" => phases::run(rest),
+        "help" | "-h" | "--help" => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        other => Err(format!("unknown command `{other}`\n\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("\nerror: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,154 @@
+//! The bundle-size report: raw, gzip and brotli sizes of the `.wasm` and `.js` files in `dist/`,
+//! i.e. what a visitor downloads before the lab starts. Brotli at quality 11 and gzip at level 9,
+//! as a static host would pre-compress them.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::Path;
+
+use crate::Res;
+
+struct Row {
+    name: String,
+    raw: usize,
+    gzip: usize,
+    brotli: usize,
+}
+
+/// Writes the report to `out` and returns it.
+pub(crate) fn report(dist: &Path, out: &Path) -> Res<String> {
+    let entries = std::fs::read_dir(dist).map_err(|e| {
+        format!(
+            "cannot read {}: {e} (build first: `--only build,size`)",
+            dist.display()
+        )
+    })?;
+    let mut rows = Vec::new();
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        if !matches!(ext, "wasm" | "js") || !path.is_file() {
+            continue;
+        }
+        let bytes =
+            std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        rows.push(Row {
+            name: entry.file_name().to_string_lossy().into_owned(),
+            raw: bytes.len(),
+            gzip: gzip_len(&bytes)?,
+            brotli: brotli_len(&bytes)?,
+        });
+    }
+    if !rows.iter().any(|r| r.name.ends_with(".wasm")) {
+        return Err(format!(
+            "no .wasm file in {}: did the build run?",
+            dist.display()
+        ));
+    }
+    let text = render(rows);
+    if let Some(parent) = out.parent() {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+    }
+    std::fs::write(out, &text).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    Ok(text)
+}
+
+fn render(mut rows: Vec<Row>) -> String {
+    // wasm first: it dominates the download.
+    rows.sort_by(|a, b| {
+        (!a.name.ends_with(".wasm"), &a.name).cmp(&(!b.name.ends_with(".wasm"), &b.name))
+    });
+    let kib = |n: usize| format!("{:.1} KiB", n as f64 / 1024.0);
+    let width = rows
+        .iter()
+        .map(|r| r.name.len())
+        .max()
+        .unwrap_or(0)
+        .max("total".len());
+    let mut text = format!(
+        "Bundle size of dist/ (gzip level 9, brotli quality 11)\n{:<width$}  {:>11}  {:>11}  {:>11}\n",
+        "file", "raw", "gzip", "brotli"
+    );
+    let mut total = (0, 0, 0);
+    for row in &rows {
+        total = (total.0 + row.raw, total.1 + row.gzip, total.2 + row.brotli);
+        // Writing to a String cannot fail.
+        let _ = writeln!(
+            text,
+            "{:<width$}  {:>11}  {:>11}  {:>11}",
+            row.name,
+            kib(row.raw),
+            kib(row.gzip),
+            kib(row.brotli)
+        );
+    }
+    let _ = writeln!(
+        text,
+        "{:<width$}  {:>11}  {:>11}  {:>11}",
+        "total",
+        kib(total.0),
+        kib(total.1),
+        kib(total.2)
+    );
+    text
+}
+
+fn gzip_len(bytes: &[u8]) -> Res<usize> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes).map_err(|e| format!("gzip: {e}"))?;
+    Ok(encoder.finish().map_err(|e| format!("gzip: {e}"))?.len())
+}
+
+fn brotli_len(bytes: &[u8]) -> Res<usize> {
+    let mut out = Vec::new();
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 11,
+        lgwin: 22,
+        ..Default::default()
+    };
+    brotli::BrotliCompress(&mut &bytes[..], &mut out, &params)
+        .map_err(|e| format!("brotli: {e}"))?;
+    Ok(out.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compressed_sizes_are_real_compressions_of_the_input() {
+        let text = "offset 0 key none value payment-1\n".repeat(500);
+        let (gz, br) = (
+            gzip_len(text.as_bytes()).unwrap(),
+            brotli_len(text.as_bytes()).unwrap(),
+        );
+        assert!(gz < text.len() / 10, "gzip {gz} of {}", text.len());
+        assert!(br < text.len() / 10, "brotli {br} of {}", text.len());
+        assert!(gz > 0 && br > 0);
+    }
+
+    #[test]
+    fn report_lists_wasm_before_js_with_a_total() {
+        let rows = vec![
+            Row {
+                name: "app.js".into(),
+                raw: 1024,
+                gzip: 512,
+                brotli: 256,
+            },
+            Row {
+                name: "app_bg.wasm".into(),
+                raw: 2048,
+                gzip: 1024,
+                brotli: 512,
+            },
+        ];
+        let text = render(rows);
+        let wasm = text.find("app_bg.wasm").unwrap();
+        let js = text.find("app.js").unwrap();
+        assert!(wasm < js);
+        assert!(text.contains("total"));
+        assert!(text.lines().last().unwrap().contains("3.0 KiB"));
+    }
+}

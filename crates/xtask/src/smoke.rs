@@ -1,0 +1,175 @@
+//! The smoke test: what a person would do first. Serve the release build in `dist/`, open it in
+//! headless Chromium, check the app rendered an empty partition log, press Send twice, check the
+//! log shows offsets 0 and 1 and the high watermark moved to 2, and keep a screenshot of the result.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde_json::json;
+
+use crate::Res;
+use crate::serve_static::StaticServer;
+use crate::toolchain::Toolchain;
+use crate::webdriver::{CHROMIUM_ARGS, ChromeDriver, Session};
+
+/// The DOM contract with crates/web (ids and classes the app promises to keep).
+const SEND_BUTTON: &str = "#send-button";
+const LOG: &str = "ol#partition-log";
+const RECORDS: &str = "ol#partition-log > li.record";
+const HIGH_WATERMARK: &str = "#high-watermark";
+
+pub(crate) const SCREENSHOT: &str = "skeleton-after-send.png";
+const FAILURE_SCREENSHOT: &str = "smoke-failure.png";
+
+pub(crate) fn run(tc: &Toolchain) -> Res<()> {
+    let dist = tc.root.join("dist");
+    if !dist.join("index.html").is_file() {
+        return Err(format!(
+            "{} has no index.html: build first (`cargo xtask test --only build,smoke`)",
+            dist.display()
+        ));
+    }
+    let (Some(chromium), Some(chromedriver)) = (&tc.chromium, &tc.chromedriver) else {
+        return Err("internal: the smoke test ran without a browser".to_owned());
+    };
+    let shots = tc.target_dir.join("screenshots");
+    let logs = tc.xtask_dir();
+    for dir in [&shots, &logs] {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+
+    let server =
+        StaticServer::start(&dist).map_err(|e| format!("cannot start the static server: {e}"))?;
+    println!("serving {} at {}", dist.display(), server.url());
+    let profile = TempDir::new("eos-smoke-profile")?;
+    let driver_log = logs.join("chromedriver.log");
+    let driver = ChromeDriver::start(chromedriver, &driver_log)?;
+    let mut args: Vec<String> = CHROMIUM_ARGS.iter().map(|a| (*a).to_owned()).collect();
+    args.push(format!("--user-data-dir={}", profile.0.display()));
+    args.push("--window-size=1280,900".to_owned());
+    let session = driver.session(json!({ "binary": chromium, "args": args }))?;
+
+    let result = drive(&session, &server.url(), &shots.join(SCREENSHOT));
+    let console = session.console_log();
+    if let Err(e) = &result {
+        if let Ok(png) = session.screenshot_png() {
+            let path = shots.join(FAILURE_SCREENSHOT);
+            if std::fs::write(&path, png).is_ok() {
+                println!("screenshot of the failure: {}", path.display());
+            }
+        }
+        println!("browser console:\n  {}", console.join("\n  "));
+        println!("chromedriver log: {}", driver_log.display());
+        return Err(e.clone());
+    }
+    let noteworthy: Vec<&String> = console.iter().filter(|l| !l.starts_with("INFO")).collect();
+    if !noteworthy.is_empty() {
+        println!("browser console warnings/errors (not failing the test):");
+        for line in noteworthy {
+            println!("  {line}");
+        }
+    }
+    result
+}
+
+fn drive(s: &Session, url: &str, screenshot: &Path) -> Res<()> {
+    s.navigate(url)?;
+    s.wait_for(
+        "the app to render #send-button",
+        Duration::from_secs(30),
+        |s| Ok(s.find_all(SEND_BUTTON)?.into_iter().next()),
+    )?;
+    println!("  app rendered ({SEND_BUTTON} present)");
+    if s.find_all(LOG)?.is_empty() {
+        return Err(format!("the app rendered, but there is no `{LOG}`"));
+    }
+    let initial = s.find_all(RECORDS)?.len();
+    if initial != 0 {
+        return Err(format!(
+            "a fresh app should show an empty log, but it shows {initial} record(s)"
+        ));
+    }
+    println!("  log starts empty");
+
+    for expected in 1..=2 {
+        // Found again each time: a re-render may replace the button node.
+        let send = s
+            .find_all(SEND_BUTTON)?
+            .into_iter()
+            .next()
+            .ok_or("the Send button disappeared")?;
+        s.click(&send)?;
+        let shown = s.wait_for(
+            &format!("{expected} record(s) after Send #{expected}"),
+            Duration::from_secs(10),
+            |s| {
+                let n = s.find_all(RECORDS)?.len();
+                Ok((n >= expected).then_some(n))
+            },
+        )?;
+        if shown != expected {
+            return Err(format!(
+                "after Send #{expected} the log shows {shown} records, expected {expected}"
+            ));
+        }
+        println!("  Send #{expected}: log shows {shown} record(s)");
+    }
+
+    let offsets = s
+        .find_all(RECORDS)?
+        .iter()
+        .map(|r| s.attribute(r, "data-offset"))
+        .collect::<Res<Vec<_>>>()?;
+    if offsets != [Some("0".to_owned()), Some("1".to_owned())] {
+        return Err(format!(
+            "records should carry data-offset 0 and 1, found {offsets:?}"
+        ));
+    }
+    let watermark = s
+        .find_all(HIGH_WATERMARK)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| format!("no `{HIGH_WATERMARK}` element"))?;
+    let watermark_text = s.text(&watermark)?;
+    if !watermark_text.contains('2') {
+        return Err(format!(
+            "{HIGH_WATERMARK} should show 2 after two sends, shows {watermark_text:?}"
+        ));
+    }
+    println!("  records at offsets 0 and 1, high watermark shows {watermark_text:?}");
+
+    let png = s.screenshot_png()?;
+    if !png.starts_with(b"\x89PNG") {
+        return Err("the screenshot is not a PNG".to_owned());
+    }
+    std::fs::write(screenshot, &png)
+        .map_err(|e| format!("cannot write {}: {e}", screenshot.display()))?;
+    println!(
+        "  screenshot: {} ({} bytes)",
+        screenshot.display(),
+        png.len()
+    );
+    Ok(())
+}
+
+/// A fresh directory (Chromium's profile), removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(prefix: &str) -> Res<Self> {
+        let nonce = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let dir = std::env::temp_dir().join(format!("{prefix}-{}-{nonce}", std::process::id()));
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        Ok(Self(dir))
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
