@@ -3,7 +3,7 @@
 //! objects tagged by `"step"` (e.g. `{"step": "send", "producer": "p1", "value": "10"}`).
 
 use crate::config::Acks;
-use crate::ids::{BrokerId, ClientId};
+use crate::ids::{BrokerId, ClientId, TopicPartition};
 use crate::network::MessageId;
 use serde::{Deserialize, Serialize};
 
@@ -150,6 +150,61 @@ pub enum Action {
         coordinator_epoch: i32,
         result: TxnResult,
     },
+    /// `kafka-transactions.sh list` (KIP-664, `Admin.listTransactions`): every transactional id
+    /// the transaction coordinator knows, with its producer id and state.
+    ListTransactions {},
+    /// `kafka-transactions.sh describe-producers` (KIP-664, `Admin.describeProducers`): what the
+    /// partition's leader remembers of each producer, including the start offset of its open
+    /// transaction.
+    DescribeProducers {
+        topic: String,
+        partition: u32,
+    },
+    /// `kafka-transactions.sh find-hanging` (KIP-664): open transactions older than
+    /// `max_transaction_timeout_ms` (default `transaction.max.timeout.ms`, 15 minutes) whose
+    /// producer the coordinator does not know, or whose transaction there does not hold the
+    /// partition.
+    FindHangingTransactions {
+        #[serde(default)]
+        max_transaction_timeout_ms: Option<u64>,
+    },
+    /// `kafka-transactions.sh abort` (KIP-664, `Admin.abortTransaction`): an ABORT marker for the
+    /// producer's open transaction, written by the partition's leader as if the coordinator had
+    /// sent it. Without a coordinator epoch, the one the partition last saw for this producer.
+    AbortTransactionAdmin {
+        topic: String,
+        partition: u32,
+        producer_id: i64,
+        producer_epoch: i16,
+        #[serde(default)]
+        coordinator_epoch: Option<i32>,
+    },
+    /// An InitProducerId request built by hand and handed straight to the transaction
+    /// coordinator, bypassing the producer client. `expected_producer_id` and `expected_epoch`
+    /// (both or neither) are the id and epoch a client already holds when it re-initialises
+    /// (KIP-360).
+    InitProducerIdRaw {
+        transactional_id: String,
+        #[serde(default)]
+        expected_producer_id: Option<i64>,
+        #[serde(default)]
+        expected_epoch: Option<i16>,
+    },
+    /// An AddPartitionsToTxn request built by hand, handed straight to the transaction
+    /// coordinator.
+    AddPartitionsRaw {
+        transactional_id: String,
+        producer_id: i64,
+        producer_epoch: i16,
+        partitions: Vec<TopicPartition>,
+    },
+    /// An EndTxn request built by hand, handed straight to the transaction coordinator.
+    EndTxnRaw {
+        transactional_id: String,
+        producer_id: i64,
+        producer_epoch: i16,
+        result: TxnResult,
+    },
 }
 
 /// How a transaction ends (`TransactionResult`).
@@ -240,6 +295,48 @@ impl Action {
                     TxnResult::Commit => "COMMIT",
                     TxnResult::Abort => "ABORT",
                 }
+            ),
+            Action::InitProducerIdRaw {
+                transactional_id, ..
+            } => format!("hand-made InitProducerId for transactional.id {transactional_id}"),
+            Action::AddPartitionsRaw {
+                transactional_id,
+                producer_id,
+                producer_epoch,
+                partitions,
+            } => format!(
+                "hand-made AddPartitionsToTxn for {transactional_id} (producer {producer_id}, epoch {producer_epoch}): {}",
+                partitions
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Action::EndTxnRaw {
+                transactional_id,
+                producer_id,
+                producer_epoch,
+                result,
+            } => format!(
+                "hand-made EndTxn({}) for {transactional_id} (producer {producer_id}, epoch {producer_epoch})",
+                match result {
+                    TxnResult::Commit => "COMMIT",
+                    TxnResult::Abort => "ABORT",
+                }
+            ),
+            Action::ListTransactions {} => "admin: list transactions".to_owned(),
+            Action::DescribeProducers { topic, partition } => {
+                format!("admin: describe the producers of {topic}-{partition}")
+            }
+            Action::FindHangingTransactions { .. } => "admin: find hanging transactions".to_owned(),
+            Action::AbortTransactionAdmin {
+                topic,
+                partition,
+                producer_id,
+                producer_epoch,
+                ..
+            } => format!(
+                "admin: abort producer {producer_id}'s (epoch {producer_epoch}) open transaction on {topic}-{partition}"
             ),
             Action::ProduceRaw {
                 topic,

@@ -225,6 +225,7 @@ pub struct Cluster {
     topics: BTreeMap<String, TopicConfig>,
     replica_lag_time_max_ms: u64,
     producer_id_expiration_ms: u64,
+    transaction_partition_verification_enable: bool,
 }
 
 /// Upper bounds that keep every world small enough to step and draw.
@@ -319,11 +320,18 @@ impl Cluster {
             topics,
             replica_lag_time_max_ms: config.replica_lag_time_max_ms,
             producer_id_expiration_ms: config.producer_id_expiration_ms,
+            transaction_partition_verification_enable: config
+                .transaction_partition_verification_enable,
         })
     }
 
     pub fn brokers(&self) -> impl Iterator<Item = (BrokerId, bool)> + '_ {
         self.brokers.iter().map(|(b, alive)| (*b, *alive))
+    }
+
+    /// `transaction.partition.verification.enable` (KIP-890 part 1).
+    pub fn verifies_transactions(&self) -> bool {
+        self.transaction_partition_verification_enable
     }
 
     pub fn is_alive(&self, broker: BrokerId) -> bool {

@@ -50,6 +50,11 @@ pub struct ClusterConfig {
         rename = "producer.id.expiration.ms"
     )]
     pub producer_id_expiration_ms: u64,
+    /// `transaction.partition.verification.enable` (KIP-890 part 1, `TransactionLogConfig`): before
+    /// a partition's first transactional write from a producer, its leader asks the transaction
+    /// coordinator whether the partition is in that producer's transaction.
+    #[serde(default = "yes", rename = "transaction.partition.verification.enable")]
+    pub transaction_partition_verification_enable: bool,
 }
 
 impl Default for ClusterConfig {
@@ -59,6 +64,7 @@ impl Default for ClusterConfig {
             topics: vec![TopicConfig::named("payments", 1)],
             replica_lag_time_max_ms: default_replica_lag_ms(),
             producer_id_expiration_ms: default_pid_expiration_ms(),
+            transaction_partition_verification_enable: true,
         }
     }
 }
@@ -332,6 +338,9 @@ fn default_segment_records() -> u64 {
 }
 fn default_replica_lag_ms() -> u64 {
     30_000
+}
+fn yes() -> bool {
+    true
 }
 fn default_pid_expiration_ms() -> u64 {
     86_400_000

@@ -28,7 +28,7 @@ use crate::ids::{BrokerId, ClientId, Offset, ProducerEpoch, ProducerId, TopicPar
 use crate::network::Payload;
 use crate::txn_coordinator::{
     AddPartitionsOutcome, AddPartitionsRequest, AfterAppend, CoordinatorError, EndTxnOutcome,
-    EndTxnRequest, InitProducerIdOutcome, InitProducerIdRequest, MarkerJob,
+    EndTxnRequest, InitProducerIdOutcome, InitProducerIdRequest, MarkerJob, ProducerIdAndEpoch,
     TransactionCoordinatorState, TransactionLogRecord, TransactionMetadata, TransactionResult,
     TransactionState, TransactionVersion, TxnLogAppend,
 };
@@ -116,6 +116,7 @@ impl CoordinatorHost {
         correlation_id: u64,
         transactional_id: &str,
         transaction_timeout_ms: u64,
+        expected: Option<ProducerIdAndEpoch>,
         now_ms: u64,
         allocate: &mut impl FnMut() -> ProducerId,
         leader_of: &impl Fn(&TopicPartition) -> Option<BrokerId>,
@@ -124,7 +125,7 @@ impl CoordinatorHost {
         let request = InitProducerIdRequest {
             transactional_id: Some(transactional_id.to_owned()),
             transaction_timeout_ms,
-            expected: None,
+            expected,
         };
         let mut outputs = Vec::new();
         match self.state.init_producer_id(&request, now_ms, allocate) {

@@ -20,6 +20,38 @@ pub struct Event {
     pub explanation: String,
 }
 
+/// One row of `kafka-transactions.sh list`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListedTransaction {
+    pub transactional_id: String,
+    pub producer_id: ProducerId,
+    pub producer_epoch: ProducerEpoch,
+    pub state: TransactionState,
+}
+
+/// One row of `kafka-transactions.sh describe-producers` (`ProducerState`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DescribedProducer {
+    pub producer_id: ProducerId,
+    pub producer_epoch: ProducerEpoch,
+    pub last_sequence: i32,
+    pub last_timestamp_ms: u64,
+    pub coordinator_epoch: i32,
+    pub current_transaction_start_offset: Option<Offset>,
+}
+
+/// One row of `kafka-transactions.sh find-hanging`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HangingTransaction {
+    pub topic_partition: TopicPartition,
+    pub producer_id: ProducerId,
+    pub producer_epoch: ProducerEpoch,
+    pub coordinator_epoch: i32,
+    pub start_offset: Offset,
+    /// How long ago, in ms, the producer last wrote to the partition.
+    pub idle_ms: u64,
+}
+
 /// What a consumer's processing did to the external database.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -181,6 +213,41 @@ pub enum EventKind {
     GroupRebalanced {
         group_id: String,
         generation_id: i32,
+    },
+    /// KIP-890 part 1: the leader asked the transaction coordinator whether the partition is in
+    /// the producer's transaction and refuses the write with `error` (the coordinator answered
+    /// `coordinator_error`).
+    TransactionVerificationFailed {
+        topic_partition: TopicPartition,
+        broker: BrokerId,
+        producer_id: ProducerId,
+        coordinator_error: ErrorCode,
+        error: ErrorCode,
+    },
+    /// A hand-made coordinator request was handled; `error` is `None` for NONE.
+    RawCoordinatorRequestHandled {
+        request: String,
+        error: Option<ErrorCode>,
+    },
+    /// Admin `listTransactions`: the coordinator's transactional ids.
+    TransactionsListed {
+        transactions: Vec<ListedTransaction>,
+    },
+    /// Admin `describeProducers` on one partition.
+    ProducersDescribed {
+        topic_partition: TopicPartition,
+        producers: Vec<DescribedProducer>,
+    },
+    /// `kafka-transactions.sh find-hanging`: the open transactions that look hung.
+    HangingTransactionsFound {
+        max_transaction_timeout_ms: u64,
+        hanging: Vec<HangingTransaction>,
+    },
+    /// Admin `abortTransaction`: the ABORT marker's offset, or the leader's refusal.
+    TransactionAbortedByAdmin {
+        topic_partition: TopicPartition,
+        producer_id: ProducerId,
+        result: Result<Offset, ErrorCode>,
     },
     /// A hand-made produce request was handled; `result` is `None` when no answer is due yet.
     RawProduceHandled {

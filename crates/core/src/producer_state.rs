@@ -29,8 +29,10 @@
 //! Simplifications, each a modelling choice:
 //! - One batch per produce request and partition (Kafka's client sends one; `ProducerAppendInfo`
 //!   can validate several).
-//! - No transaction verification (KIP-890 `VerificationStateEntry`): rules B5.1/B5.2 of
-//!   `kafka-rules.md` are not modelled here.
+//! - Transaction verification (KIP-890 part 1) is asked by the world before the append, as an
+//!   instant question to the coordinator; the `VerificationStateEntry` guard and its
+//!   lowest-sequence check (rules V2's race and V4, B5.1/B5.2 of `kafka-rules.md`) are not
+//!   modelled here.
 //! - Markers use the transaction-version 0/1 epoch rule (`marker epoch >= stored epoch`); the
 //!   strict `>` of KIP-1228 (Kafka 4.2) is not modelled.
 //! - A restart replays the whole log ([`ProducerStateManager::rebuild`]). Kafka starts from its

@@ -75,11 +75,20 @@ pub struct PartitionReport {
     pub records: Vec<RecordReport>,
     /// The aborted-transaction index entries of every segment, in offset order.
     pub aborted_transactions: Vec<AbortedTxn>,
+    /// The leader's undecided transactions, oldest first (`ProducerStateManager.ongoingTxns`):
+    /// what `kafka-transactions.sh describe-producers` shows as current transaction starts.
+    pub ongoing_transactions: Vec<OngoingTxnReport>,
     /// The offsets a `read_uncommitted` consumer starting at the log start would receive now.
     pub visible_read_uncommitted: Vec<Offset>,
     /// The offsets a `read_committed` consumer starting at the log start would receive now.
     pub visible_read_committed: Vec<Offset>,
     pub replicas: Vec<ReplicaReport>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct OngoingTxnReport {
+    pub producer_id: ProducerId,
+    pub first_offset: Offset,
 }
 
 #[derive(Debug, Serialize)]
@@ -352,6 +361,18 @@ fn partitions(world: &World) -> Vec<PartitionReport> {
                         l.segments()
                             .iter()
                             .flat_map(|s| s.aborted_txns.iter().copied())
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                ongoing_transactions: p
+                    .leader_replica()
+                    .map(|r| {
+                        r.producers
+                            .ongoing_txns()
+                            .map(|(first_offset, producer_id)| OngoingTxnReport {
+                                producer_id,
+                                first_offset,
+                            })
                             .collect()
                     })
                     .unwrap_or_default(),

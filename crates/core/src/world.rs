@@ -9,7 +9,10 @@ use crate::config::{ConfigError, IsolationLevel, OffsetReset, ProcessingMode, Wo
 use crate::consumer::{Consumer, Group, ProcessedRecord, assign_round_robin, read_fetched};
 use crate::coordinator_host::{CoordinatorHost, HostOutput};
 use crate::error_code::ErrorCode;
-use crate::event::{EffectOutcome, Event, EventKind, Events};
+use crate::event::{
+    DescribedProducer, EffectOutcome, Event, EventKind, Events, HangingTransaction,
+    ListedTransaction,
+};
 use crate::ids::{BrokerId, ClientId, Offset, ProducerEpoch, ProducerId, Sequence, TopicPartition};
 use crate::invariants::Invariants;
 use crate::network::{Endpoint, Message, MessageId, Network, Payload};
@@ -18,6 +21,7 @@ use crate::producer::{OutgoingRequest, Producer};
 use crate::producer_txn::{ClientTxnState, TxnOffsets};
 use crate::rng::SimRng;
 use crate::store::ExternalStore;
+use crate::txn_coordinator::{ProducerIdAndEpoch, TransactionState};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -102,6 +106,21 @@ pub struct SendRecord {
 
 /// The most deliveries one `deliver_all` makes before it stops and says so.
 pub const DELIVER_ALL_LIMIT: usize = 1000;
+/// `transaction.max.timeout.ms` (15 minutes), `find-hanging`'s default age for a suspect.
+pub const TRANSACTION_MAX_TIMEOUT_MS: u64 = 900_000;
+/// `transaction.timeout.ms`'s default, for hand-made InitProducerId requests.
+const DEFAULT_TRANSACTION_TIMEOUT_MS: u64 = 60_000;
+
+/// The error code a coordinator answer carries, `None` for success.
+fn reply_error(payload: &Payload) -> Option<ErrorCode> {
+    match payload {
+        Payload::TxnInitProducerIdResponse { result, .. } => result.err(),
+        Payload::AddPartitionsToTxnResponse { result, .. }
+        | Payload::EndTxnResponse { result, .. } => result.err(),
+        _ => None,
+    }
+}
+
 /// The first producer id the cluster hands out, so ids read like Kafka's and never like counts.
 const FIRST_PRODUCER_ID: i64 = 1000;
 
@@ -502,6 +521,54 @@ impl World {
                 }
                 Ok(())
             }
+            Action::ListTransactions {} | Action::FindHangingTransactions { .. } => Ok(()),
+            Action::InitProducerIdRaw {
+                transactional_id,
+                expected_producer_id,
+                expected_epoch,
+            } => {
+                if transactional_id.is_empty() {
+                    return Err(ActionError::InvalidRequest(
+                        "a transactional.id cannot be empty".to_owned(),
+                    ));
+                }
+                if expected_producer_id.is_some() != expected_epoch.is_some() {
+                    return Err(ActionError::InvalidRequest(
+                        "give both expected_producer_id and expected_epoch, or neither".to_owned(),
+                    ));
+                }
+                Ok(())
+            }
+            Action::AddPartitionsRaw { partitions, .. } => {
+                if partitions.is_empty() {
+                    return Err(ActionError::InvalidRequest(
+                        "AddPartitionsToTxn needs at least one partition".to_owned(),
+                    ));
+                }
+                for tp in partitions {
+                    partition(&tp.topic, tp.partition)?;
+                }
+                Ok(())
+            }
+            Action::EndTxnRaw { .. } => Ok(()),
+            Action::DescribeProducers {
+                topic,
+                partition: p,
+            } => partition(topic, *p),
+            Action::AbortTransactionAdmin {
+                topic,
+                partition: p,
+                producer_id,
+                ..
+            } => {
+                partition(topic, *p)?;
+                if *producer_id < 0 {
+                    return Err(ActionError::InvalidRequest(
+                        "an abort needs a producer id of 0 or more".to_owned(),
+                    ));
+                }
+                Ok(())
+            }
             Action::ProduceRaw {
                 topic,
                 partition: p,
@@ -712,6 +779,32 @@ impl World {
                     out,
                 );
             }
+            Action::InitProducerIdRaw { .. }
+            | Action::AddPartitionsRaw { .. }
+            | Action::EndTxnRaw { .. } => self.coordinator_request_raw(action, out)?,
+            Action::ListTransactions {} => self.list_transactions(out),
+            Action::DescribeProducers { topic, partition } => {
+                self.describe_producers(&TopicPartition::new(topic.as_str(), *partition), out);
+            }
+            Action::FindHangingTransactions {
+                max_transaction_timeout_ms,
+            } => self.find_hanging_transactions(
+                max_transaction_timeout_ms.unwrap_or(TRANSACTION_MAX_TIMEOUT_MS),
+                out,
+            ),
+            Action::AbortTransactionAdmin {
+                topic,
+                partition,
+                producer_id,
+                producer_epoch,
+                coordinator_epoch,
+            } => self.abort_transaction_admin(
+                &TopicPartition::new(topic.as_str(), *partition),
+                ProducerId(*producer_id),
+                ProducerEpoch(*producer_epoch),
+                *coordinator_epoch,
+                out,
+            ),
             Action::ProduceRaw {
                 topic,
                 partition,
@@ -752,17 +845,20 @@ impl World {
                 };
                 let lab = ClientId::new("lab");
                 let mut epoch = None;
-                let (outcome, released) = self.cluster.handle_produce(
-                    leader,
-                    &tp,
-                    *acks,
-                    &batch,
-                    &lab,
-                    0,
-                    self.now_ms,
-                    &mut epoch,
-                    out,
-                );
+                let (outcome, released) = match self.verify_transaction(leader, &tp, &batch, out) {
+                    Some(error) => (ProduceOutcome::Respond(Err(error)), Vec::new()),
+                    None => self.cluster.handle_produce(
+                        leader,
+                        &tp,
+                        *acks,
+                        &batch,
+                        &lab,
+                        0,
+                        self.now_ms,
+                        &mut epoch,
+                        out,
+                    ),
+                };
                 let answer = match outcome {
                     ProduceOutcome::Respond(Ok(offset)) => {
                         format!("The leader answers NONE with base offset {offset}.")
@@ -794,6 +890,434 @@ impl World {
             }
         }
         Ok(())
+    }
+
+    /// A coordinator request built by hand (`init_producer_id_raw`, `add_partitions_raw`,
+    /// `end_txn_raw`), handed to the coordinator as if it had just arrived; its answer is
+    /// narrated instead of sent, and any markers it starts go out as usual.
+    fn coordinator_request_raw(
+        &mut self,
+        action: &Action,
+        out: &mut Events,
+    ) -> Result<(), ActionError> {
+        let coordinator = self.coordinator.broker();
+        if !self.cluster.is_alive(coordinator) {
+            return Err(ActionError::BrokerDown(coordinator));
+        }
+        let lab = ClientId::new("lab");
+        let now = self.now_ms;
+        let mut next_producer_id = self.next_producer_id;
+        let mut allocate = || {
+            let id = ProducerId(next_producer_id);
+            next_producer_id += 1;
+            id
+        };
+        let cluster = &self.cluster;
+        let leader_of =
+            |tp: &TopicPartition| cluster.leader_of(tp).filter(|b| cluster.is_alive(*b));
+        let (request, outputs) = match action {
+            Action::InitProducerIdRaw {
+                transactional_id,
+                expected_producer_id,
+                expected_epoch,
+            } => (
+                "InitProducerId",
+                self.coordinator.init_producer_id(
+                    &lab,
+                    0,
+                    transactional_id,
+                    DEFAULT_TRANSACTION_TIMEOUT_MS,
+                    expected_producer_id
+                        .zip(*expected_epoch)
+                        .map(|(id, epoch)| {
+                            ProducerIdAndEpoch::new(ProducerId(id), ProducerEpoch(epoch))
+                        }),
+                    now,
+                    &mut allocate,
+                    &leader_of,
+                    out,
+                ),
+            ),
+            Action::AddPartitionsRaw {
+                transactional_id,
+                producer_id,
+                producer_epoch,
+                partitions,
+            } => (
+                "AddPartitionsToTxn",
+                self.coordinator.add_partitions(
+                    &lab,
+                    0,
+                    transactional_id,
+                    ProducerId(*producer_id),
+                    ProducerEpoch(*producer_epoch),
+                    partitions,
+                    now,
+                    &leader_of,
+                    out,
+                ),
+            ),
+            Action::EndTxnRaw {
+                transactional_id,
+                producer_id,
+                producer_epoch,
+                result,
+            } => (
+                "EndTxn",
+                self.coordinator.end_txn(
+                    &lab,
+                    0,
+                    transactional_id,
+                    ProducerId(*producer_id),
+                    ProducerEpoch(*producer_epoch),
+                    *result,
+                    now,
+                    &mut allocate,
+                    &leader_of,
+                    out,
+                ),
+            ),
+            _ => return Ok(()),
+        };
+        self.next_producer_id = next_producer_id;
+        let (answers, others): (Vec<HostOutput>, Vec<HostOutput>) = outputs
+            .into_iter()
+            .partition(|o| matches!(o, HostOutput::Reply { client, .. } if *client == lab));
+        let mut answered = false;
+        for answer in answers {
+            if let HostOutput::Reply { payload, .. } = answer {
+                answered = true;
+                let error = reply_error(&payload);
+                out.push(
+                    EventKind::RawCoordinatorRequestHandled {
+                        request: request.to_owned(),
+                        error,
+                    },
+                    format!(
+                        "The hand-made {request} request goes straight to the transaction coordinator on broker {coordinator}, bypassing the producer client. The coordinator answers: {}.",
+                        payload.label()
+                    ),
+                );
+            }
+        }
+        if !answered {
+            out.push(
+                EventKind::RawCoordinatorRequestHandled {
+                    request: request.to_owned(),
+                    error: None,
+                },
+                format!(
+                    "The hand-made {request} request goes straight to the transaction coordinator on broker {coordinator}, bypassing the producer client. The coordinator will answer once its __transaction_state write completes."
+                ),
+            );
+        }
+        self.send_host_outputs(others, out);
+        Ok(())
+    }
+
+    /// Admin `listTransactions` (`TransactionCoordinator.handleListTransactions`).
+    fn list_transactions(&self, out: &mut Events) {
+        let transactions: Vec<ListedTransaction> = self
+            .coordinator
+            .transactions()
+            .map(|m| ListedTransaction {
+                transactional_id: m.transactional_id.clone(),
+                producer_id: m.producer_id,
+                producer_epoch: m.producer_epoch,
+                state: m.state,
+            })
+            .collect();
+        let rows: Vec<String> = transactions
+            .iter()
+            .map(|t| {
+                format!(
+                    "{} (producer {}, epoch {}) is {}",
+                    t.transactional_id,
+                    t.producer_id,
+                    t.producer_epoch,
+                    t.state.name()
+                )
+            })
+            .collect();
+        let explanation = if rows.is_empty() {
+            "kafka-transactions.sh list: the transaction coordinator knows no transactional.id."
+                .to_owned()
+        } else {
+            format!(
+                "kafka-transactions.sh list: the transaction coordinator knows {} transactional.id(s): {}.",
+                rows.len(),
+                rows.join("; ")
+            )
+        };
+        out.push(EventKind::TransactionsListed { transactions }, explanation);
+    }
+
+    /// What the leader of `tp` remembers of each producer (`Partition.activeProducerState`).
+    fn producers_of(&self, tp: &TopicPartition) -> Vec<DescribedProducer> {
+        self.cluster
+            .partition(tp)
+            .and_then(|p| p.leader_replica())
+            .map(|r| {
+                r.producers
+                    .entries()
+                    .map(|e| DescribedProducer {
+                        producer_id: e.producer_id,
+                        producer_epoch: e.producer_epoch,
+                        last_sequence: e.last_seq().0,
+                        last_timestamp_ms: e.last_timestamp_ms,
+                        coordinator_epoch: e.coordinator_epoch,
+                        current_transaction_start_offset: e.current_txn_first_offset,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Admin `describeProducers` (`KafkaApis.handleDescribeProducersRequest`).
+    fn describe_producers(&self, tp: &TopicPartition, out: &mut Events) {
+        let producers = self.producers_of(tp);
+        let rows: Vec<String> = producers
+            .iter()
+            .map(|p| {
+                let txn = p.current_transaction_start_offset.map_or_else(
+                    || "no open transaction".to_owned(),
+                    |o| format!("an open transaction since offset {o}"),
+                );
+                format!(
+                    "producer {} at epoch {}, last sequence {}, {txn}",
+                    p.producer_id, p.producer_epoch, p.last_sequence
+                )
+            })
+            .collect();
+        let explanation = if rows.is_empty() {
+            format!(
+                "kafka-transactions.sh describe-producers on {tp}: the leader remembers no producer."
+            )
+        } else {
+            format!(
+                "kafka-transactions.sh describe-producers on {tp}: the leader remembers {}.",
+                rows.join("; ")
+            )
+        };
+        out.push(
+            EventKind::ProducersDescribed {
+                topic_partition: tp.clone(),
+                producers,
+            },
+            explanation,
+        );
+    }
+
+    /// `kafka-transactions.sh find-hanging` (`TransactionsCommand.FindHangingTransactionsCommand`):
+    /// an open transaction idle longer than the timeout is hanging when the coordinator has no
+    /// transaction for its producer id, or that transaction does not hold the partition.
+    fn find_hanging_transactions(&self, max_timeout_ms: u64, out: &mut Events) {
+        let mut hanging = Vec::new();
+        for partition in self.cluster.partitions() {
+            let tp = &partition.topic_partition;
+            for p in self.producers_of(tp) {
+                let Some(start_offset) = p.current_transaction_start_offset else {
+                    continue;
+                };
+                let idle_ms = self.now_ms.saturating_sub(p.last_timestamp_ms);
+                if idle_ms < max_timeout_ms {
+                    continue;
+                }
+                let known = self.coordinator.transactions().any(|m| {
+                    m.producer_id == p.producer_id
+                        && m.state == TransactionState::Ongoing
+                        && m.topic_partitions.contains(tp)
+                });
+                if !known {
+                    hanging.push(HangingTransaction {
+                        topic_partition: tp.clone(),
+                        producer_id: p.producer_id,
+                        producer_epoch: p.producer_epoch,
+                        coordinator_epoch: p.coordinator_epoch,
+                        start_offset,
+                        idle_ms,
+                    });
+                }
+            }
+        }
+        let rows: Vec<String> = hanging
+            .iter()
+            .map(|h| {
+                format!(
+                    "{}: producer {} (epoch {}) since offset {}, idle {} ms",
+                    h.topic_partition, h.producer_id, h.producer_epoch, h.start_offset, h.idle_ms
+                )
+            })
+            .collect();
+        let explanation = if rows.is_empty() {
+            format!(
+                "kafka-transactions.sh find-hanging: no open transaction idle for {max_timeout_ms} ms or more lacks a transaction at the coordinator; nothing hangs."
+            )
+        } else {
+            format!(
+                "kafka-transactions.sh find-hanging: {} open transaction(s) idle for {max_timeout_ms} ms or more that the coordinator does not hold, so nothing will ever end them and each freezes its partition's last stable offset: {}. Abort each with abort_transaction_admin.",
+                rows.len(),
+                rows.join("; ")
+            )
+        };
+        out.push(
+            EventKind::HangingTransactionsFound {
+                max_transaction_timeout_ms: max_timeout_ms,
+                hanging,
+            },
+            explanation,
+        );
+    }
+
+    /// Admin `abortTransaction` (KIP-664): the leader writes an ABORT marker as a
+    /// `WriteTxnMarkers` request would (`KafkaApis.handleWriteTxnMarkersRequest`).
+    fn abort_transaction_admin(
+        &mut self,
+        tp: &TopicPartition,
+        producer_id: ProducerId,
+        producer_epoch: ProducerEpoch,
+        coordinator_epoch: Option<i32>,
+        out: &mut Events,
+    ) {
+        // AbortTransactionHandler: the tool takes the coordinator epoch from describe-producers.
+        let coordinator_epoch = coordinator_epoch.unwrap_or_else(|| {
+            self.producers_of(tp)
+                .iter()
+                .find(|p| p.producer_id == producer_id)
+                .map_or(0, |p| p.coordinator_epoch.max(0))
+        });
+        let result = self.cluster.write_marker(
+            tp,
+            producer_id,
+            producer_epoch,
+            coordinator_epoch,
+            ControlKind::Abort,
+            self.now_ms,
+            out,
+        );
+        let explanation = match result {
+            Ok(offset) => format!(
+                "kafka-transactions.sh abort: the leader of {tp} writes an ABORT marker for producer {producer_id} (epoch {producer_epoch}, coordinator epoch {coordinator_epoch}) at offset {offset}, as the coordinator would have. The transaction's records stay in the log, read_committed consumers skip them, and the last stable offset may move on."
+            ),
+            Err(error) => format!(
+                "kafka-transactions.sh abort: the leader of {tp} refuses the ABORT marker for producer {producer_id} (epoch {producer_epoch}, coordinator epoch {coordinator_epoch}) with {error}."
+            ),
+        };
+        out.push(
+            EventKind::TransactionAbortedByAdmin {
+                topic_partition: tp.clone(),
+                producer_id,
+                result,
+            },
+            explanation,
+        );
+    }
+
+    /// KIP-890 part 1: before a producer's first transactional write to a partition at this
+    /// epoch, the leader asks the coordinator whether the partition is in the producer's
+    /// transaction (`ReplicaManager.maybeSendPartitionsToTransactionCoordinator`). `Some(error)`
+    /// is the refusal the producer gets. The question and its answer are modelled as instant.
+    fn verify_transaction(
+        &self,
+        broker: BrokerId,
+        tp: &TopicPartition,
+        batch: &ProducedBatch,
+        out: &mut Events,
+    ) -> Option<ErrorCode> {
+        if !self.cluster.verifies_transactions() || !batch.is_transactional {
+            return None;
+        }
+        let partition = self.cluster.partition(tp)?;
+        if partition.leader != Some(broker) {
+            return None;
+        }
+        let stamp = &batch.stamp;
+        // UnifiedLog.maybeStartTransactionVerification: only without an ongoing txn at this epoch.
+        let ongoing = partition
+            .leader_replica()
+            .and_then(|r| r.producers.entry(stamp.producer_id))
+            .is_some_and(|e| {
+                e.producer_epoch == stamp.producer_epoch && e.current_txn_first_offset.is_some()
+            });
+        if ongoing {
+            return None;
+        }
+        let pid = stamp.producer_id;
+        let epoch = stamp.producer_epoch;
+        let coordinator_up = self.cluster.is_alive(self.coordinator.broker());
+        let txn = self
+            .coordinator
+            .transactions()
+            .find(|m| m.producer_id == pid);
+        // TransactionCoordinator.handleVerifyPartitionsInTransaction, then the broker's mapping
+        // for old clients in AddPartitionsToTxnManager.
+        let (coordinator_error, error, why) = match txn {
+            _ if !coordinator_up => (
+                ErrorCode::CoordinatorNotAvailable,
+                ErrorCode::NotEnoughReplicas,
+                "the coordinator is down".to_owned(),
+            ),
+            None => (
+                ErrorCode::InvalidProducerIdMapping,
+                ErrorCode::InvalidProducerIdMapping,
+                format!("no transactional.id has producer id {pid}"),
+            ),
+            Some(m) if m.producer_epoch != epoch => (
+                ErrorCode::ProducerFenced,
+                ErrorCode::InvalidProducerEpoch,
+                format!(
+                    "{} is at epoch {}, not {epoch}",
+                    m.transactional_id, m.producer_epoch
+                ),
+            ),
+            Some(m)
+                if matches!(
+                    m.state,
+                    TransactionState::PrepareCommit | TransactionState::PrepareAbort
+                ) =>
+            {
+                (
+                    ErrorCode::ConcurrentTransactions,
+                    ErrorCode::NotEnoughReplicas,
+                    format!(
+                        "{} is ending its transaction ({})",
+                        m.transactional_id,
+                        m.state.name()
+                    ),
+                )
+            }
+            Some(m) if m.topic_partitions.contains(tp) => return None,
+            Some(m) => (
+                ErrorCode::TransactionAbortable,
+                ErrorCode::InvalidTxnState,
+                format!(
+                    "{tp} was never added to {}'s transaction ({})",
+                    m.transactional_id,
+                    m.state.name()
+                ),
+            ),
+        };
+        let tail = if matches!(
+            error,
+            ErrorCode::InvalidTxnState | ErrorCode::InvalidProducerIdMapping
+        ) {
+            format!(" No transaction is opened on {tp} that the coordinator would never end.")
+        } else {
+            String::new()
+        };
+        out.push(
+            EventKind::TransactionVerificationFailed {
+                topic_partition: tp.clone(),
+                broker,
+                producer_id: pid,
+                coordinator_error,
+                error,
+            },
+            format!(
+                "transaction.partition.verification.enable is on: before appending producer {pid}'s first transactional batch to {tp}, leader broker {broker} asks the transaction coordinator whether {tp} is in that producer's transaction. The coordinator answers {coordinator_error}: {why}. The leader refuses the write with {error}.{tail}"
+            ),
+        );
+        Some(error)
     }
 
     fn resolve(&self, message: Option<MessageId>) -> Result<MessageId, ActionError> {
@@ -1022,6 +1546,7 @@ impl World {
                 *correlation_id,
                 transactional_id,
                 *transaction_timeout_ms,
+                None,
                 now,
                 &mut allocate,
                 &leader_of,
@@ -1104,17 +1629,21 @@ impl World {
                 batch,
             } => {
                 let mut epoch = None;
-                let (outcome, released) = self.cluster.handle_produce(
-                    broker,
-                    &topic_partition,
-                    acks,
-                    &batch,
-                    &client,
-                    correlation_id,
-                    self.now_ms,
-                    &mut epoch,
-                    out,
-                );
+                let (outcome, released) =
+                    match self.verify_transaction(broker, &topic_partition, &batch, out) {
+                        Some(error) => (ProduceOutcome::Respond(Err(error)), Vec::new()),
+                        None => self.cluster.handle_produce(
+                            broker,
+                            &topic_partition,
+                            acks,
+                            &batch,
+                            &client,
+                            correlation_id,
+                            self.now_ms,
+                            &mut epoch,
+                            out,
+                        ),
+                    };
                 if let ProduceOutcome::Respond(result) = outcome {
                     self.reply(
                         broker,

@@ -292,6 +292,136 @@ fn received_offsets(run: &ScenarioRun, consumer: &str) -> Vec<i64> {
         .collect()
 }
 
+fn last_stable_offset(run: &ScenarioRun) -> i64 {
+    let tp = TopicPartition::new("payments", 0);
+    run.world
+        .cluster()
+        .partition(&tp)
+        .expect("partition exists")
+        .last_stable_offset()
+        .0
+}
+
+#[test]
+fn hand_made_coordinator_requests_show_each_coordinator_rule_alone() {
+    let (_, run) = run("10-14-hand-made-coordinator-requests");
+    let answers: Vec<(String, Option<ErrorCode>)> = run
+        .events()
+        .filter_map(|e| match &e.kind {
+            EventKind::RawCoordinatorRequestHandled { request, error } => {
+                Some((request.clone(), *error))
+            }
+            _ => None,
+        })
+        .collect();
+    let expected = [
+        ("InitProducerId", None),
+        ("EndTxn", Some(ErrorCode::InvalidTxnState)),
+        ("AddPartitionsToTxn", None),
+        ("InitProducerId", Some(ErrorCode::ConcurrentTransactions)),
+        ("InitProducerId", None),
+        ("EndTxn", Some(ErrorCode::ProducerFenced)),
+        (
+            "AddPartitionsToTxn",
+            Some(ErrorCode::InvalidProducerIdMapping),
+        ),
+    ];
+    assert_eq!(
+        answers,
+        expected
+            .iter()
+            .map(|(r, e)| ((*r).to_owned(), *e))
+            .collect::<Vec<_>>()
+    );
+    let txn = run
+        .world
+        .coordinator()
+        .transactions()
+        .find(|m| m.transactional_id == "payment-writer")
+        .expect("the coordinator knows payment-writer");
+    assert_eq!(txn.state, TransactionState::Empty);
+    assert_eq!(
+        txn.producer_epoch.0, 2,
+        "one bump to fence, one for the new instance"
+    );
+}
+
+#[test]
+fn without_verification_a_write_outside_the_transaction_hangs_until_an_admin_aborts_it() {
+    let (_, run) = run("20-hanging-transaction-found-and-aborted");
+    let nothing_polled = run
+        .events()
+        .filter(
+            |e| matches!(&e.kind, EventKind::NothingPolled { consumer } if consumer.0 == "reader"),
+        )
+        .count();
+    assert!(
+        nothing_polled >= 2,
+        "read_committed is stuck before and after transaction.timeout.ms passes"
+    );
+    let found: Vec<Vec<i64>> = run
+        .events()
+        .filter_map(|e| match &e.kind {
+            EventKind::HangingTransactionsFound { hanging, .. } => {
+                Some(hanging.iter().map(|h| h.producer_id.0).collect())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        found,
+        vec![vec![1001], vec![]],
+        "find-hanging reports producer 1001, and nothing once it is aborted"
+    );
+    assert!(has_event(&run, |k| matches!(
+        k,
+        EventKind::TransactionsListed { transactions }
+            if transactions.len() == 1 && transactions[0].state == TransactionState::Empty
+    )));
+    assert!(has_event(&run, |k| matches!(
+        k,
+        EventKind::ProducersDescribed { producers, .. }
+            if producers.iter().any(|p| p.producer_id.0 == 1001
+                && p.current_transaction_start_offset.map(|o| o.0) == Some(0))
+    )));
+    assert!(has_event(&run, |k| matches!(
+        k,
+        EventKind::TransactionAbortedByAdmin { result: Ok(offset), .. } if offset.0 == 2
+    )));
+    assert_eq!(
+        received_offsets(&run, "reader"),
+        vec![1],
+        "after the admin abort, p2's record is read and the hung one skipped"
+    );
+    assert_eq!(last_stable_offset(&run), 3);
+}
+
+#[test]
+fn with_verification_the_leader_refuses_a_write_outside_the_transaction() {
+    let (_, run) = run("20-verification-refuses-a-hanging-write");
+    assert!(has_event(&run, |k| matches!(
+        k,
+        EventKind::TransactionVerificationFailed {
+            coordinator_error: ErrorCode::TransactionAbortable,
+            error: ErrorCode::InvalidTxnState,
+            ..
+        }
+    )));
+    assert!(has_event(&run, |k| matches!(
+        k,
+        EventKind::RawProduceHandled {
+            result: Some(Err(ErrorCode::InvalidTxnState)),
+            ..
+        }
+    )));
+    assert_eq!(log_values(&run, 0), vec!["committed by default"]);
+    assert_eq!(received_offsets(&run, "reader"), vec![0]);
+    assert!(has_event(&run, |k| matches!(
+        k,
+        EventKind::HangingTransactionsFound { hanging, .. } if hanging.is_empty()
+    )));
+}
+
 #[test]
 fn an_open_transaction_is_in_the_log_and_holds_read_committed_at_the_lso() {
     let (_, run) = run("13-19-20-open-transaction-holds-the-lso");

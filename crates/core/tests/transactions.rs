@@ -374,3 +374,110 @@ fn a_txn_offset_commit_from_a_stale_generation_is_illegal_generation_and_abortab
     assert_eq!(state(&w), Some(ClientTxnState::Ready));
     assert!(w.groups()["billing"].committed.is_empty());
 }
+
+fn coordinator_producer_id(world: &World) -> i64 {
+    world
+        .coordinator()
+        .transactions()
+        .next()
+        .expect("the coordinator knows tx")
+        .producer_id
+        .0
+}
+
+fn raw_txn_produce(producer_id: i64, producer_epoch: i16) -> Action {
+    Action::ProduceRaw {
+        topic: "payments".to_owned(),
+        partition: 0,
+        producer_id,
+        producer_epoch,
+        base_sequence: 0,
+        record_count: 1,
+        is_transactional: true,
+        acks: eos_core::config::Acks::All,
+    }
+}
+
+fn verification_refusal(events: &[EventKind]) -> Option<(ErrorCode, ErrorCode)> {
+    events.iter().find_map(|k| match k {
+        EventKind::TransactionVerificationFailed {
+            coordinator_error,
+            error,
+            ..
+        } => Some((*coordinator_error, *error)),
+        _ => None,
+    })
+}
+
+#[test]
+fn verification_lets_a_write_to_a_partition_in_the_transaction_through() {
+    let mut w = world(|_| {});
+    ready(&mut w);
+    let pid = coordinator_producer_id(&w);
+    step(
+        &mut w,
+        Action::AddPartitionsRaw {
+            transactional_id: "tx".to_owned(),
+            producer_id: pid,
+            producer_epoch: 0,
+            partitions: vec![eos_core::TopicPartition::new("payments", 0)],
+        },
+    );
+    let events = step(&mut w, raw_txn_produce(pid, 0));
+    assert_eq!(verification_refusal(&events), None);
+    assert!(events.iter().any(|k| matches!(
+        k,
+        EventKind::RawProduceHandled {
+            result: Some(Ok(_)),
+            ..
+        }
+    )));
+}
+
+#[test]
+fn verification_with_an_old_epoch_answers_invalid_producer_epoch() {
+    // AddPartitionsToTxnManager maps the coordinator's PRODUCER_FENCED to INVALID_PRODUCER_EPOCH.
+    let mut w = world(|_| {});
+    ready(&mut w);
+    let pid = coordinator_producer_id(&w);
+    step(
+        &mut w,
+        Action::InitProducerIdRaw {
+            transactional_id: "tx".to_owned(),
+            expected_producer_id: None,
+            expected_epoch: None,
+        },
+    );
+    let events = step(&mut w, raw_txn_produce(pid, 0));
+    assert_eq!(
+        verification_refusal(&events),
+        Some((ErrorCode::ProducerFenced, ErrorCode::InvalidProducerEpoch))
+    );
+}
+
+#[test]
+fn verification_of_an_unknown_producer_id_answers_invalid_producer_id_mapping() {
+    let mut w = world(|_| {});
+    let events = step(&mut w, raw_txn_produce(4242, 0));
+    assert_eq!(
+        verification_refusal(&events),
+        Some((
+            ErrorCode::InvalidProducerIdMapping,
+            ErrorCode::InvalidProducerIdMapping
+        ))
+    );
+}
+
+#[test]
+fn a_hand_made_init_producer_id_needs_both_expected_fields_or_neither() {
+    let mut w = world(|_| {});
+    let why = refused(
+        &mut w,
+        Action::InitProducerIdRaw {
+            transactional_id: "tx".to_owned(),
+            expected_producer_id: Some(1000),
+            expected_epoch: None,
+        },
+    );
+    assert!(why.contains("expected_epoch"), "{why}");
+}
