@@ -186,37 +186,21 @@ impl CoordinatorHost {
         leader_of: &impl Fn(&TopicPartition) -> Option<BrokerId>,
         out: &mut Events,
     ) -> Vec<HostOutput> {
-        let request = AddPartitionsRequest {
-            transactional_id: transactional_id.to_owned(),
+        let request = AddRequest {
+            client,
+            correlation_id,
+            transactional_id,
             producer_id,
             producer_epoch,
-            partitions: partitions.iter().cloned().collect(),
-            client_transaction_version: TransactionVersion::V1,
+            kind: AddKind::Partitions,
         };
-        let mut outputs = Vec::new();
-        let reply = |result| HostOutput::Reply {
-            client: client.clone(),
-            payload: Payload::AddPartitionsToTxnResponse {
-                correlation_id,
-                result,
-            },
-        };
-        match self.state.add_partitions(&request, now_ms) {
-            Ok(AddPartitionsOutcome::Append(append)) => self.write(
-                append,
-                Waiter::AddPartitions(client.clone(), correlation_id),
-                now_ms,
-                leader_of,
-                out,
-                &mut outputs,
-            ),
-            Ok(AddPartitionsOutcome::AlreadyAdded) => outputs.push(reply(Ok(()))),
-            Err(error) => {
-                let code = self.refuse(transactional_id, "AddPartitionsToTxn", &error, out);
-                outputs.push(reply(Err(code)));
-            }
-        }
-        outputs
+        self.add(
+            request,
+            partitions.iter().cloned().collect(),
+            now_ms,
+            leader_of,
+            out,
+        )
     }
 
     /// AddOffsetsToTxn (`KafkaApis.handleAddOffsetsToTxnRequest`): the coordinator adds the group's
@@ -233,33 +217,79 @@ impl CoordinatorHost {
         leader_of: &impl Fn(&TopicPartition) -> Option<BrokerId>,
         out: &mut Events,
     ) -> Vec<HostOutput> {
-        let request = AddPartitionsRequest {
+        let request = AddRequest {
+            client,
+            correlation_id,
+            transactional_id,
+            producer_id,
+            producer_epoch,
+            kind: AddKind::Offsets,
+        };
+        self.add(
+            request,
+            [offsets_partition()].into(),
+            now_ms,
+            leader_of,
+            out,
+        )
+    }
+
+    /// What AddPartitionsToTxn and AddOffsetsToTxn share: both add partitions to the transaction
+    /// (`TransactionCoordinator.handleAddPartitionsToTransaction`) and differ only in the answer.
+    fn add(
+        &mut self,
+        request: AddRequest<'_>,
+        partitions: BTreeSet<TopicPartition>,
+        now_ms: u64,
+        leader_of: &impl Fn(&TopicPartition) -> Option<BrokerId>,
+        out: &mut Events,
+    ) -> Vec<HostOutput> {
+        let AddRequest {
+            client,
+            correlation_id,
+            transactional_id,
+            producer_id,
+            producer_epoch,
+            kind,
+        } = request;
+        let state_request = AddPartitionsRequest {
             transactional_id: transactional_id.to_owned(),
             producer_id,
             producer_epoch,
-            partitions: [offsets_partition()].into(),
+            partitions,
             client_transaction_version: TransactionVersion::V1,
         };
-        let mut outputs = Vec::new();
         let reply = |result| HostOutput::Reply {
             client: client.clone(),
-            payload: Payload::AddOffsetsToTxnResponse {
-                correlation_id,
-                result,
+            payload: match kind {
+                AddKind::Partitions => Payload::AddPartitionsToTxnResponse {
+                    correlation_id,
+                    result,
+                },
+                AddKind::Offsets => Payload::AddOffsetsToTxnResponse {
+                    correlation_id,
+                    result,
+                },
             },
         };
-        match self.state.add_partitions(&request, now_ms) {
-            Ok(AddPartitionsOutcome::Append(append)) => self.write(
-                append,
-                Waiter::AddOffsets(client.clone(), correlation_id),
-                now_ms,
-                leader_of,
-                out,
-                &mut outputs,
+        let (waiter, request_name) = match kind {
+            AddKind::Partitions => (
+                Waiter::AddPartitions(client.clone(), correlation_id),
+                "AddPartitionsToTxn",
             ),
+            AddKind::Offsets => (
+                Waiter::AddOffsets(client.clone(), correlation_id),
+                "AddOffsetsToTxn",
+            ),
+        };
+        let mut outputs = Vec::new();
+        match self.state.add_partitions(&state_request, now_ms) {
+            Ok(AddPartitionsOutcome::Append(append)) => {
+                self.write(append, waiter, now_ms, leader_of, out, &mut outputs)
+            }
             Ok(AddPartitionsOutcome::AlreadyAdded) => outputs.push(reply(Ok(()))),
             Err(error) => {
-                let code = self.refuse(transactional_id, "AddOffsetsToTxn", &error, out);
+                let code = self.refuse(transactional_id, request_name, &error, out);
                 outputs.push(reply(Err(code)));
             }
         }
@@ -726,4 +756,22 @@ fn log_meaning(state: TransactionState) -> &'static str {
 fn tp_list(partitions: &[TopicPartition]) -> String {
     let names: Vec<String> = partitions.iter().map(ToString::to_string).collect();
     names.join(", ")
+}
+
+/// Which of the two add requests a client sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum AddKind {
+    Partitions,
+    Offsets,
+}
+
+/// The fields AddPartitionsToTxn and AddOffsetsToTxn have in common.
+#[derive(Clone, Copy, Debug)]
+struct AddRequest<'a> {
+    client: &'a ClientId,
+    correlation_id: u64,
+    transactional_id: &'a str,
+    producer_id: ProducerId,
+    producer_epoch: ProducerEpoch,
+    kind: AddKind,
 }
