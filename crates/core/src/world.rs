@@ -313,6 +313,21 @@ impl World {
                 .get(id)
                 .ok_or_else(|| ActionError::UnknownConsumer(id.clone()))
         };
+        // A client must be running to act, and down to be restarted.
+        let running = |id: &ClientId, alive: bool| {
+            if alive {
+                Ok(())
+            } else {
+                Err(ActionError::ClientDown(id.clone()))
+            }
+        };
+        let stopped = |id: &ClientId, alive: bool| {
+            if alive {
+                Err(ActionError::ClientAlreadyRunning(id.clone()))
+            } else {
+                Ok(())
+            }
+        };
         let broker = |b: &BrokerId| {
             if self.cluster.has_broker(*b) {
                 Ok(())
@@ -353,9 +368,7 @@ impl World {
                 if let Some(p) = p {
                     partition(topic, *p)?;
                 }
-                if !prod.alive {
-                    return Err(ActionError::ClientDown(id.clone()));
-                }
+                running(id, prod.alive)?;
                 if let Some(why) = prod.send_refusal() {
                     return Err(ActionError::InvalidRequest(why));
                 }
@@ -366,9 +379,7 @@ impl World {
             | Action::CommitTransaction { producer: id }
             | Action::AbortTransaction { producer: id } => {
                 let prod = producer(id)?;
-                if !prod.alive {
-                    return Err(ActionError::ClientDown(id.clone()));
-                }
+                running(id, prod.alive)?;
                 let (method, target) = match action {
                     Action::InitTransactions { .. } => {
                         ("initTransactions", ClientTxnState::Initializing)
@@ -391,12 +402,8 @@ impl World {
                 consumer: c,
             } => {
                 let prod = producer(id)?;
-                if !prod.alive {
-                    return Err(ActionError::ClientDown(id.clone()));
-                }
-                if !consumer(c)?.alive {
-                    return Err(ActionError::ClientDown(c.clone()));
-                }
+                running(id, prod.alive)?;
+                running(c, consumer(c)?.alive)?;
                 // TransactionManager.sendOffsetsToTransaction: only inside an open transaction.
                 match prod.txn_state() {
                     Some(ClientTxnState::InTransaction) => Ok(()),
@@ -424,38 +431,17 @@ impl World {
                         "the database has no outbox (set database `outbox.topic`)".to_owned(),
                     ));
                 }
-                if !alive {
-                    return Err(ActionError::ClientDown(id.clone()));
-                }
-                Ok(())
+                running(id, alive)
             }
             Action::Flush { producer: id } | Action::CrashProducer { producer: id } => {
-                if !producer(id)?.alive {
-                    return Err(ActionError::ClientDown(id.clone()));
-                }
-                Ok(())
+                running(id, producer(id)?.alive)
             }
-            Action::RestartProducer { producer: id } => {
-                if producer(id)?.alive {
-                    return Err(ActionError::ClientAlreadyRunning(id.clone()));
-                }
-                Ok(())
-            }
+            Action::RestartProducer { producer: id } => stopped(id, producer(id)?.alive),
             Action::Poll { consumer: id }
             | Action::Process { consumer: id }
             | Action::Commit { consumer: id }
-            | Action::CrashConsumer { consumer: id } => {
-                if !consumer(id)?.alive {
-                    return Err(ActionError::ClientDown(id.clone()));
-                }
-                Ok(())
-            }
-            Action::RestartConsumer { consumer: id } => {
-                if consumer(id)?.alive {
-                    return Err(ActionError::ClientAlreadyRunning(id.clone()));
-                }
-                Ok(())
-            }
+            | Action::CrashConsumer { consumer: id } => running(id, consumer(id)?.alive),
+            Action::RestartConsumer { consumer: id } => stopped(id, consumer(id)?.alive),
             Action::Deliver { message: m }
             | Action::Drop { message: m }
             | Action::Duplicate { message: m }
