@@ -64,6 +64,9 @@ enum Waiter {
     AddPartitions(ClientId, u64),
     AddOffsets(ClientId, u64),
     EndTxn(ClientId, u64),
+    /// A partition leader or the group coordinator adding a partition for the producer
+    /// (transaction V2): it learns the outcome from the call's return value.
+    Broker,
     /// The coordinator itself (transaction timeout, completion after markers).
     Coordinator,
 }
@@ -82,10 +85,10 @@ pub struct CoordinatorHost {
 }
 
 impl CoordinatorHost {
-    pub fn new(broker: BrokerId) -> Self {
+    pub fn new(broker: BrokerId, version: TransactionVersion, max_timeout_ms: u64) -> Self {
         Self {
             broker,
-            state: TransactionCoordinatorState::new(TransactionVersion::V1, 0),
+            state: TransactionCoordinatorState::new(version, 0).with_max_timeout_ms(max_timeout_ms),
             log: Vec::new(),
             markers_in_flight: BTreeMap::new(),
             parked: Vec::new(),
@@ -96,6 +99,11 @@ impl CoordinatorHost {
     /// The broker the coordinator runs on.
     pub fn broker(&self) -> BrokerId {
         self.broker
+    }
+
+    /// The cluster's transaction protocol, which every client follows.
+    pub fn transaction_version(&self) -> TransactionVersion {
+        self.state.transaction_version()
     }
 
     /// Every transactional id's metadata.
@@ -234,6 +242,58 @@ impl CoordinatorHost {
         )
     }
 
+    /// Transaction protocol V2: a partition leader (before a produce) or the group coordinator
+    /// (before a TxnOffsetCommit) adds `partition` to the producer's transaction on the client's
+    /// behalf (`AddPartitionsToTxnManager` with `verifyOnly=false`, then
+    /// `TransactionCoordinator.handleAddPartitionsToTransaction`). Kafka's request names the
+    /// transactional id; the lab finds it from the producer id, which maps to one id at a time.
+    #[allow(clippy::too_many_arguments)]
+    pub fn add_partition_for_producer(
+        &mut self,
+        asked_by: &str,
+        producer_id: ProducerId,
+        producer_epoch: ProducerEpoch,
+        partition: TopicPartition,
+        now_ms: u64,
+        leader_of: &impl Fn(&TopicPartition) -> Option<BrokerId>,
+        out: &mut Events,
+    ) -> Result<(), ErrorCode> {
+        let request_name = format!("AddPartitionsToTxn from {asked_by} for {partition}");
+        let Some(transactional_id) = self
+            .state
+            .transactions()
+            .find(|m| m.producer_id == producer_id)
+            .map(|m| m.transactional_id.clone())
+        else {
+            out.push(
+                EventKind::TxnRequestRefused {
+                    transactional_id: String::new(),
+                    request: request_name.clone(),
+                    error: ErrorCode::InvalidProducerIdMapping,
+                },
+                format!("The transaction coordinator answers {request_name} with INVALID_PRODUCER_ID_MAPPING: no transactional.id has producer id {producer_id}."),
+            );
+            return Err(ErrorCode::InvalidProducerIdMapping);
+        };
+        let request = AddPartitionsRequest {
+            transactional_id: transactional_id.clone(),
+            producer_id,
+            producer_epoch,
+            partitions: [partition].into(),
+            client_transaction_version: TransactionVersion::V2,
+        };
+        match self.state.add_partitions(&request, now_ms) {
+            Ok(AddPartitionsOutcome::Append(append)) => {
+                let mut outputs = Vec::new();
+                self.write(append, Waiter::Broker, now_ms, leader_of, out, &mut outputs);
+                debug_assert!(outputs.is_empty(), "adding a partition sends nothing");
+                Ok(())
+            }
+            Ok(AddPartitionsOutcome::AlreadyAdded) => Ok(()),
+            Err(error) => Err(self.refuse(&transactional_id, &request_name, &error, out)),
+        }
+    }
+
     /// What AddPartitionsToTxn and AddOffsetsToTxn share: both add partitions to the transaction
     /// (`TransactionCoordinator.handleAddPartitionsToTransaction`) and differ only in the answer.
     fn add(
@@ -257,7 +317,7 @@ impl CoordinatorHost {
             producer_id,
             producer_epoch,
             partitions,
-            client_transaction_version: TransactionVersion::V1,
+            client_transaction_version: self.state.transaction_version(),
         };
         let reply = |result| HostOutput::Reply {
             client: client.clone(),
@@ -319,7 +379,7 @@ impl CoordinatorHost {
                 TxnResult::Commit => TransactionResult::Commit,
                 TxnResult::Abort => TransactionResult::Abort,
             },
-            client_transaction_version: TransactionVersion::V1,
+            client_transaction_version: self.state.transaction_version(),
         };
         let mut outputs = Vec::new();
         let reply = |result| HostOutput::Reply {
@@ -338,7 +398,9 @@ impl CoordinatorHost {
                 out,
                 &mut outputs,
             ),
-            Ok(EndTxnOutcome::Answered(_)) => outputs.push(reply(Ok(()))),
+            Ok(EndTxnOutcome::Answered(producer)) => {
+                outputs.push(reply(Ok(end_txn_producer(producer))))
+            }
             Err(error) => {
                 let code = self.refuse(transactional_id, "EndTxn", &error, out);
                 outputs.push(reply(Err(code)));
@@ -621,11 +683,11 @@ impl CoordinatorHost {
                     result: Ok(()),
                 },
             )),
-            (AfterAppend::WriteMarkers(_), Waiter::EndTxn(client, correlation_id)) => Some((
+            (AfterAppend::WriteMarkers(job), Waiter::EndTxn(client, correlation_id)) => Some((
                 client,
                 Payload::EndTxnResponse {
                     correlation_id,
-                    result: Ok(()),
+                    result: Ok(end_txn_producer(job.end_txn_answer)),
                 },
             )),
             (AfterAppend::WriteMarkers(_), Waiter::FencingInit(client, correlation_id)) => Some((
@@ -727,6 +789,12 @@ impl CoordinatorHost {
             });
         }
     }
+}
+
+/// What an EndTxn answer tells the client: nothing with V1 (`ProducerIdAndEpoch::NONE`), the
+/// producer id and bumped epoch to carry on with under V2.
+fn end_txn_producer(answer: ProducerIdAndEpoch) -> Option<(ProducerId, ProducerEpoch)> {
+    (answer != ProducerIdAndEpoch::NONE).then_some((answer.producer_id, answer.producer_epoch))
 }
 
 fn log_meaning(state: TransactionState) -> &'static str {

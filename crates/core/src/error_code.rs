@@ -34,6 +34,9 @@ pub enum ErrorCode {
     UnstableOffsetCommit,
     /// A TxnOffsetCommit or OffsetCommit carried a generation the group has moved past (KIP-447).
     IllegalGeneration,
+    /// InitProducerId asked for a `transaction.timeout.ms` above the brokers'
+    /// `transaction.max.timeout.ms` (or not above 0).
+    InvalidTransactionTimeout,
 }
 
 impl ErrorCode {
@@ -61,6 +64,7 @@ impl ErrorCode {
             ErrorCode::TransactionAbortable => "TRANSACTION_ABORTABLE",
             ErrorCode::UnstableOffsetCommit => "UNSTABLE_OFFSET_COMMIT",
             ErrorCode::IllegalGeneration => "ILLEGAL_GENERATION",
+            ErrorCode::InvalidTransactionTimeout => "INVALID_TRANSACTION_TIMEOUT",
         }
     }
 

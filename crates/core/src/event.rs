@@ -224,6 +224,14 @@ pub enum EventKind {
         coordinator_error: ErrorCode,
         error: ErrorCode,
     },
+    /// Transaction protocol V2: a partition leader or the group coordinator asks the transaction
+    /// coordinator to add `topic_partition` to the producer's transaction, since the client no
+    /// longer does (KIP-890 part 2).
+    PartitionAddedForProducer {
+        topic_partition: TopicPartition,
+        producer_id: ProducerId,
+        error: Option<ErrorCode>,
+    },
     /// A hand-made coordinator request was handled; `error` is `None` for NONE.
     RawCoordinatorRequestHandled {
         request: String,

@@ -105,9 +105,11 @@ pub enum Payload {
         producer_epoch: ProducerEpoch,
         result: TxnResult,
     },
+    /// With transaction protocol V2 a success carries the producer id and the epoch the
+    /// coordinator bumped to; with V1 it carries none.
     EndTxnResponse {
         correlation_id: u64,
-        result: Result<(), ErrorCode>,
+        result: Result<Option<(ProducerId, ProducerEpoch)>, ErrorCode>,
     },
     /// From the transaction coordinator to one partition leader: one entry of Kafka's
     /// `WriteTxnMarkersRequest`, for the partitions this leader holds.
@@ -213,9 +215,13 @@ impl Payload {
                 "EndTxn request ({}, epoch {producer_epoch})",
                 result_name(*result)
             ),
-            Payload::EndTxnResponse { result, .. } => {
-                format!("EndTxn response ({})", or_none(*result))
-            }
+            Payload::EndTxnResponse { result, .. } => match result {
+                Ok(Some((producer_id, producer_epoch))) => {
+                    format!("EndTxn response (NONE, producer {producer_id} epoch {producer_epoch})")
+                }
+                Ok(None) => "EndTxn response (NONE)".to_owned(),
+                Err(error) => format!("EndTxn response ({error})"),
+            },
             Payload::WriteTxnMarkersRequest {
                 result,
                 producer_id,

@@ -80,6 +80,14 @@ pub enum OutgoingRequest {
         producer_epoch: ProducerEpoch,
         result: TxnResult,
     },
+    /// Transaction protocol V2: to the group coordinator, without AddOffsetsToTxn first.
+    TxnOffsetCommit {
+        correlation_id: u64,
+        transactional_id: String,
+        producer_id: ProducerId,
+        producer_epoch: ProducerEpoch,
+        offsets: TxnOffsets,
+    },
 }
 
 /// A produce request the producer is waiting on.
@@ -130,6 +138,9 @@ pub struct Producer {
     pub outcomes: BTreeMap<u64, SendOutcome>,
     /// With a `transactional.id`: the client's transaction state (`TransactionManager`).
     pub txn: Option<TransactionManager>,
+    /// The cluster runs transaction protocol V2, which the client then uses (it learns so from
+    /// the brokers' API versions).
+    transaction_v2: bool,
 }
 
 /// How long a batch may stay unanswered in total, and how often it may be retried, before the
@@ -155,9 +166,22 @@ impl Producer {
             in_flight: Vec::new(),
             next_correlation: 0,
             outcomes: BTreeMap::new(),
-            txn: config.transactional_id.clone().map(TransactionManager::new),
+            txn: config
+                .transactional_id
+                .clone()
+                .map(|id| TransactionManager::new(id, false)),
+            transaction_v2: false,
             config,
         }
+    }
+
+    /// The same producer for a cluster on transaction protocol V2.
+    pub fn with_transaction_v2(mut self, transaction_v2: bool) -> Self {
+        self.transaction_v2 = transaction_v2;
+        if let Some(txn) = self.txn.as_mut() {
+            txn.transaction_v2 = transaction_v2;
+        }
+        self
     }
 
     pub fn id(&self) -> &ClientId {
@@ -206,11 +230,16 @@ impl Producer {
     /// `KafkaProducer.send`: the record joins the partition's open batch in the accumulator.
     pub fn send(&mut self, send_id: u64, tp: TopicPartition, record: Record, now_ms: u64) {
         // TransactionManager.maybeAddPartition: a partition new to the transaction is added
-        // (AddPartitionsToTxn) before any of its batches may be sent.
+        // (AddPartitionsToTxn) before any of its batches may be sent; with transaction V2 the
+        // client only notes it, and the partition leader adds it when the first batch arrives.
         if let Some(txn) = self.txn.as_mut()
             && !txn.partitions_in_txn.contains(&tp)
         {
-            txn.new_partitions.insert(tp.clone());
+            if txn.transaction_v2 {
+                txn.partitions_in_txn.insert(tp.clone());
+            } else {
+                txn.new_partitions.insert(tp.clone());
+            }
         }
         let per_batch = self.config.batch_records.max(1) as usize;
         let queue = self.accumulator.entry(tp.clone()).or_default();
@@ -701,11 +730,12 @@ impl Producer {
         self.next_sequence.clear();
         self.last_acked_sequence.clear();
         self.partition_epoch.clear();
+        let transaction_v2 = self.transaction_v2;
         self.txn = self
             .config
             .transactional_id
             .clone()
-            .map(TransactionManager::new);
+            .map(|id| TransactionManager::new(id, transaction_v2));
         self.start()
     }
 }
@@ -851,15 +881,19 @@ impl Producer {
 
     /// `TransactionManager.transitionToAbortableError` / `transitionToFatalError`.
     fn enter_txn_error(&mut self, error: ErrorCode, out: &mut Events) {
-        let Some(txn) = self.txn.as_ref() else {
-            return;
-        };
         // TransactionManager: PRODUCER_FENCED and INVALID_TXN_STATE from the coordinator are fatal;
         // everything else (INVALID_PRODUCER_EPOCH on a produce included) is abortable.
         let fatal = matches!(
             error,
             ErrorCode::ProducerFenced | ErrorCode::InvalidTxnState
         );
+        self.enter_txn_error_as(error, fatal, out);
+    }
+
+    fn enter_txn_error_as(&mut self, error: ErrorCode, fatal: bool, out: &mut Events) {
+        let Some(txn) = self.txn.as_ref() else {
+            return;
+        };
         let target = if fatal {
             ClientTxnState::FatalError
         } else {
@@ -876,7 +910,21 @@ impl Producer {
             txn.last_error = Some(error);
             txn.retry = None;
         }
-        let why = if fatal {
+        let why = if error == ErrorCode::InvalidTransactionTimeout {
+            format!(
+                "{error} is fatal: the coordinator refuses this producer's transaction.timeout.ms ({} ms), which must be more than 0 and at most the brokers' transaction.max.timeout.ms. initTransactions fails; the application must fix the setting and start a new producer.",
+                self.config.transaction_timeout_ms
+            )
+        } else if fatal
+            && !matches!(
+                error,
+                ErrorCode::ProducerFenced | ErrorCode::InvalidTxnState
+            )
+        {
+            format!(
+                "{error} is fatal for a transactional producer (InitProducerIdHandler treats every error it cannot retry so): the application must close the producer."
+            )
+        } else if fatal {
             format!(
                 "{error} is fatal: the coordinator has moved this transactional.id to a newer epoch (a newer instance called initTransactions, or the coordinator aborted the transaction on timeout), so this instance is fenced. The right reaction is to close the producer, not to retry."
             )
@@ -911,11 +959,13 @@ impl Producer {
                 {
                     TxnRequest::AddPartitions(std::mem::take(&mut txn.new_partitions))
                 }
-                // TransactionManager.sendOffsetsToTransaction: AddOffsetsToTxn goes before EndTxn.
+                // TransactionManager.sendOffsetsToTransaction: AddOffsetsToTxn goes before EndTxn;
+                // with transaction V2 the client skips it and sends TxnOffsetCommit at once.
                 ClientTxnState::InTransaction | ClientTxnState::CommittingTransaction
                     if txn.pending_offsets.is_some() =>
                 {
                     match txn.pending_offsets.take() {
+                        Some(offsets) if txn.transaction_v2 => TxnRequest::TxnOffsetCommit(offsets),
                         Some(offsets) => TxnRequest::AddOffsets(offsets),
                         None => return None,
                     }
@@ -964,6 +1014,13 @@ impl Producer {
                 producer_id,
                 producer_epoch,
                 result,
+            },
+            TxnRequest::TxnOffsetCommit(offsets) => OutgoingRequest::TxnOffsetCommit {
+                correlation_id,
+                transactional_id,
+                producer_id,
+                producer_epoch,
+                offsets,
             },
         })
     }
@@ -1018,7 +1075,11 @@ impl Producer {
                 );
             }
             Err(error) if error.is_retriable() => self.retry_txn_request(request, now_ms),
-            Err(error) => self.enter_txn_error(error, out),
+            Err(ErrorCode::TransactionAbortable) => {
+                self.enter_txn_error(ErrorCode::TransactionAbortable, out);
+            }
+            // InitProducerIdHandler: every other error is fatal.
+            Err(error) => self.enter_txn_error_as(error, true, out),
         }
         true
     }
@@ -1074,8 +1135,13 @@ impl Producer {
             .iter()
             .map(|(tp, o)| format!("{tp} at {o}"))
             .collect();
+        let how = if txn.transaction_v2 {
+            "With transaction protocol V2, TxnOffsetCommit goes straight to the group coordinator, which adds the group's __consumer_offsets partition to the transaction itself and keeps the offsets pending until the transaction ends."
+        } else {
+            "First AddOffsetsToTxn asks the transaction coordinator to add the group's __consumer_offsets partition to the transaction; then TxnOffsetCommit takes the offsets to the group coordinator, which keeps them pending until the transaction ends."
+        };
         let explanation = format!(
-            "{producer} calls sendOffsetsToTransaction for group {} (generation {}, member {}): offsets {}. First AddOffsetsToTxn asks the transaction coordinator to add the group's __consumer_offsets partition to the transaction; then TxnOffsetCommit takes the offsets to the group coordinator, which keeps them pending until the transaction ends.",
+            "{producer} calls sendOffsetsToTransaction for group {} (generation {}, member {}): offsets {}. {how}",
             offsets.group_id,
             offsets.generation_id,
             offsets.member,
@@ -1140,11 +1206,37 @@ impl Producer {
         self.enter_txn_error(error, out);
     }
 
+    /// The answer to a transaction V2 TxnOffsetCommit, sent without AddOffsetsToTxn
+    /// (`TxnOffsetCommitHandler`): on success the group's offsets partition is in the transaction.
+    pub fn on_txn_offset_commit_v2(
+        &mut self,
+        correlation_id: u64,
+        result: Result<(), ErrorCode>,
+        now_ms: u64,
+        out: &mut Events,
+    ) {
+        let Some(request) = self.take_txn_request(correlation_id) else {
+            return;
+        };
+        match result {
+            Ok(()) => {
+                if let Some(txn) = self.txn.as_mut() {
+                    txn.partitions_in_txn.insert(offsets_partition());
+                }
+            }
+            Err(error) if error.is_retriable() => self.retry_txn_request(request, now_ms),
+            Err(ErrorCode::InvalidProducerEpoch) => {
+                self.enter_txn_error(ErrorCode::ProducerFenced, out);
+            }
+            Err(error) => self.enter_txn_error(error, out),
+        }
+    }
+
     /// The EndTxn answer (`EndTxnHandler`): `NONE` ends the transaction for the client.
     pub fn on_end_txn(
         &mut self,
         correlation_id: u64,
-        result: Result<(), ErrorCode>,
+        result: Result<Option<(ProducerId, ProducerEpoch)>, ErrorCode>,
         now_ms: u64,
         out: &mut Events,
     ) -> bool {
@@ -1152,9 +1244,25 @@ impl Producer {
             return false;
         };
         match result {
-            Ok(()) => {
+            Ok(next) => {
                 if let Some(txn) = self.txn.as_mut() {
                     txn.partitions_in_txn.clear();
+                }
+                // EndTxnHandler with transaction V2: the answer carries the epoch the coordinator
+                // bumped, and every partition's sequences start again at 0 under it.
+                if let Some((producer_id, producer_epoch)) = next
+                    && (producer_id, producer_epoch) != (self.producer_id, self.producer_epoch)
+                {
+                    self.producer_id = producer_id;
+                    self.producer_epoch = producer_epoch;
+                    self.next_sequence.clear();
+                    self.last_acked_sequence.clear();
+                    self.partition_epoch.clear();
+                    let producer = self.id().clone();
+                    out.push(
+                        EventKind::ProducerIdAssigned { producer: producer.clone(), producer_id, producer_epoch },
+                        format!("Transaction protocol V2: the EndTxn answer gives {producer} producer id {producer_id} with epoch {producer_epoch}, one more than the transaction it ended. Its next transaction starts every partition's sequence at 0 under the new epoch, so a late write from the old transaction can never be taken for part of the next one."),
+                    );
                 }
                 let done = match request {
                     TxnRequest::EndTxn(TxnResult::Commit) => {

@@ -86,6 +86,9 @@ pub enum TxnRequest {
     AddPartitions(BTreeSet<TopicPartition>),
     /// AddOffsetsToTxn, followed by TxnOffsetCommit once answered (`AddOffsetsToTxnHandler`).
     AddOffsets(TxnOffsets),
+    /// Transaction protocol V2: TxnOffsetCommit straight to the group coordinator, which adds the
+    /// offsets partition to the transaction itself (`TxnOffsetCommitHandler`).
+    TxnOffsetCommit(TxnOffsets),
     EndTxn(TxnResult),
 }
 
@@ -103,6 +106,9 @@ pub struct TxnOffsets {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TransactionManager {
     pub transactional_id: String,
+    /// Transaction protocol V2 (`isTransactionV2Enabled`): no AddPartitionsToTxn or
+    /// AddOffsetsToTxn from the client, and a new epoch from every EndTxn.
+    pub transaction_v2: bool,
     pub state: ClientTxnState,
     /// Partitions the coordinator has added to the open transaction.
     pub partitions_in_txn: BTreeSet<TopicPartition>,
@@ -120,9 +126,10 @@ pub struct TransactionManager {
 }
 
 impl TransactionManager {
-    pub fn new(transactional_id: String) -> Self {
+    pub fn new(transactional_id: String, transaction_v2: bool) -> Self {
         Self {
             transactional_id,
+            transaction_v2,
             state: ClientTxnState::Uninitialized,
             partitions_in_txn: BTreeSet::new(),
             new_partitions: BTreeSet::new(),
@@ -178,7 +185,7 @@ mod tests {
     // KafkaProducer.commitTransaction in ABORTABLE_ERROR throws (maybeFailWithError); abort works.
     #[test]
     fn after_an_abortable_error_only_abort_is_allowed() {
-        let mut m = TransactionManager::new("tx".to_owned());
+        let mut m = TransactionManager::new("tx".to_owned(), false);
         m.state = S::AbortableError;
         m.last_error = Some(ErrorCode::InvalidProducerEpoch);
         let refused = m

@@ -48,8 +48,7 @@
 //!   (`COORDINATOR_LOAD_IN_PROGRESS`), are for the caller to answer.
 //! - [`TransactionVersion::V1`] stands for Kafka's `TV_0` and `TV_1`, which the coordinator treats
 //!   alike (`TV_1` only changes the record format); [`TransactionVersion::V2`] is KIP-890's `TV_2`.
-//! - `transaction.max.timeout.ms` is not checked here (`INVALID_TRANSACTION_TIMEOUT` is not in
-//!   [`ErrorCode`]), nor is the transactional id expiry that leads to Dead.
+//! - The transactional id expiry that leads to Dead is not modelled.
 //! - Where Kafka throws `IllegalStateException` (a coordinator bug, which a client sees as
 //!   `UNKNOWN_SERVER_ERROR`), this module returns [`TransitionError`]; a request that runs into one
 //!   is answered `INVALID_TXN_STATE`, the nearest code [`ErrorCode`] has.
@@ -71,6 +70,9 @@ pub const EXHAUSTED_EPOCH: ProducerEpoch = ProducerEpoch(i16::MAX - 1);
 /// coordinator never aborts on its own (`TransactionMetadata.isDistributedTwoPhaseCommitTxn`:
 /// `Integer.MAX_VALUE`).
 pub const TWO_PHASE_COMMIT_TIMEOUT_MS: u64 = 2_147_483_647;
+
+/// `transaction.max.timeout.ms`'s default (`TransactionStateManagerConfig`): 15 minutes.
+pub const DEFAULT_MAX_TIMEOUT_MS: u64 = 900_000;
 
 /// Whether `epoch` leaves no room for another bump (`TransactionMetadata.isEpochExhausted`).
 pub fn is_epoch_exhausted(epoch: ProducerEpoch) -> bool {
@@ -940,6 +942,12 @@ pub enum CoordinatorError {
         state: TransactionState,
         pending_state: Option<TransactionState>,
     },
+    /// InitProducerId asks for a `transaction.timeout.ms` above `transaction.max.timeout.ms`, or
+    /// not above 0.
+    InvalidTransactionTimeout {
+        transaction_timeout_ms: u64,
+        max_timeout_ms: u64,
+    },
     /// The request does not fit the transaction's state.
     InvalidTxnState {
         transactional_id: String,
@@ -960,6 +968,9 @@ impl CoordinatorError {
             CoordinatorError::ProducerFenced { .. }
             | CoordinatorError::InitProducerIdFenced { .. } => ErrorCode::ProducerFenced,
             CoordinatorError::ConcurrentTransactions { .. } => ErrorCode::ConcurrentTransactions,
+            CoordinatorError::InvalidTransactionTimeout { .. } => {
+                ErrorCode::InvalidTransactionTimeout
+            }
             // Kafka answers UNKNOWN_SERVER_ERROR to an IllegalStateException; ErrorCode has no such
             // code and INVALID_TXN_STATE is the nearest.
             CoordinatorError::InvalidTxnState { .. } | CoordinatorError::IllegalState(_) => {
@@ -1036,6 +1047,13 @@ impl fmt::Display for CoordinatorError {
             } => write!(
                 f,
                 "transactional id `{transactional_id}` is in state {state} until its transaction markers are written, so the request must be retried later"
+            ),
+            CoordinatorError::InvalidTransactionTimeout {
+                transaction_timeout_ms,
+                max_timeout_ms,
+            } => write!(
+                f,
+                "the producer asks for transaction.timeout.ms={transaction_timeout_ms}, but the coordinator accepts only more than 0 and at most transaction.max.timeout.ms={max_timeout_ms}"
             ),
             CoordinatorError::InvalidTxnState {
                 transactional_id,
@@ -1214,6 +1232,8 @@ pub struct TransactionCoordinatorState {
     transaction_version: TransactionVersion,
     /// The leader epoch of the `__transaction_state` partition (`TransactionCoordinator.onElection`).
     coordinator_epoch: i32,
+    /// `transaction.max.timeout.ms`.
+    max_timeout_ms: u64,
     transactions: BTreeMap<String, TransactionMetadata>,
     /// Complete records prepared when their decision became durable, by transactional id (what
     /// `TransactionMarkerChannelManager` keeps with the markers it sends).
@@ -1225,9 +1245,16 @@ impl TransactionCoordinatorState {
         Self {
             transaction_version,
             coordinator_epoch,
+            max_timeout_ms: DEFAULT_MAX_TIMEOUT_MS,
             transactions: BTreeMap::new(),
             pending_completions: BTreeMap::new(),
         }
+    }
+
+    /// The same coordinator with another `transaction.max.timeout.ms`.
+    pub fn with_max_timeout_ms(mut self, max_timeout_ms: u64) -> Self {
+        self.max_timeout_ms = max_timeout_ms;
+        self
     }
 
     pub fn transaction_version(&self) -> TransactionVersion {
@@ -1266,6 +1293,15 @@ impl TransactionCoordinatorState {
         // TC.handleInitProducerId: an empty transactional id is an invalid request.
         if transactional_id.is_empty() {
             return Err(CoordinatorError::EmptyTransactionalId);
+        }
+        // TC.handleInitProducerId (TransactionStateManager.validateTransactionTimeoutMs): the
+        // timeout is checked before any metadata exists.
+        let timeout = request.transaction_timeout_ms;
+        if timeout == 0 || timeout > self.max_timeout_ms {
+            return Err(CoordinatorError::InvalidTransactionTimeout {
+                transaction_timeout_ms: timeout,
+                max_timeout_ms: self.max_timeout_ms,
+            });
         }
         // TC.handleInitProducerId: the first InitProducerId creates the metadata before writing.
         let metadata = self
@@ -2830,6 +2866,22 @@ mod tests {
 
     // TransactionMetadata.prepareAddPartitions; ProducerConfig: "The start of the transaction is
     // set at the time that the first partition is added to it".
+    // TransactionCoordinator.handleInitProducerId: validateTransactionTimeoutMs comes before the
+    // transactional id gets any metadata.
+    #[test]
+    fn init_producer_id_above_the_max_timeout_is_invalid_transaction_timeout() {
+        let mut coordinator = Coordinator::new(V1);
+        coordinator.state = coordinator
+            .state
+            .clone()
+            .with_max_timeout_ms(TIMEOUT_MS - 1);
+        let error = coordinator.init(T1, None).unwrap_err();
+        assert_eq!(error.error_code(), ErrorCode::InvalidTransactionTimeout);
+        assert!(coordinator.state.metadata(T1).is_none());
+        coordinator.state = coordinator.state.clone().with_max_timeout_ms(TIMEOUT_MS);
+        coordinator.init_ok(T1, None);
+    }
+
     #[test]
     fn transaction_starts_when_its_first_partition_is_added() {
         let mut coordinator = Coordinator::new(V1);

@@ -6,7 +6,9 @@ use crate::action::{Action, TxnResult};
 use crate::batch::{ControlKind, ProducedBatch, ProducerStamp, Provenance, Record};
 use crate::cluster::{Cluster, ProduceOutcome, ReleasedAck};
 use crate::config::{ConfigError, IsolationLevel, OffsetReset, ProcessingMode, WorldConfig};
-use crate::consumer::{Consumer, Group, ProcessedRecord, assign_round_robin, read_fetched};
+use crate::consumer::{
+    Consumer, Group, ProcessedRecord, assign_round_robin, offsets_partition, read_fetched,
+};
 use crate::coordinator_host::{CoordinatorHost, HostOutput};
 use crate::error_code::ErrorCode;
 use crate::event::{
@@ -21,7 +23,7 @@ use crate::producer::{OutgoingRequest, Producer};
 use crate::producer_txn::{ClientTxnState, TxnOffsets};
 use crate::rng::SimRng;
 use crate::store::ExternalStore;
-use crate::txn_coordinator::{ProducerIdAndEpoch, TransactionState};
+use crate::txn_coordinator::{ProducerIdAndEpoch, TransactionState, TransactionVersion};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -115,8 +117,8 @@ const DEFAULT_TRANSACTION_TIMEOUT_MS: u64 = 60_000;
 fn reply_error(payload: &Payload) -> Option<ErrorCode> {
     match payload {
         Payload::TxnInitProducerIdResponse { result, .. } => result.err(),
-        Payload::AddPartitionsToTxnResponse { result, .. }
-        | Payload::EndTxnResponse { result, .. } => result.err(),
+        Payload::AddPartitionsToTxnResponse { result, .. } => result.err(),
+        Payload::EndTxnResponse { result, .. } => result.err(),
         _ => None,
     }
 }
@@ -149,6 +151,16 @@ impl World {
     /// already asked for their producer id: that request is the first message in flight.
     pub fn new(config: &WorldConfig, seed: u64) -> Result<Self, WorldConfigError> {
         let cluster = Cluster::new(&config.cluster).map_err(|e| WorldConfigError::Cluster(e.0))?;
+        let transaction_version = if config.cluster.transaction_version.is_v2() {
+            TransactionVersion::V2
+        } else {
+            TransactionVersion::V1
+        };
+        if config.cluster.transaction_max_timeout_ms == 0 {
+            return Err(WorldConfigError::Cluster(
+                "transaction.max.timeout.ms must be at least 1".to_owned(),
+            ));
+        }
         // The lab's one transaction coordinator lives on the lowest-numbered broker.
         let coordinator_broker = cluster
             .brokers()
@@ -168,7 +180,11 @@ impl World {
             next_producer_id: FIRST_PRODUCER_ID,
             sends: BTreeMap::new(),
             invariants: Invariants::default(),
-            coordinator: CoordinatorHost::new(coordinator_broker),
+            coordinator: CoordinatorHost::new(
+                coordinator_broker,
+                transaction_version,
+                config.cluster.transaction_max_timeout_ms,
+            ),
         };
         for p in &config.producers {
             if world.producers.contains_key(&p.id) || config.consumers.iter().any(|c| c.id == p.id)
@@ -176,9 +192,9 @@ impl World {
                 return Err(WorldConfigError::DuplicateClient(p.id.clone()));
             }
             let idempotent = p.idempotence().map_err(WorldConfigError::Client)?;
-            world
-                .producers
-                .insert(p.id.clone(), Producer::new(p.clone(), idempotent));
+            let producer = Producer::new(p.clone(), idempotent)
+                .with_transaction_v2(transaction_version == TransactionVersion::V2);
+            world.producers.insert(p.id.clone(), producer);
         }
         for c in &config.consumers {
             if world.consumers.contains_key(&c.id) {
@@ -1204,13 +1220,15 @@ impl World {
     /// transaction (`ReplicaManager.maybeSendPartitionsToTransactionCoordinator`). `Some(error)`
     /// is the refusal the producer gets. The question and its answer are modelled as instant.
     fn verify_transaction(
-        &self,
+        &mut self,
         broker: BrokerId,
         tp: &TopicPartition,
         batch: &ProducedBatch,
         out: &mut Events,
     ) -> Option<ErrorCode> {
-        if !self.cluster.verifies_transactions() || !batch.is_transactional {
+        let v2 = self.coordinator.transaction_version() == TransactionVersion::V2;
+        // With transaction V2 the leader must add the partition itself, whatever the setting.
+        if !batch.is_transactional || !(v2 || self.cluster.verifies_transactions()) {
             return None;
         }
         let partition = self.cluster.partition(tp)?;
@@ -1218,15 +1236,21 @@ impl World {
             return None;
         }
         let stamp = &batch.stamp;
-        // UnifiedLog.maybeStartTransactionVerification: only without an ongoing txn at this epoch.
-        let ongoing = partition
+        let entry = partition
             .leader_replica()
-            .and_then(|r| r.producers.entry(stamp.producer_id))
-            .is_some_and(|e| {
-                e.producer_epoch == stamp.producer_epoch && e.current_txn_first_offset.is_some()
-            });
-        if ongoing {
+            .and_then(|r| r.producers.entry(stamp.producer_id));
+        // UnifiedLog.maybeStartTransactionVerification: only without an ongoing txn at this
+        // epoch; a batch from an older epoch is left to the append's INVALID_PRODUCER_EPOCH.
+        let skip = entry.is_some_and(|e| {
+            (e.producer_epoch == stamp.producer_epoch && e.current_txn_first_offset.is_some())
+                || e.producer_epoch > stamp.producer_epoch
+        });
+        if skip {
             return None;
+        }
+        if v2 {
+            let (producer_id, producer_epoch) = (stamp.producer_id, stamp.producer_epoch);
+            return self.add_partition_for_produce(broker, tp, producer_id, producer_epoch, out);
         }
         let pid = stamp.producer_id;
         let epoch = stamp.producer_epoch;
@@ -1306,6 +1330,66 @@ impl World {
         Some(error)
     }
 
+    /// Transaction V2 (KIP-890 part 2, `ReplicaManager.appendRecords` with `ADD_PARTITION`): the
+    /// client sent no AddPartitionsToTxn, so before the first transactional batch of this epoch
+    /// the leader has the coordinator add the partition, and appends only once it is in. `Some`
+    /// is the refusal the producer gets. The request and its answer are modelled as instant.
+    fn add_partition_for_produce(
+        &mut self,
+        broker: BrokerId,
+        tp: &TopicPartition,
+        producer_id: ProducerId,
+        producer_epoch: ProducerEpoch,
+        out: &mut Events,
+    ) -> Option<ErrorCode> {
+        let asked_at = out.0.len();
+        let result = if self.cluster.is_alive(self.coordinator.broker()) {
+            let now = self.now_ms;
+            let cluster = &self.cluster;
+            let leader_of =
+                |tp: &TopicPartition| cluster.leader_of(tp).filter(|b| cluster.is_alive(*b));
+            self.coordinator.add_partition_for_producer(
+                &format!("leader broker {broker}"),
+                producer_id,
+                producer_epoch,
+                tp.clone(),
+                now,
+                &leader_of,
+                out,
+            )
+        } else {
+            Err(ErrorCode::CoordinatorNotAvailable)
+        };
+        // AddPartitionsToTxnManager / ReplicaManager: PRODUCER_FENCED reaches the producer as
+        // INVALID_PRODUCER_EPOCH; what Kafka's leader would retry by itself is handed to the
+        // producer as a retriable NOT_ENOUGH_REPLICAS here, so the producer retries instead.
+        let (error, what) = match result {
+            Ok(()) => (None, format!("{tp} is in the transaction now, and the leader appends the batch.")),
+            Err(ErrorCode::ProducerFenced) => (
+                Some(ErrorCode::InvalidProducerEpoch),
+                "the coordinator answers PRODUCER_FENCED, which the leader passes on as INVALID_PRODUCER_EPOCH: this epoch is no longer the transactional.id's.".to_owned(),
+            ),
+            Err(ErrorCode::CoordinatorNotAvailable) => (
+                Some(ErrorCode::NotEnoughReplicas),
+                "the coordinator's broker is down. The leader refuses the write with NOT_ENOUGH_REPLICAS, which the producer retries.".to_owned(),
+            ),
+            Err(ErrorCode::ConcurrentTransactions) => (
+                Some(ErrorCode::NotEnoughReplicas),
+                "the coordinator answers CONCURRENT_TRANSACTIONS: the producer's previous transaction is still writing its markers. Kafka's leader would wait and ask again by itself; the lab refuses the write with NOT_ENOUGH_REPLICAS so that the producer retries after retry.backoff.ms.".to_owned(),
+            ),
+            Err(error) => (
+                Some(error),
+                format!("the coordinator answers {error}, and the leader refuses the write with it."),
+            ),
+        };
+        // The explanation goes before what the coordinator did in answer.
+        out.0.insert(asked_at, Event::new(
+            EventKind::PartitionAddedForProducer { topic_partition: tp.clone(), producer_id, error },
+            format!("Transaction protocol V2: producer {producer_id} sent no AddPartitionsToTxn for {tp}; its first transactional batch of epoch {producer_epoch} makes leader broker {broker} ask the transaction coordinator to add {tp} to the transaction (AddPartitionsToTxn with verifyOnly=false): {what}"),
+        ));
+        error
+    }
+
     fn resolve(&self, message: Option<MessageId>) -> Result<MessageId, ActionError> {
         self.network
             .find(message)
@@ -1379,8 +1463,31 @@ impl World {
         requests: Vec<OutgoingRequest>,
         out: &mut Events,
     ) {
+        let mut answered_at_once = false;
         for request in requests {
             let (to, payload) = match request {
+                // TxnOffsetCommit is answered within the step, like every group coordinator call.
+                OutgoingRequest::TxnOffsetCommit {
+                    correlation_id,
+                    producer_id,
+                    producer_epoch,
+                    offsets,
+                    ..
+                } => {
+                    let result = self.txn_offset_commit_v2(
+                        producer,
+                        producer_id,
+                        producer_epoch,
+                        offsets,
+                        out,
+                    );
+                    let now = self.now_ms;
+                    if let Some(p) = self.producers.get_mut(producer) {
+                        p.on_txn_offset_commit_v2(correlation_id, result, now, out);
+                    }
+                    answered_at_once = true;
+                    continue;
+                }
                 OutgoingRequest::InitProducerId { correlation_id } => {
                     let Some(broker) = self.cluster.any_live_broker() else {
                         continue;
@@ -1476,6 +1583,10 @@ impl World {
                     format!("The network already holds {} messages, the most the lab allows; {producer}'s {label} is lost.", Network::CAPACITY),
                 ),
             }
+        }
+        // The answer may let the producer's next request (EndTxn, say) go out now.
+        if answered_at_once {
+            self.drain(producer, out);
         }
     }
 
@@ -2372,8 +2483,69 @@ impl World {
     /// `OffsetMetadataManager.commitTransactionalOffset`): the generation is checked (KIP-447), then
     /// the offsets are written with the producer id and kept pending.
     fn txn_offset_commit(&mut self, producer: &ClientId, offsets: TxnOffsets, out: &mut Events) {
+        if let Err(error) = self.stage_txn_offsets(producer, offsets, out)
+            && let Some(p) = self.producers.get_mut(producer)
+        {
+            p.on_txn_offset_commit(error, out);
+        }
+    }
+
+    /// Transaction V2's TxnOffsetCommit, sent without AddOffsetsToTxn: the group coordinator first
+    /// has the transaction coordinator add the group's offsets partition to the transaction
+    /// (`CoordinatorRuntime.scheduleTransactionalWriteOperation`, `ADD_PARTITION`), then checks and
+    /// stages the offsets as with V1.
+    fn txn_offset_commit_v2(
+        &mut self,
+        producer: &ClientId,
+        producer_id: ProducerId,
+        producer_epoch: ProducerEpoch,
+        offsets: TxnOffsets,
+        out: &mut Events,
+    ) -> Result<(), ErrorCode> {
+        let tp = offsets_partition();
+        let group_id = offsets.group_id.clone();
+        let asked_at = out.0.len();
+        let added = if self.cluster.is_alive(self.coordinator.broker()) {
+            let now = self.now_ms;
+            let cluster = &self.cluster;
+            let leader_of =
+                |tp: &TopicPartition| cluster.leader_of(tp).filter(|b| cluster.is_alive(*b));
+            self.coordinator.add_partition_for_producer(
+                &format!("the group coordinator of {group_id}"),
+                producer_id,
+                producer_epoch,
+                tp.clone(),
+                now,
+                &leader_of,
+                out,
+            )
+        } else {
+            Err(ErrorCode::CoordinatorNotAvailable)
+        };
+        let what = match added {
+            Ok(()) => format!("{tp} is in the transaction now."),
+            Err(error) => format!(
+                "the transaction coordinator answers {error}, and so does the group coordinator to {producer}."
+            ),
+        };
+        out.0.insert(asked_at, Event::new(
+            EventKind::PartitionAddedForProducer { topic_partition: tp.clone(), producer_id, error: added.err() },
+            format!("Transaction protocol V2: {producer} sends TxnOffsetCommit for group {group_id} without AddOffsetsToTxn, so the group coordinator asks the transaction coordinator to add {tp} to producer {producer_id}'s transaction (epoch {producer_epoch}): {what}"),
+        ));
+        added?;
+        self.stage_txn_offsets(producer, offsets, out)
+    }
+
+    /// The group coordinator's part of TxnOffsetCommit: the KIP-447 generation check, then the
+    /// offsets written with the producer id and kept pending.
+    fn stage_txn_offsets(
+        &mut self,
+        producer: &ClientId,
+        offsets: TxnOffsets,
+        out: &mut Events,
+    ) -> Result<(), ErrorCode> {
         let Some(p) = self.producers.get(producer) else {
-            return;
+            return Ok(());
         };
         let producer_id = p.producer_id;
         let group_id = offsets.group_id.clone();
@@ -2386,10 +2558,7 @@ impl World {
                 format!("{producer} sends TxnOffsetCommit to the group coordinator of {group_id} with generation {}, but the group is at generation {current}: ILLEGAL_GENERATION. The group has rebalanced since the offsets were taken, so this processor may no longer own those partitions (KIP-447 fences zombies through the group)."
                     , offsets.generation_id),
             );
-            if let Some(p) = self.producers.get_mut(producer) {
-                p.on_txn_offset_commit(ErrorCode::IllegalGeneration, out);
-            }
-            return;
+            return Err(ErrorCode::IllegalGeneration);
         }
         group.stage_txn_offsets(producer_id, &offsets.offsets);
         for (tp, offset) in &offsets.offsets {
@@ -2398,6 +2567,7 @@ impl World {
                 format!("{producer} sends TxnOffsetCommit to the group coordinator: group {group_id} writes offset {offset} for {tp} with producer id {producer_id} to __consumer_offsets, but keeps it PENDING (OffsetMetadataManager.pendingTransactionalOffsets). The committed offset does not move until the transaction's marker arrives."),
             );
         }
+        Ok(())
     }
 
     /// The transaction's marker reaches `__consumer_offsets-0` (`OffsetMetadataManager

@@ -85,7 +85,7 @@ fn unsafe_world() -> WorldConfig {
 /// Two transactional producers sharing one transactional.id (so they fence each other), one plain
 /// idempotent producer, and read_committed and read_uncommitted consumers; two brokers, no
 /// replication, so a leader's log is never truncated.
-fn transactional_world() -> WorldConfig {
+fn transactional_world(transaction_version: u8) -> WorldConfig {
     let txn = |id: &str, timeout: u64| ProducerConfig {
         transactional_id: Some("tx".to_owned()),
         transaction_timeout_ms: timeout,
@@ -97,6 +97,7 @@ fn transactional_world() -> WorldConfig {
         cluster: ClusterConfig {
             brokers: 2,
             topics: vec![topic(1, 1)],
+            transaction_version: transaction_version.try_into().expect("a known level"),
             ..ClusterConfig::default()
         },
         producers: vec![
@@ -209,14 +210,17 @@ proptest! {
     // crashes, fencing, timeouts): never a panic, logs stay well formed, and a read_committed
     // consumer never receives a record of an aborted or undecided transaction.
     #[test]
-    fn with_transactions_read_committed_never_sees_aborted_or_open_records(seed in any::<u64>()) {
+    fn with_transactions_read_committed_never_sees_aborted_or_open_records(
+        seed in any::<u64>(),
+        transaction_version in 1u8..=2,
+    ) {
         let limits = ExploreLimits { raw_requests: false, ..ExploreLimits::default() };
-        let (world, _) = run(&transactional_world(), seed, 300, limits);
+        let (world, _) = run(&transactional_world(transaction_version), seed, 300, limits);
         for name in [OFFSETS_CONTIGUOUS, HIGH_WATERMARK_WITHIN_LOG, LSO_WITHIN_HIGH_WATERMARK, READ_COMMITTED_SEES_ONLY_COMMITTED] {
-            prop_assert!(world.invariants().status(name).unwrap().broken.is_none(), "seed {seed}: {}", describe_violations(&world));
+            prop_assert!(world.invariants().status(name).unwrap().broken.is_none(), "seed {seed}, transaction.version {transaction_version}: {}", describe_violations(&world));
         }
         let bad = uncommitted_reads(&world);
-        prop_assert!(bad.is_empty(), "seed {seed}: read_committed received {bad:?}");
+        prop_assert!(bad.is_empty(), "seed {seed}, transaction.version {transaction_version}: read_committed received {bad:?}");
     }
 }
 

@@ -422,6 +422,95 @@ fn with_verification_the_leader_refuses_a_write_outside_the_transaction() {
     )));
 }
 
+/// The epochs `producer` was handed, in order (InitProducerId and, with transaction V2, EndTxn).
+fn epochs_of(run: &ScenarioRun, producer: &str) -> Vec<i16> {
+    run.events()
+        .filter_map(|e| match &e.kind {
+            EventKind::ProducerIdAssigned {
+                producer: p,
+                producer_epoch,
+                ..
+            } if p.0 == producer => Some(producer_epoch.0),
+            _ => None,
+        })
+        .collect()
+}
+
+// KIP-890 part 2: the client sends no AddPartitionsToTxn, the leader adds the partition; every
+// EndTxn bumps the epoch, so a late write from the finished transaction is refused
+// (UnifiedLog.analyzeAndValidateProducerState, stale epoch) and nothing hangs.
+#[test]
+fn transaction_v2_adds_partitions_at_the_leader_and_refuses_a_late_write() {
+    let (_, run) = run("20-transaction-v2-refuses-a-late-write");
+    assert!(
+        !has_event(
+            &run,
+            |k| matches!(k, EventKind::MessageSent { label, .. } if label.starts_with("AddPartitionsToTxn"))
+        ),
+        "the client never sends AddPartitionsToTxn"
+    );
+    assert!(has_event(&run, |k| matches!(
+        k,
+        EventKind::PartitionAddedForProducer { error: None, .. }
+    )));
+    assert_eq!(
+        epochs_of(&run, "p1"),
+        vec![0, 1, 2],
+        "one bump per transaction"
+    );
+    assert!(has_event(&run, |k| matches!(
+        k,
+        EventKind::RawProduceHandled {
+            result: Some(Err(ErrorCode::InvalidProducerEpoch)),
+            ..
+        }
+    )));
+    assert_eq!(
+        log_values(&run, 0),
+        vec![
+            "first transaction",
+            "coordinator_epoch=0",
+            "plain write",
+            "second transaction",
+            "coordinator_epoch=0"
+        ],
+        "records and markers; the late write is not among them"
+    );
+    assert_eq!(received_offsets(&run, "reader"), vec![0, 2, 3]);
+    assert!(has_event(&run, |k| matches!(
+        k,
+        EventKind::HangingTransactionsFound { hanging, .. } if hanging.is_empty()
+    )));
+}
+
+// The same late write under transaction V1 without verification: same epoch, next sequence, so
+// the leader appends it and opens a transaction the coordinator never ends.
+#[test]
+fn transaction_v1_without_verification_lets_the_same_late_write_hang() {
+    let (_, run) = run("20-transaction-v1-lets-a-late-write-hang");
+    assert_eq!(
+        epochs_of(&run, "p1"),
+        vec![0],
+        "the epoch stays put across transactions"
+    );
+    assert!(has_event(&run, |k| matches!(
+        k,
+        EventKind::RawProduceHandled {
+            result: Some(Ok(_)),
+            ..
+        }
+    )));
+    assert_eq!(
+        received_offsets(&run, "reader"),
+        vec![0],
+        "p2's record waits behind the hanging transaction"
+    );
+    assert!(has_event(&run, |k| matches!(
+        k,
+        EventKind::HangingTransactionsFound { hanging, .. } if hanging.len() == 1
+    )));
+}
+
 #[test]
 fn an_open_transaction_is_in_the_log_and_holds_read_committed_at_the_lso() {
     let (_, run) = run("13-19-20-open-transaction-holds-the-lso");
@@ -884,6 +973,40 @@ fn txn_offset_outcomes(run: &ScenarioRun) -> Vec<(bool, bool)> {
 // Concept 22 (rule O1, O2): the input offset rides in the transaction. An abort discards it, so
 // the input is processed again; the commit makes it committed only at the marker; meanwhile a
 // restarted consumer is told UNSTABLE_OFFSET_COMMIT; read_committed sees exactly one receipt.
+// KIP-890 part 2 (TransactionManager with isTransactionV2Enabled): TxnOffsetCommit goes without
+// AddOffsetsToTxn and the group coordinator adds the offsets partition; the outcome is V1's.
+#[test]
+fn consume_transform_produce_under_transaction_v2_skips_add_requests_with_the_same_outcome() {
+    let (_, run) = run("22-consume-transform-produce-transaction-v2");
+    assert!(run.world.invariants().all_hold());
+    assert!(
+        !has_event(&run, |k| matches!(k, EventKind::MessageSent { label, .. }
+            if label.starts_with("AddPartitionsToTxn") || label.starts_with("AddOffsetsToTxn"))),
+        "the client sends neither AddPartitionsToTxn nor AddOffsetsToTxn"
+    );
+    assert!(has_event(&run, |k| matches!(
+        k,
+        EventKind::PartitionAddedForProducer { topic_partition, error: None, .. }
+            if topic_partition.topic == "__consumer_offsets"
+    )));
+    assert_eq!(
+        received_values(&run, "auditor"),
+        vec![(
+            "receipts".to_owned(),
+            "receipt: alice paid bob 10".to_owned()
+        )]
+    );
+    assert_eq!(
+        txn_offset_outcomes(&run),
+        vec![(false, false), (true, true)]
+    );
+    assert_eq!(
+        epochs_of(&run, "tx"),
+        vec![0, 1, 2],
+        "each EndTxn bumps the epoch"
+    );
+}
+
 #[test]
 fn consume_transform_produce_commits_output_and_input_offsets_together() {
     let (_, run) = run("22-consume-transform-produce");

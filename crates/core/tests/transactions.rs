@@ -481,3 +481,49 @@ fn a_hand_made_init_producer_id_needs_both_expected_fields_or_neither() {
     );
     assert!(why.contains("expected_epoch"), "{why}");
 }
+
+// TransactionCoordinator.handleInitProducerId refuses a transaction.timeout.ms above
+// transaction.max.timeout.ms; InitProducerIdHandler makes every such error fatal.
+#[test]
+fn a_timeout_above_transaction_max_timeout_ms_is_invalid_transaction_timeout_and_fatal() {
+    let mut config = WorldConfig::default();
+    config.cluster.transaction_max_timeout_ms = 30_000;
+    let mut producer = ProducerConfig::named("p1");
+    producer.transactional_id = Some("tx".to_owned());
+    producer.transaction_timeout_ms = 60_000;
+    config.producers = vec![producer];
+    let mut w = World::new(&config, 1).expect("valid world");
+    let events = {
+        step(&mut w, Action::InitTransactions { producer: p1() });
+        step(&mut w, Action::DeliverAll {})
+    };
+    assert!(events.iter().any(|k| matches!(
+        k,
+        EventKind::TxnRequestRefused {
+            error: ErrorCode::InvalidTransactionTimeout,
+            ..
+        }
+    )));
+    assert_eq!(state(&w), Some(ClientTxnState::FatalError));
+    assert!(
+        w.coordinator().transactions().next().is_none(),
+        "no metadata is created for a refused timeout"
+    );
+    let why = refused(&mut w, Action::BeginTransaction { producer: p1() });
+    assert!(why.contains("INVALID_TRANSACTION_TIMEOUT"), "{why}");
+}
+
+// A scenario may not name a transaction protocol Kafka does not have.
+#[test]
+fn an_unknown_transaction_version_is_refused_when_parsed() {
+    let error = serde_json::from_str::<eos_core::config::ClusterConfig>(
+        r#"{"topics": [{"name": "payments"}], "transaction.version": 3}"#,
+    )
+    .unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("transaction.version 3 is unknown"),
+        "{error}"
+    );
+}
