@@ -23,6 +23,7 @@
 //! - [`action`], [`event`]: everything one can do, everything that can happen.
 //! - [`world`]: the world value and its `step` function.
 //! - [`invariants`]: named guarantees checked after every step.
+//! - [`costs`]: what exactly-once costs (requests, transaction-log writes, markers), from events.
 //! - [`explore`]: random valid actions for property tests and benchmarks.
 //! - [`scenario`], [`report`]: scenario files and the versioned JSON report.
 //! - [`trace`], [`rng`]: a run's record and hash; the seeded generator.
@@ -34,6 +35,7 @@ pub mod cluster;
 pub mod config;
 pub mod consumer;
 pub mod coordinator_host;
+pub mod costs;
 pub mod demo;
 pub mod error_code;
 pub mod event;

@@ -7,6 +7,7 @@ use crate::action::Action;
 use crate::batch::ControlKind;
 use crate::config::IsolationLevel;
 use crate::consumer::read_fetched;
+use crate::costs::Costs;
 use crate::event::Event;
 use crate::ids::{BrokerId, LeaderEpoch, Offset, ProducerEpoch, ProducerId, Sequence};
 use crate::log::AbortedTxn;
@@ -36,6 +37,8 @@ pub struct Report {
     pub transactions: Vec<TransactionReport>,
     /// The `__transaction_state` records, oldest first.
     pub transaction_log: Vec<TransactionLogRecord>,
+    /// What the run's steps cost in requests, transaction-log writes and markers.
+    pub costs: Costs,
 }
 
 #[derive(Debug, Serialize)]
@@ -289,6 +292,7 @@ impl Report {
                 })
                 .collect(),
             transaction_log: world.coordinator().log().to_vec(),
+            costs: Costs::of(run.events()),
         }
     }
 

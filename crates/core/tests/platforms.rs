@@ -51,6 +51,8 @@ const SHIPPED: &[(&str, &str, &str)] = &[
     shipped!("24-side-effect-twice"),
     shipped!("25-idempotent-consumer"),
     shipped!("25-outbox"),
+    shipped!("26-cost-one-record-per-transaction"),
+    shipped!("26-cost-six-records-in-one-transaction"),
     shipped!("28-one-transaction-per-checkpoint"),
 ];
 

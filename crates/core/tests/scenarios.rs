@@ -1007,6 +1007,65 @@ fn consume_transform_produce_under_transaction_v2_skips_add_requests_with_the_sa
     );
 }
 
+fn costs_of(name: &str) -> eos_core::costs::Costs {
+    let (_, run) = run(name);
+    eos_core::costs::Costs::of(run.events())
+}
+
+// Concept 26: the coordinator round trips, transaction-log writes and markers are paid per
+// transaction, so six one-record transactions cost several times what one six-record one does.
+#[test]
+fn transactions_pay_a_fixed_price_so_longer_ones_cost_less_per_record() {
+    let small = costs_of("26-cost-one-record-per-transaction");
+    let long = costs_of("26-cost-six-records-in-one-transaction");
+    assert_eq!((small.records_appended, long.records_appended), (6, 6));
+    assert_eq!(
+        (small.markers_appended, long.markers_appended),
+        (6, 2),
+        "a marker per transaction and partition"
+    );
+    assert_eq!(
+        (small.transactions_committed, long.transactions_committed),
+        (6, 1)
+    );
+    assert!(
+        small.transaction_requests() >= 3 * long.transaction_requests(),
+        "{small:?} vs {long:?}"
+    );
+    assert!(small.transaction_log_appends >= 3 * long.transaction_log_appends);
+}
+
+// Concept 19's price of a long transaction: its first records wait, unread, for the commit.
+#[test]
+fn a_long_transaction_keeps_read_committed_waiting_until_it_commits() {
+    let (_, run) = run("26-cost-six-records-in-one-transaction");
+    let polls: Vec<usize> = run
+        .trace
+        .steps
+        .iter()
+        .filter(|s| matches!(s.action, eos_core::Action::Poll { .. }))
+        .map(|s| {
+            s.outcome
+                .as_ref()
+                .map(|events| {
+                    events
+                        .iter()
+                        .filter_map(|e| match &e.kind {
+                            EventKind::RecordsPolled { offsets, .. } => Some(offsets.len()),
+                            _ => None,
+                        })
+                        .sum()
+                })
+                .unwrap_or(0)
+        })
+        .collect();
+    assert_eq!(
+        polls,
+        vec![0, 6],
+        "nothing mid-transaction, all six after the commit"
+    );
+}
+
 #[test]
 fn consume_transform_produce_commits_output_and_input_offsets_together() {
     let (_, run) = run("22-consume-transform-produce");
