@@ -84,6 +84,17 @@ pub enum Action {
     RestartConsumer {
         consumer: ClientId,
     },
+    /// One loop of a Kafka Streams thread: poll, then for each record the producer of its task
+    /// (`exactly_once`) or of the thread (`exactly_once_v2`) begins a transaction if none is open
+    /// and sends the transformed record to the application's output topic.
+    StreamsProcess {
+        thread: ClientId,
+    },
+    /// A Kafka Streams thread commits (`commit.interval.ms` has passed): every producer it wrote
+    /// through hands its tasks' input offsets to its transaction and commits it.
+    StreamsCommit {
+        thread: ClientId,
+    },
     /// Deliver a message in flight (the oldest, unless one is named).
     Deliver {
         #[serde(default)]
@@ -259,6 +270,10 @@ impl Action {
                 format!("{producer} sends {consumer}'s offsets to its transaction")
             }
             Action::Poll { consumer } => format!("{consumer} polls"),
+            Action::StreamsProcess { thread } => {
+                format!("{thread} polls and processes (one Kafka Streams loop)")
+            }
+            Action::StreamsCommit { thread } => format!("{thread} commits its tasks"),
             Action::Process { consumer } => format!("{consumer} processes what it polled"),
             Action::Commit { consumer } => format!("{consumer} commits its offsets"),
             Action::CrashConsumer { consumer } => format!("crash consumer {consumer}"),

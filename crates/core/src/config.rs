@@ -3,6 +3,7 @@
 //! learner sets here is what they would set in a real client.
 
 use crate::ids::ClientId;
+use crate::streams::StreamsAppConfig;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -18,6 +19,9 @@ pub struct WorldConfig {
     pub consumers: Vec<ConsumerConfig>,
     #[serde(default)]
     pub database: DatabaseConfig,
+    /// Kafka Streams applications; each adds its threads (consumers) and producers.
+    #[serde(default)]
+    pub streams: Vec<StreamsAppConfig>,
 }
 
 impl Default for WorldConfig {
@@ -29,6 +33,7 @@ impl Default for WorldConfig {
             producers: vec![ProducerConfig::named("p1")],
             consumers: vec![ConsumerConfig::named("c1", "payments")],
             database: DatabaseConfig::default(),
+            streams: Vec::new(),
         }
     }
 }

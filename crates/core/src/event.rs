@@ -232,6 +232,26 @@ pub enum EventKind {
         producer_id: ProducerId,
         error: Option<ErrorCode>,
     },
+    /// A Kafka Streams thread could not send a record's output: the producer was not in a
+    /// transaction it could write in.
+    StreamsOutputSkipped {
+        thread: ClientId,
+        producer: ClientId,
+        topic_partition: TopicPartition,
+        offset: Offset,
+    },
+    /// A Kafka Streams thread aborted a failed producer's transaction and rewound the input of
+    /// its tasks to the committed offsets.
+    StreamsTasksReset {
+        thread: ClientId,
+        producer: ClientId,
+        partitions: Vec<TopicPartition>,
+    },
+    /// A Kafka Streams commit found no open transaction on one of the thread's producers.
+    StreamsCommitSkipped {
+        thread: ClientId,
+        producer: ClientId,
+    },
     /// A hand-made coordinator request was handled; `error` is `None` for NONE.
     RawCoordinatorRequestHandled {
         request: String,

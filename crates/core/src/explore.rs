@@ -57,7 +57,7 @@ pub fn random_action(world: &World, rng: &mut SimRng, limits: ExploreLimits) -> 
         .collect();
     // Most draws succeed at once; the bound keeps a world with nothing to do from spinning.
     for _ in 0..64 {
-        let action = match rng.below(20) {
+        let action = match rng.below(22) {
             0..=4 => {
                 let live: Vec<_> = world
                     .producers()
@@ -190,6 +190,22 @@ pub fn random_action(world: &World, rng: &mut SimRng, limits: ExploreLimits) -> 
                     Acks::Leader
                 },
             }),
+            19 if limits.raw_requests => admin_action(world, &partitions, rng),
+            20 => {
+                let threads: Vec<ClientId> = world
+                    .streams_apps()
+                    .iter()
+                    .flat_map(|app| app.threads.iter().cloned())
+                    .filter(|t| world.consumer(t).is_some_and(|c| c.alive))
+                    .collect();
+                pick(rng, &threads).map(|thread| {
+                    if rng.below(3) == 0 {
+                        Action::StreamsCommit { thread }
+                    } else {
+                        Action::StreamsProcess { thread }
+                    }
+                })
+            }
             _ => {
                 let live: Vec<_> = world
                     .producers()
@@ -204,6 +220,39 @@ pub fn random_action(world: &World, rng: &mut SimRng, limits: ExploreLimits) -> 
         }
     }
     Action::AdvanceTime { ms: 1 }
+}
+
+/// What an operator with `kafka-transactions.sh` (KIP-664) might do: list, describe, look for
+/// hanging transactions, or abort an open transaction found on a partition.
+fn admin_action(world: &World, partitions: &[TopicPartition], rng: &mut SimRng) -> Option<Action> {
+    let tp = pick(rng, partitions)?;
+    Some(match rng.below(4) {
+        0 => Action::ListTransactions {},
+        1 => Action::DescribeProducers {
+            topic: tp.topic,
+            partition: tp.partition,
+        },
+        2 => Action::FindHangingTransactions {
+            max_transaction_timeout_ms: Some(rng.below(120_000)),
+        },
+        _ => {
+            let leader = world.cluster().partition(&tp)?.leader_replica()?;
+            let open: Vec<_> = leader
+                .producers
+                .ongoing_txns()
+                .filter_map(|(_, pid)| leader.producers.entry(pid))
+                .map(|e| (e.producer_id, e.producer_epoch))
+                .collect();
+            let (producer_id, producer_epoch) = pick(rng, &open)?;
+            Action::AbortTransactionAdmin {
+                topic: tp.topic,
+                partition: tp.partition,
+                producer_id: producer_id.0,
+                producer_epoch: producer_epoch.0,
+                coordinator_epoch: None,
+            }
+        }
+    })
 }
 
 /// The transactional API call that fits the client's state, or `None` to send a record. Inside a

@@ -20,6 +20,7 @@
 //! - [`producer`], [`partitioner`]: the producer client (accumulator, sequences, retries).
 //! - [`producer_txn`]: the producer client's transaction states (`TransactionManager`).
 //! - [`consumer`], [`store`]: consumers, groups and offsets; the external database.
+//! - [`streams`]: Kafka Streams applications laid out as threads and producers.
 //! - [`action`], [`event`]: everything one can do, everything that can happen.
 //! - [`world`]: the world value and its `step` function.
 //! - [`invariants`]: named guarantees checked after every step.
@@ -52,6 +53,7 @@ pub mod report;
 pub mod rng;
 pub mod scenario;
 pub mod store;
+pub mod streams;
 pub mod trace;
 pub mod txn_coordinator;
 pub mod world;

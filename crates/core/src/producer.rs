@@ -232,8 +232,11 @@ impl Producer {
         // TransactionManager.maybeAddPartition: a partition new to the transaction is added
         // (AddPartitionsToTxn) before any of its batches may be sent; with transaction V2 the
         // client only notes it, and the partition leader adds it when the first batch arrives.
+        // isPartitionPendingAdd: a partition whose AddPartitionsToTxn is on its way is not added
+        // again.
         if let Some(txn) = self.txn.as_mut()
             && !txn.partitions_in_txn.contains(&tp)
+            && !txn.is_pending_add(&tp)
         {
             if txn.transaction_v2 {
                 txn.partitions_in_txn.insert(tp.clone());

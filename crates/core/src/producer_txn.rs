@@ -141,6 +141,16 @@ impl TransactionManager {
         }
     }
 
+    /// Whether an AddPartitionsToTxn carrying `tp` is in flight or waits to be sent again
+    /// (`TransactionManager.isPartitionPendingAdd`).
+    pub fn is_pending_add(&self, tp: &TopicPartition) -> bool {
+        let in_flight = self.in_flight.as_ref().map(|(_, r, _)| r);
+        [in_flight, self.retry.as_ref()]
+            .into_iter()
+            .flatten()
+            .any(|r| matches!(r, TxnRequest::AddPartitions(ps) if ps.contains(tp)))
+    }
+
     /// The exception Kafka's client throws when a method is called in the wrong state
     /// (`TransactionManager.transitionTo`, `maybeFailWithError`), or `None` if the move is valid.
     pub fn refusal(&self, method: &str, target: ClientTxnState) -> Option<String> {

@@ -5,6 +5,7 @@
 use crate::action::Action;
 use crate::config::{ClusterConfig, ConsumerConfig, DatabaseConfig, ProducerConfig, WorldConfig};
 use crate::event::Event;
+use crate::streams::StreamsAppConfig;
 use crate::trace::{Trace, TraceStep};
 use crate::world::{World, WorldConfigError};
 use serde::{Deserialize, Serialize};
@@ -39,6 +40,9 @@ pub struct Scenario {
     pub consumers: Vec<ConsumerConfig>,
     #[serde(default)]
     pub database: DatabaseConfig,
+    /// Kafka Streams applications (concept 27).
+    #[serde(default)]
+    pub streams: Vec<StreamsAppConfig>,
     pub steps: Vec<Action>,
 }
 
@@ -128,6 +132,8 @@ struct RawScenario {
     consumers: Vec<ConsumerConfig>,
     #[serde(default)]
     database: DatabaseConfig,
+    #[serde(default)]
+    streams: Vec<StreamsAppConfig>,
     steps: Vec<serde_json::Value>,
 }
 
@@ -173,6 +179,7 @@ impl Scenario {
             producers: raw.producers,
             consumers: raw.consumers,
             database: raw.database,
+            streams: raw.streams,
             steps,
         })
     }
@@ -184,6 +191,7 @@ impl Scenario {
             producers: self.producers.clone(),
             consumers: self.consumers.clone(),
             database: self.database.clone(),
+            streams: self.streams.clone(),
         }
     }
 

@@ -23,9 +23,12 @@ use crate::producer::{OutgoingRequest, Producer};
 use crate::producer_txn::{ClientTxnState, TxnOffsets};
 use crate::rng::SimRng;
 use crate::store::ExternalStore;
+use crate::streams::{MAX_STREAM_THREADS, StreamsLayout};
 use crate::txn_coordinator::{ProducerIdAndEpoch, TransactionState, TransactionVersion};
 use std::collections::BTreeMap;
 use std::fmt;
+
+mod streams_runtime;
 
 /// An action that cannot be carried out because it names something that does not exist or asks
 /// for something impossible. This is a mistake in the input, not a Kafka error: Kafka's errors
@@ -144,6 +147,8 @@ pub struct World {
     sends: BTreeMap<u64, SendRecord>,
     invariants: Invariants,
     coordinator: CoordinatorHost,
+    /// Kafka Streams applications and which of the clients above are theirs.
+    streams: Vec<StreamsLayout>,
 }
 
 impl World {
@@ -185,6 +190,7 @@ impl World {
                 transaction_version,
                 config.cluster.transaction_max_timeout_ms,
             ),
+            streams: Vec::new(),
         };
         for p in &config.producers {
             if world.producers.contains_key(&p.id) || config.consumers.iter().any(|c| c.id == p.id)
@@ -210,6 +216,9 @@ impl World {
                 .consumers
                 .insert(c.id.clone(), Consumer::new(c.clone()));
         }
+        for app in &config.streams {
+            world.add_streams_app(app, transaction_version)?;
+        }
         if let Some(topic) = config
             .database
             .outbox_topic
@@ -230,6 +239,19 @@ impl World {
                 .unwrap_or_default();
             world.send_requests(&id, requests, &mut out);
         }
+        // A stream thread initialises its transactional producers as it starts.
+        let streams_producers: Vec<ClientId> = world
+            .streams
+            .iter()
+            .flat_map(|l| l.thread_producers.values().chain(l.task_producers.values()))
+            .cloned()
+            .collect();
+        for id in streams_producers {
+            if let Some(p) = world.producers.get_mut(&id) {
+                p.init_transactions(&mut out);
+            }
+            world.drain(&id, &mut out);
+        }
         let groups: Vec<String> = world
             .consumers
             .values()
@@ -239,6 +261,59 @@ impl World {
             world.rebalance(&group, &mut out);
         }
         Ok(world)
+    }
+
+    /// Adds a Kafka Streams application's threads and producers (`processing.guarantee`).
+    fn add_streams_app(
+        &mut self,
+        app: &crate::streams::StreamsAppConfig,
+        transaction_version: TransactionVersion,
+    ) -> Result<(), WorldConfigError> {
+        let name = ClientId::new(&app.application_id);
+        let input_partitions = match self.cluster.topic(&app.input) {
+            Some(topic) => topic.partitions,
+            None => {
+                return Err(WorldConfigError::UnknownTopic {
+                    client: name,
+                    topic: app.input.clone(),
+                });
+            }
+        };
+        if self.cluster.topic(&app.output).is_none() {
+            return Err(WorldConfigError::UnknownTopic {
+                client: name,
+                topic: app.output.clone(),
+            });
+        }
+        if !(1..=MAX_STREAM_THREADS).contains(&app.num_stream_threads) {
+            return Err(WorldConfigError::Cluster(format!(
+                "streams application `{}`: num.stream.threads must be 1 to {MAX_STREAM_THREADS}",
+                app.application_id
+            )));
+        }
+        let layout = StreamsLayout::new(app, input_partitions);
+        for p in layout.producer_configs() {
+            if self.producers.contains_key(&p.id) || self.consumers.contains_key(&p.id) {
+                return Err(WorldConfigError::DuplicateClient(p.id.clone()));
+            }
+            let idempotent = p.idempotence().map_err(WorldConfigError::Client)?;
+            let producer = Producer::new(p.clone(), idempotent)
+                .with_transaction_v2(transaction_version == TransactionVersion::V2);
+            self.producers.insert(p.id.clone(), producer);
+        }
+        for c in layout.consumer_configs() {
+            if self.producers.contains_key(&c.id) || self.consumers.contains_key(&c.id) {
+                return Err(WorldConfigError::DuplicateClient(c.id.clone()));
+            }
+            self.consumers.insert(c.id.clone(), Consumer::new(c));
+        }
+        self.streams.push(layout);
+        Ok(())
+    }
+
+    /// The Kafka Streams applications and their clients.
+    pub fn streams_apps(&self) -> &[StreamsLayout] {
+        &self.streams
     }
 
     pub fn now_ms(&self) -> u64 {
@@ -436,6 +511,10 @@ impl World {
                         "sendOffsetsToTransaction is refused: IllegalStateException: Cannot send offsets if a transaction is not in progress (current state: {state})"
                     ))),
                 }
+            }
+            Action::StreamsProcess { thread } | Action::StreamsCommit { thread } => {
+                running(thread, consumer(thread)?.alive)?;
+                self.streams_refusal(thread)
             }
             Action::RelayOutbox { producer: id } => {
                 if let Some(why) = producer(id)?.send_refusal() {
@@ -657,6 +736,8 @@ impl World {
                 self.send_requests(producer, requests, out);
             }
             Action::Poll { consumer } => self.poll(consumer, out),
+            Action::StreamsProcess { thread } => self.streams_process(thread, out),
+            Action::StreamsCommit { thread } => self.streams_commit(thread, out),
             Action::Process { consumer } => self.process(consumer, out),
             Action::Commit { consumer } => self.commit(consumer, out),
             Action::CrashConsumer { consumer } => self.crash_consumer(consumer, out),
@@ -2463,6 +2544,22 @@ impl World {
         consumer_id: &ClientId,
         out: &mut Events,
     ) {
+        let positions = self
+            .consumers
+            .get(consumer_id)
+            .map(|c| c.positions.clone())
+            .unwrap_or_default();
+        self.send_offsets(producer, consumer_id, positions, out);
+    }
+
+    /// `sendOffsetsToTransaction(offsets, consumer.groupMetadata())` with the given offsets.
+    fn send_offsets(
+        &mut self,
+        producer: &ClientId,
+        consumer_id: &ClientId,
+        positions: BTreeMap<TopicPartition, Offset>,
+        out: &mut Events,
+    ) {
         let Some(consumer) = self.consumers.get(consumer_id) else {
             return;
         };
@@ -2471,7 +2568,7 @@ impl World {
             generation_id: self.groups.get(&group_id).map_or(0, |g| g.generation_id),
             group_id,
             member: consumer_id.clone(),
-            offsets: consumer.positions.clone(),
+            offsets: positions,
         };
         if let Some(p) = self.producers.get_mut(producer) {
             p.send_offsets_to_transaction(offsets, out);

@@ -53,6 +53,9 @@ const SHIPPED: &[(&str, &str, &str)] = &[
     shipped!("25-outbox"),
     shipped!("26-cost-one-record-per-transaction"),
     shipped!("26-cost-six-records-in-one-transaction"),
+    shipped!("27-streams-exactly-once"),
+    shipped!("27-streams-exactly-once-v2"),
+    shipped!("27-streams-v2-zombie-fenced-by-group-generation"),
     shipped!("28-one-transaction-per-checkpoint"),
 ];
 

@@ -16,6 +16,7 @@ use eos_core::invariants::{
     NO_DUPLICATE_WRITE, OFFSETS_CONTIGUOUS, READ_COMMITTED_SEES_ONLY_COMMITTED,
 };
 use eos_core::rng::SimRng;
+use eos_core::streams::{ProcessingGuarantee, StreamsAppConfig};
 use eos_core::{Action, World};
 use proptest::prelude::*;
 
@@ -60,6 +61,7 @@ fn safe_world() -> WorldConfig {
             idempotent: true,
             outbox_topic: None,
         },
+        streams: Vec::new(),
     }
 }
 
@@ -79,6 +81,7 @@ fn unsafe_world() -> WorldConfig {
         producers: vec![ProducerConfig::named("p1"), loose, none],
         consumers: consumers(),
         database: DatabaseConfig::default(),
+        streams: Vec::new(),
     }
 }
 
@@ -96,7 +99,7 @@ fn transactional_world(transaction_version: u8) -> WorldConfig {
     WorldConfig {
         cluster: ClusterConfig {
             brokers: 2,
-            topics: vec![topic(1, 1)],
+            topics: vec![topic(1, 1), TopicConfig::named("receipts", 1)],
             transaction_version: transaction_version.try_into().expect("a known level"),
             ..ClusterConfig::default()
         },
@@ -107,6 +110,18 @@ fn transactional_world(transaction_version: u8) -> WorldConfig {
         ],
         consumers: vec![committed, ConsumerConfig::named("raw", "payments")],
         database: DatabaseConfig::default(),
+        // A Kafka Streams application too, per task under V1 and per thread under V2.
+        streams: vec![StreamsAppConfig {
+            application_id: "app".to_owned(),
+            processing_guarantee: if transaction_version == 1 {
+                ProcessingGuarantee::ExactlyOnce
+            } else {
+                ProcessingGuarantee::ExactlyOnceV2
+            },
+            input: "payments".to_owned(),
+            output: "receipts".to_owned(),
+            num_stream_threads: 2,
+        }],
     }
 }
 

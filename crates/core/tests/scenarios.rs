@@ -1066,6 +1066,71 @@ fn a_long_transaction_keeps_read_committed_waiting_until_it_commits() {
     );
 }
 
+// Concept 27 (StreamsProducer): exactly_once runs a transactional producer per task,
+// exactly_once_v2 one per thread, so the same work costs one transaction per task per commit
+// instead of one per thread.
+#[test]
+fn streams_exactly_once_v2_asks_less_of_the_coordinator_than_exactly_once_for_the_same_output() {
+    let (_, v1) = run("27-streams-exactly-once");
+    let (_, v2) = run("27-streams-exactly-once-v2");
+    let ids = |run: &ScenarioRun| -> Vec<String> {
+        run.world
+            .coordinator()
+            .transactions()
+            .map(|m| m.transactional_id.clone())
+            .collect()
+    };
+    assert_eq!(ids(&v1), vec!["receipts-app-0_0", "receipts-app-0_1"]);
+    assert_eq!(ids(&v2), vec!["receipts-app-p1-1"]);
+    assert_eq!(
+        received_values(&v1, "auditor"),
+        received_values(&v2, "auditor"),
+        "the same receipts either way"
+    );
+    assert_eq!(received_values(&v2, "auditor").len(), 4);
+    let (c1, c2) = (
+        eos_core::costs::Costs::of(v1.events()),
+        eos_core::costs::Costs::of(v2.events()),
+    );
+    assert_eq!(
+        (c1.transactions_committed, c2.transactions_committed),
+        (2, 1)
+    );
+    assert_eq!((c1.requests["EndTxn"], c2.requests["EndTxn"]), (2, 1));
+    assert_eq!((c1.markers_appended, c2.markers_appended), (2, 1));
+    assert!(c1.transaction_log_appends > c2.transaction_log_appends);
+}
+
+// KIP-447: under exactly_once_v2 the group coordinator fences a commit made with a generation
+// the group has left; Kafka Streams aborts, rewinds to the committed offsets and does it again.
+#[test]
+fn streams_v2_commit_with_a_stale_generation_is_fenced_and_redone_once() {
+    let (_, run) = run("27-streams-v2-zombie-fenced-by-group-generation");
+    assert!(has_event(&run, |k| matches!(
+        k,
+        EventKind::TxnOffsetCommitRefused {
+            error: ErrorCode::IllegalGeneration,
+            ..
+        }
+    )));
+    assert!(has_event(&run, |k| matches!(
+        k,
+        EventKind::StreamsTasksReset { .. }
+    )));
+    let receipts = received_values(&run, "auditor");
+    assert_eq!(
+        receipts.len(),
+        4,
+        "each payment's receipt once: {receipts:?}"
+    );
+    assert!(run.world.invariants().all_hold());
+    let costs = eos_core::costs::Costs::of(run.events());
+    assert_eq!(
+        (costs.transactions_aborted, costs.transactions_committed),
+        (1, 1)
+    );
+}
+
 #[test]
 fn consume_transform_produce_commits_output_and_input_offsets_together() {
     let (_, run) = run("22-consume-transform-produce");

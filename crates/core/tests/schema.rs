@@ -12,6 +12,7 @@ use eos_core::config::{
     ClusterConfig, ConsumerConfig, DatabaseConfig, ProducerConfig, TopicConfig,
 };
 use eos_core::scenario::{MAX_STEPS, Scenario};
+use eos_core::streams::StreamsAppConfig;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -441,12 +442,13 @@ fn every_step_kind_in_the_schema_has_rusts_fields_defaults_and_types() {
 #[test]
 fn every_settings_object_in_the_schema_matches_its_rust_type() {
     let root = schema();
-    let cases: [(&str, &RoundTrip); 5] = [
+    let cases: [(&str, &RoundTrip); 6] = [
         ("cluster", &round_trip!(ClusterConfig)),
         ("topic", &round_trip!(TopicConfig)),
         ("producer", &round_trip!(ProducerConfig)),
         ("consumer", &round_trip!(ConsumerConfig)),
         ("database", &round_trip!(DatabaseConfig)),
+        ("streams_app", &round_trip!(StreamsAppConfig)),
     ];
     for (name, parse) in cases {
         check_object(&root, &root["$defs"][name], name, parse);
