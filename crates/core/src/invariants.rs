@@ -6,8 +6,9 @@
 //! cost does not grow with the log.
 
 use crate::event::{Event, EventKind};
-use crate::ids::{Offset, TopicPartition};
+use crate::ids::{BrokerId, Offset, ProducerEpoch, ProducerId, TopicPartition};
 use crate::producer::SendOutcome;
+use crate::txn_coordinator::TransactionState;
 use crate::world::World;
 use std::collections::BTreeMap;
 
@@ -34,8 +35,11 @@ pub const NO_ACKNOWLEDGED_WRITE_LOST: &str = "no_acknowledged_write_lost";
 pub const NO_DUPLICATE_EFFECT: &str = "no_duplicate_effect";
 pub const LSO_WITHIN_HIGH_WATERMARK: &str = "lso_within_high_watermark";
 pub const READ_COMMITTED_SEES_ONLY_COMMITTED: &str = "read_committed_sees_only_committed";
+pub const TRANSACTIONS_ALL_OR_NOTHING: &str = "transactions_all_or_nothing";
+pub const COORDINATOR_TRANSITIONS_VALID: &str = "coordinator_transitions_valid";
+pub const FENCED_WRITES_NEVER_COMMITTED: &str = "fenced_writes_never_committed";
 
-const CATALOGUE: [(&str, &str); 7] = [
+const CATALOGUE: [(&str, &str); 10] = [
     (
         OFFSETS_CONTIGUOUS,
         "Every partition's offsets run on without gaps or overlaps.",
@@ -64,7 +68,28 @@ const CATALOGUE: [(&str, &str); 7] = [
         READ_COMMITTED_SEES_ONLY_COMMITTED,
         "A read_committed consumer never receives a record of an open or aborted transaction.",
     ),
+    (
+        TRANSACTIONS_ALL_OR_NOTHING,
+        "A committed transaction's records are committed in every partition it wrote to; an aborted one's are aborted in all of them.",
+    ),
+    (
+        COORDINATOR_TRANSITIONS_VALID,
+        "Every __transaction_state record follows a state the coordinator may move from (Kafka's TransactionState table).",
+    ),
+    (
+        FENCED_WRITES_NEVER_COMMITTED,
+        "A transactional write made with an epoch the coordinator had already moved past is never committed.",
+    ),
 ];
+
+/// What the transaction checks remember of a producer's records in one partition since its
+/// last marker there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct OpenTxnData {
+    first_offset: Offset,
+    /// The first record written with an epoch the coordinator had moved past, if any.
+    fenced_at: Option<(Offset, ProducerEpoch, ProducerEpoch)>,
+}
 
 /// The state of every guarantee, plus what the checks remember between steps.
 #[derive(Clone, Debug)]
@@ -72,6 +97,16 @@ pub struct Invariants {
     statuses: Vec<InvariantStatus>,
     /// Where each send was first written, per partition.
     written: BTreeMap<(TopicPartition, u64), Offset>,
+    /// Each transactional id's last state in `__transaction_state`.
+    txn_states: BTreeMap<String, TransactionState>,
+    /// Each decided transaction's producer id and partitions, from its Prepare record.
+    prepared: BTreeMap<String, (ProducerId, Vec<TopicPartition>)>,
+    /// Transactional records with no marker after them yet, per partition and producer.
+    open_data: BTreeMap<(TopicPartition, ProducerId), OpenTxnData>,
+    /// How a marker decided those records (true for COMMIT), until the coordinator completes.
+    decided: BTreeMap<(TopicPartition, ProducerId), bool>,
+    /// The epoch of each producer id's latest `__transaction_state` record.
+    coordinator_epochs: BTreeMap<ProducerId, ProducerEpoch>,
 }
 
 impl Default for Invariants {
@@ -86,6 +121,11 @@ impl Default for Invariants {
                 })
                 .collect(),
             written: BTreeMap::new(),
+            txn_states: BTreeMap::new(),
+            prepared: BTreeMap::new(),
+            open_data: BTreeMap::new(),
+            decided: BTreeMap::new(),
+            coordinator_epochs: BTreeMap::new(),
         }
     }
 }
@@ -119,8 +159,15 @@ impl Invariants {
                     base_offset,
                     last_offset,
                     send_ids,
-                    ..
+                    producer_id,
                 } => {
+                    self.track_transactional_data(
+                        world,
+                        topic_partition,
+                        *broker,
+                        *base_offset,
+                        *producer_id,
+                    );
                     self.check_append(
                         world,
                         topic_partition,
@@ -131,6 +178,34 @@ impl Invariants {
                         &mut broken,
                     );
                 }
+                EventKind::MarkerWritten {
+                    topic_partition,
+                    broker,
+                    producer_id,
+                    offset,
+                    commit,
+                } => self.on_marker(
+                    world,
+                    topic_partition,
+                    *broker,
+                    *producer_id,
+                    *offset,
+                    *commit,
+                    &mut broken,
+                ),
+                EventKind::TxnLogAppended {
+                    transactional_id,
+                    state,
+                    producer_id,
+                    producer_epoch,
+                    partitions,
+                } => self.on_txn_log_append(
+                    transactional_id,
+                    *state,
+                    (*producer_id, *producer_epoch),
+                    partitions,
+                    &mut broken,
+                ),
                 EventKind::LeaderElected {
                     topic_partition, ..
                 }
@@ -209,6 +284,131 @@ impl Invariants {
             }
         }
         newly
+    }
+
+    /// A transactional batch on a partition leader opens (or extends) its producer's
+    /// transaction there; one written with an epoch the coordinator has moved past is noted.
+    fn track_transactional_data(
+        &mut self,
+        world: &World,
+        tp: &TopicPartition,
+        broker: BrokerId,
+        base_offset: Offset,
+        producer_id: ProducerId,
+    ) {
+        let Some(partition) = world.cluster().partition(tp) else {
+            return;
+        };
+        let Some(batch) = partition
+            .replica(broker)
+            .filter(|_| partition.leader == Some(broker))
+            .and_then(|r| r.log.batch_containing(base_offset))
+        else {
+            return;
+        };
+        if !batch.is_transactional || batch.is_control() {
+            return;
+        }
+        let epoch = batch.stamp.producer_epoch;
+        // The coordinator's epoch when the batch was appended, not after the step: events are
+        // replayed here in the order they happened.
+        let fenced = self
+            .coordinator_epochs
+            .get(&producer_id)
+            .copied()
+            .filter(|current| *current > epoch)
+            .map(|current| (base_offset, epoch, current));
+        let entry = self
+            .open_data
+            .entry((tp.clone(), producer_id))
+            .or_insert(OpenTxnData {
+                first_offset: base_offset,
+                fenced_at: None,
+            });
+        if entry.fenced_at.is_none() {
+            entry.fenced_at = fenced;
+        }
+    }
+
+    /// A marker decides the producer's open records in the partition.
+    #[allow(clippy::too_many_arguments)] // the fields of one MarkerWritten event
+    fn on_marker(
+        &mut self,
+        world: &World,
+        tp: &TopicPartition,
+        broker: BrokerId,
+        producer_id: ProducerId,
+        offset: Offset,
+        commit: bool,
+        broken: &mut Vec<(&'static str, String)>,
+    ) {
+        if world.cluster().leader_of(tp) != Some(broker) {
+            return;
+        }
+        let Some(open) = self.open_data.remove(&(tp.clone(), producer_id)) else {
+            return;
+        };
+        self.decided.insert((tp.clone(), producer_id), commit);
+        if let (true, Some((at, epoch, current))) = (commit, open.fenced_at) {
+            broken.push((
+                FENCED_WRITES_NEVER_COMMITTED,
+                format!(
+                    "producer {producer_id}'s record at {tp}@{at} was written with epoch {epoch} after the coordinator had moved it to epoch {current}, and the COMMIT marker at offset {offset} commits it with the transaction that began at offset {}.",
+                    open.first_offset
+                ),
+            ));
+        }
+    }
+
+    /// Checks each `__transaction_state` record against the state table, and a completed
+    /// transaction against the markers its partitions received.
+    fn on_txn_log_append(
+        &mut self,
+        transactional_id: &str,
+        state: TransactionState,
+        (producer_id, producer_epoch): (ProducerId, ProducerEpoch),
+        partitions: &[TopicPartition],
+        broken: &mut Vec<(&'static str, String)>,
+    ) {
+        self.coordinator_epochs.insert(producer_id, producer_epoch);
+        let from = self
+            .txn_states
+            .insert(transactional_id.to_owned(), state)
+            .unwrap_or(TransactionState::Empty);
+        if !state.valid_previous_states().contains(&from) {
+            broken.push((
+                COORDINATOR_TRANSITIONS_VALID,
+                format!("{transactional_id} moved from {from} to {state}, which Kafka's TransactionState table does not allow."),
+            ));
+        }
+        match state {
+            TransactionState::PrepareCommit | TransactionState::PrepareAbort => {
+                self.prepared.insert(
+                    transactional_id.to_owned(),
+                    (producer_id, partitions.to_vec()),
+                );
+            }
+            TransactionState::CompleteCommit | TransactionState::CompleteAbort => {
+                let commit = state == TransactionState::CompleteCommit;
+                let Some((pid, partitions)) = self.prepared.remove(transactional_id) else {
+                    return;
+                };
+                for tp in partitions {
+                    match self.decided.remove(&(tp.clone(), pid)) {
+                        Some(decided) if decided != commit => broken.push((
+                            TRANSACTIONS_ALL_OR_NOTHING,
+                            format!(
+                                "transaction {transactional_id} {} but its records in {tp} were {} by an earlier marker (an admin abort, say).",
+                                if commit { "committed" } else { "aborted" },
+                                if decided { "committed" } else { "aborted" }
+                            ),
+                        )),
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
     }
 
     #[allow(clippy::too_many_arguments)] // the fields of one BatchAppended event

@@ -12,8 +12,9 @@ use eos_core::config::{
 };
 use eos_core::explore::{ExploreLimits, random_action};
 use eos_core::invariants::{
-    HIGH_WATERMARK_WITHIN_LOG, LSO_WITHIN_HIGH_WATERMARK, NO_ACKNOWLEDGED_WRITE_LOST,
-    NO_DUPLICATE_WRITE, OFFSETS_CONTIGUOUS, READ_COMMITTED_SEES_ONLY_COMMITTED,
+    COORDINATOR_TRANSITIONS_VALID, FENCED_WRITES_NEVER_COMMITTED, HIGH_WATERMARK_WITHIN_LOG,
+    LSO_WITHIN_HIGH_WATERMARK, NO_ACKNOWLEDGED_WRITE_LOST, NO_DUPLICATE_WRITE, OFFSETS_CONTIGUOUS,
+    READ_COMMITTED_SEES_ONLY_COMMITTED, TRANSACTIONS_ALL_OR_NOTHING,
 };
 use eos_core::rng::SimRng;
 use eos_core::streams::{ProcessingGuarantee, StreamsAppConfig};
@@ -231,7 +232,7 @@ proptest! {
     ) {
         let limits = ExploreLimits { raw_requests: false, ..ExploreLimits::default() };
         let (world, _) = run(&transactional_world(transaction_version), seed, 300, limits);
-        for name in [OFFSETS_CONTIGUOUS, HIGH_WATERMARK_WITHIN_LOG, LSO_WITHIN_HIGH_WATERMARK, READ_COMMITTED_SEES_ONLY_COMMITTED] {
+        for name in [OFFSETS_CONTIGUOUS, HIGH_WATERMARK_WITHIN_LOG, LSO_WITHIN_HIGH_WATERMARK, READ_COMMITTED_SEES_ONLY_COMMITTED, TRANSACTIONS_ALL_OR_NOTHING, COORDINATOR_TRANSITIONS_VALID, FENCED_WRITES_NEVER_COMMITTED] {
             prop_assert!(world.invariants().status(name).unwrap().broken.is_none(), "seed {seed}, transaction.version {transaction_version}: {}", describe_violations(&world));
         }
         let bad = uncommitted_reads(&world);

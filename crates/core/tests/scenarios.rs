@@ -5,7 +5,10 @@
 //! `UPDATE_GOLDEN=1 cargo test -p eos-core --test scenarios` and review the diff.
 
 use eos_core::error_code::ErrorCode;
-use eos_core::invariants::{NO_ACKNOWLEDGED_WRITE_LOST, NO_DUPLICATE_EFFECT, NO_DUPLICATE_WRITE};
+use eos_core::invariants::{
+    COORDINATOR_TRANSITIONS_VALID, FENCED_WRITES_NEVER_COMMITTED, NO_ACKNOWLEDGED_WRITE_LOST,
+    NO_DUPLICATE_EFFECT, NO_DUPLICATE_WRITE, TRANSACTIONS_ALL_OR_NOTHING,
+};
 use eos_core::producer_txn::ClientTxnState;
 use eos_core::report::Report;
 use eos_core::scenario::{Scenario, ScenarioRun};
@@ -509,6 +512,40 @@ fn transaction_v1_without_verification_lets_the_same_late_write_hang() {
         k,
         EventKind::HangingTransactionsFound { hanging, .. } if hanging.len() == 1
     )));
+}
+
+fn broken_at(run: &ScenarioRun, name: &str) -> Option<u64> {
+    run.world
+        .invariants()
+        .status(name)
+        .expect("known invariant")
+        .broken
+        .as_ref()
+        .map(|v| v.step)
+}
+
+// KIP-664's abort is for hanging transactions: aimed at a live one, it aborts one partition's
+// share of a transaction the coordinator then commits.
+#[test]
+fn an_admin_abort_of_a_live_transaction_breaks_all_or_nothing() {
+    let (_, run) = run("20-admin-abort-of-a-live-transaction-breaks-atomicity");
+    assert_eq!(broken_at(&run, TRANSACTIONS_ALL_OR_NOTHING), Some(11));
+    assert_eq!(
+        received_values(&run, "reader"),
+        vec![("payments".to_owned(), "credit bob 10".to_owned())],
+        "the credit without the debit"
+    );
+    assert!(holds(&run, COORDINATOR_TRANSITIONS_VALID));
+}
+
+// The problem KIP-890 solves: without verification, a fenced producer's late write opens a
+// transaction on a partition that the next instance's COMMIT marker then closes.
+#[test]
+fn without_verification_a_zombies_late_write_is_committed_by_the_next_instance() {
+    let (_, run) = run("14-20-late-zombie-write-committed-without-verification");
+    assert_eq!(broken_at(&run, FENCED_WRITES_NEVER_COMMITTED), Some(14));
+    assert_eq!(received_offsets(&run, "reader"), vec![0, 1]);
+    assert!(holds(&run, TRANSACTIONS_ALL_OR_NOTHING));
 }
 
 #[test]
