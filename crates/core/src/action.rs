@@ -7,6 +7,15 @@ use crate::ids::{BrokerId, ClientId, TopicPartition};
 use crate::network::MessageId;
 use serde::{Deserialize, Serialize};
 
+/// An offset for one partition, as TxnOffsetCommit carries it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartitionOffset {
+    pub topic: String,
+    pub partition: u32,
+    pub offset: i64,
+}
+
 /// One input to [`crate::World::step`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "step", rename_all = "snake_case", deny_unknown_fields)]
@@ -209,6 +218,25 @@ pub enum Action {
         producer_epoch: i16,
         partitions: Vec<TopicPartition>,
     },
+    /// An AddOffsetsToTxn request built by hand, handed straight to the transaction
+    /// coordinator: it adds the group's `__consumer_offsets` partition to the transaction.
+    AddOffsetsRaw {
+        transactional_id: String,
+        producer_id: i64,
+        producer_epoch: i16,
+        group_id: String,
+    },
+    /// A TxnOffsetCommit request built by hand, handed straight to the group coordinator: the
+    /// offsets are kept pending under the producer id until its transaction's marker. With
+    /// transaction protocol V2 the group coordinator first adds the offsets partition to the
+    /// transaction itself.
+    TxnOffsetCommitRaw {
+        group_id: String,
+        producer_id: i64,
+        producer_epoch: i16,
+        generation_id: i32,
+        offsets: Vec<PartitionOffset>,
+    },
     /// An EndTxn request built by hand, handed straight to the transaction coordinator.
     EndTxnRaw {
         transactional_id: String,
@@ -324,6 +352,28 @@ impl Action {
                 partitions
                     .iter()
                     .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Action::AddOffsetsRaw {
+                transactional_id,
+                producer_id,
+                producer_epoch,
+                group_id,
+            } => format!(
+                "hand-made AddOffsetsToTxn for {transactional_id} (producer {producer_id}, epoch {producer_epoch}): group {group_id}"
+            ),
+            Action::TxnOffsetCommitRaw {
+                group_id,
+                producer_id,
+                generation_id,
+                offsets,
+                ..
+            } => format!(
+                "hand-made TxnOffsetCommit for group {group_id} (producer {producer_id}, generation {generation_id}): {}",
+                offsets
+                    .iter()
+                    .map(|o| format!("{}-{} at {}", o.topic, o.partition, o.offset))
                     .collect::<Vec<_>>()
                     .join(", ")
             ),

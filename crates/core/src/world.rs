@@ -120,7 +120,8 @@ const DEFAULT_TRANSACTION_TIMEOUT_MS: u64 = 60_000;
 fn reply_error(payload: &Payload) -> Option<ErrorCode> {
     match payload {
         Payload::TxnInitProducerIdResponse { result, .. } => result.err(),
-        Payload::AddPartitionsToTxnResponse { result, .. } => result.err(),
+        Payload::AddPartitionsToTxnResponse { result, .. }
+        | Payload::AddOffsetsToTxnResponse { result, .. } => result.err(),
         Payload::EndTxnResponse { result, .. } => result.err(),
         _ => None,
     }
@@ -631,7 +632,24 @@ impl World {
                 }
                 Ok(())
             }
-            Action::EndTxnRaw { .. } => Ok(()),
+            Action::EndTxnRaw { .. } | Action::AddOffsetsRaw { .. } => Ok(()),
+            Action::TxnOffsetCommitRaw { offsets, .. } => {
+                if offsets.is_empty() {
+                    return Err(ActionError::InvalidRequest(
+                        "TxnOffsetCommit needs at least one offset".to_owned(),
+                    ));
+                }
+                for o in offsets {
+                    partition(&o.topic, o.partition)?;
+                    if o.offset < 0 {
+                        return Err(ActionError::InvalidRequest(format!(
+                            "offset {} for {}-{} is negative",
+                            o.offset, o.topic, o.partition
+                        )));
+                    }
+                }
+                Ok(())
+            }
             Action::DescribeProducers {
                 topic,
                 partition: p,
@@ -864,7 +882,22 @@ impl World {
             }
             Action::InitProducerIdRaw { .. }
             | Action::AddPartitionsRaw { .. }
-            | Action::EndTxnRaw { .. } => self.coordinator_request_raw(action, out)?,
+            | Action::EndTxnRaw { .. }
+            | Action::AddOffsetsRaw { .. } => self.coordinator_request_raw(action, out)?,
+            Action::TxnOffsetCommitRaw {
+                group_id,
+                producer_id,
+                producer_epoch,
+                generation_id,
+                offsets,
+            } => self.txn_offset_commit_raw(
+                group_id,
+                ProducerId(*producer_id),
+                ProducerEpoch(*producer_epoch),
+                *generation_id,
+                offsets,
+                out,
+            ),
             Action::ListTransactions {} => self.list_transactions(out),
             Action::DescribeProducers { topic, partition } => {
                 self.describe_producers(&TopicPartition::new(topic.as_str(), *partition), out);
@@ -1035,6 +1068,24 @@ impl World {
                     ProducerId(*producer_id),
                     ProducerEpoch(*producer_epoch),
                     partitions,
+                    now,
+                    &leader_of,
+                    out,
+                ),
+            ),
+            Action::AddOffsetsRaw {
+                transactional_id,
+                producer_id,
+                producer_epoch,
+                group_id: _,
+            } => (
+                "AddOffsetsToTxn",
+                self.coordinator.add_offsets(
+                    &lab,
+                    0,
+                    transactional_id,
+                    ProducerId(*producer_id),
+                    ProducerEpoch(*producer_epoch),
                     now,
                     &leader_of,
                     out,
@@ -2580,7 +2631,10 @@ impl World {
     /// `OffsetMetadataManager.commitTransactionalOffset`): the generation is checked (KIP-447), then
     /// the offsets are written with the producer id and kept pending.
     fn txn_offset_commit(&mut self, producer: &ClientId, offsets: TxnOffsets, out: &mut Events) {
-        if let Err(error) = self.stage_txn_offsets(producer, offsets, out)
+        let Some(producer_id) = self.producers.get(producer).map(|p| p.producer_id) else {
+            return;
+        };
+        if let Err(error) = self.stage_txn_offsets(producer, producer_id, offsets, out)
             && let Some(p) = self.producers.get_mut(producer)
         {
             p.on_txn_offset_commit(error, out);
@@ -2630,7 +2684,42 @@ impl World {
             format!("Transaction protocol V2: {producer} sends TxnOffsetCommit for group {group_id} without AddOffsetsToTxn, so the group coordinator asks the transaction coordinator to add {tp} to producer {producer_id}'s transaction (epoch {producer_epoch}): {what}"),
         ));
         added?;
-        self.stage_txn_offsets(producer, offsets, out)
+        self.stage_txn_offsets(producer, producer_id, offsets, out)
+    }
+
+    /// A hand-made TxnOffsetCommit reaches the group coordinator, as the client's would.
+    fn txn_offset_commit_raw(
+        &mut self,
+        group_id: &str,
+        producer_id: ProducerId,
+        producer_epoch: ProducerEpoch,
+        generation_id: i32,
+        offsets: &[crate::action::PartitionOffset],
+        out: &mut Events,
+    ) {
+        let lab = ClientId::new("lab");
+        let offsets = TxnOffsets {
+            group_id: group_id.to_owned(),
+            generation_id,
+            member: lab.clone(),
+            offsets: offsets
+                .iter()
+                .map(|o| (TopicPartition::new(&o.topic, o.partition), Offset(o.offset)))
+                .collect(),
+        };
+        let result = if self.coordinator.transaction_version() == TransactionVersion::V2 {
+            self.txn_offset_commit_v2(&lab, producer_id, producer_epoch, offsets, out)
+        } else {
+            self.stage_txn_offsets(&lab, producer_id, offsets, out)
+        };
+        let error = result.err();
+        out.push(
+            EventKind::RawCoordinatorRequestHandled { request: "TxnOffsetCommit".to_owned(), error },
+            format!(
+                "The hand-made TxnOffsetCommit request goes straight to the group coordinator of {group_id}, bypassing the producer client. It answers {}.",
+                error.map_or("NONE".to_owned(), |e| e.to_string())
+            ),
+        );
     }
 
     /// The group coordinator's part of TxnOffsetCommit: the KIP-447 generation check, then the
@@ -2638,13 +2727,10 @@ impl World {
     fn stage_txn_offsets(
         &mut self,
         producer: &ClientId,
+        producer_id: ProducerId,
         offsets: TxnOffsets,
         out: &mut Events,
     ) -> Result<(), ErrorCode> {
-        let Some(p) = self.producers.get(producer) else {
-            return Ok(());
-        };
-        let producer_id = p.producer_id;
         let group_id = offsets.group_id.clone();
         let group = self.groups.entry(group_id.clone()).or_default();
         // ClassicGroup.validateOffsetCommit: a stale generation is ILLEGAL_GENERATION.

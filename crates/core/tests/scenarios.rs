@@ -305,6 +305,61 @@ fn last_stable_offset(run: &ScenarioRun) -> i64 {
         .0
 }
 
+fn raw_answers(run: &ScenarioRun) -> Vec<(String, Option<ErrorCode>)> {
+    run.events()
+        .filter_map(|e| match &e.kind {
+            EventKind::RawCoordinatorRequestHandled { request, error } => {
+                Some((request.clone(), *error))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+// Rules C9 and O3 by hand under transaction V2 (TransactionCoordinator.endTransaction,
+// ClassicGroup.validateOffsetCommit): an epoch per EndTxn, a retry at the old epoch answered
+// NONE, the empty abort, and the generation check of TxnOffsetCommit.
+#[test]
+fn hand_made_requests_under_transaction_v2_show_its_epoch_rules() {
+    let (_, run) = run("10-14-hand-made-requests-transaction-v2");
+    let expected = [
+        ("InitProducerId", None),
+        ("AddOffsetsToTxn", None),
+        ("TxnOffsetCommit", None),
+        ("TxnOffsetCommit", Some(ErrorCode::IllegalGeneration)),
+        ("EndTxn", None),
+        ("EndTxn", None),
+        ("EndTxn", Some(ErrorCode::InvalidTxnState)),
+        ("EndTxn", None),
+        ("AddPartitionsToTxn", Some(ErrorCode::ProducerFenced)),
+    ];
+    assert_eq!(
+        raw_answers(&run),
+        expected
+            .iter()
+            .map(|(r, e)| ((*r).to_owned(), *e))
+            .collect::<Vec<_>>()
+    );
+    let committed = run
+        .world
+        .groups()
+        .get("billing")
+        .and_then(|g| g.committed.get(&TopicPartition::new("payments", 0)))
+        .copied();
+    assert_eq!(
+        committed,
+        Some(eos_core::Offset(5)),
+        "the marker commits the pending offset"
+    );
+    let txn = run
+        .world
+        .coordinator()
+        .transactions()
+        .next()
+        .expect("payment-writer");
+    assert_eq!(txn.producer_epoch.0, 2, "one bump per transaction end");
+}
+
 #[test]
 fn hand_made_coordinator_requests_show_each_coordinator_rule_alone() {
     let (_, run) = run("10-14-hand-made-coordinator-requests");
