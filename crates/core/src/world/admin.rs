@@ -1,0 +1,380 @@
+//! The operator's and the tester's way in: KIP-664's `kafka-transactions.sh` (list,
+//! describe-producers, find-hanging, abort) and coordinator requests built by hand.
+
+use super::*;
+
+impl World {
+    /// Admin `listTransactions` (`TransactionCoordinator.handleListTransactions`).
+    pub(super) fn list_transactions(&self, out: &mut Events) {
+        let transactions: Vec<ListedTransaction> = self
+            .coordinator
+            .transactions()
+            .map(|m| ListedTransaction {
+                transactional_id: m.transactional_id.clone(),
+                producer_id: m.producer_id,
+                producer_epoch: m.producer_epoch,
+                state: m.state,
+            })
+            .collect();
+        let rows: Vec<String> = transactions
+            .iter()
+            .map(|t| {
+                format!(
+                    "{} (producer {}, epoch {}) is {}",
+                    t.transactional_id,
+                    t.producer_id,
+                    t.producer_epoch,
+                    t.state.name()
+                )
+            })
+            .collect();
+        let explanation = if rows.is_empty() {
+            "kafka-transactions.sh list: the transaction coordinator knows no transactional.id."
+                .to_owned()
+        } else {
+            format!(
+                "kafka-transactions.sh list: the transaction coordinator knows {} transactional.id(s): {}.",
+                rows.len(),
+                rows.join("; ")
+            )
+        };
+        out.push(EventKind::TransactionsListed { transactions }, explanation);
+    }
+
+    /// What the leader of `tp` remembers of each producer (`Partition.activeProducerState`).
+    pub(super) fn producers_of(&self, tp: &TopicPartition) -> Vec<DescribedProducer> {
+        self.cluster
+            .partition(tp)
+            .and_then(|p| p.leader_replica())
+            .map(|r| {
+                r.producers
+                    .entries()
+                    .map(|e| DescribedProducer {
+                        producer_id: e.producer_id,
+                        producer_epoch: e.producer_epoch,
+                        last_sequence: e.last_seq().0,
+                        last_timestamp_ms: e.last_timestamp_ms,
+                        coordinator_epoch: e.coordinator_epoch,
+                        current_transaction_start_offset: e.current_txn_first_offset,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Admin `describeProducers` (`KafkaApis.handleDescribeProducersRequest`).
+    pub(super) fn describe_producers(&self, tp: &TopicPartition, out: &mut Events) {
+        let producers = self.producers_of(tp);
+        let rows: Vec<String> = producers
+            .iter()
+            .map(|p| {
+                let txn = p.current_transaction_start_offset.map_or_else(
+                    || "no open transaction".to_owned(),
+                    |o| format!("an open transaction since offset {o}"),
+                );
+                format!(
+                    "producer {} at epoch {}, last sequence {}, {txn}",
+                    p.producer_id, p.producer_epoch, p.last_sequence
+                )
+            })
+            .collect();
+        let explanation = if rows.is_empty() {
+            format!(
+                "kafka-transactions.sh describe-producers on {tp}: the leader remembers no producer."
+            )
+        } else {
+            format!(
+                "kafka-transactions.sh describe-producers on {tp}: the leader remembers {}.",
+                rows.join("; ")
+            )
+        };
+        out.push(
+            EventKind::ProducersDescribed {
+                topic_partition: tp.clone(),
+                producers,
+            },
+            explanation,
+        );
+    }
+
+    /// `kafka-transactions.sh find-hanging` (`TransactionsCommand.FindHangingTransactionsCommand`):
+    /// an open transaction idle longer than the timeout is hanging when the coordinator has no
+    /// transaction for its producer id, or that transaction does not hold the partition.
+    pub(super) fn find_hanging_transactions(&self, max_timeout_ms: u64, out: &mut Events) {
+        let mut hanging = Vec::new();
+        for partition in self.cluster.partitions() {
+            let tp = &partition.topic_partition;
+            for p in self.producers_of(tp) {
+                let Some(start_offset) = p.current_transaction_start_offset else {
+                    continue;
+                };
+                let idle_ms = self.now_ms.saturating_sub(p.last_timestamp_ms);
+                if idle_ms < max_timeout_ms {
+                    continue;
+                }
+                let known = self.coordinator.transactions().any(|m| {
+                    m.producer_id == p.producer_id
+                        && m.state == TransactionState::Ongoing
+                        && m.topic_partitions.contains(tp)
+                });
+                if !known {
+                    hanging.push(HangingTransaction {
+                        topic_partition: tp.clone(),
+                        producer_id: p.producer_id,
+                        producer_epoch: p.producer_epoch,
+                        coordinator_epoch: p.coordinator_epoch,
+                        start_offset,
+                        idle_ms,
+                    });
+                }
+            }
+        }
+        let rows: Vec<String> = hanging
+            .iter()
+            .map(|h| {
+                format!(
+                    "{}: producer {} (epoch {}) since offset {}, idle {} ms",
+                    h.topic_partition, h.producer_id, h.producer_epoch, h.start_offset, h.idle_ms
+                )
+            })
+            .collect();
+        let explanation = if rows.is_empty() {
+            format!(
+                "kafka-transactions.sh find-hanging: no open transaction idle for {max_timeout_ms} ms or more lacks a transaction at the coordinator; nothing hangs."
+            )
+        } else {
+            format!(
+                "kafka-transactions.sh find-hanging: {} open transaction(s) idle for {max_timeout_ms} ms or more that the coordinator does not hold, so nothing will ever end them and each freezes its partition's last stable offset: {}. Abort each with abort_transaction_admin.",
+                rows.len(),
+                rows.join("; ")
+            )
+        };
+        out.push(
+            EventKind::HangingTransactionsFound {
+                max_transaction_timeout_ms: max_timeout_ms,
+                hanging,
+            },
+            explanation,
+        );
+    }
+
+    /// Admin `abortTransaction` (KIP-664): the leader writes an ABORT marker as a
+    /// `WriteTxnMarkers` request would (`KafkaApis.handleWriteTxnMarkersRequest`).
+    pub(super) fn abort_transaction_admin(
+        &mut self,
+        tp: &TopicPartition,
+        producer_id: ProducerId,
+        producer_epoch: ProducerEpoch,
+        coordinator_epoch: Option<i32>,
+        out: &mut Events,
+    ) {
+        // AbortTransactionHandler: the tool takes the coordinator epoch from describe-producers.
+        let coordinator_epoch = coordinator_epoch.unwrap_or_else(|| {
+            self.producers_of(tp)
+                .iter()
+                .find(|p| p.producer_id == producer_id)
+                .map_or(0, |p| p.coordinator_epoch.max(0))
+        });
+        let result = self.cluster.write_marker(
+            tp,
+            producer_id,
+            producer_epoch,
+            coordinator_epoch,
+            ControlKind::Abort,
+            self.now_ms,
+            out,
+        );
+        let explanation = match result {
+            Ok(offset) => format!(
+                "kafka-transactions.sh abort: the leader of {tp} writes an ABORT marker for producer {producer_id} (epoch {producer_epoch}, coordinator epoch {coordinator_epoch}) at offset {offset}, as the coordinator would have. The transaction's records stay in the log, read_committed consumers skip them, and the last stable offset may move on."
+            ),
+            Err(error) => format!(
+                "kafka-transactions.sh abort: the leader of {tp} refuses the ABORT marker for producer {producer_id} (epoch {producer_epoch}, coordinator epoch {coordinator_epoch}) with {error}."
+            ),
+        };
+        out.push(
+            EventKind::TransactionAbortedByAdmin {
+                topic_partition: tp.clone(),
+                producer_id,
+                result,
+            },
+            explanation,
+        );
+    }
+
+    /// A coordinator request built by hand (`init_producer_id_raw`, `add_partitions_raw`,
+    /// `end_txn_raw`), handed to the coordinator as if it had just arrived; its answer is
+    /// narrated instead of sent, and any markers it starts go out as usual.
+    pub(super) fn coordinator_request_raw(
+        &mut self,
+        action: &Action,
+        out: &mut Events,
+    ) -> Result<(), ActionError> {
+        let coordinator = self.coordinator.broker();
+        if !self.cluster.is_alive(coordinator) {
+            return Err(ActionError::BrokerDown(coordinator));
+        }
+        let lab = ClientId::new("lab");
+        let now = self.now_ms;
+        let mut next_producer_id = self.next_producer_id;
+        let mut allocate = || {
+            let id = ProducerId(next_producer_id);
+            next_producer_id += 1;
+            id
+        };
+        let cluster = &self.cluster;
+        let leader_of =
+            |tp: &TopicPartition| cluster.leader_of(tp).filter(|b| cluster.is_alive(*b));
+        let (request, outputs) = match action {
+            Action::InitProducerIdRaw {
+                transactional_id,
+                expected_producer_id,
+                expected_epoch,
+            } => (
+                "InitProducerId",
+                self.coordinator.init_producer_id(
+                    &lab,
+                    0,
+                    transactional_id,
+                    DEFAULT_TRANSACTION_TIMEOUT_MS,
+                    expected_producer_id
+                        .zip(*expected_epoch)
+                        .map(|(id, epoch)| {
+                            ProducerIdAndEpoch::new(ProducerId(id), ProducerEpoch(epoch))
+                        }),
+                    now,
+                    &mut allocate,
+                    &leader_of,
+                    out,
+                ),
+            ),
+            Action::AddPartitionsRaw {
+                transactional_id,
+                producer_id,
+                producer_epoch,
+                partitions,
+            } => (
+                "AddPartitionsToTxn",
+                self.coordinator.add_partitions(
+                    &lab,
+                    0,
+                    transactional_id,
+                    ProducerId(*producer_id),
+                    ProducerEpoch(*producer_epoch),
+                    partitions,
+                    now,
+                    &leader_of,
+                    out,
+                ),
+            ),
+            Action::AddOffsetsRaw {
+                transactional_id,
+                producer_id,
+                producer_epoch,
+                group_id: _,
+            } => (
+                "AddOffsetsToTxn",
+                self.coordinator.add_offsets(
+                    &lab,
+                    0,
+                    transactional_id,
+                    ProducerId(*producer_id),
+                    ProducerEpoch(*producer_epoch),
+                    now,
+                    &leader_of,
+                    out,
+                ),
+            ),
+            Action::EndTxnRaw {
+                transactional_id,
+                producer_id,
+                producer_epoch,
+                result,
+            } => (
+                "EndTxn",
+                self.coordinator.end_txn(
+                    &lab,
+                    0,
+                    transactional_id,
+                    ProducerId(*producer_id),
+                    ProducerEpoch(*producer_epoch),
+                    *result,
+                    now,
+                    &mut allocate,
+                    &leader_of,
+                    out,
+                ),
+            ),
+            _ => return Ok(()),
+        };
+        self.next_producer_id = next_producer_id;
+        let (answers, others): (Vec<HostOutput>, Vec<HostOutput>) = outputs
+            .into_iter()
+            .partition(|o| matches!(o, HostOutput::Reply { client, .. } if *client == lab));
+        let mut answered = false;
+        for answer in answers {
+            if let HostOutput::Reply { payload, .. } = answer {
+                answered = true;
+                let error = reply_error(&payload);
+                out.push(
+                    EventKind::RawCoordinatorRequestHandled {
+                        request: request.to_owned(),
+                        error,
+                    },
+                    format!(
+                        "The hand-made {request} request goes straight to the transaction coordinator on broker {coordinator}, bypassing the producer client. The coordinator answers: {}.",
+                        payload.label()
+                    ),
+                );
+            }
+        }
+        if !answered {
+            out.push(
+                EventKind::RawCoordinatorRequestHandled {
+                    request: request.to_owned(),
+                    error: None,
+                },
+                format!(
+                    "The hand-made {request} request goes straight to the transaction coordinator on broker {coordinator}, bypassing the producer client. The coordinator will answer once its __transaction_state write completes."
+                ),
+            );
+        }
+        self.send_host_outputs(others, out);
+        Ok(())
+    }
+
+    /// A hand-made TxnOffsetCommit reaches the group coordinator, as the client's would.
+    pub(super) fn txn_offset_commit_raw(
+        &mut self,
+        group_id: &str,
+        producer_id: ProducerId,
+        producer_epoch: ProducerEpoch,
+        generation_id: i32,
+        offsets: &[crate::action::PartitionOffset],
+        out: &mut Events,
+    ) {
+        let lab = ClientId::new("lab");
+        let offsets = TxnOffsets {
+            group_id: group_id.to_owned(),
+            generation_id,
+            member: lab.clone(),
+            offsets: offsets
+                .iter()
+                .map(|o| (TopicPartition::new(&o.topic, o.partition), Offset(o.offset)))
+                .collect(),
+        };
+        let result = if self.coordinator.transaction_version() == TransactionVersion::V2 {
+            self.txn_offset_commit_v2(&lab, producer_id, producer_epoch, offsets, out)
+        } else {
+            self.stage_txn_offsets(&lab, producer_id, offsets, out)
+        };
+        let error = result.err();
+        out.push(
+            EventKind::RawCoordinatorRequestHandled { request: "TxnOffsetCommit".to_owned(), error },
+            format!(
+                "The hand-made TxnOffsetCommit request goes straight to the group coordinator of {group_id}, bypassing the producer client. It answers {}.",
+                error.map_or("NONE".to_owned(), |e| e.to_string())
+            ),
+        );
+    }
+}

@@ -1,0 +1,360 @@
+//! Where transactions meet partitions and groups: the leader's verification (KIP-890 part 1)
+//! and implicit add (part 2), and transactional offset commits at the group coordinator.
+
+use super::*;
+
+impl World {
+    /// KIP-890 part 1: before a producer's first transactional write to a partition at this
+    /// epoch, the leader asks the coordinator whether the partition is in the producer's
+    /// transaction (`ReplicaManager.maybeSendPartitionsToTransactionCoordinator`). `Some(error)`
+    /// is the refusal the producer gets. The question and its answer are modelled as instant.
+    pub(super) fn verify_transaction(
+        &mut self,
+        broker: BrokerId,
+        tp: &TopicPartition,
+        batch: &ProducedBatch,
+        out: &mut Events,
+    ) -> Option<ErrorCode> {
+        let v2 = self.coordinator.transaction_version() == TransactionVersion::V2;
+        // With transaction V2 the leader must add the partition itself, whatever the setting.
+        if !batch.is_transactional || !(v2 || self.cluster.verifies_transactions()) {
+            return None;
+        }
+        let partition = self.cluster.partition(tp)?;
+        if partition.leader != Some(broker) {
+            return None;
+        }
+        let stamp = &batch.stamp;
+        let entry = partition
+            .leader_replica()
+            .and_then(|r| r.producers.entry(stamp.producer_id));
+        // UnifiedLog.maybeStartTransactionVerification: only without an ongoing txn at this
+        // epoch; a batch from an older epoch is left to the append's INVALID_PRODUCER_EPOCH.
+        let skip = entry.is_some_and(|e| {
+            (e.producer_epoch == stamp.producer_epoch && e.current_txn_first_offset.is_some())
+                || e.producer_epoch > stamp.producer_epoch
+        });
+        if skip {
+            return None;
+        }
+        if v2 {
+            let (producer_id, producer_epoch) = (stamp.producer_id, stamp.producer_epoch);
+            return self.add_partition_for_produce(broker, tp, producer_id, producer_epoch, out);
+        }
+        let pid = stamp.producer_id;
+        let epoch = stamp.producer_epoch;
+        let coordinator_up = self.cluster.is_alive(self.coordinator.broker());
+        let txn = self
+            .coordinator
+            .transactions()
+            .find(|m| m.producer_id == pid);
+        // TransactionCoordinator.handleVerifyPartitionsInTransaction, then the broker's mapping
+        // for old clients in AddPartitionsToTxnManager.
+        let (coordinator_error, error, why) = match txn {
+            _ if !coordinator_up => (
+                ErrorCode::CoordinatorNotAvailable,
+                ErrorCode::NotEnoughReplicas,
+                "the coordinator is down".to_owned(),
+            ),
+            None => (
+                ErrorCode::InvalidProducerIdMapping,
+                ErrorCode::InvalidProducerIdMapping,
+                format!("no transactional.id has producer id {pid}"),
+            ),
+            Some(m) if m.producer_epoch != epoch => (
+                ErrorCode::ProducerFenced,
+                ErrorCode::InvalidProducerEpoch,
+                format!(
+                    "{} is at epoch {}, not {epoch}",
+                    m.transactional_id, m.producer_epoch
+                ),
+            ),
+            Some(m)
+                if matches!(
+                    m.state,
+                    TransactionState::PrepareCommit | TransactionState::PrepareAbort
+                ) =>
+            {
+                (
+                    ErrorCode::ConcurrentTransactions,
+                    ErrorCode::NotEnoughReplicas,
+                    format!(
+                        "{} is ending its transaction ({})",
+                        m.transactional_id,
+                        m.state.name()
+                    ),
+                )
+            }
+            Some(m) if m.topic_partitions.contains(tp) => return None,
+            Some(m) => (
+                ErrorCode::TransactionAbortable,
+                ErrorCode::InvalidTxnState,
+                format!(
+                    "{tp} was never added to {}'s transaction ({})",
+                    m.transactional_id,
+                    m.state.name()
+                ),
+            ),
+        };
+        let tail = if matches!(
+            error,
+            ErrorCode::InvalidTxnState | ErrorCode::InvalidProducerIdMapping
+        ) {
+            format!(" No transaction is opened on {tp} that the coordinator would never end.")
+        } else {
+            String::new()
+        };
+        out.push(
+            EventKind::TransactionVerificationFailed {
+                topic_partition: tp.clone(),
+                broker,
+                producer_id: pid,
+                coordinator_error,
+                error,
+            },
+            format!(
+                "transaction.partition.verification.enable is on: before appending producer {pid}'s first transactional batch to {tp}, leader broker {broker} asks the transaction coordinator whether {tp} is in that producer's transaction. The coordinator answers {coordinator_error}: {why}. The leader refuses the write with {error}.{tail}"
+            ),
+        );
+        Some(error)
+    }
+
+    /// Transaction V2 (KIP-890 part 2, `ReplicaManager.appendRecords` with `ADD_PARTITION`): the
+    /// client sent no AddPartitionsToTxn, so before the first transactional batch of this epoch
+    /// the leader has the coordinator add the partition, and appends only once it is in. `Some`
+    /// is the refusal the producer gets. The request and its answer are modelled as instant.
+    pub(super) fn add_partition_for_produce(
+        &mut self,
+        broker: BrokerId,
+        tp: &TopicPartition,
+        producer_id: ProducerId,
+        producer_epoch: ProducerEpoch,
+        out: &mut Events,
+    ) -> Option<ErrorCode> {
+        let asked_at = out.0.len();
+        let result = if self.cluster.is_alive(self.coordinator.broker()) {
+            let now = self.now_ms;
+            let cluster = &self.cluster;
+            let leader_of =
+                |tp: &TopicPartition| cluster.leader_of(tp).filter(|b| cluster.is_alive(*b));
+            self.coordinator.add_partition_for_producer(
+                &format!("leader broker {broker}"),
+                producer_id,
+                producer_epoch,
+                tp.clone(),
+                now,
+                &leader_of,
+                out,
+            )
+        } else {
+            Err(ErrorCode::CoordinatorNotAvailable)
+        };
+        // AddPartitionsToTxnManager / ReplicaManager: PRODUCER_FENCED reaches the producer as
+        // INVALID_PRODUCER_EPOCH; what Kafka's leader would retry by itself is handed to the
+        // producer as a retriable NOT_ENOUGH_REPLICAS here, so the producer retries instead.
+        let (error, what) = match result {
+            Ok(()) => (None, format!("{tp} is in the transaction now, and the leader appends the batch.")),
+            Err(ErrorCode::ProducerFenced) => (
+                Some(ErrorCode::InvalidProducerEpoch),
+                "the coordinator answers PRODUCER_FENCED, which the leader passes on as INVALID_PRODUCER_EPOCH: this epoch is no longer the transactional.id's.".to_owned(),
+            ),
+            Err(ErrorCode::CoordinatorNotAvailable) => (
+                Some(ErrorCode::NotEnoughReplicas),
+                "the coordinator's broker is down. The leader refuses the write with NOT_ENOUGH_REPLICAS, which the producer retries.".to_owned(),
+            ),
+            Err(ErrorCode::ConcurrentTransactions) => (
+                Some(ErrorCode::NotEnoughReplicas),
+                "the coordinator answers CONCURRENT_TRANSACTIONS: the producer's previous transaction is still writing its markers. Kafka's leader would wait and ask again by itself; the lab refuses the write with NOT_ENOUGH_REPLICAS so that the producer retries after retry.backoff.ms.".to_owned(),
+            ),
+            Err(error) => (
+                Some(error),
+                format!("the coordinator answers {error}, and the leader refuses the write with it."),
+            ),
+        };
+        // The explanation goes before what the coordinator did in answer.
+        out.0.insert(asked_at, Event::new(
+            EventKind::PartitionAddedForProducer { topic_partition: tp.clone(), producer_id, error },
+            format!("Transaction protocol V2: producer {producer_id} sent no AddPartitionsToTxn for {tp}; its first transactional batch of epoch {producer_epoch} makes leader broker {broker} ask the transaction coordinator to add {tp} to the transaction (AddPartitionsToTxn with verifyOnly=false): {what}"),
+        ));
+        error
+    }
+
+    /// `sendOffsetsToTransaction(consumer.position(...), consumer.groupMetadata())`.
+    pub(super) fn send_offsets_to_transaction(
+        &mut self,
+        producer: &ClientId,
+        consumer_id: &ClientId,
+        out: &mut Events,
+    ) {
+        let positions = self
+            .consumers
+            .get(consumer_id)
+            .map(|c| c.positions.clone())
+            .unwrap_or_default();
+        self.send_offsets(producer, consumer_id, positions, out);
+    }
+
+    /// `sendOffsetsToTransaction(offsets, consumer.groupMetadata())` with the given offsets.
+    pub(super) fn send_offsets(
+        &mut self,
+        producer: &ClientId,
+        consumer_id: &ClientId,
+        positions: BTreeMap<TopicPartition, Offset>,
+        out: &mut Events,
+    ) {
+        let Some(consumer) = self.consumers.get(consumer_id) else {
+            return;
+        };
+        let group_id = consumer.config.group_id.clone();
+        let offsets = TxnOffsets {
+            generation_id: self.groups.get(&group_id).map_or(0, |g| g.generation_id),
+            group_id,
+            member: consumer_id.clone(),
+            offsets: positions,
+        };
+        if let Some(p) = self.producers.get_mut(producer) {
+            p.send_offsets_to_transaction(offsets, out);
+        }
+        self.drain(producer, out);
+    }
+
+    /// TxnOffsetCommit reaches the group coordinator (`GroupCoordinator.commitTransactionalOffsets`,
+    /// `OffsetMetadataManager.commitTransactionalOffset`): the generation is checked (KIP-447), then
+    /// the offsets are written with the producer id and kept pending.
+    pub(super) fn txn_offset_commit(
+        &mut self,
+        producer: &ClientId,
+        offsets: TxnOffsets,
+        out: &mut Events,
+    ) {
+        let Some(producer_id) = self.producers.get(producer).map(|p| p.producer_id) else {
+            return;
+        };
+        if let Err(error) = self.stage_txn_offsets(producer, producer_id, offsets, out)
+            && let Some(p) = self.producers.get_mut(producer)
+        {
+            p.on_txn_offset_commit(error, out);
+        }
+    }
+
+    /// Transaction V2's TxnOffsetCommit, sent without AddOffsetsToTxn: the group coordinator first
+    /// has the transaction coordinator add the group's offsets partition to the transaction
+    /// (`CoordinatorRuntime.scheduleTransactionalWriteOperation`, `ADD_PARTITION`), then checks and
+    /// stages the offsets as with V1.
+    pub(super) fn txn_offset_commit_v2(
+        &mut self,
+        producer: &ClientId,
+        producer_id: ProducerId,
+        producer_epoch: ProducerEpoch,
+        offsets: TxnOffsets,
+        out: &mut Events,
+    ) -> Result<(), ErrorCode> {
+        let tp = offsets_partition();
+        let group_id = offsets.group_id.clone();
+        let asked_at = out.0.len();
+        let added = if self.cluster.is_alive(self.coordinator.broker()) {
+            let now = self.now_ms;
+            let cluster = &self.cluster;
+            let leader_of =
+                |tp: &TopicPartition| cluster.leader_of(tp).filter(|b| cluster.is_alive(*b));
+            self.coordinator.add_partition_for_producer(
+                &format!("the group coordinator of {group_id}"),
+                producer_id,
+                producer_epoch,
+                tp.clone(),
+                now,
+                &leader_of,
+                out,
+            )
+        } else {
+            Err(ErrorCode::CoordinatorNotAvailable)
+        };
+        let what = match added {
+            Ok(()) => format!("{tp} is in the transaction now."),
+            Err(error) => format!(
+                "the transaction coordinator answers {error}, and so does the group coordinator to {producer}."
+            ),
+        };
+        out.0.insert(asked_at, Event::new(
+            EventKind::PartitionAddedForProducer { topic_partition: tp.clone(), producer_id, error: added.err() },
+            format!("Transaction protocol V2: {producer} sends TxnOffsetCommit for group {group_id} without AddOffsetsToTxn, so the group coordinator asks the transaction coordinator to add {tp} to producer {producer_id}'s transaction (epoch {producer_epoch}): {what}"),
+        ));
+        added?;
+        self.stage_txn_offsets(producer, producer_id, offsets, out)
+    }
+
+    /// The group coordinator's part of TxnOffsetCommit: the KIP-447 generation check, then the
+    /// offsets written with the producer id and kept pending.
+    pub(super) fn stage_txn_offsets(
+        &mut self,
+        producer: &ClientId,
+        producer_id: ProducerId,
+        offsets: TxnOffsets,
+        out: &mut Events,
+    ) -> Result<(), ErrorCode> {
+        let group_id = offsets.group_id.clone();
+        let group = self.groups.entry(group_id.clone()).or_default();
+        // ClassicGroup.validateOffsetCommit: a stale generation is ILLEGAL_GENERATION.
+        if offsets.generation_id != group.generation_id {
+            let current = group.generation_id;
+            out.push(
+                EventKind::TxnOffsetCommitRefused { producer: producer.clone(), group_id: group_id.clone(), error: ErrorCode::IllegalGeneration },
+                format!("{producer} sends TxnOffsetCommit to the group coordinator of {group_id} with generation {}, but the group is at generation {current}: ILLEGAL_GENERATION. The group has rebalanced since the offsets were taken, so this processor may no longer own those partitions (KIP-447 fences zombies through the group)."
+                    , offsets.generation_id),
+            );
+            return Err(ErrorCode::IllegalGeneration);
+        }
+        group.stage_txn_offsets(producer_id, &offsets.offsets);
+        for (tp, offset) in &offsets.offsets {
+            out.push(
+                EventKind::TxnOffsetCommitPending { producer: producer.clone(), group_id: group_id.clone(), producer_id, topic_partition: tp.clone(), offset: *offset },
+                format!("{producer} sends TxnOffsetCommit to the group coordinator: group {group_id} writes offset {offset} for {tp} with producer id {producer_id} to __consumer_offsets, but keeps it PENDING (OffsetMetadataManager.pendingTransactionalOffsets). The committed offset does not move until the transaction's marker arrives."),
+            );
+        }
+        Ok(())
+    }
+
+    /// The transaction's marker reaches `__consumer_offsets-0` (`OffsetMetadataManager
+    /// .replayEndTransactionMarker`): the group coordinator commits or discards the pending offsets.
+    pub(super) fn group_marker(
+        &mut self,
+        transactional_id: &str,
+        producer_id: ProducerId,
+        commit: bool,
+        tp: &TopicPartition,
+        out: &mut Events,
+    ) {
+        let marker = if commit { "COMMIT" } else { "ABORT" };
+        let mut any = false;
+        for (group_id, group) in &mut self.groups {
+            for (offset_tp, offset, applied) in group.end_transaction(producer_id, commit) {
+                any = true;
+                let kept = group
+                    .committed
+                    .get(&offset_tp)
+                    .map_or_else(|| "none yet".to_owned(), ToString::to_string);
+                let what = match (commit, applied) {
+                    (true, true) => format!(
+                        "offset {offset} for {offset_tp} is now committed: a restarted consumer resumes there"
+                    ),
+                    (true, false) => format!(
+                        "offset {offset} for {offset_tp} is dropped because a plain commit written after it is newer (the group always keeps the most recent committed offset)"
+                    ),
+                    _ => format!(
+                        "pending offset {offset} for {offset_tp} is discarded: the group's committed offset for it stays {kept}, and a restarted consumer resumes from there"
+                    ),
+                };
+                out.push(
+                    EventKind::TxnOffsetCompleted { group_id: group_id.clone(), producer_id, commit, topic_partition: offset_tp, offset, applied },
+                    format!("The {marker} marker for {transactional_id} reaches {tp}, which the group coordinator handles instead of a log append: in group {group_id}, {what}."),
+                );
+            }
+        }
+        if !any {
+            out.push(
+                EventKind::MarkerAcknowledged { transactional_id: transactional_id.to_owned(), topic_partition: tp.clone() },
+                format!("The {marker} marker for {transactional_id} reaches {tp}; the group coordinator has no pending offsets from producer {producer_id}, so nothing changes."),
+            );
+        }
+    }
+}
