@@ -1360,3 +1360,42 @@ fn one_transaction_per_checkpoint_commits_several_inputs_together() {
         "the interval that crashed is read again from the last checkpoint"
     );
 }
+
+// docs/concepts.md lists, for each concept, exactly the shipped scenarios that name it.
+#[test]
+fn the_concepts_table_lists_every_scenario_under_each_of_its_concepts() {
+    let table = std::fs::read_to_string(root().join("docs/concepts.md")).unwrap();
+    let mut listed: std::collections::BTreeMap<u32, Vec<String>> = Default::default();
+    for row in table
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| #"))
+    {
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        let Ok(concept) = cells[1].parse::<u32>() else {
+            continue;
+        };
+        let files = cells[3]
+            .split(", ")
+            .map(|f| f.trim_matches('`').to_owned())
+            .collect();
+        listed.insert(concept, files);
+    }
+    assert_eq!(
+        listed.keys().copied().collect::<Vec<_>>(),
+        (1..=28).collect::<Vec<_>>()
+    );
+    let mut expected: std::collections::BTreeMap<u32, Vec<String>> = Default::default();
+    let mut paths: Vec<_> = std::fs::read_dir(root().join("assets/scenarios"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    paths.sort();
+    for path in paths {
+        let scenario = Scenario::parse(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let file = path.file_name().unwrap().to_string_lossy().into_owned();
+        for concept in scenario.concepts {
+            expected.entry(concept).or_default().push(file.clone());
+        }
+    }
+    assert_eq!(listed, expected);
+}
