@@ -27,6 +27,8 @@
 //! - [`costs`]: what exactly-once costs (requests, transaction-log writes, markers), from events.
 //! - [`explore`]: random valid actions for property tests and benchmarks.
 //! - [`scenario`], [`report`]: scenario files and the versioned JSON report.
+//! - [`visibility`]: why a record is or is not visible to each isolation level.
+//! - [`tool_views`]: what `kafka-dump-log.sh` and `kafka-transactions.sh` would print.
 //! - [`trace`], [`rng`]: a run's record and hash; the seeded generator.
 //! - [`demo`]: the tiny built-in scenario.
 
@@ -54,8 +56,10 @@ pub mod rng;
 pub mod scenario;
 pub mod store;
 pub mod streams;
+pub mod tool_views;
 pub mod trace;
 pub mod txn_coordinator;
+pub mod visibility;
 pub mod world;
 
 pub use action::Action;

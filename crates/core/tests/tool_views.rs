@@ -1,0 +1,190 @@
+//! What Kafka's tools would print for a shipped scenario's final state.
+
+use eos_core::TopicPartition;
+use eos_core::scenario::{Scenario, ScenarioRun};
+use eos_core::tool_views::{describe_producers, describe_transaction, dump_log, list_transactions};
+use eos_core::visibility::{Visibility, explain};
+use eos_core::{Offset, ids::ProducerId};
+use std::path::PathBuf;
+
+fn run_first_steps(name: &str, steps: usize) -> ScenarioRun {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../assets/scenarios")
+        .join(format!("{name}.json"));
+    let text = std::fs::read_to_string(path).expect("a shipped scenario");
+    let mut scenario = Scenario::parse(&text).expect("a valid scenario");
+    scenario.steps.truncate(steps);
+    scenario.run().expect("the steps run")
+}
+
+fn run(name: &str) -> ScenarioRun {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../assets/scenarios")
+        .join(format!("{name}.json"));
+    let text = std::fs::read_to_string(path).expect("a shipped scenario");
+    let scenario = Scenario::parse(&text).expect("a valid scenario");
+    scenario.run().expect("the steps run")
+}
+
+// DumpLogSegments: a batch line with the producer fields, a record line per record, the marker as
+// a control record with its endTxnMarker, and the aborted transaction in the .txnindex dump.
+#[test]
+fn dump_log_prints_batches_markers_and_the_aborted_transaction_index() {
+    let run = run("18-21-aborted-records-are-skipped");
+    let dump = dump_log(&run.world, &TopicPartition::new("payments", 0)).unwrap();
+    let lines: Vec<&str> = dump.lines().collect();
+    assert_eq!(lines[0], "Dumping payments-0/00000000000000000000.log");
+    assert!(lines[2].starts_with(
+        "baseOffset: 0 lastOffset: 0 count: 1 baseSequence: 0 lastSequence: 0 producerId: 6000 producerEpoch: 0 partitionLeaderEpoch: 0 isTransactional: true isControl: false"
+    ), "{}", lines[2]);
+    assert!(dump.contains("baseOffset: 2 lastOffset: 2 count: 1 baseSequence: -1 lastSequence: -1 producerId: 6000 producerEpoch: 0 partitionLeaderEpoch: 0 isTransactional: true isControl: true"));
+    assert!(dump.contains("| offset: 2 CreateTime: 0 keySize: 4 valueSize: 6 sequence: -1 headerKeys: [] endTxnMarker: ABORT coordinatorEpoch: 0"));
+    assert!(dump.contains("| offset: 3 CreateTime: 0 keySize: 5 valueSize: 20 sequence: 0 headerKeys: [] key: pay-1 payload: committed by default"));
+    assert!(dump.ends_with(
+        "Dumping payments-0/00000000000000000000.txnindex\nversion: 0 producerId: 6000 firstOffset: 0 lastOffset: 2 lastStableOffset: 3\n"
+    ));
+}
+
+// TransactionsCommand.DescribeProducersCommand: one row per producer the leader remembers.
+#[test]
+fn describe_producers_lists_what_the_leader_remembers() {
+    let run = run("18-21-aborted-records-are-skipped");
+    let table = describe_producers(&run.world, &TopicPartition::new("payments", 0)).unwrap();
+    let rows: Vec<Vec<&str>> = table
+        .lines()
+        .map(|l| {
+            l.split('\t')
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .collect()
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            vec![
+                "ProducerId",
+                "ProducerEpoch",
+                "LatestCoordinatorEpoch",
+                "LastSequence",
+                "LastTimestamp",
+                "CurrentTransactionStartOffset"
+            ],
+            vec!["1000", "0", "-1", "0", "0", "None"],
+            vec!["6000", "0", "0", "1", "0", "None"],
+        ]
+    );
+}
+
+// TransactionsCommand.DescribeTransactionsCommand and ListTransactionsCommand.
+#[test]
+fn describe_and_list_show_the_coordinators_view() {
+    let run = run("22-consume-transform-produce");
+    let described = describe_transaction(&run.world, "receipt-maker-0").unwrap();
+    let row: Vec<&str> = described
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split('\t')
+        .map(str::trim)
+        .collect();
+    assert_eq!(
+        &row[..6],
+        [
+            "1",
+            "receipt-maker-0",
+            "1001",
+            "0",
+            "CompleteCommit",
+            "60000"
+        ]
+    );
+    assert!(describe_transaction(&run.world, "nobody").is_none());
+    let listed = list_transactions(&run.world);
+    assert_eq!(listed.lines().count(), 2);
+    assert!(
+        listed
+            .lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("receipt-maker-0\t1")
+    );
+}
+
+// The read path (CompletedFetch, the aborted-transaction index, the LSO), told per offset.
+#[test]
+fn each_offset_says_who_can_read_it_and_why_not() {
+    let run = run("18-21-aborted-records-are-skipped");
+    let tp = TopicPartition::new("payments", 0);
+    let at = |o: i64| explain(&run.world, &tp, Offset(o)).unwrap();
+    assert_eq!(at(0).read_uncommitted, Visibility::Visible);
+    assert_eq!(
+        at(0).read_committed,
+        Visibility::Aborted {
+            producer_id: ProducerId(6000),
+            marker_offset: Offset(2)
+        }
+    );
+    assert!(at(0).explanation.contains("aborted-transaction index"));
+    assert_eq!(
+        at(2).read_committed,
+        Visibility::ControlRecord { commit: false }
+    );
+    assert!(at(2).explanation.contains("gaps"));
+    assert_eq!(at(3).read_committed, Visibility::Visible);
+    assert_eq!(at(9).read_committed, Visibility::OutOfRange);
+
+    // Halfway through the six-record transaction: in the log, readable uncommitted only.
+    let open = run_first_steps("26-cost-six-records-in-one-transaction", 7);
+    let halfway = explain(&open.world, &tp, Offset(0)).unwrap();
+    assert_eq!(halfway.read_uncommitted, Visibility::Visible);
+    assert_eq!(
+        halfway.read_committed,
+        Visibility::AboveLastStableOffset {
+            last_stable_offset: Offset(0),
+            held_by: Some((ProducerId(1000), Offset(0)))
+        }
+    );
+    assert!(
+        halfway
+            .explanation
+            .contains("open transaction that starts at offset 0")
+    );
+}
+
+// The explanation never disagrees with the consumers' read path: in every shipped scenario's
+// final state, the offsets it calls visible are those a fresh consumer of each isolation level
+// receives (the report's `visible_read_*`, computed by `read_fetched`).
+#[test]
+fn explanations_agree_with_what_consumers_receive_in_every_scenario() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../assets/scenarios");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let scenario = Scenario::parse(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let run = scenario.run().unwrap();
+        let report = eos_core::report::Report::new(&scenario, &run);
+        for p in &report.partitions {
+            let tp = TopicPartition::new(&p.topic, p.partition);
+            let visible = |committed: bool| -> Vec<Offset> {
+                (p.log_start_offset.0..p.log_end_offset.0)
+                    .map(Offset)
+                    .filter(|o| {
+                        let v = explain(&run.world, &tp, *o).unwrap();
+                        let v = if committed {
+                            v.read_committed
+                        } else {
+                            v.read_uncommitted
+                        };
+                        v == Visibility::Visible
+                    })
+                    .collect()
+            };
+            let name = path.display();
+            assert_eq!(visible(true), p.visible_read_committed, "{name} {tp}");
+            assert_eq!(visible(false), p.visible_read_uncommitted, "{name} {tp}");
+            checked += 1;
+        }
+    }
+    assert!(checked > 40, "only {checked} partitions checked");
+}
