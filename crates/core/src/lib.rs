@@ -27,6 +27,7 @@
 //! - [`costs`]: what exactly-once costs (requests, transaction-log writes, markers), from events.
 //! - [`explore`]: random valid actions for property tests and benchmarks.
 //! - [`scenario`], [`report`]: scenario files and the versioned JSON report.
+//! - [`offset_marks`]: each partition's offsets now (log start, HW, LSO, log end, positions).
 //! - [`visibility`]: why a record is or is not visible to each isolation level.
 //! - [`tool_views`]: what `kafka-dump-log.sh` and `kafka-transactions.sh` would print.
 //! - [`trace`], [`rng`]: a run's record and hash; the seeded generator.
@@ -47,6 +48,7 @@ pub mod ids;
 pub mod invariants;
 pub mod log;
 pub mod network;
+pub mod offset_marks;
 pub mod partitioner;
 pub mod producer;
 pub mod producer_state;

@@ -167,3 +167,54 @@ fn explanation(
         _ => format!("{at}: read_uncommitted {uncommitted:?}, read_committed {committed:?}."),
     }
 }
+
+/// Where a record stands with respect to transactions, as its partition knows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TxnStatus {
+    /// Written outside any transaction.
+    None,
+    /// Part of a transaction the partition has no marker for yet (it may be decided at the
+    /// coordinator while its markers are on their way).
+    Open,
+    Committed,
+    Aborted,
+    /// A COMMIT or ABORT marker itself.
+    Marker,
+}
+
+/// The transaction status of the record at `offset` in the leader's log of `tp`; `None` if
+/// there is no such record.
+pub fn transaction_status(world: &World, tp: &TopicPartition, offset: Offset) -> Option<TxnStatus> {
+    let leader = world.cluster().partition(tp)?.leader_replica()?;
+    let log = &leader.log;
+    let batch = log
+        .batch_containing(offset)
+        .filter(|_| offset >= log.log_start_offset())?;
+    if batch.control.is_some() {
+        return Some(TxnStatus::Marker);
+    }
+    if !batch.is_transactional {
+        return Some(TxnStatus::None);
+    }
+    let pid = batch.stamp.producer_id;
+    // ProducerStateManager.ongoingTxns: the producer's open transaction on this partition.
+    let open = leader
+        .producers
+        .ongoing_txns()
+        .any(|(first, p)| p == pid && first <= offset);
+    if open {
+        return Some(TxnStatus::Open);
+    }
+    // TransactionIndex: aborted transactions are listed with their first and last offsets.
+    let aborted = log
+        .segments()
+        .iter()
+        .flat_map(|s| &s.aborted_txns)
+        .any(|t| t.producer_id == pid && t.first_offset <= offset && offset <= t.last_offset);
+    Some(if aborted {
+        TxnStatus::Aborted
+    } else {
+        TxnStatus::Committed
+    })
+}

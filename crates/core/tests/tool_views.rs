@@ -188,3 +188,57 @@ fn explanations_agree_with_what_consumers_receive_in_every_scenario() {
     }
     assert!(checked > 40, "only {checked} partitions checked");
 }
+
+// The status shown next to each record: open until the partition gets the marker, then
+// committed or aborted; markers and plain records apart.
+#[test]
+fn each_record_has_a_transaction_status() {
+    use eos_core::visibility::{TxnStatus, transaction_status};
+    let tp = TopicPartition::new("payments", 0);
+    let aborted = run("18-21-aborted-records-are-skipped");
+    let statuses: Vec<_> = (0..4)
+        .map(|o| transaction_status(&aborted.world, &tp, Offset(o)))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            TxnStatus::Aborted,
+            TxnStatus::Aborted,
+            TxnStatus::Marker,
+            TxnStatus::None
+        ]
+        .map(Some)
+    );
+    let open = run_first_steps("26-cost-six-records-in-one-transaction", 7);
+    assert_eq!(
+        transaction_status(&open.world, &tp, Offset(0)),
+        Some(TxnStatus::Open)
+    );
+    let done = run("26-cost-six-records-in-one-transaction");
+    assert_eq!(
+        transaction_status(&done.world, &tp, Offset(0)),
+        Some(TxnStatus::Committed)
+    );
+    assert_eq!(transaction_status(&done.world, &tp, Offset(99)), None);
+}
+
+// The marks the offsets-over-time plot draws: mid-transaction the LSO lags the high watermark.
+#[test]
+fn offset_marks_show_the_lso_lagging_behind_an_open_transaction() {
+    use eos_core::offset_marks::marks;
+    let open = run_first_steps("26-cost-six-records-in-one-transaction", 8);
+    let p0 = marks(&open.world)
+        .into_iter()
+        .find(|m| m.topic_partition == TopicPartition::new("payments", 0))
+        .expect("payments-0");
+    assert_eq!(p0.last_stable_offset, Offset(0));
+    assert_eq!(p0.high_watermark, p0.log_end_offset);
+    assert!(p0.high_watermark > Offset(0));
+    assert_eq!(
+        p0.positions,
+        vec![(eos_core::ClientId::new("reader"), Offset(0))]
+    );
+    let done = run("26-cost-six-records-in-one-transaction");
+    let p0 = &marks(&done.world)[0];
+    assert_eq!(p0.last_stable_offset, p0.high_watermark);
+}
