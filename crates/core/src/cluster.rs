@@ -462,6 +462,8 @@ impl Cluster {
                         topic_partition: tp.clone(),
                         broker,
                         original_offset: original.first_offset,
+                        send_ids: batch.provenance.send_ids.clone(),
+                        attempt: batch.provenance.attempt,
                     },
                     format!(
                         "Broker {broker} already has sequence {}..{} from producer {} epoch {} among its last 5 batches for {tp}: it answers with the original offset {} and writes nothing.",

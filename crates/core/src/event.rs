@@ -115,10 +115,14 @@ pub enum EventKind {
         offset: Offset,
         commit: bool,
     },
+    /// A retry the broker recognised among the producer's last five batches: nothing written,
+    /// the original offset answered. `send_ids` and `attempt` say which request carried it.
     DuplicateBatch {
         topic_partition: TopicPartition,
         broker: BrokerId,
         original_offset: Offset,
+        send_ids: Vec<u64>,
+        attempt: u32,
     },
     BatchRejected {
         topic_partition: TopicPartition,

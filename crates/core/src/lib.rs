@@ -28,6 +28,7 @@
 //! - [`explore`]: random valid actions for property tests and benchmarks.
 //! - [`scenario`], [`report`]: scenario files and the versioned JSON report.
 //! - [`offset_marks`]: each partition's offsets now (log start, HW, LSO, log end, positions).
+//! - [`provenance`]: which send and attempt wrote a record, which retries were deduplicated.
 //! - [`visibility`]: why a record is or is not visible to each isolation level.
 //! - [`tool_views`]: what `kafka-dump-log.sh` and `kafka-transactions.sh` would print.
 //! - [`trace`], [`rng`]: a run's record and hash; the seeded generator.
@@ -53,6 +54,7 @@ pub mod partitioner;
 pub mod producer;
 pub mod producer_state;
 pub mod producer_txn;
+pub mod provenance;
 pub mod report;
 pub mod rng;
 pub mod scenario;

@@ -607,3 +607,45 @@ fn every_example_in_the_scenario_docs_is_accepted_by_the_lab_and_the_schema() {
         "docs/scenarios.md has no example of {undocumented:?}"
     );
 }
+
+/// `EventKind`'s variants, read from its source, in snake_case as the report writes them.
+fn event_kinds() -> Vec<String> {
+    let source =
+        std::fs::read_to_string(root_dir().join("crates/core/src/event.rs")).expect("event.rs");
+    let body = source
+        .split("pub enum EventKind {")
+        .nth(1)
+        .and_then(|rest| rest.split("\n}\n").next())
+        .expect("the EventKind enum");
+    body.lines()
+        .filter_map(|l| {
+            let name = l.strip_prefix("    ")?.split([' ', ',', '{']).next()?;
+            name.chars().next()?.is_ascii_uppercase().then_some(name)
+        })
+        .map(|name| {
+            let mut snake = String::new();
+            for (i, c) in name.chars().enumerate() {
+                if c.is_ascii_uppercase() && i > 0 {
+                    snake.push('_');
+                }
+                snake.push(c.to_ascii_lowercase());
+            }
+            snake
+        })
+        .collect()
+}
+
+#[test]
+fn every_event_kind_is_documented_in_the_report_docs() {
+    let docs = std::fs::read_to_string(root_dir().join("docs/report.md")).expect("report.md");
+    let kinds = event_kinds();
+    assert!(kinds.len() > 50, "found only {kinds:?}");
+    let missing: Vec<&String> = kinds
+        .iter()
+        .filter(|k| !docs.contains(&format!("| `{k}` |")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "docs/report.md does not document {missing:?}"
+    );
+}

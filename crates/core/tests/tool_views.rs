@@ -242,3 +242,16 @@ fn offset_marks_show_the_lso_lagging_behind_an_open_transaction() {
     let p0 = &marks(&done.world)[0];
     assert_eq!(p0.last_stable_offset, p0.high_watermark);
 }
+
+// Concept 6 made visible per record: the first attempt wrote it, the retry after the lost ack
+// was recognised as a duplicate and answered with the same offset.
+#[test]
+fn a_record_knows_which_attempt_wrote_it_and_which_retries_matched_it() {
+    use eos_core::provenance::provenance;
+    let run = run("04-effect-once");
+    let tp = TopicPartition::new("payments", 0);
+    let p = provenance(&run.world, &tp, Offset(0), run.events()).expect("a record at 0");
+    assert_eq!(p.send_ids, vec![1]);
+    assert_eq!(p.written_by_attempt, 1);
+    assert_eq!(p.deduplicated_attempts, vec![2]);
+}
