@@ -27,6 +27,7 @@
 //! - [`costs`]: what exactly-once costs (requests, transaction-log writes, markers), from events.
 //! - [`explore`]: random valid actions for property tests and benchmarks.
 //! - [`scenario`], [`report`]: scenario files and the versioned JSON report.
+//! - [`compare`]: what differs between two branches of a run.
 //! - [`offset_marks`]: each partition's offsets now (log start, HW, LSO, log end, positions).
 //! - [`provenance`]: which send and attempt wrote a record, which retries were deduplicated.
 //! - [`visibility`]: why a record is or is not visible to each isolation level.
@@ -37,6 +38,7 @@
 pub mod action;
 pub mod batch;
 pub mod cluster;
+pub mod compare;
 pub mod config;
 pub mod consumer;
 pub mod coordinator_host;

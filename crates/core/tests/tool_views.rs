@@ -255,3 +255,49 @@ fn a_record_knows_which_attempt_wrote_it_and_which_retries_matched_it() {
     assert_eq!(p.written_by_attempt, 1);
     assert_eq!(p.deduplicated_attempts, vec![2]);
 }
+
+// Branches: the same transaction committed in one and aborted in the other differ in the
+// status and read_committed visibility of every record it wrote, and in its markers.
+#[test]
+fn comparing_a_committed_and_an_aborted_branch_shows_what_the_decision_changed() {
+    use eos_core::compare::{Difference, compare};
+    use eos_core::visibility::TxnStatus;
+    let prefix = run_first_steps("26-cost-six-records-in-one-transaction", 10);
+    let mut committed = prefix.world.clone();
+    let mut aborted = prefix.world.clone();
+    let tx = eos_core::ClientId::new("tx");
+    committed
+        .step(&eos_core::Action::CommitTransaction {
+            producer: tx.clone(),
+        })
+        .expect("commit");
+    aborted
+        .step(&eos_core::Action::AbortTransaction { producer: tx })
+        .expect("abort");
+    for world in [&mut committed, &mut aborted] {
+        world
+            .step(&eos_core::Action::DeliverAll {})
+            .expect("deliver");
+    }
+    let differences = compare(&committed, &aborted);
+    let statuses: Vec<(TxnStatus, TxnStatus)> = differences
+        .iter()
+        .filter_map(|d| match d {
+            Difference::Record {
+                left: Some(l),
+                right: Some(r),
+                ..
+            } => Some((l.status, r.status)),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        statuses.contains(&(TxnStatus::Committed, TxnStatus::Aborted)),
+        "{differences:?}"
+    );
+    assert!(
+        statuses.contains(&(TxnStatus::Marker, TxnStatus::Marker)),
+        "the markers differ in kind"
+    );
+    assert!(compare(&committed, &committed.clone()).is_empty());
+}
