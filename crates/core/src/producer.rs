@@ -1048,6 +1048,16 @@ impl Producer {
         }
     }
 
+    /// A new producer id and epoch from the coordinator: every partition's sequence starts again
+    /// at 0 under it (`TransactionManager.setProducerIdAndEpoch`, `resetSequenceNumbers`).
+    fn adopt_producer_id(&mut self, producer_id: ProducerId, producer_epoch: ProducerEpoch) {
+        self.producer_id = producer_id;
+        self.producer_epoch = producer_epoch;
+        self.next_sequence.clear();
+        self.last_acked_sequence.clear();
+        self.partition_epoch.clear();
+    }
+
     /// The InitProducerId answer for a transactional producer (`InitProducerIdHandler`).
     pub fn on_txn_init_producer_id(
         &mut self,
@@ -1061,11 +1071,7 @@ impl Producer {
         };
         match result {
             Ok((producer_id, producer_epoch)) => {
-                self.producer_id = producer_id;
-                self.producer_epoch = producer_epoch;
-                self.next_sequence.clear();
-                self.last_acked_sequence.clear();
-                self.partition_epoch.clear();
+                self.adopt_producer_id(producer_id, producer_epoch);
                 let producer = self.id().clone();
                 out.push(
                     EventKind::ProducerIdAssigned { producer: producer.clone(), producer_id, producer_epoch },
@@ -1256,11 +1262,7 @@ impl Producer {
                 if let Some((producer_id, producer_epoch)) = next
                     && (producer_id, producer_epoch) != (self.producer_id, self.producer_epoch)
                 {
-                    self.producer_id = producer_id;
-                    self.producer_epoch = producer_epoch;
-                    self.next_sequence.clear();
-                    self.last_acked_sequence.clear();
-                    self.partition_epoch.clear();
+                    self.adopt_producer_id(producer_id, producer_epoch);
                     let producer = self.id().clone();
                     out.push(
                         EventKind::ProducerIdAssigned { producer: producer.clone(), producer_id, producer_epoch },

@@ -119,6 +119,35 @@ impl World {
         Some(error)
     }
 
+    /// Transaction V2's AddPartitionsToTxn from a broker (`AddPartitionsToTxnManager`, with
+    /// `verifyOnly=false`), answered within the step; COORDINATOR_NOT_AVAILABLE if the
+    /// coordinator's broker is down.
+    fn add_partition_at_coordinator(
+        &mut self,
+        asked_by: &str,
+        producer_id: ProducerId,
+        producer_epoch: ProducerEpoch,
+        tp: &TopicPartition,
+        out: &mut Events,
+    ) -> Result<(), ErrorCode> {
+        if !self.cluster.is_alive(self.coordinator.broker()) {
+            return Err(ErrorCode::CoordinatorNotAvailable);
+        }
+        let now = self.now_ms;
+        let cluster = &self.cluster;
+        let leader_of =
+            |tp: &TopicPartition| cluster.leader_of(tp).filter(|b| cluster.is_alive(*b));
+        self.coordinator.add_partition_for_producer(
+            asked_by,
+            producer_id,
+            producer_epoch,
+            tp.clone(),
+            now,
+            &leader_of,
+            out,
+        )
+    }
+
     /// Transaction V2 (KIP-890 part 2, `ReplicaManager.appendRecords` with `ADD_PARTITION`): the
     /// client sent no AddPartitionsToTxn, so before the first transactional batch of this epoch
     /// the leader has the coordinator add the partition, and appends only once it is in. `Some`
@@ -132,23 +161,13 @@ impl World {
         out: &mut Events,
     ) -> Option<ErrorCode> {
         let asked_at = out.0.len();
-        let result = if self.cluster.is_alive(self.coordinator.broker()) {
-            let now = self.now_ms;
-            let cluster = &self.cluster;
-            let leader_of =
-                |tp: &TopicPartition| cluster.leader_of(tp).filter(|b| cluster.is_alive(*b));
-            self.coordinator.add_partition_for_producer(
-                &format!("leader broker {broker}"),
-                producer_id,
-                producer_epoch,
-                tp.clone(),
-                now,
-                &leader_of,
-                out,
-            )
-        } else {
-            Err(ErrorCode::CoordinatorNotAvailable)
-        };
+        let result = self.add_partition_at_coordinator(
+            &format!("leader broker {broker}"),
+            producer_id,
+            producer_epoch,
+            tp,
+            out,
+        );
         // AddPartitionsToTxnManager / ReplicaManager: PRODUCER_FENCED reaches the producer as
         // INVALID_PRODUCER_EPOCH; what Kafka's leader would retry by itself is handed to the
         // producer as a retriable NOT_ENOUGH_REPLICAS here, so the producer retries instead.
@@ -252,23 +271,13 @@ impl World {
         let tp = offsets_partition();
         let group_id = offsets.group_id.clone();
         let asked_at = out.0.len();
-        let added = if self.cluster.is_alive(self.coordinator.broker()) {
-            let now = self.now_ms;
-            let cluster = &self.cluster;
-            let leader_of =
-                |tp: &TopicPartition| cluster.leader_of(tp).filter(|b| cluster.is_alive(*b));
-            self.coordinator.add_partition_for_producer(
-                &format!("the group coordinator of {group_id}"),
-                producer_id,
-                producer_epoch,
-                tp.clone(),
-                now,
-                &leader_of,
-                out,
-            )
-        } else {
-            Err(ErrorCode::CoordinatorNotAvailable)
-        };
+        let added = self.add_partition_at_coordinator(
+            &format!("the group coordinator of {group_id}"),
+            producer_id,
+            producer_epoch,
+            &tp,
+            out,
+        );
         let what = match added {
             Ok(()) => format!("{tp} is in the transaction now."),
             Err(error) => format!(
