@@ -2,26 +2,36 @@
 //!
 //! - `eos-lab run [SCENARIO]` prints the narrated trace (the built-in demo without a file).
 //! - `eos-lab run --json SCENARIO` prints the machine-readable report (`docs/report.md`).
+//! - `eos-lab run [--json] --link LINK` runs the scenario of a share link (a URL or its fragment).
+//! - `eos-lab link SCENARIO` prints a scenario file as a share-link fragment.
 //!
 //! Exit codes: 0 success, 1 the scenario is invalid or cannot run, 2 usage error.
 
 use eos_core::report::Report;
 use eos_core::scenario::{MAX_BYTES, Scenario};
-use eos_core::{Trace, World, demo};
+use eos_core::{Trace, World, demo, share};
 use std::io::Read;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: eos-lab run [--json] [SCENARIO.json]
+const USAGE: &str = "usage: eos-lab run [--json] [SCENARIO.json | --link LINK]
+       eos-lab link SCENARIO.json
 
   run                 print the narrated trace of the built-in demo
   run SCENARIO        print the narrated trace of a scenario file (- reads standard input)
-  run --json SCENARIO print the machine-readable report of a scenario file";
+  run --json SCENARIO print the machine-readable report of a scenario file
+  run --link LINK     run the scenario of a lab share link (a URL or the part after #)
+  link SCENARIO       print the scenario as a share-link fragment (v1....)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let outcome = match args.as_slice() {
         ["run"] => Ok(run_demo()),
+        ["run", "--json", "--link", link] | ["run", "--link", link, "--json"] => {
+            run_link(link, Format::Json)
+        }
+        ["run", "--link", link] => run_link(link, Format::Narration),
+        ["link", path] => link_of(path),
         ["run", "--json", path] | ["run", path, "--json"] => run_file(path, Format::Json),
         ["run", path] if !path.starts_with("--") || *path == "-" => {
             run_file(path, Format::Narration)
@@ -79,9 +89,26 @@ fn read_input(path: &str) -> Result<String, String> {
 fn run_file(path: &str, format: Format) -> Result<String, String> {
     let text = read_input(path)?;
     let scenario = Scenario::parse(&text).map_err(|e| format!("{path}: {e}"))?;
+    run_scenario(&scenario, path, format)
+}
+
+/// A share link is a URL whose fragment is the scenario, or that fragment alone.
+fn run_link(link: &str, format: Format) -> Result<String, String> {
+    let fragment = link.rsplit_once('#').map_or(link, |(_, f)| f);
+    let scenario = share::decode(fragment).map_err(|e| format!("link: {e}"))?;
+    run_scenario(&scenario, "link", format)
+}
+
+fn link_of(path: &str) -> Result<String, String> {
+    let text = read_input(path)?;
+    let scenario = Scenario::parse(&text).map_err(|e| format!("{path}: {e}"))?;
+    Ok(format!("{}\n", share::encode(&scenario)))
+}
+
+fn run_scenario(scenario: &Scenario, path: &str, format: Format) -> Result<String, String> {
     let run = scenario.run().map_err(|e| format!("{path}: {e}"))?;
     Ok(match format {
-        Format::Json => format!("{}\n", Report::new(&scenario, &run).to_json()),
+        Format::Json => format!("{}\n", Report::new(scenario, &run).to_json()),
         Format::Narration => format!(
             "scenario: {}\nseed={}\n{}trace hash: {:016x}\n",
             if scenario.name.is_empty() {
@@ -116,6 +143,29 @@ mod tests {
                 .unwrap()
                 .starts_with("trace hash: ")
         );
+    }
+
+    #[test]
+    fn a_scenario_runs_the_same_from_its_file_and_from_its_link() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../assets/scenarios/04-effect-once.json"
+        );
+        let link = link_of(path).unwrap();
+        assert!(link.starts_with("v1."), "{link}");
+        let from_file = run_file(path, Format::Json).unwrap();
+        let from_url = run_link(
+            &format!("https://example.org/eos-lab/#{}", link.trim_end()),
+            Format::Json,
+        )
+        .unwrap();
+        assert_eq!(from_file, from_url);
+    }
+
+    #[test]
+    fn a_damaged_link_is_an_error_saying_so() {
+        let err = run_link("v1.not*base64", Format::Narration).unwrap_err();
+        assert!(err.starts_with("link: the link is damaged"), "{err}");
     }
 
     #[test]

@@ -27,6 +27,7 @@
 //! - [`costs`]: what exactly-once costs (requests, transaction-log writes, markers), from events.
 //! - [`explore`]: random valid actions for property tests and benchmarks.
 //! - [`scenario`], [`report`]: scenario files and the versioned JSON report.
+//! - [`share`]: a scenario as a share link (deflate + base64url), decoded as untrusted input.
 //! - [`compare`]: what differs between two branches of a run.
 //! - [`offset_marks`]: each partition's offsets now (log start, HW, LSO, log end, positions).
 //! - [`provenance`]: which send and attempt wrote a record, which retries were deduplicated.
@@ -60,6 +61,7 @@ pub mod provenance;
 pub mod report;
 pub mod rng;
 pub mod scenario;
+pub mod share;
 pub mod store;
 pub mod streams;
 pub mod tool_views;
