@@ -26,6 +26,7 @@
 //! - [`invariants`]: named guarantees checked after every step.
 //! - [`costs`]: what exactly-once costs (requests, transaction-log writes, markers), from events.
 //! - [`explore`]: random valid actions for property tests and benchmarks.
+//! - [`counterexample`]: runs that break a guarantee, found at random and shrunk.
 //! - [`scenario`], [`report`]: scenario files and the versioned JSON report.
 //! - [`share`]: a scenario as a share link (deflate + base64url), decoded as untrusted input.
 //! - [`compare`]: what differs between two branches of a run.
@@ -44,6 +45,7 @@ pub mod config;
 pub mod consumer;
 pub mod coordinator_host;
 pub mod costs;
+pub mod counterexample;
 pub mod demo;
 pub mod error_code;
 pub mod event;
