@@ -4,23 +4,30 @@
 //! - `eos-lab run --json SCENARIO` prints the machine-readable report (`docs/report.md`).
 //! - `eos-lab run [--json] --link LINK` runs the scenario of a share link (a URL or its fragment).
 //! - `eos-lab link SCENARIO` prints a scenario file as a share-link fragment.
+//! - `eos-lab find GUARANTEE SCENARIO` searches random runs of the scenario's world for one that
+//!   breaks the guarantee and prints it, shrunk, as a scenario file.
 //!
 //! Exit codes: 0 success, 1 the scenario is invalid or cannot run, 2 usage error.
 
 use eos_core::report::Report;
 use eos_core::scenario::{MAX_BYTES, Scenario};
-use eos_core::{Trace, World, demo, share};
+use eos_core::{Trace, World, counterexample, demo, share};
 use std::io::Read;
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: eos-lab run [--json] [SCENARIO.json | --link LINK]
        eos-lab link SCENARIO.json
+       eos-lab find GUARANTEE SCENARIO.json
 
   run                 print the narrated trace of the built-in demo
   run SCENARIO        print the narrated trace of a scenario file (- reads standard input)
   run --json SCENARIO print the machine-readable report of a scenario file
   run --link LINK     run the scenario of a lab share link (a URL or the part after #)
-  link SCENARIO       print the scenario as a share-link fragment (v1....)";
+  link SCENARIO       print the scenario as a share-link fragment (v1....)
+  find GUARANTEE SCENARIO
+                      search random runs of the scenario's world (its steps are ignored) for
+                      one that breaks GUARANTEE (e.g. no_duplicate_write), and print it,
+                      shrunk to the steps that matter, as a scenario file";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -32,6 +39,7 @@ fn main() -> ExitCode {
         }
         ["run", "--link", link] => run_link(link, Format::Narration),
         ["link", path] => link_of(path),
+        ["find", guarantee, path] => find_counterexample(guarantee, path),
         ["run", "--json", path] | ["run", path, "--json"] => run_file(path, Format::Json),
         ["run", path] if !path.starts_with("--") || *path == "-" => {
             run_file(path, Format::Narration)
@@ -105,6 +113,48 @@ fn link_of(path: &str) -> Result<String, String> {
     Ok(format!("{}\n", share::encode(&scenario)))
 }
 
+fn find_counterexample(guarantee: &str, path: &str) -> Result<String, String> {
+    let text = read_input(path)?;
+    let mut scenario = Scenario::parse(&text).map_err(|e| format!("{path}: {e}"))?;
+    let names: Vec<&'static str> = eos_core::invariants::Invariants::default()
+        .statuses()
+        .iter()
+        .map(|s| s.name)
+        .collect();
+    let Some(name) = names.iter().copied().find(|n| *n == guarantee) else {
+        return Err(format!(
+            "unknown guarantee `{guarantee}`; the lab checks {}",
+            names.join(", ")
+        ));
+    };
+    let limits = counterexample::SearchLimits::default();
+    let found = counterexample::find(
+        &scenario.world_config(),
+        name,
+        eos_core::explore::ExploreLimits::default(),
+        limits,
+    )
+    .ok_or_else(|| {
+        format!(
+            "no run of {} seeds x {} steps breaks {name} in this world",
+            limits.seeds, limits.steps_per_run
+        )
+    })?;
+    scenario.name = format!(
+        "Counterexample: {name} broken in {} steps",
+        found.actions.len()
+    );
+    scenario.description = format!(
+        "Found by eos-lab find in random runs of {path}'s world and shrunk to the steps that matter: {}",
+        found.why
+    );
+    scenario.seed = found.seed;
+    scenario.steps = found.actions;
+    serde_json::to_string_pretty(&scenario)
+        .map(|json| format!("{json}\n"))
+        .map_err(|e| e.to_string())
+}
+
 fn run_scenario(scenario: &Scenario, path: &str, format: Format) -> Result<String, String> {
     let run = scenario.run().map_err(|e| format!("{path}: {e}"))?;
     Ok(match format {
@@ -160,6 +210,29 @@ mod tests {
         )
         .unwrap();
         assert_eq!(from_file, from_url);
+    }
+
+    // The classroom's "find me the anomaly": the printed counterexample is itself a scenario
+    // that, run, breaks the guarantee.
+    #[test]
+    fn find_prints_a_scenario_that_breaks_the_guarantee() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../assets/scenarios/02-at-least-once.json"
+        );
+        let found = find_counterexample("no_duplicate_write", path).unwrap();
+        let scenario = Scenario::parse(&found).unwrap();
+        let run = scenario.run().unwrap();
+        assert!(
+            run.world
+                .invariants()
+                .status("no_duplicate_write")
+                .unwrap()
+                .broken
+                .is_some()
+        );
+        let err = find_counterexample("no_such_thing", path).unwrap_err();
+        assert!(err.contains("no_duplicate_write"), "{err}");
     }
 
     #[test]
