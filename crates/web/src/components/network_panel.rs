@@ -74,7 +74,6 @@ pub fn NetworkPanel(props: &NetworkPanelProps) -> Html {
                 data-message={m.id.to_string()}>
                 <p class="message-route">
                     <span class="message-id">{format!("#{}", m.id)}</span>
-                    <span class="glyph" aria-hidden="true">{if m.is_request { "→" } else { "←" }}</span>
                     {format!(" {} → {}", m.from, m.to)}
                     <span class="tag">{if m.is_request { "request" } else { "response" }}</span>
                 </p>

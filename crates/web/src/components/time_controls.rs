@@ -43,10 +43,10 @@ pub fn TimeControls(props: &TimeControlsProps) -> Html {
     html! {
         <nav class="time-controls" aria-label="Time travel">
             <div class="button-row">
-                {button("to-start", "⏮", "First", LabAction::JumpTo(0), "Home")}
+                {button("to-start", "◀◀", "First", LabAction::JumpTo(0), "Home")}
                 {button("step-back", "◀", "Back", LabAction::StepBack, "ArrowLeft")}
                 {button("step-forward", "▶", "Forward", LabAction::StepForward, "ArrowRight")}
-                {button("to-end", "⏭", "Latest", LabAction::JumpTo(props.total), "End")}
+                {button("to-end", "▶▶", "Latest", LabAction::JumpTo(props.total), "End")}
                 <button type="button" class="button" id="reset-button" aria-keyshortcuts="r"
                     onclick={on::<MouseEvent>(dispatch, LabAction::Reset)}>{"Reset"}</button>
                 <button type="button" class="button" id="help-button" aria-keyshortcuts="?"
