@@ -5,7 +5,7 @@
 use crate::components::timeline::window;
 use crate::components::{
     ConsumerCard, CoordinatorPanel, HelpDialog, InvariantsPanel, NetworkPanel, NoticeBar,
-    PartitionLogView, ProducerCard, ScenarioPicker, SiteHeader, TimeControls, Timeline, WorldRef,
+    PartitionLogView, ProducerCard, ScenarioPicker, TimeControls, Timeline, WorldRef,
 };
 use crate::state::{LabAction, LabState};
 use gloo_events::{EventListener, EventListenerOptions};
@@ -96,7 +96,6 @@ pub fn App() -> Html {
 
     html! {
         <>
-            <SiteHeader />
             <main id="main" class="layout">
                 <div class="top">
                     <ScenarioPicker origin={state.origin().clone()} dispatch={dispatch.clone()} />

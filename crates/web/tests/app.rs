@@ -422,3 +422,21 @@ async fn loading_a_scenario_then_stepping_through_its_script() {
     assert_eq!(text(&root, "#step-status"), "Step 0 of 0");
     assert!(text(&root, "#scenario-heading").starts_with("At-least-once"));
 }
+
+#[wasm_bindgen_test]
+async fn send_offsets_to_transaction_adds_the_groups_offsets_partition() {
+    let root = mount().await;
+    click(&root, "#init-tx1").await;
+    click(&root, "#deliver-all").await;
+    click(&root, "#begin-tx1").await;
+    click(&root, "#send-offsets-tx1-committed-reader").await;
+    click(&root, "#deliver-all").await;
+    let transaction = text(
+        &root,
+        "[data-transactional-id='payment-writer'] .txn-partitions",
+    );
+    assert!(
+        transaction.contains("__consumer_offsets-0"),
+        "{transaction}"
+    );
+}

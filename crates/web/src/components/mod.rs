@@ -11,7 +11,6 @@ pub mod notice_bar;
 pub mod partition_log;
 pub mod producer_card;
 pub mod scenario_picker;
-pub mod site_header;
 pub mod time_controls;
 pub mod timeline;
 
@@ -29,7 +28,6 @@ pub use notice_bar::NoticeBar;
 pub use partition_log::PartitionLogView;
 pub use producer_card::ProducerCard;
 pub use scenario_picker::ScenarioPicker;
-pub use site_header::SiteHeader;
 pub use time_controls::TimeControls;
 pub use timeline::Timeline;
 

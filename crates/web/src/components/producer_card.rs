@@ -159,6 +159,19 @@ pub fn ProducerCard(props: &ProducerCardProps) -> Html {
                     {call("commit", "commitTransaction", producer_action(|producer| Action::CommitTransaction { producer }))}
                     {call("abort", "abortTransaction", producer_action(|producer| Action::AbortTransaction { producer }))}
                 </div>
+                <div class="button-row" role="group" aria-label={format!("{id} sendOffsetsToTransaction")}>
+                    { for props.world.consumers().map(|consumer| {
+                        let consumer = consumer.id().clone();
+                        html! {
+                            <button type="button" class="button"
+                                id={dom_id("send-offsets", &format!("{id}-{consumer}"))}
+                                onclick={act::<MouseEvent>(&props.dispatch, Action::SendOffsetsToTransaction {
+                                    producer: id.clone(), consumer: consumer.clone() })}>
+                                {format!("sendOffsetsToTransaction({consumer})")}
+                            </button>
+                        }
+                    }) }
+                </div>
             </>
         }
     });

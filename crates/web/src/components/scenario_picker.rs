@@ -38,7 +38,11 @@ pub fn ScenarioPicker(props: &ScenarioPickerProps) -> Html {
     html! {
         <section class="panel panel-scenario" aria-labelledby="scenario-heading">
             <h2 id="scenario-heading" class="scenario-name">{&props.origin.name}</h2>
-            <p class="scenario-description">{&props.origin.description}</p>
+            // Folded, so the page opens on the controls; one click shows the whole story.
+            <details class="scenario-about">
+                <summary>{"About this scenario"}</summary>
+                <p class="scenario-description" id="scenario-description">{&props.origin.description}</p>
+            </details>
             <div class="scenario-choice">
                 <label for="scenario-picker">{"Start from"}</label>
                 <select id="scenario-picker" onchange={on_change}>
