@@ -440,3 +440,51 @@ async fn send_offsets_to_transaction_adds_the_groups_offsets_partition() {
         "{transaction}"
     );
 }
+
+#[wasm_bindgen_test]
+async fn a_long_log_shows_its_newest_page_and_earlier_records_on_request() {
+    let root = mount().await;
+    for _ in 0..32 {
+        click(&root, "#send-p1").await;
+        click(&root, "#deliver-all").await;
+    }
+    let shown = offsets(&root, LOG_0);
+    assert_eq!(shown.len(), 30);
+    assert_eq!(shown.first().map(String::as_str), Some("2"));
+    assert_eq!(shown.last().map(String::as_str), Some("31"));
+    assert!(text(&root, "#show-earlier-payments-0").contains("2 not shown"));
+    click(&root, "#show-earlier-payments-0").await;
+    assert_eq!(offsets(&root, LOG_0).len(), 32);
+    assert!(!exists(&root, "#show-earlier-payments-0"));
+}
+
+#[wasm_bindgen_test]
+async fn a_broken_guarantee_is_red_and_links_to_the_step_that_broke_it() {
+    let root = mount().await;
+    choose(&root, "#scenario-picker", "02 ·").await;
+    click(&root, "#load-scenario").await;
+    for _ in 0..12 {
+        click(&root, "#next-scripted").await;
+    }
+    assert!(!exists(&root, "#next-scripted"), "the script is done");
+    let broken = find(
+        &root,
+        "#invariants li.broken[data-invariant='no_duplicate_write']",
+    );
+    let why = broken.text_content().unwrap_or_default();
+    assert!(why.contains("broken"), "{why}");
+    let button = all(&broken, "button").pop().expect("a jump button");
+    let step: String = button
+        .text_content()
+        .unwrap_or_default()
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    button.dyn_into::<HtmlElement>().expect("a button").click();
+    yew::scheduler::flush().await;
+    assert_eq!(text(&root, "#step-status"), format!("Step {step} of 12"));
+    assert!(exists(
+        &root,
+        "#invariants li.broken[data-invariant='no_duplicate_write']"
+    ));
+}

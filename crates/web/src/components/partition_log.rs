@@ -104,6 +104,9 @@ impl PartitionView {
                 },
             };
             for (index, record) in batch.records.iter().enumerate().rev() {
+                if records.len() >= shown {
+                    break;
+                }
                 let offset = batch.base_offset.plus(index as i64);
                 let stamp = (!batch.stamp.producer_id.is_none()).then(|| {
                     (
@@ -123,7 +126,6 @@ impl PartitionView {
                 });
             }
         }
-        records.truncate(shown);
         records.reverse();
         let first_shown = records.first().map_or(log.log_end_offset(), |r| r.offset);
         Some(Self {
@@ -404,6 +406,38 @@ mod tests {
             .map(|(name, _)| *name)
             .collect();
         assert_eq!(names, vec!["log start offset", "last stable offset (LSO)"]);
+    }
+
+    #[test]
+    fn a_ten_thousand_record_log_gets_one_page_of_rows() {
+        let mut world = eos_core::World::new(&eos_core::WorldConfig::default(), 0).expect("world");
+        // Ten hand-made batches of a thousand records: the most one batch may hold.
+        for batch in 0..10 {
+            world
+                .step(&eos_core::Action::ProduceRaw {
+                    topic: "payments".to_owned(),
+                    partition: 0,
+                    producer_id: 5000,
+                    producer_epoch: 0,
+                    base_sequence: batch * 1000,
+                    record_count: 1000,
+                    is_transactional: false,
+                    acks: eos_core::config::Acks::All,
+                })
+                .expect("a hand-made batch");
+        }
+        let partition = world
+            .cluster()
+            .partition(&TopicPartition::new("payments", 0))
+            .expect("payments-0");
+        let view = PartitionView::of(partition, ROWS_PER_PAGE).expect("a leader");
+        assert_eq!(view.records.len(), ROWS_PER_PAGE);
+        assert_eq!(
+            view.records[0].offset,
+            Offset(10_000 - ROWS_PER_PAGE as i64)
+        );
+        assert_eq!(view.hidden_before, 10_000 - ROWS_PER_PAGE);
+        assert_eq!(view.log_end, Offset(10_000));
     }
 
     #[test]

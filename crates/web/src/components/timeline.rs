@@ -5,6 +5,7 @@
 use super::on;
 use crate::state::{LabAction, StepRecord};
 use std::rc::Rc;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 /// Rows drawn before and after the cursor.
@@ -50,6 +51,23 @@ pub struct TimelineProps {
 
 #[component]
 pub fn Timeline(props: &TimelineProps) -> Html {
+    let list = use_node_ref();
+    {
+        // Keep the current row in view inside the list, without scrolling the page itself.
+        let list = list.clone();
+        use_effect_with(props.cursor, move |_| {
+            if let Some(list) = list.cast::<web_sys::HtmlElement>() {
+                let current = list
+                    .query_selector(".is-current")
+                    .ok()
+                    .flatten()
+                    .and_then(|row| row.dyn_into::<web_sys::HtmlElement>().ok());
+                if let Some(row) = current {
+                    list.set_scroll_top(row.offset_top() - list.client_height() / 2);
+                }
+            }
+        });
+    }
     let narration = match &props.current {
         None => html! {
             <p class="empty" id="narration-empty">
@@ -93,7 +111,7 @@ pub fn Timeline(props: &TimelineProps) -> Html {
             {(props.hidden_before > 0).then(|| html! {
                 <p class="more">{format!("{} earlier steps: use the step slider to reach them.", props.hidden_before)}</p>
             })}
-            <ol class="timeline" id="timeline">
+            <ol class="timeline" id="timeline" ref={list}>
                 <li class={classes!("timeline-row", (props.cursor == 0).then_some("is-current"))}>
                     <button type="button" class="timeline-jump" data-step="0"
                         aria-current={(props.cursor == 0).then_some("step")}
