@@ -3,17 +3,14 @@
 //!
 //! Shaped after Yew's `function_todomvc`: `reduce` is pure. The simulation lives in `eos_core`;
 //! every change to the world is one core [`Action`] handed to [`World::step`]. The lab keeps the
-//! list of applied actions (the history), a cursor into it, and a snapshot of the world every
-//! [`SNAPSHOT_INTERVAL`] steps, so that going to any step costs one clone and at most
-//! `SNAPSHOT_INTERVAL - 1` replayed steps, however long the history is.
+//! list of applied actions (the history), a cursor into it, and [`Snapshots`] of the world
+//! along it, so that going to any step costs one clone and a short replay.
 
 use crate::scenarios::{Origin, Source};
+use crate::snapshots::Snapshots;
 use eos_core::{Action, ActionError, Event, World};
 use std::rc::Rc;
 use yew::Reducible;
-
-/// Steps between two kept snapshots of the world: a trade of memory against replay time.
-pub const SNAPSHOT_INTERVAL: usize = 64;
 
 /// Everything the user can do in the lab.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -83,8 +80,8 @@ pub struct LabState {
     /// Why the starting world could not be built, if it could not.
     start_error: Option<String>,
     history: Vec<Rc<StepRecord>>,
-    /// `snapshots[i]` is the world after `i * SNAPSHOT_INTERVAL` steps of the history.
-    snapshots: Vec<Rc<World>>,
+    /// Worlds along the history; `None` when there is no starting world.
+    snapshots: Option<Snapshots>,
     /// The world after `cursor` steps.
     current: Option<Rc<World>>,
     cursor: usize,
@@ -108,7 +105,7 @@ impl LabState {
             origin: Rc::new(origin),
             start_error,
             history: Vec::new(),
-            snapshots: world.iter().cloned().collect(),
+            snapshots: world.clone().map(Snapshots::new),
             current: world,
             cursor: 0,
             notice: None,
@@ -162,7 +159,9 @@ impl LabState {
         match next.step(&action) {
             Ok(events) => {
                 self.history.truncate(self.cursor);
-                self.snapshots.truncate(self.cursor / SNAPSHOT_INTERVAL + 1);
+                if let Some(snapshots) = &mut self.snapshots {
+                    snapshots.forget_after(self.cursor);
+                }
                 self.history.push(Rc::new(StepRecord {
                     action,
                     events,
@@ -175,14 +174,12 @@ impl LabState {
         }
     }
 
-    /// Makes `world`, the world after `step` steps, the current one, keeping a snapshot when the
-    /// step is on the interval and none is kept yet.
+    /// Makes `world`, the world after `step` steps, the current one, and offers it as a
+    /// snapshot.
     fn arrive(&mut self, world: World, step: usize) {
         let world = Rc::new(world);
-        if step.is_multiple_of(SNAPSHOT_INTERVAL)
-            && self.snapshots.len() == step / SNAPSHOT_INTERVAL
-        {
-            self.snapshots.push(Rc::clone(&world));
+        if let Some(snapshots) = &mut self.snapshots {
+            snapshots.offer(step, || Rc::clone(&world));
         }
         self.current = Some(world);
         self.cursor = step;
@@ -193,37 +190,28 @@ impl LabState {
         if target == self.cursor {
             return;
         }
-        // From the current world when the target is just ahead, else from the nearest snapshot.
-        let (mut world, from) = match (&self.current, self.snapshots.is_empty()) {
-            (_, true) | (None, _) => return,
-            (Some(current), _)
-                if target > self.cursor
-                    && target / SNAPSHOT_INTERVAL <= self.cursor / SNAPSHOT_INTERVAL =>
-            {
+        let (Some(current), Some(snapshots)) = (&self.current, &mut self.snapshots) else {
+            return;
+        };
+        // From the current world when no snapshot lies between it and the target.
+        let nearest = snapshots.at_or_before(target);
+        let (mut world, from) = match nearest {
+            Some((at, _)) if target > self.cursor && at <= self.cursor => {
                 (World::clone(current), self.cursor)
             }
-            _ => {
-                let index = (target / SNAPSHOT_INTERVAL).min(self.snapshots.len() - 1);
-                (
-                    World::clone(&self.snapshots[index]),
-                    index * SNAPSHOT_INTERVAL,
-                )
-            }
+            Some((at, snapshot)) => (World::clone(snapshot), at),
+            None => return,
         };
-        for (offset, step) in self.history[from..target].iter().enumerate() {
+        for (index, step) in self.history[from..target].iter().enumerate() {
+            let reached = from + index + 1;
             if let Err(error) = world.step(&step.action) {
                 self.notice = Some(Notice::ReplayDiverged {
-                    step: from + offset + 1,
+                    step: reached,
                     error,
                 });
                 return;
             }
-            let reached = from + offset + 1;
-            if reached.is_multiple_of(SNAPSHOT_INTERVAL)
-                && self.snapshots.len() == reached / SNAPSHOT_INTERVAL
-            {
-                self.snapshots.push(Rc::new(world.clone()));
-            }
+            snapshots.offer(reached, || Rc::new(world.clone()));
         }
         self.current = Some(Rc::new(world));
         self.cursor = target;
@@ -343,10 +331,11 @@ mod tests {
 
     #[test]
     fn jumping_across_snapshots_replays_to_the_same_world_as_acting() {
-        let steps = SNAPSHOT_INTERVAL * 2 + 10;
+        let interval = crate::snapshots::FIRST_INTERVAL;
+        let steps = interval * 2 + 10;
         let state = sent(steps / 2);
-        assert!(state.snapshots.len() >= 3, "a snapshot every interval");
-        for target in [0, 1, SNAPSHOT_INTERVAL, SNAPSHOT_INTERVAL + 7, steps - 1] {
+        assert_eq!(state.snapshots.as_ref().map(Snapshots::len), Some(3));
+        for target in [0, 1, interval, interval + 7, steps - 1] {
             let jumped = run(LabState::clone(&state), [LabAction::JumpTo(target)]);
             let direct = sent(target / 2);
             let direct = if target % 2 == 1 {
