@@ -25,6 +25,8 @@ pub fn App() -> Html {
         Callback::from(move |action: LabAction| state.dispatch(action))
     };
     use_shortcuts(state.dispatcher(), help_open.setter(), *help_open);
+    let help_button = use_node_ref();
+    use_focus_return(*help_open, help_button.clone());
 
     let on_help = {
         let help_open = help_open.clone();
@@ -100,7 +102,7 @@ pub fn App() -> Html {
                 <div class="top">
                     <ScenarioPicker origin={state.origin().clone()} dispatch={dispatch.clone()} />
                     <TimeControls {cursor} total={history.len()} {next_scripted}
-                        dispatch={dispatch.clone()} {on_help} />
+                        dispatch={dispatch.clone()} {on_help} {help_button} />
                     <NoticeBar notice={state.notice().cloned()} dispatch={dispatch.clone()} />
                 </div>
                 {lab}
@@ -114,6 +116,23 @@ pub fn App() -> Html {
             </footer>
         </>
     }
+}
+
+/// Returns focus to the help button when the help dialog closes, so keyboard users carry on
+/// where they were.
+#[hook]
+fn use_focus_return(help_open: bool, help_button: NodeRef) {
+    let was_open = use_mut_ref(|| false);
+    use_effect_with(help_open, move |open| {
+        let closed = *was_open.borrow() && !*open;
+        if let Some(button) = help_button
+            .cast::<web_sys::HtmlElement>()
+            .filter(|_| closed)
+        {
+            let _ = button.focus();
+        }
+        *was_open.borrow_mut() = *open;
+    });
 }
 
 /// The keys listed in the help dialog, on the whole document, except while the user types in a field.

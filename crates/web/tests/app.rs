@@ -274,10 +274,27 @@ async fn arrow_keys_travel_in_time_but_not_while_typing() {
 #[wasm_bindgen_test]
 async fn the_help_dialog_lists_the_shortcuts_and_closes() {
     let root = mount().await;
+    find(&root, "#help-button")
+        .dyn_into::<HtmlElement>()
+        .expect("a button")
+        .focus()
+        .expect("focusable");
     click(&root, "#help-button").await;
     assert!(text(&root, "#help-dialog").contains("step back"));
+    let focused = gloo::utils::document().active_element().map(|e| e.id());
+    assert_eq!(
+        focused.as_deref(),
+        Some("close-help"),
+        "focus moves into the dialog"
+    );
     click(&root, "#close-help").await;
     assert!(!exists(&root, "#help-dialog"));
+    let focused = gloo::utils::document().active_element().map(|e| e.id());
+    assert_eq!(
+        focused.as_deref(),
+        Some("help-button"),
+        "focus returns to the opener"
+    );
 }
 
 #[wasm_bindgen_test]

@@ -10,7 +10,7 @@ pub const SHORTCUTS: [(&str, &str); 7] = [
     ("End", "go to the latest step"),
     ("n", "apply the next scripted step"),
     ("r", "reset: start the scenario again"),
-    ("?", "show or hide this list"),
+    ("?", "show this list (Esc closes it)"),
 ];
 
 #[derive(Debug, Properties, PartialEq)]
@@ -22,7 +22,7 @@ pub struct HelpDialogProps {
 pub fn HelpDialog(props: &HelpDialogProps) -> Html {
     let close = use_node_ref();
     {
-        // Focus moves into the dialog when it opens, so Escape and Tab act inside it.
+        // Focus moves into the dialog when it opens; the app returns it to the opener.
         let close = close.clone();
         use_effect_with((), move |()| {
             if let Some(button) = close.cast::<web_sys::HtmlElement>() {
@@ -30,9 +30,16 @@ pub fn HelpDialog(props: &HelpDialogProps) -> Html {
             }
         });
     }
+    // The close button is the dialog's only control, so Tab stays on it while it is open.
+    let keep_focus = Callback::from(|e: KeyboardEvent| {
+        if e.key() == "Tab" {
+            e.prevent_default();
+        }
+    });
     html! {
         <div class="dialog-backdrop">
-            <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="help-heading" id="help-dialog">
+            <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="help-heading" id="help-dialog"
+                onkeydown={keep_focus}>
                 <h2 id="help-heading">{"Keyboard shortcuts"}</h2>
                 <p>{"They work anywhere on the page except while you type in a field."}</p>
                 <dl class="shortcuts">

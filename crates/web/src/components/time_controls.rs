@@ -14,6 +14,8 @@ pub struct TimeControlsProps {
     pub next_scripted: Option<(usize, usize, String)>,
     pub dispatch: Callback<LabAction>,
     pub on_help: Callback<MouseEvent>,
+    /// The help button, so focus can return to it when the dialog closes.
+    pub help_button: NodeRef,
 }
 
 #[component]
@@ -50,6 +52,7 @@ pub fn TimeControls(props: &TimeControlsProps) -> Html {
                 <button type="button" class="button" id="reset-button" aria-keyshortcuts="r"
                     onclick={on::<MouseEvent>(dispatch, LabAction::Reset)}>{"Reset"}</button>
                 <button type="button" class="button" id="help-button" aria-keyshortcuts="?"
+                    ref={props.help_button.clone()}
                     onclick={props.on_help.clone()}>{"Keys (?)"}</button>
             </div>
             <label class="scrubber">
