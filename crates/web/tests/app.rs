@@ -170,6 +170,11 @@ async fn send_then_deliver_all_writes_the_record_and_narrates_the_cores_events()
     assert!(record.contains("PID 1000 · epoch 0 · seq 0"), "{record}");
     assert!(record.contains("no transaction"), "{record}");
     assert_eq!(text(&root, "#high-watermark-payments-0 .stat-value"), "1");
+    let remembered = text(&root, ".panel-log .producer-state");
+    assert!(
+        remembered.contains("1000") && remembered.contains("seq 0–0 at 0–0"),
+        "{remembered}"
+    );
 
     let (_, events) = core_after(&[send_p1(0), Action::DeliverAll {}]);
     let narration = text(&root, "#narration");

@@ -76,12 +76,26 @@ pub struct PartitionView {
     pub records: Vec<RecordView>,
     /// Records in the log before the first shown one.
     pub hidden_before: usize,
+    /// What the leader remembers of each producer, for deduplication and fencing.
+    pub producers: Vec<ProducerStateView>,
+}
+
+/// One producer as a partition leader remembers it (`ProducerStateEntry`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProducerStateView {
+    pub producer_id: i64,
+    pub producer_epoch: i16,
+    /// The retained batches, oldest first: sequences and the offsets they were written at.
+    pub batches: Vec<String>,
+    /// Where the producer's open transaction starts, if one is open.
+    pub open_transaction_at: Option<i64>,
 }
 
 impl PartitionView {
     /// The newest `shown` records of the leader's log and its marks; `None` without a leader.
     pub fn of(partition: &Partition, shown: usize) -> Option<Self> {
-        let log = &partition.leader_replica()?.log;
+        let leader = partition.leader_replica()?;
+        let log = &leader.log;
         let segment_bases: Vec<Offset> = log.segments().iter().map(|s| s.base_offset).collect();
         // Walking back from the log end, the last marker seen for a producer is the first one
         // after the current batch: the outcome of the transaction that batch belongs to.
@@ -148,6 +162,25 @@ impl PartitionView {
             log_end: log.log_end_offset(),
             hidden_before: usize::try_from(first_shown.0 - log.log_start_offset().0).unwrap_or(0),
             records,
+            producers: leader
+                .producers
+                .entries()
+                .map(|entry| ProducerStateView {
+                    producer_id: entry.producer_id.0,
+                    producer_epoch: entry.producer_epoch.0,
+                    batches: entry
+                        .batch_metadata()
+                        .iter()
+                        .map(|b| {
+                            format!(
+                                "seq {}–{} at {}–{}",
+                                b.first_seq, b.last_seq, b.first_offset, b.last_offset
+                            )
+                        })
+                        .collect(),
+                    open_transaction_at: entry.current_txn_first_offset.map(|o| o.0),
+                })
+                .collect(),
         })
     }
 
@@ -244,6 +277,7 @@ fn log_body(
                 {offset_stat(&dom_id("log-end-offset", &name), "Log end", view.log_end, "the next record goes here")}
             </div>
             {replicas}
+            {producer_state(view)}
             {earlier}
             <ol id={dom_id("partition-log", &name)} class="log" aria-label={format!("Records of {name}")}>
                 { for view.records.iter().map(|r| record_row(r, view)) }
@@ -260,6 +294,35 @@ fn log_body(
                 </p>
             </div>
         </div>
+    }
+}
+
+/// The leader's memory of each producer, folded: the last batches it keeps to spot retries.
+fn producer_state(view: &PartitionView) -> Html {
+    if view.producers.is_empty() {
+        return Html::default();
+    }
+    html! {
+        <details class="producer-state">
+            <summary>{format!("What the leader remembers of {} producer(s)", view.producers.len())}</summary>
+            <table class="positions">
+                <thead><tr>
+                    <th scope="col">{"PID"}</th><th scope="col">{"Epoch"}</th>
+                    <th scope="col">{"Last batches kept (up to 5)"}</th>
+                    <th scope="col">{"Open transaction from"}</th>
+                </tr></thead>
+                <tbody>
+                    { for view.producers.iter().map(|p| html! {
+                        <tr>
+                            <th scope="row">{p.producer_id}</th>
+                            <td>{p.producer_epoch}</td>
+                            <td>{p.batches.join("; ")}</td>
+                            <td>{p.open_transaction_at.map_or_else(|| "none".to_owned(), |o| o.to_string())}</td>
+                        </tr>
+                    }) }
+                </tbody>
+            </table>
+        </details>
     }
 }
 
@@ -438,6 +501,16 @@ mod tests {
         );
         assert_eq!(view.hidden_before, 10_000 - ROWS_PER_PAGE);
         assert_eq!(view.log_end, Offset(10_000));
+    }
+
+    #[test]
+    fn the_leader_keeps_a_producers_last_five_batches() {
+        let state = scenario_end("06-dedup-last-five-batches.json");
+        let producers = view(&state, "payments", 0, 10).producers;
+        assert_eq!(producers.len(), 1);
+        assert_eq!(producers[0].producer_id, 4000);
+        assert_eq!(producers[0].batches.len(), 5);
+        assert_eq!(producers[0].batches[4], "seq 5–5 at 5–5");
     }
 
     #[test]
