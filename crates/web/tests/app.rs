@@ -277,6 +277,29 @@ async fn arrow_keys_travel_in_time_but_not_while_typing() {
 }
 
 #[wasm_bindgen_test]
+async fn n_applies_the_next_scripted_step_r_resets_and_question_mark_opens_help() {
+    let root = mount().await;
+    choose(&root, "#scenario-picker", "02 ·").await;
+    click(&root, "#load-scenario").await;
+    let body = find(&root, ".columns");
+    press(&body, "n").await;
+    press(&body, "n").await;
+    assert_eq!(text(&root, "#step-status"), "Step 2 of 2");
+    press(&body, "r").await;
+    assert_eq!(text(&root, "#step-status"), "Step 0 of 0");
+    press(&body, "?").await;
+    assert!(exists(&root, "#help-dialog"));
+    press(&find(&root, "#close-help"), "ArrowRight").await;
+    assert_eq!(
+        text(&root, "#step-status"),
+        "Step 0 of 0",
+        "keys wait while help is open"
+    );
+    press(&find(&root, "#close-help"), "Escape").await;
+    assert!(!exists(&root, "#help-dialog"));
+}
+
+#[wasm_bindgen_test]
 async fn the_help_dialog_lists_the_shortcuts_and_closes() {
     let root = mount().await;
     find(&root, "#help-button")

@@ -279,6 +279,7 @@ fn SendForm(props: &SendFormProps) -> Html {
             (*key).clone(),
             (*value).clone(),
         );
+        let (suggested_key, suggested_value) = (suggested_key.clone(), suggested_value.clone());
         Callback::from(move |_: MouseEvent| {
             let key = if key.is_empty() {
                 suggested_key.clone()
@@ -299,7 +300,6 @@ fn SendForm(props: &SendFormProps) -> Html {
             }));
         })
     };
-    let (placeholder_key, placeholder_value) = suggested_record(world.sends().len());
     html! {
         <fieldset class="send-form">
             <legend>{"send(record)"}</legend>
@@ -321,11 +321,11 @@ fn SendForm(props: &SendFormProps) -> Html {
             </label>
             <label>{"Key"}
                 <input id={dom_id("send-key", id)} type="text" value={(*key).clone()}
-                    placeholder={placeholder_key} oninput={text_input(&key)} />
+                    placeholder={suggested_key} oninput={text_input(&key)} />
             </label>
             <label>{"Value"}
                 <input id={dom_id("send-value", id)} type="text" value={(*value).clone()}
-                    placeholder={placeholder_value} oninput={text_input(&value)} />
+                    placeholder={suggested_value} oninput={text_input(&value)} />
             </label>
             <button type="button" class="button button-primary" id={dom_id("send", id)}
                 onclick={on_send}>{"Send"}</button>
