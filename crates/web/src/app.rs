@@ -20,9 +20,10 @@ use yew::prelude::*;
 pub fn App() -> Html {
     let state = use_reducer(LabState::default);
     let help_open = use_state(|| false);
+    // One callback for the app's lifetime, so panels whose world did not change skip rendering.
     let dispatch = {
-        let state = state.clone();
-        Callback::from(move |action: LabAction| state.dispatch(action))
+        let dispatcher = state.dispatcher();
+        use_callback((), move |action: LabAction, ()| dispatcher.dispatch(action))
     };
     use_shortcuts(state.dispatcher(), help_open.setter(), *help_open);
     let help_button = use_node_ref();
