@@ -533,3 +533,93 @@ async fn a_broken_guarantee_is_red_and_links_to_the_step_that_broke_it() {
         "#invariants li.broken[data-invariant='no_duplicate_write']"
     ));
 }
+
+async fn type_into(root: &Element, selector: &str, value: &str) {
+    let input = find(root, selector)
+        .dyn_into::<HtmlInputElement>()
+        .expect("an input");
+    input.set_value(value);
+    let init = EventInit::new();
+    init.set_bubbles(true);
+    input
+        .dispatch_event(&Event::new_with_event_init_dict("input", &init).expect("event"))
+        .expect("dispatched");
+    yew::scheduler::flush().await;
+}
+
+#[wasm_bindgen_test]
+async fn the_send_form_sends_the_typed_key_and_value_to_the_chosen_partition() {
+    let root = mount().await;
+    type_into(&root, "#send-key-p1", "order-7").await;
+    type_into(&root, "#send-value-p1", "two lamps").await;
+    choose(&root, "#send-partition-p1", "1").await;
+    click(&root, "#send-p1").await;
+    click(&root, "#deliver-all").await;
+    assert!(offsets(&root, LOG_0).is_empty());
+    let record = text(
+        &root,
+        "#partition-log-payments-1 li.record[data-offset='0']",
+    );
+    assert!(
+        record.contains("order-7") && record.contains("two lamps"),
+        "{record}"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn an_aborted_transaction_stays_in_the_log_marked_aborted() {
+    let root = mount().await;
+    click(&root, "#init-tx1").await;
+    click(&root, "#deliver-all").await;
+    click(&root, "#begin-tx1").await;
+    click(&root, "#send-tx1").await;
+    click(&root, "#deliver-all").await;
+    click(&root, "#abort-tx1").await;
+    click(&root, "#deliver-all").await;
+    let record = find(&root, &format!("{LOG_0} li.record[data-offset='0']"));
+    assert_eq!(record.get_attribute("data-txn").as_deref(), Some("aborted"));
+    assert!(text(&root, &format!("{LOG_0} li.record[data-offset='1']")).contains("ABORT marker"));
+    assert!(text(&root, "#txn-log").contains("CompleteAbort"));
+    click(&root, "#poll-committed-reader").await;
+    assert!(
+        text(&root, "#consumer-counts-committed-reader").starts_with("Received 0"),
+        "read_committed skips the aborted record"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn first_and_latest_buttons_go_to_the_ends_of_the_history() {
+    let root = mount().await;
+    click(&root, "#send-p1").await;
+    click(&root, "#deliver-all").await;
+    click(&root, "#to-start").await;
+    assert_eq!(text(&root, "#step-status"), "Step 0 of 2");
+    assert!(offsets(&root, LOG_0).is_empty());
+    click(&root, "#to-end").await;
+    assert_eq!(text(&root, "#step-status"), "Step 2 of 2");
+    assert_eq!(offsets(&root, LOG_0), vec!["0"]);
+}
+
+#[wasm_bindgen_test]
+async fn a_restarted_consumer_is_a_new_instance() {
+    let root = mount().await;
+    click(&root, "#crash-raw-reader").await;
+    click(&root, "#restart-raw-reader").await;
+    assert!(text(&root, "#consumer-raw-reader").contains("running (instance 2)"));
+}
+
+#[wasm_bindgen_test]
+async fn followers_fetch_brings_the_replicas_log_ends_up_to_the_leader() {
+    let root = mount().await;
+    choose(&root, "#scenario-picker", "09 · acks all").await;
+    click(&root, "#load-scenario").await;
+    click(&root, "#next-scripted").await;
+    click(&root, "#next-scripted").await;
+    click(&root, "#next-scripted").await;
+    let replicas = text(&root, ".replicas");
+    assert!(replicas.contains("(leader) · log end 1"), "{replicas}");
+    assert_eq!(replicas.matches("log end 0").count(), 2, "{replicas}");
+    click(&root, "#replicate-payments-0").await;
+    let replicas = text(&root, ".replicas");
+    assert_eq!(replicas.matches("log end 1").count(), 3, "{replicas}");
+}
