@@ -1,61 +1,114 @@
-//! The page: header, the partition with its controls, and the narration, all fed by one
-//! reducer.
+//! The page: the scenario, time controls and any notice on top; clients, the network, the
+//! partitions and the coordinator in the middle; the timeline and the guarantees beside them.
+//! One reducer owns the state; the keyboard shortcuts are an effect on the document.
 
-use crate::components::partition_log::LogView;
-use crate::components::{Controls, Narration, PartitionLogView, SiteHeader};
-use crate::state::{LabAction, LabState, topic_partition};
+use crate::components::timeline::window;
+use crate::components::{
+    ConsumerCard, CoordinatorPanel, HelpDialog, InvariantsPanel, NetworkPanel, NoticeBar,
+    PartitionLogView, ProducerCard, ScenarioPicker, TimeControls, Timeline, WorldRef,
+};
+use crate::state::{LabAction, LabState};
+use gloo_events::{EventListener, EventListenerOptions};
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, KeyboardEvent};
 use yew::prelude::*;
 
 /// The whole EOS Lab app.
 #[component]
 pub fn App() -> Html {
     let state = use_reducer(LabState::default);
-    let on_send = make_callback(&state, LabAction::Send);
-    let on_reset = make_callback(&state, LabAction::Reset);
-    let tp = topic_partition();
-    let log_view = match (state.world(), state.partition().map(LogView::of)) {
-        (Err(error), _) => html! {
-            <p class="notice" role="alert">
-                {format!("The lab could not build its world: {error}.")}
+    let help_open = use_state(|| false);
+    // One callback for the app's lifetime, so panels whose world did not change skip rendering.
+    let dispatch = {
+        let dispatcher = state.dispatcher();
+        use_callback((), move |action: LabAction, ()| dispatcher.dispatch(action))
+    };
+    use_shortcuts(state.dispatcher(), help_open.setter(), *help_open);
+    let help_button = use_node_ref();
+    use_focus_return(*help_open, help_button.clone());
+
+    let on_help = {
+        let help_open = help_open.clone();
+        Callback::from(move |_: MouseEvent| help_open.set(true))
+    };
+    let on_close_help = {
+        let help_open = help_open.clone();
+        Callback::from(move |_: MouseEvent| help_open.set(false))
+    };
+    let history = state.history();
+    let cursor = state.cursor();
+    let (rows, hidden_before, hidden_after) = window(history, cursor);
+    let current = cursor
+        .checked_sub(1)
+        .and_then(|i| history.get(i))
+        .map(|step| {
+            (
+                step.action.describe(),
+                step.events.iter().map(|e| e.explanation.clone()).collect(),
+            )
+        });
+    let next_scripted = state
+        .next_scripted()
+        .map(|(i, action)| (i + 1, state.origin().script.len(), action.describe()));
+
+    let lab = match state.world() {
+        Err(why) => html! {
+            <p class="notice is-refusal" role="alert">
+                {format!("The lab could not build this scenario's world: {why}.")}
             </p>
         },
-        (Ok(_), None) => html! {
-            <p class="notice">{format!("This world has no partition {tp} to show.")}</p>
-        },
-        (Ok(_), Some(None)) => html! {
-            <p class="notice">{format!("Partition {tp} has no leader right now.")}</p>
-        },
-        (Ok(_), Some(Some(log))) => html! {
-            <PartitionLogView topic_partition={tp.clone()} {log} />
-        },
+        Ok(world) => {
+            let world = WorldRef(Rc::clone(world));
+            html! {
+                <div class="columns">
+                    <div class="column column-clients">
+                        <section class="panel panel-producers" aria-labelledby="producers-heading">
+                            <h2 id="producers-heading">{"Producers"}</h2>
+                            { for world.producers().map(|p| html! {
+                                <ProducerCard key={p.id().0.clone()} world={world.clone()}
+                                    id={p.id().clone()} dispatch={dispatch.clone()} />
+                            }) }
+                        </section>
+                        <section class="panel panel-consumers" aria-labelledby="consumers-heading">
+                            <h2 id="consumers-heading">{"Consumers"}</h2>
+                            { for world.consumers().map(|c| html! {
+                                <ConsumerCard key={c.id().0.clone()} world={world.clone()}
+                                    id={c.id().clone()} dispatch={dispatch.clone()} />
+                            }) }
+                        </section>
+                    </div>
+                    <div class="column column-cluster">
+                        <NetworkPanel world={world.clone()} dispatch={dispatch.clone()} />
+                        { for world.cluster().partitions().map(|p| html! {
+                            <PartitionLogView key={p.topic_partition.to_string()} world={world.clone()}
+                                topic_partition={p.topic_partition.clone()} dispatch={dispatch.clone()} />
+                        }) }
+                        <CoordinatorPanel world={world.clone()} dispatch={dispatch.clone()} />
+                    </div>
+                    <div class="column column-story">
+                        <Timeline {rows} {hidden_before} {hidden_after} {cursor} {current}
+                            dispatch={dispatch.clone()} />
+                        <InvariantsPanel world={world.clone()} dispatch={dispatch.clone()} />
+                    </div>
+                </div>
+            }
+        }
     };
 
     html! {
         <>
-            <SiteHeader />
             <main id="main" class="layout">
-                <p class="scope-note">
-                    {"This first slice shows one partition, "}<code>{tp.to_string()}</code>
-                    {", with a single replica: the leader. With no followers to wait for, each \
-                      record can be read as soon as it is written."}
-                </p>
-                <section class="panel panel-log" aria-labelledby="log-heading">
-                    <div class="panel-head">
-                        <h2 id="log-heading">{"Partition "}<code>{tp.to_string()}</code></h2>
-                        <span class="badge">{"1 replica · leader only"}</span>
-                    </div>
-                    <Controls
-                        next_payment={state.next_payment()}
-                        refusal={state.refusal().cloned()}
-                        {on_send}
-                        {on_reset}
-                    />
-                    {log_view}
-                </section>
-                <section class="panel panel-narration" aria-labelledby="narration-heading">
-                    <Narration steps={state.steps().to_vec()} />
-                </section>
+                <div class="top">
+                    <ScenarioPicker origin={state.origin().clone()} dispatch={dispatch.clone()} />
+                    <TimeControls {cursor} total={history.len()} {next_scripted}
+                        dispatch={dispatch.clone()} {on_help} {help_button} />
+                    <NoticeBar notice={state.notice().cloned()} dispatch={dispatch.clone()} />
+                </div>
+                {lab}
             </main>
+            {help_open.then(|| html! { <HelpDialog on_close={on_close_help} /> })}
             <footer class="site-footer">
                 <p>
                     {"EOS Lab runs entirely in your browser. The simulation is deterministic: \
@@ -66,8 +119,94 @@ pub fn App() -> Html {
     }
 }
 
-/// A click handler that dispatches `action`; the only way the UI changes state.
-fn make_callback<E>(state: &UseReducerHandle<LabState>, action: LabAction) -> Callback<E> {
-    let state = state.clone();
-    Callback::from(move |_| state.dispatch(action))
+/// Returns focus to the help button when the help dialog closes, so keyboard users carry on
+/// where they were.
+#[hook]
+fn use_focus_return(help_open: bool, help_button: NodeRef) {
+    let was_open = use_mut_ref(|| false);
+    use_effect_with(help_open, move |open| {
+        let closed = *was_open.borrow() && !*open;
+        if let Some(button) = help_button
+            .cast::<web_sys::HtmlElement>()
+            .filter(|_| closed)
+        {
+            let _ = button.focus();
+        }
+        *was_open.borrow_mut() = *open;
+    });
+}
+
+/// The keys listed in the help dialog, on the whole document, except while the user types in a field.
+#[hook]
+fn use_shortcuts(
+    dispatch: UseReducerDispatcher<LabState>,
+    set_help: UseStateSetter<bool>,
+    help_open: bool,
+) {
+    // The listener is registered once; it reads whether the dialog is open through this cell.
+    let help_is_open = use_mut_ref(|| false);
+    *help_is_open.borrow_mut() = help_open;
+    use_effect_with((), move |()| {
+        let listener = web_sys::window()
+            .and_then(|w| w.document())
+            .map(|document| {
+                let options = EventListenerOptions::enable_prevent_default();
+                EventListener::new_with_options(&document, "keydown", options, move |event| {
+                    let Some(event) = event.dyn_ref::<KeyboardEvent>() else {
+                        return;
+                    };
+                    if let Some(action) = shortcut(event, &help_is_open, &set_help) {
+                        event.prevent_default();
+                        if let Some(action) = action {
+                            dispatch.dispatch(action);
+                        }
+                    }
+                })
+            });
+        move || drop(listener)
+    });
+}
+
+/// What a key press means: `None` if it is not a shortcut here; `Some(None)` if it was handled
+/// without a lab action (the help dialog).
+fn shortcut(
+    event: &KeyboardEvent,
+    help_is_open: &Rc<RefCell<bool>>,
+    set_help: &UseStateSetter<bool>,
+) -> Option<Option<LabAction>> {
+    if event.ctrl_key() || event.meta_key() || event.alt_key() || typing_in(event) {
+        return None;
+    }
+    let key = event.key();
+    if *help_is_open.borrow() {
+        return (key == "Escape" || key == "?").then(|| {
+            set_help.set(false);
+            None
+        });
+    }
+    let action = match key.as_str() {
+        "ArrowLeft" => LabAction::StepBack,
+        "ArrowRight" => LabAction::StepForward,
+        "Home" => LabAction::JumpTo(0),
+        "End" => LabAction::JumpTo(usize::MAX),
+        "n" => LabAction::NextScripted,
+        "r" => LabAction::Reset,
+        "?" => {
+            set_help.set(true);
+            return Some(None);
+        }
+        _ => return None,
+    };
+    Some(Some(action))
+}
+
+/// Whether the key press goes to a field the user types in (or a slider that uses arrows).
+fn typing_in(event: &KeyboardEvent) -> bool {
+    event
+        .target()
+        .and_then(|target| target.dyn_into::<Element>().ok())
+        .is_some_and(|element| {
+            matches!(element.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA")
+                || element.get_attribute("contenteditable").is_some()
+        })
 }

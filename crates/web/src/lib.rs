@@ -7,11 +7,16 @@
 //!
 //! Code map:
 //! - [`app`]: the page layout and the one reducer that owns the state.
-//! - [`state`]: [`state::LabState`], [`state::LabAction`] and the pure `reduce`.
+//! - [`state`]: [`state::LabState`], [`state::LabAction`] and the pure `reduce`: the history
+//!   of applied core actions, snapshots and the cursor (time travel).
+//! - [`snapshots`]: worlds kept along the history, bounded in number.
+//! - [`scenarios`]: where a lab starts: free play or a shipped scenario file.
 //! - [`components`]: one view per file, each fed by props and callbacks only.
 
 pub mod app;
 pub mod components;
+pub mod scenarios;
+pub mod snapshots;
 pub mod state;
 
 pub use app::App;

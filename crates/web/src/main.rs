@@ -1,5 +1,19 @@
-//! Entry point of the browser build: mounts [`eos_web::App`] into the page body.
+//! Entry point of the browser build: mounts [`eos_web::App`] into the page's `#app` element,
+//! below the header that `index.html` already shows while the WebAssembly loads.
+
+use std::time::Duration;
 
 fn main() {
-    yew::Renderer::<eos_web::App>::new().render();
+    // One turn of the event loop between starting the module and the first render, so the
+    // browser gets to breathe between the two instead of running them as one long task.
+    yew::platform::spawn_local(async {
+        yew::platform::time::sleep(Duration::ZERO).await;
+        let root = web_sys::window()
+            .and_then(|window| window.document())
+            .and_then(|document| document.get_element_by_id("app"));
+        match root {
+            Some(root) => yew::Renderer::<eos_web::App>::with_root(root).render(),
+            None => yew::Renderer::<eos_web::App>::new().render(),
+        };
+    });
 }

@@ -2,162 +2,220 @@
 //! [`LabAction`].
 //!
 //! Shaped after Yew's `function_todomvc`: `reduce` is pure. The simulation lives in `eos_core`;
-//! this module only turns a button press into core [`Action`]s, hands them to [`World::step`],
-//! and keeps what came back so the views can show and narrate it.
+//! every change to the world is one core [`Action`] handed to [`World::step`]. The lab keeps the
+//! list of applied actions (the history), a cursor into it, and [`Snapshots`] of the world
+//! along it, so that going to any step costs one clone and a short replay.
 
-use eos_core::cluster::Partition;
-use eos_core::{
-    Action, ActionError, ClientId, Event, TopicPartition, World, WorldConfig, WorldConfigError,
-};
+use crate::scenarios::{Origin, Source};
+use crate::snapshots::Snapshots;
+use eos_core::{Action, ActionError, Event, World};
 use std::rc::Rc;
 use yew::Reducible;
 
-/// The topic the first slice writes to.
-pub const TOPIC: &str = "payments";
-/// The partition of [`TOPIC`] the first slice writes to.
-pub const PARTITION: u32 = 0;
-/// The producer that sends the payments; the default world defines it.
-pub const PRODUCER: &str = "p1";
-
-/// Nothing in this slice draws from the seed yet; it is fixed so a reload replays the same run.
-const SEED: u64 = 0;
-
 /// Everything the user can do in the lab.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LabAction {
-    /// The producer sends the next payment to `payments-0` and the network delivers every
-    /// message in flight, so the record lands in the log within one click.
-    Send,
-    /// Start again from a fresh world.
-    Reset,
-}
-
-/// One thing the user did and what the core reported as its consequences.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Step {
-    /// Counted from 1, as shown to the user.
-    pub number: usize,
-    /// What the user did, in words.
-    pub label: String,
-    /// The core actions the click became, in order, each with the events it caused.
-    pub actions: Vec<StepAction>,
+pub enum LabAction {
+    /// Apply one core action at the cursor. Steps after the cursor are discarded if it succeeds.
+    Act(Action),
+    /// Apply the scenario's next scripted step.
+    NextScripted,
+    StepBack,
+    StepForward,
+    /// Go to the world after `n` steps (0 is the start), within the history.
+    JumpTo(usize),
+    /// Start the same scenario again with an empty history.
+    Reset,
+    /// Start from another scenario; an unreadable one is reported and changes nothing.
+    Load(Source),
+    /// Hide the current notice.
+    DismissNotice,
 }
 
-impl Step {
-    /// Every event of the step, in the order the core reported them.
-    pub fn events(&self) -> impl Iterator<Item = &Event> {
-        self.actions.iter().flat_map(|a| a.events.iter())
+/// One applied step: the action and what the core said it caused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StepRecord {
+    pub action: Action,
+    pub events: Vec<Event>,
+    /// The index of the scripted step this was, if it came from the scenario's script.
+    pub scripted: Option<usize>,
+}
+
+/// Something the user should read: a refused action or a scenario that could not be loaded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Notice {
+    /// The core refused the action; nothing changed.
+    Refused { action: Action, error: ActionError },
+    /// A scenario could not be read or its world could not be built.
+    Unloadable { name: String, why: String },
+    /// The script has no step left to apply.
+    ScriptFinished,
+    /// Replaying the history gave a different result; a bug in the lab, said rather than hidden.
+    ReplayDiverged { step: usize, error: ActionError },
+}
+
+impl Notice {
+    /// The notice in plain words.
+    pub fn message(&self) -> String {
+        match self {
+            Notice::Refused { action, error } => {
+                format!("Not done: “{}” was refused: {error}.", action.describe())
+            }
+            Notice::Unloadable { name, why } => {
+                format!("The scenario “{name}” could not be loaded: {why}. The lab is unchanged.")
+            }
+            Notice::ScriptFinished => {
+                "The scenario has no scripted step left; act freely from here.".to_owned()
+            }
+            Notice::ReplayDiverged { step, error } => format!(
+                "Replaying step {step} gave a different result ({error}); please report this."
+            ),
+        }
     }
 }
 
-/// One core action of a step and what it caused.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StepAction {
-    /// The core's own short label for the action.
-    pub label: String,
-    pub events: Vec<Event>,
-}
-
-/// A user action the core refused, kept so it can be shown instead of being lost.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Refusal {
-    /// What the user tried, in words that follow "Could not".
-    pub attempted: String,
-    pub error: ActionError,
-}
-
-/// The whole state of the app: the simulated world plus the story of how it got there.
+/// The whole state of the app: where the lab started, every step since, and where the cursor is.
 #[derive(Clone, Debug)]
 pub struct LabState {
-    // Kept so that Reset rebuilds the same world the lab started with.
-    config: WorldConfig,
-    // A configuration the core rejects is shown as a message, not a panic.
-    world: Result<World, WorldConfigError>,
-    steps: Vec<Step>,
-    payments_sent: u64,
-    refusal: Option<Refusal>,
+    origin: Rc<Origin>,
+    /// Why the starting world could not be built, if it could not.
+    start_error: Option<String>,
+    history: Vec<Rc<StepRecord>>,
+    /// Worlds along the history; `None` when there is no starting world.
+    snapshots: Option<Snapshots>,
+    /// The world after `cursor` steps.
+    current: Option<Rc<World>>,
+    cursor: usize,
+    notice: Option<Notice>,
 }
 
 impl Default for LabState {
     fn default() -> Self {
-        Self::new(WorldConfig::default())
+        Self::start(Origin::free_play())
     }
 }
 
 impl LabState {
-    /// A lab over a fresh world built from `config`.
-    pub fn new(config: WorldConfig) -> Self {
-        let world = World::new(&config, SEED);
+    /// A lab at the start of `origin`, with an empty history.
+    pub fn start(origin: Origin) -> Self {
+        let (world, start_error) = match World::new(&origin.config, origin.seed) {
+            Ok(world) => (Some(Rc::new(world)), None),
+            Err(error) => (None, Some(error.to_string())),
+        };
         Self {
-            config,
-            world,
-            steps: Vec::new(),
-            payments_sent: 0,
-            refusal: None,
+            origin: Rc::new(origin),
+            start_error,
+            history: Vec::new(),
+            snapshots: world.clone().map(Snapshots::new),
+            current: world,
+            cursor: 0,
+            notice: None,
         }
     }
 
-    /// The world, or why it could not be built from the configuration.
-    pub fn world(&self) -> Result<&World, &WorldConfigError> {
-        self.world.as_ref()
+    /// Where the lab started.
+    pub fn origin(&self) -> &Origin {
+        &self.origin
     }
 
-    /// The partition this slice shows, if the world has it.
-    pub fn partition(&self) -> Option<&Partition> {
-        self.world
-            .as_ref()
-            .ok()?
-            .cluster()
-            .partition(&topic_partition())
+    /// The world at the cursor, or why the starting world could not be built.
+    pub fn world(&self) -> Result<&Rc<World>, &str> {
+        match (&self.current, &self.start_error) {
+            (Some(world), _) => Ok(world),
+            (None, Some(why)) => Err(why),
+            (None, None) => Err("the lab has no world"),
+        }
     }
 
-    /// Every step so far, oldest first.
-    pub fn steps(&self) -> &[Step] {
-        &self.steps
+    /// Every step applied, including those after the cursor.
+    pub fn history(&self) -> &[Rc<StepRecord>] {
+        &self.history
     }
 
-    /// The last action the core refused, until the next one succeeds.
-    pub fn refusal(&self) -> Option<&Refusal> {
-        self.refusal.as_ref()
+    /// How many steps of the history the world at the cursor has taken.
+    pub fn cursor(&self) -> usize {
+        self.cursor
     }
 
-    /// The payment the next Send will append.
-    pub fn next_payment(&self) -> Payment {
-        Payment::nth(self.payments_sent)
+    pub fn notice(&self) -> Option<&Notice> {
+        self.notice.as_ref()
     }
 
-    /// Sends the next payment; all or nothing, so a refused action leaves the world as it was.
-    fn send(&mut self) {
-        let payment = self.next_payment();
-        let Ok(world) = &self.world else {
-            // The page already says why there is no world; there is nothing to send to.
+    /// The scripted step "next scripted step" would apply: the one after the last scripted step
+    /// before the cursor.
+    pub fn next_scripted(&self) -> Option<(usize, &Action)> {
+        let next = self.history[..self.cursor]
+            .iter()
+            .rev()
+            .find_map(|s| s.scripted)
+            .map_or(0, |i| i + 1);
+        self.origin.script.get(next).map(|action| (next, action))
+    }
+
+    fn act(&mut self, action: Action, scripted: Option<usize>) {
+        let Some(current) = &self.current else {
             return;
         };
-        let mut next = world.clone();
-        let mut actions = Vec::new();
-        for action in [payment.to_action(), Action::DeliverAll {}] {
-            match next.step(&action) {
-                Ok(events) => actions.push(StepAction {
-                    label: action.describe(),
-                    events,
-                }),
-                Err(error) => {
-                    self.refusal = Some(Refusal {
-                        attempted: format!("send payment {}", payment.key),
-                        error,
-                    });
-                    return;
+        let mut next = World::clone(current);
+        match next.step(&action) {
+            Ok(events) => {
+                self.history.truncate(self.cursor);
+                if let Some(snapshots) = &mut self.snapshots {
+                    snapshots.forget_after(self.cursor);
                 }
+                self.history.push(Rc::new(StepRecord {
+                    action,
+                    events,
+                    scripted,
+                }));
+                self.arrive(next, self.cursor + 1);
+                self.notice = None;
             }
+            Err(error) => self.notice = Some(Notice::Refused { action, error }),
         }
-        self.world = Ok(next);
-        self.payments_sent = self.payments_sent.saturating_add(1);
-        self.steps.push(Step {
-            number: self.steps.len() + 1,
-            label: payment.describe(),
-            actions,
-        });
-        self.refusal = None;
+    }
+
+    /// Makes `world`, the world after `step` steps, the current one, and offers it as a
+    /// snapshot.
+    fn arrive(&mut self, world: World, step: usize) {
+        let world = Rc::new(world);
+        if let Some(snapshots) = &mut self.snapshots {
+            snapshots.offer(step, || Rc::clone(&world));
+        }
+        self.current = Some(world);
+        self.cursor = step;
+    }
+
+    fn jump_to(&mut self, target: usize) {
+        let target = target.min(self.history.len());
+        if target == self.cursor {
+            return;
+        }
+        let (Some(current), Some(snapshots)) = (&self.current, &mut self.snapshots) else {
+            return;
+        };
+        // From the current world when no snapshot lies between it and the target.
+        let nearest = snapshots.at_or_before(target);
+        let (mut world, from) = match nearest {
+            Some((at, _)) if target > self.cursor && at <= self.cursor => {
+                (World::clone(current), self.cursor)
+            }
+            Some((at, snapshot)) => (World::clone(snapshot), at),
+            None => return,
+        };
+        for (index, step) in self.history[from..target].iter().enumerate() {
+            let reached = from + index + 1;
+            if let Err(error) = world.step(&step.action) {
+                self.notice = Some(Notice::ReplayDiverged {
+                    step: reached,
+                    error,
+                });
+                return;
+            }
+            snapshots.offer(reached, || Rc::new(world.clone()));
+        }
+        self.current = Some(Rc::new(world));
+        self.cursor = target;
+        self.notice = None;
     }
 }
 
@@ -165,183 +223,251 @@ impl Reducible for LabState {
     type Action = LabAction;
 
     fn reduce(self: Rc<Self>, action: LabAction) -> Rc<Self> {
+        let mut next = Rc::unwrap_or_clone(self);
         match action {
-            LabAction::Reset => Rc::new(Self::new(self.config.clone())),
-            LabAction::Send => {
-                let mut next = Rc::unwrap_or_clone(self);
-                next.send();
-                Rc::new(next)
-            }
+            LabAction::Act(action) => next.act(action, None),
+            LabAction::NextScripted => match next.next_scripted() {
+                Some((index, action)) => {
+                    let action = action.clone();
+                    next.act(action, Some(index));
+                }
+                None => next.notice = Some(Notice::ScriptFinished),
+            },
+            LabAction::StepBack => next.jump_to(next.cursor.saturating_sub(1)),
+            LabAction::StepForward => next.jump_to(next.cursor + 1),
+            LabAction::JumpTo(step) => next.jump_to(step),
+            LabAction::Reset => next = Self::start(Origin::clone(&next.origin)),
+            LabAction::Load(source) => match source.origin() {
+                Ok(origin) => next = Self::start(origin),
+                Err(why) => {
+                    next.notice = Some(Notice::Unloadable {
+                        name: source.name().to_owned(),
+                        why,
+                    });
+                }
+            },
+            LabAction::DismissNotice => next.notice = None,
         }
-    }
-}
-
-/// The partition this slice shows.
-pub fn topic_partition() -> TopicPartition {
-    TopicPartition::new(TOPIC, PARTITION)
-}
-
-/// A made-up payment, the record a Send appends.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Payment {
-    /// A business id, used as the record key.
-    pub key: String,
-    /// Who pays whom how much, used as the record value.
-    pub value: String,
-}
-
-impl Payment {
-    /// The `n`-th payment (counted from 0). Varied so records are easy to tell apart, and fixed
-    /// so that runs, tests and screenshots repeat exactly.
-    pub fn nth(n: u64) -> Self {
-        const PEOPLE: [&str; 5] = ["alice", "bob", "carol", "dave", "erin"];
-        const AMOUNTS: [u32; 7] = [10, 5, 7, 25, 12, 40, 3];
-        let person = |i: u64| PEOPLE[(i % PEOPLE.len() as u64) as usize];
-        // The receiver is 1 to 3 places after the payer, so nobody pays themselves.
-        let from = person(n);
-        let to = person(n % PEOPLE.len() as u64 + 1 + n % 3);
-        let amount = AMOUNTS[(n % AMOUNTS.len() as u64) as usize];
-        Self {
-            key: format!("pay-{}", n.saturating_add(1)),
-            value: format!("{from}→{to} {amount}"),
-        }
-    }
-
-    /// The core action that has the producer send this payment to the partition the slice
-    /// shows.
-    pub fn to_action(&self) -> Action {
-        Action::Send {
-            producer: ClientId::new(PRODUCER),
-            topic: TOPIC.to_owned(),
-            partition: Some(PARTITION),
-            key: Some(self.key.clone()),
-            value: self.value.clone(),
-        }
-    }
-
-    /// How sending it reads in the narration.
-    fn describe(&self) -> String {
-        format!(
-            "You send payment {} ({}) to {}.",
-            self.key,
-            self.value,
-            topic_partition()
-        )
+        Rc::new(next)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use eos_core::Offset;
-    use eos_core::config::ConsumerConfig;
+    use crate::scenarios::{self, FREE_PLAY_IDEMPOTENT, FREE_PLAY_TOPIC};
+    use eos_core::{ClientId, Offset, TopicPartition};
 
-    fn after(actions: &[LabAction]) -> Rc<LabState> {
+    fn run(state: LabState, actions: impl IntoIterator<Item = LabAction>) -> Rc<LabState> {
         actions
-            .iter()
-            .fold(Rc::new(LabState::default()), |state, action| {
-                state.reduce(*action)
-            })
+            .into_iter()
+            .fold(Rc::new(state), |state, action| state.reduce(action))
     }
 
-    /// Offsets and values of the records in the leader's log.
-    fn records(state: &LabState) -> Vec<(i64, String)> {
-        let partition = state.partition().expect("payments-0 exists");
-        let log = &partition.leader_replica().expect("a leader").log;
-        log.batches()
-            .iter()
-            .flat_map(|b| {
-                b.records
-                    .iter()
-                    .zip(b.base_offset.0..)
-                    .map(|(r, offset)| (offset, r.value.clone()))
-            })
-            .collect()
+    fn send(n: usize) -> LabAction {
+        LabAction::Act(Action::Send {
+            producer: ClientId::new(FREE_PLAY_IDEMPOTENT),
+            topic: FREE_PLAY_TOPIC.to_owned(),
+            partition: Some(0),
+            key: Some(format!("pay-{n}")),
+            value: format!("payment {n}"),
+        })
+    }
+
+    fn deliver_all() -> LabAction {
+        LabAction::Act(Action::DeliverAll {})
+    }
+
+    fn log_end(state: &LabState) -> Offset {
+        let world = state.world().expect("a world");
+        let tp = TopicPartition::new(FREE_PLAY_TOPIC, 0);
+        let partition = world.cluster().partition(&tp).expect("payments-0");
+        partition
+            .leader_replica()
+            .expect("a leader")
+            .log
+            .log_end_offset()
+    }
+
+    /// Sends and delivers `n` records: `2 * n` steps.
+    fn sent(n: usize) -> Rc<LabState> {
+        run(
+            LabState::default(),
+            (0..n).flat_map(|i| [send(i), deliver_all()]),
+        )
     }
 
     #[test]
-    fn each_send_lands_the_next_payment_at_the_next_offset() {
-        let state = after(&[LabAction::Send, LabAction::Send]);
+    fn every_applied_action_is_one_step_with_the_cores_events() {
+        let state = sent(1);
+        assert_eq!(state.cursor(), 2);
+        assert_eq!(state.history().len(), 2);
+        assert_eq!(log_end(&state), Offset(1));
+        let mut world = World::new(&state.origin().config, state.origin().seed).expect("world");
+        let first = world.step(&state.history()[0].action).expect("send");
+        assert_eq!(state.history()[0].events, first);
+    }
+
+    #[test]
+    fn stepping_back_then_forward_returns_to_the_same_world() {
+        let state = sent(3);
+        let back = run(
+            LabState::clone(&state),
+            std::iter::repeat_n(LabAction::StepBack, 3),
+        );
+        assert_eq!(back.cursor(), 3);
+        assert_eq!(log_end(&back), Offset(1), "after send, deliver, send");
+        let forward = run(
+            LabState::clone(&back),
+            std::iter::repeat_n(LabAction::StepForward, 3),
+        );
+        assert_eq!(forward.cursor(), 6);
+        assert_eq!(log_end(&forward), log_end(&state));
         assert_eq!(
-            records(&state),
-            vec![(0, "alice→bob 10".to_owned()), (1, "bob→dave 5".to_owned())]
+            format!("{:?}", forward.world().expect("world")),
+            format!("{:?}", state.world().expect("world")),
         );
-        let partition = state.partition().expect("payments-0 exists");
-        assert_eq!(partition.high_watermark(), Offset(2));
     }
 
     #[test]
-    fn each_send_is_narrated_with_the_cores_explanations() {
-        let state = after(&[LabAction::Send]);
-        let mut world = World::new(&WorldConfig::default(), SEED).expect("default world");
-        let mut expected = world.step(&Payment::nth(0).to_action()).expect("p1 exists");
-        expected.extend(
-            world
-                .step(&Action::DeliverAll {})
-                .expect("a request in flight"),
+    fn jumping_across_snapshots_replays_to_the_same_world_as_acting() {
+        let interval = crate::snapshots::FIRST_INTERVAL;
+        let steps = interval * 2 + 10;
+        let state = sent(steps / 2);
+        assert_eq!(state.snapshots.as_ref().map(Snapshots::len), Some(3));
+        for target in [0, 1, interval, interval + 7, steps - 1] {
+            let jumped = run(LabState::clone(&state), [LabAction::JumpTo(target)]);
+            let direct = sent(target / 2);
+            let direct = if target % 2 == 1 {
+                run(LabState::clone(&direct), [send(target / 2)])
+            } else {
+                direct
+            };
+            assert_eq!(jumped.cursor(), target);
+            assert_eq!(
+                format!("{:?}", jumped.world().expect("world")),
+                format!("{:?}", direct.world().expect("world")),
+                "step {target}"
+            );
+        }
+    }
+
+    #[test]
+    fn acting_in_the_past_discards_the_future() {
+        let state = sent(2);
+        let state = run(
+            LabState::clone(&state),
+            [
+                LabAction::JumpTo(2),
+                LabAction::Act(Action::AdvanceTime { ms: 5 }),
+            ],
         );
-        assert_eq!(state.steps().len(), 1);
-        let step = &state.steps()[0];
-        assert_eq!(step.number, 1);
-        let got: Vec<Event> = step.events().cloned().collect();
-        assert_eq!(got, expected);
+        assert_eq!(state.history().len(), 3);
+        assert_eq!(state.cursor(), 3);
+        assert_eq!(log_end(&state), Offset(1));
+        assert_eq!(
+            state.history()[2].action,
+            Action::AdvanceTime { ms: 5 },
+            "the new step replaces the old third step"
+        );
+    }
+
+    #[test]
+    fn a_refused_action_is_reported_and_changes_nothing() {
+        let before = sent(1);
+        let after = run(
+            LabState::clone(&before),
+            [
+                LabAction::JumpTo(1),
+                LabAction::Act(Action::CrashBroker {
+                    broker: eos_core::ids::BrokerId(9),
+                }),
+            ],
+        );
+        match after.notice() {
+            Some(Notice::Refused { error, .. }) => {
+                assert_eq!(
+                    *error,
+                    ActionError::UnknownBroker(eos_core::ids::BrokerId(9))
+                );
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        assert_eq!(after.history().len(), 2, "the future is kept");
+        assert_eq!(after.cursor(), 1);
         assert!(
-            got.iter().any(|e| e.explanation.contains("at offset 0")),
-            "{got:#?}"
+            after
+                .notice()
+                .expect("notice")
+                .message()
+                .contains("broker 9")
         );
     }
 
     #[test]
-    fn reset_returns_to_an_empty_log_and_the_first_payment() {
-        let state = after(&[LabAction::Send, LabAction::Send, LabAction::Reset]);
-        assert!(records(&state).is_empty());
-        assert!(state.steps().is_empty());
-        assert_eq!(state.next_payment(), Payment::nth(0));
+    fn reset_starts_the_same_scenario_again() {
+        let state = run(LabState::clone(&sent(2)), [LabAction::Reset]);
+        assert!(state.history().is_empty());
+        assert_eq!(state.cursor(), 0);
+        assert_eq!(log_end(&state), Offset(0));
     }
 
     #[test]
-    fn a_refused_send_is_reported_and_changes_nothing() {
-        let no_producer = WorldConfig {
-            producers: Vec::new(),
-            consumers: vec![ConsumerConfig::named("c1", TOPIC)],
-            ..WorldConfig::default()
+    fn next_scripted_applies_the_scenarios_steps_in_order() {
+        let source = scenarios::catalog()
+            .into_iter()
+            .find(|s| s.name().starts_with("02-"))
+            .expect("the at-least-once scenario ships");
+        let origin = source.origin().expect("it parses");
+        let script = origin.script.clone();
+        let state = run(LabState::default(), [LabAction::Load(source)]);
+        let state = run(
+            LabState::clone(&state),
+            std::iter::repeat_n(LabAction::NextScripted, 2),
+        );
+        assert_eq!(state.history().len(), 2);
+        assert_eq!(state.history()[0].action, script[0]);
+        assert_eq!(state.history()[1].action, script[1]);
+        assert_eq!(state.next_scripted().map(|(i, _)| i), Some(2));
+        let back = run(LabState::clone(&state), [LabAction::StepBack]);
+        assert_eq!(back.next_scripted().map(|(i, _)| i), Some(1));
+    }
+
+    #[test]
+    fn the_end_of_the_script_is_said_not_applied() {
+        let state = run(LabState::default(), [LabAction::NextScripted]);
+        assert_eq!(state.notice(), Some(&Notice::ScriptFinished));
+        assert!(state.history().is_empty());
+    }
+
+    #[test]
+    fn an_unreadable_scenario_is_reported_and_changes_nothing() {
+        let before = sent(1);
+        let bad = Source::File {
+            name: "broken.json".into(),
+            text: "{\"format_version\": 1, \"steps\": [{\"step\": \"fly\"}]}".into(),
         };
-        let state = Rc::new(LabState::new(no_producer)).reduce(LabAction::Send);
-        let refusal = state
-            .refusal()
-            .expect("the core refuses an unknown producer");
-        assert_eq!(
-            refusal.error,
-            ActionError::UnknownProducer(ClientId::new(PRODUCER))
-        );
-        assert!(state.steps().is_empty());
-        assert!(records(&state).is_empty());
-        assert_eq!(
-            state.next_payment(),
-            Payment::nth(0),
-            "the payment is not used up"
-        );
+        let after = run(LabState::clone(&before), [LabAction::Load(bad)]);
+        let message = after.notice().expect("a notice").message();
+        assert!(message.contains("broken.json"), "{message}");
+        assert!(message.contains("step 1"), "{message}");
+        assert_eq!(after.history().len(), 2);
+        assert_eq!(log_end(&after), Offset(1));
     }
 
     #[test]
-    fn a_world_the_core_rejects_is_reported_and_send_does_nothing() {
-        let bad = WorldConfig {
-            consumers: vec![ConsumerConfig::named("c1", "no-such-topic")],
-            ..WorldConfig::default()
-        };
-        let state = Rc::new(LabState::new(bad)).reduce(LabAction::Send);
-        assert!(state.world().is_err());
-        assert!(state.partition().is_none());
-        assert!(state.steps().is_empty());
-    }
-
-    #[test]
-    fn payments_never_pay_the_payer() {
-        for n in 0..100 {
-            let value = Payment::nth(n).value;
-            let (from, rest) = value.split_once('→').expect("from→to amount");
-            let (to, _) = rest.split_once(' ').expect("to amount");
-            assert_ne!(from, to, "payment {n}: {value}");
+    fn every_shipped_scenario_loads_and_runs_its_script_to_the_end() {
+        for source in scenarios::catalog() {
+            let origin = source
+                .origin()
+                .unwrap_or_else(|e| panic!("{}: {e}", source.name()));
+            let steps = origin.script.len();
+            let state = run(
+                LabState::start(origin),
+                std::iter::repeat_n(LabAction::NextScripted, steps),
+            );
+            assert_eq!(state.notice(), None, "{}", source.name());
+            assert_eq!(state.history().len(), steps, "{}", source.name());
         }
     }
 }

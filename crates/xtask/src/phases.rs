@@ -64,7 +64,9 @@ impl Phase {
             Self::TestWasm => "wasm tests of eos-core and eos-web in headless Chromium",
             Self::Build => "trunk build --release into dist/",
             Self::Size => "bundle size of dist/ (raw, gzip, brotli) to target/bundle-size.txt",
-            Self::Smoke => "serve dist/, press Send twice in headless Chromium, save a screenshot",
+            Self::Smoke => {
+                "serve dist/, send and deliver twice in headless Chromium, save a screenshot"
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 //! The smoke test: what a person would do first. Serve the release build in `dist/`, open it in
-//! headless Chromium, check the app rendered an empty partition log, press Send twice, check the
-//! log shows offsets 0 and 1 and the high watermark moved to 2, and keep a screenshot of the result.
+//! headless Chromium, check the app rendered an empty partition log, twice send a record and
+//! deliver every message in flight, check the log shows offsets 0 and 1 and the high watermark
+//! moved to 2, and keep a screenshot of the result.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -13,10 +14,11 @@ use crate::toolchain::Toolchain;
 use crate::webdriver::{CHROMIUM_ARGS, ChromeDriver, Session};
 
 /// The DOM contract with crates/web (ids and classes the app promises to keep).
-const SEND_BUTTON: &str = "#send-button";
-const LOG: &str = "ol#partition-log";
-const RECORDS: &str = "ol#partition-log > li.record";
-const HIGH_WATERMARK: &str = "#high-watermark";
+const SEND_BUTTON: &str = "#send-p1";
+const DELIVER_ALL: &str = "#deliver-all";
+const LOG: &str = "ol#partition-log-payments-0";
+const RECORDS: &str = "ol#partition-log-payments-0 > li.record";
+const HIGH_WATERMARK: &str = "#high-watermark-payments-0";
 
 pub(crate) const SCREENSHOT: &str = "skeleton-after-send.png";
 const FAILURE_SCREENSHOT: &str = "smoke-failure.png";
@@ -75,11 +77,9 @@ pub(crate) fn run(tc: &Toolchain) -> Res<()> {
 
 fn drive(s: &Session, url: &str, screenshot: &Path) -> Res<()> {
     s.navigate(url)?;
-    s.wait_for(
-        "the app to render #send-button",
-        Duration::from_secs(30),
-        |s| Ok(s.find_all(SEND_BUTTON)?.into_iter().next()),
-    )?;
+    s.wait_for("the app to render #send-p1", Duration::from_secs(30), |s| {
+        Ok(s.find_all(SEND_BUTTON)?.into_iter().next())
+    })?;
     println!("  app rendered ({SEND_BUTTON} present)");
     if s.find_all(LOG)?.is_empty() {
         return Err(format!("the app rendered, but there is no `{LOG}`"));
@@ -100,6 +100,12 @@ fn drive(s: &Session, url: &str, screenshot: &Path) -> Res<()> {
             .next()
             .ok_or("the Send button disappeared")?;
         s.click(&send)?;
+        let deliver = s
+            .find_all(DELIVER_ALL)?
+            .into_iter()
+            .next()
+            .ok_or("the Deliver all button is missing")?;
+        s.click(&deliver)?;
         let shown = s.wait_for(
             &format!("{expected} record(s) after Send #{expected}"),
             Duration::from_secs(10),
@@ -139,6 +145,11 @@ fn drive(s: &Session, url: &str, screenshot: &Path) -> Res<()> {
     }
     println!("  records at offsets 0 and 1, high watermark shows {watermark_text:?}");
 
+    // WebDriver scrolls an element into view before clicking it, and a click on a record does
+    // nothing: this frames the log for the screenshot.
+    if let Some(last) = s.find_all(RECORDS)?.pop() {
+        s.click(&last)?;
+    }
     let png = s.screenshot_png()?;
     if !png.starts_with(b"\x89PNG") {
         return Err("the screenshot is not a PNG".to_owned());

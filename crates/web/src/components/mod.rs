@@ -1,12 +1,78 @@
 //! The views of the app, one component per file. None of them holds simulation state: each
-//! renders what its props say and reports clicks through callbacks.
+//! renders view data computed from the world at the cursor and reports clicks as
+//! [`LabAction`]s through one dispatch callback.
 
-pub mod controls;
-pub mod narration;
+pub mod consumer_card;
+pub mod coordinator_panel;
+pub mod help_dialog;
+pub mod invariants_panel;
+pub mod network_panel;
+pub mod notice_bar;
 pub mod partition_log;
-pub mod site_header;
+pub mod producer_card;
+pub mod scenario_picker;
+pub mod time_controls;
+pub mod timeline;
 
-pub use controls::Controls;
-pub use narration::Narration;
+use crate::state::LabAction;
+use eos_core::{Action, World};
+use std::rc::Rc;
+use yew::prelude::*;
+
+pub use consumer_card::ConsumerCard;
+pub use coordinator_panel::CoordinatorPanel;
+pub use help_dialog::HelpDialog;
+pub use invariants_panel::InvariantsPanel;
+pub use network_panel::NetworkPanel;
+pub use notice_bar::NoticeBar;
 pub use partition_log::PartitionLogView;
-pub use site_header::SiteHeader;
+pub use producer_card::ProducerCard;
+pub use scenario_picker::ScenarioPicker;
+pub use time_controls::TimeControls;
+pub use timeline::Timeline;
+
+/// The world at the cursor, compared by identity: every step makes a new one, so a panel
+/// re-renders exactly when the cursor moves or an action is applied.
+#[derive(Clone, Debug)]
+pub struct WorldRef(pub Rc<World>);
+
+impl PartialEq for WorldRef {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl std::ops::Deref for WorldRef {
+    type Target = World;
+
+    fn deref(&self) -> &World {
+        &self.0
+    }
+}
+
+/// A click handler that applies one core action; the only way a panel changes the world.
+pub fn act<E>(dispatch: &Callback<LabAction>, action: Action) -> Callback<E> {
+    let dispatch = dispatch.clone();
+    Callback::from(move |_| dispatch.emit(LabAction::Act(action.clone())))
+}
+
+/// A click handler that dispatches a lab action (time travel, reset, loading).
+pub fn on<E>(dispatch: &Callback<LabAction>, action: LabAction) -> Callback<E> {
+    let dispatch = dispatch.clone();
+    Callback::from(move |_| dispatch.emit(action.clone()))
+}
+
+/// An id that is safe in a CSS selector and an HTML id, made from a client or partition name.
+pub fn dom_id(prefix: &str, name: &str) -> String {
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("{prefix}-{safe}")
+}

@@ -1,27 +1,50 @@
-//! The partition's log as the broker stores it: records grouped into segments, and where the
-//! log start offset, high watermark and log end offset sit between them.
+//! One partition's log as its leader stores it: each record with its offset, key and value, the
+//! producer id, epoch and sequence it was written with, and its transaction's outcome; markers
+//! drawn as control records; the log start offset, last stable offset, high watermark and log
+//! end offset between them. Only the newest records get rows, so a log of any length stays fast.
 
+use super::{WorldRef, act, dom_id};
+use crate::state::LabAction;
 use eos_core::batch::ControlKind;
 use eos_core::cluster::Partition;
-use eos_core::{Offset, TopicPartition};
+use eos_core::ids::ProducerId;
+use eos_core::{Action, Offset, TopicPartition};
+use std::collections::BTreeMap;
 use yew::prelude::*;
 
-/// What the view shows of a partition: its leader's log, read once per render so the
-/// component compares plain values.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LogView {
-    pub log_start: Offset,
-    pub high_watermark: Offset,
-    pub log_end: Offset,
-    /// Oldest first; the last one is the active segment.
-    pub segments: Vec<SegmentView>,
+/// Rows shown at first, and added by each "show earlier".
+pub const ROWS_PER_PAGE: usize = 30;
+
+/// What became of the transaction a record was written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TxnStatus {
+    /// Not written in a transaction.
+    None,
+    /// No marker for its producer follows it yet.
+    Open,
+    Committed,
+    Aborted,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SegmentView {
-    pub base_offset: Offset,
-    /// The segment's records still in the log, in offset order.
-    pub records: Vec<RecordView>,
+impl TxnStatus {
+    /// A glyph and a word, so colour is never the only cue.
+    pub fn label(self) -> (&'static str, &'static str) {
+        match self {
+            TxnStatus::None => ("·", "no transaction"),
+            TxnStatus::Open => ("◷", "open"),
+            TxnStatus::Committed => ("✓", "committed"),
+            TxnStatus::Aborted => ("✗", "aborted"),
+        }
+    }
+
+    fn class(self) -> &'static str {
+        match self {
+            TxnStatus::None => "txn-none",
+            TxnStatus::Open => "txn-open",
+            TxnStatus::Committed => "txn-committed",
+            TxnStatus::Aborted => "txn-aborted",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,144 +54,141 @@ pub struct RecordView {
     pub value: String,
     /// Set for transaction markers, which hold no payload of their own.
     pub control: Option<ControlKind>,
+    /// Producer id, epoch and this record's sequence, for records of idempotent producers.
+    pub stamp: Option<(i64, i16, i32)>,
+    pub status: TxnStatus,
+    /// The record opens a segment with this base offset.
+    pub opens_segment: bool,
 }
 
-impl LogView {
-    /// The view of `partition` as consumers see it: the leader's log and high watermark.
-    /// `None` while the partition has no leader.
-    pub fn of(partition: &Partition) -> Option<Self> {
-        let log = &partition.leader_replica()?.log;
-        let records: Vec<RecordView> = log
-            .batches()
-            .iter()
-            .flat_map(|batch| {
-                batch
-                    .records
-                    .iter()
-                    .zip(batch.base_offset.0..)
-                    .map(|(record, offset)| RecordView {
-                        offset: Offset(offset),
-                        key: record.key.clone(),
-                        value: record.value.clone(),
-                        control: batch.control,
-                    })
-            })
-            .collect();
-        // Records are in offset order, so each segment's records are one slice of them.
-        let segments = log
-            .segments()
-            .iter()
-            .map(|segment| {
-                let from = records.partition_point(|r| r.offset < segment.base_offset);
-                let to = records.partition_point(|r| r.offset < segment.next_offset);
-                SegmentView {
-                    base_offset: segment.base_offset,
-                    records: records.get(from..to).unwrap_or_default().to_vec(),
+/// What the view shows of a partition, read once per render.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PartitionView {
+    pub topic_partition: TopicPartition,
+    /// Broker, log end offset and whether it leads, per replica.
+    pub replicas: Vec<(u32, Offset, bool)>,
+    pub isr: Vec<u32>,
+    pub log_start: Offset,
+    pub last_stable: Offset,
+    pub high_watermark: Offset,
+    pub log_end: Offset,
+    /// The newest records, oldest first.
+    pub records: Vec<RecordView>,
+    /// Records in the log before the first shown one.
+    pub hidden_before: usize,
+    /// What the leader remembers of each producer, for deduplication and fencing.
+    pub producers: Vec<ProducerStateView>,
+}
+
+/// One producer as a partition leader remembers it (`ProducerStateEntry`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProducerStateView {
+    pub producer_id: i64,
+    pub producer_epoch: i16,
+    /// The retained batches, oldest first: sequences and the offsets they were written at.
+    pub batches: Vec<String>,
+    /// Where the producer's open transaction starts, if one is open.
+    pub open_transaction_at: Option<i64>,
+}
+
+impl PartitionView {
+    /// The newest `shown` records of the leader's log and its marks; `None` without a leader.
+    pub fn of(partition: &Partition, shown: usize) -> Option<Self> {
+        let leader = partition.leader_replica()?;
+        let log = &leader.log;
+        let segment_bases: Vec<Offset> = log.segments().iter().map(|s| s.base_offset).collect();
+        // Walking back from the log end, the last marker seen for a producer is the first one
+        // after the current batch: the outcome of the transaction that batch belongs to.
+        let mut next_marker: BTreeMap<ProducerId, ControlKind> = BTreeMap::new();
+        let mut records = Vec::new();
+        for batch in log.batches().iter().rev() {
+            if records.len() >= shown {
+                break;
+            }
+            let status = match (batch.control, batch.is_transactional) {
+                (Some(kind), _) => {
+                    next_marker.insert(batch.stamp.producer_id, kind);
+                    TxnStatus::None
                 }
-            })
-            .collect();
+                (None, false) => TxnStatus::None,
+                (None, true) => match next_marker.get(&batch.stamp.producer_id) {
+                    None => TxnStatus::Open,
+                    Some(ControlKind::Commit) => TxnStatus::Committed,
+                    Some(ControlKind::Abort) => TxnStatus::Aborted,
+                },
+            };
+            for (index, record) in batch.records.iter().enumerate().rev() {
+                if records.len() >= shown {
+                    break;
+                }
+                let offset = batch.base_offset.plus(index as i64);
+                let stamp = (!batch.stamp.producer_id.is_none()).then(|| {
+                    (
+                        batch.stamp.producer_id.0,
+                        batch.stamp.producer_epoch.0,
+                        batch.stamp.base_sequence.plus(index as i32).0,
+                    )
+                });
+                records.push(RecordView {
+                    offset,
+                    key: record.key.clone(),
+                    value: record.value.clone(),
+                    control: batch.control,
+                    stamp: if batch.control.is_some() { None } else { stamp },
+                    status,
+                    opens_segment: segment_bases.binary_search(&offset).is_ok(),
+                });
+            }
+        }
+        records.reverse();
+        let first_shown = records.first().map_or(log.log_end_offset(), |r| r.offset);
         Some(Self {
+            topic_partition: partition.topic_partition.clone(),
+            replicas: partition
+                .replicas
+                .iter()
+                .map(|r| {
+                    (
+                        r.broker.0,
+                        r.log.log_end_offset(),
+                        partition.leader == Some(r.broker),
+                    )
+                })
+                .collect(),
+            isr: partition.isr.iter().map(|b| b.0).collect(),
             log_start: log.log_start_offset(),
+            last_stable: partition.last_stable_offset(),
             high_watermark: partition.high_watermark(),
             log_end: log.log_end_offset(),
-            segments,
+            hidden_before: usize::try_from(first_shown.0 - log.log_start_offset().0).unwrap_or(0),
+            records,
+            producers: leader
+                .producers
+                .entries()
+                .map(|entry| ProducerStateView {
+                    producer_id: entry.producer_id.0,
+                    producer_epoch: entry.producer_epoch.0,
+                    batches: entry
+                        .batch_metadata()
+                        .iter()
+                        .map(|b| {
+                            format!(
+                                "seq {}–{} at {}–{}",
+                                b.first_seq, b.last_seq, b.first_offset, b.last_offset
+                            )
+                        })
+                        .collect(),
+                    open_transaction_at: entry.current_txn_first_offset.map(|o| o.0),
+                })
+                .collect(),
         })
     }
 
-    fn is_empty(&self) -> bool {
-        self.segments.iter().all(|s| s.records.is_empty())
-    }
-}
-
-#[derive(Debug, Properties, PartialEq)]
-pub struct PartitionLogProps {
-    pub topic_partition: TopicPartition,
-    // A DOM row per record stops being fast after a few thousand; long logs will need a windowed
-    // view.
-    pub log: LogView,
-}
-
-/// One partition's offsets and records.
-#[component]
-pub fn PartitionLogView(props: &PartitionLogProps) -> Html {
-    let log = &props.log;
-    let marks = Marks::of(log);
-    let last_segment = log.segments.len().saturating_sub(1);
-    let rows = log.segments.iter().enumerate().flat_map(|(s, segment)| {
-        let last = segment.records.len().saturating_sub(1);
-        segment.records.iter().enumerate().map(move |(i, record)| {
-            let place = SegmentPlace {
-                base_offset: segment.base_offset,
-                first: i == 0,
-                last: i == last,
-                active: s == last_segment,
-            };
-            record_row(record, place, marks)
-        })
-    });
-    // The log end has no record yet; if the active segment is still empty, it starts there.
-    let empty_active = log
-        .segments
-        .last()
-        .filter(|s| s.records.is_empty())
-        .map(|s| segment_label(s.base_offset, true));
-
-    html! {
-        <div class="partition">
-            <div class="offsets">
-                {offset_stat("log-start-offset", "Log start offset", marks.log_start,
-                    "the oldest offset still kept")}
-                {offset_stat("high-watermark", "High watermark", marks.high_watermark,
-                    "consumers may read offsets below it")}
-                {offset_stat("log-end-offset", "Log end offset", marks.log_end,
-                    "where the next record goes")}
-            </div>
-            <div class="log-columns" aria-hidden="true">
-                <span>{"Offset"}</span><span>{"Key"}</span><span>{"Value"}</span>
-            </div>
-            <ol id="partition-log" class="log"
-                aria-label={format!("Records of {}", props.topic_partition)}>
-                { for rows }
-            </ol>
-            <div class="log-end-slot" data-offset={marks.log_end.0.to_string()}>
-                {boundary(marks.log_end, marks)}
-                {empty_active}
-                <p class="log-end-text">
-                    <span class="offset-number">{marks.log_end.0}</span>
-                    <span>
-                        {if log.is_empty() {
-                            "The log is empty. The first record will get this offset."
-                        } else {
-                            "The next record will get this offset."
-                        }}
-                    </span>
-                </p>
-            </div>
-        </div>
-    }
-}
-
-/// The three offsets that mark positions in the log.
-#[derive(Clone, Copy)]
-struct Marks {
-    log_start: Offset,
-    high_watermark: Offset,
-    log_end: Offset,
-}
-
-impl Marks {
-    fn of(log: &LogView) -> Self {
-        Self {
-            log_start: log.log_start,
-            high_watermark: log.high_watermark,
-            log_end: log.log_end,
-        }
-    }
-
-    /// The names of the marks that sit just before `offset`.
-    fn at(self, offset: Offset) -> Vec<(&'static str, &'static str)> {
+    /// The marks that sit just before `offset`, as (name, class).
+    fn marks_at(&self, offset: Offset) -> Vec<(&'static str, &'static str)> {
         [
             (self.log_start, "log start offset", "mark-log-start"),
+            (self.last_stable, "last stable offset (LSO)", "mark-lso"),
             (self.high_watermark, "high watermark", "mark-high-watermark"),
             (self.log_end, "log end offset", "mark-log-end"),
         ]
@@ -179,53 +199,179 @@ impl Marks {
     }
 }
 
-/// Where a record sits in its segment, for drawing the segment's outline.
-#[derive(Clone, Copy)]
-struct SegmentPlace {
-    base_offset: Offset,
-    first: bool,
-    last: bool,
-    active: bool,
+#[derive(Debug, Properties, PartialEq)]
+pub struct PartitionLogProps {
+    pub world: WorldRef,
+    pub topic_partition: TopicPartition,
+    pub dispatch: Callback<LabAction>,
 }
 
-fn record_row(record: &RecordView, place: SegmentPlace, marks: Marks) -> Html {
-    let readable = record.offset < marks.high_watermark;
+/// One partition: its offsets, replicas and newest records.
+#[component]
+pub fn PartitionLogView(props: &PartitionLogProps) -> Html {
+    let shown = use_state(|| ROWS_PER_PAGE);
+    let tp = &props.topic_partition;
+    let name = tp.to_string();
+    let heading = dom_id("partition-heading", &name);
+    let Some(partition) = props.world.cluster().partition(tp) else {
+        return Html::default();
+    };
+    let body = match PartitionView::of(partition, *shown) {
+        None => {
+            html! { <p class="notice">{format!("{tp} has no leader right now: no replica can serve it.")}</p> }
+        }
+        Some(view) => log_body(&view, &shown, props),
+    };
+    html! {
+        <section class="panel panel-log" aria-labelledby={heading.clone()}>
+            <div class="panel-head">
+                <h2 id={heading}>{"Partition "}<code>{name}</code></h2>
+            </div>
+            {body}
+        </section>
+    }
+}
+
+fn log_body(
+    view: &PartitionView,
+    shown: &UseStateHandle<usize>,
+    props: &PartitionLogProps,
+) -> Html {
+    let name = view.topic_partition.to_string();
+    let earlier = (view.hidden_before > 0).then(|| {
+        let shown = shown.clone();
+        let count = ROWS_PER_PAGE.min(view.hidden_before);
+        html! {
+            <button type="button" class="button" id={dom_id("show-earlier", &name)}
+                onclick={Callback::from(move |_: MouseEvent| shown.set(*shown + ROWS_PER_PAGE))}>
+                {format!("Show {count} earlier ({} not shown)", view.hidden_before)}
+            </button>
+        }
+    });
+    let replicas = (view.replicas.len() > 1).then(|| {
+        let tp = &view.topic_partition;
+        html! {
+            <div class="replicas">
+                <p>
+                    {"Replicas: "}
+                    { for view.replicas.iter().map(|(broker, end, leader)| html! {
+                        <span class="chip">{format!("broker {broker}{} · log end {end}",
+                            if *leader { " (leader)" } else { "" })}</span>
+                    }) }
+                    {format!(" ISR: {}", view.isr.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))}
+                </p>
+                <button type="button" class="button" id={dom_id("replicate", &name)}
+                    onclick={act::<MouseEvent>(&props.dispatch, Action::Replicate {
+                        topic: tp.topic.clone(), partition: tp.partition, broker: None })}>
+                    {"Followers fetch"}
+                </button>
+            </div>
+        }
+    });
+    html! {
+        <div class="partition">
+            <div class="offsets">
+                {offset_stat(&dom_id("log-start-offset", &name), "Log start", view.log_start, "oldest offset kept")}
+                {offset_stat(&dom_id("last-stable-offset", &name), "LSO", view.last_stable, "read_committed reads below it")}
+                {offset_stat(&dom_id("high-watermark", &name), "High watermark", view.high_watermark, "consumers read below it")}
+                {offset_stat(&dom_id("log-end-offset", &name), "Log end", view.log_end, "the next record goes here")}
+            </div>
+            {replicas}
+            {producer_state(view)}
+            {earlier}
+            <ol id={dom_id("partition-log", &name)} class="log" aria-label={format!("Records of {name}")}>
+                { for view.records.iter().map(|r| record_row(r, view)) }
+            </ol>
+            <div class="log-end-slot">
+                {boundary(view, view.log_end)}
+                <p class="log-end-text">
+                    <span class="offset-number">{view.log_end.0}</span>
+                    {if view.records.is_empty() && view.hidden_before == 0 {
+                        " The log is empty; the first record will get this offset."
+                    } else {
+                        " The next record will get this offset."
+                    }}
+                </p>
+            </div>
+        </div>
+    }
+}
+
+/// The leader's memory of each producer, folded: the last batches it keeps to spot retries.
+fn producer_state(view: &PartitionView) -> Html {
+    if view.producers.is_empty() {
+        return Html::default();
+    }
+    html! {
+        <details class="producer-state">
+            <summary>{format!("What the leader remembers of {} producer(s)", view.producers.len())}</summary>
+            <table class="positions">
+                <thead><tr>
+                    <th scope="col">{"PID"}</th><th scope="col">{"Epoch"}</th>
+                    <th scope="col">{"Last batches kept (up to 5)"}</th>
+                    <th scope="col">{"Open transaction from"}</th>
+                </tr></thead>
+                <tbody>
+                    { for view.producers.iter().map(|p| html! {
+                        <tr>
+                            <th scope="row">{p.producer_id}</th>
+                            <td>{p.producer_epoch}</td>
+                            <td>{p.batches.join("; ")}</td>
+                            <td>{p.open_transaction_at.map_or_else(|| "none".to_owned(), |o| o.to_string())}</td>
+                        </tr>
+                    }) }
+                </tbody>
+            </table>
+        </details>
+    }
+}
+
+fn record_row(record: &RecordView, view: &PartitionView) -> Html {
+    let (glyph, status) = record.status.label();
     let class = classes!(
         "record",
-        place.first.then_some("segment-first"),
-        place.last.then_some("segment-last"),
-        (!readable).then_some("above-high-watermark"),
+        record.status.class(),
+        record.control.is_some().then_some("is-control"),
+        (record.offset >= view.high_watermark).then_some("above-high-watermark"),
     );
-    html! {
-        <li {class} key={record.offset.0}
-            data-offset={record.offset.0.to_string()}
-            data-segment={place.base_offset.0.to_string()}>
-            {boundary(record.offset, marks)}
-            {place.first.then(|| segment_label(place.base_offset, place.active))}
-            <div class="record-fields">
-                <span class="offset-number">
-                    <span class="visually-hidden">{"Offset "}</span>{record.offset.0}
-                </span>
+    let body = match record.control {
+        Some(kind) => {
+            let word = if kind == ControlKind::Commit {
+                "COMMIT"
+            } else {
+                "ABORT"
+            };
+            html! { <span class="control">{format!("◆ {word} marker (control record)")}</span> }
+        }
+        None => html! {
+            <>
                 <span class="record-key">
                     <span class="visually-hidden">{"key "}</span>
-                    {match &record.key {
-                        Some(key) => html! { <code>{key}</code> },
-                        None => html! { <span class="no-key">{"no key"}</span> },
-                    }}
+                    {record.key.clone().map_or_else(|| html! { <span class="no-key">{"no key"}</span> },
+                        |key| html! { <code>{key}</code> })}
                 </span>
-                <span class="record-value">
-                    <span class="visually-hidden">{"value "}</span>
-                    {match record.control {
-                        None => html! { {&record.value} },
-                        Some(ControlKind::Commit) => html! {
-                            <span class="control">{"commit marker"}</span>
-                        },
-                        Some(ControlKind::Abort) => html! {
-                            <span class="control">{"abort marker"}</span>
-                        },
-                    }}
+                <span class="record-value"><span class="visually-hidden">{"value "}</span>{&record.value}</span>
+                <span class="record-stamp">
+                    {record.stamp.map_or_else(|| "no producer id".to_owned(),
+                        |(pid, epoch, seq)| format!("PID {pid} · epoch {epoch} · seq {seq}"))}
                 </span>
-                {(!readable).then(|| html! {
+                <span class={classes!("tag", "txn-tag")}>
+                    <span aria-hidden="true">{glyph}</span>{format!(" {status}")}
+                </span>
+            </>
+        },
+    };
+    html! {
+        <li {class} key={record.offset.0} data-offset={record.offset.0.to_string()}
+            data-txn={status}>
+            {boundary(view, record.offset)}
+            {record.opens_segment.then(|| html! {
+                <p class="segment-label">{format!("Segment {:020}.log", record.offset.0)}</p>
+            })}
+            <div class="record-fields">
+                <span class="offset-number"><span class="visually-hidden">{"Offset "}</span>{record.offset.0}</span>
+                {body}
+                {(record.offset >= view.high_watermark).then(|| html! {
                     <span class="tag tag-unreadable">{"not yet readable"}</span>
                 })}
             </div>
@@ -234,36 +380,23 @@ fn record_row(record: &RecordView, place: SegmentPlace, marks: Marks) -> Html {
 }
 
 /// The marks that sit between the previous offset and `offset`, or nothing.
-fn boundary(offset: Offset, marks: Marks) -> Html {
-    let at = marks.at(offset);
+fn boundary(view: &PartitionView, offset: Offset) -> Html {
+    let at = view.marks_at(offset);
     if at.is_empty() {
         return Html::default();
     }
     html! {
         <div class="boundary">
             { for at.into_iter().map(|(name, class)| html! {
-                <span class={classes!("mark", class)}>{name}</span>
+                <span class={classes!("mark", class)}>{"▸ "}{name}</span>
             }) }
         </div>
     }
 }
 
-fn segment_label(base_offset: Offset, active: bool) -> Html {
+fn offset_stat(id: &str, name: &'static str, offset: Offset, hint: &'static str) -> Html {
     html! {
-        <p class="segment-label">
-            <span class="segment-name">
-                {if active { "Active segment" } else { "Segment" }}
-            </span>
-            {format!(" · base offset {base_offset}")}
-            // Kafka names each segment's file after its base offset, zero-padded to 20 digits.
-            <span class="segment-file">{format!("{:020}.log", base_offset.0)}</span>
-        </p>
-    }
-}
-
-fn offset_stat(id: &'static str, name: &'static str, offset: Offset, hint: &'static str) -> Html {
-    html! {
-        <p {id} class="offset-stat">
+        <p id={id.to_owned()} class="offset-stat">
             // The spaces keep the words apart when the text is read as one string.
             <span class="stat-name">{name}</span>{" "}
             <span class="stat-value">{offset.0}</span>{" "}
@@ -279,41 +412,114 @@ mod tests {
     use std::rc::Rc;
     use yew::Reducible;
 
-    #[test]
-    fn records_are_grouped_by_the_segment_that_holds_them() {
-        // The default topic rolls a new segment every 4 records.
-        let state = (0..5).fold(Rc::new(LabState::default()), |s, _| {
-            s.reduce(LabAction::Send)
-        });
-        let view = LogView::of(state.partition().expect("payments-0")).expect("a leader");
-        let grouped: Vec<(i64, Vec<i64>)> = view
-            .segments
-            .iter()
-            .map(|s| {
-                (
-                    s.base_offset.0,
-                    s.records.iter().map(|r| r.offset.0).collect(),
-                )
-            })
-            .collect();
-        assert_eq!(grouped, vec![(0, vec![0, 1, 2, 3]), (4, vec![4])]);
-        assert_eq!(view.log_end, Offset(5));
-        assert_eq!(view.high_watermark, Offset(5));
+    fn scenario_end(file: &str) -> Rc<LabState> {
+        let source = crate::scenarios::catalog()
+            .into_iter()
+            .find(|s| s.name() == file)
+            .expect("shipped");
+        let steps = source.origin().expect("parses").script.len();
+        std::iter::once(LabAction::Load(source))
+            .chain(std::iter::repeat_n(LabAction::NextScripted, steps))
+            .fold(Rc::new(LabState::default()), |s, a| s.reduce(a))
+    }
+
+    fn view(state: &LabState, tp: &str, partition: u32, shown: usize) -> PartitionView {
+        let world = state.world().expect("world");
+        let tp = TopicPartition::new(tp, partition);
+        PartitionView::of(world.cluster().partition(&tp).expect("partition"), shown)
+            .expect("a leader")
     }
 
     #[test]
-    fn every_mark_sits_at_the_log_end_of_an_empty_log() {
-        let view =
-            LogView::of(LabState::default().partition().expect("payments-0")).expect("a leader");
-        assert!(view.is_empty());
-        let names: Vec<&str> = Marks::of(&view)
-            .at(Offset(0))
-            .into_iter()
-            .map(|(name, _)| name)
+    fn committed_and_aborted_transactions_and_their_markers_are_told_apart() {
+        let state = scenario_end("11-atomic-write-to-two-topics.json");
+        let rows: Vec<(i64, TxnStatus, Option<ControlKind>)> = view(&state, "payments", 0, 100)
+            .records
+            .iter()
+            .map(|r| (r.offset.0, r.status, r.control))
             .collect();
         assert_eq!(
-            names,
-            vec!["log start offset", "high watermark", "log end offset"]
+            rows,
+            vec![
+                (0, TxnStatus::Committed, None),
+                (1, TxnStatus::None, Some(ControlKind::Commit)),
+                (2, TxnStatus::Aborted, None),
+                (3, TxnStatus::None, Some(ControlKind::Abort)),
+            ]
         );
+    }
+
+    #[test]
+    fn an_open_transaction_holds_the_last_stable_offset() {
+        let source = crate::scenarios::catalog()
+            .into_iter()
+            .find(|s| s.name() == "13-19-20-open-transaction-holds-the-lso.json")
+            .expect("shipped");
+        // Up to the reads, before the marker: the transactional record at 0 is still open.
+        let state = std::iter::once(LabAction::Load(source))
+            .chain(std::iter::repeat_n(LabAction::NextScripted, 6))
+            .fold(Rc::new(LabState::default()), |s, a| s.reduce(a));
+        let view = view(&state, "payments", 0, 100);
+        assert_eq!(view.records[0].status, TxnStatus::Open);
+        assert_eq!(view.last_stable, Offset(0));
+        assert_eq!(view.high_watermark, Offset(2));
+        let names: Vec<&str> = view
+            .marks_at(Offset(0))
+            .iter()
+            .map(|(name, _)| *name)
+            .collect();
+        assert_eq!(names, vec!["log start offset", "last stable offset (LSO)"]);
+    }
+
+    #[test]
+    fn a_ten_thousand_record_log_gets_one_page_of_rows() {
+        let mut world = eos_core::World::new(&eos_core::WorldConfig::default(), 0).expect("world");
+        // Ten hand-made batches of a thousand records: the most one batch may hold.
+        for batch in 0..10 {
+            world
+                .step(&eos_core::Action::ProduceRaw {
+                    topic: "payments".to_owned(),
+                    partition: 0,
+                    producer_id: 5000,
+                    producer_epoch: 0,
+                    base_sequence: batch * 1000,
+                    record_count: 1000,
+                    is_transactional: false,
+                    acks: eos_core::config::Acks::All,
+                })
+                .expect("a hand-made batch");
+        }
+        let partition = world
+            .cluster()
+            .partition(&TopicPartition::new("payments", 0))
+            .expect("payments-0");
+        let view = PartitionView::of(partition, ROWS_PER_PAGE).expect("a leader");
+        assert_eq!(view.records.len(), ROWS_PER_PAGE);
+        assert_eq!(
+            view.records[0].offset,
+            Offset(10_000 - ROWS_PER_PAGE as i64)
+        );
+        assert_eq!(view.hidden_before, 10_000 - ROWS_PER_PAGE);
+        assert_eq!(view.log_end, Offset(10_000));
+    }
+
+    #[test]
+    fn the_leader_keeps_a_producers_last_five_batches() {
+        let state = scenario_end("06-dedup-last-five-batches.json");
+        let producers = view(&state, "payments", 0, 10).producers;
+        assert_eq!(producers.len(), 1);
+        assert_eq!(producers[0].producer_id, 4000);
+        assert_eq!(producers[0].batches.len(), 5);
+        assert_eq!(producers[0].batches[4], "seq 5–5 at 5–5");
+    }
+
+    #[test]
+    fn only_the_newest_records_get_rows() {
+        let state = scenario_end("06-dedup-last-five-batches.json");
+        let full = view(&state, "payments", 0, 1000);
+        let tail = view(&state, "payments", 0, 2);
+        assert_eq!(tail.records.len(), 2);
+        assert_eq!(tail.records[..], full.records[full.records.len() - 2..]);
+        assert_eq!(tail.hidden_before, full.records.len() - 2);
     }
 }

@@ -1,0 +1,153 @@
+//! A consumer as a card: its group and Kafka settings, where it reads from and what its group
+//! has committed per partition, what it has received and processed, and its calls as buttons.
+
+use super::{WorldRef, act, dom_id};
+use crate::state::LabAction;
+use eos_core::config::{IsolationLevel, ProcessingMode};
+use eos_core::consumer::Consumer;
+use eos_core::{Action, ClientId, World};
+use yew::prelude::*;
+
+/// The newest received records the card lists.
+const RECENT_SHOWN: usize = 5;
+
+/// What the card shows of one consumer, read from the world at the cursor.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConsumerView {
+    pub id: ClientId,
+    pub alive: bool,
+    pub incarnation: u32,
+    pub settings: Vec<(&'static str, String)>,
+    /// Partition, position and the group's committed offset.
+    pub partitions: Vec<(String, Option<i64>, Option<i64>)>,
+    pub received: usize,
+    pub polled_unprocessed: usize,
+    pub processed: usize,
+    /// Offset, partition, key and value of the newest received records, newest last.
+    pub recent: Vec<String>,
+}
+
+impl ConsumerView {
+    pub fn of(consumer: &Consumer, world: &World) -> Self {
+        let config = &consumer.config;
+        let group = world.groups().get(&config.group_id);
+        Self {
+            id: consumer.id().clone(),
+            alive: consumer.alive,
+            incarnation: consumer.incarnation,
+            settings: vec![
+                ("group.id", config.group_id.clone()),
+                (
+                    "isolation.level",
+                    match config.isolation_level {
+                        IsolationLevel::ReadCommitted => "read_committed",
+                        IsolationLevel::ReadUncommitted => "read_uncommitted",
+                    }
+                    .to_owned(),
+                ),
+                ("enable.auto.commit", config.enable_auto_commit.to_string()),
+                (
+                    "processing",
+                    match config.processing {
+                        ProcessingMode::CommitBeforeProcessing => "commit before processing",
+                        ProcessingMode::CommitAfterProcessing => "commit after processing",
+                        ProcessingMode::Transactional => "consume-transform-produce",
+                    }
+                    .to_owned(),
+                ),
+            ],
+            partitions: consumer
+                .assignment
+                .iter()
+                .map(|tp| {
+                    (
+                        tp.to_string(),
+                        consumer.positions.get(tp).map(|o| o.0),
+                        group.and_then(|g| g.committed.get(tp)).map(|o| o.0),
+                    )
+                })
+                .collect(),
+            received: consumer.received.len(),
+            polled_unprocessed: consumer.buffer.len(),
+            processed: consumer.processed.len(),
+            recent: consumer
+                .received
+                .iter()
+                .rev()
+                .take(RECENT_SHOWN)
+                .rev()
+                .map(|r| {
+                    let key = r.key.as_deref().unwrap_or("no key");
+                    format!("{} @ {}: {key} = {}", r.topic_partition, r.offset, r.value)
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Properties, PartialEq)]
+pub struct ConsumerCardProps {
+    pub world: WorldRef,
+    pub id: ClientId,
+    pub dispatch: Callback<LabAction>,
+}
+
+#[component]
+pub fn ConsumerCard(props: &ConsumerCardProps) -> Html {
+    let Some(consumer) = props.world.consumer(&props.id) else {
+        return Html::default();
+    };
+    let view = ConsumerView::of(consumer, &props.world);
+    let id = &view.id;
+    let heading = dom_id("consumer-heading", &id.0);
+    let call = |name: &str, label: &str, make: fn(ClientId) -> Action| {
+        html! {
+            <button type="button" class="button" id={dom_id(name, &id.0)}
+                onclick={act::<MouseEvent>(&props.dispatch, make(id.clone()))}>{label}</button>
+        }
+    };
+    let optional = |o: Option<i64>| o.map_or_else(|| "none".to_owned(), |o| o.to_string());
+    html! {
+        <article class={classes!("card", "consumer-card", (!view.alive).then_some("is-down"))}
+            id={dom_id("consumer", &id.0)} aria-labelledby={heading.clone()}>
+            <h3 id={heading} class="card-title">
+                <span class="card-kind">{"Consumer "}</span><code>{id.to_string()}</code>
+                <span class={classes!("status", if view.alive { "status-up" } else { "status-down" })}>
+                    {if view.alive { format!("▲ running (instance {})", view.incarnation) }
+                     else { "▼ crashed".to_owned() }}
+                </span>
+            </h3>
+            <dl class="settings">
+                { for view.settings.iter().map(|(key, value)| html! {
+                    <div class="setting"><dt><code>{*key}</code></dt><dd>{value}</dd></div>
+                }) }
+            </dl>
+            <table class="positions">
+                <caption class="visually-hidden">{format!("{id}'s offsets per partition")}</caption>
+                <thead><tr><th scope="col">{"Partition"}</th><th scope="col">{"Position"}</th>
+                    <th scope="col">{"Committed"}</th></tr></thead>
+                <tbody>
+                    { for view.partitions.iter().map(|(tp, position, committed)| html! {
+                        <tr><th scope="row">{tp}</th><td>{optional(*position)}</td><td>{optional(*committed)}</td></tr>
+                    }) }
+                </tbody>
+            </table>
+            <p class="counts" id={dom_id("consumer-counts", &id.0)}>
+                {format!("Received {} · polled, not processed {} · processed {}",
+                    view.received, view.polled_unprocessed, view.processed)}
+            </p>
+            {(!view.recent.is_empty()).then(|| html! {
+                <ul class="plain-list recent" aria-label={format!("{id}'s newest records")}>
+                    { for view.recent.iter().map(|line| html! { <li><code>{line}</code></li> }) }
+                </ul>
+            })}
+            <div class="button-row" role="group" aria-label={format!("{id} calls")}>
+                {call("poll", "poll", |consumer| Action::Poll { consumer })}
+                {call("process", "process", |consumer| Action::Process { consumer })}
+                {call("commit", "commitSync", |consumer| Action::Commit { consumer })}
+                {call("crash", "Crash", |consumer| Action::CrashConsumer { consumer })}
+                {call("restart", "Restart", |consumer| Action::RestartConsumer { consumer })}
+            </div>
+        </article>
+    }
+}

@@ -1,0 +1,29 @@
+//! The one message the lab may have for the user: a refused action, a scenario that could not
+//! be loaded, the end of a script.
+
+use super::on;
+use crate::state::{LabAction, Notice};
+use yew::prelude::*;
+
+#[derive(Debug, Properties, PartialEq)]
+pub struct NoticeBarProps {
+    pub notice: Option<Notice>,
+    pub dispatch: Callback<LabAction>,
+}
+
+#[component]
+pub fn NoticeBar(props: &NoticeBarProps) -> Html {
+    // The live region stays in the page so a screen reader announces each new message.
+    html! {
+        <div class="notice-region" role="status" aria-live="polite">
+            {props.notice.as_ref().map(|notice| html! {
+                <div class={classes!("notice", matches!(notice, Notice::Refused { .. }).then_some("is-refusal"))}
+                    id="notice">
+                    <p id="notice-text">{notice.message()}</p>
+                    <button type="button" class="button" id="dismiss-notice"
+                        onclick={on::<MouseEvent>(&props.dispatch, LabAction::DismissNotice)}>{"Dismiss"}</button>
+                </div>
+            })}
+        </div>
+    }
+}

@@ -1,0 +1,73 @@
+//! Moving through time: first, back, forward, latest, the step slider, the next scripted step
+//! and reset. Every control here only moves the cursor or replays the scenario's own steps.
+
+use super::on;
+use crate::state::LabAction;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+#[derive(Debug, Properties, PartialEq)]
+pub struct TimeControlsProps {
+    pub cursor: usize,
+    pub total: usize,
+    /// The next scripted step's number (1-based), count and label, if the script has one left.
+    pub next_scripted: Option<(usize, usize, String)>,
+    pub dispatch: Callback<LabAction>,
+    pub on_help: Callback<MouseEvent>,
+    /// The help button, so focus can return to it when the dialog closes.
+    pub help_button: NodeRef,
+}
+
+#[component]
+pub fn TimeControls(props: &TimeControlsProps) -> Html {
+    let dispatch = &props.dispatch;
+    let on_scrub = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |e: InputEvent| {
+            let value = e.target_unchecked_into::<HtmlInputElement>().value();
+            if let Ok(step) = value.parse() {
+                dispatch.emit(LabAction::JumpTo(step));
+            }
+        })
+    };
+    let button = |id: &'static str,
+                  glyph: &'static str,
+                  label: &'static str,
+                  action: LabAction,
+                  key: &'static str| {
+        html! {
+            <button type="button" class="button" {id} aria-keyshortcuts={key}
+                onclick={on::<MouseEvent>(dispatch, action)}>
+                <span aria-hidden="true">{glyph}</span>{" "}{label}
+            </button>
+        }
+    };
+    html! {
+        <nav class="time-controls" aria-label="Time travel">
+            <div class="button-row">
+                {button("to-start", "◀◀", "First", LabAction::JumpTo(0), "Home")}
+                {button("step-back", "◀", "Back", LabAction::StepBack, "ArrowLeft")}
+                {button("step-forward", "▶", "Forward", LabAction::StepForward, "ArrowRight")}
+                {button("to-end", "▶▶", "Latest", LabAction::JumpTo(props.total), "End")}
+                <button type="button" class="button" id="reset-button" aria-keyshortcuts="r"
+                    onclick={on::<MouseEvent>(dispatch, LabAction::Reset)}>{"Reset"}</button>
+                <button type="button" class="button" id="help-button" aria-keyshortcuts="?"
+                    ref={props.help_button.clone()}
+                    onclick={props.on_help.clone()}>{"Keys (?)"}</button>
+            </div>
+            <label class="scrubber">
+                <span id="step-status">{format!("Step {} of {}", props.cursor, props.total)}</span>
+                <input type="range" id="timeline-scrubber" min="0" max={props.total.to_string()}
+                    value={props.cursor.to_string()} step="1"
+                    aria-valuetext={format!("Step {} of {}", props.cursor, props.total)}
+                    oninput={on_scrub} />
+            </label>
+            {props.next_scripted.as_ref().map(|(number, count, label)| html! {
+                <button type="button" class="button button-primary" id="next-scripted" aria-keyshortcuts="n"
+                    onclick={on::<MouseEvent>(dispatch, LabAction::NextScripted)}>
+                    {format!("Next scripted step ({number} of {count}): {label}")}
+                </button>
+            })}
+        </nav>
+    }
+}

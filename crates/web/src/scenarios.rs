@@ -1,0 +1,196 @@
+//! Where a lab starts: the built-in free-play world or one of the shipped scenario files,
+//! embedded in the bundle and parsed by `eos_core`'s own scenario parser.
+
+use eos_core::Action;
+use eos_core::config::{ConsumerConfig, IsolationLevel, ProducerConfig, TopicConfig, WorldConfig};
+use eos_core::scenario::Scenario;
+use std::rc::Rc;
+
+/// The free-play world's topic.
+pub const FREE_PLAY_TOPIC: &str = "payments";
+/// The free-play world's idempotent producer.
+pub const FREE_PLAY_IDEMPOTENT: &str = "p1";
+/// The free-play world's transactional producer.
+pub const FREE_PLAY_TRANSACTIONAL: &str = "tx1";
+
+/// A starting world, its seed, and the steps its scenario scripts (none for free play).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Origin {
+    pub name: String,
+    pub description: String,
+    pub config: WorldConfig,
+    pub seed: u64,
+    pub script: Rc<[Action]>,
+}
+
+impl Origin {
+    /// One broker and a two-partition `payments` topic; an idempotent producer and a
+    /// transactional one; a read_committed and a read_uncommitted consumer in separate groups,
+    /// so each reads every partition and the two views of the same log can be compared.
+    pub fn free_play() -> Self {
+        let mut transactional = ProducerConfig::named(FREE_PLAY_TRANSACTIONAL);
+        transactional.transactional_id = Some("payment-writer".to_owned());
+        let reader = |id: &str, group: &str, isolation_level| ConsumerConfig {
+            group_id: group.to_owned(),
+            isolation_level,
+            ..ConsumerConfig::named(id, FREE_PLAY_TOPIC)
+        };
+        let mut config = WorldConfig {
+            producers: vec![ProducerConfig::named(FREE_PLAY_IDEMPOTENT), transactional],
+            consumers: vec![
+                reader("committed-reader", "billing", IsolationLevel::ReadCommitted),
+                reader("raw-reader", "audit", IsolationLevel::ReadUncommitted),
+            ],
+            ..WorldConfig::default()
+        };
+        config.cluster.topics = vec![TopicConfig::named(FREE_PLAY_TOPIC, 2)];
+        Self {
+            name: "Free play".to_owned(),
+            description: "An idempotent producer p1, a transactional producer tx1 \
+                (transactional.id payment-writer), and two consumers of the same topic: \
+                committed-reader (read_committed) and raw-reader (read_uncommitted). Nothing is \
+                scripted: act on any part and watch what each consumer may see."
+                .to_owned(),
+            config,
+            seed: 0,
+            script: Rc::from(Vec::new()),
+        }
+    }
+}
+
+/// Where to start a lab from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    FreePlay,
+    /// A scenario file's name and text.
+    File {
+        name: Rc<str>,
+        text: Rc<str>,
+    },
+}
+
+impl Source {
+    /// The file name, or "free-play".
+    pub fn name(&self) -> &str {
+        match self {
+            Source::FreePlay => "free-play",
+            Source::File { name, .. } => name,
+        }
+    }
+
+    /// A short title for a picker, from the file name: `02-at-least-once.json` reads
+    /// "02 · at least once".
+    pub fn title(&self) -> String {
+        match self {
+            Source::FreePlay => "Free play (nothing scripted)".to_owned(),
+            Source::File { name, .. } => {
+                let stem = name.strip_suffix(".json").unwrap_or(name);
+                match stem.split_once('-') {
+                    Some((number, rest)) if number.chars().all(|c| c.is_ascii_digit()) => {
+                        format!("{number} · {}", rest.replace('-', " "))
+                    }
+                    _ => stem.replace('-', " "),
+                }
+            }
+        }
+    }
+
+    /// The starting world it describes, or what is wrong with it, located by the core's parser.
+    pub fn origin(&self) -> Result<Origin, String> {
+        match self {
+            Source::FreePlay => Ok(Origin::free_play()),
+            Source::File { text, .. } => {
+                let scenario = Scenario::parse(text).map_err(|e| e.to_string())?;
+                Ok(Origin {
+                    config: scenario.world_config(),
+                    name: scenario.name,
+                    description: scenario.description,
+                    seed: scenario.seed,
+                    script: Rc::from(scenario.steps),
+                })
+            }
+        }
+    }
+}
+
+/// Every scenario shipped in `assets/scenarios/`, embedded at build time.
+macro_rules! shipped {
+    ($($file:literal),* $(,)?) => {
+        [$(($file, include_str!(concat!("../../../assets/scenarios/", $file)))),*]
+    };
+}
+
+const SHIPPED: [(&str, &str); 29] = shipped![
+    "01-at-most-once.json",
+    "02-at-least-once.json",
+    "03-two-generals.json",
+    "04-effect-once.json",
+    "05-pid-epoch-sequence.json",
+    "06-dedup-last-five-batches.json",
+    "07-out-of-order-sequence.json",
+    "08-dedup-scope-is-one-session.json",
+    "09-acks-1-leader-failover-loses-acked-write.json",
+    "09-acks-1-turns-idempotence-off.json",
+    "09-acks-all-survives-failover.json",
+    "10-14-hand-made-coordinator-requests.json",
+    "10-transactional-id-and-the-transaction-log.json",
+    "11-atomic-write-to-two-topics.json",
+    "12-two-phase-commit-step-by-step.json",
+    "13-19-20-open-transaction-holds-the-lso.json",
+    "14-zombie-fencing.json",
+    "15-transaction-timeout-aborts-good-work.json",
+    "16-shared-transactional-id-fences-over-and-over.json",
+    "17-coordinator-failure-mid-commit.json",
+    "18-21-aborted-records-are-skipped.json",
+    "20-hanging-transaction-found-and-aborted.json",
+    "20-verification-refuses-a-hanging-write.json",
+    "22-consume-transform-produce.json",
+    "23-auto-commit-breaks-exactly-once.json",
+    "24-side-effect-twice.json",
+    "25-idempotent-consumer.json",
+    "25-outbox.json",
+    "28-one-transaction-per-checkpoint.json",
+];
+
+/// Free play first, then the shipped scenarios in file order.
+pub fn catalog() -> Vec<Source> {
+    std::iter::once(Source::FreePlay)
+        .chain(SHIPPED.iter().map(|(name, text)| Source::File {
+            name: Rc::from(*name),
+            text: Rc::from(*text),
+        }))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_scenario_file_in_assets_is_in_the_catalog() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../assets/scenarios");
+        let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+            .expect("assets/scenarios")
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|name| name.ends_with(".json"))
+            .collect();
+        on_disk.sort();
+        let shipped: Vec<&str> = SHIPPED.iter().map(|(name, _)| *name).collect();
+        assert_eq!(shipped, on_disk);
+    }
+
+    #[test]
+    fn titles_read_as_words() {
+        let source = Source::File {
+            name: "02-at-least-once.json".into(),
+            text: "".into(),
+        };
+        assert_eq!(source.title(), "02 · at least once");
+    }
+
+    #[test]
+    fn the_free_play_world_builds() {
+        let origin = Origin::free_play();
+        assert!(eos_core::World::new(&origin.config, origin.seed).is_ok());
+    }
+}
