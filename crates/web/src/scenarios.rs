@@ -120,7 +120,7 @@ macro_rules! shipped {
     };
 }
 
-const SHIPPED: [(&str, &str); 29] = shipped![
+const SHIPPED: [(&str, &str); 40] = shipped![
     "01-at-most-once.json",
     "02-at-least-once.json",
     "03-two-generals.json",
@@ -133,22 +133,33 @@ const SHIPPED: [(&str, &str); 29] = shipped![
     "09-acks-1-turns-idempotence-off.json",
     "09-acks-all-survives-failover.json",
     "10-14-hand-made-coordinator-requests.json",
+    "10-14-hand-made-requests-transaction-v2.json",
     "10-transactional-id-and-the-transaction-log.json",
     "11-atomic-write-to-two-topics.json",
     "12-two-phase-commit-step-by-step.json",
     "13-19-20-open-transaction-holds-the-lso.json",
+    "14-20-late-zombie-write-committed-without-verification.json",
     "14-zombie-fencing.json",
     "15-transaction-timeout-aborts-good-work.json",
     "16-shared-transactional-id-fences-over-and-over.json",
     "17-coordinator-failure-mid-commit.json",
     "18-21-aborted-records-are-skipped.json",
+    "20-admin-abort-of-a-live-transaction-breaks-atomicity.json",
     "20-hanging-transaction-found-and-aborted.json",
+    "20-transaction-v1-lets-a-late-write-hang.json",
+    "20-transaction-v2-refuses-a-late-write.json",
     "20-verification-refuses-a-hanging-write.json",
+    "22-consume-transform-produce-transaction-v2.json",
     "22-consume-transform-produce.json",
     "23-auto-commit-breaks-exactly-once.json",
     "24-side-effect-twice.json",
     "25-idempotent-consumer.json",
     "25-outbox.json",
+    "26-cost-one-record-per-transaction.json",
+    "26-cost-six-records-in-one-transaction.json",
+    "27-streams-exactly-once-v2.json",
+    "27-streams-exactly-once.json",
+    "27-streams-v2-zombie-fenced-by-group-generation.json",
     "28-one-transaction-per-checkpoint.json",
 ];
 
