@@ -4,6 +4,7 @@
 pub mod controls;
 pub mod narration;
 pub mod partition_log;
+pub mod record_inspector;
 pub mod site_header;
 
 pub use controls::Controls;
