@@ -6,6 +6,7 @@ pub mod narration;
 pub mod partition_log;
 pub mod record_inspector;
 pub mod site_header;
+pub mod tool_view;
 
 pub use controls::Controls;
 pub use narration::Narration;
