@@ -2,6 +2,7 @@
 //! renders what its props say and reports clicks through callbacks.
 
 pub mod controls;
+pub mod database_panel;
 pub mod narration;
 pub mod partition_log;
 pub mod record_inspector;
