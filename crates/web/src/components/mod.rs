@@ -1,6 +1,7 @@
 //! The views of the app, one component per file. None of them holds simulation state: each
 //! renders what its props say and reports clicks through callbacks.
 
+pub mod branch_compare;
 pub mod controls;
 pub mod database_panel;
 pub mod narration;
