@@ -5,6 +5,7 @@ pub mod branch_compare;
 pub mod controls;
 pub mod database_panel;
 pub mod narration;
+pub mod offsets_plot;
 pub mod partition_log;
 pub mod record_inspector;
 pub mod site_header;
