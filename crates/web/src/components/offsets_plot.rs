@@ -3,13 +3,14 @@
 //! step. The band between the LSO and the high watermark is shaded: a read_committed consumer
 //! waits there until the transaction holding the LSO is decided.
 //!
-//! Drawn by hand as SVG, a path per series. Every series has its own dash pattern and a text
-//! legend, so colour is never the only cue; a visually hidden table gives screen readers the
-//! numbers.
+//! Drawn with plotters' SVG backend into a string, then given a `<title>`, a `<desc>` and
+//! `role="img"`. Every series has its own dash pattern and a text legend, so colour is never the
+//! only cue; a visually hidden table gives screen readers the numbers.
 
 use eos_core::offset_marks::PartitionMarks;
 use eos_core::{Offset, TopicPartition};
-use std::fmt::Write as _;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -33,13 +34,35 @@ impl SeriesKind {
         }
     }
 
-    /// The stroke pattern: the shape that tells the lines apart without colour.
-    pub fn dash(&self) -> &'static str {
+    /// Dash length and gap in pixels (`None`: a solid line): the shape that tells the lines
+    /// apart without colour.
+    pub fn dash(&self) -> Option<(u32, u32)> {
         match self {
-            SeriesKind::LogEnd => "none",
-            SeriesKind::HighWatermark => "8 4",
-            SeriesKind::LastStable => "2 3",
-            SeriesKind::Position(i) => ["10 3 2 3", "4 2", "12 2 2 2 2 2", "1 2"][i % 4],
+            SeriesKind::LogEnd => None,
+            SeriesKind::HighWatermark => Some((8, 4)),
+            SeriesKind::LastStable => Some((2, 3)),
+            SeriesKind::Position(i) => Some([(12, 3), (4, 2), (16, 6), (1, 2)][i % 4]),
+        }
+    }
+
+    /// The same pattern as an SVG `stroke-dasharray`, for the legend.
+    pub fn dasharray(&self) -> String {
+        self.dash()
+            .map_or_else(|| "none".to_owned(), |(on, off)| format!("{on} {off}"))
+    }
+
+    /// Okabe-Ito colours, as in the stylesheet's `--oi-*` properties.
+    fn colour(&self) -> RGBColor {
+        match self {
+            SeriesKind::LogEnd => RGBColor(0, 114, 178),
+            SeriesKind::HighWatermark => RGBColor(86, 180, 233),
+            SeriesKind::LastStable => RGBColor(204, 121, 167),
+            SeriesKind::Position(i) => [
+                RGBColor(0, 158, 115),
+                RGBColor(213, 94, 0),
+                RGBColor(230, 159, 0),
+                RGBColor(24, 33, 45),
+            ][i % 4],
         }
     }
 }
@@ -136,70 +159,160 @@ impl OffsetsSeries {
     }
 }
 
-/// Where things go in the SVG's own coordinates; the browser scales the whole drawing.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Frame {
-    pub width: f64,
-    pub height: f64,
-    left: f64,
-    right: f64,
-    top: f64,
-    bottom: f64,
-    steps: usize,
-    max: i64,
-}
+/// The drawing's size in SVG units; the stylesheet scales it to its box.
+const WIDTH: u32 = 640;
+const HEIGHT: u32 = 280;
+const GAP_COLOUR: RGBColor = RGBColor(230, 159, 0);
 
-impl Frame {
-    pub fn new(steps: usize, max: i64) -> Self {
-        Self {
-            width: 640.0,
-            height: 260.0,
-            left: 40.0,
-            right: 10.0,
-            top: 26.0,
-            bottom: 28.0,
-            steps: steps.max(1),
-            max: max.max(1),
-        }
-    }
-
-    /// The left edge of step `step`'s column: each step holds its value until the next.
-    pub fn x(&self, step: usize) -> f64 {
-        let plot = self.width - self.left - self.right;
-        self.left + plot * step as f64 / self.steps as f64
-    }
-
-    pub fn y(&self, offset: i64) -> f64 {
-        let plot = self.height - self.top - self.bottom;
-        self.top + plot * (1.0 - offset as f64 / self.max as f64)
-    }
-}
-
-/// A step-shaped SVG path: flat while the value holds, a vertical jump when it changes, a break
-/// where there is no value. Steps with the same value share one segment, so a long flat history
-/// stays a short path.
-pub fn step_path(values: &[Option<i64>], frame: &Frame) -> String {
-    let mut d = String::new();
+/// The runs of a series as step-shaped points: each step holds its value until the next, so a
+/// change is a vertical jump; a step without a value ends the run. Steps with the same value
+/// add no point, so a long flat history stays short.
+pub fn step_runs(values: &[Option<i64>]) -> Vec<Vec<(f64, f64)>> {
+    let mut runs: Vec<Vec<(f64, f64)>> = Vec::new();
     let mut held: Option<i64> = None;
     for (step, value) in values.iter().enumerate() {
+        let x = step as f64;
         match (held, *value) {
-            (Some(_), None) => {
-                let _ = write!(d, "H{:.1}", frame.x(step));
+            (Some(h), None) => {
+                if let Some(run) = runs.last_mut() {
+                    run.push((x, h as f64));
+                }
             }
-            (None, Some(v)) => {
-                let _ = write!(d, "M{:.1} {:.1}", frame.x(step), frame.y(v));
-            }
+            (None, Some(v)) => runs.push(vec![(x, v as f64)]),
             (Some(h), Some(v)) if h != v => {
-                let _ = write!(d, "H{:.1}V{:.1}", frame.x(step), frame.y(v));
+                if let Some(run) = runs.last_mut() {
+                    run.push((x, h as f64));
+                    run.push((x, v as f64));
+                }
             }
             _ => {}
         }
         held = *value;
     }
-    if held.is_some() {
-        let _ = write!(d, "H{:.1}", frame.x(values.len()));
+    if let (Some(h), Some(run)) = (held, runs.last_mut()) {
+        run.push((values.len() as f64, h as f64));
     }
-    d
+    runs
+}
+
+/// Whole numbers only: plotters may put ticks between steps or offsets.
+fn whole(v: &f64) -> String {
+    if (v - v.round()).abs() < 1e-9 {
+        format!("{v:.0}")
+    } else {
+        String::new()
+    }
+}
+
+/// The plot as an SVG string drawn by plotters, with `title` and `desc` for assistive
+/// technology; `None` if plotters reports an error.
+pub fn draw_svg(series: &OffsetsSeries, cursor: usize, title: &str, desc: &str) -> Option<String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE).ok()?;
+        let steps = series.steps.max(1) as f64;
+        // Head room so the top line is not drawn on the frame.
+        let top = series.max_value() as f64 * 1.1 + 0.5;
+        let mut chart = ChartBuilder::on(&root)
+            .margin(12)
+            .x_label_area_size(34)
+            .y_label_area_size(40)
+            .build_cartesian_2d(0f64..steps, 0f64..top)
+            .ok()?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_desc("step")
+            .y_desc("offset")
+            .x_label_formatter(&whole)
+            .y_label_formatter(&whole)
+            .label_style(("sans-serif", 13))
+            .axis_desc_style(("sans-serif", 13))
+            .draw()
+            .ok()?;
+        let bands = gap_bands(series);
+        chart
+            .draw_series(bands.iter().map(|&(from, to, lso, hw)| {
+                Rectangle::new(
+                    [(from as f64, hw as f64), (to as f64, lso as f64)],
+                    GAP_COLOUR.mix(0.3).filled(),
+                )
+            }))
+            .ok()?;
+        // The label goes on the band at the cursor, or else on the latest one.
+        let labelled = bands
+            .iter()
+            .find(|b| b.0 <= cursor && cursor < b.1)
+            .or_else(|| bands.last());
+        if let Some(&(from, _, lso, hw)) = labelled {
+            let middle = (hw + lso) as f64 / 2.0;
+            // Left of the band's start when it is in the right half, so the words stay inside.
+            let (x, anchor) = if (from as f64) < steps / 2.0 {
+                (from as f64 + 0.1, HPos::Left)
+            } else {
+                (from as f64 - 0.1, HPos::Right)
+            };
+            let style =
+                TextStyle::from(("sans-serif", 14).into_font()).pos(Pos::new(anchor, VPos::Center));
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    "read_committed waits here",
+                    (x, middle),
+                    style,
+                )))
+                .ok()?;
+        }
+        for s in &series.series {
+            let style = s.kind.colour().stroke_width(3);
+            for run in step_runs(&s.values) {
+                match s.kind.dash() {
+                    None => chart.draw_series(LineSeries::new(run, style)).ok()?,
+                    Some((on, off)) => chart
+                        .draw_series(DashedLineSeries::new(run, on, off, style))
+                        .ok()?,
+                };
+            }
+        }
+        let x = cursor as f64 + 0.5;
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(x, 0.0), (x, top)],
+                BLACK.stroke_width(1),
+            )))
+            .ok()?;
+        root.present().ok()?;
+    }
+    Some(accessible(&svg, title, desc))
+}
+
+/// Gives plotters' `<svg>` a role, an id and its `<title>` and `<desc>`.
+pub fn accessible(svg: &str, title: &str, desc: &str) -> String {
+    let Some(body) = svg.strip_prefix("<svg ") else {
+        return svg.to_owned();
+    };
+    let Some(open_end) = body.find('>') else {
+        return svg.to_owned();
+    };
+    let (attributes, rest) = body.split_at(open_end);
+    format!(
+        "<svg id=\"offsets-plot-svg\" role=\"img\" aria-labelledby=\"offsets-plot-title offsets-plot-desc\" {attributes}><title id=\"offsets-plot-title\">{}</title><desc id=\"offsets-plot-desc\">{}</desc>{}",
+        escape(title),
+        escape(desc),
+        &rest[1..],
+    )
+}
+
+fn escape(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '<' => "&lt;".to_owned(),
+            '>' => "&gt;".to_owned(),
+            '&' => "&amp;".to_owned(),
+            '"' => "&quot;".to_owned(),
+            other => other.to_string(),
+        })
+        .collect()
 }
 
 /// The columns where the LSO is below the high watermark, merged while the band stays the same:
@@ -289,27 +402,20 @@ pub fn OffsetsPlot(props: &OffsetsPlotProps) -> Html {
         };
     }
     let cursor = props.cursor.min(series.steps - 1);
-    let frame = Frame::new(series.steps, series.max_value());
     let description = summary(&series, tp, cursor);
+    let title = format!("Offsets of {tp} at each step");
+    // Plotters escapes every text it draws, and `accessible` the title and description.
+    let drawing = match draw_svg(&series, cursor, &title, &description) {
+        Some(svg) => Html::from_html_unchecked(AttrValue::from(svg)),
+        None => html! { <p class="empty">{description.clone()}</p> },
+    };
     html! {
         <section class="panel inspector offsets-plot" aria-labelledby="offsets-plot-heading">
             {heading}
             <figure class="plot-figure">
-                <svg class="plot" id="offsets-plot-svg" role="img"
-                    viewBox={format!("0 0 {} {}", frame.width, frame.height)}
-                    aria-labelledby="offsets-plot-title offsets-plot-desc">
-                    <title id="offsets-plot-title">{format!("Offsets of {tp} at each step")}</title>
-                    <desc id="offsets-plot-desc">{description.clone()}</desc>
-                    {axes(&frame, series.steps)}
-                    {gaps(&series, &frame, cursor)}
-                    { for series.series.iter().map(|s| html! {
-                        <path class={classes!("plot-line", s.kind.class())} data-series={s.name.clone()}
-                            d={step_path(&s.values, &frame)} fill="none"
-                            stroke-dasharray={s.kind.dash()} />
-                    }) }
-                    {cursor_line(&frame, cursor)}
-                </svg>
+                <div class="plot">{drawing}</div>
                 <figcaption class="plot-legend">
+                    <p class="plot-cursor-note">{format!("The vertical line marks step {cursor}.")}</p>
                     <ul class="legend" aria-label="Legend">
                         { for series.series.iter().map(|s| legend_item(s, cursor)) }
                         <li class="legend-item">
@@ -326,81 +432,6 @@ pub fn OffsetsPlot(props: &OffsetsPlotProps) -> Html {
     }
 }
 
-fn axes(frame: &Frame, steps: usize) -> Html {
-    let bottom = frame.y(0);
-    let ticks = {
-        let mut t = vec![0, frame.max / 2, frame.max];
-        t.dedup();
-        t
-    };
-    html! {
-        <g class="plot-axes" aria-hidden="true">
-            <line x1={fmt(frame.x(0))} y1={fmt(frame.top)} x2={fmt(frame.x(0))} y2={fmt(bottom)} />
-            <line x1={fmt(frame.x(0))} y1={fmt(bottom)} x2={fmt(frame.x(steps))} y2={fmt(bottom)} />
-            { for ticks.into_iter().map(|t| html! {
-                <>
-                    <line class="plot-grid" x1={fmt(frame.x(0))} y1={fmt(frame.y(t))}
-                        x2={fmt(frame.x(steps))} y2={fmt(frame.y(t))} />
-                    <text x={fmt(frame.x(0) - 6.0)} y={fmt(frame.y(t) + 4.0)} text-anchor="end">{t}</text>
-                </>
-            }) }
-            <text x={fmt(frame.x(0))} y={fmt(frame.top - 10.0)} text-anchor="middle">{"offset"}</text>
-            <text x={fmt(frame.x(0))} y={fmt(frame.height - 8.0)} text-anchor="start">{"step 0"}</text>
-            <text x={fmt(frame.x(steps))} y={fmt(frame.height - 8.0)} text-anchor="end">
-                {format!("step {}", steps - 1)}
-            </text>
-        </g>
-    }
-}
-
-fn gaps(series: &OffsetsSeries, frame: &Frame, cursor: usize) -> Html {
-    let bands = gap_bands(series);
-    // The label goes on the band at the cursor, or else on the latest one.
-    let labelled = bands
-        .iter()
-        .position(|b| b.0 <= cursor && cursor < b.1)
-        .or_else(|| bands.len().checked_sub(1));
-    html! {
-        <g class="plot-gaps">
-            { for bands.iter().enumerate().map(|(i, &(from, to, lso, hw))| {
-                let (x0, x1) = (frame.x(from), frame.x(to));
-                let (top, bottom) = (frame.y(hw), frame.y(lso));
-                // Kept inside the drawing even when the band is at an edge.
-                let label_x = ((x0 + x1) / 2.0).clamp(frame.x(0) + 75.0, frame.width - 85.0);
-                let label_y = ((top + bottom) / 2.0 + 4.0).max(frame.top + 10.0);
-                html! {
-                    <>
-                        <rect class="plot-gap" x={fmt(x0)} y={fmt(top)}
-                            width={fmt(x1 - x0)} height={fmt(bottom - top)} />
-                        if Some(i) == labelled {
-                            <text class="plot-gap-label" x={fmt(label_x)} y={fmt(label_y)}
-                                text-anchor="middle">{"read_committed waits here"}</text>
-                        }
-                    </>
-                }
-            }) }
-        </g>
-    }
-}
-
-fn cursor_line(frame: &Frame, cursor: usize) -> Html {
-    let x = (frame.x(cursor) + frame.x(cursor + 1)) / 2.0;
-    let anchor = if x > frame.width / 2.0 {
-        "end"
-    } else {
-        "start"
-    };
-    let label_x = if anchor == "end" { x - 4.0 } else { x + 4.0 };
-    html! {
-        <g class="plot-cursor" aria-hidden="true">
-            <line x1={fmt(x)} y1={fmt(frame.top - 4.0)} x2={fmt(x)} y2={fmt(frame.y(0))} />
-            <text x={fmt(label_x)} y={fmt(frame.top - 10.0)} text-anchor={anchor}>
-                {format!("step {cursor}")}
-            </text>
-        </g>
-    }
-}
-
 fn legend_item(series: &Series, cursor: usize) -> Html {
     let now = series
         .values
@@ -412,7 +443,7 @@ fn legend_item(series: &Series, cursor: usize) -> Html {
         <li class="legend-item">
             <svg class="legend-swatch" viewBox="0 0 28 10" aria-hidden="true">
                 <line class={classes!("plot-line", series.kind.class())} x1="0" y1="5" x2="28" y2="5"
-                    stroke-dasharray={series.kind.dash()} />
+                    stroke-dasharray={series.kind.dasharray()} />
             </svg>
             {format!("{}: {now}", series.name)}
         </li>
@@ -444,10 +475,6 @@ fn value_table(series: &OffsetsSeries, tp: &TopicPartition, cursor: usize) -> Ht
             </tbody>
         </table>
     }
-}
-
-fn fmt(v: f64) -> String {
-    format!("{v:.1}")
 }
 
 #[cfg(test)]
@@ -505,16 +532,29 @@ mod tests {
         let mut history = marks(&[(1, 1, 1), (1, 1, 1), (2, 2, 2)]);
         history[1].clear();
         let series = OffsetsSeries::of(&history, &tp);
-        let frame = Frame::new(series.steps, 2);
-        let path = step_path(&series.series[0].values, &frame);
-        assert_eq!(path.matches('M').count(), 2, "{path}");
+        assert_eq!(step_runs(&series.series[0].values).len(), 2);
     }
 
     #[test]
-    fn steps_with_one_value_make_one_segment() {
-        let frame = Frame::new(3, 4);
-        let path = step_path(&[Some(2), Some(2), Some(2)], &frame);
-        assert_eq!(path, format!("M40.0 {:.1}H630.0", frame.y(2)));
-        assert!(frame.y(4) < frame.y(0), "higher offsets are drawn higher");
+    fn a_value_is_held_until_the_next_step_changes_it() {
+        assert_eq!(
+            step_runs(&[Some(2), Some(2), Some(5)]),
+            vec![vec![(0.0, 2.0), (2.0, 2.0), (2.0, 5.0), (3.0, 5.0)]]
+        );
+        assert!(step_runs(&[None, None]).is_empty());
+    }
+
+    #[test]
+    fn the_drawing_gets_a_role_a_title_and_an_escaped_description() {
+        let history = marks(&[(0, 0, 0), (3, 3, 0)]);
+        let series = OffsetsSeries::of(&history, &TopicPartition::new("payments", 0));
+        let svg = draw_svg(&series, 1, "Offsets", "a < b & c").expect("plotters draws");
+        assert!(
+            svg.starts_with("<svg id=\"offsets-plot-svg\" role=\"img\""),
+            "{svg}"
+        );
+        assert!(svg.contains("<desc id=\"offsets-plot-desc\">a &lt; b &amp; c</desc>"));
+        assert!(svg.contains("read_committed waits here"));
+        assert_eq!(svg.matches("<svg").count(), 1);
     }
 }
