@@ -139,10 +139,17 @@ fn record_words(record: Option<&RecordSummary>) -> String {
         Visibility::ControlRecord { .. } => "never returned",
         Visibility::OutOfRange => "out of range",
     };
-    let what = match (&record.key, record.status) {
-        (_, TxnStatus::Marker) => "a transaction marker".to_owned(),
-        (Some(key), _) => format!("{key} = \"{}\"", record.value),
-        (None, _) => format!("\"{}\"", record.value),
+    if let Visibility::ControlRecord { commit } = record.read_committed {
+        // The two markers differ only in their kind, so the kind is the words.
+        return if commit {
+            "COMMIT marker; never returned".to_owned()
+        } else {
+            "ABORT marker; never returned".to_owned()
+        };
+    }
+    let what = match &record.key {
+        Some(key) => format!("{key} = \"{}\"", record.value),
+        None => format!("\"{}\"", record.value),
     };
     format!("{what}; {status}; {read_committed}")
 }
@@ -286,6 +293,15 @@ mod tests {
         }
     }
 
+    fn marker(commit: bool) -> RecordSummary {
+        RecordSummary {
+            key: None,
+            value: String::new(),
+            status: TxnStatus::Marker,
+            read_committed: Visibility::ControlRecord { commit },
+        }
+    }
+
     #[test]
     fn differences_are_grouped_under_partition_consumers_database_and_guarantees() {
         let tp = TopicPartition::new("payments", 0);
@@ -300,6 +316,12 @@ mod tests {
                 topic_partition: tp,
                 left: Some(marks(3, 3)),
                 right: Some(marks(3, 0)),
+            },
+            Difference::Record {
+                topic_partition: TopicPartition::new("payments", 1),
+                offset: Offset(3),
+                left: Some(marker(true)),
+                right: Some(marker(false)),
             },
             Difference::Received {
                 consumer: ClientId::new("reader"),
@@ -323,6 +345,7 @@ mod tests {
             headings,
             vec![
                 "Partition payments-0",
+                "Partition payments-1",
                 "Consumers",
                 "Database",
                 "Guarantees"
@@ -332,8 +355,11 @@ mod tests {
         // Only what differs is named: the LSO and the reader's position, not the high watermark.
         assert_eq!(offsets.left, "LSO 3, positions reader at 3");
         assert_eq!(offsets.right, "LSO 0, positions reader at 0");
-        assert_eq!(groups[2].rows[0].left, "applied twice");
-        assert_eq!(groups[3].rows[0].left, "✗ broken");
+        // The two markers differ only in their kind, and the words say which.
+        assert_eq!(groups[1].rows[0].left, "COMMIT marker; never returned");
+        assert_eq!(groups[1].rows[0].right, "ABORT marker; never returned");
+        assert_eq!(groups[3].rows[0].left, "applied twice");
+        assert_eq!(groups[4].rows[0].left, "✗ broken");
     }
 
     #[test]
