@@ -285,6 +285,7 @@ async fn long_tool_lines_scroll_inside_their_box_at_375_px() {
 
 #[wasm_bindgen_test]
 async fn an_open_transaction_shows_the_high_watermark_above_the_lso() {
+    load_css();
     // After 8 steps three payments are in the log and the transaction is still open.
     let history = history(SIX_IN_ONE, 8);
     let cursor = history.len() - 1;
@@ -302,6 +303,11 @@ async fn an_open_transaction_shows_the_high_watermark_above_the_lso() {
         375,
     )
     .await;
+    assert!(
+        root.scroll_width() <= 375,
+        "the plot fits 375 px: the page is {} px wide",
+        root.scroll_width()
+    );
     let svg = find(&root, "svg#offsets-plot-svg");
     assert_eq!(svg.get_attribute("role").as_deref(), Some("img"));
     assert!(text(&root, "#offsets-plot-title").starts_with("Offsets of payments-"));

@@ -245,7 +245,7 @@ pub fn BranchCompare(props: &BranchCompareProps) -> Html {
                 </p>
                 <div class="inspector-table-box" tabindex="0" role="region"
                     aria-labelledby="branch-compare-heading">
-                    <table class="inspector-table compare-table" id="branch-compare-table">
+                    <table class="inspector-table compare-table stacks-on-phone" id="branch-compare-table">
                         <thead>
                             <tr>
                                 <th scope="col">{"What"}</th>
@@ -263,8 +263,8 @@ pub fn BranchCompare(props: &BranchCompareProps) -> Html {
                                 { for group.rows.iter().map(|row| html! {
                                     <tr class="difference">
                                         <th scope="row">{&row.subject}</th>
-                                        <td>{&row.left}</td>
-                                        <td>{&row.right}</td>
+                                        <td data-label={props.left_label.clone()}>{&row.left}</td>
+                                        <td data-label={props.right_label.clone()}>{&row.right}</td>
                                     </tr>
                                 }) }
                             </tbody>

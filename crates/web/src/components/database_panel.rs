@@ -61,12 +61,12 @@ pub fn DatabasePanel(props: &DatabasePanelProps) -> Html {
             <tr class={classes!("effect", twice.then_some("is-repeated"))} key={id.clone()}
                 data-business-id={id.clone()}>
                 <th scope="row"><code>{id}</code></th>
-                <td>{&row.value}</td>
-                <td class="effect-times">
+                <td data-label="Value">{&row.value}</td>
+                <td class="effect-times" data-label="Times">
                     {twice.then(|| html! { <span class="effect-warning" aria-hidden="true">{"⚠ "}</span> })}
                     {times_words(row.times_applied)}
                 </td>
-                <td class="effect-sources">{sources(row)}</td>
+                <td class="effect-sources" data-label="From">{sources(row)}</td>
             </tr>
         }
     });
@@ -80,7 +80,7 @@ pub fn DatabasePanel(props: &DatabasePanelProps) -> Html {
                 <p class="empty">{"No consumer has processed a record into the database yet."}</p>
             } else {
                 <div class="inspector-table-box" tabindex="0" role="region" aria-labelledby="effects-heading">
-                    <table class="inspector-table" id="database-effects">
+                    <table class="inspector-table stacks-on-phone" id="database-effects">
                         <thead>
                             <tr>
                                 <th scope="col">{"Business id"}</th>
