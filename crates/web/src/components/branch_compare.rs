@@ -244,7 +244,7 @@ pub fn BranchCompare(props: &BranchCompareProps) -> Html {
                         props.left_label, props.right_label)}
                 </p>
                 <div class="inspector-table-box" tabindex="0" role="region"
-                    aria-labelledby="branch-compare-heading">
+                    aria-label="Differences between the branches">
                     <table class="inspector-table compare-table stacks-on-phone" id="branch-compare-table">
                         <thead>
                             <tr>

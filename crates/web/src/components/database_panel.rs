@@ -74,7 +74,7 @@ pub fn DatabasePanel(props: &DatabasePanelProps) -> Html {
         <section class="panel inspector database-panel" aria-labelledby="database-heading">
             <h2 id="database-heading">{"External database"}</h2>
             <p class={classes!("database-summary", (!repeated.is_empty()).then_some("is-repeated"))}
-                id="database-summary" role="status">{summary}</p>
+                id="database-summary">{summary}</p>
             <h3 class="subhead" id="effects-heading">{"Effects"}</h3>
             if effects.is_empty() {
                 <p class="empty">{"No consumer has processed a record into the database yet."}</p>

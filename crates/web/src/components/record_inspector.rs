@@ -107,7 +107,11 @@ pub fn RecordInspector(props: &RecordInspectorProps) -> Html {
             <section class="panel inspector record-inspector" aria-labelledby="record-inspector-heading">
                 <h2 id="record-inspector-heading">{"Why can't I see it?"}</h2>
                 <p class="inspector-subject">{subject}</p>
-                <p class="empty">{format!("{tp} has no leader right now, so no consumer can read it.")}</p>
+                <p class="empty">{if world.cluster().partition(tp).is_some() {
+                    format!("{tp} has no leader right now, so no consumer can read it.")
+                } else {
+                    format!("There is no partition {tp} in this cluster.")
+                }}</p>
             </section>
         };
     };
@@ -160,7 +164,7 @@ fn provenance_list(world: &World, origin: Option<&RecordProvenance>) -> Html {
         }
     };
     html! {
-        <dl class="inspector-facts" id="record-provenance" aria-labelledby="record-provenance-heading">
+        <dl class="inspector-facts" id="record-provenance">
             <div class="inspector-fact">
                 <dt>{"Batch"}</dt>
                 <dd>{format!("starts at offset {}", origin.batch_base_offset)}</dd>

@@ -178,7 +178,7 @@ pub fn ToolView(props: &ToolViewProps) -> Html {
                 {match &shown.output {
                     Ok(text) => html! {
                         // Focusable so a keyboard user can scroll a wide line into view.
-                        <pre class="tool-output" id="tool-output" tabindex="0"
+                        <pre class="tool-output" id="tool-output" tabindex="0" role="region"
                             aria-labelledby="tool-command">{text}</pre>
                     },
                     Err(why) => html! {
