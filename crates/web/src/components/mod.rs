@@ -2,17 +2,22 @@
 //! renders view data computed from the world at the cursor and reports clicks as
 //! [`LabAction`]s through one dispatch callback.
 
+pub mod branch_compare;
 pub mod consumer_card;
 pub mod coordinator_panel;
+pub mod database_panel;
 pub mod help_dialog;
 pub mod invariants_panel;
 pub mod network_panel;
 pub mod notice_bar;
+pub mod offsets_plot;
 pub mod partition_log;
 pub mod producer_card;
+pub mod record_inspector;
 pub mod scenario_picker;
 pub mod time_controls;
 pub mod timeline;
+pub mod tool_view;
 
 use crate::state::LabAction;
 use eos_core::{Action, World};

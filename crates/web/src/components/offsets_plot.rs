@@ -1,0 +1,564 @@
+//! Offsets over time: for one partition, the log end offset, high watermark, last stable offset
+//! (LSO) and each consumer's position at every step so far, with a cursor at the timeline's
+//! step. The band between the LSO and the high watermark is shaded: a read_committed consumer
+//! waits there until the transaction holding the LSO is decided.
+//!
+//! Drawn with plotters' SVG backend into a string, then given a `<title>`, a `<desc>` and
+//! `role="img"`. Every series has its own dash pattern and a text legend, so colour is never the
+//! only cue; a visually hidden table gives screen readers the numbers.
+
+use eos_core::offset_marks::PartitionMarks;
+use eos_core::{Offset, TopicPartition};
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// What a line stands for; each has its own colour class and dash pattern.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SeriesKind {
+    LogEnd,
+    HighWatermark,
+    LastStable,
+    /// A consumer's position; the number picks its style from a small cycle.
+    Position(usize),
+}
+
+impl SeriesKind {
+    fn class(&self) -> String {
+        match self {
+            SeriesKind::LogEnd => "series-log-end".to_owned(),
+            SeriesKind::HighWatermark => "series-high-watermark".to_owned(),
+            SeriesKind::LastStable => "series-lso".to_owned(),
+            SeriesKind::Position(i) => format!("series-position series-position-{}", i % 4),
+        }
+    }
+
+    /// Dash length and gap in pixels (`None`: a solid line): the shape that tells the lines
+    /// apart without colour.
+    pub fn dash(&self) -> Option<(u32, u32)> {
+        match self {
+            SeriesKind::LogEnd => None,
+            SeriesKind::HighWatermark => Some((8, 4)),
+            SeriesKind::LastStable => Some((2, 3)),
+            SeriesKind::Position(i) => Some([(12, 3), (4, 2), (16, 6), (1, 2)][i % 4]),
+        }
+    }
+
+    /// The same pattern as an SVG `stroke-dasharray`, for the legend.
+    pub fn dasharray(&self) -> String {
+        self.dash()
+            .map_or_else(|| "none".to_owned(), |(on, off)| format!("{on} {off}"))
+    }
+
+    /// Okabe-Ito colours, as in the stylesheet's `--oi-*` properties.
+    fn colour(&self) -> RGBColor {
+        match self {
+            SeriesKind::LogEnd => RGBColor(0, 114, 178),
+            SeriesKind::HighWatermark => RGBColor(86, 180, 233),
+            SeriesKind::LastStable => RGBColor(204, 121, 167),
+            SeriesKind::Position(i) => [
+                RGBColor(0, 158, 115),
+                RGBColor(213, 94, 0),
+                RGBColor(230, 159, 0),
+                RGBColor(24, 33, 45),
+            ][i % 4],
+        }
+    }
+}
+
+/// One line of the plot: a value per step, `None` where it has none (no leader, no position).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Series {
+    pub name: String,
+    pub kind: SeriesKind,
+    pub values: Vec<Option<i64>>,
+}
+
+/// The plot's data for one partition, read from the marks of every step.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OffsetsSeries {
+    pub steps: usize,
+    pub series: Vec<Series>,
+}
+
+impl OffsetsSeries {
+    pub fn of(history: &[Vec<PartitionMarks>], tp: &TopicPartition) -> Self {
+        let at: Vec<Option<&PartitionMarks>> = history
+            .iter()
+            .map(|marks| marks.iter().find(|m| &m.topic_partition == tp))
+            .collect();
+        let line = |name: &str, kind: SeriesKind, pick: fn(&PartitionMarks) -> Offset| Series {
+            name: name.to_owned(),
+            kind,
+            values: at.iter().map(|m| m.map(|m| pick(m).0)).collect(),
+        };
+        let mut series = vec![
+            line("log end offset", SeriesKind::LogEnd, |m| m.log_end_offset),
+            line("high watermark", SeriesKind::HighWatermark, |m| {
+                m.high_watermark
+            }),
+            line("last stable offset (LSO)", SeriesKind::LastStable, |m| {
+                m.last_stable_offset
+            }),
+        ];
+        // Consumers in the order they first hold a position.
+        let mut consumers: Vec<String> = Vec::new();
+        for (client, _) in at.iter().flatten().flat_map(|m| &m.positions) {
+            let name = client.to_string();
+            if !consumers.contains(&name) {
+                consumers.push(name);
+            }
+        }
+        for (i, consumer) in consumers.into_iter().enumerate() {
+            let values = at
+                .iter()
+                .map(|m| {
+                    m.and_then(|m| {
+                        m.positions
+                            .iter()
+                            .find(|(c, _)| c.to_string() == consumer)
+                            .map(|(_, o)| o.0)
+                    })
+                })
+                .collect();
+            series.push(Series {
+                name: format!("{consumer}'s position"),
+                kind: SeriesKind::Position(i),
+                values,
+            });
+        }
+        Self {
+            steps: history.len(),
+            series,
+        }
+    }
+
+    fn value(&self, kind: &SeriesKind, step: usize) -> Option<i64> {
+        self.series
+            .iter()
+            .find(|s| &s.kind == kind)
+            .and_then(|s| s.values.get(step).copied().flatten())
+    }
+
+    /// The read_committed wait at `step`: LSO and high watermark when the LSO is below it.
+    pub fn gap(&self, step: usize) -> Option<(i64, i64)> {
+        let lso = self.value(&SeriesKind::LastStable, step)?;
+        let hw = self.value(&SeriesKind::HighWatermark, step)?;
+        (hw > lso).then_some((lso, hw))
+    }
+
+    fn max_value(&self) -> i64 {
+        self.series
+            .iter()
+            .flat_map(|s| s.values.iter().flatten())
+            .copied()
+            .max()
+            .unwrap_or(0)
+            .max(1)
+    }
+}
+
+/// The drawing's size in SVG units; the stylesheet scales it to its box.
+// Narrow enough that at 375 px the words still read at about 11 px.
+const WIDTH: u32 = 480;
+const HEIGHT: u32 = 300;
+const GAP_COLOUR: RGBColor = RGBColor(230, 159, 0);
+
+/// The runs of a series as step-shaped points: each step holds its value until the next, so a
+/// change is a vertical jump; a step without a value ends the run. Steps with the same value
+/// add no point, so a long flat history stays short.
+pub fn step_runs(values: &[Option<i64>]) -> Vec<Vec<(f64, f64)>> {
+    let mut runs: Vec<Vec<(f64, f64)>> = Vec::new();
+    let mut held: Option<i64> = None;
+    for (step, value) in values.iter().enumerate() {
+        let x = step as f64;
+        match (held, *value) {
+            (Some(h), None) => {
+                if let Some(run) = runs.last_mut() {
+                    run.push((x, h as f64));
+                }
+            }
+            (None, Some(v)) => runs.push(vec![(x, v as f64)]),
+            (Some(h), Some(v)) if h != v => {
+                if let Some(run) = runs.last_mut() {
+                    run.push((x, h as f64));
+                    run.push((x, v as f64));
+                }
+            }
+            _ => {}
+        }
+        held = *value;
+    }
+    if let (Some(h), Some(run)) = (held, runs.last_mut()) {
+        run.push((values.len() as f64, h as f64));
+    }
+    runs
+}
+
+/// Whole numbers only: plotters may put ticks between steps or offsets.
+fn whole(v: &f64) -> String {
+    if (v - v.round()).abs() < 1e-9 {
+        format!("{v:.0}")
+    } else {
+        String::new()
+    }
+}
+
+/// The plot as an SVG string drawn by plotters, with `title` and `desc` for assistive
+/// technology; `None` if plotters reports an error.
+pub fn draw_svg(series: &OffsetsSeries, cursor: usize, title: &str, desc: &str) -> Option<String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE).ok()?;
+        let steps = series.steps.max(1) as f64;
+        // Head room so the top line is not drawn on the frame.
+        let top = series.max_value() as f64 * 1.1 + 0.5;
+        let mut chart = ChartBuilder::on(&root)
+            .margin(12)
+            .x_label_area_size(46)
+            .y_label_area_size(50)
+            .build_cartesian_2d(0f64..steps, 0f64..top)
+            .ok()?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .max_light_lines(0)
+            .y_labels(6)
+            .x_labels(10)
+            .x_desc("step")
+            .y_desc("offset")
+            .x_label_formatter(&whole)
+            .y_label_formatter(&whole)
+            .label_style(("sans-serif", 19))
+            .axis_desc_style(("sans-serif", 19))
+            .draw()
+            .ok()?;
+        let bands = gap_bands(series);
+        chart
+            .draw_series(bands.iter().map(|&(from, to, lso, hw)| {
+                Rectangle::new(
+                    [(from as f64, hw as f64), (to as f64, lso as f64)],
+                    GAP_COLOUR.mix(0.3).filled(),
+                )
+            }))
+            .ok()?;
+        // The label goes on the band at the cursor, or else on the latest one.
+        let labelled = bands
+            .iter()
+            .find(|b| b.0 <= cursor && cursor < b.1)
+            .or_else(|| bands.last());
+        if let Some(&(from, _, lso, hw)) = labelled {
+            let middle = (hw + lso) as f64 / 2.0;
+            // Left of the band's start when it is in the right half, so the words stay inside.
+            let (x, anchor) = if (from as f64) < steps / 2.0 {
+                (from as f64 + 0.1, HPos::Left)
+            } else {
+                (from as f64 - 0.1, HPos::Right)
+            };
+            let style =
+                TextStyle::from(("sans-serif", 20).into_font()).pos(Pos::new(anchor, VPos::Center));
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    "read_committed waits here",
+                    (x, middle),
+                    style,
+                )))
+                .ok()?;
+        }
+        for s in &series.series {
+            let style = s.kind.colour().stroke_width(3);
+            for run in step_runs(&s.values) {
+                match s.kind.dash() {
+                    None => chart.draw_series(LineSeries::new(run, style)).ok()?,
+                    Some((on, off)) => chart
+                        .draw_series(DashedLineSeries::new(run, on, off, style))
+                        .ok()?,
+                };
+            }
+        }
+        let x = cursor as f64 + 0.5;
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(x, 0.0), (x, top)],
+                BLACK.stroke_width(1),
+            )))
+            .ok()?;
+        root.present().ok()?;
+    }
+    Some(accessible(&svg, title, desc))
+}
+
+/// Gives plotters' `<svg>` a role, an id and its `<title>` and `<desc>`.
+pub fn accessible(svg: &str, title: &str, desc: &str) -> String {
+    let Some(body) = svg.strip_prefix("<svg ") else {
+        return svg.to_owned();
+    };
+    let Some(open_end) = body.find('>') else {
+        return svg.to_owned();
+    };
+    let (attributes, rest) = body.split_at(open_end);
+    format!(
+        "<svg id=\"offsets-plot-svg\" role=\"img\" aria-labelledby=\"offsets-plot-title offsets-plot-desc\" {attributes}><title id=\"offsets-plot-title\">{}</title><desc id=\"offsets-plot-desc\">{}</desc>{}",
+        escape(title),
+        escape(desc),
+        &rest[1..],
+    )
+}
+
+fn escape(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '<' => "&lt;".to_owned(),
+            '>' => "&gt;".to_owned(),
+            '&' => "&amp;".to_owned(),
+            '"' => "&quot;".to_owned(),
+            other => other.to_string(),
+        })
+        .collect()
+}
+
+/// The columns where the LSO is below the high watermark, merged while the band stays the same:
+/// (first step, steps after the last, LSO, high watermark).
+pub fn gap_bands(series: &OffsetsSeries) -> Vec<(usize, usize, i64, i64)> {
+    let mut bands: Vec<(usize, usize, i64, i64)> = Vec::new();
+    for step in 0..series.steps {
+        let Some((lso, hw)) = series.gap(step) else {
+            continue;
+        };
+        match bands.last_mut() {
+            Some(band) if band.1 == step && band.2 == lso && band.3 == hw => band.1 = step + 1,
+            _ => bands.push((step, step + 1, lso, hw)),
+        }
+    }
+    bands
+}
+
+/// The sentence the SVG's description and the caption share: every value at `step`.
+pub fn summary(series: &OffsetsSeries, tp: &TopicPartition, step: usize) -> String {
+    let values: Vec<String> = series
+        .series
+        .iter()
+        .filter_map(|s| {
+            Some(format!(
+                "{} {}",
+                s.name,
+                s.values.get(step).copied().flatten()?
+            ))
+        })
+        .collect();
+    if values.is_empty() {
+        return format!("{tp} has no offsets at step {step}.");
+    }
+    let wait = match series.gap(step) {
+        Some((lso, hw)) => format!(
+            " read_committed consumers wait at the LSO, {} below the high watermark.",
+            plural(hw - lso, "offset")
+        ),
+        None => " The LSO is at the high watermark: read_committed consumers wait for nothing."
+            .to_owned(),
+    };
+    format!("{tp} at step {step}: {}.{wait}", values.join(", "))
+}
+
+fn plural(n: i64, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// How many rows the screen-reader table holds: the steps up to the cursor, at most this many.
+pub const TABLE_ROWS: usize = 50;
+
+#[derive(Debug, Properties)]
+pub struct OffsetsPlotProps {
+    /// `eos_core::offset_marks::marks` of the world after each step, oldest first; index 0 may
+    /// be the world before any step.
+    pub history: Rc<[Vec<PartitionMarks>]>,
+    pub topic_partition: TopicPartition,
+    /// The timeline's step: an index into `history`.
+    pub cursor: usize,
+}
+
+// The history can be long; a new one is a new `Rc`, so identity is the right test.
+impl PartialEq for OffsetsPlotProps {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.history, &other.history)
+            && self.topic_partition == other.topic_partition
+            && self.cursor == other.cursor
+    }
+}
+
+#[component]
+pub fn OffsetsPlot(props: &OffsetsPlotProps) -> Html {
+    let tp = &props.topic_partition;
+    let series = OffsetsSeries::of(&props.history, tp);
+    let heading = html! { <h2 id="offsets-plot-heading">{format!("Offsets over time: {tp}")}</h2> };
+    if series.steps == 0 {
+        return html! {
+            <section class="panel inspector offsets-plot" aria-labelledby="offsets-plot-heading">
+                {heading}
+                <p class="empty">{"No steps yet."}</p>
+            </section>
+        };
+    }
+    let cursor = props.cursor.min(series.steps - 1);
+    let description = summary(&series, tp, cursor);
+    let title = format!("Offsets of {tp} at each step");
+    // Plotters escapes every text it draws, and `accessible` the title and description.
+    let drawing = match draw_svg(&series, cursor, &title, &description) {
+        Some(svg) => Html::from_html_unchecked(AttrValue::from(svg)),
+        None => html! { <p class="empty">{description.clone()}</p> },
+    };
+    html! {
+        <section class="panel inspector offsets-plot" aria-labelledby="offsets-plot-heading">
+            {heading}
+            <figure class="plot-figure">
+                <div class="plot">{drawing}</div>
+                <figcaption class="plot-legend">
+                    <p class="plot-cursor-note">{format!("The vertical line marks step {cursor}.")}</p>
+                    <ul class="legend" aria-label="Legend">
+                        { for series.series.iter().map(|s| legend_item(s, cursor)) }
+                        <li class="legend-item">
+                            <svg class="legend-swatch" viewBox="0 0 28 10" aria-hidden="true">
+                                <rect class="plot-gap" x="0" y="0" width="28" height="10" />
+                            </svg>
+                            {"shaded: read_committed waits here (between the LSO and the high watermark)"}
+                        </li>
+                    </ul>
+                </figcaption>
+            </figure>
+            {value_table(&series, tp, cursor)}
+        </section>
+    }
+}
+
+fn legend_item(series: &Series, cursor: usize) -> Html {
+    let now = series
+        .values
+        .get(cursor)
+        .copied()
+        .flatten()
+        .map_or_else(|| "none".to_owned(), |v| v.to_string());
+    html! {
+        <li class="legend-item">
+            <svg class="legend-swatch" viewBox="0 0 28 10" aria-hidden="true">
+                <line class={classes!("plot-line", series.kind.class())} x1="0" y1="5" x2="28" y2="5"
+                    stroke-dasharray={series.kind.dasharray()} />
+            </svg>
+            {format!("{}: {now}", series.name)}
+        </li>
+    }
+}
+
+fn value_table(series: &OffsetsSeries, tp: &TopicPartition, cursor: usize) -> Html {
+    let last = cursor;
+    let first = (last + 1).saturating_sub(TABLE_ROWS);
+    html! {
+        <table class="visually-hidden" id="offsets-plot-table">
+            <caption>{format!("Offsets of {tp}, steps {first} to {last}")}</caption>
+            <thead>
+                <tr>
+                    <th scope="col">{"Step"}</th>
+                    { for series.series.iter().map(|s| html! { <th scope="col">{&s.name}</th> }) }
+                </tr>
+            </thead>
+            <tbody>
+                { for (first..=last).map(|step| html! {
+                    <tr data-step={step.to_string()}>
+                        <th scope="row">{step}</th>
+                        { for series.series.iter().map(|s| html! {
+                            <td>{s.values.get(step).copied().flatten()
+                                .map_or_else(|| "none".to_owned(), |v| v.to_string())}</td>
+                        }) }
+                    </tr>
+                }) }
+            </tbody>
+        </table>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use eos_core::ClientId;
+
+    fn marks(step_values: &[(i64, i64, i64)]) -> Vec<Vec<PartitionMarks>> {
+        step_values
+            .iter()
+            .map(|&(log_end, hw, lso)| {
+                vec![PartitionMarks {
+                    topic_partition: TopicPartition::new("payments", 0),
+                    log_start_offset: Offset(0),
+                    high_watermark: Offset(hw),
+                    last_stable_offset: Offset(lso),
+                    log_end_offset: Offset(log_end),
+                    positions: vec![(ClientId::new("reader"), Offset(lso))],
+                    committed: Vec::new(),
+                }]
+            })
+            .collect()
+    }
+
+    #[test]
+    fn series_follow_the_marks_and_the_gap_is_where_the_lso_lags() {
+        let history = marks(&[(0, 0, 0), (3, 3, 0), (3, 3, 0), (4, 4, 4)]);
+        let tp = TopicPartition::new("payments", 0);
+        let series = OffsetsSeries::of(&history, &tp);
+        let names: Vec<&str> = series.series.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(
+            names,
+            vec![
+                "log end offset",
+                "high watermark",
+                "last stable offset (LSO)",
+                "reader's position"
+            ]
+        );
+        assert_eq!(series.gap(1), Some((0, 3)));
+        assert_eq!(series.gap(3), None);
+        // Two steps with the same band are one shaded rectangle.
+        assert_eq!(gap_bands(&series), vec![(1, 3, 0, 3)]);
+        let text = summary(&series, &tp, 2);
+        assert!(text.contains("high watermark 3"), "{text}");
+        assert!(
+            text.contains("3 offsets below the high watermark"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_partition_missing_from_the_marks_breaks_its_lines() {
+        let tp = TopicPartition::new("payments", 0);
+        let mut history = marks(&[(1, 1, 1), (1, 1, 1), (2, 2, 2)]);
+        history[1].clear();
+        let series = OffsetsSeries::of(&history, &tp);
+        assert_eq!(step_runs(&series.series[0].values).len(), 2);
+    }
+
+    #[test]
+    fn a_value_is_held_until_the_next_step_changes_it() {
+        assert_eq!(
+            step_runs(&[Some(2), Some(2), Some(5)]),
+            vec![vec![(0.0, 2.0), (2.0, 2.0), (2.0, 5.0), (3.0, 5.0)]]
+        );
+        assert!(step_runs(&[None, None]).is_empty());
+    }
+
+    #[test]
+    fn the_drawing_gets_a_role_a_title_and_an_escaped_description() {
+        let history = marks(&[(0, 0, 0), (3, 3, 0)]);
+        let series = OffsetsSeries::of(&history, &TopicPartition::new("payments", 0));
+        let svg = draw_svg(&series, 1, "Offsets", "a < b & c").expect("plotters draws");
+        assert!(
+            svg.starts_with("<svg id=\"offsets-plot-svg\" role=\"img\""),
+            "{svg}"
+        );
+        assert!(svg.contains("<desc id=\"offsets-plot-desc\">a &lt; b &amp; c</desc>"));
+        assert!(svg.contains("read_committed waits here"));
+        assert_eq!(svg.matches("<svg").count(), 1);
+    }
+}
