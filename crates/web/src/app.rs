@@ -2,6 +2,9 @@
 //! partitions and the coordinator in the middle; the timeline and the guarantees beside them.
 //! One reducer owns the state; the keyboard shortcuts are an effect on the document.
 
+use crate::components::branch_compare::BranchCompare;
+use crate::components::database_panel::DatabasePanel;
+use crate::components::inspect_panel::InspectPanel;
 use crate::components::timeline::window;
 use crate::components::{
     ConsumerCard, CoordinatorPanel, HelpDialog, InvariantsPanel, NetworkPanel, NoticeBar,
@@ -49,6 +52,13 @@ pub fn App() -> Html {
                 step.events.iter().map(|e| e.explanation.clone()).collect(),
             )
         });
+    // The events up to the cursor, gathered again only when the history or the cursor moves.
+    let events = {
+        let state = state.clone();
+        use_memo((state.revision(), cursor), move |_| state.events_so_far())
+    };
+    let marks = state.marks_history();
+    let other_branch = state.other_branch().cloned();
     let next_scripted = state
         .next_scripted()
         .map(|(i, action)| (i + 1, state.origin().script.len(), action.describe()));
@@ -86,11 +96,18 @@ pub fn App() -> Html {
                                 topic_partition={p.topic_partition.clone()} dispatch={dispatch.clone()} />
                         }) }
                         <CoordinatorPanel world={world.clone()} dispatch={dispatch.clone()} />
+                        <InspectPanel world={world.clone()} events={(*events).clone()} {marks} {cursor} />
                     </div>
                     <div class="column column-story">
                         <Timeline {rows} {hidden_before} {hidden_after} {cursor} {current}
                             dispatch={dispatch.clone()} />
                         <InvariantsPanel world={world.clone()} dispatch={dispatch.clone()} />
+                        <DatabasePanel world={world.0.clone()} />
+                        { for other_branch.map(|branch| html! {
+                            <BranchCompare left={branch.world.clone()} right={world.0.clone()}
+                                left_label={format!("Earlier branch (split at step {}, ran to step {})", branch.split_at, branch.steps)}
+                                right_label={format!("This branch (step {cursor})")} />
+                        }) }
                     </div>
                 </div>
             }

@@ -8,6 +8,7 @@
 
 use crate::scenarios::{Origin, Source};
 use crate::snapshots::Snapshots;
+use eos_core::offset_marks::{PartitionMarks, marks};
 use eos_core::{Action, ActionError, Event, World};
 use std::rc::Rc;
 use yew::Reducible;
@@ -38,6 +39,17 @@ pub struct StepRecord {
     pub events: Vec<Event>,
     /// The index of the scripted step this was, if it came from the scenario's script.
     pub scripted: Option<usize>,
+}
+
+/// The steps a user left behind by acting in the past: the world at their end, kept so the two
+/// branches can be compared.
+#[derive(Clone, Debug)]
+pub struct Branch {
+    pub world: Rc<World>,
+    /// How many steps that branch had.
+    pub steps: usize,
+    /// The step it split from the current one.
+    pub split_at: usize,
 }
 
 /// Something the user should read: a refused action or a scenario that could not be loaded.
@@ -86,6 +98,12 @@ pub struct LabState {
     current: Option<Rc<World>>,
     cursor: usize,
     notice: Option<Notice>,
+    /// The partitions' offsets at the start, then after each step of the history.
+    marks: Rc<[Vec<PartitionMarks>]>,
+    /// The branch the last act in the past left behind.
+    other_branch: Option<Branch>,
+    /// Counts changes to the history, so views derived from it know when to recompute.
+    revision: u64,
 }
 
 impl Default for LabState {
@@ -101,6 +119,7 @@ impl LabState {
             Ok(world) => (Some(Rc::new(world)), None),
             Err(error) => (None, Some(error.to_string())),
         };
+        let start_marks = world.as_deref().map(marks).unwrap_or_default();
         Self {
             origin: Rc::new(origin),
             start_error,
@@ -109,7 +128,34 @@ impl LabState {
             current: world,
             cursor: 0,
             notice: None,
+            marks: Rc::from(vec![start_marks]),
+            other_branch: None,
+            revision: 0,
         }
+    }
+
+    /// The partitions' offsets at the start and after every step of the history (the cursor
+    /// says which one is shown).
+    pub fn marks_history(&self) -> Rc<[Vec<PartitionMarks>]> {
+        Rc::clone(&self.marks)
+    }
+
+    /// The branch left behind by acting in the past, if any.
+    pub fn other_branch(&self) -> Option<&Branch> {
+        self.other_branch.as_ref()
+    }
+
+    /// Changes whenever the history does.
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+
+    /// Every event of the steps up to the cursor, oldest first.
+    pub fn events_so_far(&self) -> Rc<[Event]> {
+        self.history[..self.cursor]
+            .iter()
+            .flat_map(|s| s.events.iter().cloned())
+            .collect()
     }
 
     /// Where the lab started.
@@ -158,20 +204,42 @@ impl LabState {
         let mut next = World::clone(current);
         match next.step(&action) {
             Ok(events) => {
+                if self.cursor < self.history.len() {
+                    self.other_branch = self.branch_end(current);
+                }
                 self.history.truncate(self.cursor);
                 if let Some(snapshots) = &mut self.snapshots {
                     snapshots.forget_after(self.cursor);
                 }
+                let mut all_marks: Vec<Vec<PartitionMarks>> =
+                    self.marks.iter().take(self.cursor + 1).cloned().collect();
+                all_marks.push(marks(&next));
+                self.marks = Rc::from(all_marks);
                 self.history.push(Rc::new(StepRecord {
                     action,
                     events,
                     scripted,
                 }));
+                self.revision += 1;
                 self.arrive(next, self.cursor + 1);
                 self.notice = None;
             }
             Err(error) => self.notice = Some(Notice::Refused { action, error }),
         }
+    }
+
+    /// The world at the end of the history, replayed from `current` (the world at the cursor),
+    /// before acting in the past discards those steps.
+    fn branch_end(&self, current: &World) -> Option<Branch> {
+        let mut end = current.clone();
+        for step in &self.history[self.cursor..] {
+            end.step(&step.action).ok()?;
+        }
+        Some(Branch {
+            world: Rc::new(end),
+            steps: self.history.len(),
+            split_at: self.cursor,
+        })
     }
 
     /// Makes `world`, the world after `step` steps, the current one, and offers it as a
@@ -370,6 +438,28 @@ mod tests {
             Action::AdvanceTime { ms: 5 },
             "the new step replaces the old third step"
         );
+    }
+
+    // The offsets plot gets one sample per position, and acting in the past keeps the branch
+    // it leaves for comparison.
+    #[test]
+    fn acting_in_the_past_keeps_the_earlier_branch_and_the_marks_follow_the_history() {
+        let state = sent(1);
+        assert_eq!(state.marks_history().len(), state.history().len() + 1);
+        assert!(state.other_branch().is_none());
+        let state = run(
+            LabState::clone(&state),
+            [LabAction::StepBack, deliver_all()],
+        );
+        let branch = state.other_branch().expect("the earlier branch is kept");
+        assert_eq!(branch.steps, 2);
+        assert_eq!(branch.split_at, 1);
+        assert_eq!(
+            branch.world.steps_taken(),
+            2,
+            "its world is the one at the end of those steps"
+        );
+        assert_eq!(state.marks_history().len(), state.history().len() + 1);
     }
 
     #[test]

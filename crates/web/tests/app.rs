@@ -623,3 +623,41 @@ async fn followers_fetch_brings_the_replicas_log_ends_up_to_the_leader() {
     let replicas = text(&root, ".replicas");
     assert_eq!(replicas.matches("log end 1").count(), 3, "{replicas}");
 }
+
+// The inspector, wired into the app: the record just written is readable by both isolation
+// levels, and the real-tool view dumps it.
+#[wasm_bindgen_test]
+async fn the_inspector_explains_the_chosen_record_and_dumps_its_partition() {
+    let root = mount().await;
+    click(&root, "#send-p1").await;
+    click(&root, "#deliver-all").await;
+    type_into(&root, "#inspect-offset", "0").await;
+    let inspect = text(&root, ".inspect-group");
+    assert!(
+        inspect
+            .contains("Both read_uncommitted and read_committed consumers can read payments-0@0"),
+        "{inspect}"
+    );
+    assert!(inspect.contains("baseOffset: 0 lastOffset: 0"), "{inspect}");
+}
+
+// Acting in the past keeps the earlier branch, and the comparison names what differs.
+#[wasm_bindgen_test]
+async fn acting_after_stepping_back_offers_the_two_branches_side_by_side() {
+    let root = mount().await;
+    assert!(!exists(&root, ".branch-compare"));
+    click(&root, "#send-p1").await;
+    click(&root, "#deliver-all").await;
+    click(&root, "#step-back").await;
+    click(&root, "#advance-100").await;
+    let branches = text(&root, ".branch-compare");
+    assert!(branches.contains("ran to step 2"), "{branches}");
+    assert!(branches.contains("payments-0"), "{branches}");
+}
+
+// The external database is on the page, empty until a consumer processes something.
+#[wasm_bindgen_test]
+async fn the_database_panel_is_shown() {
+    let root = mount().await;
+    assert!(exists(&root, ".database-panel"), "{}", world_view(&root));
+}

@@ -7,6 +7,7 @@ pub mod consumer_card;
 pub mod coordinator_panel;
 pub mod database_panel;
 pub mod help_dialog;
+pub mod inspect_panel;
 pub mod invariants_panel;
 pub mod network_panel;
 pub mod notice_bar;

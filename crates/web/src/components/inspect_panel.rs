@@ -1,0 +1,82 @@
+//! One partition under the magnifying glass: pick a partition and an offset, and see why each
+//! isolation level can or cannot read that record, what Kafka's own tools would print, and the
+//! partition's offsets over time.
+
+use crate::components::WorldRef;
+use crate::components::offsets_plot::OffsetsPlot;
+use crate::components::record_inspector::RecordInspector;
+use crate::components::tool_view::ToolView;
+use eos_core::offset_marks::PartitionMarks;
+use eos_core::{Event, Offset, TopicPartition};
+use std::rc::Rc;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+#[derive(Properties, Clone, PartialEq, Debug)]
+pub struct InspectPanelProps {
+    pub world: WorldRef,
+    /// Every event up to the cursor (for a record's provenance).
+    pub events: Rc<[Event]>,
+    /// Every partition's offsets at the start and after each step.
+    pub marks: Rc<[Vec<PartitionMarks>]>,
+    pub cursor: usize,
+}
+
+#[component]
+pub fn InspectPanel(props: &InspectPanelProps) -> Html {
+    let partitions: Vec<TopicPartition> = props
+        .world
+        .cluster()
+        .partitions()
+        .map(|p| p.topic_partition.clone())
+        .collect();
+    let selected = use_state(|| 0usize);
+    let offset = use_state(|| 0i64);
+    let Some(tp) = partitions.get(*selected).or(partitions.first()).cloned() else {
+        return Html::default();
+    };
+    let transactional_id = props
+        .world
+        .coordinator()
+        .transactions()
+        .next()
+        .map(|m| AttrValue::from(m.transactional_id.clone()));
+    let on_partition = {
+        let selected = selected.clone();
+        Callback::from(move |e: web_sys::Event| {
+            if let Some(select) = e.target_dyn_into::<HtmlSelectElement>() {
+                selected.set(select.value().parse().unwrap_or(0));
+            }
+        })
+    };
+    let on_offset = {
+        let offset = offset.clone();
+        Callback::from(move |e: InputEvent| {
+            if let Some(input) = e.target_dyn_into::<HtmlInputElement>() {
+                offset.set(input.value().parse::<i64>().unwrap_or(0).max(0));
+            }
+        })
+    };
+    html! {
+        <div class="inspect-group">
+        <section class="panel panel-inspect" aria-labelledby="inspect-heading">
+            <h2 id="inspect-heading">{"Inspect a record"}</h2>
+            <div class="inspect-pick">
+                <label for="inspect-partition">{"Partition"}</label>
+                <select id="inspect-partition" onchange={on_partition}>
+                    { for partitions.iter().enumerate().map(|(i, p)| html! {
+                        <option value={i.to_string()} selected={p == &tp}>{p.to_string()}</option>
+                    }) }
+                </select>
+                <label for="inspect-offset">{"Offset"}</label>
+                <input id="inspect-offset" type="number" min="0" value={offset.to_string()}
+                    oninput={on_offset} />
+            </div>
+        </section>
+            <RecordInspector world={props.world.0.clone()} events={props.events.clone()}
+                topic_partition={tp.clone()} offset={Offset(*offset)} />
+            <ToolView world={props.world.0.clone()} topic_partition={tp.clone()} {transactional_id} />
+            <OffsetsPlot history={props.marks.clone()} topic_partition={tp} cursor={props.cursor} />
+        </div>
+    }
+}
