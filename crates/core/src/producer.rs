@@ -1120,12 +1120,7 @@ impl Producer {
                 self.enter_txn_error(error, out);
             }
             (Err(error), _) => {
-                let error = if error == ErrorCode::InvalidProducerEpoch {
-                    ErrorCode::ProducerFenced
-                } else {
-                    error
-                };
-                self.enter_txn_error(error, out);
+                self.enter_txn_error(fenced_if_stale_epoch(error), out);
             }
             (Ok(()), _) => {}
         }
@@ -1197,12 +1192,7 @@ impl Producer {
                 self.retry_txn_request(request, now_ms);
             }
             (Err(error), _) => {
-                let error = if error == ErrorCode::InvalidProducerEpoch {
-                    ErrorCode::ProducerFenced
-                } else {
-                    error
-                };
-                self.enter_txn_error(error, out);
+                self.enter_txn_error(fenced_if_stale_epoch(error), out);
             }
             (Ok(()), _) => {}
         }
@@ -1234,10 +1224,7 @@ impl Producer {
                 }
             }
             Err(error) if error.is_retriable() => self.retry_txn_request(request, now_ms),
-            Err(ErrorCode::InvalidProducerEpoch) => {
-                self.enter_txn_error(ErrorCode::ProducerFenced, out);
-            }
-            Err(error) => self.enter_txn_error(error, out),
+            Err(error) => self.enter_txn_error(fenced_if_stale_epoch(error), out),
         }
     }
 
@@ -1284,12 +1271,7 @@ impl Producer {
                 self.enter_txn_error(ErrorCode::InvalidProducerIdMapping, out);
             }
             Err(error) => {
-                let error = if error == ErrorCode::InvalidProducerEpoch {
-                    ErrorCode::ProducerFenced
-                } else {
-                    error
-                };
-                self.enter_txn_error(error, out);
+                self.enter_txn_error(fenced_if_stale_epoch(error), out);
             }
         }
         true
@@ -1317,6 +1299,17 @@ impl Producer {
             EventKind::RequestTimedOut { producer: producer.clone(), correlation_id },
             format!("{producer} has waited request.timeout.ms ({timeout} ms) for the transaction coordinator to answer: it sends the request again."),
         );
+    }
+}
+
+/// `TxnRequestHandler`: INVALID_PRODUCER_EPOCH from the coordinator or the group coordinator
+/// means a newer instance owns the transactional.id, which the client raises as
+/// `ProducerFencedException`.
+fn fenced_if_stale_epoch(error: ErrorCode) -> ErrorCode {
+    if error == ErrorCode::InvalidProducerEpoch {
+        ErrorCode::ProducerFenced
+    } else {
+        error
     }
 }
 
