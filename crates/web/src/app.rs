@@ -5,6 +5,7 @@
 use crate::components::branch_compare::BranchCompare;
 use crate::components::database_panel::DatabasePanel;
 use crate::components::inspect_panel::InspectPanel;
+use crate::components::share_box::{ShareBox, link_in_address};
 use crate::components::timeline::window;
 use crate::components::{
     ConsumerCard, CoordinatorPanel, HelpDialog, InvariantsPanel, NetworkPanel, NoticeBar,
@@ -29,6 +30,15 @@ pub fn App() -> Html {
         use_callback((), move |action: LabAction, ()| dispatcher.dispatch(action))
     };
     use_shortcuts(state.dispatcher(), help_open.setter(), *help_open);
+    // A share link in the address opens as the lab starts; a damaged one is a notice.
+    {
+        let dispatcher = state.dispatcher();
+        use_effect_with((), move |()| {
+            if let Some(fragment) = link_in_address() {
+                dispatcher.dispatch(LabAction::OpenLink(fragment));
+            }
+        });
+    }
     let help_button = use_node_ref();
     use_focus_return(*help_open, help_button.clone());
 
@@ -58,6 +68,10 @@ pub fn App() -> Html {
         use_memo((state.revision(), cursor), move |_| state.events_so_far())
     };
     let marks = state.marks_history();
+    let make_link = {
+        let state = state.clone();
+        Callback::from(move |()| eos_core::share::encode(&state.as_scenario()))
+    };
     let other_branch = state.other_branch().cloned();
     let next_scripted = state
         .next_scripted()
@@ -122,6 +136,7 @@ pub fn App() -> Html {
                     <TimeControls {cursor} total={history.len()} {next_scripted}
                         dispatch={dispatch.clone()} {on_help} {help_button} />
                     <NoticeBar notice={state.notice().cloned()} dispatch={dispatch.clone()} />
+                    <ShareBox {make_link} />
                 </div>
                 {lab}
             </main>

@@ -23,6 +23,18 @@ pub struct Origin {
     pub script: Rc<[Action]>,
 }
 
+impl From<Scenario> for Origin {
+    fn from(scenario: Scenario) -> Self {
+        Self {
+            config: scenario.world_config(),
+            name: scenario.name,
+            description: scenario.description,
+            seed: scenario.seed,
+            script: Rc::from(scenario.steps),
+        }
+    }
+}
+
 impl Origin {
     /// One broker and a two-partition `payments` topic; an idempotent producer and a
     /// transactional one; a read_committed and a read_uncommitted consumer in separate groups,
@@ -67,6 +79,8 @@ pub enum Source {
         name: Rc<str>,
         text: Rc<str>,
     },
+    /// A share link's fragment (`v1.…`): a scenario and every step taken in it.
+    Link(Rc<str>),
 }
 
 impl Source {
@@ -75,6 +89,7 @@ impl Source {
         match self {
             Source::FreePlay => "free-play",
             Source::File { name, .. } => name,
+            Source::Link(_) => "the shared link",
         }
     }
 
@@ -83,6 +98,7 @@ impl Source {
     pub fn title(&self) -> String {
         match self {
             Source::FreePlay => "Free play (nothing scripted)".to_owned(),
+            Source::Link(_) => "Shared link".to_owned(),
             Source::File { name, .. } => {
                 let stem = name.strip_suffix(".json").unwrap_or(name);
                 match stem.split_once('-') {
@@ -99,16 +115,12 @@ impl Source {
     pub fn origin(&self) -> Result<Origin, String> {
         match self {
             Source::FreePlay => Ok(Origin::free_play()),
-            Source::File { text, .. } => {
-                let scenario = Scenario::parse(text).map_err(|e| e.to_string())?;
-                Ok(Origin {
-                    config: scenario.world_config(),
-                    name: scenario.name,
-                    description: scenario.description,
-                    seed: scenario.seed,
-                    script: Rc::from(scenario.steps),
-                })
-            }
+            Source::File { text, .. } => Scenario::parse(text)
+                .map(Origin::from)
+                .map_err(|e| e.to_string()),
+            Source::Link(fragment) => eos_core::share::decode(fragment)
+                .map(Origin::from)
+                .map_err(|e| e.to_string()),
         }
     }
 }

@@ -9,6 +9,7 @@
 use crate::scenarios::{Origin, Source};
 use crate::snapshots::Snapshots;
 use eos_core::offset_marks::{PartitionMarks, marks};
+use eos_core::scenario::Scenario;
 use eos_core::{Action, ActionError, Event, World};
 use std::rc::Rc;
 use yew::Reducible;
@@ -30,6 +31,8 @@ pub enum LabAction {
     Load(Source),
     /// Hide the current notice.
     DismissNotice,
+    /// Open a share link: its world, with every step it carries applied.
+    OpenLink(Rc<str>),
 }
 
 /// One applied step: the action and what the core said it caused.
@@ -148,6 +151,25 @@ impl LabState {
     /// Changes whenever the history does.
     pub fn revision(&self) -> u64 {
         self.revision
+    }
+
+    /// The lab as a scenario: the starting world and every step of the history, for a share
+    /// link. Opening it replays the steps and arrives at the end of the history.
+    pub fn as_scenario(&self) -> Scenario {
+        let config = &self.origin.config;
+        Scenario {
+            format_version: eos_core::scenario::FORMAT_VERSION,
+            name: self.origin.name.clone(),
+            description: self.origin.description.clone(),
+            concepts: Vec::new(),
+            seed: self.origin.seed,
+            cluster: config.cluster.clone(),
+            producers: config.producers.clone(),
+            consumers: config.consumers.clone(),
+            database: config.database.clone(),
+            streams: config.streams.clone(),
+            steps: self.history.iter().map(|s| s.action.clone()).collect(),
+        }
     }
 
     /// Every event of the steps up to the cursor, oldest first.
@@ -315,6 +337,27 @@ impl Reducible for LabState {
                 }
             },
             LabAction::DismissNotice => next.notice = None,
+            LabAction::OpenLink(fragment) => {
+                let source = Source::Link(fragment);
+                match source.origin() {
+                    Ok(origin) => {
+                        next = Self::start(origin);
+                        while let Some((index, action)) = next.next_scripted() {
+                            let action = action.clone();
+                            next.act(action, Some(index));
+                            if next.notice.is_some() {
+                                break;
+                            }
+                        }
+                    }
+                    Err(why) => {
+                        next.notice = Some(Notice::Unloadable {
+                            name: source.name().to_owned(),
+                            why,
+                        });
+                    }
+                }
+            }
         }
         Rc::new(next)
     }
@@ -460,6 +503,30 @@ mod tests {
             "its world is the one at the end of those steps"
         );
         assert_eq!(state.marks_history().len(), state.history().len() + 1);
+    }
+
+    // A share link carries the world and every step: opening it arrives at the same world.
+    #[test]
+    fn a_share_link_reopens_the_same_lab() {
+        let state = sent(3);
+        let link = eos_core::share::encode(&state.as_scenario());
+        let reopened = run(LabState::default(), [LabAction::OpenLink(Rc::from(link))]);
+        assert_eq!(reopened.history().len(), state.history().len());
+        assert_eq!(reopened.cursor(), state.cursor());
+        assert_eq!(log_end(&reopened), log_end(&state));
+        assert!(reopened.notice().is_none());
+    }
+
+    #[test]
+    fn a_damaged_link_is_reported_and_the_lab_is_unchanged() {
+        let state = sent(1);
+        let after = run(
+            LabState::clone(&state),
+            [LabAction::OpenLink(Rc::from("v1.not-a-link!"))],
+        );
+        assert_eq!(after.history().len(), state.history().len());
+        let message = after.notice().expect("a notice").message();
+        assert!(message.contains("damaged"), "{message}");
     }
 
     #[test]

@@ -661,3 +661,58 @@ async fn the_database_panel_is_shown() {
     let root = mount().await;
     assert!(exists(&root, ".database-panel"), "{}", world_view(&root));
 }
+
+/// Takes the fragment off the page address, so that later tests start without a link.
+fn clear_address_fragment() {
+    let window = gloo::utils::window();
+    let path = window.location().pathname().unwrap_or_default();
+    let _ = window.history().expect("history").replace_state_with_url(
+        &web_sys::wasm_bindgen::JsValue::NULL,
+        "",
+        Some(&path),
+    );
+}
+
+// The share link puts the lab in the address; a lab opened on that address replays every step
+// and stands where the first one stood.
+#[wasm_bindgen_test]
+async fn a_share_link_opens_the_same_lab_elsewhere() {
+    let root = mount().await;
+    click(&root, "#send-p1").await;
+    click(&root, "#deliver-all").await;
+    click(&root, "#share-link").await;
+    let url = find(&root, "#share-url")
+        .dyn_into::<HtmlInputElement>()
+        .expect("an input")
+        .value();
+    assert!(url.contains("#v1."), "{url}");
+    let other = mount().await;
+    yew::scheduler::flush().await;
+    assert_eq!(text(&other, "#step-status"), "Step 2 of 2");
+    assert_eq!(offsets(&other, LOG_0), vec!["0"]);
+    clear_address_fragment();
+}
+
+// A damaged link is said, and the lab starts as usual.
+#[wasm_bindgen_test]
+async fn a_damaged_share_link_is_reported_and_the_lab_still_starts() {
+    let window = gloo::utils::window();
+    window
+        .history()
+        .expect("history")
+        .replace_state_with_url(
+            &web_sys::wasm_bindgen::JsValue::NULL,
+            "",
+            Some("#v1.damaged!"),
+        )
+        .expect("set the address");
+    let root = mount().await;
+    yew::scheduler::flush().await;
+    clear_address_fragment();
+    assert!(
+        text(&root, "#notice").contains("damaged"),
+        "{}",
+        world_view(&root)
+    );
+    assert_eq!(text(&root, "#step-status"), "Step 0 of 0");
+}
