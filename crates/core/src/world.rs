@@ -850,11 +850,9 @@ impl World {
             Action::RestartBroker { broker } => {
                 self.cluster.restart_broker(*broker, out);
                 if *broker == self.coordinator.broker() {
-                    let cluster = &self.cluster;
-                    let leader_of = |tp: &TopicPartition| {
-                        cluster.leader_of(tp).filter(|b| cluster.is_alive(*b))
-                    };
-                    let outputs = self.coordinator.reload(self.now_ms, &leader_of, out);
+                    let outputs = self.at_coordinator(|host, now, _, leader_of| {
+                        host.reload(now, &leader_of, out)
+                    });
                     self.send_host_outputs(outputs, out);
                 }
                 self.after_leader_change(out);
@@ -1244,22 +1242,13 @@ impl World {
                 return;
             }
         };
-        let now = self.now_ms;
-        let mut next_producer_id = self.next_producer_id;
-        let mut allocate = || {
-            let id = ProducerId(next_producer_id);
-            next_producer_id += 1;
-            id
-        };
-        let cluster = &self.cluster;
-        let leader_of =
-            |tp: &TopicPartition| cluster.leader_of(tp).filter(|b| cluster.is_alive(*b));
-        let outputs = match &message.payload {
+        let payload = &message.payload;
+        let outputs = self.at_coordinator(|host, now, mut allocate, leader_of| match payload {
             Payload::TxnInitProducerIdRequest {
                 correlation_id,
                 transactional_id,
                 transaction_timeout_ms,
-            } => Some(self.coordinator.init_producer_id(
+            } => Some(host.init_producer_id(
                 &client,
                 *correlation_id,
                 transactional_id,
@@ -1276,7 +1265,7 @@ impl World {
                 producer_id,
                 producer_epoch,
                 partitions,
-            } => Some(self.coordinator.add_partitions(
+            } => Some(host.add_partitions(
                 &client,
                 *correlation_id,
                 transactional_id,
@@ -1293,7 +1282,7 @@ impl World {
                 producer_id,
                 producer_epoch,
                 ..
-            } => Some(self.coordinator.add_offsets(
+            } => Some(host.add_offsets(
                 &client,
                 *correlation_id,
                 transactional_id,
@@ -1309,7 +1298,7 @@ impl World {
                 producer_id,
                 producer_epoch,
                 result,
-            } => Some(self.coordinator.end_txn(
+            } => Some(host.end_txn(
                 &client,
                 *correlation_id,
                 transactional_id,
@@ -1322,8 +1311,7 @@ impl World {
                 out,
             )),
             _ => None,
-        };
-        self.next_producer_id = next_producer_id;
+        });
         if let Some(outputs) = outputs {
             self.send_host_outputs(outputs, out);
             return;
@@ -1434,16 +1422,9 @@ impl World {
                 results,
                 ..
             } if broker == self.coordinator.broker() => {
-                let cluster = &self.cluster;
-                let leader_of =
-                    |tp: &TopicPartition| cluster.leader_of(tp).filter(|b| cluster.is_alive(*b));
-                let outputs = self.coordinator.on_markers_response(
-                    correlation_id,
-                    &results,
-                    now,
-                    &leader_of,
-                    out,
-                );
+                let outputs = self.at_coordinator(|host, now, _, leader_of| {
+                    host.on_markers_response(correlation_id, &results, now, &leader_of, out)
+                });
                 self.send_host_outputs(outputs, out);
             }
             _ => {}
@@ -1499,18 +1480,15 @@ impl World {
                         &topic_partition,
                         out,
                     );
-                    let now = self.now_ms;
-                    let cluster = &self.cluster;
-                    let leader_of = |tp: &TopicPartition| {
-                        cluster.leader_of(tp).filter(|b| cluster.is_alive(*b))
-                    };
-                    let more = self.coordinator.on_markers_response(
-                        correlation_id,
-                        &[(topic_partition, Ok(Offset(0)))],
-                        now,
-                        &leader_of,
-                        out,
-                    );
+                    let more = self.at_coordinator(|host, now, _, leader_of| {
+                        host.on_markers_response(
+                            correlation_id,
+                            &[(topic_partition, Ok(Offset(0)))],
+                            now,
+                            &leader_of,
+                            out,
+                        )
+                    });
                     self.send_host_outputs(more, out);
                 }
             }
@@ -1665,16 +1643,39 @@ impl World {
     /// After a leader moves, producers may send queued batches to the new leader.
     fn after_leader_change(&mut self, out: &mut Events) {
         if self.cluster.is_alive(self.coordinator.broker()) {
-            let cluster = &self.cluster;
-            let leader_of =
-                |tp: &TopicPartition| cluster.leader_of(tp).filter(|b| cluster.is_alive(*b));
-            let outputs = self.coordinator.resend_parked(&leader_of, out);
+            let outputs =
+                self.at_coordinator(|host, _, _, leader_of| host.resend_parked(&leader_of, out));
             self.send_host_outputs(outputs, out);
         }
         let ids: Vec<ClientId> = self.producers.keys().cloned().collect();
         for id in ids {
             self.drain(&id, out);
         }
+    }
+
+    /// Runs `f` on the transaction coordinator with what its requests need from the rest of the
+    /// world: the clock, the cluster-wide producer id counter (`ProducerIdManager`) and each
+    /// partition's live leader.
+    pub(super) fn at_coordinator<R>(
+        &mut self,
+        f: impl FnOnce(
+            &mut CoordinatorHost,
+            u64,
+            &mut dyn FnMut() -> ProducerId,
+            &dyn Fn(&TopicPartition) -> Option<BrokerId>,
+        ) -> R,
+    ) -> R {
+        let now = self.now_ms;
+        let next_producer_id = &mut self.next_producer_id;
+        let mut allocate = || {
+            let id = ProducerId(*next_producer_id);
+            *next_producer_id += 1;
+            id
+        };
+        let cluster = &self.cluster;
+        let leader_of =
+            |tp: &TopicPartition| cluster.leader_of(tp).filter(|b| cluster.is_alive(*b));
+        f(&mut self.coordinator, now, &mut allocate, &leader_of)
     }
 
     fn advance_time(&mut self, ms: u64, out: &mut Events) {
@@ -1687,19 +1688,9 @@ impl World {
         let released = self.cluster.on_time(now, out);
         self.send_released(released, out);
         if self.cluster.is_alive(self.coordinator.broker()) {
-            let mut next_producer_id = self.next_producer_id;
-            let mut allocate = || {
-                let id = ProducerId(next_producer_id);
-                next_producer_id += 1;
-                id
-            };
-            let cluster = &self.cluster;
-            let leader_of =
-                |tp: &TopicPartition| cluster.leader_of(tp).filter(|b| cluster.is_alive(*b));
-            let outputs = self
-                .coordinator
-                .abort_timed_out(now, &mut allocate, &leader_of, out);
-            self.next_producer_id = next_producer_id;
+            let outputs = self.at_coordinator(|host, now, mut allocate, leader_of| {
+                host.abort_timed_out(now, &mut allocate, &leader_of, out)
+            });
             self.send_host_outputs(outputs, out);
         }
         let ids: Vec<ClientId> = self.producers.keys().cloned().collect();

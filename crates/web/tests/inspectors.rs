@@ -119,19 +119,24 @@ fn payments(partition: u32) -> TopicPartition {
 
 // Record inspector
 
-#[wasm_bindgen_test]
-async fn an_aborted_record_is_read_uncommitted_but_skipped_by_read_committed() {
-    let (world, events) = run(ABORTED);
-    let root = mount::<RecordInspector>(
+/// The record inspector alone, on payments-0 at `offset` after the scenario's steps.
+async fn inspect_record(scenario: &str, offset: i64) -> Element {
+    let (world, events) = run(scenario);
+    mount::<RecordInspector>(
         RecordInspectorProps {
             world,
             events,
             topic_partition: payments(0),
-            offset: Offset(0),
+            offset: Offset(offset),
         },
         0,
     )
-    .await;
+    .await
+}
+
+#[wasm_bindgen_test]
+async fn an_aborted_record_is_read_uncommitted_but_skipped_by_read_committed() {
+    let root = inspect_record(ABORTED, 0).await;
     let region = find(&root, "section");
     let heading = find(&root, "#record-inspector-heading");
     assert_eq!(
@@ -159,17 +164,7 @@ async fn an_aborted_record_is_read_uncommitted_but_skipped_by_read_committed() {
 
 #[wasm_bindgen_test]
 async fn a_marker_explains_the_offset_gap() {
-    let (world, events) = run(ABORTED);
-    let root = mount::<RecordInspector>(
-        RecordInspectorProps {
-            world,
-            events,
-            topic_partition: payments(0),
-            offset: Offset(2),
-        },
-        0,
-    )
-    .await;
+    let root = inspect_record(ABORTED, 2).await;
     let verdicts = texts(&root, "#record-visibility .verdict-row");
     assert!(
         verdicts.iter().all(|v| v.contains("control record")),
@@ -180,17 +175,7 @@ async fn a_marker_explains_the_offset_gap() {
 
 #[wasm_bindgen_test]
 async fn provenance_names_the_send_and_the_retry_the_broker_deduplicated() {
-    let (world, events) = run(EFFECT_ONCE);
-    let root = mount::<RecordInspector>(
-        RecordInspectorProps {
-            world,
-            events,
-            topic_partition: payments(0),
-            offset: Offset(0),
-        },
-        0,
-    )
-    .await;
+    let root = inspect_record(EFFECT_ONCE, 0).await;
     let origin = text(&root, "#record-provenance");
     assert!(origin.contains("p1 sent key pay-1"), "{origin}");
     assert!(origin.contains("attempt 1 (the first request)"), "{origin}");

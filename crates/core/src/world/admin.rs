@@ -215,99 +215,92 @@ impl World {
             return Err(ActionError::BrokerDown(coordinator));
         }
         let lab = ClientId::new("lab");
-        let now = self.now_ms;
-        let mut next_producer_id = self.next_producer_id;
-        let mut allocate = || {
-            let id = ProducerId(next_producer_id);
-            next_producer_id += 1;
-            id
-        };
-        let cluster = &self.cluster;
-        let leader_of =
-            |tp: &TopicPartition| cluster.leader_of(tp).filter(|b| cluster.is_alive(*b));
-        let (request, outputs) = match action {
-            Action::InitProducerIdRaw {
-                transactional_id,
-                expected_producer_id,
-                expected_epoch,
-            } => (
-                "InitProducerId",
-                self.coordinator.init_producer_id(
-                    &lab,
-                    0,
+        let Some((request, outputs)) = self.at_coordinator(|host, now, mut allocate, leader_of| {
+            Some(match action {
+                Action::InitProducerIdRaw {
                     transactional_id,
-                    DEFAULT_TRANSACTION_TIMEOUT_MS,
-                    expected_producer_id
-                        .zip(*expected_epoch)
-                        .map(|(id, epoch)| {
-                            ProducerIdAndEpoch::new(ProducerId(id), ProducerEpoch(epoch))
-                        }),
-                    now,
-                    &mut allocate,
-                    &leader_of,
-                    out,
+                    expected_producer_id,
+                    expected_epoch,
+                } => (
+                    "InitProducerId",
+                    host.init_producer_id(
+                        &lab,
+                        0,
+                        transactional_id,
+                        DEFAULT_TRANSACTION_TIMEOUT_MS,
+                        expected_producer_id
+                            .zip(*expected_epoch)
+                            .map(|(id, epoch)| {
+                                ProducerIdAndEpoch::new(ProducerId(id), ProducerEpoch(epoch))
+                            }),
+                        now,
+                        &mut allocate,
+                        &leader_of,
+                        out,
+                    ),
                 ),
-            ),
-            Action::AddPartitionsRaw {
-                transactional_id,
-                producer_id,
-                producer_epoch,
-                partitions,
-            } => (
-                "AddPartitionsToTxn",
-                self.coordinator.add_partitions(
-                    &lab,
-                    0,
+                Action::AddPartitionsRaw {
                     transactional_id,
-                    ProducerId(*producer_id),
-                    ProducerEpoch(*producer_epoch),
+                    producer_id,
+                    producer_epoch,
                     partitions,
-                    now,
-                    &leader_of,
-                    out,
+                } => (
+                    "AddPartitionsToTxn",
+                    host.add_partitions(
+                        &lab,
+                        0,
+                        transactional_id,
+                        ProducerId(*producer_id),
+                        ProducerEpoch(*producer_epoch),
+                        partitions,
+                        now,
+                        &leader_of,
+                        out,
+                    ),
                 ),
-            ),
-            Action::AddOffsetsRaw {
-                transactional_id,
-                producer_id,
-                producer_epoch,
-                group_id: _,
-            } => (
-                "AddOffsetsToTxn",
-                self.coordinator.add_offsets(
-                    &lab,
-                    0,
+                Action::AddOffsetsRaw {
                     transactional_id,
-                    ProducerId(*producer_id),
-                    ProducerEpoch(*producer_epoch),
-                    now,
-                    &leader_of,
-                    out,
+                    producer_id,
+                    producer_epoch,
+                    group_id: _,
+                } => (
+                    "AddOffsetsToTxn",
+                    host.add_offsets(
+                        &lab,
+                        0,
+                        transactional_id,
+                        ProducerId(*producer_id),
+                        ProducerEpoch(*producer_epoch),
+                        now,
+                        &leader_of,
+                        out,
+                    ),
                 ),
-            ),
-            Action::EndTxnRaw {
-                transactional_id,
-                producer_id,
-                producer_epoch,
-                result,
-            } => (
-                "EndTxn",
-                self.coordinator.end_txn(
-                    &lab,
-                    0,
+                Action::EndTxnRaw {
                     transactional_id,
-                    ProducerId(*producer_id),
-                    ProducerEpoch(*producer_epoch),
-                    *result,
-                    now,
-                    &mut allocate,
-                    &leader_of,
-                    out,
+                    producer_id,
+                    producer_epoch,
+                    result,
+                } => (
+                    "EndTxn",
+                    host.end_txn(
+                        &lab,
+                        0,
+                        transactional_id,
+                        ProducerId(*producer_id),
+                        ProducerEpoch(*producer_epoch),
+                        *result,
+                        now,
+                        &mut allocate,
+                        &leader_of,
+                        out,
+                    ),
                 ),
-            ),
-            _ => return Ok(()),
+                _ => return None,
+            })
+        }) else {
+            return Ok(());
         };
-        self.next_producer_id = next_producer_id;
         let (answers, others): (Vec<HostOutput>, Vec<HostOutput>) = outputs
             .into_iter()
             .partition(|o| matches!(o, HostOutput::Reply { client, .. } if *client == lab));

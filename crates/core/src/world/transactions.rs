@@ -133,19 +133,17 @@ impl World {
         if !self.cluster.is_alive(self.coordinator.broker()) {
             return Err(ErrorCode::CoordinatorNotAvailable);
         }
-        let now = self.now_ms;
-        let cluster = &self.cluster;
-        let leader_of =
-            |tp: &TopicPartition| cluster.leader_of(tp).filter(|b| cluster.is_alive(*b));
-        self.coordinator.add_partition_for_producer(
-            asked_by,
-            producer_id,
-            producer_epoch,
-            tp.clone(),
-            now,
-            &leader_of,
-            out,
-        )
+        self.at_coordinator(|host, now, _, leader_of| {
+            host.add_partition_for_producer(
+                asked_by,
+                producer_id,
+                producer_epoch,
+                tp.clone(),
+                now,
+                &leader_of,
+                out,
+            )
+        })
     }
 
     /// Transaction V2 (KIP-890 part 2, `ReplicaManager.appendRecords` with `ADD_PARTITION`): the

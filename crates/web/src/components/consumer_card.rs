@@ -1,7 +1,7 @@
 //! A consumer as a card: its group and Kafka settings, where it reads from and what its group
 //! has committed per partition, what it has received and processed, and its calls as buttons.
 
-use super::{WorldRef, act, dom_id};
+use super::{WorldRef, act, client_card_title, dom_id, settings_list};
 use crate::state::LabAction;
 use eos_core::config::{IsolationLevel, ProcessingMode};
 use eos_core::consumer::Consumer;
@@ -110,18 +110,8 @@ pub fn ConsumerCard(props: &ConsumerCardProps) -> Html {
     html! {
         <article class={classes!("card", "consumer-card", (!view.alive).then_some("is-down"))}
             id={dom_id("consumer", &id.0)} aria-labelledby={heading.clone()}>
-            <h3 id={heading} class="card-title">
-                <span class="card-kind">{"Consumer "}</span><code>{id.to_string()}</code>
-                <span class={classes!("status", if view.alive { "status-up" } else { "status-down" })}>
-                    {if view.alive { format!("▲ running (instance {})", view.incarnation) }
-                     else { "▼ crashed".to_owned() }}
-                </span>
-            </h3>
-            <dl class="settings">
-                { for view.settings.iter().map(|(key, value)| html! {
-                    <div class="setting"><dt><code>{*key}</code></dt><dd>{value}</dd></div>
-                }) }
-            </dl>
+            {client_card_title(&heading, "Consumer", id, view.alive, view.incarnation)}
+            {settings_list(&view.settings)}
             <table class="positions">
                 <caption class="visually-hidden">{format!("{id}'s offsets per partition")}</caption>
                 <thead><tr><th scope="col">{"Partition"}</th><th scope="col">{"Position"}</th>

@@ -83,3 +83,33 @@ pub fn dom_id(prefix: &str, name: &str) -> String {
         .collect();
     format!("{prefix}-{safe}")
 }
+
+/// A client card's heading: its kind, its id and whether it runs (with which instance).
+pub fn client_card_title(
+    heading_id: &str,
+    kind: &str,
+    id: &eos_core::ClientId,
+    alive: bool,
+    incarnation: u32,
+) -> Html {
+    html! {
+        <h3 id={heading_id.to_owned()} class="card-title">
+            <span class="card-kind">{format!("{kind} ")}</span><code>{id.to_string()}</code>
+            <span class={classes!("status", if alive { "status-up" } else { "status-down" })}>
+                {if alive { format!("▲ running (instance {incarnation})") }
+                 else { "▼ crashed".to_owned() }}
+            </span>
+        </h3>
+    }
+}
+
+/// A client's Kafka settings, key by key.
+pub fn settings_list(settings: &[(&'static str, String)]) -> Html {
+    html! {
+        <dl class="settings">
+            { for settings.iter().map(|(key, value)| html! {
+                <div class="setting"><dt><code>{*key}</code></dt><dd>{value}</dd></div>
+            }) }
+        </dl>
+    }
+}

@@ -1,7 +1,7 @@
 //! A producer as a card: its Kafka settings, its producer id and epoch, sequence numbers, what
 //! it has in flight and its transaction state, with a button for every client call.
 
-use super::{WorldRef, act, dom_id};
+use super::{WorldRef, act, client_card_title, dom_id, settings_list};
 use crate::state::LabAction;
 use eos_core::producer::Producer;
 use eos_core::{Action, ClientId, World};
@@ -178,18 +178,8 @@ pub fn ProducerCard(props: &ProducerCardProps) -> Html {
     html! {
         <article class={classes!("card", "producer-card", (!view.alive).then_some("is-down"))}
             id={dom_id("producer", &id.0)} aria-labelledby={heading.clone()}>
-            <h3 id={heading} class="card-title">
-                <span class="card-kind">{"Producer "}</span><code>{id.to_string()}</code>
-                <span class={classes!("status", if view.alive { "status-up" } else { "status-down" })}>
-                    {if view.alive { format!("▲ running (instance {})", view.incarnation) }
-                     else { "▼ crashed".to_owned() }}
-                </span>
-            </h3>
-            <dl class="settings">
-                { for view.settings.iter().map(|(key, value)| html! {
-                    <div class="setting"><dt><code>{*key}</code></dt><dd>{value}</dd></div>
-                }) }
-            </dl>
+            {client_card_title(&heading, "Producer", id, view.alive, view.incarnation)}
+            {settings_list(&view.settings)}
             <p class="identity">
                 {match view.producer_id {
                     Some((pid, epoch)) => html! {
