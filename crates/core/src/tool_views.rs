@@ -8,7 +8,7 @@
 
 use crate::batch::{ControlKind, StoredBatch};
 use crate::ids::{ProducerEpoch, TopicPartition};
-use crate::log::PartitionLog;
+use crate::log::{PartitionLog, Segment};
 use crate::producer_state::marker_coordinator_epoch;
 use crate::world::World;
 use std::fmt::Write;
@@ -16,36 +16,70 @@ use std::fmt::Write;
 /// `kafka-dump-log.sh --deep-iteration --print-data-log --files <segment>.log` (and `.txnindex`)
 /// for every segment of the leader's replica of `tp`; `None` if the partition has no leader.
 pub fn dump_log(world: &World, tp: &TopicPartition) -> Option<String> {
-    let partition = world.cluster().partition(tp)?;
-    let log = &partition.leader_replica()?.log;
-    Some(dump_segments(tp, log))
+    dump_last_segments(world, tp, usize::MAX).map(|dump| dump.output)
 }
 
-fn dump_segments(tp: &TopicPartition, log: &PartitionLog) -> String {
-    let mut out = String::new();
-    for segment in log.segments() {
-        let file = format!("{tp}/{:020}", segment.base_offset.0);
-        let _ = writeln!(out, "Dumping {file}.log");
-        let _ = writeln!(out, "Log starting offset: {}", segment.base_offset);
-        let batches = log.batches().iter().filter(|b| {
-            b.base_offset >= segment.base_offset && b.base_offset < segment.next_offset
-        });
-        for batch in batches {
-            dump_batch(&mut out, batch);
-        }
-        if !segment.aborted_txns.is_empty() {
-            let _ = writeln!(out, "Dumping {file}.txnindex");
-            for t in &segment.aborted_txns {
-                // TransactionIndex's AbortedTxn.toString.
-                let _ = writeln!(
-                    out,
-                    "version: 0 producerId: {} firstOffset: {} lastOffset: {} lastStableOffset: {}",
-                    t.producer_id, t.first_offset, t.last_offset, t.last_stable_offset
-                );
-            }
+/// What `kafka-dump-log.sh` prints for some of a partition's segment files.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SegmentDump {
+    /// The segment files dumped, as `--files` names them (`payments-0/00000000000000000004.log`).
+    pub files: Vec<String>,
+    /// How many older segments were left out.
+    pub earlier_segments: usize,
+    pub output: String,
+}
+
+/// The dump of the newest `segments` segment files of the leader's replica of `tp`, as a person
+/// would dump a long log: naming the last files rather than all of them. Costs the same for a
+/// log of 100 records and of 100 000.
+pub fn dump_last_segments(
+    world: &World,
+    tp: &TopicPartition,
+    segments: usize,
+) -> Option<SegmentDump> {
+    let partition = world.cluster().partition(tp)?;
+    let log = &partition.leader_replica()?.log;
+    let all = log.segments();
+    let first = all.len().saturating_sub(segments);
+    let shown = &all[first..];
+    let mut output = String::new();
+    for segment in shown {
+        dump_segment(&mut output, tp, log, segment);
+    }
+    Some(SegmentDump {
+        files: shown.iter().map(|s| segment_file(tp, s) + ".log").collect(),
+        earlier_segments: first,
+        output,
+    })
+}
+
+/// Kafka names each segment file after its base offset, zero-padded to 20 digits.
+fn segment_file(tp: &TopicPartition, segment: &Segment) -> String {
+    format!("{tp}/{:020}", segment.base_offset.0)
+}
+
+fn dump_segment(out: &mut String, tp: &TopicPartition, log: &PartitionLog, segment: &Segment) {
+    let file = segment_file(tp, segment);
+    let _ = writeln!(out, "Dumping {file}.log");
+    let _ = writeln!(out, "Log starting offset: {}", segment.base_offset);
+    // Batches are in offset order: the segment's are one run, found by binary search.
+    let batches = log.batches();
+    let start = batches.partition_point(|b| b.base_offset < segment.base_offset);
+    let end = batches.partition_point(|b| b.base_offset < segment.next_offset);
+    for batch in &batches[start..end.max(start)] {
+        dump_batch(out, batch);
+    }
+    if !segment.aborted_txns.is_empty() {
+        let _ = writeln!(out, "Dumping {file}.txnindex");
+        for t in &segment.aborted_txns {
+            // TransactionIndex's AbortedTxn.toString.
+            let _ = writeln!(
+                out,
+                "version: 0 producerId: {} firstOffset: {} lastOffset: {} lastStableOffset: {}",
+                t.producer_id, t.first_offset, t.last_offset, t.last_stable_offset
+            );
         }
     }
-    out
 }
 
 // DumpLogSegments.dumpLog: one line per batch, then with --deep-iteration one per record.

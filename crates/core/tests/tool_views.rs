@@ -2,7 +2,9 @@
 
 use eos_core::TopicPartition;
 use eos_core::scenario::{Scenario, ScenarioRun};
-use eos_core::tool_views::{describe_producers, describe_transaction, dump_log, list_transactions};
+use eos_core::tool_views::{
+    describe_producers, describe_transaction, dump_last_segments, dump_log, list_transactions,
+};
 use eos_core::visibility::{Visibility, explain};
 use eos_core::{Offset, ids::ProducerId};
 use std::path::PathBuf;
@@ -43,6 +45,30 @@ fn dump_log_prints_batches_markers_and_the_aborted_transaction_index() {
     assert!(dump.ends_with(
         "Dumping payments-0/00000000000000000000.txnindex\nversion: 0 producerId: 6000 firstOffset: 0 lastOffset: 2 lastStableOffset: 3\n"
     ));
+}
+
+// A long log is dumped the way a person would: naming only its newest segment files. The lines
+// for those files are exactly what the whole dump prints for them.
+#[test]
+fn the_newest_segments_dump_as_in_the_whole_dump() {
+    let run = run("06-dedup-last-five-batches");
+    let tp = TopicPartition::new("payments", 0);
+    let whole = dump_log(&run.world, &tp).unwrap();
+    let all = dump_last_segments(&run.world, &tp, usize::MAX).unwrap();
+    assert_eq!(all.output, whole);
+    assert_eq!(all.earlier_segments, 0);
+    assert!(
+        all.files.len() >= 2,
+        "the scenario's log has several segments"
+    );
+    let last = dump_last_segments(&run.world, &tp, 1).unwrap();
+    assert_eq!(last.earlier_segments, all.files.len() - 1);
+    assert_eq!(last.files, all.files[all.files.len() - 1..]);
+    assert!(whole.ends_with(&last.output), "{}", last.output);
+    assert!(last.output.starts_with(&format!(
+        "Dumping {}",
+        last.files[0].trim_end_matches(".log")
+    )));
 }
 
 // TransactionsCommand.DescribeProducersCommand: one row per producer the leader remembers.

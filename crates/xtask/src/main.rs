@@ -11,7 +11,9 @@ mod bundle_size;
 mod cmd;
 mod http;
 mod install;
+mod named_views;
 mod phases;
+mod render_bench;
 mod serve;
 mod serve_static;
 mod smoke;
@@ -32,6 +34,8 @@ commands:
   serve [--port N]          install what is missing, build with Trunk, serve on http://127.0.0.1:8080/
   test [--only PHASES]      install what is missing, then run every check (PHASES: comma-separated)
   test --list               list the test phases
+  bench-render [--skip-build] [--records N,M]  time one step and render with 100 and 10 000 records in headless
+                            Chromium (a benchmark for docs/performance.md, not a test)
 
 environment:
   EOS_WASM_TOOLCHAIN=rustup|debian   force how wasm32 is built (default: detect)";
@@ -48,6 +52,7 @@ fn main() -> ExitCode {
     let result = match command {
         "serve" => serve::run(rest),
         "test" => phases::run(rest),
+        "bench-render" => render_bench::run(rest),
         "help" | "-h" | "--help" => {
             println!("{USAGE}");
             Ok(())

@@ -65,7 +65,9 @@ impl Phase {
             Self::Build => "trunk build --release into dist/",
             Self::Size => "bundle size of dist/ (raw, gzip, brotli) to target/bundle-size.txt",
             Self::Smoke => {
-                "serve dist/, send and deliver twice in headless Chromium, save a screenshot"
+                "serve dist/, send and deliver twice in headless Chromium, open the named views \
+                 (idle, lost-ack duplicate, open transaction holding the LSO, fenced zombie), \
+                 save their screenshots"
             }
         }
     }

@@ -1,7 +1,8 @@
 //! The smoke test: what a person would do first. Serve the release build in `dist/`, open it in
 //! headless Chromium, check the app rendered an empty partition log, twice send a record and
 //! deliver every message in flight, check the log shows offsets 0 and 1 and the high watermark
-//! moved to 2, and keep a screenshot of the result.
+//! moved to 2, and keep a screenshot of the result. Then open each named view of the lab
+//! (`named_views.rs`), check it shows what it is named for, and keep its screenshot.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -9,6 +10,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde_json::json;
 
 use crate::Res;
+use crate::named_views;
 use crate::serve_static::StaticServer;
 use crate::toolchain::Toolchain;
 use crate::webdriver::{CHROMIUM_ARGS, ChromeDriver, Session};
@@ -41,18 +43,11 @@ pub(crate) fn run(tc: &Toolchain) -> Res<()> {
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
 
-    let server =
-        StaticServer::start(&dist).map_err(|e| format!("cannot start the static server: {e}"))?;
-    println!("serving {} at {}", dist.display(), server.url());
-    let profile = TempDir::new("eos-smoke-profile")?;
-    let driver_log = logs.join("chromedriver.log");
-    let driver = ChromeDriver::start(chromedriver, &driver_log)?;
-    let mut args: Vec<String> = CHROMIUM_ARGS.iter().map(|a| (*a).to_owned()).collect();
-    args.push(format!("--user-data-dir={}", profile.0.display()));
-    args.push("--window-size=1280,900".to_owned());
-    let session = driver.session(json!({ "binary": chromium, "args": args }))?;
-
-    let result = drive(&session, &server.url(), &shots.join(SCREENSHOT));
+    let browser = Browser::open(tc, &dist, chromium, chromedriver, "eos-smoke-profile")?;
+    let (session, driver_log) = (&browser.session, &browser.driver_log);
+    let url = browser.server.url();
+    let result = drive(session, &url, &shots.join(SCREENSHOT))
+        .and_then(|()| named_views::capture(session, &url, &shots));
     let console = session.console_log();
     if let Err(e) = &result {
         if let Ok(png) = session.screenshot_png() {
@@ -145,10 +140,8 @@ fn drive(s: &Session, url: &str, screenshot: &Path) -> Res<()> {
     }
     println!("  records at offsets 0 and 1, high watermark shows {watermark_text:?}");
 
-    // WebDriver scrolls an element into view before clicking it, and a click on a record does
-    // nothing: this frames the log for the screenshot.
     if let Some(last) = s.find_all(RECORDS)?.pop() {
-        s.click(&last)?;
+        s.scroll_into_view(&last)?;
     }
     let png = s.screenshot_png()?;
     if !png.starts_with(b"\x89PNG") {
@@ -162,6 +155,44 @@ fn drive(s: &Session, url: &str, screenshot: &Path) -> Res<()> {
         png.len()
     );
     Ok(())
+}
+
+/// The served `dist/` and a headless Chromium (fresh profile, 1280x900) driven over WebDriver.
+pub(crate) struct Browser {
+    // Field order is drop order: the session closes the browser before its driver stops.
+    pub(crate) session: Session,
+    pub(crate) server: StaticServer,
+    pub(crate) driver_log: PathBuf,
+    _driver: ChromeDriver,
+    _profile: TempDir,
+}
+
+impl Browser {
+    pub(crate) fn open(
+        tc: &Toolchain,
+        dist: &Path,
+        chromium: &Path,
+        chromedriver: &Path,
+        profile_prefix: &str,
+    ) -> Res<Self> {
+        let server = StaticServer::start(dist)
+            .map_err(|e| format!("cannot start the static server: {e}"))?;
+        println!("serving {} at {}", dist.display(), server.url());
+        let profile = TempDir::new(profile_prefix)?;
+        let driver_log = tc.xtask_dir().join("chromedriver.log");
+        let driver = ChromeDriver::start(chromedriver, &driver_log)?;
+        let mut args: Vec<String> = CHROMIUM_ARGS.iter().map(|a| (*a).to_owned()).collect();
+        args.push(format!("--user-data-dir={}", profile.0.display()));
+        args.push("--window-size=1280,900".to_owned());
+        let session = driver.session(json!({ "binary": chromium, "args": args }))?;
+        Ok(Self {
+            session,
+            server,
+            driver_log,
+            _driver: driver,
+            _profile: profile,
+        })
+    }
 }
 
 /// A fresh directory (Chromium's profile), removed when dropped.

@@ -217,6 +217,31 @@ impl Session {
         Ok(value.as_str().map(str::to_owned))
     }
 
+    /// Runs `script` in the page (a function body; `arguments[0]` is `arg`) and returns what it
+    /// returns. An async script ends by calling `arguments[arguments.length - 1](result)`.
+    pub(crate) fn execute(&self, script: &str, arg: Value, asynchronous: bool) -> Res<Value> {
+        let path = if asynchronous {
+            "/execute/async"
+        } else {
+            "/execute/sync"
+        };
+        self.call(
+            "POST",
+            path,
+            Some(&json!({ "script": script, "args": [arg] })),
+        )
+    }
+
+    /// Scrolls `element` to the middle of the viewport, so a screenshot frames it.
+    pub(crate) fn scroll_into_view(&self, element: &Element) -> Res<()> {
+        self.execute(
+            "arguments[0].scrollIntoView({block: 'center'});",
+            json!({ ELEMENT_KEY: element.0 }),
+            false,
+        )
+        .map(drop)
+    }
+
     pub(crate) fn screenshot_png(&self) -> Res<Vec<u8>> {
         let data = self.call("GET", "/screenshot", None)?;
         let text = data.as_str().ok_or("screenshot: no image data")?;

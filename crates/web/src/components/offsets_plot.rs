@@ -196,6 +196,46 @@ pub fn step_runs(values: &[Option<i64>]) -> Vec<Vec<(f64, f64)>> {
     runs
 }
 
+/// The most points a line keeps: about two per drawing unit. A long history is thinned to this,
+/// so the drawing costs the same at 100 steps and at 100 000.
+pub const MAX_POINTS: usize = 2 * WIDTH as usize;
+
+/// Keeps the points of `run` at least `min_dx` steps apart (and always its last point): closer
+/// ones fall within one drawing unit of a kept neighbour, so the line looks the same.
+pub fn thin(run: Vec<(f64, f64)>, min_dx: f64) -> Vec<(f64, f64)> {
+    if run.len() <= 2 || min_dx <= 0.0 {
+        return run;
+    }
+    let last = run[run.len() - 1];
+    let mut kept: Vec<(f64, f64)> = Vec::with_capacity(MAX_POINTS + 2);
+    for point in run {
+        if kept.last().is_none_or(|k| point.0 - k.0 >= min_dx) {
+            kept.push(point);
+        }
+    }
+    if kept.last() != Some(&last) {
+        kept.push(last);
+    }
+    kept
+}
+
+/// Joins gap bands closer than `min_dx` steps into one spanning both, for the same reason.
+fn merge_close_bands(
+    bands: &[(usize, usize, i64, i64)],
+    min_dx: f64,
+) -> Vec<(usize, usize, i64, i64)> {
+    let mut merged: Vec<(usize, usize, i64, i64)> = Vec::new();
+    for &band in bands {
+        match merged.last_mut() {
+            Some(last) if ((band.0 - last.1) as f64) < min_dx => {
+                *last = (last.0, band.1, last.2.min(band.2), last.3.max(band.3));
+            }
+            _ => merged.push(band),
+        }
+    }
+    merged
+}
+
 /// Whole numbers only: plotters may put ticks between steps or offsets.
 fn whole(v: &f64) -> String {
     if (v - v.round()).abs() < 1e-9 {
@@ -213,6 +253,7 @@ pub fn draw_svg(series: &OffsetsSeries, cursor: usize, title: &str, desc: &str) 
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE).ok()?;
         let steps = series.steps.max(1) as f64;
+        let min_dx = steps / MAX_POINTS as f64;
         // Head room so the top line is not drawn on the frame.
         let top = series.max_value() as f64 * 1.1 + 0.5;
         let mut chart = ChartBuilder::on(&root)
@@ -235,7 +276,7 @@ pub fn draw_svg(series: &OffsetsSeries, cursor: usize, title: &str, desc: &str) 
             .axis_desc_style(("sans-serif", 19))
             .draw()
             .ok()?;
-        let bands = gap_bands(series);
+        let bands = merge_close_bands(&gap_bands(series), min_dx);
         chart
             .draw_series(bands.iter().map(|&(from, to, lso, hw)| {
                 Rectangle::new(
@@ -269,7 +310,10 @@ pub fn draw_svg(series: &OffsetsSeries, cursor: usize, title: &str, desc: &str) 
         }
         for s in &series.series {
             let style = s.kind.colour().stroke_width(3);
-            for run in step_runs(&s.values) {
+            for run in step_runs(&s.values)
+                .into_iter()
+                .map(|run| thin(run, min_dx))
+            {
                 match s.kind.dash() {
                     None => chart.draw_series(LineSeries::new(run, style)).ok()?,
                     Some((on, off)) => chart
@@ -560,5 +604,48 @@ mod tests {
         assert!(svg.contains("<desc id=\"offsets-plot-desc\">a &lt; b &amp; c</desc>"));
         assert!(svg.contains("read_committed waits here"));
         assert_eq!(svg.matches("<svg").count(), 1);
+    }
+
+    // A record per two steps for 20 000 steps: every line changes at every other step. The
+    // drawing must stay about as large as a short history's, or the page slows as the log grows.
+    #[test]
+    fn a_long_history_draws_no_larger_than_its_thinned_lines() {
+        let steps = |n: i64| -> Vec<(i64, i64, i64)> {
+            (0..n)
+                .map(|i| (i / 2, i / 2, (i / 2) - (i / 2) % 7))
+                .collect()
+        };
+        let tp = TopicPartition::new("payments", 0);
+        let short = OffsetsSeries::of(&marks(&steps(200)), &tp);
+        let long = OffsetsSeries::of(&marks(&steps(20_000)), &tp);
+        let short_svg = draw_svg(&short, 199, "t", "d").expect("plotters draws");
+        let long_svg = draw_svg(&long, 19_999, "t", "d").expect("plotters draws");
+        assert!(
+            long_svg.len() < short_svg.len() * 4,
+            "{} bytes at 20 000 steps vs {} at 200",
+            long_svg.len(),
+            short_svg.len()
+        );
+        for s in &long.series {
+            for run in step_runs(&s.values) {
+                let last = *run.last().expect("a point");
+                let thinned = thin(run, 20_000.0 / MAX_POINTS as f64);
+                assert!(thinned.len() <= MAX_POINTS + 2, "{} points", thinned.len());
+                assert_eq!(
+                    thinned.last(),
+                    Some(&last),
+                    "the line still ends where it ends"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn close_gap_bands_become_one() {
+        let bands = [(0, 1, 0, 2), (2, 3, 1, 3), (40, 41, 5, 6)];
+        assert_eq!(
+            merge_close_bands(&bands, 5.0),
+            vec![(0, 3, 0, 3), (40, 41, 5, 6)]
+        );
     }
 }

@@ -2,7 +2,9 @@
 //! state at the cursor, with the command line that prints it, so a learner recognises the same
 //! fields on a real cluster. The text itself comes from the core's `tool_views`.
 
-use eos_core::tool_views::{describe_producers, describe_transaction, dump_log, list_transactions};
+use eos_core::tool_views::{
+    describe_producers, describe_transaction, dump_last_segments, list_transactions,
+};
 use eos_core::{TopicPartition, World};
 use std::rc::Rc;
 use yew::prelude::*;
@@ -52,6 +54,10 @@ pub struct ToolOutput {
     pub output: Result<String, String>,
 }
 
+/// How many of a partition's newest segment files the dump names: a long log is dumped the
+/// way a person would, a few files at a time, so the view costs the same at any length.
+pub const DUMPED_SEGMENTS: usize = 8;
+
 // Kafka's tools need a broker to talk to; any address does for the lab.
 const BOOTSTRAP: &str = "--bootstrap-server localhost:9092";
 
@@ -63,29 +69,33 @@ pub fn tool_output(
     transactional_id: Option<&str>,
 ) -> ToolOutput {
     match tool {
-        Tool::DumpLog => {
-            // Kafka names each segment file after its base offset, zero-padded to 20 digits.
-            let files = world
-                .cluster()
-                .partition(tp)
-                .and_then(|p| p.leader_replica())
-                .map(|r| {
-                    r.log
-                        .segments()
-                        .iter()
-                        .map(|s| format!("{tp}/{:020}.log", s.base_offset.0))
-                        .collect::<Vec<_>>()
-                        .join(",")
-                })
-                .unwrap_or_else(|| format!("{tp}/{:020}.log", 0));
-            ToolOutput {
+        Tool::DumpLog => match dump_last_segments(world, tp, DUMPED_SEGMENTS) {
+            Some(dump) => ToolOutput {
                 command: format!(
-                    "kafka-dump-log.sh --deep-iteration --print-data-log --files {files}"
+                    "kafka-dump-log.sh --deep-iteration --print-data-log --files {}",
+                    dump.files.join(",")
                 ),
-                output: dump_log(world, tp)
-                    .ok_or_else(|| format!("{tp} has no leader, so no broker holds a log to dump.")),
-            }
-        }
+                output: Ok(if dump.earlier_segments == 0 {
+                    dump.output
+                } else {
+                    format!(
+                        "# The newest {} segment files; {} older ones are not named here.\n{}",
+                        dump.files.len(),
+                        dump.earlier_segments,
+                        dump.output
+                    )
+                }),
+            },
+            None => ToolOutput {
+                command: format!(
+                    "kafka-dump-log.sh --deep-iteration --print-data-log --files {tp}/{:020}.log",
+                    0
+                ),
+                output: Err(format!(
+                    "{tp} has no leader, so no broker holds a log to dump."
+                )),
+            },
+        },
         Tool::DescribeProducers => ToolOutput {
             command: format!(
                 "kafka-transactions.sh {BOOTSTRAP} describe-producers --topic {} --partition {}",
@@ -229,6 +239,39 @@ mod tests {
         assert!(
             gone.output.is_err(),
             "a partition that does not exist has no log"
+        );
+    }
+
+    // 60 records make 15 segments of 4: the dump names the newest files only and says so.
+    #[test]
+    fn a_long_log_is_dumped_from_its_newest_segment_files() {
+        let mut world = World::new(&WorldConfig::default(), 0).expect("the default world");
+        let producer = world.producers().next().expect("a producer").id().clone();
+        for i in 0..60 {
+            let send = eos_core::Action::Send {
+                producer: producer.clone(),
+                topic: "payments".to_owned(),
+                partition: Some(0),
+                key: Some(format!("k{i}")),
+                value: format!("v{i}"),
+            };
+            world.step(&send).expect("send");
+            world
+                .step(&eos_core::Action::DeliverAll {})
+                .expect("deliver");
+        }
+        let tp = TopicPartition::new("payments", 0);
+        let dump = tool_output(&world, Tool::DumpLog, &tp, None);
+        assert_eq!(dump.command.matches(".log").count(), DUMPED_SEGMENTS);
+        let text = dump.output.expect("a leader");
+        assert!(
+            text.starts_with("# The newest 8 segment files; 7 older ones"),
+            "{text}"
+        );
+        assert!(text.contains("key: k59 payload: v59"));
+        assert!(
+            !text.contains("key: k0 payload"),
+            "the oldest segment is left out"
         );
     }
 }

@@ -1,0 +1,116 @@
+//! The views the lab is explained with, opened the way a docs page links to them (a shipped
+//! scenario and a step count in the address), each checked for what it is meant to show and
+//! kept as a screenshot under `target/screenshots/`.
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::Res;
+use crate::webdriver::Session;
+
+/// One named view: where it opens, what must be true there, and what the screenshot frames.
+struct NamedView {
+    /// The screenshot's file stem.
+    name: &'static str,
+    /// The page address's query, after `?` (empty for the lab as it starts).
+    query: &'static str,
+    /// What the view shows, for the progress line and errors.
+    shows: &'static str,
+    /// Returns why the view is wrong, if it is.
+    check: fn(&Session) -> Res<Option<String>>,
+    /// The element the screenshot centres.
+    frame: &'static str,
+}
+
+const LOG: &str = "ol#partition-log-payments-0 > li.record";
+
+const VIEWS: [NamedView; 4] = [
+    NamedView {
+        name: "idle",
+        query: "",
+        shows: "the lab as it starts: an empty log, nothing in flight",
+        check: |s| {
+            let records = s.find_all(LOG)?.len();
+            Ok((records != 0).then(|| format!("the log shows {records} record(s)")))
+        },
+        frame: "#send-p1",
+    },
+    NamedView {
+        name: "lost-ack-duplicate",
+        query: "scenario=02-at-least-once&step=5",
+        shows: "the retry after a lost acknowledgement wrote pay-1 a second time",
+        check: |s| {
+            let texts = texts(s, LOG)?;
+            let copies = texts.iter().filter(|t| t.contains("pay-1")).count();
+            Ok((copies != 2).then(|| format!("expected pay-1 twice in the log, found {texts:?}")))
+        },
+        frame: "ol#partition-log-payments-0",
+    },
+    NamedView {
+        name: "open-transaction-holds-lso",
+        query: "scenario=13-19-20-open-transaction-holds-the-lso&step=6",
+        shows: "an open transaction keeps the LSO at 0 while the high watermark is 2",
+        check: |s| {
+            let lso = texts(s, "#last-stable-offset-payments-0 .stat-value")?;
+            let hw = texts(s, "#high-watermark-payments-0 .stat-value")?;
+            Ok((lso != ["0"] || hw != ["2"])
+                .then(|| format!("expected LSO 0 and high watermark 2, found {lso:?} and {hw:?}")))
+        },
+        frame: "ol#partition-log-payments-0",
+    },
+    NamedView {
+        name: "fenced-zombie",
+        query: "scenario=14-zombie-fencing&step=13",
+        shows: "the old instance's EndTxn answered PRODUCER_FENCED; it is in FATAL_ERROR",
+        check: |s| {
+            let card = texts(s, "#producer-p1")?.concat();
+            Ok((!card.contains("FATAL_ERROR"))
+                .then(|| format!("the zombie's card should say FATAL_ERROR: {card:?}")))
+        },
+        frame: "#producer-p1",
+    },
+];
+
+/// Opens each named view from `base` (the served app), checks it and saves its screenshot in
+/// `shots`.
+pub(crate) fn capture(s: &Session, base: &str, shots: &Path) -> Res<()> {
+    for view in &VIEWS {
+        let url = if view.query.is_empty() {
+            base.to_owned()
+        } else {
+            format!("{base}?{}", view.query)
+        };
+        s.navigate(&url)?;
+        // Wait for the app and for the view's own condition: the scenario replays after mount.
+        let frame = s.wait_for(
+            &format!("the `{}` view ({})", view.name, view.shows),
+            Duration::from_secs(30),
+            |s| {
+                let Some(frame) = s.find_all(view.frame)?.into_iter().next() else {
+                    return Ok(None);
+                };
+                Ok((view.check)(s)?.is_none().then_some(frame))
+            },
+        );
+        let frame = match frame {
+            Ok(frame) => frame,
+            Err(timeout) => {
+                let why = (view.check)(s)?.unwrap_or_default();
+                return Err(format!("{timeout}: {why}"));
+            }
+        };
+        s.scroll_into_view(&frame)?;
+        let png = s.screenshot_png()?;
+        if !png.starts_with(b"\x89PNG") {
+            return Err(format!("the `{}` screenshot is not a PNG", view.name));
+        }
+        let path = shots.join(format!("{}.png", view.name));
+        std::fs::write(&path, &png).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        println!("  {}: {} ({})", view.name, view.shows, path.display());
+    }
+    Ok(())
+}
+
+fn texts(s: &Session, css: &str) -> Res<Vec<String>> {
+    s.find_all(css)?.iter().map(|e| s.text(e)).collect()
+}

@@ -1,0 +1,190 @@
+//! `cargo xtask bench-render`: what one step costs the page as the log grows. A benchmark, not a
+//! test: it prints numbers for `docs/performance.md` and fails only if it cannot measure.
+//!
+//! For each log size it opens the release build on a share link that has already written that
+//! many records (a send and a deliver per record), then, in the page, clicks Send and Deliver
+//! all in turn and times each click until the app has rendered and the browser has laid the
+//! page out. The median of those times at 10 000 records over the median at 100 is the ratio
+//! the UI issue asks to keep at or below 1.5.
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::Res;
+use crate::smoke::Browser;
+use crate::toolchain::{Needs, Toolchain, write_atomic};
+
+/// The log sizes compared by default; the first is the baseline.
+const SIZES: [usize; 2] = [100, 10_000];
+const USAGE: &str = "usage: cargo xtask bench-render [--skip-build] [--records N,M,...]";
+/// Timed clicks per size (half Send, half Deliver all).
+const CLICKS: usize = 40;
+/// The shipped scenario whose starting world the benchmark uses (producer p1, payments-0).
+const WORLD: &str = "assets/scenarios/02-at-least-once.json";
+
+/// Times each click of Send then Deliver all until the app rendered and the page was laid out.
+/// A message-channel round trip lets the app's scheduled render run without timer clamping.
+const MEASURE: &str = r#"
+const [clicks, done] = [arguments[0], arguments[arguments.length - 1]];
+const channel = new MessageChannel();
+const macrotask = () => new Promise((resolve) => {
+  channel.port1.onmessage = () => resolve();
+  channel.port2.postMessage(0);
+});
+(async () => {
+  const times = [];
+  for (let i = 0; i < clicks; i++) {
+    const button = document.querySelector(i % 2 === 0 ? '#send-p1' : '#deliver-all');
+    if (!button) { done({ error: 'no button for click ' + i }); return; }
+    const start = performance.now();
+    button.click();
+    await macrotask();
+    void document.body.offsetHeight;
+    times.push(performance.now() - start);
+  }
+  done({ times });
+})();
+"#;
+
+pub(crate) fn run(args: &[String]) -> Res<()> {
+    let mut skip_build = false;
+    let mut sizes = SIZES.to_vec();
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        match arg.as_str() {
+            "--skip-build" => skip_build = true,
+            "--records" => {
+                sizes = iter
+                    .next()
+                    .ok_or(USAGE)?
+                    .split(',')
+                    .map(|n| n.trim().parse::<usize>().ok().filter(|n| *n > 0))
+                    .collect::<Option<Vec<_>>>()
+                    .filter(|s| s.len() >= 2)
+                    .ok_or_else(|| format!("--records needs two or more sizes\n{USAGE}"))?;
+            }
+            _ => return Err(USAGE.to_owned()),
+        }
+    }
+    let tc = Toolchain::prepare(Needs {
+        wasm: true,
+        wasm_bindgen: true,
+        trunk: true,
+        wasm_opt: true,
+        browser: true,
+        ..Needs::default()
+    })?;
+    if !skip_build {
+        tc.wasm_tool("trunk")?.args(["build", "--release"]).run()?;
+    }
+    let (Some(chromium), Some(chromedriver)) = (&tc.chromium, &tc.chromedriver) else {
+        return Err("internal: the benchmark ran without a browser".to_owned());
+    };
+    let browser = Browser::open(
+        &tc,
+        &tc.root.join("dist"),
+        chromium,
+        chromedriver,
+        "eos-bench-profile",
+    )?;
+    let mut medians = Vec::new();
+    for &records in &sizes {
+        let link = link_with_records(&tc, records)?;
+        let median = measure(&browser, &link, records)?;
+        println!("  {records:>6} records: median {median:.2} ms per click (step and render)");
+        medians.push((records, median));
+    }
+    let (base, base_ms) = medians[0];
+    let ratios: String = medians[1..]
+        .iter()
+        .map(|(n, m)| {
+            format!(
+                "ratio {n} / {base} records: {:.2} (target <= 1.5)\n",
+                m / base_ms
+            )
+        })
+        .collect();
+    let report = format!(
+        "{}{ratios}",
+        medians
+            .iter()
+            .map(|(n, m)| format!("{n} records: median {m:.2} ms per click\n"))
+            .collect::<String>(),
+    );
+    let out = tc.target_dir.join("render-bench.txt");
+    write_atomic(&out, report.as_bytes())?;
+    println!("{report}(written to {})", out.display());
+    Ok(())
+}
+
+/// A share link to the benchmark's world after `records` sends, each delivered.
+fn link_with_records(tc: &Toolchain, records: usize) -> Res<String> {
+    let text = std::fs::read_to_string(tc.root.join(WORLD))
+        .map_err(|e| format!("cannot read {WORLD}: {e}"))?;
+    let mut scenario: Value =
+        serde_json::from_str(&text).map_err(|e| format!("{WORLD} is not JSON: {e}"))?;
+    let steps: Vec<Value> = (0..records)
+        .flat_map(|i| {
+            [
+                json!({ "step": "send", "producer": "p1", "topic": "payments",
+                        "key": format!("pay-{i}"), "value": format!("payment {i}") }),
+                json!({ "step": "deliver_all" }),
+            ]
+        })
+        .collect();
+    scenario["steps"] = Value::Array(steps);
+    let path = tc.xtask_dir().join(format!("bench-{records}.json"));
+    std::fs::create_dir_all(tc.xtask_dir()).map_err(|e| format!("cannot create a dir: {e}"))?;
+    write_atomic(&path, scenario.to_string().as_bytes())?;
+    cli_link(tc, &path)
+}
+
+fn cli_link(tc: &Toolchain, scenario: &Path) -> Res<String> {
+    tc.host_cargo()
+        .args(["run", "-q", "--release", "-p", "eos-cli", "--", "link"])
+        .arg(scenario)
+        .probe()
+        .filter(|link| link.starts_with("v1."))
+        .ok_or_else(|| format!("`eos-lab link {}` gave no link", scenario.display()))
+}
+
+/// Opens the link and returns the median time of a click at that log size, in ms.
+fn measure(browser: &Browser, link: &str, records: usize) -> Res<f64> {
+    let s = &browser.session;
+    // A new document each time: the app reads a link in the address when it starts, and only
+    // the fragment would change from one size to the next.
+    s.navigate("about:blank")?;
+    s.navigate(&format!("{}#{link}", browser.server.url()))?;
+    let log_end = records.to_string();
+    s.wait_for(
+        &format!("the log to hold {records} records"),
+        Duration::from_secs(300),
+        |s| {
+            let Some(value) = s
+                .find_all("#log-end-offset-payments-0 .stat-value")?
+                .into_iter()
+                .next()
+            else {
+                return Ok(None);
+            };
+            Ok((s.text(&value)? == log_end).then_some(()))
+        },
+    )?;
+    let result = s.execute(MEASURE, json!(CLICKS), true)?;
+    if let Some(error) = result["error"].as_str() {
+        return Err(format!("the measurement failed: {error}"));
+    }
+    let mut times: Vec<f64> = result["times"]
+        .as_array()
+        .ok_or_else(|| format!("the measurement returned no times: {result}"))?
+        .iter()
+        .filter_map(Value::as_f64)
+        .collect();
+    if times.len() != CLICKS {
+        return Err(format!("expected {CLICKS} times, got {}", times.len()));
+    }
+    times.sort_by(f64::total_cmp);
+    Ok(times[CLICKS / 2])
+}
