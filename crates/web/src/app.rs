@@ -62,12 +62,11 @@ pub fn App() -> Html {
                 step.events.iter().map(|e| e.explanation.clone()).collect(),
             )
         });
-    // The events up to the cursor, gathered again only when the history or the cursor moves.
-    let events = {
+    // One pointer per step, gathered again only when the history or the cursor moves.
+    let steps = {
         let state = state.clone();
-        use_memo((state.revision(), cursor), move |_| state.events_so_far())
+        use_memo((state.revision(), cursor), move |_| state.steps_so_far())
     };
-    let marks = state.marks_history();
     let make_link = {
         let state = state.clone();
         Callback::from(move |()| eos_core::share::encode(&state.as_scenario()))
@@ -110,7 +109,7 @@ pub fn App() -> Html {
                                 topic_partition={p.topic_partition.clone()} dispatch={dispatch.clone()} />
                         }) }
                         <CoordinatorPanel world={world.clone()} dispatch={dispatch.clone()} />
-                        <InspectPanel world={world.clone()} events={(*events).clone()} {marks} {cursor} />
+                        <InspectPanel world={world.clone()} steps={(*steps).clone()} />
                     </div>
                     <div class="column column-story">
                         <Timeline {rows} {hidden_before} {hidden_after} {cursor} {current}

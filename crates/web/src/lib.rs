@@ -10,6 +10,8 @@
 //! - [`state`]: [`state::LabState`], [`state::LabAction`] and the pure `reduce`: the history
 //!   of applied core actions, snapshots and the cursor (time travel).
 //! - [`snapshots`]: worlds kept along the history, bounded in number.
+//! - [`steps`]: each applied step's record and [`steps::StepsSoFar`], the shared handle views
+//!   use to look back over the history without copying it.
 //! - [`scenarios`]: where a lab starts: free play or a shipped scenario file.
 //! - [`components`]: one view per file, each fed by props and callbacks only.
 
@@ -18,5 +20,6 @@ pub mod components;
 pub mod scenarios;
 pub mod snapshots;
 pub mod state;
+pub mod steps;
 
 pub use app::App;

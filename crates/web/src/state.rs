@@ -8,9 +8,11 @@
 
 use crate::scenarios::{Origin, Source};
 use crate::snapshots::Snapshots;
+pub use crate::steps::StepRecord;
+use crate::steps::StepsSoFar;
 use eos_core::offset_marks::{PartitionMarks, marks};
 use eos_core::scenario::Scenario;
-use eos_core::{Action, ActionError, Event, World};
+use eos_core::{Action, ActionError, World};
 use std::rc::Rc;
 use yew::Reducible;
 
@@ -33,15 +35,6 @@ pub enum LabAction {
     DismissNotice,
     /// Open a share link: its world, with every step it carries applied.
     OpenLink(Rc<str>),
-}
-
-/// One applied step: the action and what the core said it caused.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StepRecord {
-    pub action: Action,
-    pub events: Vec<Event>,
-    /// The index of the scripted step this was, if it came from the scenario's script.
-    pub scripted: Option<usize>,
 }
 
 /// The steps a user left behind by acting in the past: the world at their end, kept so the two
@@ -101,8 +94,8 @@ pub struct LabState {
     current: Option<Rc<World>>,
     cursor: usize,
     notice: Option<Notice>,
-    /// The partitions' offsets at the start, then after each step of the history.
-    marks: Rc<[Vec<PartitionMarks>]>,
+    /// The partitions' offsets at the start (each step keeps those after it).
+    start_marks: Rc<[PartitionMarks]>,
     /// The branch the last act in the past left behind.
     other_branch: Option<Branch>,
     /// Counts changes to the history, so views derived from it know when to recompute.
@@ -131,16 +124,20 @@ impl LabState {
             current: world,
             cursor: 0,
             notice: None,
-            marks: Rc::from(vec![start_marks]),
+            start_marks: start_marks.into(),
             other_branch: None,
             revision: 0,
         }
     }
 
-    /// The partitions' offsets at the start and after every step of the history (the cursor
-    /// says which one is shown).
-    pub fn marks_history(&self) -> Rc<[Vec<PartitionMarks>]> {
-        Rc::clone(&self.marks)
+    /// The history and the cursor as one shared handle for the views that look back over it.
+    /// Copies one pointer per step, never a step's events.
+    pub fn steps_so_far(&self) -> StepsSoFar {
+        StepsSoFar::new(
+            Rc::clone(&self.start_marks),
+            self.history.iter().cloned().collect(),
+            self.cursor,
+        )
     }
 
     /// The branch left behind by acting in the past, if any.
@@ -170,14 +167,6 @@ impl LabState {
             streams: config.streams.clone(),
             steps: self.history.iter().map(|s| s.action.clone()).collect(),
         }
-    }
-
-    /// Every event of the steps up to the cursor, oldest first.
-    pub fn events_so_far(&self) -> Rc<[Event]> {
-        self.history[..self.cursor]
-            .iter()
-            .flat_map(|s| s.events.iter().cloned())
-            .collect()
     }
 
     /// Where the lab started.
@@ -224,8 +213,8 @@ impl LabState {
             return;
         };
         let mut next = World::clone(current);
-        match next.step(&action) {
-            Ok(events) => {
+        match StepRecord::apply(&mut next, action.clone(), scripted) {
+            Ok(record) => {
                 if self.cursor < self.history.len() {
                     self.other_branch = self.branch_end(current);
                 }
@@ -233,21 +222,45 @@ impl LabState {
                 if let Some(snapshots) = &mut self.snapshots {
                     snapshots.forget_after(self.cursor);
                 }
-                let mut all_marks: Vec<Vec<PartitionMarks>> =
-                    self.marks.iter().take(self.cursor + 1).cloned().collect();
-                all_marks.push(marks(&next));
-                self.marks = Rc::from(all_marks);
-                self.history.push(Rc::new(StepRecord {
-                    action,
-                    events,
-                    scripted,
-                }));
+                self.history.push(Rc::new(record));
                 self.revision += 1;
                 self.arrive(next, self.cursor + 1);
                 self.notice = None;
             }
             Err(error) => self.notice = Some(Notice::Refused { action, error }),
         }
+    }
+
+    /// Applies the script's remaining steps in one go (opening a link): one world stepped in
+    /// place instead of a copy per step, so a long link opens in time linear in its length.
+    /// Stops at the first step the core refuses, with a notice.
+    fn run_script_to_end(&mut self) {
+        let Some(current) = &self.current else {
+            return;
+        };
+        let mut world = World::clone(current);
+        self.history.truncate(self.cursor);
+        if let Some(snapshots) = &mut self.snapshots {
+            snapshots.forget_after(self.cursor);
+        }
+        while let Some((index, action)) = self.next_scripted() {
+            let action = action.clone();
+            match StepRecord::apply(&mut world, action.clone(), Some(index)) {
+                Ok(record) => {
+                    self.history.push(Rc::new(record));
+                    self.cursor += 1;
+                    if let Some(snapshots) = &mut self.snapshots {
+                        snapshots.offer(self.cursor, || Rc::new(world.clone()));
+                    }
+                }
+                Err(error) => {
+                    self.notice = Some(Notice::Refused { action, error });
+                    break;
+                }
+            }
+        }
+        self.revision += 1;
+        self.current = Some(Rc::new(world));
     }
 
     /// The world at the end of the history, replayed from `current` (the world at the cursor),
@@ -342,13 +355,7 @@ impl Reducible for LabState {
                 match source.origin() {
                     Ok(origin) => {
                         next = Self::start(origin);
-                        while let Some((index, action)) = next.next_scripted() {
-                            let action = action.clone();
-                            next.act(action, Some(index));
-                            if next.notice.is_some() {
-                                break;
-                            }
-                        }
+                        next.run_script_to_end();
                     }
                     Err(why) => {
                         next.notice = Some(Notice::Unloadable {
@@ -488,7 +495,10 @@ mod tests {
     #[test]
     fn acting_in_the_past_keeps_the_earlier_branch_and_the_marks_follow_the_history() {
         let state = sent(1);
-        assert_eq!(state.marks_history().len(), state.history().len() + 1);
+        assert_eq!(
+            state.steps_so_far().marks().count(),
+            state.history().len() + 1
+        );
         assert!(state.other_branch().is_none());
         let state = run(
             LabState::clone(&state),
@@ -502,7 +512,10 @@ mod tests {
             2,
             "its world is the one at the end of those steps"
         );
-        assert_eq!(state.marks_history().len(), state.history().len() + 1);
+        assert_eq!(
+            state.steps_so_far().marks().count(),
+            state.history().len() + 1
+        );
     }
 
     // A share link carries the world and every step: opening it arrives at the same world.

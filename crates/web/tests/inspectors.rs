@@ -5,14 +5,14 @@
 // These tests need a DOM; on the host this file compiles to an empty test binary.
 #![cfg(target_arch = "wasm32")]
 
-use eos_core::offset_marks::{PartitionMarks, marks};
 use eos_core::scenario::Scenario;
-use eos_core::{Event, Offset, TopicPartition, World};
+use eos_core::{Offset, TopicPartition, World};
 use eos_web::components::branch_compare::{BranchCompare, BranchCompareProps};
 use eos_web::components::database_panel::{DatabasePanel, DatabasePanelProps};
 use eos_web::components::offsets_plot::{OffsetsPlot, OffsetsPlotProps};
 use eos_web::components::record_inspector::{RecordInspector, RecordInspectorProps};
 use eos_web::components::tool_view::{ToolView, ToolViewProps};
+use eos_web::steps::StepsSoFar;
 use std::rc::Rc;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::wasm_bindgen::JsCast;
@@ -30,24 +30,24 @@ const EFFECT_ONCE: &str = include_str!("../../../assets/scenarios/04-effect-once
 const OUTBOX: &str = include_str!("../../../assets/scenarios/25-outbox.json");
 const INSPECTORS_CSS: &str = include_str!("../../../web/inspectors.css");
 
-/// The world after every step of a scenario, and every event on the way.
-fn run(text: &str) -> (Rc<World>, Rc<[Event]>) {
+/// The world after every step of a scenario, and the steps on the way.
+fn run(text: &str) -> (Rc<World>, StepsSoFar) {
     let scenario = Scenario::parse(text).expect("a shipped scenario parses");
     let run = scenario.run().expect("a shipped scenario runs");
-    let events: Vec<Event> = run.events().cloned().collect();
-    (Rc::new(run.world), events.into())
+    let steps = history(text, scenario.steps.len());
+    assert_eq!(
+        steps.cursor(),
+        scenario.steps.len(),
+        "every shipped step applies"
+    );
+    (Rc::new(run.world), steps)
 }
 
-/// The marks before any step and after each of the first `steps` steps.
-fn history(text: &str, steps: usize) -> Rc<[Vec<PartitionMarks>]> {
+/// The first `steps` steps of a scenario, with the cursor after them.
+fn history(text: &str, steps: usize) -> StepsSoFar {
     let scenario = Scenario::parse(text).expect("a shipped scenario parses");
-    let mut world = World::new(&scenario.world_config(), scenario.seed).expect("its world");
-    let mut history = vec![marks(&world)];
-    for action in scenario.steps.iter().take(steps) {
-        world.step(action).expect("a shipped step is possible");
-        history.push(marks(&world));
-    }
-    history.into()
+    let world = World::new(&scenario.world_config(), scenario.seed).expect("its world");
+    StepsSoFar::replay(world, scenario.steps.iter().take(steps).cloned())
 }
 
 /// `component` with `props` in a fresh element of `width_px` (0: no width), rendered.
@@ -121,11 +121,11 @@ fn payments(partition: u32) -> TopicPartition {
 
 /// The record inspector alone, on payments-0 at `offset` after the scenario's steps.
 async fn inspect_record(scenario: &str, offset: i64) -> Element {
-    let (world, events) = run(scenario);
+    let (world, steps) = run(scenario);
     mount::<RecordInspector>(
         RecordInspectorProps {
             world,
-            events,
+            steps,
             topic_partition: payments(0),
             offset: Offset(offset),
         },
@@ -273,17 +273,19 @@ async fn an_open_transaction_shows_the_high_watermark_above_the_lso() {
     load_css();
     // After 8 steps three payments are in the log and the transaction is still open.
     let history = history(SIX_IN_ONE, 8);
-    let cursor = history.len() - 1;
-    let tp = history[cursor]
+    let cursor = history.cursor();
+    let tp = history
+        .marks()
+        .last()
+        .expect("marks after the last step")
         .iter()
         .find(|m| m.high_watermark > m.last_stable_offset)
         .map(|m| m.topic_partition.clone())
         .expect("the open transaction holds some partition's LSO");
     let root = mount::<OffsetsPlot>(
         OffsetsPlotProps {
-            history,
+            steps: history,
             topic_partition: tp,
-            cursor,
         },
         375,
     )
@@ -343,9 +345,8 @@ async fn with_no_open_transaction_nothing_is_shaded() {
     let history = history(ABORTED, 1);
     let root = mount::<OffsetsPlot>(
         OffsetsPlotProps {
-            history,
+            steps: history,
             topic_partition: payments(0),
-            cursor: 1,
         },
         0,
     )
@@ -357,7 +358,7 @@ async fn with_no_open_transaction_nothing_is_shaded() {
 // Branch comparison
 
 /// Scenario 26 with its commit replaced by an abort: the other branch.
-fn aborted_branch() -> (Rc<World>, Rc<[Event]>) {
+fn aborted_branch() -> (Rc<World>, StepsSoFar) {
     let text = SIX_IN_ONE.replace("commit_transaction", "abort_transaction");
     assert_ne!(text, SIX_IN_ONE);
     run(&text)

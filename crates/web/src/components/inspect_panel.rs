@@ -6,20 +6,16 @@ use crate::components::WorldRef;
 use crate::components::offsets_plot::OffsetsPlot;
 use crate::components::record_inspector::RecordInspector;
 use crate::components::tool_view::ToolView;
-use eos_core::offset_marks::PartitionMarks;
-use eos_core::{Event, Offset, TopicPartition};
-use std::rc::Rc;
+use crate::steps::StepsSoFar;
+use eos_core::{Offset, TopicPartition};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 #[derive(Properties, Clone, PartialEq, Debug)]
 pub struct InspectPanelProps {
     pub world: WorldRef,
-    /// Every event up to the cursor (for a record's provenance).
-    pub events: Rc<[Event]>,
-    /// Every partition's offsets at the start and after each step.
-    pub marks: Rc<[Vec<PartitionMarks>]>,
-    pub cursor: usize,
+    /// The history and the cursor: events for a record's provenance, offsets for the plot.
+    pub steps: StepsSoFar,
 }
 
 #[component]
@@ -73,10 +69,10 @@ pub fn InspectPanel(props: &InspectPanelProps) -> Html {
                     oninput={on_offset} />
             </div>
         </section>
-            <RecordInspector world={props.world.0.clone()} events={props.events.clone()}
+            <RecordInspector world={props.world.0.clone()} steps={props.steps.clone()}
                 topic_partition={tp.clone()} offset={Offset(*offset)} />
             <ToolView world={props.world.0.clone()} topic_partition={tp.clone()} {transactional_id} />
-            <OffsetsPlot history={props.marks.clone()} topic_partition={tp} cursor={props.cursor} />
+            <OffsetsPlot steps={props.steps.clone()} topic_partition={tp} />
         </div>
     }
 }

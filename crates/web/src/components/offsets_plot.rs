@@ -7,11 +7,11 @@
 //! `role="img"`. Every series has its own dash pattern and a text legend, so colour is never the
 //! only cue; a visually hidden table gives screen readers the numbers.
 
+use crate::steps::StepsSoFar;
 use eos_core::offset_marks::PartitionMarks;
 use eos_core::{Offset, TopicPartition};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use std::rc::Rc;
 use yew::prelude::*;
 
 /// What a line stands for; each has its own colour class and dash pattern.
@@ -83,9 +83,13 @@ pub struct OffsetsSeries {
 }
 
 impl OffsetsSeries {
-    pub fn of(history: &[Vec<PartitionMarks>], tp: &TopicPartition) -> Self {
+    /// `history`: the partitions' offsets at the start and after each step.
+    pub fn of<'a>(
+        history: impl IntoIterator<Item = &'a [PartitionMarks]>,
+        tp: &TopicPartition,
+    ) -> Self {
         let at: Vec<Option<&PartitionMarks>> = history
-            .iter()
+            .into_iter()
             .map(|marks| marks.iter().find(|m| &m.topic_partition == tp))
             .collect();
         let line = |name: &str, kind: SeriesKind, pick: fn(&PartitionMarks) -> Offset| Series {
@@ -129,7 +133,7 @@ impl OffsetsSeries {
             });
         }
         Self {
-            steps: history.len(),
+            steps: at.len(),
             series,
         }
     }
@@ -417,29 +421,17 @@ fn plural(n: i64, word: &str) -> String {
 /// How many rows the screen-reader table holds: the steps up to the cursor, at most this many.
 pub const TABLE_ROWS: usize = 50;
 
-#[derive(Debug, Properties)]
+#[derive(Debug, Properties, PartialEq)]
 pub struct OffsetsPlotProps {
-    /// `eos_core::offset_marks::marks` of the world after each step, oldest first; index 0 may
-    /// be the world before any step.
-    pub history: Rc<[Vec<PartitionMarks>]>,
+    /// The history (its offsets after each step) and the timeline's step.
+    pub steps: StepsSoFar,
     pub topic_partition: TopicPartition,
-    /// The timeline's step: an index into `history`.
-    pub cursor: usize,
-}
-
-// The history can be long; a new one is a new `Rc`, so identity is the right test.
-impl PartialEq for OffsetsPlotProps {
-    fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.history, &other.history)
-            && self.topic_partition == other.topic_partition
-            && self.cursor == other.cursor
-    }
 }
 
 #[component]
 pub fn OffsetsPlot(props: &OffsetsPlotProps) -> Html {
     let tp = &props.topic_partition;
-    let series = OffsetsSeries::of(&props.history, tp);
+    let series = OffsetsSeries::of(props.steps.marks(), tp);
     let heading = html! { <h2 id="offsets-plot-heading">{format!("Offsets over time: {tp}")}</h2> };
     if series.steps == 0 {
         return html! {
@@ -449,7 +441,7 @@ pub fn OffsetsPlot(props: &OffsetsPlotProps) -> Html {
             </section>
         };
     }
-    let cursor = props.cursor.min(series.steps - 1);
+    let cursor = props.steps.cursor().min(series.steps - 1);
     let description = summary(&series, tp, cursor);
     let title = format!("Offsets of {tp} at each step");
     // Plotters escapes every text it draws, and `accessible` the title and description.
@@ -551,7 +543,7 @@ mod tests {
     fn series_follow_the_marks_and_the_gap_is_where_the_lso_lags() {
         let history = marks(&[(0, 0, 0), (3, 3, 0), (3, 3, 0), (4, 4, 4)]);
         let tp = TopicPartition::new("payments", 0);
-        let series = OffsetsSeries::of(&history, &tp);
+        let series = OffsetsSeries::of(history.iter().map(Vec::as_slice), &tp);
         let names: Vec<&str> = series.series.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(
             names,
@@ -579,7 +571,7 @@ mod tests {
         let tp = TopicPartition::new("payments", 0);
         let mut history = marks(&[(1, 1, 1), (1, 1, 1), (2, 2, 2)]);
         history[1].clear();
-        let series = OffsetsSeries::of(&history, &tp);
+        let series = OffsetsSeries::of(history.iter().map(Vec::as_slice), &tp);
         assert_eq!(step_runs(&series.series[0].values).len(), 2);
     }
 
@@ -595,7 +587,10 @@ mod tests {
     #[test]
     fn the_drawing_gets_a_role_a_title_and_an_escaped_description() {
         let history = marks(&[(0, 0, 0), (3, 3, 0)]);
-        let series = OffsetsSeries::of(&history, &TopicPartition::new("payments", 0));
+        let series = OffsetsSeries::of(
+            history.iter().map(Vec::as_slice),
+            &TopicPartition::new("payments", 0),
+        );
         let svg = draw_svg(&series, 1, "Offsets", "a < b & c").expect("plotters draws");
         assert!(
             svg.starts_with("<svg id=\"offsets-plot-svg\" role=\"img\""),
@@ -616,8 +611,8 @@ mod tests {
                 .collect()
         };
         let tp = TopicPartition::new("payments", 0);
-        let short = OffsetsSeries::of(&marks(&steps(200)), &tp);
-        let long = OffsetsSeries::of(&marks(&steps(20_000)), &tp);
+        let short = OffsetsSeries::of(marks(&steps(200)).iter().map(Vec::as_slice), &tp);
+        let long = OffsetsSeries::of(marks(&steps(20_000)).iter().map(Vec::as_slice), &tp);
         let short_svg = draw_svg(&short, 199, "t", "d").expect("plotters draws");
         let long_svg = draw_svg(&long, 19_999, "t", "d").expect("plotters draws");
         assert!(

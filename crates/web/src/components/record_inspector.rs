@@ -3,9 +3,10 @@
 //! (which send and request attempt wrote it, which retries the broker answered as duplicates).
 //! Every answer comes from the core (`visibility`, `provenance`); this file only words it.
 
+use crate::steps::StepsSoFar;
 use eos_core::provenance::{RecordProvenance, provenance};
 use eos_core::visibility::{TxnStatus, Visibility, explain, transaction_status};
-use eos_core::{Event, Offset, TopicPartition, World};
+use eos_core::{Offset, TopicPartition, World};
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -13,9 +14,9 @@ use yew::prelude::*;
 pub struct RecordInspectorProps {
     /// The world at the timeline's cursor.
     pub world: Rc<World>,
-    /// Every event up to the cursor: a deduplicated retry leaves nothing in the log, only an
-    /// event, so provenance needs them.
-    pub events: Rc<[Event]>,
+    /// The history up to the cursor: a deduplicated retry leaves nothing in the log, only an
+    /// event, so provenance needs the events.
+    pub steps: StepsSoFar,
     pub topic_partition: TopicPartition,
     pub offset: Offset,
 }
@@ -24,7 +25,7 @@ pub struct RecordInspectorProps {
 impl PartialEq for RecordInspectorProps {
     fn eq(&self, other: &Self) -> bool {
         Rc::ptr_eq(&self.world, &other.world)
-            && Rc::ptr_eq(&self.events, &other.events)
+            && self.steps == other.steps
             && self.topic_partition == other.topic_partition
             && self.offset == other.offset
     }
@@ -116,7 +117,7 @@ pub fn RecordInspector(props: &RecordInspectorProps) -> Html {
         };
     };
     let status = transaction_status(world, tp, offset);
-    let origin = provenance(world, tp, offset, props.events.iter());
+    let origin = provenance(world, tp, offset, props.steps.events());
     let level = |name: &'static str, v: &Visibility| {
         let (glyph, words, modifier) = verdict(v);
         html! {

@@ -1,0 +1,111 @@
+//! The history as views read it: every applied step with its events and the partitions'
+//! offsets after it, shared rather than copied. Views that look back over the whole history
+//! (a record's provenance, the offsets plot) get this handle, so a step costs them the same
+//! at step 20 and at step 20 000.
+
+use eos_core::offset_marks::{PartitionMarks, marks};
+use eos_core::{Action, ActionError, Event, World};
+use std::rc::Rc;
+
+/// One applied step: the action, what the core said it caused, and the offsets after it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StepRecord {
+    pub action: Action,
+    pub events: Vec<Event>,
+    /// The index of the scripted step this was, if it came from the scenario's script.
+    pub scripted: Option<usize>,
+    /// Every partition's offsets after the step (for the offsets plot).
+    pub marks: Vec<PartitionMarks>,
+}
+
+impl StepRecord {
+    /// Applies `action` to `world` and records it; the world is unchanged if the core refuses.
+    pub fn apply(
+        world: &mut World,
+        action: Action,
+        scripted: Option<usize>,
+    ) -> Result<Self, ActionError> {
+        let events = world.step(&action)?;
+        Ok(Self {
+            action,
+            events,
+            scripted,
+            marks: marks(world),
+        })
+    }
+}
+
+/// The steps of a history and the step the timeline is at.
+#[derive(Clone, Debug)]
+pub struct StepsSoFar {
+    start_marks: Rc<[PartitionMarks]>,
+    steps: Rc<[Rc<StepRecord>]>,
+    cursor: usize,
+}
+
+// A new history is a new `Rc`, so identity and the cursor are the right test.
+impl PartialEq for StepsSoFar {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.start_marks, &other.start_marks)
+            && Rc::ptr_eq(&self.steps, &other.steps)
+            && self.cursor == other.cursor
+    }
+}
+
+impl StepsSoFar {
+    /// `cursor` is clamped to the number of steps.
+    pub fn new(
+        start_marks: Rc<[PartitionMarks]>,
+        steps: Rc<[Rc<StepRecord>]>,
+        cursor: usize,
+    ) -> Self {
+        let cursor = cursor.min(steps.len());
+        Self {
+            start_marks,
+            steps,
+            cursor,
+        }
+    }
+
+    /// Replays `actions` from `world` (for tests and tools): the steps the core accepted, in
+    /// order, stopping at the first it refuses, with the cursor at the end.
+    pub fn replay(mut world: World, actions: impl IntoIterator<Item = Action>) -> Self {
+        let start_marks: Rc<[PartitionMarks]> = marks(&world).into();
+        let steps: Vec<Rc<StepRecord>> = actions
+            .into_iter()
+            .map_while(|action| {
+                StepRecord::apply(&mut world, action, None)
+                    .ok()
+                    .map(Rc::new)
+            })
+            .collect();
+        let cursor = steps.len();
+        Self::new(start_marks, steps.into(), cursor)
+    }
+
+    /// How many steps the world at the cursor has taken.
+    pub fn cursor(&self) -> usize {
+        self.cursor
+    }
+
+    /// How many steps the history has, including those after the cursor.
+    pub fn len(&self) -> usize {
+        self.steps.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+
+    /// Every event of the steps up to the cursor, oldest first.
+    pub fn events(&self) -> impl Iterator<Item = &Event> {
+        self.steps[..self.cursor]
+            .iter()
+            .flat_map(|s| s.events.iter())
+    }
+
+    /// The offsets at the start, then after each step of the whole history.
+    pub fn marks(&self) -> impl Iterator<Item = &[PartitionMarks]> {
+        std::iter::once(&*self.start_marks).chain(self.steps.iter().map(|s| s.marks.as_slice()))
+    }
+}
