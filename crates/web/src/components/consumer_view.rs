@@ -276,8 +276,9 @@ fn readers(view: &ReadersView, dispatch: &Callback<LabAction>) -> Html {
                             <thead><tr>
                                 <th scope="col">{"Offset"}</th>
                                 <th scope="col">{"Record"}</th>
-                                <th scope="col"><code>{"read_uncommitted"}</code></th>
-                                <th scope="col"><code>{"read_committed"}</code></th>
+                                // A line may break after "read_" on a phone, not inside a word.
+                                <th scope="col"><code>{"read_"}<wbr />{"uncommitted"}</code></th>
+                                <th scope="col"><code>{"read_"}<wbr />{"committed"}</code></th>
                             </tr></thead>
                             <tbody>
                                 { for view.rows.iter().map(|row| reader_row(row, &view.topic_partition, dispatch)) }

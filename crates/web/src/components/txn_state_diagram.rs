@@ -42,7 +42,7 @@ fn bend(from: TransactionState, to: TransactionState) -> Option<[(f64, f64); 2]>
         // The two directions between PrepareAbort and CompleteAbort, side by side.
         (CompleteAbort, PrepareAbort) => [(365.0, 205.0), (365.0, 180.0)],
         (PrepareAbort, CompleteAbort) => [(305.0, 180.0), (305.0, 205.0)],
-        (Empty, Dead) => [(-40.0, 30.0), (-40.0, 290.0)],
+        (Empty, Dead) => [(-20.0, 30.0), (-20.0, 290.0)],
         _ => return None,
     })
 }
