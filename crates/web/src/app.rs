@@ -109,9 +109,11 @@ pub fn App() -> Html {
                         <NetworkPanel world={world.clone()} dispatch={dispatch.clone()} />
                         { for world.cluster().partitions().map(|p| html! {
                             <PartitionLogView key={p.topic_partition.to_string()} world={world.clone()}
-                                topic_partition={p.topic_partition.clone()} dispatch={dispatch.clone()} />
+                                topic_partition={p.topic_partition.clone()} dispatch={dispatch.clone()}
+                                inspected={inspected.as_ref().filter(|i| i.topic_partition == p.topic_partition).map(|i| i.offset)} />
                         }) }
-                        <ConsumerView world={world.clone()} dispatch={dispatch.clone()} />
+                        <ConsumerView world={world.clone()} dispatch={dispatch.clone()}
+                            inspected={inspected.as_ref().map(|i| (i.topic_partition.clone(), i.offset))} />
                         <CoordinatorPanel world={world.clone()} dispatch={dispatch.clone()} />
                         <InspectPanel world={world.clone()} events={(*events).clone()} {marks} {cursor}
                             inspected={inspected} dispatch={dispatch.clone()} />

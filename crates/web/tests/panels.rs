@@ -405,6 +405,26 @@ async fn clicking_a_record_in_the_log_opens_it_in_the_inspector() {
         .active_element()
         .and_then(|e| e.get_attribute("id"));
     assert_eq!(focused.as_deref(), Some("inspect-heading"));
+    let marked = |root: &Element| -> Vec<String> {
+        all(root, "[aria-current='true'][data-offset]")
+            .iter()
+            .map(|e| {
+                format!(
+                    "{} {}",
+                    e.tag_name(),
+                    e.get_attribute("data-offset").unwrap_or_default()
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        marked(&root),
+        vec!["LI 1", "TR 1"],
+        "the log and the consumer view mark the record in the inspector"
+    );
+    assert!(
+        text(&root, &format!("{LOG_0} li.record[data-offset='1']")).contains("in the inspector")
+    );
 
     // The consumer view's offsets pick records too, and the picker follows.
     click(
@@ -414,6 +434,7 @@ async fn clicking_a_record_in_the_log_opens_it_in_the_inspector() {
     .await;
     assert_eq!(inspected_offset(&root), "0");
     assert!(text(&root, ".inspect-group").contains("payments-0@0"));
+    assert_eq!(marked(&root), vec!["LI 0", "TR 0"]);
 }
 
 // Layout
@@ -435,6 +456,7 @@ async fn the_new_panels_fit_a_phone_screen() {
         ConsumerViewProps {
             world: WorldRef(world),
             dispatch: Callback::noop(),
+            inspected: None,
         },
         375,
     )

@@ -4,7 +4,7 @@
 //! that take offsets but are never returned. Every verdict is the core's
 //! (`eos_core::visibility::explain`); only the newest offsets get rows.
 
-use super::partition_log::inspect_button;
+use super::partition_log::{inspect_button, inspected_tag};
 use super::{WorldRef, dom_id};
 use crate::state::LabAction;
 use eos_core::ids::ProducerId;
@@ -183,6 +183,9 @@ pub fn verdict_cell(visibility: &Visibility) -> (&'static str, &'static str, &'s
 pub struct ConsumerViewProps {
     pub world: WorldRef,
     pub dispatch: Callback<LabAction>,
+    /// The record the inspector shows, marked in the table.
+    #[prop_or_default]
+    pub inspected: Option<(TopicPartition, Offset)>,
 }
 
 #[component]
@@ -209,7 +212,14 @@ pub fn ConsumerView(props: &ConsumerViewProps) -> Html {
         None => html! {
             <p class="notice">{format!("{tp} has no leader right now: no reader gets anything.")}</p>
         },
-        Some(view) => readers(&view, &props.dispatch),
+        Some(view) => {
+            let inspected = props
+                .inspected
+                .as_ref()
+                .filter(|(at, _)| *at == tp)
+                .map(|(_, offset)| *offset);
+            readers(&view, inspected, &props.dispatch)
+        }
     };
     html! {
         <section class="panel panel-consumer-view" id="consumer-view" aria-labelledby="consumer-view-heading">
@@ -227,7 +237,7 @@ pub fn ConsumerView(props: &ConsumerViewProps) -> Html {
     }
 }
 
-fn readers(view: &ReadersView, dispatch: &Callback<LabAction>) -> Html {
+fn readers(view: &ReadersView, inspected: Option<Offset>, dispatch: &Callback<LabAction>) -> Html {
     let name = view.topic_partition.to_string();
     let summary = |committed: bool| {
         let level = if committed {
@@ -281,7 +291,7 @@ fn readers(view: &ReadersView, dispatch: &Callback<LabAction>) -> Html {
                                 <th scope="col"><code>{"read_"}<wbr />{"committed"}</code></th>
                             </tr></thead>
                             <tbody>
-                                { for view.rows.iter().map(|row| reader_row(row, &view.topic_partition, dispatch)) }
+                                { for view.rows.iter().map(|row| reader_row(row, &view.topic_partition, inspected == Some(row.offset), dispatch)) }
                             </tbody>
                         </table>
                     </div>
@@ -294,7 +304,12 @@ fn readers(view: &ReadersView, dispatch: &Callback<LabAction>) -> Html {
     }
 }
 
-fn reader_row(row: &ReaderRow, tp: &TopicPartition, dispatch: &Callback<LabAction>) -> Html {
+fn reader_row(
+    row: &ReaderRow,
+    tp: &TopicPartition,
+    inspected: bool,
+    dispatch: &Callback<LabAction>,
+) -> Html {
     let record = match &row.record {
         None => html! { <span class="control">{"◆ marker"}</span> },
         Some((key, value)) => html! {
@@ -304,6 +319,7 @@ fn reader_row(row: &ReaderRow, tp: &TopicPartition, dispatch: &Callback<LabActio
             </>
         },
     };
+    let record = html! { <>{record}{inspected.then(|| html! { <>{" "}{inspected_tag()}</> })}</> };
     let cell = |visibility: &Visibility, level: &'static str| {
         let (glyph, word, data) = verdict_cell(visibility);
         html! {
@@ -313,7 +329,8 @@ fn reader_row(row: &ReaderRow, tp: &TopicPartition, dispatch: &Callback<LabActio
         }
     };
     html! {
-        <tr key={row.offset.0} data-offset={row.offset.0.to_string()}>
+        <tr key={row.offset.0} data-offset={row.offset.0.to_string()}
+            class={classes!(inspected.then_some("is-inspected"))} aria-current={inspected.then_some("true")}>
             <th scope="row">{inspect_button(tp, row.offset, dispatch)}</th>
             <td class="reader-record">{record}</td>
             {cell(&row.read_uncommitted, "uncommitted")}

@@ -186,6 +186,9 @@ pub struct PartitionLogProps {
     pub world: WorldRef,
     pub topic_partition: TopicPartition,
     pub dispatch: Callback<LabAction>,
+    /// The offset of this partition the inspector shows, marked in the log.
+    #[prop_or_default]
+    pub inspected: Option<Offset>,
 }
 
 /// One partition: its offsets, replicas and newest records.
@@ -262,7 +265,7 @@ fn log_body(
             {producer_state(view)}
             {earlier}
             <ol id={dom_id("partition-log", &name)} class="log" aria-label={format!("Records of {name}")}>
-                { for view.records.iter().map(|r| record_row(r, view, &props.dispatch)) }
+                { for view.records.iter().map(|r| record_row(r, view, props)) }
             </ol>
             <div class="log-end-slot">
                 {boundary(view, view.log_end)}
@@ -308,13 +311,15 @@ fn producer_state(view: &PartitionView) -> Html {
     }
 }
 
-fn record_row(record: &RecordView, view: &PartitionView, dispatch: &Callback<LabAction>) -> Html {
+fn record_row(record: &RecordView, view: &PartitionView, props: &PartitionLogProps) -> Html {
+    let inspected = props.inspected == Some(record.offset);
     let (glyph, status) = status_label(record.status);
     let class = classes!(
         "record",
         status_class(record.status),
         record.control.is_some().then_some("is-control"),
         (record.offset >= view.high_watermark).then_some("above-high-watermark"),
+        inspected.then_some("is-inspected"),
     );
     let body = match record.control {
         Some(kind) => {
@@ -345,17 +350,18 @@ fn record_row(record: &RecordView, view: &PartitionView, dispatch: &Callback<Lab
     };
     html! {
         <li {class} key={record.offset.0} data-offset={record.offset.0.to_string()}
-            data-txn={status}>
+            data-txn={status} aria-current={inspected.then_some("true")}>
             {boundary(view, record.offset)}
             {record.opens_segment.then(|| html! {
                 <p class="segment-label">{format!("Segment {:020}.log", record.offset.0)}</p>
             })}
             <div class="record-fields">
-                {inspect_button(&view.topic_partition, record.offset, dispatch)}
+                {inspect_button(&view.topic_partition, record.offset, &props.dispatch)}
                 {body}
                 {(record.offset >= view.high_watermark).then(|| html! {
                     <span class="tag tag-unreadable">{"not yet readable"}</span>
                 })}
+                {inspected.then(inspected_tag)}
             </div>
         </li>
     }
@@ -381,6 +387,11 @@ pub fn inspect_button(tp: &TopicPartition, offset: Offset, dispatch: &Callback<L
             {offset.0}
         </button>
     }
+}
+
+/// Marks the record the inspector shows, in words as well as by the row's outline.
+pub fn inspected_tag() -> Html {
+    html! { <span class="tag tag-inspected"><span aria-hidden="true">{"▶ "}</span>{"in the inspector"}</span> }
 }
 
 /// The marks that sit between the previous offset and `offset`, or nothing.
