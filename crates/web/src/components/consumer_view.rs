@@ -421,6 +421,36 @@ mod tests {
     }
 
     #[test]
+    fn a_ten_thousand_record_log_gets_only_the_newest_rows() {
+        let mut world = World::new(&eos_core::WorldConfig::default(), 0).expect("world");
+        // Ten hand-made batches of a thousand records: the most one batch may hold.
+        for batch in 0..10 {
+            world
+                .step(&eos_core::Action::ProduceRaw {
+                    topic: "payments".to_owned(),
+                    partition: 0,
+                    producer_id: 5000,
+                    producer_epoch: 0,
+                    base_sequence: batch * 1000,
+                    record_count: 1000,
+                    is_transactional: false,
+                    acks: eos_core::config::Acks::All,
+                })
+                .expect("a hand-made batch");
+        }
+        let tp = TopicPartition::new("payments", 0);
+        let view = ReadersView::of(&world, &tp, ROWS_SHOWN).expect("a leader");
+        assert_eq!(view.rows.len(), ROWS_SHOWN);
+        assert_eq!(view.rows[0].offset, Offset(10_000 - ROWS_SHOWN as i64));
+        assert_eq!(view.hidden_before, 10_000 - ROWS_SHOWN);
+        assert_eq!(
+            view.returned(true).len(),
+            ROWS_SHOWN,
+            "nothing transactional"
+        );
+    }
+
+    #[test]
     fn only_the_newest_offsets_get_rows() {
         let full = payments_0(&after_steps(OPEN, None), ROWS_SHOWN);
         let tail = payments_0(&after_steps(OPEN, None), 1);
