@@ -463,6 +463,20 @@ impl TransactionMetadata {
         is_epoch_exhausted(self.producer_epoch)
     }
 
+    /// The simulated time after which the coordinator aborts this transaction on its own if it
+    /// is still open (`txnStartTimestamp + txnTimeoutMs`); `None` when no timeout applies: not
+    /// Ongoing, or a two-phase-commit transaction. The abort comes at the first check strictly
+    /// later than this time.
+    pub fn times_out_after_ms(&self) -> Option<u64> {
+        (self.state == TransactionState::Ongoing
+            && self.txn_timeout_ms != TWO_PHASE_COMMIT_TIMEOUT_MS)
+            .then(|| {
+                self.txn_start_timestamp_ms
+                    .unwrap_or(0)
+                    .saturating_add(self.txn_timeout_ms)
+            })
+    }
+
     /// The current producer id and epoch.
     pub fn producer(&self) -> ProducerIdAndEpoch {
         ProducerIdAndEpoch::new(self.producer_id, self.producer_epoch)
@@ -1799,14 +1813,10 @@ impl TransactionCoordinatorState {
         self.transactions
             .values()
             .filter(|metadata| {
-                metadata.state == TransactionState::Ongoing
-                    && metadata.pending_state.is_none()
-                    && metadata.txn_timeout_ms != TWO_PHASE_COMMIT_TIMEOUT_MS
+                metadata.pending_state.is_none()
                     && metadata
-                        .txn_start_timestamp_ms
-                        .unwrap_or(0)
-                        .saturating_add(metadata.txn_timeout_ms)
-                        < now_ms
+                        .times_out_after_ms()
+                        .is_some_and(|after| after < now_ms)
             })
             .map(|metadata| metadata.transactional_id.clone())
             .collect()
@@ -3351,6 +3361,24 @@ mod tests {
         assert!(coordinator.state.timed_out(1_000 + TIMEOUT_MS).is_empty());
         assert_eq!(
             coordinator.state.timed_out(1_000 + TIMEOUT_MS + 1),
+            vec![T1]
+        );
+    }
+
+    // The deadline the lab shows is the one the timeout check uses.
+    #[test]
+    fn an_open_transaction_times_out_after_its_start_plus_its_timeout() {
+        let mut coordinator = Coordinator::new(V1);
+        let producer = coordinator.init_ok(T1, None);
+        let metadata = |c: &Coordinator| c.state.metadata(T1).expect("known").clone();
+        assert_eq!(metadata(&coordinator).times_out_after_ms(), None, "Empty");
+        coordinator.add_ok(T1, producer, &[("a", 0)]);
+        let open = metadata(&coordinator);
+        let start = open.txn_start_timestamp_ms.expect("started");
+        assert_eq!(open.times_out_after_ms(), Some(start + TIMEOUT_MS));
+        assert!(coordinator.state.timed_out(start + TIMEOUT_MS).is_empty());
+        assert_eq!(
+            coordinator.state.timed_out(start + TIMEOUT_MS + 1),
             vec![T1]
         );
     }

@@ -3,6 +3,7 @@
 //! One reducer owns the state; the keyboard shortcuts are an effect on the document.
 
 use crate::components::branch_compare::BranchCompare;
+use crate::components::consumer_view::ConsumerView;
 use crate::components::database_panel::DatabasePanel;
 use crate::components::inspect_panel::InspectPanel;
 use crate::components::share_box::{ShareBox, link_in_address};
@@ -72,6 +73,7 @@ pub fn App() -> Html {
         Callback::from(move |()| eos_core::share::encode(&state.as_scenario()))
     };
     let other_branch = state.other_branch().cloned();
+    let inspected = state.inspected().cloned();
     let next_scripted = state
         .next_scripted()
         .map(|(i, action)| (i + 1, state.origin().script.len(), action.describe()));
@@ -106,10 +108,14 @@ pub fn App() -> Html {
                         <NetworkPanel world={world.clone()} dispatch={dispatch.clone()} />
                         { for world.cluster().partitions().map(|p| html! {
                             <PartitionLogView key={p.topic_partition.to_string()} world={world.clone()}
-                                topic_partition={p.topic_partition.clone()} dispatch={dispatch.clone()} />
+                                topic_partition={p.topic_partition.clone()} dispatch={dispatch.clone()}
+                                inspected={inspected.as_ref().filter(|i| i.topic_partition == p.topic_partition).map(|i| i.offset)} />
                         }) }
+                        <ConsumerView world={world.clone()} dispatch={dispatch.clone()}
+                            inspected={inspected.as_ref().map(|i| (i.topic_partition.clone(), i.offset))} />
                         <CoordinatorPanel world={world.clone()} dispatch={dispatch.clone()} />
-                        <InspectPanel world={world.clone()} steps={(*steps).clone()} />
+                        <InspectPanel world={world.clone()} steps={(*steps).clone()}
+                            inspected={inspected} dispatch={dispatch.clone()} />
                     </div>
                     <div class="column column-story">
                         <Timeline {rows} {hidden_before} {hidden_after} {cursor} {current}

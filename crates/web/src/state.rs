@@ -12,7 +12,7 @@ pub use crate::steps::StepRecord;
 use crate::steps::StepsSoFar;
 use eos_core::offset_marks::{PartitionMarks, marks};
 use eos_core::scenario::Scenario;
-use eos_core::{Action, ActionError, World};
+use eos_core::{Action, ActionError, Offset, TopicPartition, World};
 use std::rc::Rc;
 use yew::Reducible;
 
@@ -35,6 +35,23 @@ pub enum LabAction {
     DismissNotice,
     /// Open a share link: its world, with every step it carries applied.
     OpenLink(Rc<str>),
+    /// Pick the record the inspector explains; `bring_into_view` when the pick came from
+    /// elsewhere on the page (a record row), so the inspector scrolls into view and takes focus.
+    Inspect {
+        topic_partition: TopicPartition,
+        offset: Offset,
+        bring_into_view: bool,
+    },
+}
+
+/// The record picked for the inspector.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Inspection {
+    pub topic_partition: TopicPartition,
+    pub offset: Offset,
+    /// Counts the picks that asked to bring the inspector into view, so that picking the same
+    /// record again still does.
+    pub reveals: u64,
 }
 
 /// The steps a user left behind by acting in the past: the world at their end, kept so the two
@@ -100,6 +117,8 @@ pub struct LabState {
     other_branch: Option<Branch>,
     /// Counts changes to the history, so views derived from it know when to recompute.
     revision: u64,
+    /// The record the inspector explains, once one is picked.
+    inspected: Option<Inspection>,
 }
 
 impl Default for LabState {
@@ -127,6 +146,7 @@ impl LabState {
             start_marks: start_marks.into(),
             other_branch: None,
             revision: 0,
+            inspected: None,
         }
     }
 
@@ -143,6 +163,11 @@ impl LabState {
     /// The branch left behind by acting in the past, if any.
     pub fn other_branch(&self) -> Option<&Branch> {
         self.other_branch.as_ref()
+    }
+
+    /// The record picked for the inspector, if any; kept while travelling in time.
+    pub fn inspected(&self) -> Option<&Inspection> {
+        self.inspected.as_ref()
     }
 
     /// Changes whenever the history does.
@@ -350,6 +375,19 @@ impl Reducible for LabState {
                 }
             },
             LabAction::DismissNotice => next.notice = None,
+            LabAction::Inspect {
+                topic_partition,
+                offset,
+                bring_into_view,
+            } => {
+                let reveals =
+                    next.inspected.as_ref().map_or(0, |i| i.reveals) + u64::from(bring_into_view);
+                next.inspected = Some(Inspection {
+                    topic_partition,
+                    offset,
+                    reveals,
+                });
+            }
             LabAction::OpenLink(fragment) => {
                 let source = Source::Link(fragment);
                 match source.origin() {
@@ -572,6 +610,27 @@ mod tests {
                 .message()
                 .contains("broker 9")
         );
+    }
+
+    #[test]
+    fn picking_a_record_keeps_it_across_time_travel_and_counts_the_reveals() {
+        let tp = TopicPartition::new(FREE_PLAY_TOPIC, 0);
+        let inspect = |offset: i64, bring_into_view: bool| LabAction::Inspect {
+            topic_partition: tp.clone(),
+            offset: Offset(offset),
+            bring_into_view,
+        };
+        let state = run(LabState::clone(&sent(2)), [inspect(1, true)]);
+        let picked = state.inspected().expect("picked");
+        assert_eq!((picked.offset, picked.reveals), (Offset(1), 1));
+        let state = run(
+            LabState::clone(&state),
+            [LabAction::StepBack, inspect(0, false), inspect(0, true)],
+        );
+        let picked = state.inspected().expect("still picked");
+        assert_eq!(picked.topic_partition, tp);
+        assert_eq!((picked.offset, picked.reveals), (Offset(0), 2));
+        assert_eq!(state.cursor(), 3, "picking changes no world");
     }
 
     #[test]

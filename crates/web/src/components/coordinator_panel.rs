@@ -1,7 +1,9 @@
-//! The transaction coordinator: each `transactional.id` with its state among all eight (the
-//! current one lit), its producer id and epoch, the partitions in its transaction, and the
+//! The transaction coordinator: each `transactional.id` with its state diagram (all eight
+//! states, the current one lit), its producer id and epoch, the partitions in its transaction,
+//! the countdown to the coordinator's own abort in simulated time, and the
 //! `__transaction_state` log; plus the brokers, so the coordinator's can be crashed and restarted.
 
+use super::txn_state_diagram::TxnStateDiagram;
 use super::{WorldRef, act};
 use crate::state::LabAction;
 use eos_core::Action;
@@ -23,10 +25,50 @@ pub struct TransactionView {
     pub producer_epoch: i16,
     pub timeout_ms: u64,
     pub partitions: Vec<String>,
+    /// When the open transaction's first partition was added, in simulated ms.
+    pub started_at_ms: Option<u64>,
+    /// How long the open transaction may still run; `None` when no timeout applies.
+    pub countdown: Option<Countdown>,
+}
+
+/// Where an open transaction stands against its `transaction.timeout.ms`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Countdown {
+    /// Milliseconds of simulated time left; the coordinator aborts once more than this passes.
+    Remaining(u64),
+    /// The deadline has passed but the check has not run (it runs when time advances and the
+    /// coordinator's broker is up, with no `__transaction_state` write pending).
+    Expired,
+}
+
+impl Countdown {
+    /// The countdown at `now_ms` to a deadline the core computed, if there is one.
+    pub fn at(times_out_after_ms: Option<u64>, now_ms: u64) -> Option<Self> {
+        times_out_after_ms.map(|after| {
+            if now_ms > after {
+                Countdown::Expired
+            } else {
+                Countdown::Remaining(after - now_ms)
+            }
+        })
+    }
+
+    /// The countdown in plain words.
+    pub fn words(self) -> String {
+        match self {
+            Countdown::Remaining(ms) => format!(
+                "{ms} ms left: once more than {ms} ms of simulated time pass, the coordinator aborts it on its own"
+            ),
+            Countdown::Expired => {
+                "expired: the coordinator aborts it on the next time step".to_owned()
+            }
+        }
+    }
 }
 
 impl TransactionView {
     pub fn all(world: &World) -> Vec<Self> {
+        let now_ms = world.now_ms();
         world
             .coordinator()
             .transactions()
@@ -38,22 +80,12 @@ impl TransactionView {
                 producer_epoch: t.producer_epoch.0,
                 timeout_ms: t.txn_timeout_ms,
                 partitions: t.topic_partitions.iter().map(ToString::to_string).collect(),
+                started_at_ms: t.txn_start_timestamp_ms,
+                countdown: Countdown::at(t.times_out_after_ms(), now_ms),
             })
             .collect()
     }
 }
-
-/// The states in the order a transaction usually meets them.
-const STATE_ORDER: [TransactionState; 8] = [
-    TransactionState::Empty,
-    TransactionState::Ongoing,
-    TransactionState::PrepareCommit,
-    TransactionState::CompleteCommit,
-    TransactionState::PrepareAbort,
-    TransactionState::CompleteAbort,
-    TransactionState::PrepareEpochFence,
-    TransactionState::Dead,
-];
 
 #[derive(Debug, Properties, PartialEq)]
 pub struct CoordinatorPanelProps {
@@ -131,24 +163,63 @@ fn transaction(view: &TransactionView) -> Html {
                 <span class="card-kind">{"transactional.id "}</span><code>{&view.transactional_id}</code>
             </h3>
             <p>{format!("PID {} · epoch {} · transaction.timeout.ms {}", view.producer_id, view.producer_epoch, view.timeout_ms)}</p>
-            <ol class="states" aria-label={format!("States of {}", view.transactional_id)}>
-                { for STATE_ORDER.iter().map(|state| {
-                    let current = *state == view.state;
-                    let pending = view.pending == Some(*state);
-                    html! {
-                        <li class={classes!("state", current.then_some("is-current"), pending.then_some("is-pending"))}
-                            aria-current={current.then_some("step")}>
-                            {if current { "● " } else if pending { "◌ " } else { "" }}
-                            {state.name()}
-                            {pending.then(|| html! { <span class="visually-hidden">{" (being written)"}</span> })}
-                        </li>
-                    }
-                }) }
-            </ol>
+            <TxnStateDiagram transactional_id={view.transactional_id.clone()}
+                current={view.state} pending={view.pending} />
             <p class="txn-partitions">
                 {if view.partitions.is_empty() { "No partition in the transaction.".to_owned() }
                  else { format!("In the transaction: {}", view.partitions.join(", ")) }}
             </p>
+            {timeout(view)}
         </article>
+    }
+}
+
+/// The transaction's clock: when it started, its timeout and what is left of it.
+fn timeout(view: &TransactionView) -> Html {
+    let id = super::dom_id("txn-timeout", &view.transactional_id);
+    let Some(countdown) = view.countdown else {
+        return html! {
+            <p class="txn-timeout" {id}>
+                {format!("No transaction open: transaction.timeout.ms ({} ms) starts counting when the first partition is added.", view.timeout_ms)}
+            </p>
+        };
+    };
+    let expired = countdown == Countdown::Expired;
+    html! {
+        <div class={classes!("txn-timeout", expired.then_some("is-expired"))} {id}>
+            <dl class="txn-timeout-facts">
+                <div><dt>{"Started at"}</dt><dd>{view.started_at_ms.map_or_else(|| "unknown".to_owned(), |ms| format!("{ms} ms"))}</dd></div>
+                <div><dt><code>{"transaction.timeout.ms"}</code></dt><dd>{view.timeout_ms}</dd></div>
+            </dl>
+            <p class="txn-countdown" data-remaining-ms={match countdown {
+                Countdown::Remaining(ms) => ms.to_string(),
+                Countdown::Expired => "expired".to_owned(),
+            }}>
+                <span aria-hidden="true">{if expired { "⌛ " } else { "◷ " }}</span>{countdown.words()}
+            </p>
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_countdown_runs_to_the_deadline_and_then_says_expired() {
+        assert_eq!(Countdown::at(None, 5), None);
+        assert_eq!(
+            Countdown::at(Some(60_000), 100),
+            Some(Countdown::Remaining(59_900))
+        );
+        assert_eq!(
+            Countdown::at(Some(60_000), 60_000),
+            Some(Countdown::Remaining(0))
+        );
+        assert_eq!(
+            Countdown::at(Some(60_000), 60_001),
+            Some(Countdown::Expired)
+        );
+        assert!(Countdown::Expired.words().contains("next time step"));
     }
 }

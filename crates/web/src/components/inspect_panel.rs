@@ -1,11 +1,13 @@
 //! One partition under the magnifying glass: pick a partition and an offset, and see why each
 //! isolation level can or cannot read that record, what Kafka's own tools would print, and the
-//! partition's offsets over time.
+//! partition's offsets over time. The pick lives in the lab's reducer ([`Inspection`]): a click
+//! on a record row elsewhere picks it too, and brings this panel into view.
 
 use crate::components::WorldRef;
 use crate::components::offsets_plot::OffsetsPlot;
 use crate::components::record_inspector::RecordInspector;
 use crate::components::tool_view::ToolView;
+use crate::state::{Inspection, LabAction};
 use crate::steps::StepsSoFar;
 use eos_core::{Offset, TopicPartition};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
@@ -16,6 +18,9 @@ pub struct InspectPanelProps {
     pub world: WorldRef,
     /// The history and the cursor: events for a record's provenance, offsets for the plot.
     pub steps: StepsSoFar,
+    /// The record picked, by this panel's fields or a click on a record row.
+    pub inspected: Option<Inspection>,
+    pub dispatch: Callback<LabAction>,
 }
 
 #[component]
@@ -26,11 +31,22 @@ pub fn InspectPanel(props: &InspectPanelProps) -> Html {
         .partitions()
         .map(|p| p.topic_partition.clone())
         .collect();
-    let selected = use_state(|| 0usize);
-    let offset = use_state(|| 0i64);
-    let Some(tp) = partitions.get(*selected).or(partitions.first()).cloned() else {
+    let heading = use_node_ref();
+    use_bring_into_view(
+        props.inspected.as_ref().map_or(0, |i| i.reveals),
+        heading.clone(),
+    );
+    let picked = props
+        .inspected
+        .as_ref()
+        .filter(|i| partitions.contains(&i.topic_partition));
+    let Some(tp) = picked
+        .map(|i| i.topic_partition.clone())
+        .or_else(|| partitions.first().cloned())
+    else {
         return Html::default();
     };
+    let offset = picked.map_or(0, |i| i.offset.0);
     let transactional_id = props
         .world
         .coordinator()
@@ -38,25 +54,40 @@ pub fn InspectPanel(props: &InspectPanelProps) -> Html {
         .next()
         .map(|m| AttrValue::from(m.transactional_id.clone()));
     let on_partition = {
-        let selected = selected.clone();
+        let dispatch = props.dispatch.clone();
+        let partitions = partitions.clone();
         Callback::from(move |e: web_sys::Event| {
-            if let Some(select) = e.target_dyn_into::<HtmlSelectElement>() {
-                selected.set(select.value().parse().unwrap_or(0));
+            let chosen = e
+                .target_dyn_into::<HtmlSelectElement>()
+                .and_then(|select| select.value().parse::<usize>().ok())
+                .and_then(|i| partitions.get(i).cloned());
+            if let Some(topic_partition) = chosen {
+                dispatch.emit(LabAction::Inspect {
+                    topic_partition,
+                    offset: Offset(offset),
+                    bring_into_view: false,
+                });
             }
         })
     };
     let on_offset = {
-        let offset = offset.clone();
+        let dispatch = props.dispatch.clone();
+        let tp = tp.clone();
         Callback::from(move |e: InputEvent| {
             if let Some(input) = e.target_dyn_into::<HtmlInputElement>() {
-                offset.set(input.value().parse::<i64>().unwrap_or(0).max(0));
+                dispatch.emit(LabAction::Inspect {
+                    topic_partition: tp.clone(),
+                    offset: Offset(input.value().parse::<i64>().unwrap_or(0).max(0)),
+                    bring_into_view: false,
+                });
             }
         })
     };
     html! {
         <div class="inspect-group">
         <section class="panel panel-inspect" aria-labelledby="inspect-heading">
-            <h2 id="inspect-heading">{"Inspect a record"}</h2>
+            // Focusable from code only, so a click on a record row can move focus here.
+            <h2 id="inspect-heading" tabindex="-1" ref={heading}>{"Inspect a record"}</h2>
             <div class="inspect-pick">
                 <label for="inspect-partition">{"Partition"}</label>
                 <select id="inspect-partition" onchange={on_partition}>
@@ -70,9 +101,39 @@ pub fn InspectPanel(props: &InspectPanelProps) -> Html {
             </div>
         </section>
             <RecordInspector world={props.world.0.clone()} steps={props.steps.clone()}
-                topic_partition={tp.clone()} offset={Offset(*offset)} />
+                topic_partition={tp.clone()} offset={Offset(offset)} />
             <ToolView world={props.world.0.clone()} topic_partition={tp.clone()} {transactional_id} />
             <OffsetsPlot steps={props.steps.clone()} topic_partition={tp} />
         </div>
     }
+}
+
+/// Each new reveal (a record row was clicked) scrolls the inspector into view and moves focus to
+/// its heading, so keyboard and screen-reader users land on the answer. Smooth scrolling only
+/// when the user has not asked for reduced motion.
+#[hook]
+fn use_bring_into_view(reveals: u64, heading: NodeRef) {
+    use_effect_with(reveals, move |reveals| {
+        let Some(element) = heading
+            .cast::<web_sys::HtmlElement>()
+            .filter(|_| *reveals > 0)
+        else {
+            return;
+        };
+        let reduced_motion = web_sys::window()
+            .and_then(|w| w.match_media("(prefers-reduced-motion: reduce)").ok())
+            .flatten()
+            .is_none_or(|query| query.matches());
+        let options = web_sys::ScrollIntoViewOptions::new();
+        options.set_behavior(if reduced_motion {
+            web_sys::ScrollBehavior::Instant
+        } else {
+            web_sys::ScrollBehavior::Smooth
+        });
+        options.set_block(web_sys::ScrollLogicalPosition::Start);
+        element.scroll_into_view_with_scroll_into_view_options(&options);
+        let focus = web_sys::FocusOptions::new();
+        focus.set_prevent_scroll(true);
+        let _ = element.focus_with_options(&focus);
+    });
 }

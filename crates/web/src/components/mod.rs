@@ -4,6 +4,7 @@
 
 pub mod branch_compare;
 pub mod consumer_card;
+pub mod consumer_view;
 pub mod coordinator_panel;
 pub mod database_panel;
 pub mod help_dialog;
@@ -20,6 +21,7 @@ pub mod share_box;
 pub mod time_controls;
 pub mod timeline;
 pub mod tool_view;
+pub mod txn_state_diagram;
 
 use crate::state::LabAction;
 use eos_core::{Action, World};

@@ -2,48 +2,40 @@
 //! producer id, epoch and sequence it was written with, and its transaction's outcome; markers
 //! drawn as control records; the log start offset, last stable offset, high watermark and log
 //! end offset between them. Only the newest records get rows, so a log of any length stays fast.
+//! A record's transaction status is the core's (`eos_core::visibility::transaction_status`), the
+//! same answer the inspector gives; each offset is a button that picks the record for it.
 
 use super::{WorldRef, act, dom_id};
 use crate::state::LabAction;
 use eos_core::batch::ControlKind;
 use eos_core::cluster::Partition;
-use eos_core::ids::ProducerId;
-use eos_core::{Action, Offset, TopicPartition};
-use std::collections::BTreeMap;
+pub use eos_core::visibility::TxnStatus;
+use eos_core::visibility::transaction_status;
+use eos_core::{Action, Offset, TopicPartition, World};
 use yew::prelude::*;
 
 /// Rows shown at first, and added by each "show earlier".
 pub const ROWS_PER_PAGE: usize = 30;
 
-/// What became of the transaction a record was written in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TxnStatus {
-    /// Not written in a transaction.
-    None,
-    /// No marker for its producer follows it yet.
-    Open,
-    Committed,
-    Aborted,
+/// A glyph and a word for a record's transaction status, so colour is never the only cue.
+pub fn status_label(status: TxnStatus) -> (&'static str, &'static str) {
+    match status {
+        TxnStatus::None => ("·", "no transaction"),
+        TxnStatus::Open => ("◷", "open"),
+        TxnStatus::Committed => ("✓", "committed"),
+        TxnStatus::Aborted => ("✗", "aborted"),
+        TxnStatus::Marker => ("◆", "marker"),
+    }
 }
 
-impl TxnStatus {
-    /// A glyph and a word, so colour is never the only cue.
-    pub fn label(self) -> (&'static str, &'static str) {
-        match self {
-            TxnStatus::None => ("·", "no transaction"),
-            TxnStatus::Open => ("◷", "open"),
-            TxnStatus::Committed => ("✓", "committed"),
-            TxnStatus::Aborted => ("✗", "aborted"),
-        }
-    }
-
-    fn class(self) -> &'static str {
-        match self {
-            TxnStatus::None => "txn-none",
-            TxnStatus::Open => "txn-open",
-            TxnStatus::Committed => "txn-committed",
-            TxnStatus::Aborted => "txn-aborted",
-        }
+/// The CSS class that colours a record by its transaction status.
+pub fn status_class(status: TxnStatus) -> &'static str {
+    match status {
+        TxnStatus::None => "txn-none",
+        TxnStatus::Open => "txn-open",
+        TxnStatus::Committed => "txn-committed",
+        TxnStatus::Aborted => "txn-aborted",
+        TxnStatus::Marker => "txn-marker",
     }
 }
 
@@ -92,31 +84,21 @@ pub struct ProducerStateView {
 }
 
 impl PartitionView {
-    /// The newest `shown` records of the leader's log and its marks; `None` without a leader.
-    pub fn of(partition: &Partition, shown: usize) -> Option<Self> {
+    /// The newest `shown` records of the leader's log of `partition` (a partition of `world`)
+    /// and its marks; `None` without a leader.
+    pub fn of(world: &World, partition: &Partition, shown: usize) -> Option<Self> {
         let leader = partition.leader_replica()?;
         let log = &leader.log;
         let segment_bases: Vec<Offset> = log.segments().iter().map(|s| s.base_offset).collect();
-        // Walking back from the log end, the last marker seen for a producer is the first one
-        // after the current batch: the outcome of the transaction that batch belongs to.
-        let mut next_marker: BTreeMap<ProducerId, ControlKind> = BTreeMap::new();
+        let tp = &partition.topic_partition;
         let mut records = Vec::new();
         for batch in log.batches().iter().rev() {
             if records.len() >= shown {
                 break;
             }
-            let status = match (batch.control, batch.is_transactional) {
-                (Some(kind), _) => {
-                    next_marker.insert(batch.stamp.producer_id, kind);
-                    TxnStatus::None
-                }
-                (None, false) => TxnStatus::None,
-                (None, true) => match next_marker.get(&batch.stamp.producer_id) {
-                    None => TxnStatus::Open,
-                    Some(ControlKind::Commit) => TxnStatus::Committed,
-                    Some(ControlKind::Abort) => TxnStatus::Aborted,
-                },
-            };
+            // A batch belongs to one producer and one transaction: one answer for all its records.
+            let status =
+                transaction_status(world, tp, batch.base_offset).unwrap_or(TxnStatus::None);
             for (index, record) in batch.records.iter().enumerate().rev() {
                 if records.len() >= shown {
                     break;
@@ -204,6 +186,9 @@ pub struct PartitionLogProps {
     pub world: WorldRef,
     pub topic_partition: TopicPartition,
     pub dispatch: Callback<LabAction>,
+    /// The offset of this partition the inspector shows, marked in the log.
+    #[prop_or_default]
+    pub inspected: Option<Offset>,
 }
 
 /// One partition: its offsets, replicas and newest records.
@@ -216,7 +201,7 @@ pub fn PartitionLogView(props: &PartitionLogProps) -> Html {
     let Some(partition) = props.world.cluster().partition(tp) else {
         return Html::default();
     };
-    let body = match PartitionView::of(partition, *shown) {
+    let body = match PartitionView::of(&props.world, partition, *shown) {
         None => {
             html! { <p class="notice">{format!("{tp} has no leader right now: no replica can serve it.")}</p> }
         }
@@ -280,7 +265,7 @@ fn log_body(
             {producer_state(view)}
             {earlier}
             <ol id={dom_id("partition-log", &name)} class="log" aria-label={format!("Records of {name}")}>
-                { for view.records.iter().map(|r| record_row(r, view)) }
+                { for view.records.iter().map(|r| record_row(r, view, props)) }
             </ol>
             <div class="log-end-slot">
                 {boundary(view, view.log_end)}
@@ -326,13 +311,15 @@ fn producer_state(view: &PartitionView) -> Html {
     }
 }
 
-fn record_row(record: &RecordView, view: &PartitionView) -> Html {
-    let (glyph, status) = record.status.label();
+fn record_row(record: &RecordView, view: &PartitionView, props: &PartitionLogProps) -> Html {
+    let inspected = props.inspected == Some(record.offset);
+    let (glyph, status) = status_label(record.status);
     let class = classes!(
         "record",
-        record.status.class(),
+        status_class(record.status),
         record.control.is_some().then_some("is-control"),
         (record.offset >= view.high_watermark).then_some("above-high-watermark"),
+        inspected.then_some("is-inspected"),
     );
     let body = match record.control {
         Some(kind) => {
@@ -363,20 +350,48 @@ fn record_row(record: &RecordView, view: &PartitionView) -> Html {
     };
     html! {
         <li {class} key={record.offset.0} data-offset={record.offset.0.to_string()}
-            data-txn={status}>
+            data-txn={status} aria-current={inspected.then_some("true")}>
             {boundary(view, record.offset)}
             {record.opens_segment.then(|| html! {
                 <p class="segment-label">{format!("Segment {:020}.log", record.offset.0)}</p>
             })}
             <div class="record-fields">
-                <span class="offset-number"><span class="visually-hidden">{"Offset "}</span>{record.offset.0}</span>
+                {inspect_button(&view.topic_partition, record.offset, &props.dispatch)}
                 {body}
                 {(record.offset >= view.high_watermark).then(|| html! {
                     <span class="tag tag-unreadable">{"not yet readable"}</span>
                 })}
+                {inspected.then(inspected_tag)}
             </div>
         </li>
     }
+}
+
+/// The record's offset as a button that picks it for the inspector ("why can't I see it?").
+pub fn inspect_button(tp: &TopicPartition, offset: Offset, dispatch: &Callback<LabAction>) -> Html {
+    let onclick = {
+        let dispatch = dispatch.clone();
+        let topic_partition = tp.clone();
+        Callback::from(move |_: MouseEvent| {
+            dispatch.emit(LabAction::Inspect {
+                topic_partition: topic_partition.clone(),
+                offset,
+                bring_into_view: true,
+            });
+        })
+    };
+    html! {
+        <button type="button" class="offset-number record-inspect" {onclick}
+            aria-label={format!("Inspect offset {offset} of {tp}")}
+            title="Why can this record be seen, or not? Open it in the inspector">
+            {offset.0}
+        </button>
+    }
+}
+
+/// Marks the record the inspector shows, in words as well as by the row's outline.
+pub fn inspected_tag() -> Html {
+    html! { <span class="tag tag-inspected"><span aria-hidden="true">{"▶ "}</span>{"in the inspector"}</span> }
 }
 
 /// The marks that sit between the previous offset and `offset`, or nothing.
@@ -426,8 +441,12 @@ mod tests {
     fn view(state: &LabState, tp: &str, partition: u32, shown: usize) -> PartitionView {
         let world = state.world().expect("world");
         let tp = TopicPartition::new(tp, partition);
-        PartitionView::of(world.cluster().partition(&tp).expect("partition"), shown)
-            .expect("a leader")
+        PartitionView::of(
+            world,
+            world.cluster().partition(&tp).expect("partition"),
+            shown,
+        )
+        .expect("a leader")
     }
 
     #[test]
@@ -442,9 +461,9 @@ mod tests {
             rows,
             vec![
                 (0, TxnStatus::Committed, None),
-                (1, TxnStatus::None, Some(ControlKind::Commit)),
+                (1, TxnStatus::Marker, Some(ControlKind::Commit)),
                 (2, TxnStatus::Aborted, None),
-                (3, TxnStatus::None, Some(ControlKind::Abort)),
+                (3, TxnStatus::Marker, Some(ControlKind::Abort)),
             ]
         );
     }
@@ -493,7 +512,7 @@ mod tests {
             .cluster()
             .partition(&TopicPartition::new("payments", 0))
             .expect("payments-0");
-        let view = PartitionView::of(partition, ROWS_PER_PAGE).expect("a leader");
+        let view = PartitionView::of(&world, partition, ROWS_PER_PAGE).expect("a leader");
         assert_eq!(view.records.len(), ROWS_PER_PAGE);
         assert_eq!(
             view.records[0].offset,
@@ -521,5 +540,32 @@ mod tests {
         assert_eq!(tail.records.len(), 2);
         assert_eq!(tail.records[..], full.records[full.records.len() - 2..]);
         assert_eq!(tail.hidden_before, full.records.len() - 2);
+    }
+
+    // The log and the inspector read the same status from the core, so they cannot disagree.
+    #[test]
+    fn every_row_has_the_status_the_inspector_gives() {
+        for file in [
+            "11-atomic-write-to-two-topics.json",
+            "18-21-aborted-records-are-skipped.json",
+            "17-coordinator-failure-mid-commit.json",
+        ] {
+            let state = scenario_end(file);
+            let world = state.world().expect("world");
+            for partition in world.cluster().partitions() {
+                let tp = &partition.topic_partition;
+                let Some(view) = PartitionView::of(world, partition, 1000) else {
+                    continue;
+                };
+                for record in &view.records {
+                    assert_eq!(
+                        Some(record.status),
+                        transaction_status(world, tp, record.offset),
+                        "{file} {tp}@{}",
+                        record.offset
+                    );
+                }
+            }
+        }
     }
 }

@@ -1,0 +1,481 @@
+//! Browser tests of the coordinator's state diagram and timeout countdown, the consumer view and
+//! picking a record for the inspector by clicking it: mount the whole app, click like a user,
+//! and check the page against what the core computes. Run with
+//! `cargo test -p eos-web --target wasm32-unknown-unknown --test panels`.
+
+// These tests need a DOM; on the host this file compiles to an empty test binary.
+#![cfg(target_arch = "wasm32")]
+
+use eos_core::scenario::Scenario;
+use eos_core::txn_coordinator::{TransactionMetadata, TransactionState};
+use eos_core::{Action, World};
+use eos_web::App;
+use eos_web::components::WorldRef;
+use eos_web::components::consumer_view::{ConsumerView, ConsumerViewProps};
+use eos_web::components::coordinator_panel::{CoordinatorPanel, CoordinatorPanelProps};
+use std::rc::Rc;
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+use web_sys::wasm_bindgen::JsCast;
+use web_sys::{Element, Event, EventInit, HtmlElement, HtmlInputElement, HtmlSelectElement};
+use yew::{BaseComponent, Callback};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const TWO_PHASE: &str =
+    include_str!("../../../assets/scenarios/12-two-phase-commit-step-by-step.json");
+const TIMEOUT: &str =
+    include_str!("../../../assets/scenarios/15-transaction-timeout-aborts-good-work.json");
+const STYLE_CSS: &str = include_str!("../../../web/style.css");
+const INSPECTORS_CSS: &str = include_str!("../../../web/inspectors.css");
+const LOG_0: &str = "#partition-log-payments-0";
+
+/// A fresh app in its own element, rendered.
+async fn mount_app() -> Element {
+    let root = new_root(0);
+    yew::Renderer::<App>::with_root(root.clone()).render();
+    yew::scheduler::flush().await;
+    root
+}
+
+/// `component` with `props` in a fresh element `width_px` wide, rendered.
+async fn mount<C: BaseComponent>(props: C::Properties, width_px: u32) -> Element {
+    let root = new_root(width_px);
+    yew::Renderer::<C>::with_root_and_props(root.clone(), props).render();
+    yew::scheduler::flush().await;
+    root
+}
+
+fn new_root(width_px: u32) -> Element {
+    let document = gloo::utils::document();
+    let root = document.create_element("div").expect("a div");
+    if width_px > 0 {
+        root.set_attribute("style", &format!("width: {width_px}px"))
+            .expect("a style");
+    }
+    gloo::utils::body()
+        .append_child(&root)
+        .expect("attach root");
+    root
+}
+
+/// Loads the page's two stylesheets once, for the layout test.
+fn load_css() {
+    let document = gloo::utils::document();
+    if document
+        .query_selector("style#panels-css")
+        .ok()
+        .flatten()
+        .is_some()
+    {
+        return;
+    }
+    let style = document.create_element("style").expect("a style");
+    style.set_id("panels-css");
+    style.set_text_content(Some(&format!("{STYLE_CSS}\n{INSPECTORS_CSS}")));
+    document
+        .head()
+        .expect("a head")
+        .append_child(&style)
+        .expect("attach style");
+}
+
+fn find(root: &Element, selector: &str) -> Element {
+    root.query_selector(selector)
+        .expect("a valid selector")
+        .unwrap_or_else(|| panic!("nothing matches {selector}"))
+}
+
+fn all(root: &Element, selector: &str) -> Vec<Element> {
+    let nodes = root.query_selector_all(selector).expect("a valid selector");
+    (0..nodes.length())
+        .filter_map(|i| nodes.item(i))
+        .filter_map(|node| node.dyn_into::<Element>().ok())
+        .collect()
+}
+
+fn text(root: &Element, selector: &str) -> String {
+    find(root, selector).text_content().unwrap_or_default()
+}
+
+fn attribute(root: &Element, selector: &str, name: &str) -> String {
+    find(root, selector)
+        .get_attribute(name)
+        .unwrap_or_else(|| panic!("{selector} has no {name}"))
+}
+
+async fn click(root: &Element, selector: &str) {
+    find(root, selector)
+        .dyn_into::<HtmlElement>()
+        .expect("a clickable element")
+        .click();
+    yew::scheduler::flush().await;
+}
+
+async fn clicks(root: &Element, selectors: &[&str]) {
+    for selector in selectors {
+        click(root, selector).await;
+    }
+}
+
+/// Picks the option of `select` whose text starts with `starts`, as a user would.
+async fn choose(root: &Element, select: &str, starts: &str) {
+    let select = find(root, select)
+        .dyn_into::<HtmlSelectElement>()
+        .expect("a select");
+    let index = all(&select, "option")
+        .iter()
+        .position(|o| o.text_content().is_some_and(|t| t.starts_with(starts)))
+        .unwrap_or_else(|| panic!("no option starts with {starts}"));
+    select.set_selected_index(i32::try_from(index).expect("small"));
+    let init = EventInit::new();
+    init.set_bubbles(true);
+    let change = Event::new_with_event_init_dict("change", &init).expect("event");
+    select.dispatch_event(&change).expect("dispatched");
+    yew::scheduler::flush().await;
+}
+
+/// Loads a shipped scenario through the picker.
+async fn load(root: &Element, title_starts: &str) {
+    choose(root, "#scenario-picker", title_starts).await;
+    click(root, "#load-scenario").await;
+}
+
+async fn next_scripted(root: &Element, times: usize) {
+    for _ in 0..times {
+        click(root, "#next-scripted").await;
+    }
+}
+
+/// The scenario's world after its first `steps` scripted steps, as the core computes it.
+fn core_after(text: &str, steps: usize) -> World {
+    let scenario = Scenario::parse(text).expect("a shipped scenario parses");
+    let mut world = World::new(&scenario.world_config(), scenario.seed).expect("its world");
+    for action in scenario.steps.iter().take(steps) {
+        world.step(action).expect("a shipped step is possible");
+    }
+    world
+}
+
+fn metadata<'w>(world: &'w World, transactional_id: &str) -> &'w TransactionMetadata {
+    world
+        .coordinator()
+        .transactions()
+        .find(|t| t.transactional_id == transactional_id)
+        .expect("the coordinator knows it")
+}
+
+fn card(transactional_id: &str) -> String {
+    format!("[data-transactional-id='{transactional_id}']")
+}
+
+// Transaction coordinator: state diagram
+
+#[wasm_bindgen_test]
+async fn the_diagram_lights_the_state_the_core_reports_through_a_commit() {
+    let root = mount_app().await;
+    load(&root, "12 ·").await;
+    let writer = card("payment-writer");
+    let mut done = 0;
+    // After initTransactions is answered, with the transaction open, with EndTxn(commit)
+    // delivered, and at the end of the script.
+    for steps in [2, 6, 8, 16] {
+        next_scripted(&root, steps - done).await;
+        done = steps;
+        let world = core_after(TWO_PHASE, steps);
+        let core = metadata(&world, "payment-writer");
+        let lit = all(&root, &format!("{writer} .txn-node.is-current"));
+        assert_eq!(lit.len(), 1, "one state is lit after {steps} steps");
+        assert_eq!(
+            lit[0].get_attribute("data-state").as_deref(),
+            Some(core.state.name()),
+            "after {steps} steps"
+        );
+        assert!(
+            lit[0].text_content().unwrap_or_default().starts_with("● "),
+            "a glyph, not only colour"
+        );
+        let title = text(&root, &format!("{writer} svg title"));
+        assert!(
+            title.contains(&format!("current state: {}", core.state.name())),
+            "{title}"
+        );
+        let pending: Vec<String> = all(&root, &format!("{writer} .txn-node.is-pending"))
+            .iter()
+            .filter_map(|n| n.get_attribute("data-state"))
+            .collect();
+        assert_eq!(
+            pending,
+            core.pending_state
+                .map(|p| p.name().to_owned())
+                .into_iter()
+                .collect::<Vec<_>>(),
+            "after {steps} steps"
+        );
+    }
+    assert_eq!(done, 16);
+    assert!(text(&root, &format!("{writer} .txn-diagram-caption")).contains("CompleteCommit"));
+}
+
+#[wasm_bindgen_test]
+async fn the_diagram_draws_every_transition_kafka_allows() {
+    let root = mount_app().await;
+    clicks(&root, &["#init-tx1", "#deliver-all"]).await;
+    let writer = card("payment-writer");
+    assert_eq!(all(&root, &format!("{writer} .txn-edge")).len(), 17);
+    assert_eq!(all(&root, &format!("{writer} .txn-node")).len(), 8);
+    // The ways out of Empty are drawn stronger.
+    let next: Vec<String> = all(&root, &format!("{writer} .txn-edge.is-next"))
+        .iter()
+        .filter_map(|e| e.get_attribute("data-to"))
+        .collect();
+    assert_eq!(next, vec!["Ongoing", "PrepareAbort", "Dead"]);
+}
+
+// Transaction coordinator: timeout countdown
+
+#[wasm_bindgen_test]
+async fn the_countdown_follows_simulated_time_as_the_core_counts_it() {
+    let root = mount_app().await;
+    load(&root, "15 ·").await;
+    // Both transactions are open and their records written.
+    next_scripted(&root, 8).await;
+    let world = core_after(TIMEOUT, 8);
+    let hasty = metadata(&world, "hasty-writer");
+    let deadline = hasty.times_out_after_ms().expect("an open transaction");
+    let remaining = deadline - world.now_ms();
+    let countdown = format!("{} .txn-countdown", card("hasty-writer"));
+    assert_eq!(
+        attribute(&root, &countdown, "data-remaining-ms"),
+        remaining.to_string()
+    );
+    let facts = text(&root, &format!("{} .txn-timeout", card("hasty-writer")));
+    assert!(facts.contains("transaction.timeout.ms1000"), "{facts}");
+    assert!(
+        facts.contains(&format!(
+            "Started at{} ms",
+            hasty.txn_start_timestamp_ms.expect("started")
+        )),
+        "{facts}"
+    );
+    assert!(text(&root, &countdown).contains(&format!("{remaining} ms left")));
+
+    click(&root, "#advance-100").await;
+    assert_eq!(
+        attribute(&root, &countdown, "data-remaining-ms"),
+        (remaining - 100).to_string()
+    );
+
+    // The script's own step then lets more than the timeout pass: the coordinator aborts.
+    next_scripted(&root, 1).await;
+    let scenario = Scenario::parse(TIMEOUT).expect("a shipped scenario parses");
+    let mut world = core_after(TIMEOUT, 8);
+    world
+        .step(&Action::AdvanceTime { ms: 100 })
+        .expect("time passes");
+    world.step(&scenario.steps[8]).expect("a shipped step");
+    let hasty = metadata(&world, "hasty-writer");
+    assert_ne!(
+        hasty.state,
+        TransactionState::Ongoing,
+        "the core aborted it"
+    );
+    assert_eq!(
+        attribute(
+            &root,
+            &format!("{} .txn-node.is-current", card("hasty-writer")),
+            "data-state"
+        ),
+        hasty.state.name()
+    );
+    assert!(
+        find(&root, &card("hasty-writer"))
+            .query_selector(".txn-countdown")
+            .expect("a valid selector")
+            .is_none(),
+        "no countdown once the transaction is no longer open"
+    );
+}
+
+// Consumer view
+
+fn verdicts(root: &Element, offset: i64) -> (String, String) {
+    let row = format!("#consumer-view-rows tr[data-offset='{offset}']");
+    (
+        attribute(root, &format!("{row} .reader-uncommitted"), "data-verdict"),
+        attribute(root, &format!("{row} .reader-committed"), "data-verdict"),
+    )
+}
+
+fn pair(uncommitted: &str, committed: &str) -> (String, String) {
+    (uncommitted.to_owned(), committed.to_owned())
+}
+
+#[wasm_bindgen_test]
+async fn read_committed_sees_a_record_only_once_its_transaction_commits() {
+    let root = mount_app().await;
+    clicks(
+        &root,
+        &[
+            "#init-tx1",
+            "#deliver-all",
+            "#begin-tx1",
+            "#send-tx1",
+            "#deliver-all",
+        ],
+    )
+    .await;
+    assert_eq!(verdicts(&root, 0), pair("returned", "above-lso"));
+    let uncommitted = text(&root, "#consumer-view-read_uncommitted-payments-0");
+    let committed = text(&root, "#consumer-view-read_committed-payments-0");
+    assert!(uncommitted.ends_with("returns offsets 0"), "{uncommitted}");
+    assert!(committed.ends_with("returns nothing"), "{committed}");
+    assert!(
+        text(&root, ".consumer-view-reasons").contains("open transaction that starts at offset 0")
+    );
+
+    clicks(&root, &["#commit-tx1", "#deliver-all"]).await;
+    assert_eq!(verdicts(&root, 0), pair("returned", "returned"));
+    assert_eq!(verdicts(&root, 1), pair("marker", "marker"));
+    assert!(text(&root, ".consumer-view-reasons").contains("Markers at offsets 1"));
+}
+
+#[wasm_bindgen_test]
+async fn an_aborted_record_is_returned_only_under_read_uncommitted() {
+    let root = mount_app().await;
+    clicks(
+        &root,
+        &[
+            "#init-tx1",
+            "#deliver-all",
+            "#begin-tx1",
+            "#send-tx1",
+            "#deliver-all",
+            "#abort-tx1",
+            "#deliver-all",
+        ],
+    )
+    .await;
+    assert_eq!(verdicts(&root, 0), pair("returned", "aborted"));
+    assert_eq!(verdicts(&root, 1), pair("marker", "marker"));
+    assert!(text(&root, ".consumer-view-reasons").contains("Aborted-transaction index"));
+}
+
+#[wasm_bindgen_test]
+async fn the_consumer_view_shows_the_chosen_partition() {
+    let root = mount_app().await;
+    clicks(&root, &["#send-p1", "#deliver-all"]).await;
+    assert_eq!(all(&root, "#consumer-view-rows tbody tr").len(), 1);
+    choose(&root, "#consumer-view-partition", "payments-1").await;
+    assert!(all(&root, "#consumer-view-rows").is_empty());
+    assert!(text(&root, "#consumer-view").contains("The log is empty"));
+    assert!(text(&root, "#consumer-view-read_committed-payments-1").ends_with("returns nothing"));
+}
+
+// Click a record to inspect it
+
+fn inspected_offset(root: &Element) -> String {
+    find(root, "#inspect-offset")
+        .dyn_into::<HtmlInputElement>()
+        .expect("an input")
+        .value()
+}
+
+#[wasm_bindgen_test]
+async fn clicking_a_record_in_the_log_opens_it_in_the_inspector() {
+    let root = mount_app().await;
+    clicks(
+        &root,
+        &["#send-p1", "#deliver-all", "#send-p1", "#deliver-all"],
+    )
+    .await;
+    let button = format!("{LOG_0} li.record[data-offset='1'] .record-inspect");
+    assert_eq!(
+        attribute(&root, &button, "aria-label"),
+        "Inspect offset 1 of payments-0"
+    );
+    assert_eq!(
+        find(&root, &button).tag_name(),
+        "BUTTON",
+        "reachable by keyboard"
+    );
+    click(&root, &button).await;
+    assert_eq!(inspected_offset(&root), "1");
+    assert!(text(&root, ".inspect-group").contains("payments-0@1"));
+    let focused = gloo::utils::document()
+        .active_element()
+        .and_then(|e| e.get_attribute("id"));
+    assert_eq!(focused.as_deref(), Some("inspect-heading"));
+    let marked = |root: &Element| -> Vec<String> {
+        all(root, "[aria-current='true'][data-offset]")
+            .iter()
+            .map(|e| {
+                format!(
+                    "{} {}",
+                    e.tag_name(),
+                    e.get_attribute("data-offset").unwrap_or_default()
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        marked(&root),
+        vec!["LI 1", "TR 1"],
+        "the log and the consumer view mark the record in the inspector"
+    );
+    assert!(
+        text(&root, &format!("{LOG_0} li.record[data-offset='1']")).contains("in the inspector")
+    );
+
+    // The consumer view's offsets pick records too, and the picker follows.
+    click(
+        &root,
+        "#consumer-view-rows tr[data-offset='0'] .record-inspect",
+    )
+    .await;
+    assert_eq!(inspected_offset(&root), "0");
+    assert!(text(&root, ".inspect-group").contains("payments-0@0"));
+    assert_eq!(marked(&root), vec!["LI 0", "TR 0"]);
+}
+
+// Layout
+
+// Both new panels fit a 375 px phone without scrolling sideways.
+#[wasm_bindgen_test]
+async fn the_new_panels_fit_a_phone_screen() {
+    load_css();
+    let world = Rc::new(core_after(TIMEOUT, 8));
+    let coordinator = mount::<CoordinatorPanel>(
+        CoordinatorPanelProps {
+            world: WorldRef(Rc::clone(&world)),
+            dispatch: Callback::noop(),
+        },
+        375,
+    )
+    .await;
+    let readers = mount::<ConsumerView>(
+        ConsumerViewProps {
+            world: WorldRef(world),
+            dispatch: Callback::noop(),
+            inspected: None,
+        },
+        375,
+    )
+    .await;
+    assert!(
+        !all(&readers, "#consumer-view-rows tbody tr").is_empty(),
+        "the table is drawn"
+    );
+    for (root, selector) in [
+        (&coordinator, "section"),
+        (&readers, "section"),
+        (&readers, ".consumer-view-table"),
+    ] {
+        let element = find(root, selector);
+        assert!(
+            element.scroll_width() <= element.client_width(),
+            "{selector} scrolls sideways: {} > {}",
+            element.scroll_width(),
+            element.client_width()
+        );
+    }
+}
