@@ -3,13 +3,14 @@
 use yew::prelude::*;
 
 /// Every shortcut and what it does; the app's key handler follows this list.
-pub const SHORTCUTS: [(&str, &str); 7] = [
+pub const SHORTCUTS: [(&str, &str); 8] = [
     ("←", "step back"),
     ("→", "step forward"),
     ("Home", "go to the start"),
     ("End", "go to the latest step"),
     ("n", "apply the next scripted step"),
     ("r", "reset: start the scenario again"),
+    ("p", "play or pause: one step at a time at the chosen speed"),
     ("?", "show this list (Esc closes it)"),
 ];
 
