@@ -35,7 +35,10 @@ pub fn App(props: &AppProps) -> Html {
     let state = use_reducer(LabState::default);
     let launch = {
         let given = props.launch.clone();
-        (*use_memo((), move |()| given.unwrap_or_else(|| Rc::new(launch_in_address())))).clone()
+        (*use_memo((), move |()| {
+            given.unwrap_or_else(|| Rc::new(launch_in_address()))
+        }))
+        .clone()
     };
     // TODO(lead): the autosave hook runs only when `launch.autosave_allowed()` (never embedded).
     let embed = launch.embed;
@@ -48,7 +51,12 @@ pub fn App(props: &AppProps) -> Html {
     };
     // Embedded, the keys act only while focus is inside the lab, so two labs never fight.
     let key_scope = embed.then(|| lab_ref.clone());
-    use_shortcuts(state.dispatcher(), help_open.setter(), *help_open, key_scope);
+    use_shortcuts(
+        state.dispatcher(),
+        help_open.setter(),
+        *help_open,
+        key_scope,
+    );
     use_playback(state.playing(), state.speed(), dispatch.clone());
     use_embed(embed, launch.id.clone(), lab_ref.clone(), dispatch.clone());
     // A share link in the address opens as the lab starts, and wins over URL parameters; a
@@ -212,16 +220,9 @@ fn use_shortcuts(
     let help_is_open = use_mut_ref(|| false);
     *help_is_open.borrow_mut() = help_open;
     use_effect_with((), move |()| {
-        let target: Option<web_sys::EventTarget> = match scope {
-            Some(lab) => lab
-                .cast::<Element>()
-                .and_then(|main| main.parent_element())
-                .map(Into::into),
-            None => web_sys::window()
-                .and_then(|w| w.document())
-                .map(Into::into),
-        };
-        let listener = target
+        let listener = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|document| keydown_target(document, scope.as_ref()))
             .map(|target| {
                 let options = EventListenerOptions::enable_prevent_default();
                 EventListener::new_with_options(&target, "keydown", options, move |event| {
@@ -238,6 +239,21 @@ fn use_shortcuts(
             });
         move || drop(listener)
     });
+}
+
+/// Where the shortcuts listen: the document, or the element the lab is mounted in when the lab
+/// is `scope`d to it (embedded), so keys pressed elsewhere on the page are not the lab's.
+fn keydown_target(
+    document: web_sys::Document,
+    scope: Option<&NodeRef>,
+) -> Option<web_sys::EventTarget> {
+    match scope {
+        Some(lab) => lab
+            .cast::<Element>()
+            .and_then(|main| main.parent_element())
+            .map(Into::into),
+        None => Some(document.into()),
+    }
 }
 
 /// What a key press means: `None` if it is not a shortcut here; `Some(None)` if it was handled

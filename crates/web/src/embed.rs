@@ -127,8 +127,8 @@ fn pause_off_screen(
         let entries = js_sys::Array::from(&entries);
         let latest = entries
             .iter()
-            .filter_map(|e| e.dyn_into::<IntersectionObserverEntry>().ok())
-            .last();
+            .rev()
+            .find_map(|e| e.dyn_into::<IntersectionObserverEntry>().ok());
         if latest.is_some_and(|entry| !entry.is_intersecting()) {
             dispatch.emit(LabAction::Pause);
         }

@@ -54,9 +54,15 @@ pub enum LaunchProblem {
     UnknownView(String),
     UnknownIsolation(String),
     /// `step` asked for more scripted steps than the scenario has.
-    StepBeyondScript { asked: usize, scripted: usize },
+    StepBeyondScript {
+        asked: usize,
+        scripted: usize,
+    },
     /// The scenario's world could not be built (a shipped file that no longer parses).
-    Unloadable { scenario: String, why: String },
+    Unloadable {
+        scenario: String,
+        why: String,
+    },
 }
 
 impl fmt::Display for LaunchProblem {
@@ -209,11 +215,13 @@ impl LaunchOptions {
 
 /// A shipped scenario by its file stem; `free-play` is the built-in world.
 fn find_scenario(stem: &str) -> Option<Source> {
-    scenarios::catalog().into_iter().find(|source| match source {
-        Source::FreePlay => stem == "free-play",
-        Source::File { name, .. } => name.strip_suffix(".json") == Some(stem),
-        Source::Link(_) => false,
-    })
+    scenarios::catalog()
+        .into_iter()
+        .find(|source| match source {
+            Source::FreePlay => stem == "free-play",
+            Source::File { name, .. } => name.strip_suffix(".json") == Some(stem),
+            Source::Link(_) => false,
+        })
 }
 
 /// `application/x-www-form-urlencoded` decoding: `+` is a space and `%XX` a byte; a malformed
@@ -329,7 +337,9 @@ mod tests {
                 .iter()
                 .all(|c| c.isolation_level == IsolationLevel::ReadUncommitted)
         );
-        let default = LaunchOptions::parse("scenario=free-play").origin().expect("builds");
+        let default = LaunchOptions::parse("scenario=free-play")
+            .origin()
+            .expect("builds");
         assert!(
             default
                 .config

@@ -780,7 +780,11 @@ mod tests {
         let scripted = origin.script.len();
         let state = run(
             LabState::start(origin),
-            [LabAction::NextScripted, LabAction::JumpTo(0), LabAction::Play],
+            [
+                LabAction::NextScripted,
+                LabAction::JumpTo(0),
+                LabAction::Play,
+            ],
         );
         assert!(state.playing());
         let state = run(LabState::clone(&state), [LabAction::Tick]);
@@ -812,10 +816,7 @@ mod tests {
         );
         assert_eq!(state.cursor(), 1);
         assert!(!state.playing());
-        let state = run(
-            LabState::clone(&state),
-            [LabAction::Play, LabAction::Reset],
-        );
+        let state = run(LabState::clone(&state), [LabAction::Play, LabAction::Reset]);
         assert!(!state.playing());
         assert_eq!(state.speed(), Speed::Four);
     }
@@ -826,7 +827,11 @@ mod tests {
             LabState::default(),
             [LabAction::SetAutoDeliver(true), send(0)],
         );
-        assert_eq!(state.history().len(), 2, "the send, then its own deliver-all step");
+        assert_eq!(
+            state.history().len(),
+            2,
+            "the send, then its own deliver-all step"
+        );
         assert_eq!(state.history()[1].action, Action::DeliverAll {});
         assert!(state.world().expect("world").network().is_empty());
         assert_eq!(log_end(&state), Offset(1));
@@ -852,7 +857,11 @@ mod tests {
                 }),
             ],
         );
-        assert_eq!(state.history().len(), 1, "deliver-all is not followed by another");
+        assert_eq!(
+            state.history().len(),
+            1,
+            "deliver-all is not followed by another"
+        );
         assert!(matches!(state.notice(), Some(Notice::Refused { .. })));
     }
 
@@ -869,9 +878,11 @@ mod tests {
         assert!(state.notice().is_none());
         assert!(!state.playing(), "a launched lab starts paused");
         let world = state.world().expect("world");
-        assert!(world.consumers().all(|c| {
-            c.isolation_level() == eos_core::config::IsolationLevel::ReadCommitted
-        }));
+        assert!(
+            world.consumers().all(|c| {
+                c.isolation_level() == eos_core::config::IsolationLevel::ReadCommitted
+            })
+        );
     }
 
     #[test]

@@ -72,7 +72,9 @@ pub fn NetworkPanel(props: &NetworkPanelProps) -> Html {
     let on_auto_deliver = {
         let dispatch = dispatch.clone();
         Callback::from(move |e: Event| {
-            let on = e.target_unchecked_into::<web_sys::HtmlInputElement>().checked();
+            let on = e
+                .target_unchecked_into::<web_sys::HtmlInputElement>()
+                .checked();
             dispatch.emit(LabAction::SetAutoDeliver(on));
         })
     };
