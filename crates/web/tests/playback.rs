@@ -114,10 +114,18 @@ async fn play_goes_forward_one_step_per_tick_and_stops_at_the_end() {
         text(&root, "#play-pause").contains("Play"),
         "at the end it stopped by itself"
     );
-    let button = find(&root, "#play-pause")
-        .dyn_into::<web_sys::HtmlButtonElement>()
-        .expect("a button");
-    assert!(button.disabled(), "nothing is left to play");
+    assert_eq!(
+        find(&root, "#play-pause")
+            .get_attribute("aria-disabled")
+            .as_deref(),
+        Some("true"),
+        "nothing is left to play"
+    );
+    click(&root, "#play-pause").await;
+    assert!(
+        text(&root, "#notice-text").contains("no scripted step left"),
+        "pressing it says why"
+    );
 }
 
 #[wasm_bindgen_test]

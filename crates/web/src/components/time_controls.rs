@@ -87,7 +87,9 @@ pub fn TimeControls(props: &TimeControlsProps) -> Html {
             </label>
             <div class="button-row playback" role="group" aria-label="Playback">
                 <button type="button" class="button" id="play-pause" aria-keyshortcuts="p"
-                    disabled={!props.playing && !props.can_play}
+                    // Not `disabled`: a button that disables itself at the end would drop the
+                    // keyboard focus; pressing it then says why nothing plays.
+                    aria-disabled={(!props.playing && !props.can_play).then_some("true")}
                     onclick={on::<MouseEvent>(dispatch, play_action)}>
                     <span aria-hidden="true">{play_glyph}</span>{" "}{play_label}
                 </button>
