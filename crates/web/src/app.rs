@@ -167,6 +167,12 @@ pub fn App(props: &AppProps) -> Html {
             <main id="main" class="layout" ref={lab_ref}
                 data-view={embed.then(|| launch.view.name())}
                 tabindex={embed.then_some("-1")}>
+                // Embedded, the site's header (and its h1) is hidden; the page still needs a title.
+                {embed.then(|| html! {
+                    <h1 class="visually-hidden" id="embed-title">
+                        {format!("EOS Lab: {}", state.origin().name)}
+                    </h1>
+                })}
                 <div class="top">
                     {(!embed).then(|| html! {
                         <ScenarioPicker origin={state.origin().clone()} dispatch={dispatch.clone()} />

@@ -229,6 +229,10 @@ async fn embed_mode_hides_the_chrome_and_keeps_its_keys_to_itself() {
         "no footer"
     );
     assert!(exists(&root, "#play-pause"), "the time controls stay");
+    assert!(
+        text(&root, "#embed-title").starts_with("EOS Lab: At-least-once"),
+        "the page keeps a first heading, for screen readers"
+    );
     assert_eq!(
         find(&root, "#main").get_attribute("data-view").as_deref(),
         Some("log")
