@@ -49,9 +49,9 @@ pub fn TimeControls(props: &TimeControlsProps) -> Html {
         })
     };
     let (play_glyph, play_label, play_action) = if props.playing {
-        ("⏸", "Pause", LabAction::Pause)
+        ("❚❚", "Pause", LabAction::Pause)
     } else {
-        ("⏵", "Play", LabAction::Play)
+        ("▷", "Play", LabAction::Play)
     };
     let button = |id: &'static str,
                   glyph: &'static str,
