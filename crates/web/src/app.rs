@@ -185,7 +185,7 @@ pub fn App(props: &AppProps) -> Html {
                 </div>
                 {lab}
             </main>
-            {help_open.then(|| html! { <HelpDialog on_close={on_close_help} /> })}
+            {help_open.then(|| html! { <HelpDialog on_close={on_close_help} within_lab={embed} /> })}
             <footer class="site-footer" hidden={embed}>
                 <p>
                     {"EOS Lab runs entirely in your browser. The simulation is deterministic: \

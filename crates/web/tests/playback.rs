@@ -91,6 +91,17 @@ async fn wait(ms: u32) {
     yew::scheduler::flush().await;
 }
 
+/// Waits until `done` holds, for at most `ms` milliseconds (a busy machine delays timers).
+async fn until(ms: u32, done: impl Fn() -> bool) -> bool {
+    for _ in 0..ms / 20 {
+        if done() {
+            return true;
+        }
+        wait(20).await;
+    }
+    done()
+}
+
 fn status(root: &Element) -> String {
     text(root, "#step-status")
 }
@@ -106,10 +117,15 @@ async fn play_goes_forward_one_step_per_tick_and_stops_at_the_end() {
     choose_speed(&root, "4").await;
     click(&root, "#play-pause").await;
     assert!(text(&root, "#play-pause").contains("Pause"), "it plays");
-    wait(380).await;
-    assert_eq!(status(&root), "Step 1 of 3", "one step after one tick");
-    wait(900).await;
-    assert_eq!(status(&root), "Step 3 of 3");
+    assert_eq!(
+        status(&root),
+        "Step 0 of 3",
+        "the first step waits for a tick"
+    );
+    assert!(until(3000, || status(&root) == "Step 1 of 3").await);
+    assert!(until(3000, || status(&root) == "Step 3 of 3").await);
+    wait(600).await;
+    assert_eq!(status(&root), "Step 3 of 3", "it does not run past the end");
     assert!(
         text(&root, "#play-pause").contains("Play"),
         "at the end it stopped by itself"
@@ -137,7 +153,7 @@ async fn pause_stops_playing_and_p_toggles_it() {
     click(&root, "#to-start").await;
     choose_speed(&root, "4").await;
     click(&root, "#play-pause").await;
-    wait(380).await;
+    assert!(until(3000, || status(&root) == "Step 1 of 4").await);
     click(&root, "#play-pause").await;
     let paused_at = status(&root);
     assert_eq!(paused_at, "Step 1 of 4");
@@ -154,8 +170,10 @@ async fn play_applies_the_scenarios_scripted_steps() {
     let root = mount("scenario=02-at-least-once").await;
     choose_speed(&root, "4").await;
     click(&root, "#play-pause").await;
-    wait(380).await;
-    assert_eq!(status(&root), "Step 1 of 1", "the first scripted step");
+    assert!(
+        until(3000, || status(&root) == "Step 1 of 1").await,
+        "the first scripted step"
+    );
     click(&root, "#play-pause").await;
 }
 
@@ -252,4 +270,42 @@ async fn embed_mode_hides_the_chrome_and_keeps_its_keys_to_itself() {
     );
     press(&find(&root, "#main"), "ArrowLeft").await;
     assert_eq!(status(&root), "Step 0 of 1", "a key inside the lab is");
+}
+
+#[wasm_bindgen_test]
+async fn an_embedded_lab_posts_its_height_with_its_id() {
+    use std::cell::RefCell;
+    use web_sys::js_sys::Reflect;
+    let heard: Rc<RefCell<Vec<(String, f64)>>> = Rc::default();
+    let listener = {
+        let heard = Rc::clone(&heard);
+        gloo::events::EventListener::new(&gloo::utils::window(), "message", move |event| {
+            let Some(event) = event.dyn_ref::<web_sys::MessageEvent>() else {
+                return;
+            };
+            let data = event.data();
+            let field = |name: &str| Reflect::get(&data, &name.into()).ok();
+            if field("type").and_then(|t| t.as_string()).as_deref() == Some("eos-lab:height") {
+                heard.borrow_mut().push((
+                    field("id")
+                        .and_then(|id| id.as_string())
+                        .unwrap_or_default(),
+                    field("height").and_then(|h| h.as_f64()).unwrap_or_default(),
+                ));
+            }
+        })
+    };
+    let _root = mount("embed&id=measured").await;
+    let arrived = until(3000, || {
+        heard.borrow().iter().any(|(id, _)| id == "measured")
+    })
+    .await;
+    drop(listener);
+    assert!(arrived, "a height message with the lab's id");
+    let height = heard
+        .borrow()
+        .iter()
+        .find(|(id, _)| id == "measured")
+        .map(|(_, h)| *h);
+    assert!(height.is_some_and(|h| h > 100.0), "{height:?}");
 }
