@@ -12,6 +12,9 @@ use crate::components::{
     ConsumerCard, CoordinatorPanel, HelpDialog, InvariantsPanel, NetworkPanel, NoticeBar,
     PartitionLogView, ProducerCard, ScenarioPicker, TimeControls, Timeline, WorldRef,
 };
+use crate::embed::use_embed;
+use crate::launch::LaunchOptions;
+use crate::playback::use_playback;
 use crate::state::{LabAction, LabState};
 use gloo_events::{EventListener, EventListenerOptions};
 use std::cell::RefCell;
@@ -20,23 +23,53 @@ use wasm_bindgen::JsCast;
 use web_sys::{Element, KeyboardEvent};
 use yew::prelude::*;
 
+#[derive(Debug, Default, Properties, PartialEq)]
+pub struct AppProps {
+    /// How to start; read from the page address when not given (tests give it).
+    #[prop_or_default]
+    pub launch: Option<Rc<LaunchOptions>>,
+}
+
 /// The whole EOS Lab app.
 #[component]
-pub fn App() -> Html {
+pub fn App(props: &AppProps) -> Html {
     let state = use_reducer(LabState::default);
+    let launch = {
+        let given = props.launch.clone();
+        (*use_memo((), move |()| {
+            given.unwrap_or_else(|| Rc::new(launch_in_address()))
+        }))
+        .clone()
+    };
+    // TODO(lead): the autosave hook runs only when `launch.autosave_allowed()` (never embedded).
+    let embed = launch.embed;
+    let lab_ref = use_node_ref();
     let help_open = use_state(|| false);
     // One callback for the app's lifetime, so panels whose world did not change skip rendering.
     let dispatch = {
         let dispatcher = state.dispatcher();
         use_callback((), move |action: LabAction, ()| dispatcher.dispatch(action))
     };
-    use_shortcuts(state.dispatcher(), help_open.setter(), *help_open);
-    // A share link in the address opens as the lab starts; a damaged one is a notice.
+    // Embedded, the keys act only while focus is inside the lab, so two labs never fight.
+    let key_scope = embed.then(|| lab_ref.clone());
+    use_shortcuts(
+        state.dispatcher(),
+        help_open.setter(),
+        *help_open,
+        key_scope,
+    );
+    use_playback(state.playing(), state.speed(), dispatch.clone());
+    use_embed(embed, launch.id.clone(), lab_ref.clone(), dispatch.clone());
+    // A share link in the address opens as the lab starts, and wins over URL parameters; a
+    // damaged one is a notice.
     {
         let dispatcher = state.dispatcher();
+        let launch = Rc::clone(&launch);
         use_effect_with((), move |()| {
             if let Some(fragment) = link_in_address() {
                 dispatcher.dispatch(LabAction::OpenLink(fragment));
+            } else if launch.changes_start() {
+                dispatcher.dispatch(LabAction::Launch(launch));
             }
         });
     }
@@ -105,7 +138,8 @@ pub fn App() -> Html {
                         </section>
                     </div>
                     <div class="column column-cluster">
-                        <NetworkPanel world={world.clone()} dispatch={dispatch.clone()} />
+                        <NetworkPanel world={world.clone()} dispatch={dispatch.clone()}
+                            auto_deliver={state.auto_deliver()} />
                         { for world.cluster().partitions().map(|p| html! {
                             <PartitionLogView key={p.topic_partition.to_string()} world={world.clone()}
                                 topic_partition={p.topic_partition.clone()} dispatch={dispatch.clone()}
@@ -135,18 +169,29 @@ pub fn App() -> Html {
 
     html! {
         <>
-            <main id="main" class="layout">
+            <main id="main" class="layout" ref={lab_ref}
+                data-view={embed.then(|| launch.view.name())}
+                tabindex={embed.then_some("-1")}>
+                // Embedded, the site's header (and its h1) is hidden; the page still needs a title.
+                {embed.then(|| html! {
+                    <h1 class="visually-hidden" id="embed-title">
+                        {format!("EOS Lab: {}", state.origin().name)}
+                    </h1>
+                })}
                 <div class="top">
-                    <ScenarioPicker origin={state.origin().clone()} dispatch={dispatch.clone()} />
+                    {(!embed).then(|| html! {
+                        <ScenarioPicker origin={state.origin().clone()} dispatch={dispatch.clone()} />
+                    })}
                     <TimeControls {cursor} total={history.len()} {next_scripted}
-                        dispatch={dispatch.clone()} {on_help} {help_button} />
+                        dispatch={dispatch.clone()} {on_help} {help_button}
+                        playing={state.playing()} speed={state.speed()} can_play={state.can_advance()} />
                     <NoticeBar notice={state.notice().cloned()} dispatch={dispatch.clone()} />
-                    <ShareBox {make_link} />
+                    {(!embed).then(|| html! { <ShareBox {make_link} /> })}
                 </div>
                 {lab}
             </main>
-            {help_open.then(|| html! { <HelpDialog on_close={on_close_help} /> })}
-            <footer class="site-footer">
+            {help_open.then(|| html! { <HelpDialog on_close={on_close_help} within_lab={embed} /> })}
+            <footer class="site-footer" hidden={embed}>
                 <p>
                     {"EOS Lab runs entirely in your browser. The simulation is deterministic: \
                       the same steps always give the same log."}
@@ -173,12 +218,14 @@ fn use_focus_return(help_open: bool, help_button: NodeRef) {
     });
 }
 
-/// The keys listed in the help dialog, on the whole document, except while the user types in a field.
+/// The keys listed in the help dialog, on the whole document (or, given `scope`, only on the
+/// element the lab is mounted in), except while the user types in a field.
 #[hook]
 fn use_shortcuts(
     dispatch: UseReducerDispatcher<LabState>,
     set_help: UseStateSetter<bool>,
     help_open: bool,
+    scope: Option<NodeRef>,
 ) {
     // The listener is registered once; it reads whether the dialog is open through this cell.
     let help_is_open = use_mut_ref(|| false);
@@ -186,9 +233,10 @@ fn use_shortcuts(
     use_effect_with((), move |()| {
         let listener = web_sys::window()
             .and_then(|w| w.document())
-            .map(|document| {
+            .and_then(|document| keydown_target(document, scope.as_ref()))
+            .map(|target| {
                 let options = EventListenerOptions::enable_prevent_default();
-                EventListener::new_with_options(&document, "keydown", options, move |event| {
+                EventListener::new_with_options(&target, "keydown", options, move |event| {
                     let Some(event) = event.dyn_ref::<KeyboardEvent>() else {
                         return;
                     };
@@ -202,6 +250,21 @@ fn use_shortcuts(
             });
         move || drop(listener)
     });
+}
+
+/// Where the shortcuts listen: the document, or the element the lab is mounted in when the lab
+/// is `scope`d to it (embedded), so keys pressed elsewhere on the page are not the lab's.
+fn keydown_target(
+    document: web_sys::Document,
+    scope: Option<&NodeRef>,
+) -> Option<web_sys::EventTarget> {
+    match scope {
+        Some(lab) => lab
+            .cast::<Element>()
+            .and_then(|main| main.parent_element())
+            .map(Into::into),
+        None => Some(document.into()),
+    }
 }
 
 /// What a key press means: `None` if it is not a shortcut here; `Some(None)` if it was handled
@@ -228,6 +291,7 @@ fn shortcut(
         "End" => LabAction::JumpTo(usize::MAX),
         "n" => LabAction::NextScripted,
         "r" => LabAction::Reset,
+        "p" => LabAction::TogglePlay,
         "?" => {
             set_help.set(true);
             return Some(None);
@@ -246,4 +310,12 @@ fn typing_in(event: &KeyboardEvent) -> bool {
             matches!(element.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA")
                 || element.get_attribute("contenteditable").is_some()
         })
+}
+
+/// The launch options in the page address (`?scenario=…&embed`); none when it cannot be read.
+fn launch_in_address() -> LaunchOptions {
+    let query = web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default();
+    LaunchOptions::parse(&query)
 }

@@ -14,9 +14,15 @@
 //!   use to look back over the history without copying it.
 //! - [`scenarios`]: where a lab starts: free play or a shipped scenario file.
 //! - [`components`]: one view per file, each fed by props and callbacks only.
+//! - [`launch`]: the URL parameters that choose how a lab starts (pure, typed problems).
+//! - [`playback`]: play speeds and the timer hook that ticks the reducer.
+//! - [`embed`]: embed mode's effects: chrome class, height messages, pause off-screen.
 
 pub mod app;
 pub mod components;
+pub mod embed;
+pub mod launch;
+pub mod playback;
 pub mod scenarios;
 pub mod snapshots;
 pub mod state;

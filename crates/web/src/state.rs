@@ -6,6 +6,8 @@
 //! list of applied actions (the history), a cursor into it, and [`Snapshots`] of the world
 //! along it, so that going to any step costs one clone and a short replay.
 
+use crate::launch::{LaunchOptions, LaunchProblem};
+use crate::playback::Speed;
 use crate::scenarios::{Origin, Source};
 use crate::snapshots::Snapshots;
 pub use crate::steps::StepRecord;
@@ -42,6 +44,19 @@ pub enum LabAction {
         offset: Offset,
         bring_into_view: bool,
     },
+    /// Start playing: one step per tick until nothing is left.
+    Play,
+    Pause,
+    /// Play when paused, pause when playing (the `p` key).
+    TogglePlay,
+    SetSpeed(Speed),
+    /// The playback timer fired: go one step forward in the history, else apply the next
+    /// scripted step; stop when neither is left.
+    Tick,
+    /// Whether the lab delivers every message in flight after each of the user's actions.
+    SetAutoDeliver(bool),
+    /// Start as the page address says: a scenario, seed, isolation level and scripted steps.
+    Launch(Rc<LaunchOptions>),
 }
 
 /// The record picked for the inspector.
@@ -76,6 +91,8 @@ pub enum Notice {
     ScriptFinished,
     /// Replaying the history gave a different result; a bug in the lab, said rather than hidden.
     ReplayDiverged { step: usize, error: ActionError },
+    /// URL parameters the lab could not use; it started with their defaults.
+    Launch(Vec<LaunchProblem>),
 }
 
 impl Notice {
@@ -94,6 +111,13 @@ impl Notice {
             Notice::ReplayDiverged { step, error } => format!(
                 "Replaying step {step} gave a different result ({error}); please report this."
             ),
+            Notice::Launch(problems) => {
+                let problems: Vec<String> = problems.iter().map(ToString::to_string).collect();
+                format!(
+                    "Some of the page address was not used: {}.",
+                    problems.join("; ")
+                )
+            }
         }
     }
 }
@@ -119,6 +143,11 @@ pub struct LabState {
     revision: u64,
     /// The record the inspector explains, once one is picked.
     inspected: Option<Inspection>,
+    /// Whether the playback timer is stepping; a new lab always starts paused.
+    playing: bool,
+    speed: Speed,
+    /// Deliver everything in flight after each user action; off so dropping an ack stays one click.
+    auto_deliver: bool,
 }
 
 impl Default for LabState {
@@ -147,6 +176,102 @@ impl LabState {
             other_branch: None,
             revision: 0,
             inspected: None,
+            playing: false,
+            speed: Speed::default(),
+            auto_deliver: false,
+        }
+    }
+
+    /// A new lab at the start of `origin` that keeps this one's speed and auto-deliver switch.
+    fn restarted(&self, origin: Origin) -> Self {
+        Self {
+            speed: self.speed,
+            auto_deliver: self.auto_deliver,
+            ..Self::start(origin)
+        }
+    }
+
+    pub fn playing(&self) -> bool {
+        self.playing
+    }
+
+    pub fn speed(&self) -> Speed {
+        self.speed
+    }
+
+    pub fn auto_deliver(&self) -> bool {
+        self.auto_deliver
+    }
+
+    /// Whether playing has a step to take: one forward in the history or a scripted one.
+    pub fn can_advance(&self) -> bool {
+        self.current.is_some()
+            && (self.cursor < self.history.len() || self.next_scripted().is_some())
+    }
+
+    fn play(&mut self) {
+        if self.can_advance() {
+            self.playing = true;
+        } else {
+            self.notice = Some(Notice::ScriptFinished);
+        }
+    }
+
+    /// One step of playback; playing stops when nothing is left or a step fails.
+    fn play_step(&mut self) {
+        if self.cursor < self.history.len() {
+            self.jump_to(self.cursor + 1);
+        } else if let Some((index, action)) = self.next_scripted() {
+            let action = action.clone();
+            self.act(action, Some(index));
+        }
+        if self.notice.is_some() || !self.can_advance() {
+            self.playing = false;
+        }
+    }
+
+    /// A user's action, followed by delivering everything in flight when auto-deliver is on
+    /// and the action succeeded.
+    fn user_act(&mut self, action: Action) {
+        let revision = self.revision;
+        let follow = self.auto_deliver && !matches!(action, Action::DeliverAll {});
+        self.act(action, None);
+        let in_flight = self
+            .current
+            .as_ref()
+            .is_some_and(|world| !world.network().is_empty());
+        if follow && self.revision != revision && in_flight {
+            self.act(Action::DeliverAll {}, None);
+        }
+    }
+
+    fn launch(&mut self, options: &LaunchOptions) {
+        let mut problems = options.problems.clone();
+        match options.origin() {
+            Ok(origin) => {
+                *self = self.restarted(origin);
+                let scripted = self.origin.script.len();
+                for _ in 0..options.step.min(scripted) {
+                    let Some((index, action)) = self.next_scripted() else {
+                        break;
+                    };
+                    let action = action.clone();
+                    self.act(action, Some(index));
+                    if self.notice.is_some() {
+                        break;
+                    }
+                }
+                if options.step > scripted {
+                    problems.push(LaunchProblem::StepBeyondScript {
+                        asked: options.step,
+                        scripted,
+                    });
+                }
+            }
+            Err(problem) => problems.push(problem),
+        }
+        if self.notice.is_none() && !problems.is_empty() {
+            self.notice = Some(Notice::Launch(problems));
         }
     }
 
@@ -353,7 +478,7 @@ impl Reducible for LabState {
     fn reduce(self: Rc<Self>, action: LabAction) -> Rc<Self> {
         let mut next = Rc::unwrap_or_clone(self);
         match action {
-            LabAction::Act(action) => next.act(action, None),
+            LabAction::Act(action) => next.user_act(action),
             LabAction::NextScripted => match next.next_scripted() {
                 Some((index, action)) => {
                     let action = action.clone();
@@ -364,9 +489,9 @@ impl Reducible for LabState {
             LabAction::StepBack => next.jump_to(next.cursor.saturating_sub(1)),
             LabAction::StepForward => next.jump_to(next.cursor + 1),
             LabAction::JumpTo(step) => next.jump_to(step),
-            LabAction::Reset => next = Self::start(Origin::clone(&next.origin)),
+            LabAction::Reset => next = next.restarted(Origin::clone(&next.origin)),
             LabAction::Load(source) => match source.origin() {
-                Ok(origin) => next = Self::start(origin),
+                Ok(origin) => next = next.restarted(origin),
                 Err(why) => {
                     next.notice = Some(Notice::Unloadable {
                         name: source.name().to_owned(),
@@ -392,7 +517,7 @@ impl Reducible for LabState {
                 let source = Source::Link(fragment);
                 match source.origin() {
                     Ok(origin) => {
-                        next = Self::start(origin);
+                        next = next.restarted(origin);
                         next.run_script_to_end();
                     }
                     Err(why) => {
@@ -403,6 +528,18 @@ impl Reducible for LabState {
                     }
                 }
             }
+            LabAction::Play => next.play(),
+            LabAction::Pause => next.playing = false,
+            LabAction::TogglePlay if next.playing => next.playing = false,
+            LabAction::TogglePlay => next.play(),
+            LabAction::SetSpeed(speed) => next.speed = speed,
+            LabAction::Tick => {
+                if next.playing {
+                    next.play_step();
+                }
+            }
+            LabAction::SetAutoDeliver(on) => next.auto_deliver = on,
+            LabAction::Launch(options) => next.launch(&options),
         }
         Rc::new(next)
     }
@@ -698,5 +835,136 @@ mod tests {
             assert_eq!(state.notice(), None, "{}", source.name());
             assert_eq!(state.history().len(), steps, "{}", source.name());
         }
+    }
+
+    fn at_least_once() -> Origin {
+        scenarios::catalog()
+            .into_iter()
+            .find(|s| s.name().starts_with("02-"))
+            .expect("the at-least-once scenario ships")
+            .origin()
+            .expect("it parses")
+    }
+
+    #[test]
+    fn playing_walks_the_history_then_the_script_and_stops_at_the_end() {
+        let origin = at_least_once();
+        let scripted = origin.script.len();
+        let state = run(
+            LabState::start(origin),
+            [
+                LabAction::NextScripted,
+                LabAction::JumpTo(0),
+                LabAction::Play,
+            ],
+        );
+        assert!(state.playing());
+        let state = run(LabState::clone(&state), [LabAction::Tick]);
+        assert_eq!(state.cursor(), 1, "first forward through the history");
+        assert_eq!(state.history().len(), 1);
+        let state = run(
+            LabState::clone(&state),
+            std::iter::repeat_n(LabAction::Tick, scripted + 3),
+        );
+        assert_eq!(state.cursor(), scripted, "then the script, to its end");
+        assert!(!state.playing(), "and it stops by itself");
+        assert!(state.notice().is_none());
+        let again = run(LabState::clone(&state), [LabAction::Play]);
+        assert!(!again.playing(), "nothing is left to play");
+        assert_eq!(again.notice(), Some(&Notice::ScriptFinished));
+    }
+
+    #[test]
+    fn a_tick_while_paused_does_nothing_and_reset_pauses_but_keeps_the_speed() {
+        let state = run(
+            LabState::start(at_least_once()),
+            [
+                LabAction::SetSpeed(Speed::Four),
+                LabAction::TogglePlay,
+                LabAction::Tick,
+                LabAction::TogglePlay,
+                LabAction::Tick,
+            ],
+        );
+        assert_eq!(state.cursor(), 1);
+        assert!(!state.playing());
+        let state = run(LabState::clone(&state), [LabAction::Play, LabAction::Reset]);
+        assert!(!state.playing());
+        assert_eq!(state.speed(), Speed::Four);
+    }
+
+    #[test]
+    fn auto_deliver_follows_a_users_action_with_deliver_all() {
+        let state = run(
+            LabState::default(),
+            [LabAction::SetAutoDeliver(true), send(0)],
+        );
+        assert_eq!(
+            state.history().len(),
+            2,
+            "the send, then its own deliver-all step"
+        );
+        assert_eq!(state.history()[1].action, Action::DeliverAll {});
+        assert!(state.world().expect("world").network().is_empty());
+        assert_eq!(log_end(&state), Offset(1));
+        let off = run(
+            LabState::clone(&state),
+            [LabAction::SetAutoDeliver(false), send(1)],
+        );
+        assert_eq!(off.history().len(), 3, "off: the request stays in flight");
+        assert!(!off.world().expect("world").network().is_empty());
+        let reset = run(LabState::clone(&state), [LabAction::Reset]);
+        assert!(reset.auto_deliver(), "the switch outlives a reset");
+    }
+
+    #[test]
+    fn auto_deliver_adds_nothing_after_a_refused_action_or_a_deliver_all() {
+        let state = run(
+            LabState::default(),
+            [
+                LabAction::SetAutoDeliver(true),
+                deliver_all(),
+                LabAction::Act(Action::CrashBroker {
+                    broker: eos_core::ids::BrokerId(9),
+                }),
+            ],
+        );
+        assert_eq!(
+            state.history().len(),
+            1,
+            "deliver-all is not followed by another"
+        );
+        assert!(matches!(state.notice(), Some(Notice::Refused { .. })));
+    }
+
+    #[test]
+    fn launching_applies_the_scenario_seed_isolation_and_steps() {
+        let options = LaunchOptions::parse(
+            "scenario=02-at-least-once&seed=9&step=2&isolation=read_committed",
+        );
+        let state = run(LabState::default(), [LabAction::Launch(Rc::new(options))]);
+        assert_eq!(state.origin().name, at_least_once().name);
+        assert_eq!(state.origin().seed, 9);
+        assert_eq!(state.cursor(), 2);
+        assert_eq!(state.history()[1].action, at_least_once().script[1]);
+        assert!(state.notice().is_none());
+        assert!(!state.playing(), "a launched lab starts paused");
+        let world = state.world().expect("world");
+        assert!(
+            world.consumers().all(|c| {
+                c.isolation_level() == eos_core::config::IsolationLevel::ReadCommitted
+            })
+        );
+    }
+
+    #[test]
+    fn launching_reports_what_it_could_not_use() {
+        let options = LaunchOptions::parse("scenario=02-at-least-once&step=999&view=nope");
+        let state = run(LabState::default(), [LabAction::Launch(Rc::new(options))]);
+        let scripted = at_least_once().script.len();
+        assert_eq!(state.cursor(), scripted, "every scripted step was applied");
+        let message = state.notice().expect("a notice").message();
+        assert!(message.contains("step 999"), "{message}");
+        assert!(message.contains("view “nope”"), "{message}");
     }
 }

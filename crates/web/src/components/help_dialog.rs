@@ -3,19 +3,23 @@
 use yew::prelude::*;
 
 /// Every shortcut and what it does; the app's key handler follows this list.
-pub const SHORTCUTS: [(&str, &str); 7] = [
+pub const SHORTCUTS: [(&str, &str); 8] = [
     ("←", "step back"),
     ("→", "step forward"),
     ("Home", "go to the start"),
     ("End", "go to the latest step"),
     ("n", "apply the next scripted step"),
     ("r", "reset: start the scenario again"),
+    ("p", "play or pause: one step at a time at the chosen speed"),
     ("?", "show this list (Esc closes it)"),
 ];
 
 #[derive(Debug, Properties, PartialEq)]
 pub struct HelpDialogProps {
     pub on_close: Callback<MouseEvent>,
+    /// The lab is embedded: its keys act only while focus is inside it.
+    #[prop_or_default]
+    pub within_lab: bool,
 }
 
 #[component]
@@ -41,7 +45,11 @@ pub fn HelpDialog(props: &HelpDialogProps) -> Html {
             <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="help-heading" id="help-dialog"
                 onkeydown={keep_focus}>
                 <h2 id="help-heading">{"Keyboard shortcuts"}</h2>
-                <p>{"They work anywhere on the page except while you type in a field."}</p>
+                <p>{if props.within_lab {
+                    "They work while the lab has focus (click it first), except while you type in a field."
+                } else {
+                    "They work anywhere on the page except while you type in a field."
+                }}</p>
                 <dl class="shortcuts">
                     { for SHORTCUTS.iter().map(|(key, what)| html! {
                         <div class="shortcut"><dt><kbd>{*key}</kbd></dt><dd>{*what}</dd></div>

@@ -54,6 +54,9 @@ const MESSAGES_SHOWN: usize = 40;
 pub struct NetworkPanelProps {
     pub world: WorldRef,
     pub dispatch: Callback<LabAction>,
+    /// Whether the lab delivers everything in flight after each action.
+    #[prop_or_default]
+    pub auto_deliver: bool,
 }
 
 #[component]
@@ -66,6 +69,15 @@ pub fn NetworkPanel(props: &NetworkPanelProps) -> Html {
         .map(MessageView::of)
         .collect();
     let dispatch = &props.dispatch;
+    let on_auto_deliver = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |e: Event| {
+            let on = e
+                .target_unchecked_into::<web_sys::HtmlInputElement>()
+                .checked();
+            dispatch.emit(LabAction::SetAutoDeliver(on));
+        })
+    };
     let row = |m: &MessageView| {
         let message = Some(eos_core::network::MessageId(m.id));
         let drop_label = if m.is_ack { "Drop ack" } else { "Drop" };
@@ -101,6 +113,16 @@ pub fn NetworkPanel(props: &NetworkPanelProps) -> Html {
             <div class="button-row">
                 <button type="button" class="button button-primary" id="deliver-all"
                     onclick={act::<MouseEvent>(dispatch, Action::DeliverAll {})}>{"Deliver all"}</button>
+            </div>
+            <div class="auto-deliver">
+                <input type="checkbox" id="auto-deliver" checked={props.auto_deliver}
+                    aria-describedby="auto-deliver-help" onchange={on_auto_deliver} />
+                <label for="auto-deliver">{"Auto-deliver"}</label>
+                <p id="auto-deliver-help" class="hint">
+                    {"When on, every action you take is followed by a “deliver every message in \
+                      flight” step, so sends arrive at once. Leave it off to catch a request or \
+                      response in flight and drop it, such as the produce response (the lost ack)."}
+                </p>
             </div>
             {if messages.is_empty() {
                 html! { <p class="empty">{"No message is in flight."}</p> }

@@ -1,9 +1,11 @@
 //! Moving through time: first, back, forward, latest, the step slider, the next scripted step
-//! and reset. Every control here only moves the cursor or replays the scenario's own steps.
+//! and reset, and play/pause with its speed. Every control here only moves the cursor or
+//! replays the scenario's own steps.
 
 use super::on;
+use crate::playback::Speed;
 use crate::state::LabAction;
-use web_sys::HtmlInputElement;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 #[derive(Debug, Properties, PartialEq)]
@@ -16,6 +18,13 @@ pub struct TimeControlsProps {
     pub on_help: Callback<MouseEvent>,
     /// The help button, so focus can return to it when the dialog closes.
     pub help_button: NodeRef,
+    #[prop_or_default]
+    pub playing: bool,
+    #[prop_or_default]
+    pub speed: Speed,
+    /// Whether there is a step to play (forward in the history or scripted).
+    #[prop_or_default]
+    pub can_play: bool,
 }
 
 #[component]
@@ -29,6 +38,20 @@ pub fn TimeControls(props: &TimeControlsProps) -> Html {
                 dispatch.emit(LabAction::JumpTo(step));
             }
         })
+    };
+    let on_speed = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |e: Event| {
+            let value = e.target_unchecked_into::<HtmlSelectElement>().value();
+            if let Some(speed) = Speed::from_name(&value) {
+                dispatch.emit(LabAction::SetSpeed(speed));
+            }
+        })
+    };
+    let (play_glyph, play_label, play_action) = if props.playing {
+        ("❚❚", "Pause", LabAction::Pause)
+    } else {
+        ("▷", "Play", LabAction::Play)
     };
     let button = |id: &'static str,
                   glyph: &'static str,
@@ -62,6 +85,23 @@ pub fn TimeControls(props: &TimeControlsProps) -> Html {
                     aria-valuetext={format!("Step {} of {}", props.cursor, props.total)}
                     oninput={on_scrub} />
             </label>
+            <div class="button-row playback" role="group" aria-label="Playback">
+                <button type="button" class="button" id="play-pause" aria-keyshortcuts="p"
+                    // Not `disabled`: a button that disables itself at the end would drop the
+                    // keyboard focus; pressing it then says why nothing plays.
+                    aria-disabled={(!props.playing && !props.can_play).then_some("true")}
+                    onclick={on::<MouseEvent>(dispatch, play_action)}>
+                    <span aria-hidden="true">{play_glyph}</span>{" "}{play_label}
+                </button>
+                <label class="speed">
+                    {"Speed "}
+                    <select id="play-speed" onchange={on_speed}>
+                        { for Speed::ALL.iter().map(|speed| html! {
+                            <option value={speed.name()} selected={*speed == props.speed}>{speed.label()}</option>
+                        }) }
+                    </select>
+                </label>
+            </div>
             {props.next_scripted.as_ref().map(|(number, count, label)| html! {
                 <button type="button" class="button button-primary" id="next-scripted" aria-keyshortcuts="n"
                     onclick={on::<MouseEvent>(dispatch, LabAction::NextScripted)}>

@@ -1,0 +1,366 @@
+//! How the page address starts a lab: the URL parameters `scenario`, `seed`, `step`, `view`,
+//! `isolation`, `embed` and `id`, read by a pure parser. The address is untrusted input: every
+//! value that cannot be used is a [`LaunchProblem`], shown as a notice, and its default is used
+//! instead. A share link in the fragment (`#v1.…`) wins over `scenario`, `seed`, `step` and
+//! `isolation`, since it carries its own world and steps.
+
+use crate::scenarios::{self, Origin, Source};
+use eos_core::config::IsolationLevel;
+use std::fmt;
+
+/// Which part of the lab an embedded lab shows (`view=`); a page showing everything uses `All`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum View {
+    /// Every panel.
+    #[default]
+    All,
+    /// The network and the partitions' logs: what the brokers hold.
+    Log,
+    /// Producers, the network, the transaction coordinator and the logs.
+    Transactions,
+    /// Consumers, the logs and the "why can't I see it?" inspector.
+    Consumers,
+    /// The timeline of steps and the guarantees.
+    Timeline,
+}
+
+impl View {
+    pub const ALL: [View; 5] = [
+        View::All,
+        View::Log,
+        View::Transactions,
+        View::Consumers,
+        View::Timeline,
+    ];
+
+    /// The parameter's value, also the `data-view` the stylesheet reads.
+    pub fn name(self) -> &'static str {
+        match self {
+            View::All => "all",
+            View::Log => "log",
+            View::Transactions => "transactions",
+            View::Consumers => "consumers",
+            View::Timeline => "timeline",
+        }
+    }
+}
+
+/// A URL parameter the lab could not use; the lab starts with that parameter's default.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LaunchProblem {
+    UnknownScenario(String),
+    BadSeed(String),
+    BadStep(String),
+    UnknownView(String),
+    UnknownIsolation(String),
+    /// `step` asked for more scripted steps than the scenario has.
+    StepBeyondScript {
+        asked: usize,
+        scripted: usize,
+    },
+    /// The scenario's world could not be built (a shipped file that no longer parses).
+    Unloadable {
+        scenario: String,
+        why: String,
+    },
+}
+
+impl fmt::Display for LaunchProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LaunchProblem::UnknownScenario(name) => write!(
+                f,
+                "there is no scenario “{name}” (use a file name from the scenario list without .json, or free-play)"
+            ),
+            LaunchProblem::BadSeed(value) => write!(
+                f,
+                "seed “{value}” is not a whole number from 0 to 18446744073709551615"
+            ),
+            LaunchProblem::BadStep(value) => write!(f, "step “{value}” is not a whole number"),
+            LaunchProblem::UnknownView(value) => write!(
+                f,
+                "view “{value}” is not one of all, log, transactions, consumers, timeline"
+            ),
+            LaunchProblem::UnknownIsolation(value) => write!(
+                f,
+                "isolation “{value}” is not read_committed or read_uncommitted"
+            ),
+            LaunchProblem::StepBeyondScript { asked, scripted } => write!(
+                f,
+                "step {asked} is past the end of the script, which has {scripted} steps; all were applied"
+            ),
+            LaunchProblem::Unloadable { scenario, why } => {
+                write!(f, "the scenario “{scenario}” could not be loaded: {why}")
+            }
+        }
+    }
+}
+
+/// Everything the page address says about how to start the lab.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LaunchOptions {
+    /// A shipped scenario's file stem (`02-at-least-once`), or `free-play`.
+    pub scenario: Option<String>,
+    /// Replaces the scenario's seed.
+    pub seed: Option<u64>,
+    /// How many of the scenario's scripted steps to apply at the start.
+    pub step: usize,
+    pub view: View,
+    /// Every consumer's `isolation.level` in the starting world.
+    pub isolation: Option<IsolationLevel>,
+    /// Minimal chrome for an iframe: no site header or footer, starts paused, no autosave.
+    pub embed: bool,
+    /// Names this lab in the height messages it posts, so a host page can tell two labs apart.
+    pub id: Option<String>,
+    /// The parameters that could not be used.
+    pub problems: Vec<LaunchProblem>,
+}
+
+impl LaunchOptions {
+    /// Reads a query string (`?scenario=02-at-least-once&embed`, with or without the `?`).
+    /// Unknown parameter names are ignored, as hosts add their own (tracking, cache busting).
+    pub fn parse(query: &str) -> Self {
+        let mut options = Self::default();
+        let query = query.strip_prefix('?').unwrap_or(query);
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let value = percent_decoded(value);
+            let value = value.trim();
+            match percent_decoded(name).as_str() {
+                "scenario" => {
+                    let stem = value.strip_suffix(".json").unwrap_or(value);
+                    if find_scenario(stem).is_some() {
+                        options.scenario = Some(stem.to_owned());
+                    } else {
+                        options
+                            .problems
+                            .push(LaunchProblem::UnknownScenario(value.to_owned()));
+                    }
+                }
+                "seed" => match value.parse() {
+                    Ok(seed) => options.seed = Some(seed),
+                    Err(_) => options
+                        .problems
+                        .push(LaunchProblem::BadSeed(value.to_owned())),
+                },
+                "step" => match value.parse() {
+                    Ok(step) => options.step = step,
+                    Err(_) => options
+                        .problems
+                        .push(LaunchProblem::BadStep(value.to_owned())),
+                },
+                "view" => match View::ALL.into_iter().find(|v| v.name() == value) {
+                    Some(view) => options.view = view,
+                    None => options
+                        .problems
+                        .push(LaunchProblem::UnknownView(value.to_owned())),
+                },
+                "isolation" => match value {
+                    "read_committed" => options.isolation = Some(IsolationLevel::ReadCommitted),
+                    "read_uncommitted" => {
+                        options.isolation = Some(IsolationLevel::ReadUncommitted);
+                    }
+                    _ => options
+                        .problems
+                        .push(LaunchProblem::UnknownIsolation(value.to_owned())),
+                },
+                // A bare `embed`, or any value but an explicit no.
+                "embed" => options.embed = !matches!(value, "0" | "false" | "no"),
+                "id" if !value.is_empty() => options.id = Some(value.to_owned()),
+                _ => {}
+            }
+        }
+        options
+    }
+
+    /// Whether the lab may save itself in the browser's storage. Embedded labs must not: two
+    /// iframes of the same site share one storage and would overwrite each other's work.
+    pub fn autosave_allowed(&self) -> bool {
+        !self.embed
+    }
+
+    /// Whether the address asks for a start other than the default one (or has problems to
+    /// report), so the app dispatches [`crate::state::LabAction::Launch`].
+    pub fn changes_start(&self) -> bool {
+        self.scenario.is_some()
+            || self.seed.is_some()
+            || self.step > 0
+            || self.isolation.is_some()
+            || !self.problems.is_empty()
+    }
+
+    /// The starting world the parameters describe: the scenario (free play by default) with
+    /// the seed and isolation level they set.
+    pub fn origin(&self) -> Result<Origin, LaunchProblem> {
+        let source = self
+            .scenario
+            .as_deref()
+            .and_then(find_scenario)
+            .unwrap_or(Source::FreePlay);
+        let mut origin = source.origin().map_err(|why| LaunchProblem::Unloadable {
+            scenario: source.name().to_owned(),
+            why,
+        })?;
+        if let Some(seed) = self.seed {
+            origin.seed = seed;
+        }
+        if let Some(level) = self.isolation {
+            for consumer in &mut origin.config.consumers {
+                consumer.isolation_level = level;
+            }
+        }
+        Ok(origin)
+    }
+}
+
+/// A shipped scenario by its file stem; `free-play` is the built-in world.
+fn find_scenario(stem: &str) -> Option<Source> {
+    scenarios::catalog()
+        .into_iter()
+        .find(|source| match source {
+            Source::FreePlay => stem == "free-play",
+            Source::File { name, .. } => name.strip_suffix(".json") == Some(stem),
+            Source::Link(_) => false,
+        })
+}
+
+/// `application/x-www-form-urlencoded` decoding: `+` is a space and `%XX` a byte; a malformed
+/// escape is kept as typed, and bytes that are not UTF-8 become U+FFFD.
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = bytes
+                    .get(i + 1..i + 3)
+                    .and_then(|h| std::str::from_utf8(h).ok())
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
+                if let Some(byte) = hex {
+                    out.push(byte);
+                    i += 2;
+                } else {
+                    out.push(b'%');
+                }
+            }
+            byte => out.push(byte),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_parameters_is_the_default_start() {
+        for query in ["", "?", "?utm_source=x&&"] {
+            let options = LaunchOptions::parse(query);
+            assert_eq!(options, LaunchOptions::default(), "{query}");
+            assert!(!options.changes_start());
+            assert!(options.autosave_allowed());
+        }
+    }
+
+    #[test]
+    fn every_parameter_is_read() {
+        let options = LaunchOptions::parse(
+            "?scenario=02-at-least-once&seed=42&step=3&view=log&isolation=read_committed&embed&id=lab%20one",
+        );
+        assert_eq!(options.scenario.as_deref(), Some("02-at-least-once"));
+        assert_eq!(options.seed, Some(42));
+        assert_eq!(options.step, 3);
+        assert_eq!(options.view, View::Log);
+        assert_eq!(options.isolation, Some(IsolationLevel::ReadCommitted));
+        assert!(options.embed);
+        assert_eq!(options.id.as_deref(), Some("lab one"));
+        assert!(options.problems.is_empty());
+        assert!(options.changes_start());
+        assert!(!options.autosave_allowed(), "embedded labs never autosave");
+    }
+
+    #[test]
+    fn unusable_values_are_problems_and_keep_the_defaults() {
+        let options = LaunchOptions::parse(
+            "scenario=../../etc/passwd&seed=-1&step=many&view=everything&isolation=serializable",
+        );
+        assert_eq!(options.scenario, None);
+        assert_eq!(options.seed, None);
+        assert_eq!(options.step, 0);
+        assert_eq!(options.view, View::All);
+        assert_eq!(options.isolation, None);
+        assert_eq!(
+            options.problems,
+            vec![
+                LaunchProblem::UnknownScenario("../../etc/passwd".to_owned()),
+                LaunchProblem::BadSeed("-1".to_owned()),
+                LaunchProblem::BadStep("many".to_owned()),
+                LaunchProblem::UnknownView("everything".to_owned()),
+                LaunchProblem::UnknownIsolation("serializable".to_owned()),
+            ]
+        );
+        assert!(
+            options.changes_start(),
+            "problems are reported at the start"
+        );
+        assert_eq!(
+            options.origin().expect("free play").name,
+            "Free play",
+            "an unknown scenario starts free play"
+        );
+        assert!(options.problems[3].to_string().contains("timeline"));
+    }
+
+    #[test]
+    fn a_scenario_is_named_by_its_file_stem_with_or_without_json() {
+        for value in ["25-outbox", "25-outbox.json", "25%2Doutbox"] {
+            let options = LaunchOptions::parse(&format!("scenario={value}"));
+            assert_eq!(options.scenario.as_deref(), Some("25-outbox"), "{value}");
+        }
+        let free = LaunchOptions::parse("scenario=free-play");
+        assert_eq!(free.origin().expect("builds"), Origin::free_play());
+    }
+
+    #[test]
+    fn seed_and_isolation_change_the_starting_world() {
+        let options = LaunchOptions::parse("scenario=free-play&seed=7&isolation=read_uncommitted");
+        let origin = options.origin().expect("builds");
+        assert_eq!(origin.seed, 7);
+        assert!(
+            origin
+                .config
+                .consumers
+                .iter()
+                .all(|c| c.isolation_level == IsolationLevel::ReadUncommitted)
+        );
+        let default = LaunchOptions::parse("scenario=free-play")
+            .origin()
+            .expect("builds");
+        assert!(
+            default
+                .config
+                .consumers
+                .iter()
+                .any(|c| c.isolation_level == IsolationLevel::ReadCommitted)
+        );
+    }
+
+    #[test]
+    fn embed_can_be_turned_off_explicitly_and_broken_escapes_do_not_panic() {
+        assert!(LaunchOptions::parse("embed=1").embed);
+        assert!(!LaunchOptions::parse("embed=false").embed);
+        let odd = LaunchOptions::parse("id=%E2%82&view=%zz&seed=%");
+        assert_eq!(odd.id.as_deref(), Some("\u{FFFD}"));
+        assert_eq!(
+            odd.problems,
+            vec![
+                LaunchProblem::UnknownView("%zz".to_owned()),
+                LaunchProblem::BadSeed("%".to_owned())
+            ]
+        );
+    }
+}
