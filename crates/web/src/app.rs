@@ -5,6 +5,7 @@
 use crate::components::branch_compare::BranchCompare;
 use crate::components::database_panel::DatabasePanel;
 use crate::components::inspect_panel::InspectPanel;
+use crate::components::save_box::SaveBox;
 use crate::components::share_box::{ShareBox, link_in_address};
 use crate::components::timeline::window;
 use crate::components::{
@@ -19,10 +20,20 @@ use wasm_bindgen::JsCast;
 use web_sys::{Element, KeyboardEvent};
 use yew::prelude::*;
 
+/// How the app is mounted.
+#[derive(Properties, Clone, PartialEq, Debug, Default)]
+pub struct AppProps {
+    /// Save the lab in the browser's storage and restore it on start. The page turns it on;
+    /// tests that mount many labs in one page, and embedded labs, leave it off.
+    #[prop_or_default]
+    pub autosave: bool,
+}
+
 /// The whole EOS Lab app.
 #[component]
-pub fn App() -> Html {
+pub fn App(props: &AppProps) -> Html {
     let state = use_reducer(LabState::default);
+    crate::autosave::use_autosave(&state, props.autosave);
     let help_open = use_state(|| false);
     // One callback for the app's lifetime, so panels whose world did not change skip rendering.
     let dispatch = {
@@ -71,6 +82,15 @@ pub fn App() -> Html {
     let make_link = {
         let state = state.clone();
         Callback::from(move |()| eos_core::share::encode(&state.as_scenario()))
+    };
+    let make_saved = {
+        let state = state.clone();
+        Callback::from(move |()| {
+            (
+                crate::saved::file_name(&state.origin().name),
+                state.saved().to_json_pretty(),
+            )
+        })
     };
     let other_branch = state.other_branch().cloned();
     let next_scripted = state
@@ -137,6 +157,7 @@ pub fn App() -> Html {
                         dispatch={dispatch.clone()} {on_help} {help_button} />
                     <NoticeBar notice={state.notice().cloned()} dispatch={dispatch.clone()} />
                     <ShareBox {make_link} />
+                    <SaveBox {make_saved} dispatch={dispatch.clone()} />
                 </div>
                 {lab}
             </main>

@@ -12,9 +12,12 @@
 //! - [`snapshots`]: worlds kept along the history, bounded in number.
 //! - [`scenarios`]: where a lab starts: free play or a shipped scenario file.
 //! - [`components`]: one view per file, each fed by props and callbacks only.
+//! - [`saved`]: the saved-lab format (autosave, export, import); [`autosave`]: its storage hook.
 
 pub mod app;
+pub mod autosave;
 pub mod components;
+pub mod saved;
 pub mod scenarios;
 pub mod snapshots;
 pub mod state;

@@ -6,6 +6,7 @@
 //! list of applied actions (the history), a cursor into it, and [`Snapshots`] of the world
 //! along it, so that going to any step costs one clone and a short replay.
 
+use crate::saved::{SavedLab, SavedLabError, SavedStep};
 use crate::scenarios::{Origin, Source};
 use crate::snapshots::Snapshots;
 use eos_core::offset_marks::{PartitionMarks, marks};
@@ -33,6 +34,26 @@ pub enum LabAction {
     DismissNotice,
     /// Open a share link: its world, with every step it carries applied.
     OpenLink(Rc<str>),
+    /// Restore a saved lab (`saved.rs`) exactly: its history replayed, its cursor; saved text
+    /// that cannot be restored is a notice and changes nothing.
+    Restore {
+        from: SavedFrom,
+        text: Rc<str>,
+    },
+    /// Saved data could not even be read (a file the browser could not open): say so.
+    RestoreFailed {
+        from: SavedFrom,
+        why: String,
+    },
+}
+
+/// Where saved text came from, named in a notice when it cannot be restored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SavedFrom {
+    /// The lab this browser saved by itself.
+    Storage,
+    /// An imported file, by name.
+    File(Rc<str>),
 }
 
 /// One applied step: the action and what the core said it caused.
@@ -66,6 +87,13 @@ pub enum Notice {
     ScriptFinished,
     /// Replaying the history gave a different result; a bug in the lab, said rather than hidden.
     ReplayDiverged { step: usize, error: ActionError },
+    /// A saved lab could not be restored; the lab is as it was. `data` is the text kept from
+    /// browser storage, for the user to download, since the lab will save over it otherwise.
+    Unrestorable {
+        from: SavedFrom,
+        why: String,
+        data: Option<Rc<str>>,
+    },
 }
 
 impl Notice {
@@ -84,6 +112,19 @@ impl Notice {
             Notice::ReplayDiverged { step, error } => format!(
                 "Replaying step {step} gave a different result ({error}); please report this."
             ),
+            Notice::Unrestorable {
+                from: SavedFrom::Storage,
+                why,
+                ..
+            } => format!(
+                "The lab saved in this browser could not be restored: {why}. The lab starts \
+                 afresh; the saved data is kept aside and can be downloaded."
+            ),
+            Notice::Unrestorable {
+                from: SavedFrom::File(name),
+                why,
+                ..
+            } => format!("The file “{name}” could not be imported: {why}. The lab is unchanged."),
         }
     }
 }
@@ -170,6 +211,54 @@ impl LabState {
             streams: config.streams.clone(),
             steps: self.history.iter().map(|s| s.action.clone()).collect(),
         }
+    }
+
+    /// The lab in the saved-lab format: where it started (with its whole script), every step
+    /// and the cursor, so that restoring it gives this very lab.
+    pub fn saved(&self) -> SavedLab {
+        let mut origin = self.as_scenario();
+        origin.steps = self.origin.script.to_vec();
+        SavedLab {
+            origin,
+            history: self
+                .history
+                .iter()
+                .map(|step| SavedStep {
+                    action: step.action.clone(),
+                    scripted: step.scripted,
+                })
+                .collect(),
+            cursor: self.cursor,
+        }
+    }
+
+    /// The lab a saved text describes, replayed step by step through the core.
+    fn restored(text: &str) -> Result<Self, SavedLabError> {
+        let saved = SavedLab::parse(text)?;
+        let mut lab = Self::start(Origin::from(saved.origin));
+        if let Some(why) = lab.start_error.take() {
+            return Err(SavedLabError::World { why });
+        }
+        for (index, step) in saved.history.into_iter().enumerate() {
+            lab.act(step.action, step.scripted);
+            if let Some(Notice::Refused { action, error }) = lab.notice.take() {
+                return Err(SavedLabError::Refused {
+                    step: index + 1,
+                    action: action.describe(),
+                    error,
+                });
+            }
+        }
+        lab.jump_to(saved.cursor);
+        if let Some(Notice::ReplayDiverged { step, error }) = lab.notice.take() {
+            let action = lab.history[step - 1].action.describe();
+            return Err(SavedLabError::Refused {
+                step,
+                action,
+                error,
+            });
+        }
+        Ok(lab)
     }
 
     /// Every event of the steps up to the cursor, oldest first.
@@ -314,6 +403,9 @@ impl Reducible for LabState {
 
     fn reduce(self: Rc<Self>, action: LabAction) -> Rc<Self> {
         let mut next = Rc::unwrap_or_clone(self);
+        // A lab started afresh counts its revisions on from the old one, so views keyed on the
+        // revision (autosave too) see the change even when both histories are empty.
+        let (revision, origin) = (next.revision, Rc::clone(&next.origin));
         match action {
             LabAction::Act(action) => next.act(action, None),
             LabAction::NextScripted => match next.next_scripted() {
@@ -358,6 +450,27 @@ impl Reducible for LabState {
                     }
                 }
             }
+            LabAction::Restore { from, text } => match Self::restored(&text) {
+                Ok(lab) => next = lab,
+                Err(why) => {
+                    let data = (from == SavedFrom::Storage).then_some(text);
+                    next.notice = Some(Notice::Unrestorable {
+                        from,
+                        why: why.to_string(),
+                        data,
+                    });
+                }
+            },
+            LabAction::RestoreFailed { from, why } => {
+                next.notice = Some(Notice::Unrestorable {
+                    from,
+                    why,
+                    data: None,
+                });
+            }
+        }
+        if !Rc::ptr_eq(&next.origin, &origin) {
+            next.revision += revision + 1;
         }
         Rc::new(next)
     }
@@ -626,5 +739,124 @@ mod tests {
             assert_eq!(state.notice(), None, "{}", source.name());
             assert_eq!(state.history().len(), steps, "{}", source.name());
         }
+    }
+
+    fn restore(state: &LabState, from: SavedFrom, text: &str) -> Rc<LabState> {
+        run(
+            LabState::clone(state),
+            [LabAction::Restore {
+                from,
+                text: Rc::from(text),
+            }],
+        )
+    }
+
+    /// A scripted scenario, two scripted steps and one free one taken, then one step back.
+    fn scripted_lab() -> Rc<LabState> {
+        let source = scenarios::catalog()
+            .into_iter()
+            .find(|s| s.name().starts_with("02-"))
+            .expect("the at-least-once scenario ships");
+        run(
+            LabState::default(),
+            [
+                LabAction::Load(source),
+                LabAction::NextScripted,
+                LabAction::NextScripted,
+                deliver_all(),
+                LabAction::StepBack,
+            ],
+        )
+    }
+
+    // Restoring gives the very same lab: origin with its whole script, history (which steps
+    // were scripted), cursor, world, and the same next scripted step.
+    #[test]
+    fn a_saved_lab_restores_exactly() {
+        let state = scripted_lab();
+        let text = state.saved().to_json();
+        let restored = restore(&LabState::default(), SavedFrom::Storage, &text);
+        assert_eq!(restored.notice(), None);
+        assert_eq!(restored.origin(), state.origin());
+        assert_eq!(restored.history(), state.history());
+        assert_eq!(restored.cursor(), 2);
+        assert_eq!(
+            restored.next_scripted().map(|(i, _)| i),
+            state.next_scripted().map(|(i, _)| i)
+        );
+        assert_eq!(
+            format!("{:?}", restored.world().expect("world")),
+            format!("{:?}", state.world().expect("world"))
+        );
+        assert_eq!(
+            restored.saved(),
+            state.saved(),
+            "saving again gives the same text"
+        );
+    }
+
+    #[test]
+    fn unreadable_storage_is_reported_with_its_data_and_the_lab_is_unchanged() {
+        let before = sent(1);
+        let after = restore(&before, SavedFrom::Storage, "{not json");
+        match after.notice() {
+            Some(Notice::Unrestorable {
+                from: SavedFrom::Storage,
+                data: Some(data),
+                why,
+            }) => {
+                assert_eq!(&**data, "{not json");
+                assert!(why.contains("not valid JSON"), "{why}");
+            }
+            other => panic!("expected an unrestorable notice, got {other:?}"),
+        }
+        assert!(
+            after
+                .notice()
+                .expect("notice")
+                .message()
+                .contains("kept aside")
+        );
+        assert_eq!(after.history(), before.history());
+        assert_eq!(after.revision(), before.revision(), "nothing to save again");
+    }
+
+    // A step the core refuses on replay is named, with the core's reason.
+    #[test]
+    fn a_saved_step_the_core_refuses_is_named_and_nothing_changes() {
+        let state = sent(1);
+        let mut saved = state.saved();
+        saved.history.insert(
+            1,
+            crate::saved::SavedStep {
+                action: Action::CrashBroker {
+                    broker: eos_core::ids::BrokerId(9),
+                },
+                scripted: None,
+            },
+        );
+        let file = SavedFrom::File(Rc::from("mine.eos-lab.json"));
+        let after = restore(&LabState::default(), file, &saved.to_json());
+        let Some(Notice::Unrestorable { data, .. }) = after.notice() else {
+            panic!("expected an unrestorable notice, got {:?}", after.notice());
+        };
+        assert_eq!(*data, None, "the user has the file already");
+        let message = after.notice().expect("notice").message();
+        assert!(message.contains("“mine.eos-lab.json”"), "{message}");
+        assert!(message.contains("step 2"), "{message}");
+        assert!(message.contains("broker 9"), "{message}");
+        assert!(after.history().is_empty());
+    }
+
+    #[test]
+    fn starting_afresh_always_changes_the_revision() {
+        let state = LabState::default();
+        let reset = run(LabState::clone(&state), [LabAction::Reset]);
+        assert_ne!(reset.revision(), state.revision());
+        let failed = run(
+            LabState::clone(&reset),
+            [LabAction::OpenLink(Rc::from("v1.!"))],
+        );
+        assert_eq!(failed.revision(), reset.revision());
     }
 }
