@@ -490,6 +490,18 @@ mod tests {
     }
 
     #[test]
+    fn the_example_in_the_docs_reads() {
+        let doc = include_str!("../../../docs/saved-labs.md");
+        let example = doc
+            .split("```json\n")
+            .nth(1)
+            .and_then(|rest| rest.split("```").next())
+            .expect("docs/saved-labs.md has a JSON example");
+        let lab = SavedLab::parse(example).expect("the example is a saved lab");
+        assert_eq!(lab.cursor, 1);
+    }
+
+    #[test]
     fn file_names_come_from_the_scenario_name() {
         assert_eq!(file_name("Free play"), "free-play.eos-lab.json");
         assert_eq!(

@@ -295,3 +295,32 @@ async fn export_and_import_are_labelled_controls() {
     );
     unmount(root, handle);
 }
+
+// A share link in the page address is what the user asked to open: it wins over the lab saved
+// in this browser.
+#[wasm_bindgen_test]
+async fn a_share_link_in_the_address_wins_over_autosave() {
+    clear_storage();
+    let (root, handle) = mount(true).await;
+    act(&root).await;
+    unmount(root, handle);
+
+    let link = eos_core::share::encode(&eos_web::state::LabState::default().as_scenario());
+    let window = gloo::utils::window();
+    let path = window.location().pathname().unwrap_or_default();
+    window
+        .history()
+        .expect("history")
+        .replace_state_with_url(&JsValue::NULL, "", Some(&format!("#{link}")))
+        .expect("set the address");
+    let (root, handle) = mount(true).await;
+    window
+        .history()
+        .expect("history")
+        .replace_state_with_url(&JsValue::NULL, "", Some(&path))
+        .expect("clear the address");
+    assert_eq!(text(&root, "#step-status"), "Step 0 of 0");
+    assert!(!exists(&root, "#notice"), "{}", text(&root, "#notice"));
+    unmount(root, handle);
+    clear_storage();
+}
