@@ -67,8 +67,15 @@ pub fn use_autosave(state: &UseReducerHandle<LabState>, enabled: bool) {
         (enabled, state.revision(), state.cursor()),
         move |(enabled, ..)| {
             let first = !std::mem::replace(&mut *mounted.borrow_mut(), true);
-            if *enabled && !first && !*blocked.borrow() && state.world().is_ok() {
-                write(STORAGE_KEY, &state.saved().to_json());
+            if *enabled
+                && !first
+                && !*blocked.borrow()
+                && state.world().is_ok()
+                && !write(STORAGE_KEY, &state.saved().to_json())
+            {
+                // Storage is full: an older lab left there would be restored as if it were
+                // this one.
+                remove(STORAGE_KEY);
             }
         },
     );

@@ -251,7 +251,11 @@ impl LabState {
         }
         lab.jump_to(saved.cursor);
         if let Some(Notice::ReplayDiverged { step, error }) = lab.notice.take() {
-            let action = lab.history[step - 1].action.describe();
+            let action = step
+                .checked_sub(1)
+                .and_then(|i| lab.history.get(i))
+                .map(|s| s.action.describe())
+                .unwrap_or_default();
             return Err(SavedLabError::Refused {
                 step,
                 action,

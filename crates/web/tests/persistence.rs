@@ -324,3 +324,17 @@ async fn a_share_link_in_the_address_wins_over_autosave() {
     unmount(root, handle);
     clear_storage();
 }
+
+// A file larger than a saved lab may be is refused without being read.
+#[wasm_bindgen_test]
+async fn a_too_large_import_file_is_refused() {
+    let (root, handle) = mount(false).await;
+    let huge = " ".repeat(eos_web::saved::MAX_BYTES + 1);
+    import(&root, "huge.json", &huge).await;
+    wait_until(&root, |root| exists(root, "#notice")).await;
+    let notice = text(&root, "#notice");
+    assert!(notice.contains("“huge.json”"), "{notice}");
+    assert!(notice.contains("more than the 16 MiB"), "{notice}");
+    assert_eq!(text(&root, "#step-status"), "Step 0 of 0");
+    unmount(root, handle);
+}

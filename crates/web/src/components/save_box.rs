@@ -1,7 +1,7 @@
 //! Export and import: the lab (its starting world, whole script, every step and the cursor)
 //! as a JSON file to keep or send, and such a file opened again exactly where it was.
 
-use crate::saved::MAX_BYTES;
+use crate::saved::{MAX_BYTES, SavedLabError};
 use crate::state::{LabAction, SavedFrom};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -58,8 +58,8 @@ pub fn SaveBox(props: &SaveBoxProps) -> Html {
     }
 }
 
-/// Reads the chosen file's text and asks the lab to restore it. Only one byte more than a saved
-/// lab may hold is read, so a huge file is refused without filling memory.
+/// Reads the chosen file's text and asks the lab to restore it. A file larger than a saved lab
+/// may be is refused unread, so it cannot fill memory.
 fn import(
     file: web_sys::File,
     dispatch: &Callback<LabAction>,
@@ -67,12 +67,16 @@ fn import(
 ) {
     let file = gloo_file::File::from(file);
     let name: Rc<str> = Rc::from(file.name());
-    let limit = u64::try_from(MAX_BYTES)
-        .unwrap_or(u64::MAX)
-        .saturating_add(1);
-    let part = file.slice(0, limit);
+    let bytes = usize::try_from(file.size()).unwrap_or(usize::MAX);
+    if bytes > MAX_BYTES {
+        dispatch.emit(LabAction::RestoreFailed {
+            from: SavedFrom::File(name),
+            why: SavedLabError::TooLarge { bytes }.to_string(),
+        });
+        return;
+    }
     let dispatch = dispatch.clone();
-    let reader = gloo_file::callbacks::read_as_text(&part, move |result| {
+    let reader = gloo_file::callbacks::read_as_text(&file, move |result| {
         let from = SavedFrom::File(Rc::clone(&name));
         dispatch.emit(match result {
             Ok(text) => LabAction::Restore {
