@@ -87,8 +87,8 @@ pub enum Notice {
     ScriptFinished,
     /// Replaying the history gave a different result; a bug in the lab, said rather than hidden.
     ReplayDiverged { step: usize, error: ActionError },
-    /// A saved lab could not be restored; the lab is as it was. `data` is the text kept from
-    /// browser storage, for the user to download, since the lab will save over it otherwise.
+    /// A saved lab could not be restored; the lab is as it was. `data` is the text read from
+    /// browser storage, carried so the user can download it (a file the user has already).
     Unrestorable {
         from: SavedFrom,
         why: String,

@@ -338,3 +338,30 @@ async fn a_too_large_import_file_is_refused() {
     assert_eq!(text(&root, "#step-status"), "Step 0 of 0");
     unmount(root, handle);
 }
+
+// On a 375 px phone the export and import controls stay inside the page.
+#[wasm_bindgen_test]
+async fn export_and_import_fit_a_narrow_phone() {
+    let document = gloo::utils::document();
+    let style = document.create_element("style").expect("a style");
+    style.set_text_content(Some(include_str!("../../../web/style.css")));
+    document
+        .head()
+        .expect("a head")
+        .append_child(&style)
+        .expect("attach style");
+    let (root, handle) = mount(false).await;
+    root.set_attribute("style", "width: 375px")
+        .expect("a width");
+    yew::scheduler::flush().await;
+    let right = root.get_bounding_client_rect().right();
+    for selector in ["#export-lab", "label[for='import-lab']", "#import-lab"] {
+        let control = find(&root, selector).get_bounding_client_rect().right();
+        assert!(
+            control <= right + 0.5,
+            "{selector} ends at {control} px, the page at {right} px"
+        );
+    }
+    unmount(root, handle);
+    style.remove();
+}
