@@ -502,6 +502,24 @@ mod tests {
     }
 
     #[test]
+    fn more_steps_than_a_scenario_may_hold_are_refused() {
+        let mut lab = lab();
+        lab.history = vec![
+            SavedStep {
+                action: Action::DeliverAll {},
+                scripted: None,
+            };
+            MAX_STEPS + 1
+        ];
+        assert_eq!(
+            SavedLab::parse(&lab.to_json()),
+            Err(SavedLabError::TooManySteps {
+                count: MAX_STEPS + 1
+            })
+        );
+    }
+
+    #[test]
     fn file_names_come_from_the_scenario_name() {
         assert_eq!(file_name("Free play"), "free-play.eos-lab.json");
         assert_eq!(

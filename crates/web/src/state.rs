@@ -853,6 +853,18 @@ mod tests {
     }
 
     #[test]
+    fn a_saved_world_the_core_cannot_build_is_reported() {
+        let mut saved = LabState::default().saved();
+        let twin = saved.origin.producers[0].clone();
+        saved.origin.producers.push(twin);
+        let after = restore(&sent(1), SavedFrom::Storage, &saved.to_json());
+        let message = after.notice().expect("a notice").message();
+        assert!(message.contains("cannot be built"), "{message}");
+        assert!(message.contains("defined twice"), "{message}");
+        assert_eq!(after.history().len(), 2);
+    }
+
+    #[test]
     fn starting_afresh_always_changes_the_revision() {
         let state = LabState::default();
         let reset = run(LabState::clone(&state), [LabAction::Reset]);
