@@ -6,6 +6,7 @@ use crate::components::branch_compare::BranchCompare;
 use crate::components::consumer_view::ConsumerView;
 use crate::components::database_panel::DatabasePanel;
 use crate::components::inspect_panel::InspectPanel;
+use crate::components::save_box::SaveBox;
 use crate::components::share_box::{ShareBox, link_in_address};
 use crate::components::timeline::window;
 use crate::components::{
@@ -23,11 +24,16 @@ use wasm_bindgen::JsCast;
 use web_sys::{Element, KeyboardEvent};
 use yew::prelude::*;
 
+/// How the app is mounted.
 #[derive(Debug, Default, Properties, PartialEq)]
 pub struct AppProps {
     /// How to start; read from the page address when not given (tests give it).
     #[prop_or_default]
     pub launch: Option<Rc<LaunchOptions>>,
+    /// Save the lab in the browser's storage and restore it on start. The page turns it on;
+    /// tests that mount many labs in one page leave it off, and embedded labs never save.
+    #[prop_or_default]
+    pub autosave: bool,
 }
 
 /// The whole EOS Lab app.
@@ -41,7 +47,12 @@ pub fn App(props: &AppProps) -> Html {
         }))
         .clone()
     };
-    // TODO(lead): the autosave hook runs only when `launch.autosave_allowed()` (never embedded).
+    // Embedded labs never save; an address that names how to start wins over the saved lab.
+    crate::autosave::use_autosave(
+        &state,
+        props.autosave && launch.autosave_allowed(),
+        !launch.changes_start(),
+    );
     let embed = launch.embed;
     let lab_ref = use_node_ref();
     let help_open = use_state(|| false);
@@ -104,6 +115,15 @@ pub fn App(props: &AppProps) -> Html {
     let make_link = {
         let state = state.clone();
         Callback::from(move |()| eos_core::share::encode(&state.as_scenario()))
+    };
+    let make_saved = {
+        let state = state.clone();
+        Callback::from(move |()| {
+            (
+                crate::saved::file_name(&state.origin().name),
+                state.saved().to_json_pretty(),
+            )
+        })
     };
     let other_branch = state.other_branch().cloned();
     let inspected = state.inspected().cloned();
@@ -186,7 +206,10 @@ pub fn App(props: &AppProps) -> Html {
                         dispatch={dispatch.clone()} {on_help} {help_button}
                         playing={state.playing()} speed={state.speed()} can_play={state.can_advance()} />
                     <NoticeBar notice={state.notice().cloned()} dispatch={dispatch.clone()} />
-                    {(!embed).then(|| html! { <ShareBox {make_link} /> })}
+                    {(!embed).then(|| html! { <>
+                        <ShareBox {make_link} />
+                        <SaveBox {make_saved} dispatch={dispatch.clone()} />
+                    </> })}
                 </div>
                 {lab}
             </main>

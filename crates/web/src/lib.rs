@@ -17,12 +17,15 @@
 //! - [`launch`]: the URL parameters that choose how a lab starts (pure, typed problems).
 //! - [`playback`]: play speeds and the timer hook that ticks the reducer.
 //! - [`embed`]: embed mode's effects: chrome class, height messages, pause off-screen.
+//! - [`saved`]: the saved-lab format (autosave, export, import); [`autosave`]: its storage hook.
 
 pub mod app;
+pub mod autosave;
 pub mod components;
 pub mod embed;
 pub mod launch;
 pub mod playback;
+pub mod saved;
 pub mod scenarios;
 pub mod snapshots;
 pub mod state;

@@ -11,9 +11,13 @@ fn main() {
         let root = web_sys::window()
             .and_then(|window| window.document())
             .and_then(|document| document.get_element_by_id("app"));
+        let props = eos_web::app::AppProps {
+            autosave: true,
+            ..Default::default()
+        };
         match root {
-            Some(root) => yew::Renderer::<eos_web::App>::with_root(root).render(),
-            None => yew::Renderer::<eos_web::App>::new().render(),
+            Some(root) => yew::Renderer::<eos_web::App>::with_root_and_props(root, props).render(),
+            None => yew::Renderer::<eos_web::App>::with_props(props).render(),
         };
     });
 }

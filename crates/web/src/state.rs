@@ -8,6 +8,7 @@
 
 use crate::launch::{LaunchOptions, LaunchProblem};
 use crate::playback::Speed;
+use crate::saved::{SavedLab, SavedLabError, SavedStep};
 use crate::scenarios::{Origin, Source};
 use crate::snapshots::Snapshots;
 pub use crate::steps::StepRecord;
@@ -57,6 +58,26 @@ pub enum LabAction {
     SetAutoDeliver(bool),
     /// Start as the page address says: a scenario, seed, isolation level and scripted steps.
     Launch(Rc<LaunchOptions>),
+    /// Restore a saved lab (`saved.rs`) exactly: its history replayed, its cursor; saved text
+    /// that cannot be restored is a notice and changes nothing.
+    Restore {
+        from: SavedFrom,
+        text: Rc<str>,
+    },
+    /// Saved data could not even be read (a file the browser could not open): say so.
+    RestoreFailed {
+        from: SavedFrom,
+        why: String,
+    },
+}
+
+/// Where saved text came from, named in a notice when it cannot be restored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SavedFrom {
+    /// The lab this browser saved by itself.
+    Storage,
+    /// An imported file, by name.
+    File(Rc<str>),
 }
 
 /// The record picked for the inspector.
@@ -93,6 +114,13 @@ pub enum Notice {
     ReplayDiverged { step: usize, error: ActionError },
     /// URL parameters the lab could not use; it started with their defaults.
     Launch(Vec<LaunchProblem>),
+    /// A saved lab could not be restored; the lab is as it was. `data` is the text read from
+    /// browser storage, carried so the user can download it (a file the user has already).
+    Unrestorable {
+        from: SavedFrom,
+        why: String,
+        data: Option<Rc<str>>,
+    },
 }
 
 impl Notice {
@@ -118,6 +146,19 @@ impl Notice {
                     problems.join("; ")
                 )
             }
+            Notice::Unrestorable {
+                from: SavedFrom::Storage,
+                why,
+                ..
+            } => format!(
+                "The lab saved in this browser could not be restored: {why}. The lab starts \
+                 afresh; the saved data is kept aside and can be downloaded."
+            ),
+            Notice::Unrestorable {
+                from: SavedFrom::File(name),
+                why,
+                ..
+            } => format!("The file “{name}” could not be imported: {why}. The lab is unchanged."),
         }
     }
 }
@@ -319,6 +360,57 @@ impl LabState {
         }
     }
 
+    /// The lab in the saved-lab format: where it started (with its whole script), every step
+    /// and the cursor, so that restoring it gives this very lab.
+    pub fn saved(&self) -> SavedLab {
+        let mut origin = self.as_scenario();
+        origin.steps = self.origin.script.to_vec();
+        SavedLab {
+            origin,
+            history: self
+                .history
+                .iter()
+                .map(|step| SavedStep {
+                    action: step.action.clone(),
+                    scripted: step.scripted,
+                })
+                .collect(),
+            cursor: self.cursor,
+        }
+    }
+
+    /// The lab a saved text describes, replayed step by step through the core.
+    fn restored(text: &str) -> Result<Self, SavedLabError> {
+        let saved = SavedLab::parse(text)?;
+        let mut lab = Self::start(Origin::from(saved.origin));
+        if let Some(why) = lab.start_error.take() {
+            return Err(SavedLabError::World { why });
+        }
+        let steps = saved.history.into_iter().map(|s| (s.action, s.scripted));
+        if let Err(refused) = lab.replay(steps) {
+            let (index, action, error) = *refused;
+            return Err(SavedLabError::Refused {
+                step: index + 1,
+                action: action.describe(),
+                error,
+            });
+        }
+        lab.jump_to(saved.cursor);
+        if let Some(Notice::ReplayDiverged { step, error }) = lab.notice.take() {
+            let action = step
+                .checked_sub(1)
+                .and_then(|i| lab.history.get(i))
+                .map(|s| s.action.describe())
+                .unwrap_or_default();
+            return Err(SavedLabError::Refused {
+                step,
+                action,
+                error,
+            });
+        }
+        Ok(lab)
+    }
+
     /// Where the lab started.
     pub fn origin(&self) -> &Origin {
         &self.origin
@@ -381,21 +473,42 @@ impl LabState {
         }
     }
 
-    /// Applies the script's remaining steps in one go (opening a link): one world stepped in
-    /// place instead of a copy per step, so a long link opens in time linear in its length.
-    /// Stops at the first step the core refuses, with a notice.
+    /// Applies the script's remaining steps in one go (opening a link), stopping at the first
+    /// the core refuses, with a notice.
     fn run_script_to_end(&mut self) {
+        let first = self.next_scripted().map_or(0, |(index, _)| index);
+        let origin = Rc::clone(&self.origin);
+        let script = origin.script[first.min(origin.script.len())..]
+            .iter()
+            .cloned()
+            .zip(first..)
+            .map(|(action, index)| (action, Some(index)));
+        if let Err(refused) = self.replay(script) {
+            let (_, action, error) = *refused;
+            self.notice = Some(Notice::Refused { action, error });
+        }
+    }
+
+    /// Applies `steps` (each with its scripted index) at the cursor in one go, discarding the
+    /// steps after it: one world stepped in place instead of a copy per step, so a long history
+    /// replays in time linear in its length. Stops at the first step the core refuses and
+    /// returns its position among `steps`, the action and the core's error; the steps before
+    /// it are kept.
+    fn replay(
+        &mut self,
+        steps: impl IntoIterator<Item = (Action, Option<usize>)>,
+    ) -> Result<(), Box<(usize, Action, ActionError)>> {
         let Some(current) = &self.current else {
-            return;
+            return Ok(());
         };
         let mut world = World::clone(current);
         self.history.truncate(self.cursor);
         if let Some(snapshots) = &mut self.snapshots {
             snapshots.forget_after(self.cursor);
         }
-        while let Some((index, action)) = self.next_scripted() {
-            let action = action.clone();
-            match StepRecord::apply(&mut world, action.clone(), Some(index)) {
+        let mut refused = Ok(());
+        for (index, (action, scripted)) in steps.into_iter().enumerate() {
+            match StepRecord::apply(&mut world, action.clone(), scripted) {
                 Ok(record) => {
                     self.history.push(Rc::new(record));
                     self.cursor += 1;
@@ -404,13 +517,14 @@ impl LabState {
                     }
                 }
                 Err(error) => {
-                    self.notice = Some(Notice::Refused { action, error });
+                    refused = Err(Box::new((index, action, error)));
                     break;
                 }
             }
         }
         self.revision += 1;
         self.current = Some(Rc::new(world));
+        refused
     }
 
     /// The world at the end of the history, replayed from `current` (the world at the cursor),
@@ -477,6 +591,9 @@ impl Reducible for LabState {
 
     fn reduce(self: Rc<Self>, action: LabAction) -> Rc<Self> {
         let mut next = Rc::unwrap_or_clone(self);
+        // A lab started afresh counts its revisions on from the old one, so views keyed on the
+        // revision (autosave too) see the change even when both histories are empty.
+        let (revision, origin) = (next.revision, Rc::clone(&next.origin));
         match action {
             LabAction::Act(action) => next.user_act(action),
             LabAction::NextScripted => match next.next_scripted() {
@@ -540,6 +657,27 @@ impl Reducible for LabState {
             }
             LabAction::SetAutoDeliver(on) => next.auto_deliver = on,
             LabAction::Launch(options) => next.launch(&options),
+            LabAction::Restore { from, text } => match Self::restored(&text) {
+                Ok(lab) => next = lab,
+                Err(why) => {
+                    let data = (from == SavedFrom::Storage).then_some(text);
+                    next.notice = Some(Notice::Unrestorable {
+                        from,
+                        why: why.to_string(),
+                        data,
+                    });
+                }
+            },
+            LabAction::RestoreFailed { from, why } => {
+                next.notice = Some(Notice::Unrestorable {
+                    from,
+                    why,
+                    data: None,
+                });
+            }
+        }
+        if !Rc::ptr_eq(&next.origin, &origin) {
+            next.revision += revision + 1;
         }
         Rc::new(next)
     }
@@ -966,5 +1104,136 @@ mod tests {
         let message = state.notice().expect("a notice").message();
         assert!(message.contains("step 999"), "{message}");
         assert!(message.contains("view “nope”"), "{message}");
+    }
+
+    fn restore(state: &LabState, from: SavedFrom, text: &str) -> Rc<LabState> {
+        run(
+            LabState::clone(state),
+            [LabAction::Restore {
+                from,
+                text: Rc::from(text),
+            }],
+        )
+    }
+
+    /// A scripted scenario, two scripted steps and one free one taken, then one step back.
+    fn scripted_lab() -> Rc<LabState> {
+        let source = scenarios::catalog()
+            .into_iter()
+            .find(|s| s.name().starts_with("02-"))
+            .expect("the at-least-once scenario ships");
+        run(
+            LabState::default(),
+            [
+                LabAction::Load(source),
+                LabAction::NextScripted,
+                LabAction::NextScripted,
+                deliver_all(),
+                LabAction::StepBack,
+            ],
+        )
+    }
+
+    // Restoring gives the very same lab: origin with its whole script, history (which steps
+    // were scripted), cursor, world, and the same next scripted step.
+    #[test]
+    fn a_saved_lab_restores_exactly() {
+        let state = scripted_lab();
+        let text = state.saved().to_json();
+        let restored = restore(&LabState::default(), SavedFrom::Storage, &text);
+        assert_eq!(restored.notice(), None);
+        assert_eq!(restored.origin(), state.origin());
+        assert_eq!(restored.history(), state.history());
+        assert_eq!(restored.cursor(), 2);
+        assert_eq!(
+            restored.next_scripted().map(|(i, _)| i),
+            state.next_scripted().map(|(i, _)| i)
+        );
+        assert_eq!(
+            format!("{:?}", restored.world().expect("world")),
+            format!("{:?}", state.world().expect("world"))
+        );
+        assert_eq!(
+            restored.saved(),
+            state.saved(),
+            "saving again gives the same text"
+        );
+    }
+
+    #[test]
+    fn unreadable_storage_is_reported_with_its_data_and_the_lab_is_unchanged() {
+        let before = sent(1);
+        let after = restore(&before, SavedFrom::Storage, "{not json");
+        match after.notice() {
+            Some(Notice::Unrestorable {
+                from: SavedFrom::Storage,
+                data: Some(data),
+                why,
+            }) => {
+                assert_eq!(&**data, "{not json");
+                assert!(why.contains("not valid JSON"), "{why}");
+            }
+            other => panic!("expected an unrestorable notice, got {other:?}"),
+        }
+        assert!(
+            after
+                .notice()
+                .expect("notice")
+                .message()
+                .contains("kept aside")
+        );
+        assert_eq!(after.history(), before.history());
+        assert_eq!(after.revision(), before.revision(), "nothing to save again");
+    }
+
+    // A step the core refuses on replay is named, with the core's reason.
+    #[test]
+    fn a_saved_step_the_core_refuses_is_named_and_nothing_changes() {
+        let state = sent(1);
+        let mut saved = state.saved();
+        saved.history.insert(
+            1,
+            crate::saved::SavedStep {
+                action: Action::CrashBroker {
+                    broker: eos_core::ids::BrokerId(9),
+                },
+                scripted: None,
+            },
+        );
+        let file = SavedFrom::File(Rc::from("mine.eos-lab.json"));
+        let after = restore(&LabState::default(), file, &saved.to_json());
+        let Some(Notice::Unrestorable { data, .. }) = after.notice() else {
+            panic!("expected an unrestorable notice, got {:?}", after.notice());
+        };
+        assert_eq!(*data, None, "the user has the file already");
+        let message = after.notice().expect("notice").message();
+        assert!(message.contains("“mine.eos-lab.json”"), "{message}");
+        assert!(message.contains("step 2"), "{message}");
+        assert!(message.contains("broker 9"), "{message}");
+        assert!(after.history().is_empty());
+    }
+
+    #[test]
+    fn a_saved_world_the_core_cannot_build_is_reported() {
+        let mut saved = LabState::default().saved();
+        let twin = saved.origin.producers[0].clone();
+        saved.origin.producers.push(twin);
+        let after = restore(&sent(1), SavedFrom::Storage, &saved.to_json());
+        let message = after.notice().expect("a notice").message();
+        assert!(message.contains("cannot be built"), "{message}");
+        assert!(message.contains("defined twice"), "{message}");
+        assert_eq!(after.history().len(), 2);
+    }
+
+    #[test]
+    fn starting_afresh_always_changes_the_revision() {
+        let state = LabState::default();
+        let reset = run(LabState::clone(&state), [LabAction::Reset]);
+        assert_ne!(reset.revision(), state.revision());
+        let failed = run(
+            LabState::clone(&reset),
+            [LabAction::OpenLink(Rc::from("v1.!"))],
+        );
+        assert_eq!(failed.revision(), reset.revision());
     }
 }

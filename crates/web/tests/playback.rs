@@ -28,6 +28,7 @@ async fn mount(query: &str) -> Element {
         .expect("attach root");
     let props = AppProps {
         launch: Some(Rc::new(LaunchOptions::parse(query))),
+        autosave: false,
     };
     yew::Renderer::<App>::with_root_and_props(root.clone(), props).render();
     yew::scheduler::flush().await;

@@ -16,6 +16,7 @@ pub mod offsets_plot;
 pub mod partition_log;
 pub mod producer_card;
 pub mod record_inspector;
+pub mod save_box;
 pub mod scenario_picker;
 pub mod share_box;
 pub mod time_controls;

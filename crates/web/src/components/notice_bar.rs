@@ -20,10 +20,30 @@ pub fn NoticeBar(props: &NoticeBarProps) -> Html {
                 <div class={classes!("notice", matches!(notice, Notice::Refused { .. }).then_some("is-refusal"))}
                     id="notice">
                     <p id="notice-text">{notice.message()}</p>
+                    {unreadable_data(notice)}
                     <button type="button" class="button" id="dismiss-notice"
                         onclick={on::<MouseEvent>(&props.dispatch, LabAction::DismissNotice)}>{"Dismiss"}</button>
                 </div>
             })}
         </div>
+    }
+}
+
+/// A download button for saved data the lab could not restore, so it is never lost.
+fn unreadable_data(notice: &Notice) -> Html {
+    let Notice::Unrestorable {
+        data: Some(data), ..
+    } = notice
+    else {
+        return Html::default();
+    };
+    let data = std::rc::Rc::clone(data);
+    let on_download = Callback::from(move |_: MouseEvent| {
+        super::save_box::download("unreadable-saved-lab.json", &data);
+    });
+    html! {
+        <button type="button" class="button" id="download-unreadable" onclick={on_download}>
+            {"Download the unreadable data"}
+        </button>
     }
 }
