@@ -14,6 +14,9 @@ use eos_core::{Action, ActionError, Event, World};
 use std::rc::Rc;
 use yew::Reducible;
 
+mod branches;
+pub use branches::MAX_BRANCHES;
+
 /// Everything the user can do in the lab.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LabAction {
@@ -33,6 +36,16 @@ pub enum LabAction {
     DismissNotice,
     /// Open a share link: its world, with every step it carries applied.
     OpenLink(Rc<str>),
+    /// Start again from a starting world where the producer with this config's id has these
+    /// settings, replay the history as far as it still applies, and keep the run before as a
+    /// branch. Kafka fixes a client's settings for its lifetime, so only the start can change.
+    EditProducer(eos_core::config::ProducerConfig),
+    /// The same for a consumer.
+    EditConsumer(eos_core::config::ConsumerConfig),
+    /// Compare the current run with the kept branch at this index.
+    CompareBranch(usize),
+    /// Make the kept branch at this index the current run; the current run becomes a branch.
+    SwitchBranch(usize),
 }
 
 /// One applied step: the action and what the core said it caused.
@@ -44,8 +57,9 @@ pub struct StepRecord {
     pub scripted: Option<usize>,
 }
 
-/// The steps a user left behind by acting in the past: the world at their end, kept so the two
-/// branches can be compared.
+/// A run the user left behind (by acting in the past, editing settings or switching): the
+/// world at its end, kept so two runs can be compared, and its start and steps, so the user can
+/// switch back to it.
 #[derive(Clone, Debug)]
 pub struct Branch {
     pub world: Rc<World>,
@@ -53,6 +67,15 @@ pub struct Branch {
     pub steps: usize,
     /// The step it split from the current one.
     pub split_at: usize,
+    /// What the branch is, in words, e.g. "acks=all on p1 (ran to step 4)".
+    pub label: String,
+    /// The branch's own name for itself once it is the current run again.
+    pub name: Option<String>,
+    pub origin: Rc<Origin>,
+    /// Its steps, shared with the run it split from.
+    pub history: Vec<Rc<StepRecord>>,
+    /// Where its cursor stood.
+    pub cursor: usize,
 }
 
 /// Something the user should read: a refused action or a scenario that could not be loaded.
@@ -66,6 +89,17 @@ pub enum Notice {
     ScriptFinished,
     /// Replaying the history gave a different result; a bug in the lab, said rather than hidden.
     ReplayDiverged { step: usize, error: ActionError },
+    /// New starting settings were applied and the history replayed on them: all of it, or up
+    /// to the step the core refused.
+    SettingsChanged {
+        change: String,
+        replayed: usize,
+        total: usize,
+        refused: Option<(Action, ActionError)>,
+    },
+    /// The settings were not applied (Kafka would refuse them, or nothing changed); the lab is
+    /// unchanged.
+    SettingsRefused { change: String, why: String },
 }
 
 impl Notice {
@@ -84,6 +118,15 @@ impl Notice {
             Notice::ReplayDiverged { step, error } => format!(
                 "Replaying step {step} gave a different result ({error}); please report this."
             ),
+            Notice::SettingsChanged {
+                change,
+                replayed,
+                total,
+                refused,
+            } => branches::settings_message(change, *replayed, *total, refused.as_ref()),
+            Notice::SettingsRefused { change, why } => {
+                format!("Settings not changed ({change}): {why}. The lab is unchanged.")
+            }
         }
     }
 }
@@ -103,8 +146,12 @@ pub struct LabState {
     notice: Option<Notice>,
     /// The partitions' offsets at the start, then after each step of the history.
     marks: Rc<[Vec<PartitionMarks>]>,
-    /// The branch the last act in the past left behind.
-    other_branch: Option<Branch>,
+    /// Runs left behind, oldest first, at most [`MAX_BRANCHES`].
+    branches: Vec<Branch>,
+    /// Which of `branches` is compared with the current run.
+    compared: usize,
+    /// What sets the current run apart, e.g. "acks=1 on p1", once it is not the plain start.
+    run_name: Option<String>,
     /// Counts changes to the history, so views derived from it know when to recompute.
     revision: u64,
 }
@@ -132,7 +179,9 @@ impl LabState {
             cursor: 0,
             notice: None,
             marks: Rc::from(vec![start_marks]),
-            other_branch: None,
+            branches: Vec::new(),
+            compared: 0,
+            run_name: None,
             revision: 0,
         }
     }
@@ -143,9 +192,9 @@ impl LabState {
         Rc::clone(&self.marks)
     }
 
-    /// The branch left behind by acting in the past, if any.
+    /// The branch compared with the current run, if any was left behind.
     pub fn other_branch(&self) -> Option<&Branch> {
-        self.other_branch.as_ref()
+        self.branches.get(self.compared)
     }
 
     /// Changes whenever the history does.
@@ -227,7 +276,10 @@ impl LabState {
         match next.step(&action) {
             Ok(events) => {
                 if self.cursor < self.history.len() {
-                    self.other_branch = self.branch_end(current);
+                    let left_behind = self.branch_end(current);
+                    if let Some(branch) = left_behind {
+                        self.keep_branch(branch);
+                    }
                 }
                 self.history.truncate(self.cursor);
                 if let Some(snapshots) = &mut self.snapshots {
@@ -257,10 +309,20 @@ impl LabState {
         for step in &self.history[self.cursor..] {
             end.step(&step.action).ok()?;
         }
+        let name = self.run_name.as_deref().unwrap_or("Earlier branch");
         Some(Branch {
             world: Rc::new(end),
             steps: self.history.len(),
             split_at: self.cursor,
+            label: format!(
+                "{name} (split at step {}, ran to step {})",
+                self.cursor,
+                self.history.len()
+            ),
+            name: self.run_name.clone(),
+            origin: Rc::clone(&self.origin),
+            history: self.history.clone(),
+            cursor: self.history.len(),
         })
     }
 
@@ -337,6 +399,10 @@ impl Reducible for LabState {
                 }
             },
             LabAction::DismissNotice => next.notice = None,
+            LabAction::EditProducer(config) => next.edit_producer(config),
+            LabAction::EditConsumer(config) => next.edit_consumer(config),
+            LabAction::CompareBranch(index) => next.compare_branch(index),
+            LabAction::SwitchBranch(index) => next.switch_branch(index),
             LabAction::OpenLink(fragment) => {
                 let source = Source::Link(fragment);
                 match source.origin() {
