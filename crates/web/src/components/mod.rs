@@ -16,6 +16,7 @@ pub mod partition_log;
 pub mod producer_card;
 pub mod record_inspector;
 pub mod scenario_picker;
+pub mod settings_form;
 pub mod share_box;
 pub mod time_controls;
 pub mod timeline;

@@ -1,0 +1,413 @@
+//! "Edit settings" on a client card: a form of the Kafka keys the core's config has for that
+//! client. Kafka fixes a client's settings for its lifetime, so applying starts the lab again
+//! from a starting world with the new settings ([`LabAction::EditProducer`] and
+//! [`LabAction::EditConsumer`]); the core, not this form, decides whether they are valid.
+//!
+//! The form reads and writes the config through its own serialization, so every key and value
+//! is spelled as in a scenario file and as Kafka spells it.
+
+use super::dom_id;
+use crate::state::LabAction;
+use eos_core::ClientId;
+use eos_core::config::{ConsumerConfig, ProducerConfig};
+use serde_json::{Map, Value};
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+/// How a setting is entered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Input {
+    /// One of these values, each as its JSON text and the words shown for it.
+    Choice(&'static [(&'static str, &'static str)]),
+    /// A whole number, at least 0.
+    Number,
+    /// Free text; empty means "not set" when `optional`.
+    Text { optional: bool },
+}
+
+/// One editable setting: its Kafka key and how it is entered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Field {
+    pub key: &'static str,
+    pub input: Input,
+}
+
+const BOOLEAN: &[(&str, &str)] = &[("true", "true"), ("false", "false")];
+
+/// The producer settings the core's `ProducerConfig` has, in the order the card lists them.
+pub const PRODUCER_FIELDS: &[Field] = &[
+    Field {
+        key: "enable.idempotence",
+        input: Input::Choice(&[
+            ("null", "unset (Kafka's default)"),
+            ("true", "true"),
+            ("false", "false"),
+        ]),
+    },
+    Field {
+        key: "acks",
+        input: Input::Choice(&[("\"0\"", "0"), ("\"1\"", "1"), ("\"all\"", "all")]),
+    },
+    Field {
+        key: "max.in.flight.requests.per.connection",
+        input: Input::Number,
+    },
+    Field {
+        key: "retries",
+        input: Input::Number,
+    },
+    Field {
+        key: "request.timeout.ms",
+        input: Input::Number,
+    },
+    Field {
+        key: "delivery.timeout.ms",
+        input: Input::Number,
+    },
+    Field {
+        key: "retry.backoff.ms",
+        input: Input::Number,
+    },
+    Field {
+        key: "batch.records",
+        input: Input::Number,
+    },
+    Field {
+        key: "transactional.id",
+        input: Input::Text { optional: true },
+    },
+    Field {
+        key: "transaction.timeout.ms",
+        input: Input::Number,
+    },
+];
+
+/// The consumer settings the core's `ConsumerConfig` has.
+pub const CONSUMER_FIELDS: &[Field] = &[
+    Field {
+        key: "group.id",
+        input: Input::Text { optional: false },
+    },
+    Field {
+        key: "isolation.level",
+        input: Input::Choice(&[
+            ("\"read_uncommitted\"", "read_uncommitted"),
+            ("\"read_committed\"", "read_committed"),
+        ]),
+    },
+    Field {
+        key: "enable.auto.commit",
+        input: Input::Choice(BOOLEAN),
+    },
+    Field {
+        key: "auto.commit.interval.ms",
+        input: Input::Number,
+    },
+    Field {
+        key: "auto.offset.reset",
+        input: Input::Choice(&[("\"earliest\"", "earliest"), ("\"latest\"", "latest")]),
+    },
+    Field {
+        key: "max.poll.records",
+        input: Input::Number,
+    },
+    Field {
+        key: "processing",
+        input: Input::Choice(&[
+            ("\"commit_before_processing\"", "commit before processing"),
+            ("\"commit_after_processing\"", "commit after processing"),
+            ("\"transactional\"", "consume-transform-produce"),
+        ]),
+    },
+];
+
+/// Which client a form edits.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ClientConfig {
+    Producer(ProducerConfig),
+    Consumer(ConsumerConfig),
+}
+
+impl ClientConfig {
+    fn id(&self) -> &ClientId {
+        match self {
+            ClientConfig::Producer(config) => &config.id,
+            ClientConfig::Consumer(config) => &config.id,
+        }
+    }
+
+    fn fields(&self) -> &'static [Field] {
+        match self {
+            ClientConfig::Producer(_) => PRODUCER_FIELDS,
+            ClientConfig::Consumer(_) => CONSUMER_FIELDS,
+        }
+    }
+
+    fn as_map(&self) -> Map<String, Value> {
+        let value = match self {
+            ClientConfig::Producer(config) => serde_json::to_value(config),
+            ClientConfig::Consumer(config) => serde_json::to_value(config),
+        };
+        match value {
+            Ok(Value::Object(map)) => map,
+            _ => Map::new(),
+        }
+    }
+}
+
+/// What the form's fields hold, key by key, as typed: the JSON text of a choice, the digits of
+/// a number, the text of a text field.
+pub fn draft_of(config: &ClientConfig) -> Vec<(&'static str, String)> {
+    let map = config.as_map();
+    config
+        .fields()
+        .iter()
+        .map(|field| {
+            let value = map.get(field.key).unwrap_or(&Value::Null);
+            let text = match (field.input, value) {
+                (Input::Choice(_), value) => value.to_string(),
+                (_, Value::String(text)) => text.clone(),
+                (_, Value::Null) => String::new(),
+                (_, value) => value.to_string(),
+            };
+            (field.key, text)
+        })
+        .collect()
+}
+
+/// The lab action that applies `draft` to `config`, or why the draft is not a config (a number
+/// field that is not a whole number, an empty required field). Whether Kafka accepts the
+/// settings is the core's to say.
+pub fn apply(config: &ClientConfig, draft: &[(&'static str, String)]) -> Result<LabAction, String> {
+    let mut map = config.as_map();
+    for field in config.fields() {
+        let text = draft
+            .iter()
+            .find(|(key, _)| *key == field.key)
+            .map_or("", |(_, text)| text.trim());
+        let value = match field.input {
+            Input::Choice(_) => serde_json::from_str(text)
+                .map_err(|_| format!("{} has no value chosen", field.key))?,
+            Input::Number => text
+                .parse::<u64>()
+                .map(Value::from)
+                .map_err(|_| format!("{} must be a whole number, 0 or more", field.key))?,
+            Input::Text { optional: true } if text.is_empty() => Value::Null,
+            Input::Text { optional: false } if text.is_empty() => {
+                return Err(format!("{} must not be empty", field.key));
+            }
+            Input::Text { .. } => Value::String(text.to_owned()),
+        };
+        map.insert(field.key.to_owned(), value);
+    }
+    let map = Value::Object(map);
+    let action = match config {
+        ClientConfig::Producer(_) => serde_json::from_value(map).map(LabAction::EditProducer),
+        ClientConfig::Consumer(_) => serde_json::from_value(map).map(LabAction::EditConsumer),
+    };
+    // Only a value out of a field's type's range is left to fail here, e.g. a number too
+    // large for a 32-bit setting.
+    action.map_err(|error| error.to_string())
+}
+
+/// A field's element id, e.g. `edit-acks-p1`.
+pub fn field_id(key: &str, client: &ClientId) -> String {
+    dom_id(&format!("edit-{}", key.replace('.', "-")), &client.0)
+}
+
+#[derive(Debug, Properties, PartialEq)]
+pub struct SettingsFormProps {
+    pub config: ClientConfig,
+    pub dispatch: Callback<LabAction>,
+}
+
+/// The disclosure with the form. Its fields follow the client's settings whenever the lab's
+/// starting world changes (an edit, another scenario, a switch of branch).
+#[component]
+pub fn SettingsForm(props: &SettingsFormProps) -> Html {
+    let draft = use_state(|| draft_of(&props.config));
+    let problem = use_state(|| None::<String>);
+    {
+        let (draft, problem) = (draft.clone(), problem.clone());
+        use_effect_with(props.config.clone(), move |config| {
+            draft.set(draft_of(config));
+            problem.set(None);
+        });
+    }
+    let client = props.config.id();
+    let on_apply = {
+        let (draft, problem) = (draft.clone(), problem.clone());
+        let config = props.config.clone();
+        let dispatch = props.dispatch.clone();
+        Callback::from(move |event: SubmitEvent| {
+            event.prevent_default();
+            match apply(&config, &draft) {
+                Ok(action) => {
+                    problem.set(None);
+                    dispatch.emit(action);
+                }
+                Err(why) => problem.set(Some(why)),
+            }
+        })
+    };
+    let set = |key: &'static str| {
+        let draft = draft.clone();
+        move |text: String| {
+            let mut next = (*draft).clone();
+            if let Some(slot) = next.iter_mut().find(|(k, _)| *k == key) {
+                slot.1 = text;
+            }
+            draft.set(next);
+        }
+    };
+    let fields = props.config.fields().iter().map(|field| {
+        let id = field_id(field.key, client);
+        let value = draft
+            .iter()
+            .find(|(key, _)| *key == field.key)
+            .map(|(_, text)| text.clone())
+            .unwrap_or_default();
+        let set = set(field.key);
+        let input = match field.input {
+            Input::Choice(options) => {
+                let onchange = Callback::from(move |e: Event| {
+                    set(e.target_unchecked_into::<HtmlSelectElement>().value())
+                });
+                html! {
+                    <select id={id.clone()} {onchange}>
+                        { for options.iter().map(|(json, words)| html! {
+                            <option value={*json} selected={value == *json}>{*words}</option>
+                        }) }
+                    </select>
+                }
+            }
+            Input::Number | Input::Text { .. } => {
+                let oninput = Callback::from(move |e: InputEvent| {
+                    set(e.target_unchecked_into::<HtmlInputElement>().value())
+                });
+                let number = matches!(field.input, Input::Number);
+                html! {
+                    <input id={id.clone()} type="text" {value} {oninput}
+                        inputmode={number.then_some("numeric")}
+                        placeholder={matches!(field.input, Input::Text { optional: true }).then_some("not set")} />
+                }
+            }
+        };
+        html! {
+            <label for={id} class="settings-field">
+                <code>{field.key}</code>
+                {input}
+            </label>
+        }
+    });
+    let problem_id = dom_id("settings-problem", &client.0);
+    html! {
+        <details class="settings-editor" id={dom_id("edit-settings", &client.0)}>
+            <summary>{"Edit settings"}</summary>
+            <form class="settings-form" onsubmit={on_apply}
+                aria-describedby={problem.is_some().then(|| problem_id.clone())}>
+                <p class="settings-hint">
+                    {"Kafka fixes a client's settings while it runs, so the lab starts again \
+                      with these and replays the steps so far; the run before is kept as a \
+                      branch to compare."}
+                </p>
+                { for fields }
+                {problem.as_ref().map(|why| html! {
+                    <p class="settings-problem" id={problem_id.clone()} role="alert">{why}</p>
+                })}
+                <button type="submit" class="button button-primary"
+                    id={dom_id("apply-settings", &client.0)}>{"Apply and replay"}</button>
+            </form>
+        </details>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use eos_core::config::{Acks, IsolationLevel};
+
+    fn set(draft: &mut [(&'static str, String)], key: &str, text: &str) {
+        let slot = draft.iter_mut().find(|(k, _)| *k == key).expect("a field");
+        slot.1 = text.to_owned();
+    }
+
+    #[test]
+    fn every_field_is_a_key_of_the_cores_config() {
+        for config in [
+            ClientConfig::Producer(ProducerConfig::named("p1")),
+            ClientConfig::Consumer(ConsumerConfig::named("c1", "payments")),
+        ] {
+            let map = config.as_map();
+            for field in config.fields() {
+                assert!(map.contains_key(field.key), "{}", field.key);
+                if let Input::Choice(options) = field.input {
+                    let current = map[field.key].to_string();
+                    assert!(
+                        options.iter().any(|(json, _)| *json == current),
+                        "{} = {current} is one of the choices",
+                        field.key
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn an_unchanged_draft_gives_the_same_config() {
+        let config = ProducerConfig {
+            transactional_id: Some("payment-writer".to_owned()),
+            ..ProducerConfig::named("tx1")
+        };
+        let client = ClientConfig::Producer(config.clone());
+        assert_eq!(
+            apply(&client, &draft_of(&client)),
+            Ok(LabAction::EditProducer(config))
+        );
+    }
+
+    #[test]
+    fn a_draft_with_kafka_values_becomes_the_config() {
+        let client = ClientConfig::Producer(ProducerConfig::named("p1"));
+        let mut draft = draft_of(&client);
+        set(&mut draft, "acks", "\"1\"");
+        set(&mut draft, "enable.idempotence", "false");
+        set(&mut draft, "max.in.flight.requests.per.connection", " 3 ");
+        let Ok(LabAction::EditProducer(edited)) = apply(&client, &draft) else {
+            panic!("a producer edit");
+        };
+        assert_eq!(edited.acks, Acks::Leader);
+        assert_eq!(edited.enable_idempotence, Some(false));
+        assert_eq!(edited.max_in_flight, 3);
+        assert_eq!(edited.transactional_id, None);
+
+        let client = ClientConfig::Consumer(ConsumerConfig::named("c1", "payments"));
+        let mut draft = draft_of(&client);
+        set(&mut draft, "isolation.level", "\"read_committed\"");
+        let Ok(LabAction::EditConsumer(edited)) = apply(&client, &draft) else {
+            panic!("a consumer edit");
+        };
+        assert_eq!(edited.isolation_level, IsolationLevel::ReadCommitted);
+        assert_eq!(edited.topics, vec!["payments".to_owned()], "kept");
+    }
+
+    #[test]
+    fn a_draft_that_is_not_a_config_is_said_by_key() {
+        let client = ClientConfig::Producer(ProducerConfig::named("p1"));
+        let mut draft = draft_of(&client);
+        set(&mut draft, "retries", "many");
+        assert_eq!(
+            apply(&client, &draft),
+            Err("retries must be a whole number, 0 or more".to_owned())
+        );
+        set(&mut draft, "retries", "99999999999");
+        assert!(apply(&client, &draft).is_err(), "too large for retries");
+        let client = ClientConfig::Consumer(ConsumerConfig::named("c1", "payments"));
+        let mut draft = draft_of(&client);
+        set(&mut draft, "group.id", " ");
+        assert_eq!(
+            apply(&client, &draft),
+            Err("group.id must not be empty".to_owned())
+        );
+    }
+}
