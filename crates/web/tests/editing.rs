@@ -290,3 +290,66 @@ async fn switching_to_a_branch_shows_its_run_and_switching_back_returns() {
         |page: &str| page.split("Branches").next().unwrap_or_default().to_owned();
     assert_eq!(without_branches(&back), without_branches(&here));
 }
+
+const STYLE_CSS: &str = include_str!("../../../web/style.css");
+
+/// Loads the page's stylesheet once, for the test that depends on layout.
+fn load_css() {
+    let document = gloo::utils::document();
+    if document
+        .query_selector("style#editing-style-css")
+        .ok()
+        .flatten()
+        .is_some()
+    {
+        return;
+    }
+    let style = document.create_element("style").expect("a style");
+    style.set_id("editing-style-css");
+    style.set_text_content(Some(STYLE_CSS));
+    document
+        .head()
+        .expect("a head")
+        .append_child(&style)
+        .expect("attach style");
+}
+
+// On a 375 px phone the open forms and the branch picker fit their cards: no sideways scroll.
+#[wasm_bindgen_test]
+async fn the_forms_and_the_branch_picker_fit_375_px() {
+    load_css();
+    let root = mount().await;
+    root.set_attribute("style", "width: 375px")
+        .expect("a style");
+    send_and_deliver(&root).await;
+    click(&root, "#step-back").await;
+    click(&root, "#advance-100").await;
+    for disclosure in ["#edit-settings-tx1", "#edit-settings-committed-reader"] {
+        find(&root, disclosure)
+            .set_attribute("open", "")
+            .expect("opened");
+    }
+    yew::scheduler::flush().await;
+    for part in [
+        "#edit-settings-tx1 form",
+        "#edit-settings-committed-reader form",
+        ".branch-picker",
+    ] {
+        let element = find(&root, part);
+        assert!(
+            element.client_width() > 0 && element.scroll_width() <= element.client_width(),
+            "{part} is {} px wide in {} px",
+            element.scroll_width(),
+            element.client_width()
+        );
+    }
+    // Every field has a label the browser ties to it.
+    for field in all(&root, "#edit-settings-tx1 select, #edit-settings-tx1 input") {
+        let labels = field
+            .dyn_ref::<web_sys::HtmlInputElement>()
+            .and_then(|input| input.labels())
+            .or_else(|| field.dyn_ref::<HtmlSelectElement>().map(|s| s.labels()))
+            .map_or(0, |labels| labels.length());
+        assert_eq!(labels, 1, "{} has one label", field.id());
+    }
+}
