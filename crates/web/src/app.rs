@@ -5,6 +5,7 @@
 use crate::components::branch_compare::Branches;
 use crate::components::database_panel::DatabasePanel;
 use crate::components::inspect_panel::InspectPanel;
+use crate::components::settings_form::ClusterSettings;
 use crate::components::share_box::{ShareBox, link_in_address};
 use crate::components::timeline::window;
 use crate::components::{
@@ -115,6 +116,8 @@ pub fn App() -> Html {
                                 topic_partition={p.topic_partition.clone()} dispatch={dispatch.clone()} />
                         }) }
                         <CoordinatorPanel world={world.clone()} dispatch={dispatch.clone()} />
+                        <ClusterSettings config={state.origin().config.cluster.clone()}
+                            dispatch={dispatch.clone()} />
                         <InspectPanel world={world.clone()} events={(*events).clone()} {marks} {cursor} />
                     </div>
                     <div class="column column-story">

@@ -42,6 +42,8 @@ pub enum LabAction {
     EditProducer(eos_core::config::ProducerConfig),
     /// The same for a consumer.
     EditConsumer(eos_core::config::ConsumerConfig),
+    /// The same for the cluster's own settings (brokers and topics stay as they are).
+    EditCluster(eos_core::config::ClusterConfig),
     /// Compare the current run with the kept branch at this index.
     CompareBranch(usize),
     /// Make the kept branch at this index the current run; the current run becomes a branch.
@@ -401,6 +403,7 @@ impl Reducible for LabState {
             LabAction::DismissNotice => next.notice = None,
             LabAction::EditProducer(config) => next.edit_producer(config),
             LabAction::EditConsumer(config) => next.edit_consumer(config),
+            LabAction::EditCluster(config) => next.edit_cluster(config),
             LabAction::CompareBranch(index) => next.compare_branch(index),
             LabAction::SwitchBranch(index) => next.switch_branch(index),
             LabAction::OpenLink(fragment) => {

@@ -324,7 +324,11 @@ async fn the_forms_and_the_branch_picker_fit_375_px() {
     send_and_deliver(&root).await;
     click(&root, "#step-back").await;
     click(&root, "#advance-100").await;
-    for disclosure in ["#edit-settings-tx1", "#edit-settings-committed-reader"] {
+    for disclosure in [
+        "#edit-settings-tx1",
+        "#edit-settings-committed-reader",
+        "#edit-settings-cluster",
+    ] {
         find(&root, disclosure)
             .set_attribute("open", "")
             .expect("opened");
@@ -333,6 +337,7 @@ async fn the_forms_and_the_branch_picker_fit_375_px() {
     for part in [
         "#edit-settings-tx1 form",
         "#edit-settings-committed-reader form",
+        "#edit-settings-cluster form",
         ".branch-picker",
     ] {
         let element = find(&root, part);
@@ -352,4 +357,50 @@ async fn the_forms_and_the_branch_picker_fit_375_px() {
             .map_or(0, |labels| labels.length());
         assert_eq!(labels, 1, "{} has one label", field.id());
     }
+}
+
+async fn type_into(root: &Element, selector: &str, text: &str) {
+    let input = find(root, selector)
+        .dyn_into::<web_sys::HtmlInputElement>()
+        .expect("an input");
+    input.set_value(text);
+    let init = EventInit::new();
+    init.set_bubbles(true);
+    let event = Event::new_with_event_init_dict("input", &init).expect("event");
+    input.dispatch_event(&event).expect("dispatched");
+    yew::scheduler::flush().await;
+}
+
+// The cluster's own settings: a level the core refuses is said; transaction.version 2 is taken.
+#[wasm_bindgen_test]
+async fn the_cluster_settings_take_transaction_version_2_and_refuse_a_zero_timeout() {
+    let root = mount().await;
+    assert_eq!(
+        setting(&root, ".cluster-settings", "transaction.version"),
+        "1"
+    );
+    type_into(&root, "#edit-transaction-max-timeout-ms-cluster", "0").await;
+    click(&root, "#apply-settings-cluster").await;
+    let notice = text(&root, "#notice-text");
+    assert!(
+        notice.contains("transaction.max.timeout.ms must be at least 1"),
+        "{notice}"
+    );
+    assert_eq!(
+        setting(&root, ".cluster-settings", "transaction.max.timeout.ms"),
+        "900000"
+    );
+
+    type_into(&root, "#edit-transaction-max-timeout-ms-cluster", "900000").await;
+    choose(&root, "#edit-transaction-version-cluster", "2 (KIP-890)").await;
+    click(&root, "#apply-settings-cluster").await;
+    assert_eq!(
+        setting(&root, ".cluster-settings", "transaction.version"),
+        "2"
+    );
+    let notice = text(&root, "#notice-text");
+    assert!(
+        notice.contains("Started again with transaction.version=2 on the cluster"),
+        "{notice}"
+    );
 }

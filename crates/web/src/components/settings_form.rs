@@ -1,15 +1,15 @@
-//! "Edit settings" on a client card: a form of the Kafka keys the core's config has for that
-//! client. Kafka fixes a client's settings for its lifetime, so applying starts the lab again
-//! from a starting world with the new settings ([`LabAction::EditProducer`] and
-//! [`LabAction::EditConsumer`]); the core, not this form, decides whether they are valid.
+//! "Edit settings" on a client card (and for the cluster): a form of the Kafka keys the core's
+//! config has for that client. Kafka fixes a client's settings for its lifetime, so applying
+//! starts the lab again from a starting world with the new settings
+//! ([`LabAction::EditProducer`], [`LabAction::EditConsumer`], [`LabAction::EditCluster`]); the
+//! core, not this form, decides whether they are valid.
 //!
 //! The form reads and writes the config through its own serialization, so every key and value
 //! is spelled as in a scenario file and as Kafka spells it.
 
-use super::dom_id;
+use super::{dom_id, settings_list};
 use crate::state::LabAction;
-use eos_core::ClientId;
-use eos_core::config::{ConsumerConfig, ProducerConfig};
+use eos_core::config::{ClusterConfig, ConsumerConfig, ProducerConfig};
 use serde_json::{Map, Value};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -121,32 +121,61 @@ pub const CONSUMER_FIELDS: &[Field] = &[
     },
 ];
 
-/// Which client a form edits.
+/// The cluster's own settings (its brokers and topics are the scenario's to set).
+pub const CLUSTER_FIELDS: &[Field] = &[
+    Field {
+        key: "transaction.version",
+        input: Input::Choice(&[("0", "0"), ("1", "1"), ("2", "2 (KIP-890)")]),
+    },
+    Field {
+        key: "transaction.partition.verification.enable",
+        input: Input::Choice(BOOLEAN),
+    },
+    Field {
+        key: "transaction.max.timeout.ms",
+        input: Input::Number,
+    },
+    Field {
+        key: "replica.lag.time.max.ms",
+        input: Input::Number,
+    },
+    Field {
+        key: "producer.id.expiration.ms",
+        input: Input::Number,
+    },
+];
+
+/// Whose settings a form edits.
 #[derive(Clone, Debug, PartialEq)]
-pub enum ClientConfig {
+pub enum EditedConfig {
     Producer(ProducerConfig),
     Consumer(ConsumerConfig),
+    Cluster(ClusterConfig),
 }
 
-impl ClientConfig {
-    fn id(&self) -> &ClientId {
+impl EditedConfig {
+    /// The name element ids are made from: the client's id, or `cluster`.
+    fn owner(&self) -> &str {
         match self {
-            ClientConfig::Producer(config) => &config.id,
-            ClientConfig::Consumer(config) => &config.id,
+            EditedConfig::Producer(config) => &config.id.0,
+            EditedConfig::Consumer(config) => &config.id.0,
+            EditedConfig::Cluster(_) => "cluster",
         }
     }
 
     fn fields(&self) -> &'static [Field] {
         match self {
-            ClientConfig::Producer(_) => PRODUCER_FIELDS,
-            ClientConfig::Consumer(_) => CONSUMER_FIELDS,
+            EditedConfig::Producer(_) => PRODUCER_FIELDS,
+            EditedConfig::Consumer(_) => CONSUMER_FIELDS,
+            EditedConfig::Cluster(_) => CLUSTER_FIELDS,
         }
     }
 
     fn as_map(&self) -> Map<String, Value> {
         let value = match self {
-            ClientConfig::Producer(config) => serde_json::to_value(config),
-            ClientConfig::Consumer(config) => serde_json::to_value(config),
+            EditedConfig::Producer(config) => serde_json::to_value(config),
+            EditedConfig::Consumer(config) => serde_json::to_value(config),
+            EditedConfig::Cluster(config) => serde_json::to_value(config),
         };
         match value {
             Ok(Value::Object(map)) => map,
@@ -157,7 +186,7 @@ impl ClientConfig {
 
 /// What the form's fields hold, key by key, as typed: the JSON text of a choice, the digits of
 /// a number, the text of a text field.
-pub fn draft_of(config: &ClientConfig) -> Vec<(&'static str, String)> {
+pub fn draft_of(config: &EditedConfig) -> Vec<(&'static str, String)> {
     let map = config.as_map();
     config
         .fields()
@@ -178,7 +207,7 @@ pub fn draft_of(config: &ClientConfig) -> Vec<(&'static str, String)> {
 /// The lab action that applies `draft` to `config`, or why the draft is not a config (a number
 /// field that is not a whole number, an empty required field). Whether Kafka accepts the
 /// settings is the core's to say.
-pub fn apply(config: &ClientConfig, draft: &[(&'static str, String)]) -> Result<LabAction, String> {
+pub fn apply(config: &EditedConfig, draft: &[(&'static str, String)]) -> Result<LabAction, String> {
     let mut map = config.as_map();
     for field in config.fields() {
         let text = draft
@@ -202,8 +231,9 @@ pub fn apply(config: &ClientConfig, draft: &[(&'static str, String)]) -> Result<
     }
     let map = Value::Object(map);
     let action = match config {
-        ClientConfig::Producer(_) => serde_json::from_value(map).map(LabAction::EditProducer),
-        ClientConfig::Consumer(_) => serde_json::from_value(map).map(LabAction::EditConsumer),
+        EditedConfig::Producer(_) => serde_json::from_value(map).map(LabAction::EditProducer),
+        EditedConfig::Consumer(_) => serde_json::from_value(map).map(LabAction::EditConsumer),
+        EditedConfig::Cluster(_) => serde_json::from_value(map).map(LabAction::EditCluster),
     };
     // Only a value out of a field's type's range is left to fail here, e.g. a number too
     // large for a 32-bit setting.
@@ -211,13 +241,13 @@ pub fn apply(config: &ClientConfig, draft: &[(&'static str, String)]) -> Result<
 }
 
 /// A field's element id, e.g. `edit-acks-p1`.
-pub fn field_id(key: &str, client: &ClientId) -> String {
-    dom_id(&format!("edit-{}", key.replace('.', "-")), &client.0)
+pub fn field_id(key: &str, owner: &str) -> String {
+    dom_id(&format!("edit-{}", key.replace('.', "-")), owner)
 }
 
 #[derive(Debug, Properties, PartialEq)]
 pub struct SettingsFormProps {
-    pub config: ClientConfig,
+    pub config: EditedConfig,
     pub dispatch: Callback<LabAction>,
 }
 
@@ -234,7 +264,7 @@ pub fn SettingsForm(props: &SettingsFormProps) -> Html {
             problem.set(None);
         });
     }
-    let client = props.config.id();
+    let owner = props.config.owner();
     let on_apply = {
         let (draft, problem) = (draft.clone(), problem.clone());
         let config = props.config.clone();
@@ -261,7 +291,7 @@ pub fn SettingsForm(props: &SettingsFormProps) -> Html {
         }
     };
     let fields = props.config.fields().iter().map(|field| {
-        let id = field_id(field.key, client);
+        let id = field_id(field.key, owner);
         let value = draft
             .iter()
             .find(|(key, _)| *key == field.key)
@@ -300,25 +330,48 @@ pub fn SettingsForm(props: &SettingsFormProps) -> Html {
             </label>
         }
     });
-    let problem_id = dom_id("settings-problem", &client.0);
+    let problem_id = dom_id("settings-problem", owner);
     html! {
-        <details class="settings-editor" id={dom_id("edit-settings", &client.0)}>
+        <details class="settings-editor" id={dom_id("edit-settings", owner)}>
             <summary>{"Edit settings"}</summary>
             <form class="settings-form" onsubmit={on_apply}
                 aria-describedby={problem.is_some().then(|| problem_id.clone())}>
                 <p class="settings-hint">
-                    {"Kafka fixes a client's settings while it runs, so the lab starts again \
-                      with these and replays the steps so far; the run before is kept as a \
-                      branch to compare."}
+                    {"Kafka fixes these settings while a client or broker runs, so the lab \
+                      starts again with them and replays the steps so far; the run before is \
+                      kept as a branch to compare."}
                 </p>
                 { for fields }
                 {problem.as_ref().map(|why| html! {
                     <p class="settings-problem" id={problem_id.clone()} role="alert">{why}</p>
                 })}
                 <button type="submit" class="button button-primary"
-                    id={dom_id("apply-settings", &client.0)}>{"Apply and replay"}</button>
+                    id={dom_id("apply-settings", owner)}>{"Apply and replay"}</button>
             </form>
         </details>
+    }
+}
+
+#[derive(Debug, Properties, PartialEq)]
+pub struct ClusterSettingsProps {
+    pub config: ClusterConfig,
+    pub dispatch: Callback<LabAction>,
+}
+
+/// The cluster's settings as they stand, and the form to change them.
+#[component]
+pub fn ClusterSettings(props: &ClusterSettingsProps) -> Html {
+    let edited = EditedConfig::Cluster(props.config.clone());
+    let current: Vec<(&'static str, String)> = draft_of(&edited)
+        .into_iter()
+        .map(|(key, text)| (key, text.trim_matches('"').to_owned()))
+        .collect();
+    html! {
+        <section class="panel cluster-settings" aria-labelledby="cluster-settings-heading">
+            <h2 id="cluster-settings-heading">{"Cluster settings"}</h2>
+            {settings_list(&current)}
+            <SettingsForm config={edited} dispatch={props.dispatch.clone()} />
+        </section>
     }
 }
 
@@ -335,8 +388,9 @@ mod tests {
     #[test]
     fn every_field_is_a_key_of_the_cores_config() {
         for config in [
-            ClientConfig::Producer(ProducerConfig::named("p1")),
-            ClientConfig::Consumer(ConsumerConfig::named("c1", "payments")),
+            EditedConfig::Producer(ProducerConfig::named("p1")),
+            EditedConfig::Consumer(ConsumerConfig::named("c1", "payments")),
+            EditedConfig::Cluster(ClusterConfig::default()),
         ] {
             let map = config.as_map();
             for field in config.fields() {
@@ -359,7 +413,7 @@ mod tests {
             transactional_id: Some("payment-writer".to_owned()),
             ..ProducerConfig::named("tx1")
         };
-        let client = ClientConfig::Producer(config.clone());
+        let client = EditedConfig::Producer(config.clone());
         assert_eq!(
             apply(&client, &draft_of(&client)),
             Ok(LabAction::EditProducer(config))
@@ -368,7 +422,7 @@ mod tests {
 
     #[test]
     fn a_draft_with_kafka_values_becomes_the_config() {
-        let client = ClientConfig::Producer(ProducerConfig::named("p1"));
+        let client = EditedConfig::Producer(ProducerConfig::named("p1"));
         let mut draft = draft_of(&client);
         set(&mut draft, "acks", "\"1\"");
         set(&mut draft, "enable.idempotence", "false");
@@ -381,7 +435,7 @@ mod tests {
         assert_eq!(edited.max_in_flight, 3);
         assert_eq!(edited.transactional_id, None);
 
-        let client = ClientConfig::Consumer(ConsumerConfig::named("c1", "payments"));
+        let client = EditedConfig::Consumer(ConsumerConfig::named("c1", "payments"));
         let mut draft = draft_of(&client);
         set(&mut draft, "isolation.level", "\"read_committed\"");
         let Ok(LabAction::EditConsumer(edited)) = apply(&client, &draft) else {
@@ -393,7 +447,7 @@ mod tests {
 
     #[test]
     fn a_draft_that_is_not_a_config_is_said_by_key() {
-        let client = ClientConfig::Producer(ProducerConfig::named("p1"));
+        let client = EditedConfig::Producer(ProducerConfig::named("p1"));
         let mut draft = draft_of(&client);
         set(&mut draft, "retries", "many");
         assert_eq!(
@@ -402,7 +456,7 @@ mod tests {
         );
         set(&mut draft, "retries", "99999999999");
         assert!(apply(&client, &draft).is_err(), "too large for retries");
-        let client = ClientConfig::Consumer(ConsumerConfig::named("c1", "payments"));
+        let client = EditedConfig::Consumer(ConsumerConfig::named("c1", "payments"));
         let mut draft = draft_of(&client);
         set(&mut draft, "group.id", " ");
         assert_eq!(

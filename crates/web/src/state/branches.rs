@@ -5,7 +5,7 @@
 
 use super::{Branch, LabState, Notice};
 use crate::scenarios::Origin;
-use eos_core::config::{ConsumerConfig, ProducerConfig, WorldConfig};
+use eos_core::config::{ClusterConfig, ConsumerConfig, ProducerConfig, WorldConfig};
 use eos_core::offset_marks::marks;
 use eos_core::{Action, ActionError, ClientId, World};
 use serde::Serialize;
@@ -138,8 +138,8 @@ impl LabState {
         let id = edited.id.clone();
         match config.producers.iter_mut().find(|p| p.id == id) {
             Some(slot) => {
-                let change = describe_change(&id, slot, &edited);
-                let before = describe_change(&id, &edited, slot);
+                let change = describe_change(&id.0, slot, &edited);
+                let before = describe_change(&id.0, &edited, slot);
                 *slot = edited;
                 self.start_again_with(config, change, before);
             }
@@ -152,13 +152,21 @@ impl LabState {
         let id = edited.id.clone();
         match config.consumers.iter_mut().find(|c| c.id == id) {
             Some(slot) => {
-                let change = describe_change(&id, slot, &edited);
-                let before = describe_change(&id, &edited, slot);
+                let change = describe_change(&id.0, slot, &edited);
+                let before = describe_change(&id.0, &edited, slot);
                 *slot = edited;
                 self.start_again_with(config, change, before);
             }
             None => self.notice = Some(not_editable(&id)),
         }
+    }
+
+    pub(super) fn edit_cluster(&mut self, edited: ClusterConfig) {
+        let mut config = self.origin.config.clone();
+        let change = describe_change("the cluster", &config.cluster, &edited);
+        let before = describe_change("the cluster", &edited, &config.cluster);
+        config.cluster = edited;
+        self.start_again_with(config, change, before);
     }
 
     /// Starts from `config` (if the core accepts it), replays the history on it as far as it
@@ -228,11 +236,7 @@ fn not_editable(id: &ClientId) -> Notice {
 /// The settings `after` changes, as Kafka writes them ("acks=1, enable.idempotence=false on
 /// p1"), or `None` if none differ. Read from the config's own serialization, so every key is
 /// spelled as in a scenario file.
-pub(super) fn describe_change<T: Serialize>(
-    client: &ClientId,
-    before: &T,
-    after: &T,
-) -> Option<String> {
+pub(super) fn describe_change<T: Serialize>(owner: &str, before: &T, after: &T) -> Option<String> {
     let (Ok(Value::Object(before)), Ok(Value::Object(after))) =
         (serde_json::to_value(before), serde_json::to_value(after))
     else {
@@ -243,7 +247,7 @@ pub(super) fn describe_change<T: Serialize>(
         .filter(|(key, value)| before.get(*key) != Some(value))
         .map(|(key, value)| format!("{key}={}", kafka_value(value)))
         .collect();
-    (!changed.is_empty()).then(|| format!("{} on {client}", changed.join(", ")))
+    (!changed.is_empty()).then(|| format!("{} on {owner}", changed.join(", ")))
 }
 
 fn kafka_value(value: &Value) -> String {
@@ -509,9 +513,26 @@ mod tests {
         assert_eq!(back.as_scenario().producers[0].acks, Acks::Leader);
     }
 
+    // transaction.version 2 changes the protocol for the whole cluster; topics stay as they are.
+    #[test]
+    fn a_cluster_edit_restarts_with_the_new_transaction_version() {
+        let state = run(LabState::default(), [send(0), deliver_all()]);
+        let mut cluster = state.origin().config.cluster.clone();
+        cluster.transaction_version = 2.try_into().expect("a Kafka level");
+        let after = run(LabState::clone(&state), [LabAction::EditCluster(cluster)]);
+        let message = after.notice().expect("a notice").message();
+        assert!(
+            message.contains("Replayed all 2 steps with transaction.version=2 on the cluster"),
+            "{message}"
+        );
+        assert!(after.as_scenario().cluster.transaction_version.is_v2());
+        assert_eq!(log_end(&after), Offset(1));
+        assert_eq!(after.branches().len(), 1);
+    }
+
     #[test]
     fn a_change_reads_as_kafka_keys_and_values() {
-        let id = ClientId::new("p1");
+        let id = "p1";
         let before = ProducerConfig::named("p1");
         let after = ProducerConfig {
             acks: Acks::Leader,
@@ -519,9 +540,9 @@ mod tests {
             ..before.clone()
         };
         assert_eq!(
-            describe_change(&id, &before, &after).as_deref(),
+            describe_change(id, &before, &after).as_deref(),
             Some("acks=1, enable.idempotence=false on p1")
         );
-        assert_eq!(describe_change(&id, &before, &before), None);
+        assert_eq!(describe_change(id, &before, &before), None);
     }
 }
