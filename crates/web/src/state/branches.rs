@@ -3,7 +3,7 @@
 //! starting world with the new settings, replays the steps on it as far as the core still
 //! accepts them, and keeps the run before as a branch to compare or switch back to.
 
-use super::{Branch, LabState, Notice};
+use super::{Branch, LabState, Notice, StepRecord};
 use crate::scenarios::Origin;
 use eos_core::config::{ClusterConfig, ConsumerConfig, ProducerConfig, WorldConfig};
 use eos_core::offset_marks::marks;
@@ -14,6 +14,15 @@ use std::rc::Rc;
 
 /// How many runs the lab keeps besides the current one; keeping another drops the oldest.
 pub const MAX_BRANCHES: usize = 8;
+
+/// How a replay records each step.
+#[derive(Clone, Copy)]
+enum Records {
+    /// The same records: the same actions on the same start cause the same events.
+    Shared,
+    /// New records with the events the core gives now (after a change of settings).
+    Anew,
+}
 
 impl LabState {
     /// The runs kept besides the current one, oldest first.
@@ -81,8 +90,10 @@ impl LabState {
         let Some(mut leaving) = self.current_as_branch(self.run_name.clone()) else {
             return;
         };
-        match Self::replayed(&branch) {
-            Ok(mut next) => {
+        let (mut next, diverged) = Self::replay(&branch.origin, &branch.history, Records::Shared);
+        match diverged {
+            None => {
+                next.jump_to(branch.cursor);
                 let mut kept = std::mem::take(&mut self.branches);
                 kept.remove(index);
                 next.branches = kept;
@@ -97,40 +108,78 @@ impl LabState {
                 next.revision = self.revision + 1;
                 *self = next;
             }
-            Err(notice) => self.notice = Some(*notice),
+            // The same steps on the same start gave a different answer: a bug, said.
+            Some((index, error)) => {
+                self.notice = Some(Notice::ReplayDiverged {
+                    step: index + 1,
+                    error,
+                });
+            }
         }
     }
 
-    /// A lab that has run `branch`'s steps, sharing them, with the cursor where it stood.
-    fn replayed(branch: &Branch) -> Result<Self, Box<Notice>> {
-        let mut lab = Self::start(Origin::clone(&branch.origin));
-        lab.origin = Rc::clone(&branch.origin);
-        let Some(start) = lab.current.as_deref() else {
-            return Err(Box::new(Notice::Unloadable {
-                name: branch.origin.name.clone(),
-                why: lab.start_error.unwrap_or_default(),
-            }));
+    /// A lab that has run `steps` from `origin` in order, up to the first one the core refuses
+    /// (returned with its index), its cursor at the end of what ran. Steps go straight through
+    /// one world, so a long history replays in time linear in its length.
+    fn replay(
+        origin: &Rc<Origin>,
+        steps: &[Rc<StepRecord>],
+        records: Records,
+    ) -> (Self, Option<(usize, ActionError)>) {
+        let mut lab = Self::start(Origin::clone(origin));
+        lab.origin = Rc::clone(origin);
+        let Some(start) = lab.current.clone() else {
+            return (lab, None);
         };
-        let mut world = start.clone();
+        let mut world = World::clone(&start);
         let mut all_marks = vec![marks(&world)];
-        for (index, step) in branch.history.iter().enumerate() {
-            if let Err(error) = world.step(&step.action) {
-                return Err(Box::new(Notice::ReplayDiverged {
-                    step: index + 1,
-                    error,
-                }));
-            }
-            all_marks.push(marks(&world));
-            if let Some(snapshots) = &mut lab.snapshots {
-                snapshots.offer(index + 1, || Rc::new(world.clone()));
+        let mut history = Vec::with_capacity(steps.len());
+        let mut refused = None;
+        for (index, step) in steps.iter().enumerate() {
+            match world.step(&step.action) {
+                Ok(events) => {
+                    history.push(match records {
+                        Records::Shared => Rc::clone(step),
+                        Records::Anew => Rc::new(StepRecord {
+                            action: step.action.clone(),
+                            events,
+                            scripted: step.scripted,
+                        }),
+                    });
+                    all_marks.push(marks(&world));
+                    if let Some(snapshots) = &mut lab.snapshots {
+                        snapshots.offer(index + 1, || Rc::new(world.clone()));
+                    }
+                }
+                Err(error) => {
+                    refused = Some((index, error));
+                    break;
+                }
             }
         }
-        lab.history = branch.history.clone();
+        if refused.is_some() {
+            // A refused step may have changed the world half-way: rebuild the one before it
+            // from the nearest snapshot (the steps since then applied once, so they apply again).
+            let reached = history.len();
+            let (at, mut before) = lab
+                .snapshots
+                .as_ref()
+                .and_then(|snapshots| snapshots.at_or_before(reached))
+                .map_or((0, World::clone(&start)), |(at, kept)| {
+                    (at, World::clone(kept))
+                });
+            for step in &history[at..] {
+                if before.step(&step.action).is_err() {
+                    break;
+                }
+            }
+            world = before;
+        }
+        lab.cursor = history.len();
+        lab.history = history;
         lab.marks = Rc::from(all_marks);
         lab.current = Some(Rc::new(world));
-        lab.cursor = branch.history.len();
-        lab.jump_to(branch.cursor);
-        Ok(lab)
+        (lab, refused)
     }
 
     pub(super) fn edit_producer(&mut self, edited: ProducerConfig) {
@@ -198,21 +247,14 @@ impl LabState {
         let Some(left_behind) = self.current_as_branch(Some(before)) else {
             return;
         };
-        let mut next = Self::start(origin);
-        let mut refused = None;
-        for step in &self.history {
-            next.act(step.action.clone(), step.scripted);
-            if let Some(Notice::Refused { action, error }) = next.notice.take() {
-                refused = Some((action, error));
-                break;
-            }
-        }
+        let (mut next, refused) = Self::replay(&Rc::new(origin), &self.history, Records::Anew);
+        let refused = refused.map(|(index, error)| (self.history[index].action.clone(), error));
         let replayed = next.history.len();
         next.jump_to(self.cursor.min(replayed));
         next.branches = std::mem::take(&mut self.branches);
         next.keep_branch(left_behind);
         next.run_name = Some(change.clone());
-        next.revision += self.revision + 1;
+        next.revision = self.revision + 1;
         next.notice = Some(Notice::SettingsChanged {
             change,
             replayed,
@@ -362,6 +404,12 @@ mod tests {
         );
         assert_eq!(edited.history().len(), 3);
         assert_eq!(edited.cursor(), 2, "the cursor stays where it was");
+        let mut fresh =
+            World::new(&edited.origin().config, edited.origin().seed).expect("acks=1 builds");
+        for step in edited.history() {
+            let events = fresh.step(&step.action).expect("the core accepts it");
+            assert_eq!(step.events, events, "each step says what the core says now");
+        }
         assert_eq!(log_end(&edited), Offset(1));
         let message = edited.notice().expect("a notice").message();
         assert!(
