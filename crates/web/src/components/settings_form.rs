@@ -10,6 +10,7 @@
 use super::{dom_id, settings_list};
 use crate::state::LabAction;
 use eos_core::config::{ClusterConfig, ConsumerConfig, ProducerConfig};
+use eos_core::{ClientId, World};
 use serde_json::{Map, Value};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -240,6 +241,16 @@ pub fn apply(config: &EditedConfig, draft: &[(&'static str, String)]) -> Result<
     action.map_err(|error| error.to_string())
 }
 
+/// Whether `client` is one of a Kafka Streams application's threads or producers: those take
+/// their settings from the application (`processing.guarantee`), not from a form of their own.
+pub fn is_streams_client(world: &World, client: &ClientId) -> bool {
+    world.streams_apps().iter().any(|app| {
+        app.threads.contains(client)
+            || app.thread_producers.values().any(|p| p == client)
+            || app.task_producers.values().any(|p| p == client)
+    })
+}
+
 /// A field's element id, e.g. `edit-acks-p1`.
 pub fn field_id(key: &str, owner: &str) -> String {
     dom_id(&format!("edit-{}", key.replace('.', "-")), owner)
@@ -405,6 +416,22 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn only_a_streams_applications_own_clients_are_streams_clients() {
+        let text = include_str!("../../../../assets/scenarios/27-streams-exactly-once-v2.json");
+        let scenario = eos_core::scenario::Scenario::parse(text).expect("it parses");
+        let world = World::new(&scenario.world_config(), scenario.seed).expect("it builds");
+        let app = &world.streams_apps()[0];
+        assert!(is_streams_client(&world, &app.threads[0]));
+        let producer = app
+            .thread_producers
+            .values()
+            .next()
+            .expect("a thread producer");
+        assert!(is_streams_client(&world, producer));
+        assert!(!is_streams_client(&world, &ClientId::new("p1")));
     }
 
     #[test]
