@@ -44,6 +44,8 @@ pub enum LabAction {
     EditConsumer(eos_core::config::ConsumerConfig),
     /// The same for the cluster's own settings (brokers and topics stay as they are).
     EditCluster(eos_core::config::ClusterConfig),
+    /// The same for the topic of this config's name.
+    EditTopic(eos_core::config::TopicConfig),
     /// Compare the current run with the kept branch at this index.
     CompareBranch(usize),
     /// Make the kept branch at this index the current run; the current run becomes a branch.
@@ -404,6 +406,7 @@ impl Reducible for LabState {
             LabAction::EditProducer(config) => next.edit_producer(config),
             LabAction::EditConsumer(config) => next.edit_consumer(config),
             LabAction::EditCluster(config) => next.edit_cluster(config),
+            LabAction::EditTopic(config) => next.edit_topic(config),
             LabAction::CompareBranch(index) => next.compare_branch(index),
             LabAction::SwitchBranch(index) => next.switch_branch(index),
             LabAction::OpenLink(fragment) => {

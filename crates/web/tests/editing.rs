@@ -404,3 +404,36 @@ async fn the_cluster_settings_take_transaction_version_2_and_refuse_a_zero_timeo
         "{notice}"
     );
 }
+
+// A topic's settings: min.insync.replicas above the replication factor is Kafka's config error;
+// a third partition is taken, and the page draws its log.
+#[wasm_bindgen_test]
+async fn a_topic_gets_a_third_partition_and_refuses_too_many_insync_replicas() {
+    let root = mount().await;
+    type_into(&root, "#edit-min-insync-replicas-topic-payments", "2").await;
+    click(&root, "#apply-settings-topic-payments").await;
+    let notice = text(&root, "#notice-text");
+    assert!(
+        notice.contains("min.insync.replicas 2 must be between 1 and replication.factor 1"),
+        "{notice}"
+    );
+    assert!(
+        root.query_selector("#partition-log-payments-2")
+            .ok()
+            .flatten()
+            .is_none()
+    );
+
+    type_into(&root, "#edit-min-insync-replicas-topic-payments", "1").await;
+    type_into(&root, "#edit-partitions-topic-payments", "3").await;
+    click(&root, "#apply-settings-topic-payments").await;
+    assert!(
+        root.query_selector("#partition-log-payments-2")
+            .ok()
+            .flatten()
+            .is_some(),
+        "{}",
+        text(&root, "#notice-text")
+    );
+    assert!(text(&root, "#notice-text").contains("partitions=3 on topic payments"));
+}

@@ -9,7 +9,7 @@
 
 use super::{dom_id, settings_list};
 use crate::state::LabAction;
-use eos_core::config::{ClusterConfig, ConsumerConfig, ProducerConfig};
+use eos_core::config::{ClusterConfig, ConsumerConfig, ProducerConfig, TopicConfig};
 use eos_core::{ClientId, World};
 use serde_json::{Map, Value};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
@@ -146,21 +146,44 @@ pub const CLUSTER_FIELDS: &[Field] = &[
     },
 ];
 
+/// A topic's settings (its name stays).
+pub const TOPIC_FIELDS: &[Field] = &[
+    Field {
+        key: "partitions",
+        input: Input::Number,
+    },
+    Field {
+        key: "replication.factor",
+        input: Input::Number,
+    },
+    Field {
+        key: "min.insync.replicas",
+        input: Input::Number,
+    },
+    Field {
+        key: "segment.records",
+        input: Input::Number,
+    },
+];
+
 /// Whose settings a form edits.
 #[derive(Clone, Debug, PartialEq)]
 pub enum EditedConfig {
     Producer(ProducerConfig),
     Consumer(ConsumerConfig),
     Cluster(ClusterConfig),
+    Topic(TopicConfig),
 }
 
 impl EditedConfig {
-    /// The name element ids are made from: the client's id, or `cluster`.
-    fn owner(&self) -> &str {
+    /// The name element ids are made from: the client's id, `cluster`, or `topic-` and the
+    /// topic's name.
+    fn owner(&self) -> String {
         match self {
-            EditedConfig::Producer(config) => &config.id.0,
-            EditedConfig::Consumer(config) => &config.id.0,
-            EditedConfig::Cluster(_) => "cluster",
+            EditedConfig::Producer(config) => config.id.0.clone(),
+            EditedConfig::Consumer(config) => config.id.0.clone(),
+            EditedConfig::Cluster(_) => "cluster".to_owned(),
+            EditedConfig::Topic(config) => format!("topic-{}", config.name),
         }
     }
 
@@ -169,6 +192,7 @@ impl EditedConfig {
             EditedConfig::Producer(_) => PRODUCER_FIELDS,
             EditedConfig::Consumer(_) => CONSUMER_FIELDS,
             EditedConfig::Cluster(_) => CLUSTER_FIELDS,
+            EditedConfig::Topic(_) => TOPIC_FIELDS,
         }
     }
 
@@ -177,6 +201,7 @@ impl EditedConfig {
             EditedConfig::Producer(config) => serde_json::to_value(config),
             EditedConfig::Consumer(config) => serde_json::to_value(config),
             EditedConfig::Cluster(config) => serde_json::to_value(config),
+            EditedConfig::Topic(config) => serde_json::to_value(config),
         };
         match value {
             Ok(Value::Object(map)) => map,
@@ -235,6 +260,7 @@ pub fn apply(config: &EditedConfig, draft: &[(&'static str, String)]) -> Result<
         EditedConfig::Producer(_) => serde_json::from_value(map).map(LabAction::EditProducer),
         EditedConfig::Consumer(_) => serde_json::from_value(map).map(LabAction::EditConsumer),
         EditedConfig::Cluster(_) => serde_json::from_value(map).map(LabAction::EditCluster),
+        EditedConfig::Topic(_) => serde_json::from_value(map).map(LabAction::EditTopic),
     };
     // Only a value out of a field's type's range is left to fail here, e.g. a number too
     // large for a 32-bit setting.
@@ -260,6 +286,9 @@ pub fn field_id(key: &str, owner: &str) -> String {
 pub struct SettingsFormProps {
     pub config: EditedConfig,
     pub dispatch: Callback<LabAction>,
+    /// The disclosure's words, when a panel holds more than one form.
+    #[prop_or(AttrValue::Static("Edit settings"))]
+    pub summary: AttrValue,
 }
 
 /// The disclosure with the form. Its fields follow the client's settings whenever the lab's
@@ -276,6 +305,7 @@ pub fn SettingsForm(props: &SettingsFormProps) -> Html {
         });
     }
     let owner = props.config.owner();
+    let owner = owner.as_str();
     let on_apply = {
         let (draft, problem) = (draft.clone(), problem.clone());
         let config = props.config.clone();
@@ -344,7 +374,7 @@ pub fn SettingsForm(props: &SettingsFormProps) -> Html {
     let problem_id = dom_id("settings-problem", owner);
     html! {
         <details class="settings-editor" id={dom_id("edit-settings", owner)}>
-            <summary>{"Edit settings"}</summary>
+            <summary>{props.summary.clone()}</summary>
             <form class="settings-form" onsubmit={on_apply}
                 aria-describedby={problem.is_some().then(|| problem_id.clone())}>
                 <p class="settings-hint">
@@ -365,11 +395,12 @@ pub fn SettingsForm(props: &SettingsFormProps) -> Html {
 
 #[derive(Debug, Properties, PartialEq)]
 pub struct ClusterSettingsProps {
+    /// The cluster's settings and its topics'.
     pub config: ClusterConfig,
     pub dispatch: Callback<LabAction>,
 }
 
-/// The cluster's settings as they stand, and the form to change them.
+/// The cluster's and its topics' settings as they stand, and the forms to change them.
 #[component]
 pub fn ClusterSettings(props: &ClusterSettingsProps) -> Html {
     let edited = EditedConfig::Cluster(props.config.clone());
@@ -382,6 +413,17 @@ pub fn ClusterSettings(props: &ClusterSettingsProps) -> Html {
             <h2 id="cluster-settings-heading">{"Cluster settings"}</h2>
             {settings_list(&current)}
             <SettingsForm config={edited} dispatch={props.dispatch.clone()} />
+            { for props.config.topics.iter().map(|topic| {
+                let edited = EditedConfig::Topic(topic.clone());
+                html! {
+                    <>
+                        <h3 class="topic-settings-heading">{"Topic "}<code>{&topic.name}</code></h3>
+                        {settings_list(&draft_of(&edited))}
+                        <SettingsForm config={edited} dispatch={props.dispatch.clone()}
+                            summary={format!("Edit topic {}", topic.name)} />
+                    </>
+                }
+            }) }
         </section>
     }
 }
@@ -402,6 +444,7 @@ mod tests {
             EditedConfig::Producer(ProducerConfig::named("p1")),
             EditedConfig::Consumer(ConsumerConfig::named("c1", "payments")),
             EditedConfig::Cluster(ClusterConfig::default()),
+            EditedConfig::Topic(TopicConfig::named("payments", 2)),
         ] {
             let map = config.as_map();
             for field in config.fields() {

@@ -5,7 +5,7 @@
 
 use super::{Branch, LabState, Notice, StepRecord};
 use crate::scenarios::Origin;
-use eos_core::config::{ClusterConfig, ConsumerConfig, ProducerConfig, WorldConfig};
+use eos_core::config::{ClusterConfig, ConsumerConfig, ProducerConfig, TopicConfig, WorldConfig};
 use eos_core::offset_marks::marks;
 use eos_core::{Action, ActionError, ClientId, World};
 use serde::Serialize;
@@ -218,6 +218,30 @@ impl LabState {
         self.start_again_with(config, change, before);
     }
 
+    pub(super) fn edit_topic(&mut self, edited: TopicConfig) {
+        let mut config = self.origin.config.clone();
+        let owner = format!("topic {}", edited.name);
+        match config
+            .cluster
+            .topics
+            .iter_mut()
+            .find(|t| t.name == edited.name)
+        {
+            Some(slot) => {
+                let change = describe_change(&owner, slot, &edited);
+                let before = describe_change(&owner, &edited, slot);
+                *slot = edited;
+                self.start_again_with(config, change, before);
+            }
+            None => {
+                self.notice = Some(Notice::SettingsRefused {
+                    change: format!("settings of {owner}"),
+                    why: "the scenario has no such topic".to_owned(),
+                });
+            }
+        }
+    }
+
     /// Starts from `config` (if the core accepts it), replays the history on it as far as it
     /// applies and keeps the run before as a branch.
     fn start_again_with(
@@ -309,14 +333,16 @@ pub(super) fn settings_message(
     refused: Option<&(Action, ActionError)>,
 ) -> String {
     const KEPT: &str = "The run before is kept as a branch to compare.";
+    let steps = if total == 1 { "step" } else { "steps" };
     match refused {
         Some((action, error)) => format!(
-            "Replayed {replayed} of {total} steps with {change}; step {} (“{}”) was refused: \
+            "Replayed {replayed} of {total} {steps} with {change}; step {} (“{}”) was refused: \
              {error}. {KEPT}",
             replayed + 1,
             action.describe()
         ),
         None if total == 0 => format!("Started again with {change}. {KEPT}"),
+        None if total == 1 => format!("Replayed the one step with {change}. {KEPT}"),
         None => format!("Replayed all {total} steps with {change}. {KEPT}"),
     }
 }
@@ -576,6 +602,30 @@ mod tests {
         assert!(after.as_scenario().cluster.transaction_version.is_v2());
         assert_eq!(log_end(&after), Offset(1));
         assert_eq!(after.branches().len(), 1);
+    }
+
+    // min.insync.replicas above the replication factor is Kafka's config error, said as such.
+    #[test]
+    fn a_topic_edit_the_core_refuses_is_said_and_a_valid_one_applies() {
+        let state = run(LabState::default(), [send(0)]);
+        let mut topic = state.origin().config.cluster.topics[0].clone();
+        topic.min_insync_replicas = 2;
+        let refused = run(
+            LabState::clone(&state),
+            [LabAction::EditTopic(topic.clone())],
+        );
+        let message = refused.notice().expect("a notice").message();
+        assert!(message.contains("min.insync.replicas"), "{message}");
+        assert!(message.contains("The lab is unchanged"), "{message}");
+        assert!(refused.branches().is_empty());
+        topic.min_insync_replicas = 1;
+        topic.segment_records = 2;
+        let applied = run(LabState::clone(&state), [LabAction::EditTopic(topic)]);
+        let message = applied.notice().expect("a notice").message();
+        assert!(
+            message.contains("Replayed the one step with segment.records=2 on topic payments"),
+            "{message}"
+        );
     }
 
     #[test]
