@@ -88,6 +88,7 @@ impl LabState {
             return;
         };
         let Some(mut leaving) = self.current_as_branch(self.run_name.clone()) else {
+            self.notice = Some(unkeepable());
             return;
         };
         let (mut next, diverged) = Self::replay(&branch.origin, &branch.history, Records::Shared);
@@ -269,6 +270,7 @@ impl LabState {
             return;
         }
         let Some(left_behind) = self.current_as_branch(Some(before)) else {
+            self.notice = Some(unkeepable());
             return;
         };
         let (mut next, refused) = Self::replay(&Rc::new(origin), &self.history, Records::Anew);
@@ -286,6 +288,15 @@ impl LabState {
             refused,
         });
         *self = next;
+    }
+}
+
+/// The steps after the cursor did not replay, so the current run could not be kept: a bug in
+/// the lab, said rather than hidden, and nothing changes.
+fn unkeepable() -> Notice {
+    Notice::SettingsRefused {
+        change: "keeping the current run".to_owned(),
+        why: "its steps after the cursor replayed differently; please report this".to_owned(),
     }
 }
 
