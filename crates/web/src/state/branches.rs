@@ -464,6 +464,20 @@ mod tests {
         assert_eq!(edited.run_name(), Some("acks=1 on p1"));
     }
 
+    // A share link made after an edit opens on the edited settings and arrives at the same world.
+    #[test]
+    fn a_share_link_after_an_edit_carries_the_edited_settings() {
+        let state = run(LabState::default(), [send(0), deliver_all()]);
+        let edited = run(
+            LabState::clone(&state),
+            [LabAction::EditProducer(acks_1(&state))],
+        );
+        let link = eos_core::share::encode(&edited.as_scenario());
+        let reopened = run(LabState::default(), [LabAction::OpenLink(Rc::from(link))]);
+        assert_eq!(reopened.origin().config, edited.origin().config);
+        assert_eq!(world_text(&reopened), world_text(&edited));
+    }
+
     // Without its transactional.id, tx1 cannot initTransactions: the replay stops there and
     // the notice names the step and the core's reason.
     #[test]
