@@ -2,11 +2,12 @@
 //! partitions and the coordinator in the middle; the timeline and the guarantees beside them.
 //! One reducer owns the state; the keyboard shortcuts are an effect on the document.
 
-use crate::components::branch_compare::BranchCompare;
+use crate::components::branch_compare::Branches;
 use crate::components::consumer_view::ConsumerView;
 use crate::components::database_panel::DatabasePanel;
 use crate::components::inspect_panel::InspectPanel;
 use crate::components::save_box::SaveBox;
+use crate::components::settings_form::ClusterSettings;
 use crate::components::share_box::{ShareBox, link_in_address};
 use crate::components::timeline::window;
 use crate::components::{
@@ -125,8 +126,13 @@ pub fn App(props: &AppProps) -> Html {
             )
         })
     };
-    let other_branch = state.other_branch().cloned();
     let inspected = state.inspected().cloned();
+    let compared = state.other_branch().map(|branch| Rc::clone(&branch.world));
+    let branch_labels: Rc<[String]> = state.branches().iter().map(|b| b.label.clone()).collect();
+    let run_label = match state.run_name() {
+        Some(name) => format!("This branch: {name} (step {cursor})"),
+        None => format!("This branch (step {cursor})"),
+    };
     let next_scripted = state
         .next_scripted()
         .map(|(i, action)| (i + 1, state.origin().script.len(), action.describe()));
@@ -168,6 +174,8 @@ pub fn App(props: &AppProps) -> Html {
                         <ConsumerView world={world.clone()} dispatch={dispatch.clone()}
                             inspected={inspected.as_ref().map(|i| (i.topic_partition.clone(), i.offset))} />
                         <CoordinatorPanel world={world.clone()} dispatch={dispatch.clone()} />
+                        <ClusterSettings config={state.origin().config.cluster.clone()}
+                            dispatch={dispatch.clone()} />
                         <InspectPanel world={world.clone()} steps={(*steps).clone()}
                             inspected={inspected} dispatch={dispatch.clone()} />
                     </div>
@@ -176,10 +184,10 @@ pub fn App(props: &AppProps) -> Html {
                             dispatch={dispatch.clone()} />
                         <InvariantsPanel world={world.clone()} dispatch={dispatch.clone()} />
                         <DatabasePanel world={world.0.clone()} />
-                        { for other_branch.map(|branch| html! {
-                            <BranchCompare left={branch.world.clone()} right={world.0.clone()}
-                                left_label={format!("Earlier branch (split at step {}, ran to step {})", branch.split_at, branch.steps)}
-                                right_label={format!("This branch (step {cursor})")} />
+                        { for compared.map(|left| html! {
+                            <Branches labels={branch_labels.clone()} chosen={state.compared_branch()}
+                                {left} right={world.0.clone()} right_label={run_label.clone()}
+                                dispatch={dispatch.clone()} />
                         }) }
                     </div>
                 </div>

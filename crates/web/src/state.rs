@@ -19,6 +19,9 @@ use eos_core::{Action, ActionError, Offset, TopicPartition, World};
 use std::rc::Rc;
 use yew::Reducible;
 
+mod branches;
+pub use branches::MAX_BRANCHES;
+
 /// Everything the user can do in the lab.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LabAction {
@@ -69,6 +72,20 @@ pub enum LabAction {
         from: SavedFrom,
         why: String,
     },
+    /// Start again from a starting world where the producer with this config's id has these
+    /// settings, replay the history as far as it still applies, and keep the run before as a
+    /// branch. Kafka fixes a client's settings for its lifetime, so only the start can change.
+    EditProducer(eos_core::config::ProducerConfig),
+    /// The same for a consumer.
+    EditConsumer(eos_core::config::ConsumerConfig),
+    /// The same for the cluster's own settings (brokers and topics stay as they are).
+    EditCluster(eos_core::config::ClusterConfig),
+    /// The same for the topic of this config's name.
+    EditTopic(eos_core::config::TopicConfig),
+    /// Compare the current run with the kept branch at this index.
+    CompareBranch(usize),
+    /// Make the kept branch at this index the current run; the current run becomes a branch.
+    SwitchBranch(usize),
 }
 
 /// Where saved text came from, named in a notice when it cannot be restored.
@@ -90,8 +107,9 @@ pub struct Inspection {
     pub reveals: u64,
 }
 
-/// The steps a user left behind by acting in the past: the world at their end, kept so the two
-/// branches can be compared.
+/// A run the user left behind (by acting in the past, editing settings or switching): the
+/// world at its end, kept so two runs can be compared, and its start and steps, so the user can
+/// switch back to it.
 #[derive(Clone, Debug)]
 pub struct Branch {
     pub world: Rc<World>,
@@ -99,6 +117,15 @@ pub struct Branch {
     pub steps: usize,
     /// The step it split from the current one.
     pub split_at: usize,
+    /// What the branch is, in words, e.g. "acks=all on p1 (ran to step 4)".
+    pub label: String,
+    /// The branch's own name for itself once it is the current run again.
+    pub name: Option<String>,
+    pub origin: Rc<Origin>,
+    /// Its steps, shared with the run it split from.
+    pub history: Vec<Rc<StepRecord>>,
+    /// Where its cursor stood.
+    pub cursor: usize,
 }
 
 /// Something the user should read: a refused action or a scenario that could not be loaded.
@@ -121,6 +148,17 @@ pub enum Notice {
         why: String,
         data: Option<Rc<str>>,
     },
+    /// New starting settings were applied and the history replayed on them: all of it, or up
+    /// to the step the core refused.
+    SettingsChanged {
+        change: String,
+        replayed: usize,
+        total: usize,
+        refused: Option<(Action, ActionError)>,
+    },
+    /// The settings were not applied (Kafka would refuse them, or nothing changed); the lab is
+    /// unchanged.
+    SettingsRefused { change: String, why: String },
 }
 
 impl Notice {
@@ -159,6 +197,15 @@ impl Notice {
                 why,
                 ..
             } => format!("The file “{name}” could not be imported: {why}. The lab is unchanged."),
+            Notice::SettingsChanged {
+                change,
+                replayed,
+                total,
+                refused,
+            } => branches::settings_message(change, *replayed, *total, refused.as_ref()),
+            Notice::SettingsRefused { change, why } => {
+                format!("Settings not changed ({change}): {why}. The lab is unchanged.")
+            }
         }
     }
 }
@@ -178,8 +225,12 @@ pub struct LabState {
     notice: Option<Notice>,
     /// The partitions' offsets at the start (each step keeps those after it).
     start_marks: Rc<[PartitionMarks]>,
-    /// The branch the last act in the past left behind.
-    other_branch: Option<Branch>,
+    /// Runs left behind, oldest first, at most [`MAX_BRANCHES`].
+    branches: Vec<Branch>,
+    /// Which of `branches` is compared with the current run.
+    compared: usize,
+    /// What sets the current run apart, e.g. "acks=1 on p1", once it is not the plain start.
+    run_name: Option<String>,
     /// Counts changes to the history, so views derived from it know when to recompute.
     revision: u64,
     /// The record the inspector explains, once one is picked.
@@ -214,7 +265,9 @@ impl LabState {
             cursor: 0,
             notice: None,
             start_marks: start_marks.into(),
-            other_branch: None,
+            branches: Vec::new(),
+            compared: 0,
+            run_name: None,
             revision: 0,
             inspected: None,
             playing: false,
@@ -326,9 +379,9 @@ impl LabState {
         )
     }
 
-    /// The branch left behind by acting in the past, if any.
+    /// The branch compared with the current run, if any was left behind.
     pub fn other_branch(&self) -> Option<&Branch> {
-        self.other_branch.as_ref()
+        self.branches.get(self.compared)
     }
 
     /// The record picked for the inspector, if any; kept while travelling in time.
@@ -458,7 +511,10 @@ impl LabState {
         match StepRecord::apply(&mut next, action.clone(), scripted) {
             Ok(record) => {
                 if self.cursor < self.history.len() {
-                    self.other_branch = self.branch_end(current);
+                    let left_behind = self.branch_end(current);
+                    if let Some(branch) = left_behind {
+                        self.keep_branch(branch);
+                    }
                 }
                 self.history.truncate(self.cursor);
                 if let Some(snapshots) = &mut self.snapshots {
@@ -534,10 +590,20 @@ impl LabState {
         for step in &self.history[self.cursor..] {
             end.step(&step.action).ok()?;
         }
+        let name = self.run_name.as_deref().unwrap_or("Earlier branch");
         Some(Branch {
             world: Rc::new(end),
             steps: self.history.len(),
             split_at: self.cursor,
+            label: format!(
+                "{name} (split at step {}, ran to step {})",
+                self.cursor,
+                self.history.len()
+            ),
+            name: self.run_name.clone(),
+            origin: Rc::clone(&self.origin),
+            history: self.history.clone(),
+            cursor: self.history.len(),
         })
     }
 
@@ -630,6 +696,12 @@ impl Reducible for LabState {
                     reveals,
                 });
             }
+            LabAction::EditProducer(config) => next.edit_producer(config),
+            LabAction::EditConsumer(config) => next.edit_consumer(config),
+            LabAction::EditCluster(config) => next.edit_cluster(config),
+            LabAction::EditTopic(config) => next.edit_topic(config),
+            LabAction::CompareBranch(index) => next.compare_branch(index),
+            LabAction::SwitchBranch(index) => next.switch_branch(index),
             LabAction::OpenLink(fragment) => {
                 let source = Source::Link(fragment);
                 match source.origin() {

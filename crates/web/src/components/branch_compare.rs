@@ -2,11 +2,13 @@
 //! core's `compare` finds different, grouped by partition, consumers, database and guarantees,
 //! each difference in words.
 
+use crate::state::{LabAction, MAX_BRANCHES};
 use eos_core::World;
 use eos_core::compare::{Difference, RecordSummary, compare};
 use eos_core::offset_marks::PartitionMarks;
 use eos_core::visibility::{TxnStatus, Visibility};
 use std::rc::Rc;
+use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
 /// One row of the table: what differs, and how it reads in each branch.
@@ -273,6 +275,73 @@ pub fn BranchCompare(props: &BranchCompareProps) -> Html {
                 </div>
             }
         </section>
+    }
+}
+
+#[derive(Debug, Properties)]
+pub struct BranchesProps {
+    /// Every kept branch's label, oldest first.
+    pub labels: Rc<[String]>,
+    /// The index of the branch compared.
+    pub chosen: usize,
+    /// The chosen branch's world at its end.
+    pub left: Rc<World>,
+    /// The current world.
+    pub right: Rc<World>,
+    pub right_label: AttrValue,
+    pub dispatch: Callback<LabAction>,
+}
+
+impl PartialEq for BranchesProps {
+    fn eq(&self, other: &Self) -> bool {
+        self.labels == other.labels
+            && self.chosen == other.chosen
+            && Rc::ptr_eq(&self.left, &other.left)
+            && Rc::ptr_eq(&self.right, &other.right)
+            && self.right_label == other.right_label
+            && self.dispatch == other.dispatch
+    }
+}
+
+/// The kept branches: which one to compare with the current run, a switch to it, and the
+/// comparison itself.
+#[component]
+pub fn Branches(props: &BranchesProps) -> Html {
+    let on_choose = {
+        let dispatch = props.dispatch.clone();
+        Callback::from(move |e: Event| {
+            let chosen = e.target_unchecked_into::<HtmlSelectElement>().value();
+            if let Ok(index) = chosen.parse() {
+                dispatch.emit(LabAction::CompareBranch(index));
+            }
+        })
+    };
+    let chosen = props.chosen;
+    let left_label = props.labels.get(chosen).cloned().unwrap_or_default();
+    html! {
+        <>
+            <section class="panel branch-picker" aria-labelledby="branches-heading">
+                <h2 id="branches-heading">{"Branches"}</h2>
+                <p class="branch-note" id="branch-note">
+                    {format!("{} kept. Acting after stepping back, editing a client's settings \
+                        or switching keeps the run you leave; the lab keeps the {MAX_BRANCHES} \
+                        newest and drops older ones.",
+                        match props.labels.len() { 1 => "1 branch".to_owned(), n => format!("{n} branches") })}
+                </p>
+                <label for="branch-choice">{"Compare this run with"}</label>
+                <select id="branch-choice" onchange={on_choose}>
+                    { for props.labels.iter().enumerate().map(|(index, label)| html! {
+                        <option value={index.to_string()} selected={index == chosen}>{label}</option>
+                    }) }
+                </select>
+                <button type="button" class="button" id="switch-branch"
+                    onclick={super::on::<MouseEvent>(&props.dispatch, LabAction::SwitchBranch(chosen))}>
+                    {"Switch to this branch"}
+                </button>
+            </section>
+            <BranchCompare left={props.left.clone()} right={props.right.clone()}
+                left_label={left_label} right_label={props.right_label.clone()} />
+        </>
     }
 }
 

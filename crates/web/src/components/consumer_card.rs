@@ -1,6 +1,7 @@
 //! A consumer as a card: its group and Kafka settings, where it reads from and what its group
 //! has committed per partition, what it has received and processed, and its calls as buttons.
 
+use super::settings_form::{EditedConfig, SettingsForm, is_streams_client};
 use super::{WorldRef, act, client_card_title, dom_id, settings_list};
 use crate::state::LabAction;
 use eos_core::config::{IsolationLevel, ProcessingMode};
@@ -112,6 +113,12 @@ pub fn ConsumerCard(props: &ConsumerCardProps) -> Html {
             id={dom_id("consumer", &id.0)} aria-labelledby={heading.clone()}>
             {client_card_title(&heading, "Consumer", id, view.alive, view.incarnation)}
             {settings_list(&view.settings)}
+            if is_streams_client(&props.world, id) {
+                <p class="settings-hint">{"Its settings follow its Kafka Streams application."}</p>
+            } else {
+                <SettingsForm config={EditedConfig::Consumer(consumer.config.clone())}
+                    dispatch={props.dispatch.clone()} />
+            }
             <table class="positions">
                 <caption class="visually-hidden">{format!("{id}'s offsets per partition")}</caption>
                 <thead><tr><th scope="col">{"Partition"}</th><th scope="col">{"Position"}</th>

@@ -18,6 +18,7 @@ pub mod producer_card;
 pub mod record_inspector;
 pub mod save_box;
 pub mod scenario_picker;
+pub mod settings_form;
 pub mod share_box;
 pub mod time_controls;
 pub mod timeline;

@@ -1,6 +1,7 @@
 //! A producer as a card: its Kafka settings, its producer id and epoch, sequence numbers, what
 //! it has in flight and its transaction state, with a button for every client call.
 
+use super::settings_form::{EditedConfig, SettingsForm, is_streams_client};
 use super::{WorldRef, act, client_card_title, dom_id, settings_list};
 use crate::state::LabAction;
 use eos_core::producer::Producer;
@@ -180,6 +181,12 @@ pub fn ProducerCard(props: &ProducerCardProps) -> Html {
             id={dom_id("producer", &id.0)} aria-labelledby={heading.clone()}>
             {client_card_title(&heading, "Producer", id, view.alive, view.incarnation)}
             {settings_list(&view.settings)}
+            if is_streams_client(&props.world, id) {
+                <p class="settings-hint">{"Its settings follow its Kafka Streams application."}</p>
+            } else {
+                <SettingsForm config={EditedConfig::Producer(producer.config.clone())}
+                    dispatch={props.dispatch.clone()} />
+            }
             <p class="identity">
                 {match view.producer_id {
                     Some((pid, epoch)) => html! {
