@@ -80,6 +80,13 @@ pub(crate) fn capture(s: &Session, base: &str, shots: &Path) -> Res<()> {
         } else {
             format!("{base}?{}", view.query)
         };
+        // Each view opens as a first visit would: the lab autosaves, and a saved lab would be
+        // restored in place of the one the address names.
+        s.execute(
+            "window.localStorage.clear();",
+            serde_json::Value::Null,
+            false,
+        )?;
         s.navigate(&url)?;
         // Wait for the app and for the view's own condition: the scenario replays after mount.
         let frame = s.wait_for(
