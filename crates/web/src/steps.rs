@@ -104,6 +104,15 @@ impl StepsSoFar {
             .flat_map(|s| s.events.iter())
     }
 
+    /// The offsets after `step` steps (0: at the start), within the whole history; the last
+    /// step's for a step past the end.
+    pub fn marks_at(&self, step: usize) -> &[PartitionMarks] {
+        match step.min(self.steps.len()).checked_sub(1) {
+            None => &self.start_marks,
+            Some(index) => &self.steps[index].marks,
+        }
+    }
+
     /// The offsets at the start, then after each step of the whole history.
     pub fn marks(&self) -> impl Iterator<Item = &[PartitionMarks]> {
         std::iter::once(&*self.start_marks).chain(self.steps.iter().map(|s| s.marks.as_slice()))

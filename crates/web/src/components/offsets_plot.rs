@@ -9,7 +9,7 @@
 
 use crate::steps::StepsSoFar;
 use eos_core::offset_marks::PartitionMarks;
-use eos_core::{Offset, TopicPartition};
+use eos_core::{ClientId, Offset, TopicPartition};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use yew::prelude::*;
@@ -88,10 +88,39 @@ impl OffsetsSeries {
         history: impl IntoIterator<Item = &'a [PartitionMarks]>,
         tp: &TopicPartition,
     ) -> Self {
-        let at: Vec<Option<&PartitionMarks>> = history
-            .into_iter()
-            .map(|marks| marks.iter().find(|m| &m.topic_partition == tp))
+        Self::from_marks(
+            history
+                .into_iter()
+                .map(|marks| marks.iter().find(|m| &m.topic_partition == tp))
+                .collect(),
+        )
+    }
+
+    /// The same plot from a long history at a bounded cost: the offsets are read at about
+    /// [`MAX_POINTS`] evenly spaced steps, at every step of `exact` (the steps the value table
+    /// lists) and at the last one, and held in between, as the drawing would thin them anyway.
+    /// `marks_at(i)` is the offsets after `i` steps, for `i` below `len`.
+    pub fn sampled<'a>(
+        len: usize,
+        marks_at: impl Fn(usize) -> &'a [PartitionMarks],
+        tp: &TopicPartition,
+        exact: std::ops::RangeInclusive<usize>,
+    ) -> Self {
+        let stride = len.div_ceil(MAX_POINTS).max(1);
+        let mut held = None;
+        let at = (0..len)
+            .map(|i| {
+                if i % stride == 0 || exact.contains(&i) || i + 1 == len {
+                    held = marks_at(i).iter().find(|m| &m.topic_partition == tp);
+                }
+                held
+            })
             .collect();
+        Self::from_marks(at)
+    }
+
+    /// The lines from the partition's offsets at each step (`None`: no leader then).
+    fn from_marks(at: Vec<Option<&PartitionMarks>>) -> Self {
         let line = |name: &str, kind: SeriesKind, pick: fn(&PartitionMarks) -> Offset| Series {
             name: name.to_owned(),
             kind,
@@ -106,12 +135,19 @@ impl OffsetsSeries {
                 m.last_stable_offset
             }),
         ];
-        // Consumers in the order they first hold a position.
-        let mut consumers: Vec<String> = Vec::new();
-        for (client, _) in at.iter().flatten().flat_map(|m| &m.positions) {
-            let name = client.to_string();
-            if !consumers.contains(&name) {
-                consumers.push(name);
+        // Consumers in the order they first hold a position; a step whose offsets are the same
+        // value as the step before's (held by `sampled`) adds no one new.
+        let mut consumers: Vec<&ClientId> = Vec::new();
+        let mut previous: Option<&PartitionMarks> = None;
+        for marks in at.iter().flatten() {
+            if previous.is_some_and(|p| std::ptr::eq(p, *marks)) {
+                continue;
+            }
+            previous = Some(marks);
+            for (client, _) in &marks.positions {
+                if !consumers.contains(&client) {
+                    consumers.push(client);
+                }
             }
         }
         for (i, consumer) in consumers.into_iter().enumerate() {
@@ -121,7 +157,7 @@ impl OffsetsSeries {
                     m.and_then(|m| {
                         m.positions
                             .iter()
-                            .find(|(c, _)| c.to_string() == consumer)
+                            .find(|(c, _)| c == consumer)
                             .map(|(_, o)| o.0)
                     })
                 })
@@ -431,7 +467,15 @@ pub struct OffsetsPlotProps {
 #[component]
 pub fn OffsetsPlot(props: &OffsetsPlotProps) -> Html {
     let tp = &props.topic_partition;
-    let series = OffsetsSeries::of(props.steps.marks(), tp);
+    let steps = &props.steps;
+    let len = steps.len() + 1;
+    let cursor = steps.cursor();
+    let series = OffsetsSeries::sampled(
+        len,
+        |i| steps.marks_at(i),
+        tp,
+        (cursor + 1).saturating_sub(TABLE_ROWS)..=cursor,
+    );
     let heading = html! { <h2 id="offsets-plot-heading">{format!("Offsets over time: {tp}")}</h2> };
     if series.steps == 0 {
         return html! {
@@ -441,7 +485,7 @@ pub fn OffsetsPlot(props: &OffsetsPlotProps) -> Html {
             </section>
         };
     }
-    let cursor = props.steps.cursor().min(series.steps - 1);
+    let cursor = cursor.min(series.steps - 1);
     let description = summary(&series, tp, cursor);
     let title = format!("Offsets of {tp} at each step");
     // Plotters escapes every text it draws, and `accessible` the title and description.
@@ -520,7 +564,7 @@ fn value_table(series: &OffsetsSeries, tp: &TopicPartition, cursor: usize) -> Ht
 #[cfg(test)]
 mod tests {
     use super::*;
-    use eos_core::ClientId;
+    use eos_core::ClientId as Client;
 
     fn marks(step_values: &[(i64, i64, i64)]) -> Vec<Vec<PartitionMarks>> {
         step_values
@@ -532,7 +576,7 @@ mod tests {
                     high_watermark: Offset(hw),
                     last_stable_offset: Offset(lso),
                     log_end_offset: Offset(log_end),
-                    positions: vec![(ClientId::new("reader"), Offset(lso))],
+                    positions: vec![(Client::new("reader"), Offset(lso))],
                     committed: Vec::new(),
                 }]
             })
@@ -642,5 +686,37 @@ mod tests {
             merge_close_bands(&bands, 5.0),
             vec![(0, 3, 0, 3), (40, 41, 5, 6)]
         );
+    }
+
+    // A long history read at sampled steps: exact where the table reads it and wherever it was
+    // sampled, the same as reading every step; a short one is read in full.
+    #[test]
+    fn a_sampled_history_agrees_with_the_full_one_where_it_reads() {
+        let tp = TopicPartition::new("payments", 0);
+        let steps = |n: i64| -> Vec<(i64, i64, i64)> {
+            (0..n)
+                .map(|i| (i / 2, i / 2, (i / 2) - (i / 2) % 7))
+                .collect()
+        };
+        let short = marks(&steps(300));
+        let full = OffsetsSeries::of(short.iter().map(Vec::as_slice), &tp);
+        let sampled = OffsetsSeries::sampled(short.len(), |i| &short[i], &tp, 250..=299);
+        assert_eq!(sampled, full, "under MAX_POINTS steps every step is read");
+
+        let long = marks(&steps(20_000));
+        let full = OffsetsSeries::of(long.iter().map(Vec::as_slice), &tp);
+        let sampled = OffsetsSeries::sampled(long.len(), |i| &long[i], &tp, 9_950..=9_999);
+        assert_eq!(sampled.steps, full.steps);
+        let stride = long.len().div_ceil(MAX_POINTS);
+        for (s, f) in sampled.series.iter().zip(&full.series) {
+            for step in (0..long.len())
+                .filter(|i| i % stride == 0)
+                .chain(9_950..10_000)
+            {
+                assert_eq!(s.values[step], f.values[step], "{} at step {step}", s.name);
+            }
+            assert_eq!(s.values.last(), f.values.last());
+        }
+        assert_eq!(sampled.gap(9_999), full.gap(9_999));
     }
 }
