@@ -1,5 +1,5 @@
-//! Autosave: the lab in the browser's localStorage, written whenever its history or cursor
-//! changes and restored when the app starts, so a reload arrives where the user was.
+//! Autosave: the lab in the browser's localStorage, written shortly after its history or cursor
+//! changes (and when the page is left) and restored when the app starts, so a reload arrives where the user was.
 //!
 //! Storage is untrusted and may be missing (private windows, blocked cookies): a missing or
 //! throwing localStorage makes every call here a quiet no-op. Saved data that cannot be
@@ -8,6 +8,9 @@
 
 use crate::components::share_box::link_in_address;
 use crate::state::{LabAction, LabState, Notice, SavedFrom};
+use gloo_events::EventListener;
+use gloo_timers::callback::Timeout;
+use std::cell::RefCell;
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -64,23 +67,57 @@ pub fn use_autosave(state: &UseReducerHandle<LabState>, enabled: bool, restore_o
             }
         });
     }
+    // The lab waiting to be saved, and the timer that saves it.
+    let pending = use_mut_ref(|| None::<UseReducerHandle<LabState>>);
+    let timer = use_mut_ref(|| None::<Timeout>);
+    {
+        let (pending, blocked) = (pending.clone(), blocked.clone());
+        use_effect_with((), move |()| {
+            // A page being left or hidden may not come back: save what waits now.
+            let listener = web_sys::window().map(|window| {
+                let (pending, blocked) = (pending.clone(), blocked.clone());
+                EventListener::new(&window, "pagehide", move |_| {
+                    save_pending(&pending, &blocked)
+                })
+            });
+            move || {
+                drop(listener);
+                save_pending(&pending, &blocked);
+            }
+        });
+    }
     let state = state.clone();
     use_effect_with(
         (enabled, state.revision(), state.cursor()),
         move |(enabled, ..)| {
             let first = !std::mem::replace(&mut *mounted.borrow_mut(), true);
-            if *enabled
-                && !first
-                && !*blocked.borrow()
-                && state.world().is_ok()
-                && !write(STORAGE_KEY, &state.saved().to_json())
-            {
-                // Storage is full: an older lab left there would be restored as if it were
-                // this one.
-                remove(STORAGE_KEY);
+            if *enabled && !first && state.world().is_ok() {
+                *pending.borrow_mut() = Some(state);
+                // A new timer replaces (and so cancels) the one for the previous change.
+                *timer.borrow_mut() = Some(Timeout::new(SAVE_DELAY_MS, move || {
+                    save_pending(&pending, &blocked);
+                }));
             }
         },
     );
+}
+
+/// How long the lab waits after a change before saving it. Saving writes the whole history, so
+/// a run of quick steps (playing, clicking through) is saved once, after it, not on each click.
+pub const SAVE_DELAY_MS: u32 = 400;
+
+/// Saves the lab waiting to be saved, if any, unless saving is blocked.
+fn save_pending(
+    pending: &Rc<RefCell<Option<UseReducerHandle<LabState>>>>,
+    blocked: &Rc<RefCell<bool>>,
+) {
+    let Some(state) = pending.borrow_mut().take() else {
+        return;
+    };
+    if !*blocked.borrow() && !write(STORAGE_KEY, &state.saved().to_json()) {
+        // Storage is full: an older lab left there would be restored as if it were this one.
+        remove(STORAGE_KEY);
+    }
 }
 
 fn storage() -> Option<web_sys::Storage> {

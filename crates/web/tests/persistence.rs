@@ -40,8 +40,11 @@ async fn mount(autosave: bool) -> (Element, AppHandle<App>) {
 }
 
 /// Unmounts the app and takes its element off the page, as a reload would.
-fn unmount(root: Element, handle: AppHandle<App>) {
+/// Removes the app as leaving the page would; its effects' clean-ups (saving what waits to be
+/// saved) have run when this returns.
+async fn unmount(root: Element, handle: AppHandle<App>) {
     handle.destroy();
+    yew::scheduler::flush().await;
     root.remove();
 }
 
@@ -168,7 +171,7 @@ async fn autosave_restores_the_lab_after_a_reload() {
         world_view(&root),
         text(&root, "#timeline"),
     );
-    unmount(root, handle);
+    unmount(root, handle).await;
     assert!(storage().get_item(STORAGE_KEY).expect("read").is_some());
 
     let (root, handle) = mount(true).await;
@@ -176,7 +179,36 @@ async fn autosave_restores_the_lab_after_a_reload() {
     assert_eq!(text(&root, "#timeline"), timeline);
     assert_eq!(world_view(&root), view);
     assert!(!exists(&root, "#notice"), "{}", text(&root, "#notice"));
-    unmount(root, handle);
+    unmount(root, handle).await;
+    clear_storage();
+}
+
+// Saving writes the whole history, so it waits for a pause: a quick run of steps is saved once,
+// shortly after the last of them, without the page being left.
+#[wasm_bindgen_test]
+async fn a_quick_run_of_steps_is_saved_once_shortly_after() {
+    clear_storage();
+    let (root, handle) = mount(true).await;
+    act(&root).await;
+    click(&root, "#send-p1").await;
+    assert_eq!(
+        storage().get_item(STORAGE_KEY).expect("read"),
+        None,
+        "not on each click"
+    );
+    wait_until(&root, |_| {
+        storage().get_item(STORAGE_KEY).expect("read").is_some()
+    })
+    .await;
+    let status = text(&root, "#step-status");
+    unmount(root, handle).await;
+    let (root, handle) = mount(true).await;
+    assert_eq!(
+        text(&root, "#step-status"),
+        status,
+        "the last step was saved"
+    );
+    unmount(root, handle).await;
     clear_storage();
 }
 
@@ -186,7 +218,7 @@ async fn a_lab_without_autosave_leaves_storage_alone() {
     clear_storage();
     let (root, handle) = mount(false).await;
     act(&root).await;
-    unmount(root, handle);
+    unmount(root, handle).await;
     assert_eq!(storage().get_item(STORAGE_KEY).expect("read"), None);
 }
 
@@ -203,7 +235,7 @@ async fn export_then_import_gives_the_same_lab() {
         "{exported}"
     );
     let (status, view) = (text(&root, "#step-status"), world_view(&root));
-    unmount(root, handle);
+    unmount(root, handle).await;
 
     let (root, handle) = mount(false).await;
     assert_eq!(text(&root, "#step-status"), "Step 0 of 0");
@@ -211,7 +243,7 @@ async fn export_then_import_gives_the_same_lab() {
     wait_until(&root, |root| text(root, "#step-status") == status).await;
     assert_eq!(world_view(&root), view);
     assert!(!exists(&root, "#notice"), "{}", text(&root, "#notice"));
-    unmount(root, handle);
+    unmount(root, handle).await;
 }
 
 // Unreadable storage: said, the default lab starts, and the data is kept aside (not written
@@ -234,6 +266,10 @@ async fn corrupt_storage_is_reported_kept_aside_and_offered_for_download() {
     );
 
     click(&root, "#send-p1").await;
+    wait_until(&root, |_| {
+        storage().get_item(STORAGE_KEY).expect("read").is_some()
+    })
+    .await;
     assert_eq!(
         storage().get_item(ASIDE_KEY).expect("read").as_deref(),
         Some("{\"format\": \"eos-lab-save\", trunc"),
@@ -241,7 +277,7 @@ async fn corrupt_storage_is_reported_kept_aside_and_offered_for_download() {
     );
     let saved = storage().get_item(STORAGE_KEY).expect("read");
     assert!(saved.is_some_and(|s| s.starts_with("{\"format\":\"eos-lab-save\"")));
-    unmount(root, handle);
+    unmount(root, handle).await;
     clear_storage();
 }
 
@@ -258,7 +294,7 @@ async fn a_lab_saved_by_a_newer_version_is_named_and_kept() {
         storage().get_item(ASIDE_KEY).expect("read").as_deref(),
         Some(newer)
     );
-    unmount(root, handle);
+    unmount(root, handle).await;
     clear_storage();
 }
 
@@ -279,7 +315,7 @@ async fn a_bad_import_file_is_named_and_the_lab_is_unchanged() {
     );
     assert_eq!(text(&root, "#step-status"), "Step 3 of 4");
     assert_eq!(world_view(&root), view);
-    unmount(root, handle);
+    unmount(root, handle).await;
 }
 
 // The export and import controls are labelled and reachable by keyboard.
@@ -299,7 +335,7 @@ async fn export_and_import_are_labelled_controls() {
             .as_deref(),
         Some("import-lab")
     );
-    unmount(root, handle);
+    unmount(root, handle).await;
 }
 
 // A share link in the page address is what the user asked to open: it wins over the lab saved
@@ -309,7 +345,7 @@ async fn a_share_link_in_the_address_wins_over_autosave() {
     clear_storage();
     let (root, handle) = mount(true).await;
     act(&root).await;
-    unmount(root, handle);
+    unmount(root, handle).await;
 
     let link = eos_core::share::encode(&eos_web::state::LabState::default().as_scenario());
     let window = gloo::utils::window();
@@ -327,7 +363,7 @@ async fn a_share_link_in_the_address_wins_over_autosave() {
         .expect("clear the address");
     assert_eq!(text(&root, "#step-status"), "Step 0 of 0");
     assert!(!exists(&root, "#notice"), "{}", text(&root, "#notice"));
-    unmount(root, handle);
+    unmount(root, handle).await;
     clear_storage();
 }
 
@@ -342,7 +378,7 @@ async fn a_too_large_import_file_is_refused() {
     assert!(notice.contains("“huge.json”"), "{notice}");
     assert!(notice.contains("more than the 16 MiB"), "{notice}");
     assert_eq!(text(&root, "#step-status"), "Step 0 of 0");
-    unmount(root, handle);
+    unmount(root, handle).await;
 }
 
 // On a 375 px phone the export and import controls stay inside the page.
@@ -368,6 +404,6 @@ async fn export_and_import_fit_a_narrow_phone() {
             "{selector} ends at {control} px, the page at {right} px"
         );
     }
-    unmount(root, handle);
+    unmount(root, handle).await;
     style.remove();
 }
