@@ -6,63 +6,18 @@
 #![cfg(target_arch = "wasm32")]
 
 use eos_core::{Action, ClientId, World};
-use eos_web::App;
 use eos_web::components::producer_card::suggested_record;
 use eos_web::scenarios::Origin;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::wasm_bindgen::JsCast;
-use web_sys::{
-    Element, Event, EventInit, HtmlElement, HtmlInputElement, HtmlSelectElement, KeyboardEvent,
-    KeyboardEventInit,
-};
+use web_sys::{Element, Event, EventInit, HtmlElement, HtmlInputElement, HtmlSelectElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+mod support;
+use support::{all, click, exists, find, mount_app, press, text};
+
 const LOG_0: &str = "#partition-log-payments-0";
-
-/// A fresh app in its own element, rendered.
-async fn mount() -> Element {
-    let document = gloo::utils::document();
-    let root = document.create_element("div").expect("a div");
-    gloo::utils::body()
-        .append_child(&root)
-        .expect("attach root");
-    yew::Renderer::<App>::with_root(root.clone()).render();
-    yew::scheduler::flush().await;
-    root
-}
-
-fn find(root: &Element, selector: &str) -> Element {
-    root.query_selector(selector)
-        .expect("a valid selector")
-        .unwrap_or_else(|| panic!("nothing matches {selector}"))
-}
-
-fn exists(root: &Element, selector: &str) -> bool {
-    root.query_selector(selector)
-        .expect("a valid selector")
-        .is_some()
-}
-
-fn all(root: &Element, selector: &str) -> Vec<Element> {
-    let nodes = root.query_selector_all(selector).expect("a valid selector");
-    (0..nodes.length())
-        .filter_map(|i| nodes.item(i))
-        .filter_map(|node| node.dyn_into::<Element>().ok())
-        .collect()
-}
-
-async fn click(root: &Element, selector: &str) {
-    find(root, selector)
-        .dyn_into::<HtmlElement>()
-        .expect("a clickable element")
-        .click();
-    yew::scheduler::flush().await;
-}
-
-fn text(root: &Element, selector: &str) -> String {
-    find(root, selector).text_content().unwrap_or_default()
-}
 
 /// The `data-offset` of every record in a partition's log, in page order.
 fn offsets(root: &Element, log: &str) -> Vec<String> {
@@ -84,15 +39,6 @@ fn messages(root: &Element) -> Vec<String> {
 /// compare two moments; the markup itself may differ in attribute order after patches.
 fn world_view(root: &Element) -> String {
     find(root, ".columns").text_content().unwrap_or_default()
-}
-
-async fn press(target: &Element, key: &str) {
-    let init = KeyboardEventInit::new();
-    init.set_key(key);
-    init.set_bubbles(true);
-    let event = KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).expect("event");
-    target.dispatch_event(&event).expect("dispatched");
-    yew::scheduler::flush().await;
 }
 
 async fn choose(root: &Element, select: &str, title_starts: &str) {
@@ -138,7 +84,7 @@ fn send_p1(n: usize) -> Action {
 
 #[wasm_bindgen_test]
 async fn starts_in_free_play_with_empty_logs_and_the_producer_id_request_in_flight() {
-    let root = mount().await;
+    let root = mount_app().await;
     assert!(offsets(&root, LOG_0).is_empty());
     assert_eq!(text(&root, "#high-watermark-payments-0 .stat-value"), "0");
     assert!(exists(&root, "#narration-empty"));
@@ -155,7 +101,7 @@ async fn starts_in_free_play_with_empty_logs_and_the_producer_id_request_in_flig
 
 #[wasm_bindgen_test]
 async fn send_then_deliver_all_writes_the_record_and_narrates_the_cores_events() {
-    let root = mount().await;
+    let root = mount_app().await;
     click(&root, "#send-p1").await;
     assert!(
         offsets(&root, LOG_0).is_empty(),
@@ -190,7 +136,7 @@ async fn send_then_deliver_all_writes_the_record_and_narrates_the_cores_events()
 
 #[wasm_bindgen_test]
 async fn delivering_the_producer_id_response_gives_the_producer_its_pid() {
-    let root = mount().await;
+    let root = mount_app().await;
     assert!(text(&root, "#producer-p1").contains("No producer id yet"));
     let request = messages(&root)[0].clone();
     click(&root, &format!("#deliver-{request}")).await;
@@ -204,7 +150,7 @@ async fn delivering_the_producer_id_response_gives_the_producer_its_pid() {
 
 #[wasm_bindgen_test]
 async fn dropping_the_ack_leaves_the_record_written_but_unacknowledged() {
-    let root = mount().await;
+    let root = mount_app().await;
     click(&root, "#deliver-all").await;
     click(&root, "#send-p1").await;
     let request = messages(&root)[0].clone();
@@ -224,7 +170,7 @@ async fn dropping_the_ack_leaves_the_record_written_but_unacknowledged() {
 
 #[wasm_bindgen_test]
 async fn duplicate_adds_a_copy_and_delay_moves_a_message_last() {
-    let root = mount().await;
+    let root = mount_app().await;
     let first = messages(&root)[0].clone();
     click(&root, &format!("#duplicate-{first}")).await;
     let after_copy = messages(&root);
@@ -238,7 +184,7 @@ async fn duplicate_adds_a_copy_and_delay_moves_a_message_last() {
 
 #[wasm_bindgen_test]
 async fn back_n_then_forward_n_shows_the_same_lab() {
-    let root = mount().await;
+    let root = mount_app().await;
     for _ in 0..3 {
         click(&root, "#send-p1").await;
         click(&root, "#deliver-all").await;
@@ -259,7 +205,7 @@ async fn back_n_then_forward_n_shows_the_same_lab() {
 
 #[wasm_bindgen_test]
 async fn arrow_keys_travel_in_time_but_not_while_typing() {
-    let root = mount().await;
+    let root = mount_app().await;
     click(&root, "#send-p1").await;
     click(&root, "#deliver-all").await;
     press(&find(&root, "#deliver-all"), "ArrowLeft").await;
@@ -278,7 +224,7 @@ async fn arrow_keys_travel_in_time_but_not_while_typing() {
 
 #[wasm_bindgen_test]
 async fn n_applies_the_next_scripted_step_r_resets_and_question_mark_opens_help() {
-    let root = mount().await;
+    let root = mount_app().await;
     choose(&root, "#scenario-picker", "02 ·").await;
     click(&root, "#load-scenario").await;
     let body = find(&root, ".columns");
@@ -301,7 +247,7 @@ async fn n_applies_the_next_scripted_step_r_resets_and_question_mark_opens_help(
 
 #[wasm_bindgen_test]
 async fn the_help_dialog_lists_the_shortcuts_and_closes() {
-    let root = mount().await;
+    let root = mount_app().await;
     find(&root, "#help-button")
         .dyn_into::<HtmlElement>()
         .expect("a button")
@@ -327,7 +273,7 @@ async fn the_help_dialog_lists_the_shortcuts_and_closes() {
 
 #[wasm_bindgen_test]
 async fn the_scrubber_and_timeline_rows_jump_to_a_step() {
-    let root = mount().await;
+    let root = mount_app().await;
     click(&root, "#send-p1").await;
     click(&root, "#deliver-all").await;
     click(&root, "#timeline button[data-step='1']").await;
@@ -349,7 +295,7 @@ async fn the_scrubber_and_timeline_rows_jump_to_a_step() {
 
 #[wasm_bindgen_test]
 async fn acting_after_stepping_back_replaces_the_future() {
-    let root = mount().await;
+    let root = mount_app().await;
     click(&root, "#send-p1").await;
     click(&root, "#deliver-all").await;
     click(&root, "#step-back").await;
@@ -361,7 +307,7 @@ async fn acting_after_stepping_back_replaces_the_future() {
 
 #[wasm_bindgen_test]
 async fn a_refused_action_shows_the_cores_reason_and_changes_nothing() {
-    let root = mount().await;
+    let root = mount_app().await;
     click(&root, "#crash-p1").await;
     let before = world_view(&root);
     click(&root, "#send-p1").await;
@@ -377,7 +323,7 @@ async fn a_refused_action_shows_the_cores_reason_and_changes_nothing() {
 
 #[wasm_bindgen_test]
 async fn a_transaction_is_open_in_the_log_until_its_commit_marker() {
-    let root = mount().await;
+    let root = mount_app().await;
     click(&root, "#init-tx1").await;
     click(&root, "#deliver-all").await;
     assert!(
@@ -421,7 +367,7 @@ async fn a_transaction_is_open_in_the_log_until_its_commit_marker() {
 
 #[wasm_bindgen_test]
 async fn consumer_buttons_poll_process_and_commit() {
-    let root = mount().await;
+    let root = mount_app().await;
     click(&root, "#send-p1").await;
     click(&root, "#deliver-all").await;
     click(&root, "#poll-raw-reader").await;
@@ -440,7 +386,7 @@ async fn consumer_buttons_poll_process_and_commit() {
 
 #[wasm_bindgen_test]
 async fn crashing_the_coordinators_broker_shows_it_down() {
-    let root = mount().await;
+    let root = mount_app().await;
     click(&root, "#crash-broker-1").await;
     assert!(text(&root, ".brokers").contains("▼ down"));
     assert!(
@@ -454,7 +400,7 @@ async fn crashing_the_coordinators_broker_shows_it_down() {
 
 #[wasm_bindgen_test]
 async fn loading_a_scenario_then_stepping_through_its_script() {
-    let root = mount().await;
+    let root = mount_app().await;
     choose(&root, "#scenario-picker", "02 ·").await;
     click(&root, "#load-scenario").await;
     assert!(text(&root, "#scenario-heading").starts_with("At-least-once"));
@@ -470,7 +416,7 @@ async fn loading_a_scenario_then_stepping_through_its_script() {
 
 #[wasm_bindgen_test]
 async fn send_offsets_to_transaction_adds_the_groups_offsets_partition() {
-    let root = mount().await;
+    let root = mount_app().await;
     click(&root, "#init-tx1").await;
     click(&root, "#deliver-all").await;
     click(&root, "#begin-tx1").await;
@@ -488,7 +434,7 @@ async fn send_offsets_to_transaction_adds_the_groups_offsets_partition() {
 
 #[wasm_bindgen_test]
 async fn a_long_log_shows_its_newest_page_and_earlier_records_on_request() {
-    let root = mount().await;
+    let root = mount_app().await;
     for _ in 0..32 {
         click(&root, "#send-p1").await;
         click(&root, "#deliver-all").await;
@@ -505,7 +451,7 @@ async fn a_long_log_shows_its_newest_page_and_earlier_records_on_request() {
 
 #[wasm_bindgen_test]
 async fn a_broken_guarantee_is_red_and_links_to_the_step_that_broke_it() {
-    let root = mount().await;
+    let root = mount_app().await;
     choose(&root, "#scenario-picker", "02 ·").await;
     click(&root, "#load-scenario").await;
     for _ in 0..12 {
@@ -549,7 +495,7 @@ async fn type_into(root: &Element, selector: &str, value: &str) {
 
 #[wasm_bindgen_test]
 async fn the_send_form_sends_the_typed_key_and_value_to_the_chosen_partition() {
-    let root = mount().await;
+    let root = mount_app().await;
     type_into(&root, "#send-key-p1", "order-7").await;
     type_into(&root, "#send-value-p1", "two lamps").await;
     choose(&root, "#send-partition-p1", "1").await;
@@ -568,7 +514,7 @@ async fn the_send_form_sends_the_typed_key_and_value_to_the_chosen_partition() {
 
 #[wasm_bindgen_test]
 async fn an_aborted_transaction_stays_in_the_log_marked_aborted() {
-    let root = mount().await;
+    let root = mount_app().await;
     click(&root, "#init-tx1").await;
     click(&root, "#deliver-all").await;
     click(&root, "#begin-tx1").await;
@@ -589,7 +535,7 @@ async fn an_aborted_transaction_stays_in_the_log_marked_aborted() {
 
 #[wasm_bindgen_test]
 async fn first_and_latest_buttons_go_to_the_ends_of_the_history() {
-    let root = mount().await;
+    let root = mount_app().await;
     click(&root, "#send-p1").await;
     click(&root, "#deliver-all").await;
     click(&root, "#to-start").await;
@@ -602,7 +548,7 @@ async fn first_and_latest_buttons_go_to_the_ends_of_the_history() {
 
 #[wasm_bindgen_test]
 async fn a_restarted_consumer_is_a_new_instance() {
-    let root = mount().await;
+    let root = mount_app().await;
     click(&root, "#crash-raw-reader").await;
     click(&root, "#restart-raw-reader").await;
     assert!(text(&root, "#consumer-raw-reader").contains("running (instance 2)"));
@@ -610,7 +556,7 @@ async fn a_restarted_consumer_is_a_new_instance() {
 
 #[wasm_bindgen_test]
 async fn followers_fetch_brings_the_replicas_log_ends_up_to_the_leader() {
-    let root = mount().await;
+    let root = mount_app().await;
     choose(&root, "#scenario-picker", "09 · acks all").await;
     click(&root, "#load-scenario").await;
     click(&root, "#next-scripted").await;
@@ -628,7 +574,7 @@ async fn followers_fetch_brings_the_replicas_log_ends_up_to_the_leader() {
 // levels, and the real-tool view dumps it.
 #[wasm_bindgen_test]
 async fn the_inspector_explains_the_chosen_record_and_dumps_its_partition() {
-    let root = mount().await;
+    let root = mount_app().await;
     click(&root, "#send-p1").await;
     click(&root, "#deliver-all").await;
     type_into(&root, "#inspect-offset", "0").await;
@@ -644,7 +590,7 @@ async fn the_inspector_explains_the_chosen_record_and_dumps_its_partition() {
 // Acting in the past keeps the earlier branch, and the comparison names what differs.
 #[wasm_bindgen_test]
 async fn acting_after_stepping_back_offers_the_two_branches_side_by_side() {
-    let root = mount().await;
+    let root = mount_app().await;
     assert!(!exists(&root, ".branch-compare"));
     click(&root, "#send-p1").await;
     click(&root, "#deliver-all").await;
@@ -658,7 +604,7 @@ async fn acting_after_stepping_back_offers_the_two_branches_side_by_side() {
 // The external database is on the page, empty until a consumer processes something.
 #[wasm_bindgen_test]
 async fn the_database_panel_is_shown() {
-    let root = mount().await;
+    let root = mount_app().await;
     assert!(exists(&root, ".database-panel"), "{}", world_view(&root));
 }
 
@@ -677,7 +623,7 @@ fn clear_address_fragment() {
 // and stands where the first one stood.
 #[wasm_bindgen_test]
 async fn a_share_link_opens_the_same_lab_elsewhere() {
-    let root = mount().await;
+    let root = mount_app().await;
     click(&root, "#send-p1").await;
     click(&root, "#deliver-all").await;
     click(&root, "#share-link").await;
@@ -686,7 +632,7 @@ async fn a_share_link_opens_the_same_lab_elsewhere() {
         .expect("an input")
         .value();
     assert!(url.contains("#v1."), "{url}");
-    let other = mount().await;
+    let other = mount_app().await;
     yew::scheduler::flush().await;
     assert_eq!(text(&other, "#step-status"), "Step 2 of 2");
     assert_eq!(offsets(&other, LOG_0), vec!["0"]);
@@ -706,7 +652,7 @@ async fn a_damaged_share_link_is_reported_and_the_lab_still_starts() {
             Some("#v1.damaged!"),
         )
         .expect("set the address");
-    let root = mount().await;
+    let root = mount_app().await;
     yew::scheduler::flush().await;
     clear_address_fragment();
     assert!(

@@ -8,54 +8,18 @@
 
 use eos_core::config::Acks;
 use eos_core::{Action, ClientId, World};
-use eos_web::App;
 use eos_web::components::producer_card::suggested_record;
 use eos_web::scenarios::Origin;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::wasm_bindgen::JsCast;
-use web_sys::{Element, Event, EventInit, HtmlElement, HtmlSelectElement};
+use web_sys::{Element, Event, EventInit, HtmlSelectElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+mod support;
+use support::{all, click, find, mount_app, text};
+
 const LOG_0: &str = "#partition-log-payments-0";
-
-/// A fresh app in its own element, rendered.
-async fn mount() -> Element {
-    let document = gloo::utils::document();
-    let root = document.create_element("div").expect("a div");
-    gloo::utils::body()
-        .append_child(&root)
-        .expect("attach root");
-    yew::Renderer::<App>::with_root(root.clone()).render();
-    yew::scheduler::flush().await;
-    root
-}
-
-fn find(root: &Element, selector: &str) -> Element {
-    root.query_selector(selector)
-        .expect("a valid selector")
-        .unwrap_or_else(|| panic!("nothing matches {selector}"))
-}
-
-fn all(root: &Element, selector: &str) -> Vec<Element> {
-    let nodes = root.query_selector_all(selector).expect("a valid selector");
-    (0..nodes.length())
-        .filter_map(|i| nodes.item(i))
-        .filter_map(|node| node.dyn_into::<Element>().ok())
-        .collect()
-}
-
-fn text(root: &Element, selector: &str) -> String {
-    find(root, selector).text_content().unwrap_or_default()
-}
-
-async fn click(root: &Element, selector: &str) {
-    find(root, selector)
-        .dyn_into::<HtmlElement>()
-        .expect("a clickable element")
-        .click();
-    yew::scheduler::flush().await;
-}
 
 /// Picks the option whose words are `words` in a select, as a user would.
 async fn choose(root: &Element, select: &str, words: &str) {
@@ -132,7 +96,7 @@ async fn send_and_deliver(root: &Element) {
 // idempotent and never asks for a producer id.
 #[wasm_bindgen_test]
 async fn changing_acks_on_a_producer_card_replays_the_steps_with_it() {
-    let root = mount().await;
+    let root = mount_app().await;
     send_and_deliver(&root).await;
     assert!(text(&root, "#producer-p1 .identity").contains("PID 1000"));
     choose(&root, "#edit-acks-p1", "1").await;
@@ -184,7 +148,7 @@ async fn changing_acks_on_a_producer_card_replays_the_steps_with_it() {
 // Settings Kafka refuses are said, and nothing changes.
 #[wasm_bindgen_test]
 async fn settings_kafka_refuses_are_reported_and_the_lab_is_unchanged() {
-    let root = mount().await;
+    let root = mount_app().await;
     send_and_deliver(&root).await;
     choose(&root, "#edit-enable-idempotence-p1", "true").await;
     choose(&root, "#edit-acks-p1", "1").await;
@@ -208,7 +172,7 @@ async fn settings_kafka_refuses_are_reported_and_the_lab_is_unchanged() {
 // A consumer's isolation.level is edited the same way.
 #[wasm_bindgen_test]
 async fn changing_a_consumers_isolation_level_shows_on_its_card() {
-    let root = mount().await;
+    let root = mount_app().await;
     choose(&root, "#edit-isolation-level-raw-reader", "read_committed").await;
     click(&root, "#apply-settings-raw-reader").await;
     assert_eq!(
@@ -220,7 +184,7 @@ async fn changing_a_consumers_isolation_level_shows_on_its_card() {
 // Two branches kept: the select chooses which one the comparison shows.
 #[wasm_bindgen_test]
 async fn the_compare_select_chooses_among_the_kept_branches() {
-    let root = mount().await;
+    let root = mount_app().await;
     send_and_deliver(&root).await;
     click(&root, "#step-back").await;
     click(&root, "#advance-100").await;
@@ -263,7 +227,7 @@ async fn the_compare_select_chooses_among_the_kept_branches() {
 // Switching makes the chosen branch the current run; switching again comes back.
 #[wasm_bindgen_test]
 async fn switching_to_a_branch_shows_its_run_and_switching_back_returns() {
-    let root = mount().await;
+    let root = mount_app().await;
     send_and_deliver(&root).await;
     click(&root, "#step-back").await;
     click(&root, "#advance-100").await;
@@ -318,7 +282,7 @@ fn load_css() {
 #[wasm_bindgen_test]
 async fn the_forms_and_the_branch_picker_fit_375_px() {
     load_css();
-    let root = mount().await;
+    let root = mount_app().await;
     root.set_attribute("style", "width: 375px")
         .expect("a style");
     send_and_deliver(&root).await;
@@ -374,7 +338,7 @@ async fn type_into(root: &Element, selector: &str, text: &str) {
 // The cluster's own settings: a level the core refuses is said; transaction.version 2 is taken.
 #[wasm_bindgen_test]
 async fn the_cluster_settings_take_transaction_version_2_and_refuse_a_zero_timeout() {
-    let root = mount().await;
+    let root = mount_app().await;
     assert_eq!(
         setting(&root, ".cluster-settings", "transaction.version"),
         "1"
@@ -409,7 +373,7 @@ async fn the_cluster_settings_take_transaction_version_2_and_refuse_a_zero_timeo
 // a third partition is taken, and the page draws its log.
 #[wasm_bindgen_test]
 async fn a_topic_gets_a_third_partition_and_refuses_too_many_insync_replicas() {
-    let root = mount().await;
+    let root = mount_app().await;
     type_into(&root, "#edit-min-insync-replicas-topic-payments", "2").await;
     click(&root, "#apply-settings-topic-payments").await;
     let notice = text(&root, "#notice-text");

@@ -15,11 +15,14 @@ use eos_web::components::tool_view::{ToolView, ToolViewProps};
 use eos_web::steps::StepsSoFar;
 use std::rc::Rc;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+use web_sys::Element;
 use web_sys::wasm_bindgen::JsCast;
-use web_sys::{Element, HtmlElement};
 use yew::{AttrValue, BaseComponent};
 
 wasm_bindgen_test_configure!(run_in_browser);
+
+mod support;
+use support::{click, find, text};
 
 const ABORTED: &str =
     include_str!("../../../assets/scenarios/18-21-aborted-records-are-skipped.json");
@@ -87,30 +90,12 @@ fn load_css() {
         .expect("attach style");
 }
 
-fn find(root: &Element, selector: &str) -> Element {
-    root.query_selector(selector)
-        .expect("a valid selector")
-        .unwrap_or_else(|| panic!("nothing matches {selector}"))
-}
-
-fn text(root: &Element, selector: &str) -> String {
-    find(root, selector).text_content().unwrap_or_default()
-}
-
 fn texts(root: &Element, selector: &str) -> Vec<String> {
     let nodes = root.query_selector_all(selector).expect("a valid selector");
     (0..nodes.length())
         .filter_map(|i| nodes.item(i))
         .map(|n| n.text_content().unwrap_or_default())
         .collect()
-}
-
-async fn click(root: &Element, selector: &str) {
-    find(root, selector)
-        .dyn_into::<HtmlElement>()
-        .expect("a clickable element")
-        .click();
-    yew::scheduler::flush().await;
 }
 
 fn payments(partition: u32) -> TopicPartition {

@@ -9,17 +9,19 @@
 use eos_core::scenario::Scenario;
 use eos_core::txn_coordinator::{TransactionMetadata, TransactionState};
 use eos_core::{Action, World};
-use eos_web::App;
 use eos_web::components::WorldRef;
 use eos_web::components::consumer_view::{ConsumerView, ConsumerViewProps};
 use eos_web::components::coordinator_panel::{CoordinatorPanel, CoordinatorPanelProps};
 use std::rc::Rc;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::wasm_bindgen::JsCast;
-use web_sys::{Element, Event, EventInit, HtmlElement, HtmlInputElement, HtmlSelectElement};
+use web_sys::{Element, Event, EventInit, HtmlInputElement, HtmlSelectElement};
 use yew::{BaseComponent, Callback};
 
 wasm_bindgen_test_configure!(run_in_browser);
+
+mod support;
+use support::{all, click, find, mount_app, text};
 
 const TWO_PHASE: &str =
     include_str!("../../../assets/scenarios/12-two-phase-commit-step-by-step.json");
@@ -28,14 +30,6 @@ const TIMEOUT: &str =
 const STYLE_CSS: &str = include_str!("../../../web/style.css");
 const INSPECTORS_CSS: &str = include_str!("../../../web/inspectors.css");
 const LOG_0: &str = "#partition-log-payments-0";
-
-/// A fresh app in its own element, rendered.
-async fn mount_app() -> Element {
-    let root = new_root(0);
-    yew::Renderer::<App>::with_root(root.clone()).render();
-    yew::scheduler::flush().await;
-    root
-}
 
 /// `component` with `props` in a fresh element `width_px` wide, rendered.
 async fn mount<C: BaseComponent>(props: C::Properties, width_px: u32) -> Element {
@@ -79,36 +73,10 @@ fn load_css() {
         .expect("attach style");
 }
 
-fn find(root: &Element, selector: &str) -> Element {
-    root.query_selector(selector)
-        .expect("a valid selector")
-        .unwrap_or_else(|| panic!("nothing matches {selector}"))
-}
-
-fn all(root: &Element, selector: &str) -> Vec<Element> {
-    let nodes = root.query_selector_all(selector).expect("a valid selector");
-    (0..nodes.length())
-        .filter_map(|i| nodes.item(i))
-        .filter_map(|node| node.dyn_into::<Element>().ok())
-        .collect()
-}
-
-fn text(root: &Element, selector: &str) -> String {
-    find(root, selector).text_content().unwrap_or_default()
-}
-
 fn attribute(root: &Element, selector: &str, name: &str) -> String {
     find(root, selector)
         .get_attribute(name)
         .unwrap_or_else(|| panic!("{selector} has no {name}"))
-}
-
-async fn click(root: &Element, selector: &str) {
-    find(root, selector)
-        .dyn_into::<HtmlElement>()
-        .expect("a clickable element")
-        .click();
-    yew::scheduler::flush().await;
 }
 
 async fn clicks(root: &Element, selectors: &[&str]) {

@@ -18,6 +18,9 @@ use yew::AppHandle;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+mod support;
+use support::{click, exists, find, text};
+
 /// A fresh app in its own element, rendered; with `autosave` as the page mounts it.
 async fn mount(autosave: bool) -> (Element, AppHandle<App>) {
     let document = gloo::utils::document();
@@ -46,30 +49,6 @@ async fn unmount(root: Element, handle: AppHandle<App>) {
     handle.destroy();
     yew::scheduler::flush().await;
     root.remove();
-}
-
-fn find(root: &Element, selector: &str) -> Element {
-    root.query_selector(selector)
-        .expect("a valid selector")
-        .unwrap_or_else(|| panic!("nothing matches {selector}"))
-}
-
-fn exists(root: &Element, selector: &str) -> bool {
-    root.query_selector(selector)
-        .expect("a valid selector")
-        .is_some()
-}
-
-async fn click(root: &Element, selector: &str) {
-    find(root, selector)
-        .dyn_into::<HtmlElement>()
-        .expect("a clickable element")
-        .click();
-    yew::scheduler::flush().await;
-}
-
-fn text(root: &Element, selector: &str) -> String {
-    find(root, selector).text_content().unwrap_or_default()
 }
 
 /// Everything the lab shows of the world, to compare two labs.

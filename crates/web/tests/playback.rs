@@ -11,12 +11,12 @@ use eos_web::launch::LaunchOptions;
 use std::rc::Rc;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::wasm_bindgen::JsCast;
-use web_sys::{
-    Element, Event, EventInit, HtmlElement, HtmlInputElement, HtmlSelectElement, KeyboardEvent,
-    KeyboardEventInit,
-};
+use web_sys::{Element, Event, EventInit, HtmlInputElement, HtmlSelectElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
+
+mod support;
+use support::{click, exists, find, press, text};
 
 /// A fresh app in its own element, started as the query string `query` says.
 async fn mount(query: &str) -> Element {
@@ -37,30 +37,6 @@ async fn mount(query: &str) -> Element {
     root
 }
 
-fn find(root: &Element, selector: &str) -> Element {
-    root.query_selector(selector)
-        .expect("a valid selector")
-        .unwrap_or_else(|| panic!("nothing matches {selector}"))
-}
-
-fn exists(root: &Element, selector: &str) -> bool {
-    root.query_selector(selector)
-        .expect("a valid selector")
-        .is_some()
-}
-
-fn text(root: &Element, selector: &str) -> String {
-    find(root, selector).text_content().unwrap_or_default()
-}
-
-async fn click(root: &Element, selector: &str) {
-    find(root, selector)
-        .dyn_into::<HtmlElement>()
-        .expect("a clickable element")
-        .click();
-    yew::scheduler::flush().await;
-}
-
 async fn change(element: &Element) {
     let init = EventInit::new();
     init.set_bubbles(true);
@@ -75,15 +51,6 @@ async fn choose_speed(root: &Element, value: &str) {
         .expect("a select");
     select.set_value(value);
     change(&select).await;
-}
-
-async fn press(target: &Element, key: &str) {
-    let init = KeyboardEventInit::new();
-    init.set_key(key);
-    init.set_bubbles(true);
-    let event = KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).expect("event");
-    target.dispatch_event(&event).expect("dispatched");
-    yew::scheduler::flush().await;
 }
 
 /// Lets the playback timer run for `ms` real milliseconds.

@@ -1,0 +1,63 @@
+//! What every browser test file does to the page: find elements, read their text, click and
+//! press keys the way a user would, each followed by the render it causes.
+
+// Each test file is its own crate and uses only some of these.
+#![allow(dead_code)]
+
+use eos_web::App;
+use web_sys::wasm_bindgen::JsCast;
+use web_sys::{Element, HtmlElement, KeyboardEvent, KeyboardEventInit};
+
+pub(crate) fn find(root: &Element, selector: &str) -> Element {
+    root.query_selector(selector)
+        .expect("a valid selector")
+        .unwrap_or_else(|| panic!("nothing matches {selector}"))
+}
+
+pub(crate) fn exists(root: &Element, selector: &str) -> bool {
+    root.query_selector(selector)
+        .expect("a valid selector")
+        .is_some()
+}
+
+pub(crate) fn all(root: &Element, selector: &str) -> Vec<Element> {
+    let nodes = root.query_selector_all(selector).expect("a valid selector");
+    (0..nodes.length())
+        .filter_map(|i| nodes.item(i))
+        .filter_map(|node| node.dyn_into::<Element>().ok())
+        .collect()
+}
+
+pub(crate) fn text(root: &Element, selector: &str) -> String {
+    find(root, selector).text_content().unwrap_or_default()
+}
+
+pub(crate) async fn click(root: &Element, selector: &str) {
+    find(root, selector)
+        .dyn_into::<HtmlElement>()
+        .expect("a clickable element")
+        .click();
+    yew::scheduler::flush().await;
+}
+
+pub(crate) async fn press(target: &Element, key: &str) {
+    let init = KeyboardEventInit::new();
+    init.set_key(key);
+    init.set_bubbles(true);
+    let event = KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).expect("event");
+    target.dispatch_event(&event).expect("dispatched");
+    yew::scheduler::flush().await;
+}
+
+/// A fresh app (free play, no autosave) in its own element, rendered.
+pub(crate) async fn mount_app() -> Element {
+    let root = gloo::utils::document()
+        .create_element("div")
+        .expect("a div");
+    gloo::utils::body()
+        .append_child(&root)
+        .expect("attach root");
+    yew::Renderer::<App>::with_root(root.clone()).render();
+    yew::scheduler::flush().await;
+    root
+}
