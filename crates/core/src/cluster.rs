@@ -569,7 +569,8 @@ impl Cluster {
                 r.log.log_end_offset(),
                 r.log
                     .read(fetch_offset, r.log.log_end_offset(), usize::MAX)
-                    .to_vec(),
+                    .cloned()
+                    .collect::<Vec<_>>(),
             ),
             None => return Vec::new(),
         };
@@ -773,7 +774,8 @@ impl Cluster {
         let leader = partition
             .leader_replica()
             .ok_or(ErrorCode::NotLeaderOrFollower)?;
-        let batches = leader.log.read(from, bound, max_batches).to_vec();
+        let batches: Vec<StoredBatch> =
+            leader.log.read(from, bound, max_batches).cloned().collect();
         let aborted = leader.log.aborted_txns_between(from, bound);
         Ok((batches, aborted))
     }

@@ -430,8 +430,8 @@ impl Invariants {
         else {
             return;
         };
-        let batches = log.batches();
-        if let [.., before, last] = batches
+        let mut newest = log.batches().iter().rev();
+        if let (Some(last), Some(before)) = (newest.next(), newest.next())
             && before.next_offset() != last.base_offset
         {
             broken.push((

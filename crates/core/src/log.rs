@@ -6,6 +6,8 @@
 //! rolls by bytes or time) so that segments are visible with a handful of records.
 //!
 //! Lookups by offset are binary searches, so a step costs the same with 100 or 100 000 records.
+//! The batches are a persistent vector: a clone of the world (the lab keeps one per step it
+//! shows) shares them instead of copying the whole log.
 
 use crate::batch::StoredBatch;
 use crate::ids::{Offset, ProducerId};
@@ -42,7 +44,7 @@ impl Segment {
 /// The log of one partition replica.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PartitionLog {
-    batches: Vec<StoredBatch>,
+    batches: Batches,
     segments: Vec<Segment>,
     log_start_offset: Offset,
     high_watermark: Offset,
@@ -54,7 +56,7 @@ impl PartitionLog {
     /// never split, so a large batch may overfill a segment, as in Kafka).
     pub fn new(segment_max_records: u64) -> Self {
         Self {
-            batches: Vec::new(),
+            batches: Batches::new(),
             segments: vec![Segment {
                 base_offset: Offset(0),
                 next_offset: Offset(0),
@@ -85,7 +87,7 @@ impl PartitionLog {
         &self.segments
     }
 
-    pub fn batches(&self) -> &[StoredBatch] {
+    pub fn batches(&self) -> &Batches {
         &self.batches
     }
 
@@ -107,7 +109,7 @@ impl PartitionLog {
         if let Some(active) = self.segments.last_mut() {
             active.next_offset = base.plus(count);
         }
-        self.batches.push(batch);
+        self.batches.push_back(batch);
         base
     }
 
@@ -132,7 +134,7 @@ impl PartitionLog {
 
     /// Index of the batch that holds `offset`, if any.
     fn batch_index(&self, offset: Offset) -> Option<usize> {
-        let i = self.batches.partition_point(|b| b.next_offset() <= offset);
+        let i = partition_point(&self.batches, |b| b.next_offset() <= offset);
         (i < self.batches.len() && self.batches[i].base_offset <= offset).then_some(i)
     }
 
@@ -142,13 +144,16 @@ impl PartitionLog {
 
     /// Whole batches from the one holding `from` up to (not including) any batch that reaches
     /// `upper_bound`, at most `max_batches` of them (`LocalLog.read`: reads stop at the bound).
-    pub fn read(&self, from: Offset, upper_bound: Offset, max_batches: usize) -> &[StoredBatch] {
-        if from >= upper_bound {
-            return &[];
-        }
-        let Some(start) = self.batch_index(from) else {
-            return &[];
-        };
+    pub fn read(
+        &self,
+        from: Offset,
+        upper_bound: Offset,
+        max_batches: usize,
+    ) -> impl Iterator<Item = &StoredBatch> {
+        let start = self
+            .batch_index(from)
+            .filter(|_| from < upper_bound)
+            .unwrap_or(self.batches.len());
         let mut end = start;
         while end < self.batches.len()
             && end - start < max_batches
@@ -156,7 +161,7 @@ impl PartitionLog {
         {
             end += 1;
         }
-        &self.batches[start..end]
+        self.batches.iter().skip(start).take(end - start)
     }
 
     /// Records an aborted transaction in the segment that holds its marker
@@ -189,8 +194,8 @@ impl PartitionLog {
     /// Removes every batch at or after `offset` (a follower truncating to its new leader's log).
     /// Returns the removed batches.
     pub fn truncate_to(&mut self, offset: Offset) -> Vec<StoredBatch> {
-        let keep = self.batches.partition_point(|b| b.base_offset < offset);
-        let removed = self.batches.split_off(keep);
+        let keep = partition_point(&self.batches, |b| b.base_offset < offset);
+        let removed: Vec<StoredBatch> = self.batches.split_off(keep).into_iter().collect();
         let end = self.log_end_offset();
         self.segments
             .retain(|s| s.base_offset < end || s.base_offset == self.log_start_offset);
@@ -203,6 +208,24 @@ impl PartitionLog {
         self.high_watermark = self.high_watermark.min(end);
         removed
     }
+}
+
+/// A log's batches in offset order.
+pub type Batches = imbl::Vector<StoredBatch>;
+
+/// The number of leading batches for which `before` holds (`slice::partition_point` for the
+/// persistent vector): `before` must hold for a prefix and not after it.
+pub fn partition_point(batches: &Batches, before: impl Fn(&StoredBatch) -> bool) -> usize {
+    let (mut low, mut high) = (0, batches.len());
+    while low < high {
+        let middle = low + (high - low) / 2;
+        if before(&batches[middle]) {
+            low = middle + 1;
+        } else {
+            high = middle;
+        }
+    }
+    low
 }
 
 #[cfg(test)]
@@ -270,13 +293,12 @@ mod tests {
         let log = log_with(&[&["a"], &["b", "c"], &["d"]], 10);
         let got: Vec<i64> = log
             .read(Offset(2), Offset(4), 10)
-            .iter()
             .map(|b| b.base_offset.0)
             .collect();
         assert_eq!(got, vec![1, 3], "offset 2 lies in the batch at 1");
-        assert!(log.read(Offset(3), Offset(3), 10).is_empty());
+        assert_eq!(log.read(Offset(3), Offset(3), 10).count(), 0);
         assert_eq!(
-            log.read(Offset(0), Offset(2), 10).len(),
+            log.read(Offset(0), Offset(2), 10).count(),
             1,
             "the batch 1..=2 reaches past 2"
         );

@@ -310,7 +310,7 @@ fn partitions(world: &World) -> Vec<PartitionReport> {
             let leader = p.leader_replica();
             let log = leader.map(|r| &r.log);
             let mut records = Vec::new();
-            for batch in log.map(|l| l.batches()).unwrap_or_default() {
+            for batch in log.into_iter().flat_map(|l| l.batches()) {
                 for (i, record) in batch.records.iter().enumerate() {
                     let i32_index = i32::try_from(i).unwrap_or(0);
                     records.push(RecordReport {

@@ -8,7 +8,7 @@
 
 use crate::batch::{ControlKind, StoredBatch};
 use crate::ids::{ProducerEpoch, TopicPartition};
-use crate::log::{PartitionLog, Segment};
+use crate::log::{PartitionLog, Segment, partition_point};
 use crate::producer_state::marker_coordinator_epoch;
 use crate::world::World;
 use std::fmt::Write;
@@ -64,9 +64,9 @@ fn dump_segment(out: &mut String, tp: &TopicPartition, log: &PartitionLog, segme
     let _ = writeln!(out, "Log starting offset: {}", segment.base_offset);
     // Batches are in offset order: the segment's are one run, found by binary search.
     let batches = log.batches();
-    let start = batches.partition_point(|b| b.base_offset < segment.base_offset);
-    let end = batches.partition_point(|b| b.base_offset < segment.next_offset);
-    for batch in &batches[start..end.max(start)] {
+    let start = partition_point(batches, |b| b.base_offset < segment.base_offset);
+    let end = partition_point(batches, |b| b.base_offset < segment.next_offset);
+    for batch in batches.iter().skip(start).take(end.saturating_sub(start)) {
         dump_batch(out, batch);
     }
     if !segment.aborted_txns.is_empty() {

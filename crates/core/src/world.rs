@@ -148,7 +148,8 @@ pub struct World {
     groups: BTreeMap<String, Group>,
     store: ExternalStore,
     next_producer_id: i64,
-    sends: BTreeMap<u64, SendRecord>,
+    /// Every `send()` so far, by send id; shared between clones of the world.
+    sends: imbl::OrdMap<u64, SendRecord>,
     invariants: Invariants,
     coordinator: CoordinatorHost,
     /// Kafka Streams applications and which of the clients above are theirs.
@@ -187,7 +188,7 @@ impl World {
             groups: BTreeMap::new(),
             store: ExternalStore::new(&config.database),
             next_producer_id: FIRST_PRODUCER_ID,
-            sends: BTreeMap::new(),
+            sends: imbl::OrdMap::new(),
             invariants: Invariants::default(),
             coordinator: CoordinatorHost::new(
                 coordinator_broker,
@@ -361,7 +362,7 @@ impl World {
         &self.store
     }
 
-    pub fn sends(&self) -> &BTreeMap<u64, SendRecord> {
+    pub fn sends(&self) -> &imbl::OrdMap<u64, SendRecord> {
         &self.sends
     }
 

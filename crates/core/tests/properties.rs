@@ -152,8 +152,9 @@ fn uncommitted_reads(world: &World) -> Vec<String> {
         if !batch.is_transactional || batch.is_control() {
             continue;
         }
-        let marker = batches[i + 1..]
+        let marker = batches
             .iter()
+            .skip(i + 1)
             .find(|b| b.is_control() && b.stamp.producer_id == batch.stamp.producer_id);
         match marker.and_then(|m| m.control) {
             Some(ControlKind::Commit) => {}
