@@ -217,6 +217,8 @@ pub struct LabState {
     /// Why the starting world could not be built, if it could not.
     start_error: Option<String>,
     history: Vec<Rc<StepRecord>>,
+    /// The indices of the history's steps with a duplicate (`StepRecord::has_duplicate`).
+    duplicate_steps: Vec<usize>,
     /// Worlds along the history; `None` when there is no starting world.
     snapshots: Option<Snapshots>,
     /// The world after `cursor` steps.
@@ -260,6 +262,7 @@ impl LabState {
             origin: Rc::new(origin),
             start_error,
             history: Vec::new(),
+            duplicate_steps: Vec::new(),
             snapshots: world.clone().map(Snapshots::new),
             current: world,
             cursor: 0,
@@ -375,6 +378,7 @@ impl LabState {
         StepsSoFar::new(
             Rc::clone(&self.start_marks),
             self.history.iter().cloned().collect(),
+            self.duplicate_steps.as_slice().into(),
             self.cursor,
         )
     }
@@ -516,11 +520,8 @@ impl LabState {
                         self.keep_branch(branch);
                     }
                 }
-                self.history.truncate(self.cursor);
-                if let Some(snapshots) = &mut self.snapshots {
-                    snapshots.forget_after(self.cursor);
-                }
-                self.history.push(Rc::new(record));
+                self.forget_after_cursor();
+                self.push_step(record);
                 self.revision += 1;
                 self.arrive(next, self.cursor + 1);
                 self.notice = None;
@@ -558,15 +559,12 @@ impl LabState {
             return Ok(());
         };
         let mut world = World::clone(current);
-        self.history.truncate(self.cursor);
-        if let Some(snapshots) = &mut self.snapshots {
-            snapshots.forget_after(self.cursor);
-        }
+        self.forget_after_cursor();
         let mut refused = Ok(());
         for (index, (action, scripted)) in steps.into_iter().enumerate() {
             match StepRecord::apply(&mut world, action.clone(), scripted) {
                 Ok(record) => {
-                    self.history.push(Rc::new(record));
+                    self.push_step(record);
                     self.cursor += 1;
                     if let Some(snapshots) = &mut self.snapshots {
                         snapshots.offer(self.cursor, || Rc::new(world.clone()));
@@ -581,6 +579,24 @@ impl LabState {
         self.revision += 1;
         self.current = Some(Rc::new(world));
         refused
+    }
+
+    /// Drops the steps after the cursor (and the snapshots taken after it).
+    fn forget_after_cursor(&mut self) {
+        self.history.truncate(self.cursor);
+        let cursor = self.cursor;
+        self.duplicate_steps.retain(|&i| i < cursor);
+        if let Some(snapshots) = &mut self.snapshots {
+            snapshots.forget_after(self.cursor);
+        }
+    }
+
+    /// Appends `record` to the history (the cursor is the caller's to move).
+    fn push_step(&mut self, record: StepRecord) {
+        if record.has_duplicate() {
+            self.duplicate_steps.push(self.history.len());
+        }
+        self.history.push(Rc::new(record));
     }
 
     /// The world at the end of the history, replayed from `current` (the world at the cursor),
@@ -759,7 +775,7 @@ impl Reducible for LabState {
 mod tests {
     use super::*;
     use crate::scenarios::{self, FREE_PLAY_IDEMPOTENT, FREE_PLAY_TOPIC};
-    use eos_core::{ClientId, Offset, TopicPartition};
+    use eos_core::{ClientId, Event, Offset, TopicPartition};
 
     fn run(state: LabState, actions: impl IntoIterator<Item = LabAction>) -> Rc<LabState> {
         actions
@@ -925,6 +941,53 @@ mod tests {
         assert_eq!(after.history().len(), state.history().len());
         let message = after.notice().expect("a notice").message();
         assert!(message.contains("damaged"), "{message}");
+    }
+
+    // The inspector reads only the steps with a duplicate answer; the lab keeps their list
+    // as the history grows, is cut by acting in the past, and is rebuilt by a replay.
+    #[test]
+    fn the_steps_with_a_duplicate_answer_are_kept_as_the_history_changes() {
+        let source = scenarios::catalog()
+            .into_iter()
+            .find(|s| s.name().starts_with("06-"))
+            .expect("the dedup scenario ships");
+        let steps = source.origin().expect("it parses").script.len();
+        let full = run(
+            LabState::default(),
+            std::iter::once(LabAction::Load(source))
+                .chain(std::iter::repeat_n(LabAction::NextScripted, steps)),
+        );
+        let duplicates = |state: &LabState| {
+            let handle = state.steps_so_far();
+            let kept: Vec<Event> = handle.duplicate_events().cloned().collect();
+            let scanned: Vec<Event> = handle
+                .events()
+                .filter(|e| matches!(e.kind, eos_core::EventKind::DuplicateBatch { .. }))
+                .cloned()
+                .collect();
+            assert!(
+                kept.iter()
+                    .filter(|e| matches!(e.kind, eos_core::EventKind::DuplicateBatch { .. }))
+                    .eq(scanned.iter())
+            );
+            scanned.len()
+        };
+        assert!(
+            duplicates(&full) > 0,
+            "the scenario answers a retry as a duplicate"
+        );
+        let back = run(
+            LabState::clone(&full),
+            [LabAction::JumpTo(1), deliver_all()],
+        );
+        assert_eq!(
+            duplicates(&back),
+            0,
+            "acting in the past drops the later duplicates"
+        );
+        let link = eos_core::share::encode(&full.as_scenario());
+        let reopened = run(LabState::default(), [LabAction::OpenLink(Rc::from(link))]);
+        assert_eq!(duplicates(&reopened), duplicates(&full));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! at step 20 and at step 20 000.
 
 use eos_core::offset_marks::{PartitionMarks, marks};
-use eos_core::{Action, ActionError, Event, World};
+use eos_core::{Action, ActionError, Event, EventKind, World};
 use std::rc::Rc;
 
 /// One applied step: the action, what the core said it caused, and the offsets after it.
@@ -33,6 +33,24 @@ impl StepRecord {
             marks: marks(world),
         })
     }
+
+    /// Whether a broker answered a retry as a duplicate in this step (rare: the only events a
+    /// record's provenance needs beyond the log itself).
+    pub fn has_duplicate(&self) -> bool {
+        self.events
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::DuplicateBatch { .. }))
+    }
+}
+
+/// The indices of the steps of `history` with a duplicate (see [`StepRecord::has_duplicate`]).
+pub fn duplicate_steps(history: &[Rc<StepRecord>]) -> Vec<usize> {
+    history
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.has_duplicate())
+        .map(|(i, _)| i)
+        .collect()
 }
 
 /// The steps of a history and the step the timeline is at.
@@ -40,6 +58,8 @@ impl StepRecord {
 pub struct StepsSoFar {
     start_marks: Rc<[PartitionMarks]>,
     steps: Rc<[Rc<StepRecord>]>,
+    /// The indices of the steps with a duplicate, oldest first.
+    duplicate_steps: Rc<[usize]>,
     cursor: usize,
 }
 
@@ -53,16 +73,20 @@ impl PartialEq for StepsSoFar {
 }
 
 impl StepsSoFar {
-    /// `cursor` is clamped to the number of steps.
+    /// `cursor` is clamped to the number of steps; `duplicate_steps` are the indices of the
+    /// steps with a duplicate (kept by the history's owner as it grows, so that this handle
+    /// costs one pointer per step to make and nothing to search).
     pub fn new(
         start_marks: Rc<[PartitionMarks]>,
         steps: Rc<[Rc<StepRecord>]>,
+        duplicate_steps: Rc<[usize]>,
         cursor: usize,
     ) -> Self {
         let cursor = cursor.min(steps.len());
         Self {
             start_marks,
             steps,
+            duplicate_steps,
             cursor,
         }
     }
@@ -80,7 +104,8 @@ impl StepsSoFar {
             })
             .collect();
         let cursor = steps.len();
-        Self::new(start_marks, steps.into(), cursor)
+        let duplicates = duplicate_steps(&steps).into();
+        Self::new(start_marks, steps.into(), duplicates, cursor)
     }
 
     /// How many steps the world at the cursor has taken.
@@ -102,6 +127,15 @@ impl StepsSoFar {
         self.steps[..self.cursor]
             .iter()
             .flat_map(|s| s.events.iter())
+    }
+
+    /// The events of the steps up to the cursor in which a broker answered a retry as a
+    /// duplicate: what a record's provenance needs, without reading every event so far.
+    pub fn duplicate_events(&self) -> impl Iterator<Item = &Event> {
+        self.duplicate_steps
+            .iter()
+            .take_while(|&&i| i < self.cursor)
+            .flat_map(|&i| self.steps[i].events.iter())
     }
 
     /// The offsets after `step` steps (0: at the start), within the whole history; the last

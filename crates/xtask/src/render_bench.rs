@@ -18,7 +18,8 @@ use crate::toolchain::{Needs, Toolchain, write_atomic};
 
 /// The log sizes compared by default; the first is the baseline.
 const SIZES: [usize; 2] = [100, 10_000];
-const USAGE: &str = "usage: cargo xtask bench-render [--skip-build] [--records N,M,...]";
+const USAGE: &str =
+    "usage: cargo xtask bench-render [--skip-build] [--records N,M,...] [--profile]";
 /// Timed clicks per size (half Send, half Deliver all).
 const CLICKS: usize = 40;
 /// The shipped scenario whose starting world the benchmark uses (producer p1, payments-0).
@@ -50,11 +51,13 @@ const macrotask = () => new Promise((resolve) => {
 
 pub(crate) fn run(args: &[String]) -> Res<()> {
     let mut skip_build = false;
+    let mut profile = false;
     let mut sizes = SIZES.to_vec();
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
         match arg.as_str() {
             "--skip-build" => skip_build = true,
+            "--profile" => profile = true,
             "--records" => {
                 sizes = iter
                     .next()
@@ -92,7 +95,7 @@ pub(crate) fn run(args: &[String]) -> Res<()> {
     let mut medians = Vec::new();
     for &records in &sizes {
         let link = link_with_records(&tc, records)?;
-        let median = measure(&browser, &link, records)?;
+        let median = measure(&browser, &link, records, profile)?;
         println!("  {records:>6} records: median {median:.2} ms per click (step and render)");
         medians.push((records, median));
     }
@@ -151,7 +154,7 @@ fn cli_link(tc: &Toolchain, scenario: &Path) -> Res<String> {
 }
 
 /// Opens the link and returns the median time of a click at that log size, in ms.
-fn measure(browser: &Browser, link: &str, records: usize) -> Res<f64> {
+fn measure(browser: &Browser, link: &str, records: usize, profile: bool) -> Res<f64> {
     let s = &browser.session;
     // A new document each time: the app reads a link in the address when it starts, and only
     // the fragment would change from one size to the next.
@@ -172,7 +175,16 @@ fn measure(browser: &Browser, link: &str, records: usize) -> Res<f64> {
             Ok((s.text(&value)? == log_end).then_some(()))
         },
     )?;
+    if profile {
+        s.cdp("Profiler.enable", json!({}))?;
+        s.cdp("Profiler.setSamplingInterval", json!({ "interval": 100 }))?;
+        s.cdp("Profiler.start", json!({}))?;
+    }
     let result = s.execute(MEASURE, json!(CLICKS), true)?;
+    if profile {
+        let stopped = s.cdp("Profiler.stop", json!({}))?;
+        print_hot_functions(&stopped["profile"], records);
+    }
     if let Some(error) = result["error"].as_str() {
         return Err(format!("the measurement failed: {error}"));
     }
@@ -187,4 +199,47 @@ fn measure(browser: &Browser, link: &str, records: usize) -> Res<f64> {
     }
     times.sort_by(f64::total_cmp);
     Ok(times[CLICKS / 2])
+}
+
+/// The functions that took the most time of their own in a CPU profile (`Profiler.stop`), with
+/// their share of the samples. Function names show only in builds that keep wasm names.
+fn print_hot_functions(profile: &Value, records: usize) {
+    let mut names: std::collections::HashMap<i64, String> = std::collections::HashMap::new();
+    for node in profile["nodes"].as_array().into_iter().flatten() {
+        let frame = &node["callFrame"];
+        let name = frame["functionName"].as_str().unwrap_or("?");
+        let name = if name.is_empty() { "(anonymous)" } else { name };
+        names.insert(
+            node["id"].as_i64().unwrap_or(-1),
+            format!(
+                "{name} {}",
+                frame["url"]
+                    .as_str()
+                    .unwrap_or("")
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or("")
+            ),
+        );
+    }
+    let mut own: std::collections::HashMap<&str, u64> = std::collections::HashMap::new();
+    let samples = profile["samples"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    for sample in samples {
+        if let Some(name) = sample.as_i64().and_then(|id| names.get(&id)) {
+            *own.entry(name).or_default() += 1;
+        }
+    }
+    let mut hot: Vec<(&str, u64)> = own.into_iter().collect();
+    hot.sort_by_key(|h| std::cmp::Reverse(h.1));
+    println!(
+        "  hottest functions at {records} records (share of {} samples):",
+        samples.len()
+    );
+    for (name, count) in hot.into_iter().take(25) {
+        let share = count as f64 * 100.0 / samples.len().max(1) as f64;
+        println!("    {share:5.1}%  {name}");
+    }
 }

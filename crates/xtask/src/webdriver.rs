@@ -232,6 +232,15 @@ impl Session {
         )
     }
 
+    /// Sends a Chrome DevTools Protocol command (a chromedriver extension) and returns its result.
+    pub(crate) fn cdp(&self, command: &str, params: Value) -> Res<Value> {
+        self.call(
+            "POST",
+            "/goog/cdp/execute",
+            Some(&json!({ "cmd": command, "params": params })),
+        )
+    }
+
     /// Scrolls `element` to the middle of the viewport, so a screenshot frames it.
     pub(crate) fn scroll_into_view(&self, element: &Element) -> Res<()> {
         self.execute(

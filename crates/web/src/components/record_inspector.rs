@@ -117,7 +117,8 @@ pub fn RecordInspector(props: &RecordInspectorProps) -> Html {
         };
     };
     let status = transaction_status(world, tp, offset);
-    let origin = provenance(world, tp, offset, props.steps.events());
+    // Provenance reads the log and the brokers' duplicate answers, the only events it needs.
+    let origin = provenance(world, tp, offset, props.steps.duplicate_events());
     let level = |name: &'static str, v: &Visibility| {
         let (glyph, words, modifier) = verdict(v);
         html! {

@@ -5,6 +5,7 @@
 
 use super::{Branch, LabState, Notice, StepRecord};
 use crate::scenarios::Origin;
+use crate::steps::duplicate_steps;
 use eos_core::config::{ClusterConfig, ConsumerConfig, ProducerConfig, TopicConfig, WorldConfig};
 use eos_core::offset_marks::marks;
 use eos_core::{Action, ActionError, ClientId, World};
@@ -177,6 +178,7 @@ impl LabState {
             world = before;
         }
         lab.cursor = history.len();
+        lab.duplicate_steps = duplicate_steps(&history);
         lab.history = history;
         lab.current = Some(Rc::new(world));
         (lab, refused)
