@@ -96,7 +96,7 @@ struct OpenTxnData {
 pub struct Invariants {
     statuses: Vec<InvariantStatus>,
     /// Where each send was first written, per partition.
-    written: BTreeMap<(TopicPartition, u64), Offset>,
+    written: imbl::OrdMap<(TopicPartition, u64), Offset>,
     /// Each transactional id's last state in `__transaction_state`.
     txn_states: BTreeMap<String, TransactionState>,
     /// Each decided transaction's producer id and partitions, from its Prepare record.
@@ -120,7 +120,7 @@ impl Default for Invariants {
                     broken: None,
                 })
                 .collect(),
-            written: BTreeMap::new(),
+            written: imbl::OrdMap::new(),
             txn_states: BTreeMap::new(),
             prepared: BTreeMap::new(),
             open_data: BTreeMap::new(),

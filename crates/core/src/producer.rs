@@ -135,7 +135,8 @@ pub struct Producer {
     accumulator: BTreeMap<TopicPartition, VecDeque<PendingBatch>>,
     in_flight: Vec<InFlight>,
     next_correlation: u64,
-    pub outcomes: BTreeMap<u64, SendOutcome>,
+    /// Shared between clones of the world: it holds an entry for every send so far.
+    pub outcomes: imbl::OrdMap<u64, SendOutcome>,
     /// With a `transactional.id`: the client's transaction state (`TransactionManager`).
     pub txn: Option<TransactionManager>,
     /// The cluster runs transaction protocol V2, which the client then uses (it learns so from
@@ -165,7 +166,7 @@ impl Producer {
             accumulator: BTreeMap::new(),
             in_flight: Vec::new(),
             next_correlation: 0,
-            outcomes: BTreeMap::new(),
+            outcomes: imbl::OrdMap::new(),
             txn: config
                 .transactional_id
                 .clone()

@@ -208,7 +208,7 @@ pub fn App(props: &AppProps) -> Html {
                 })}
                 <div class="top">
                     {(!embed).then(|| html! {
-                        <ScenarioPicker origin={state.origin().clone()} dispatch={dispatch.clone()} />
+                        <ScenarioPicker origin={state.shared_origin()} dispatch={dispatch.clone()} />
                     })}
                     <TimeControls {cursor} total={history.len()} {next_scripted}
                         dispatch={dispatch.clone()} {on_help} {help_button}

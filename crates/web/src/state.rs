@@ -473,6 +473,11 @@ impl LabState {
         &self.origin
     }
 
+    /// Where the lab started, shared (a view that keeps it compares it by identity first).
+    pub fn shared_origin(&self) -> Rc<Origin> {
+        Rc::clone(&self.origin)
+    }
+
     /// The world at the cursor, or why the starting world could not be built.
     pub fn world(&self) -> Result<&Rc<World>, &str> {
         match (&self.current, &self.start_error) {

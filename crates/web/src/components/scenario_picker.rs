@@ -2,13 +2,16 @@
 
 use crate::scenarios::{Origin, catalog};
 use crate::state::LabAction;
+use std::rc::Rc;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
 #[derive(Debug, Properties, PartialEq)]
 pub struct ScenarioPickerProps {
     /// The scenario the lab runs now, for its name and description.
-    pub origin: Origin,
+    /// Shared with the lab: a link's origin carries its whole script, so it is compared by
+    /// identity first, never copied.
+    pub origin: Rc<Origin>,
     pub dispatch: Callback<LabAction>,
 }
 
