@@ -12,7 +12,7 @@ use crate::saved::{SavedLab, SavedLabError, SavedStep};
 use crate::scenarios::{Origin, Source};
 use crate::snapshots::Snapshots;
 pub use crate::steps::StepRecord;
-use crate::steps::StepsSoFar;
+use crate::steps::{History, StepsSoFar};
 use eos_core::offset_marks::{PartitionMarks, marks};
 use eos_core::scenario::Scenario;
 use eos_core::{Action, ActionError, Offset, TopicPartition, World};
@@ -123,7 +123,7 @@ pub struct Branch {
     pub name: Option<String>,
     pub origin: Rc<Origin>,
     /// Its steps, shared with the run it split from.
-    pub history: Vec<Rc<StepRecord>>,
+    pub history: History,
     /// Where its cursor stood.
     pub cursor: usize,
 }
@@ -216,7 +216,7 @@ pub struct LabState {
     origin: Rc<Origin>,
     /// Why the starting world could not be built, if it could not.
     start_error: Option<String>,
-    history: Vec<Rc<StepRecord>>,
+    history: History,
     /// The indices of the history's steps with a duplicate (`StepRecord::has_duplicate`).
     duplicate_steps: Vec<usize>,
     /// Worlds along the history; `None` when there is no starting world.
@@ -261,7 +261,7 @@ impl LabState {
         Self {
             origin: Rc::new(origin),
             start_error,
-            history: Vec::new(),
+            history: History::new(),
             duplicate_steps: Vec::new(),
             snapshots: world.clone().map(Snapshots::new),
             current: world,
@@ -377,7 +377,7 @@ impl LabState {
     pub fn steps_so_far(&self) -> StepsSoFar {
         StepsSoFar::new(
             Rc::clone(&self.start_marks),
-            self.history.iter().cloned().collect(),
+            self.history.clone(),
             self.duplicate_steps.as_slice().into(),
             self.cursor,
         )
@@ -488,7 +488,7 @@ impl LabState {
     }
 
     /// Every step applied, including those after the cursor.
-    pub fn history(&self) -> &[Rc<StepRecord>] {
+    pub fn history(&self) -> &History {
         &self.history
     }
 
@@ -504,10 +504,13 @@ impl LabState {
     /// The scripted step "next scripted step" would apply: the one after the last scripted step
     /// before the cursor.
     pub fn next_scripted(&self) -> Option<(usize, &Action)> {
-        let next = self.history[..self.cursor]
-            .iter()
+        // Free play has no script: no need to look back through a long history for one.
+        if self.origin.script.is_empty() {
+            return None;
+        }
+        let next = (0..self.cursor)
             .rev()
-            .find_map(|s| s.scripted)
+            .find_map(|i| self.history[i].scripted)
             .map_or(0, |i| i + 1);
         self.origin.script.get(next).map(|action| (next, action))
     }
@@ -601,14 +604,14 @@ impl LabState {
         if record.has_duplicate() {
             self.duplicate_steps.push(self.history.len());
         }
-        self.history.push(Rc::new(record));
+        self.history.push_back(Rc::new(record));
     }
 
     /// The world at the end of the history, replayed from `current` (the world at the cursor),
     /// before acting in the past discards those steps.
     fn branch_end(&self, current: &World) -> Option<Branch> {
         let mut end = current.clone();
-        for step in &self.history[self.cursor..] {
+        for step in self.history.iter().skip(self.cursor) {
             end.step(&step.action).ok()?;
         }
         let name = self.run_name.as_deref().unwrap_or("Earlier branch");
@@ -656,7 +659,13 @@ impl LabState {
             Some((at, snapshot)) => (World::clone(snapshot), at),
             None => return,
         };
-        for (index, step) in self.history[from..target].iter().enumerate() {
+        for (index, step) in self
+            .history
+            .iter()
+            .skip(from)
+            .take(target - from)
+            .enumerate()
+        {
             let reached = from + index + 1;
             if let Err(error) = world.step(&step.action) {
                 self.notice = Some(Notice::ReplayDiverged {

@@ -44,7 +44,7 @@ impl StepRecord {
 }
 
 /// The indices of the steps of `history` with a duplicate (see [`StepRecord::has_duplicate`]).
-pub fn duplicate_steps(history: &[Rc<StepRecord>]) -> Vec<usize> {
+pub fn duplicate_steps(history: &History) -> Vec<usize> {
     history
         .iter()
         .enumerate()
@@ -53,11 +53,15 @@ pub fn duplicate_steps(history: &[Rc<StepRecord>]) -> Vec<usize> {
         .collect()
 }
 
+/// A lab's applied steps, oldest first: a persistent vector, so the reducer's copy of the lab on
+/// every action and the views' handle share it instead of copying one pointer per step.
+pub type History = imbl::Vector<Rc<StepRecord>>;
+
 /// The steps of a history and the step the timeline is at.
 #[derive(Clone, Debug)]
 pub struct StepsSoFar {
     start_marks: Rc<[PartitionMarks]>,
-    steps: Rc<[Rc<StepRecord>]>,
+    steps: History,
     /// The indices of the steps with a duplicate, oldest first.
     duplicate_steps: Rc<[usize]>,
     cursor: usize,
@@ -67,7 +71,7 @@ pub struct StepsSoFar {
 impl PartialEq for StepsSoFar {
     fn eq(&self, other: &Self) -> bool {
         Rc::ptr_eq(&self.start_marks, &other.start_marks)
-            && Rc::ptr_eq(&self.steps, &other.steps)
+            && self.steps.ptr_eq(&other.steps)
             && self.cursor == other.cursor
     }
 }
@@ -78,7 +82,7 @@ impl StepsSoFar {
     /// costs one pointer per step to make and nothing to search).
     pub fn new(
         start_marks: Rc<[PartitionMarks]>,
-        steps: Rc<[Rc<StepRecord>]>,
+        steps: History,
         duplicate_steps: Rc<[usize]>,
         cursor: usize,
     ) -> Self {
@@ -95,7 +99,7 @@ impl StepsSoFar {
     /// order, stopping at the first it refuses, with the cursor at the end.
     pub fn replay(mut world: World, actions: impl IntoIterator<Item = Action>) -> Self {
         let start_marks: Rc<[PartitionMarks]> = marks(&world).into();
-        let steps: Vec<Rc<StepRecord>> = actions
+        let steps: History = actions
             .into_iter()
             .map_while(|action| {
                 StepRecord::apply(&mut world, action, None)
@@ -105,7 +109,7 @@ impl StepsSoFar {
             .collect();
         let cursor = steps.len();
         let duplicates = duplicate_steps(&steps).into();
-        Self::new(start_marks, steps.into(), duplicates, cursor)
+        Self::new(start_marks, steps, duplicates, cursor)
     }
 
     /// How many steps the world at the cursor has taken.
@@ -124,8 +128,9 @@ impl StepsSoFar {
 
     /// Every event of the steps up to the cursor, oldest first.
     pub fn events(&self) -> impl Iterator<Item = &Event> {
-        self.steps[..self.cursor]
+        self.steps
             .iter()
+            .take(self.cursor)
             .flat_map(|s| s.events.iter())
     }
 

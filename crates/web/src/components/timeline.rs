@@ -3,8 +3,8 @@
 //! scrubber reaches the rest.
 
 use super::on;
-use crate::state::{LabAction, StepRecord};
-use std::rc::Rc;
+use crate::state::LabAction;
+use crate::steps::History;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
@@ -22,11 +22,13 @@ pub struct TimelineRow {
 }
 
 /// The rows around `cursor`, and how many rows are left out before and after them.
-pub fn window(history: &[Rc<StepRecord>], cursor: usize) -> (Vec<TimelineRow>, usize, usize) {
+pub fn window(history: &History, cursor: usize) -> (Vec<TimelineRow>, usize, usize) {
     let from = cursor.saturating_sub(ROWS_BEFORE);
     let to = (cursor + ROWS_AFTER).min(history.len());
-    let rows = history[from..to]
+    let rows = history
         .iter()
+        .skip(from)
+        .take(to - from)
         .zip(from + 1..)
         .map(|(record, step)| TimelineRow {
             step,

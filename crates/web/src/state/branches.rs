@@ -5,7 +5,7 @@
 
 use super::{Branch, LabState, Notice, StepRecord};
 use crate::scenarios::Origin;
-use crate::steps::duplicate_steps;
+use crate::steps::{History, duplicate_steps};
 use eos_core::config::{ClusterConfig, ConsumerConfig, ProducerConfig, TopicConfig, WorldConfig};
 use eos_core::offset_marks::marks;
 use eos_core::{Action, ActionError, ClientId, World};
@@ -64,7 +64,7 @@ impl LabState {
             Rc::clone(current)
         } else {
             let mut end = World::clone(current);
-            for step in &self.history[self.cursor..] {
+            for step in self.history.iter().skip(self.cursor) {
                 end.step(&step.action).ok()?;
             }
             Rc::new(end)
@@ -103,7 +103,7 @@ impl LabState {
                 leaving.split_at = leaving
                     .history
                     .iter()
-                    .zip(&next.history)
+                    .zip(next.history.iter())
                     .take_while(|(a, b)| Rc::ptr_eq(a, b))
                     .count();
                 next.keep_branch(leaving);
@@ -126,7 +126,7 @@ impl LabState {
     /// one world, so a long history replays in time linear in its length.
     fn replay_history(
         origin: &Rc<Origin>,
-        steps: &[Rc<StepRecord>],
+        steps: &History,
         records: Records,
     ) -> (Self, Option<(usize, ActionError)>) {
         let mut lab = Self::start(Origin::clone(origin));
@@ -135,12 +135,12 @@ impl LabState {
             return (lab, None);
         };
         let mut world = World::clone(&start);
-        let mut history = Vec::with_capacity(steps.len());
+        let mut history = History::new();
         let mut refused = None;
         for (index, step) in steps.iter().enumerate() {
             match world.step(&step.action) {
                 Ok(events) => {
-                    history.push(match records {
+                    history.push_back(match records {
                         Records::Shared => Rc::clone(step),
                         Records::Anew => Rc::new(StepRecord {
                             action: step.action.clone(),
@@ -170,7 +170,7 @@ impl LabState {
                 .map_or((0, World::clone(&start)), |(at, kept)| {
                     (at, World::clone(kept))
                 });
-            for step in &history[at..] {
+            for step in history.iter().skip(at) {
                 if before.step(&step.action).is_err() {
                     break;
                 }
