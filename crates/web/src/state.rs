@@ -791,13 +791,17 @@ mod tests {
     use crate::scenarios::{self, FREE_PLAY_IDEMPOTENT, FREE_PLAY_TOPIC};
     use eos_core::{ClientId, Event, Offset, TopicPartition};
 
-    fn run(state: LabState, actions: impl IntoIterator<Item = LabAction>) -> Rc<LabState> {
+    // Shared with the tests of `branches`.
+    pub(super) fn run(
+        state: LabState,
+        actions: impl IntoIterator<Item = LabAction>,
+    ) -> Rc<LabState> {
         actions
             .into_iter()
             .fold(Rc::new(state), |state, action| state.reduce(action))
     }
 
-    fn send(n: usize) -> LabAction {
+    pub(super) fn send(n: usize) -> LabAction {
         LabAction::Act(Action::Send {
             producer: ClientId::new(FREE_PLAY_IDEMPOTENT),
             topic: FREE_PLAY_TOPIC.to_owned(),
@@ -807,7 +811,7 @@ mod tests {
         })
     }
 
-    fn deliver_all() -> LabAction {
+    pub(super) fn deliver_all() -> LabAction {
         LabAction::Act(Action::DeliverAll {})
     }
 

@@ -365,29 +365,9 @@ mod tests {
     use super::*;
     use crate::scenarios::{FREE_PLAY_IDEMPOTENT, FREE_PLAY_TOPIC, FREE_PLAY_TRANSACTIONAL};
     use crate::state::LabAction;
+    use crate::state::tests::{deliver_all, run, send};
     use eos_core::config::Acks;
     use eos_core::{Offset, TopicPartition};
-    use yew::Reducible;
-
-    fn run(state: LabState, actions: impl IntoIterator<Item = LabAction>) -> Rc<LabState> {
-        actions
-            .into_iter()
-            .fold(Rc::new(state), |state, action| state.reduce(action))
-    }
-
-    fn send(n: usize) -> LabAction {
-        LabAction::Act(Action::Send {
-            producer: ClientId::new(FREE_PLAY_IDEMPOTENT),
-            topic: FREE_PLAY_TOPIC.to_owned(),
-            partition: Some(0),
-            key: Some(format!("pay-{n}")),
-            value: format!("payment {n}"),
-        })
-    }
-
-    fn deliver_all() -> LabAction {
-        LabAction::Act(Action::DeliverAll {})
-    }
 
     fn producer(state: &LabState, id: &str) -> ProducerConfig {
         state
