@@ -159,24 +159,7 @@ impl LabState {
                 }
             }
         }
-        if refused.is_some() {
-            // A refused step may have changed the world half-way: rebuild the one before it
-            // from the nearest snapshot (the steps since then applied once, so they apply again).
-            let reached = history.len();
-            let (at, mut before) = lab
-                .snapshots
-                .as_ref()
-                .and_then(|snapshots| snapshots.at_or_before(reached))
-                .map_or((0, World::clone(&start)), |(at, kept)| {
-                    (at, World::clone(kept))
-                });
-            for step in history.iter().skip(at) {
-                if before.step(&step.action).is_err() {
-                    break;
-                }
-            }
-            world = before;
-        }
+        // `World::step` leaves the world unchanged when it refuses: `world` is the one before.
         lab.cursor = history.len();
         lab.duplicate_steps = duplicate_steps(&history);
         lab.history = history;
