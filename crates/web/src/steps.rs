@@ -140,7 +140,8 @@ impl StepsSoFar {
         self.duplicate_steps
             .iter()
             .take_while(|&&i| i < self.cursor)
-            .flat_map(|&i| self.steps[i].events.iter())
+            .filter_map(|&i| self.steps.get(i))
+            .flat_map(|s| s.events.iter())
     }
 
     /// The offsets after `step` steps (0: at the start), within the whole history; the last
