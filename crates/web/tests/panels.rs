@@ -12,6 +12,8 @@ use eos_core::{Action, World};
 use eos_web::components::WorldRef;
 use eos_web::components::consumer_view::{ConsumerView, ConsumerViewProps};
 use eos_web::components::coordinator_panel::{CoordinatorPanel, CoordinatorPanelProps};
+use eos_web::components::offsets_plot::{OffsetsPlot, OffsetsPlotProps};
+use eos_web::steps::StepsSoFar;
 use std::rc::Rc;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::wasm_bindgen::JsCast;
@@ -446,4 +448,44 @@ async fn the_new_panels_fit_a_phone_screen() {
             element.client_width()
         );
     }
+}
+
+// The plot's table of values is for screen readers: hidden, it must not make the page scroll
+// sideways (a table grows to its content, about 1000 px here, whatever width it is given).
+#[wasm_bindgen_test]
+async fn the_offsets_plots_hidden_table_does_not_widen_the_page() {
+    load_css();
+    let scenario = Scenario::parse(TWO_PHASE).expect("a shipped scenario parses");
+    let world = World::new(&scenario.world_config(), scenario.seed).expect("its world");
+    // Wider than the drawing, narrower than the table.
+    const WIDTH: u32 = 640;
+    let steps = StepsSoFar::replay(world, scenario.steps.iter().take(8).cloned());
+    let tp = steps
+        .marks()
+        .last()
+        .and_then(|marks| marks.first())
+        .map(|m| m.topic_partition.clone())
+        .expect("a partition");
+    let root = new_root(WIDTH);
+    // The root is the hidden table's containing block, so its overflow is the page's.
+    root.set_attribute("style", &format!("width: {WIDTH}px; position: relative"))
+        .expect("a style");
+    yew::Renderer::<OffsetsPlot>::with_root_and_props(
+        root.clone(),
+        OffsetsPlotProps {
+            steps,
+            topic_partition: tp,
+        },
+    )
+    .render();
+    yew::scheduler::flush().await;
+    assert!(
+        !all(&root, "#offsets-plot-table tbody tr").is_empty(),
+        "the table is there for screen readers"
+    );
+    assert!(
+        root.scroll_width() <= i32::try_from(WIDTH).expect("small"),
+        "the page would be {} px wide",
+        root.scroll_width()
+    );
 }

@@ -538,7 +538,10 @@ fn value_table(series: &OffsetsSeries, tp: &TopicPartition, cursor: usize) -> Ht
     let last = cursor;
     let first = (last + 1).saturating_sub(TABLE_ROWS);
     html! {
-        <table class="visually-hidden" id="offsets-plot-table">
+        // The wrapper hides it: a table grows to its content whatever width it is given, and
+        // would widen the page.
+        <div class="visually-hidden">
+        <table id="offsets-plot-table">
             <caption>{format!("Offsets of {tp}, steps {first} to {last}")}</caption>
             <thead>
                 <tr>
@@ -558,6 +561,7 @@ fn value_table(series: &OffsetsSeries, tp: &TopicPartition, cursor: usize) -> Ht
                 }) }
             </tbody>
         </table>
+        </div>
     }
 }
 
