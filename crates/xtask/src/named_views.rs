@@ -12,7 +12,7 @@ use crate::webdriver::Session;
 struct NamedView {
     /// The screenshot's file stem.
     name: &'static str,
-    /// The page address's query, after `?` (empty for the lab as it starts).
+    /// The page address's query, after `?`.
     query: &'static str,
     /// What the view shows, for the progress line and errors.
     shows: &'static str,
@@ -27,7 +27,8 @@ const LOG: &str = "ol#partition-log-payments-0 > li.record";
 const VIEWS: [NamedView; 4] = [
     NamedView {
         name: "idle",
-        query: "",
+        // Named, so the lab starts afresh rather than restoring what an earlier visit saved.
+        query: "scenario=free-play",
         shows: "the lab as it starts: an empty log, nothing in flight",
         check: |s| {
             let records = s.find_all(LOG)?.len();
@@ -75,38 +76,35 @@ const VIEWS: [NamedView; 4] = [
 /// `shots`.
 pub(crate) fn capture(s: &Session, base: &str, shots: &Path) -> Res<()> {
     for view in &VIEWS {
-        let url = if view.query.is_empty() {
-            base.to_owned()
-        } else {
-            format!("{base}?{}", view.query)
-        };
-        // Each view opens as a first visit would: the lab autosaves, and a saved lab would be
-        // restored in place of the one the address names.
-        s.execute(
-            "window.localStorage.clear();",
-            serde_json::Value::Null,
-            false,
-        )?;
+        let url = format!("{base}?{}", view.query);
         s.navigate(&url)?;
         // Wait for the app and for the view's own condition: the scenario replays after mount.
-        let frame = s.wait_for(
+        let shown = s.wait_for(
             &format!("the `{}` view ({})", view.name, view.shows),
             Duration::from_secs(30),
+            |s| {
+                if s.find_all(view.frame)?.is_empty() {
+                    return Ok(None);
+                }
+                Ok((view.check)(s)?.is_none().then_some(()))
+            },
+        );
+        if let Err(timeout) = shown {
+            let why = (view.check)(s)?.unwrap_or_default();
+            return Err(format!("{timeout}: {why}"));
+        }
+        // Found again: the app may have rendered once more since (an element found before a
+        // render can be gone after it).
+        s.wait_for(
+            &format!("`{}` to stay on the page", view.frame),
+            Duration::from_secs(10),
             |s| {
                 let Some(frame) = s.find_all(view.frame)?.into_iter().next() else {
                     return Ok(None);
                 };
-                Ok((view.check)(s)?.is_none().then_some(frame))
+                Ok(s.scroll_into_view(&frame).ok())
             },
-        );
-        let frame = match frame {
-            Ok(frame) => frame,
-            Err(timeout) => {
-                let why = (view.check)(s)?.unwrap_or_default();
-                return Err(format!("{timeout}: {why}"));
-            }
-        };
-        s.scroll_into_view(&frame)?;
+        )?;
         let png = s.screenshot_png()?;
         if !png.starts_with(b"\x89PNG") {
             return Err(format!("the `{}` screenshot is not a PNG", view.name));
