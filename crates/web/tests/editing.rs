@@ -17,7 +17,7 @@ use web_sys::{Element, Event, EventInit, HtmlSelectElement};
 wasm_bindgen_test_configure!(run_in_browser);
 
 mod support;
-use support::{all, click, find, mount_app, text};
+use support::{all, click, find, load_styles, mount_app, text};
 
 const LOG_0: &str = "#partition-log-payments-0";
 
@@ -259,23 +259,7 @@ const STYLE_CSS: &str = include_str!("../../../web/style.css");
 
 /// Loads the page's stylesheet once, for the test that depends on layout.
 fn load_css() {
-    let document = gloo::utils::document();
-    if document
-        .query_selector("style#editing-style-css")
-        .ok()
-        .flatten()
-        .is_some()
-    {
-        return;
-    }
-    let style = document.create_element("style").expect("a style");
-    style.set_id("editing-style-css");
-    style.set_text_content(Some(STYLE_CSS));
-    document
-        .head()
-        .expect("a head")
-        .append_child(&style)
-        .expect("attach style");
+    load_styles("editing-style-css", STYLE_CSS);
 }
 
 // On a 375 px phone the open forms and the branch picker fit their cards: no sideways scroll.

@@ -22,7 +22,7 @@ use yew::{AttrValue, BaseComponent};
 wasm_bindgen_test_configure!(run_in_browser);
 
 mod support;
-use support::{click, find, text};
+use support::{click, find, load_styles, text};
 
 const ABORTED: &str =
     include_str!("../../../assets/scenarios/18-21-aborted-records-are-skipped.json");
@@ -71,23 +71,7 @@ async fn mount<C: BaseComponent>(props: C::Properties, width_px: u32) -> Element
 
 /// Loads the inspectors' stylesheet once, for tests that depend on layout.
 fn load_css() {
-    let document = gloo::utils::document();
-    if document
-        .query_selector("style#inspectors-css")
-        .ok()
-        .flatten()
-        .is_some()
-    {
-        return;
-    }
-    let style = document.create_element("style").expect("a style");
-    style.set_id("inspectors-css");
-    style.set_text_content(Some(INSPECTORS_CSS));
-    document
-        .head()
-        .expect("a head")
-        .append_child(&style)
-        .expect("attach style");
+    load_styles("inspectors-css", INSPECTORS_CSS);
 }
 
 fn texts(root: &Element, selector: &str) -> Vec<String> {

@@ -23,7 +23,7 @@ use yew::{BaseComponent, Callback};
 wasm_bindgen_test_configure!(run_in_browser);
 
 mod support;
-use support::{all, click, find, mount_app, text};
+use support::{all, click, find, load_styles, mount_app, text};
 
 const TWO_PHASE: &str =
     include_str!("../../../assets/scenarios/12-two-phase-commit-step-by-step.json");
@@ -56,23 +56,7 @@ fn new_root(width_px: u32) -> Element {
 
 /// Loads the page's two stylesheets once, for the layout test.
 fn load_css() {
-    let document = gloo::utils::document();
-    if document
-        .query_selector("style#panels-css")
-        .ok()
-        .flatten()
-        .is_some()
-    {
-        return;
-    }
-    let style = document.create_element("style").expect("a style");
-    style.set_id("panels-css");
-    style.set_text_content(Some(&format!("{STYLE_CSS}\n{INSPECTORS_CSS}")));
-    document
-        .head()
-        .expect("a head")
-        .append_child(&style)
-        .expect("attach style");
+    load_styles("panels-css", &format!("{STYLE_CSS}\n{INSPECTORS_CSS}"));
 }
 
 fn attribute(root: &Element, selector: &str, name: &str) -> String {

@@ -61,3 +61,20 @@ pub(crate) async fn mount_app() -> Element {
     yew::scheduler::flush().await;
     root
 }
+
+/// Adds `css` to the page once, as a `<style id="{id}">` (the tests that check layout need the
+/// app's stylesheets, which the test page does not load).
+pub(crate) fn load_styles(id: &str, css: &str) {
+    let document = gloo::utils::document();
+    if document.get_element_by_id(id).is_some() {
+        return;
+    }
+    let style = document.create_element("style").expect("a style");
+    style.set_id(id);
+    style.set_text_content(Some(css));
+    document
+        .head()
+        .expect("a head")
+        .append_child(&style)
+        .expect("attach style");
+}
