@@ -815,7 +815,7 @@ mod tests {
         LabAction::Act(Action::DeliverAll {})
     }
 
-    fn log_end(state: &LabState) -> Offset {
+    pub(super) fn log_end(state: &LabState) -> Offset {
         let world = state.world().expect("a world");
         let tp = TopicPartition::new(FREE_PLAY_TOPIC, 0);
         let partition = world.cluster().partition(&tp).expect("payments-0");

@@ -10,12 +10,12 @@ use eos_web::components::producer_card::suggested_record;
 use eos_web::scenarios::Origin;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::wasm_bindgen::JsCast;
-use web_sys::{Element, Event, EventInit, HtmlElement, HtmlInputElement, HtmlSelectElement};
+use web_sys::{Element, Event, EventInit, HtmlElement, HtmlInputElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
 mod support;
-use support::{all, click, exists, find, mount_app, press, text};
+use support::{all, click, exists, find, mount_app, press, select_option, text};
 
 const LOG_0: &str = "#partition-log-payments-0";
 
@@ -42,22 +42,7 @@ fn world_view(root: &Element) -> String {
 }
 
 async fn choose(root: &Element, select: &str, title_starts: &str) {
-    let select = find(root, select)
-        .dyn_into::<HtmlSelectElement>()
-        .expect("a select");
-    let index = all(&select, "option")
-        .iter()
-        .position(|o| {
-            o.text_content()
-                .is_some_and(|t| t.starts_with(title_starts))
-        })
-        .unwrap_or_else(|| panic!("no option starts with {title_starts}"));
-    select.set_selected_index(i32::try_from(index).expect("small"));
-    let init = EventInit::new();
-    init.set_bubbles(true);
-    let change = Event::new_with_event_init_dict("change", &init).expect("event");
-    select.dispatch_event(&change).expect("dispatched");
-    yew::scheduler::flush().await;
+    select_option(root, select, |t| t.starts_with(title_starts)).await;
 }
 
 /// The free-play world after `actions`, as the core computes it.

@@ -17,25 +17,13 @@ use web_sys::{Element, Event, EventInit, HtmlSelectElement};
 wasm_bindgen_test_configure!(run_in_browser);
 
 mod support;
-use support::{all, click, find, load_styles, mount_app, text};
+use support::{all, click, find, load_styles, mount_app, select_option, text};
 
 const LOG_0: &str = "#partition-log-payments-0";
 
 /// Picks the option whose words are `words` in a select, as a user would.
 async fn choose(root: &Element, select: &str, words: &str) {
-    let select = find(root, select)
-        .dyn_into::<HtmlSelectElement>()
-        .expect("a select");
-    let index = all(&select, "option")
-        .iter()
-        .position(|o| o.text_content().is_some_and(|t| t == words))
-        .unwrap_or_else(|| panic!("no option reads {words}"));
-    select.set_selected_index(i32::try_from(index).expect("small"));
-    let init = EventInit::new();
-    init.set_bubbles(true);
-    let change = Event::new_with_event_init_dict("change", &init).expect("event");
-    select.dispatch_event(&change).expect("dispatched");
-    yew::scheduler::flush().await;
+    select_option(root, select, |t| t == words).await;
 }
 
 /// The words of every option of a select, and which one is selected.

@@ -17,13 +17,13 @@ use eos_web::steps::StepsSoFar;
 use std::rc::Rc;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::wasm_bindgen::JsCast;
-use web_sys::{Element, Event, EventInit, HtmlInputElement, HtmlSelectElement};
+use web_sys::{Element, HtmlInputElement};
 use yew::{BaseComponent, Callback};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
 mod support;
-use support::{all, click, find, load_styles, mount_app, text};
+use support::{all, click, find, load_styles, mount_app, select_option, text};
 
 const TWO_PHASE: &str =
     include_str!("../../../assets/scenarios/12-two-phase-commit-step-by-step.json");
@@ -73,19 +73,7 @@ async fn clicks(root: &Element, selectors: &[&str]) {
 
 /// Picks the option of `select` whose text starts with `starts`, as a user would.
 async fn choose(root: &Element, select: &str, starts: &str) {
-    let select = find(root, select)
-        .dyn_into::<HtmlSelectElement>()
-        .expect("a select");
-    let index = all(&select, "option")
-        .iter()
-        .position(|o| o.text_content().is_some_and(|t| t.starts_with(starts)))
-        .unwrap_or_else(|| panic!("no option starts with {starts}"));
-    select.set_selected_index(i32::try_from(index).expect("small"));
-    let init = EventInit::new();
-    init.set_bubbles(true);
-    let change = Event::new_with_event_init_dict("change", &init).expect("event");
-    select.dispatch_event(&change).expect("dispatched");
-    yew::scheduler::flush().await;
+    select_option(root, select, |t| t.starts_with(starts)).await;
 }
 
 /// Loads a shipped scenario through the picker.

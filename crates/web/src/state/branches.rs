@@ -346,11 +346,11 @@ pub(super) fn settings_message(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenarios::{FREE_PLAY_IDEMPOTENT, FREE_PLAY_TOPIC, FREE_PLAY_TRANSACTIONAL};
+    use crate::scenarios::{FREE_PLAY_IDEMPOTENT, FREE_PLAY_TRANSACTIONAL};
     use crate::state::LabAction;
-    use crate::state::tests::{deliver_all, run, send};
+    use crate::state::tests::{deliver_all, log_end, run, send};
+    use eos_core::Offset;
     use eos_core::config::Acks;
-    use eos_core::{Offset, TopicPartition};
 
     fn producer(state: &LabState, id: &str) -> ProducerConfig {
         state
@@ -365,17 +365,6 @@ mod tests {
 
     fn world_text(state: &LabState) -> String {
         format!("{:?}", state.world().expect("a world"))
-    }
-
-    fn log_end(state: &LabState) -> Offset {
-        let world = state.world().expect("a world");
-        let tp = TopicPartition::new(FREE_PLAY_TOPIC, 0);
-        let partition = world.cluster().partition(&tp).expect("payments-0");
-        partition
-            .leader_replica()
-            .expect("a leader")
-            .log
-            .log_end_offset()
     }
 
     fn acks_1(state: &LabState) -> ProducerConfig {

@@ -6,7 +6,9 @@
 
 use eos_web::App;
 use web_sys::wasm_bindgen::JsCast;
-use web_sys::{Element, HtmlElement, KeyboardEvent, KeyboardEventInit};
+use web_sys::{
+    Element, Event, EventInit, HtmlElement, HtmlSelectElement, KeyboardEvent, KeyboardEventInit,
+};
 
 pub(crate) fn find(root: &Element, selector: &str) -> Element {
     root.query_selector(selector)
@@ -77,4 +79,22 @@ pub(crate) fn load_styles(id: &str, css: &str) {
         .expect("a head")
         .append_child(&style)
         .expect("attach style");
+}
+
+/// Picks the first option of `select` whose text `matches`, and tells the app as a user's
+/// choice would (a bubbling `change`).
+pub(crate) async fn select_option(root: &Element, select: &str, matches: impl Fn(&str) -> bool) {
+    let select = find(root, select)
+        .dyn_into::<HtmlSelectElement>()
+        .expect("a select");
+    let index = all(&select, "option")
+        .iter()
+        .position(|o| o.text_content().is_some_and(|t| matches(&t)))
+        .unwrap_or_else(|| panic!("no option of {} matches", select.id()));
+    select.set_selected_index(i32::try_from(index).expect("small"));
+    let init = EventInit::new();
+    init.set_bubbles(true);
+    let change = Event::new_with_event_init_dict("change", &init).expect("event");
+    select.dispatch_event(&change).expect("dispatched");
+    yew::scheduler::flush().await;
 }
