@@ -5,6 +5,8 @@
 use crate::components::branch_compare::Branches;
 use crate::components::consumer_view::ConsumerView;
 use crate::components::database_panel::DatabasePanel;
+use crate::components::detail_layer::{self, Detail, DetailGroup};
+use crate::components::guarantee_strip::GuaranteeStrip;
 use crate::components::inspect_panel::InspectPanel;
 use crate::components::save_box::SaveBox;
 use crate::components::settings_form::ClusterSettings;
@@ -137,6 +139,12 @@ pub fn App(props: &AppProps) -> Html {
         .next_scripted()
         .map(|(i, action)| (i + 1, state.origin().script.len(), action.describe()));
 
+    let concepts = state.origin().concepts.clone();
+    let embedded_view = embed.then_some(launch.view);
+    let opens = |group: DetailGroup| detail_layer::opens(group, &concepts, embedded_view);
+    let shown =
+        |group: DetailGroup| embedded_view.is_none_or(|view| detail_layer::shown_in(group, view));
+
     let lab = match state.world() {
         Err(why) => html! {
             <p class="notice is-refusal" role="alert">
@@ -145,52 +153,89 @@ pub fn App(props: &AppProps) -> Html {
         },
         Ok(world) => {
             let world = WorldRef(Rc::clone(world));
+            let detail = |group: DetailGroup, children: Html| -> Html {
+                if shown(group) {
+                    html! { <Detail {group} open={opens(group)}>{children}</Detail> }
+                } else {
+                    Html::default()
+                }
+            };
             html! {
-                <div class="columns">
-                    <div class="column column-clients">
-                        <section class="panel panel-producers" aria-labelledby="producers-heading">
-                            <h2 id="producers-heading">{"Producers"}</h2>
-                            { for world.producers().map(|p| html! {
-                                <ProducerCard key={p.id().0.clone()} world={world.clone()}
-                                    id={p.id().clone()} dispatch={dispatch.clone()} />
-                            }) }
-                        </section>
-                        <section class="panel panel-consumers" aria-labelledby="consumers-heading">
-                            <h2 id="consumers-heading">{"Consumers"}</h2>
-                            { for world.consumers().map(|c| html! {
-                                <ConsumerCard key={c.id().0.clone()} world={world.clone()}
-                                    id={c.id().clone()} dispatch={dispatch.clone()} />
-                            }) }
-                        </section>
-                    </div>
-                    <div class="column column-cluster">
-                        <NetworkPanel world={world.clone()} dispatch={dispatch.clone()}
-                            auto_deliver={state.auto_deliver()} />
-                        { for world.cluster().partitions().map(|p| html! {
-                            <PartitionLogView key={p.topic_partition.to_string()} world={world.clone()}
-                                topic_partition={p.topic_partition.clone()} dispatch={dispatch.clone()}
-                                inspected={inspected.as_ref().filter(|i| i.topic_partition == p.topic_partition).map(|i| i.offset)} />
-                        }) }
-                        <ConsumerView world={world.clone()} dispatch={dispatch.clone()}
-                            inspected={inspected.as_ref().map(|i| (i.topic_partition.clone(), i.offset))} />
-                        <CoordinatorPanel world={world.clone()} dispatch={dispatch.clone()} />
-                        <ClusterSettings config={state.origin().config.cluster.clone()}
-                            dispatch={dispatch.clone()} />
-                        <InspectPanel world={world.clone()} steps={(*steps).clone()}
-                            inspected={inspected} dispatch={dispatch.clone()} />
-                    </div>
-                    <div class="column column-story">
-                        <Timeline {rows} {hidden_before} {hidden_after} {cursor} {current}
-                            dispatch={dispatch.clone()} />
-                        <InvariantsPanel world={world.clone()} dispatch={dispatch.clone()} />
-                        <DatabasePanel world={world.0.clone()} />
-                        { for compared.map(|left| html! {
+                <>
+                    <section class="stage-area" aria-label="The system, step by step">
+                        <GuaranteeStrip world={world.clone()} dispatch={dispatch.clone()} />
+                    </section>
+                    <section class="details" aria-labelledby="details-heading">
+                        <h2 id="details-heading" class="details-heading">{"Details"}</h2>
+                        {detail(DetailGroup::Guarantees, html! {
+                            <InvariantsPanel world={world.clone()} dispatch={dispatch.clone()} />
+                        })}
+                        {detail(DetailGroup::Clients, html! {
+                            <div class="clients">
+                                <section class="panel panel-producers" aria-labelledby="producers-heading">
+                                    <h2 id="producers-heading">{"Producers"}</h2>
+                                    { for world.producers().map(|p| html! {
+                                        <ProducerCard key={p.id().0.clone()} world={world.clone()}
+                                            id={p.id().clone()} dispatch={dispatch.clone()} />
+                                    }) }
+                                </section>
+                                <section class="panel panel-consumers" aria-labelledby="consumers-heading">
+                                    <h2 id="consumers-heading">{"Consumers"}</h2>
+                                    { for world.consumers().map(|c| html! {
+                                        <ConsumerCard key={c.id().0.clone()} world={world.clone()}
+                                            id={c.id().clone()} dispatch={dispatch.clone()} />
+                                    }) }
+                                </section>
+                            </div>
+                        })}
+                        {detail(DetailGroup::Network, html! {
+                            <NetworkPanel world={world.clone()} dispatch={dispatch.clone()}
+                                auto_deliver={state.auto_deliver()} />
+                        })}
+                        {detail(DetailGroup::Logs, html! {
+                            <div class="logs">
+                                { for world.cluster().partitions().map(|p| html! {
+                                    <PartitionLogView key={p.topic_partition.to_string()} world={world.clone()}
+                                        topic_partition={p.topic_partition.clone()} dispatch={dispatch.clone()}
+                                        inspected={inspected.as_ref().filter(|i| i.topic_partition == p.topic_partition).map(|i| i.offset)} />
+                                }) }
+                            </div>
+                        })}
+                        {detail(DetailGroup::Readers, html! {
+                            <ConsumerView world={world.clone()} dispatch={dispatch.clone()}
+                                inspected={inspected.as_ref().map(|i| (i.topic_partition.clone(), i.offset))} />
+                        })}
+                        {detail(DetailGroup::Coordinator, html! {
+                            <CoordinatorPanel world={world.clone()} dispatch={dispatch.clone()} />
+                        })}
+                        {detail(DetailGroup::Database, html! {
+                            <DatabasePanel world={world.0.clone()} />
+                        })}
+                        {detail(DetailGroup::Inspector, html! {
+                            <InspectPanel world={world.clone()} steps={(*steps).clone()}
+                                inspected={inspected.clone()} dispatch={dispatch.clone()} />
+                        })}
+                        {detail(DetailGroup::Timeline, html! {
+                            <Timeline {rows} {hidden_before} {hidden_after} {cursor} {current}
+                                dispatch={dispatch.clone()} />
+                        })}
+                        { for compared.map(|left| detail(DetailGroup::Branches, html! {
                             <Branches labels={branch_labels.clone()} chosen={state.compared_branch()}
                                 {left} right={world.0.clone()} right_label={run_label.clone()}
                                 dispatch={dispatch.clone()} />
-                        }) }
-                    </div>
-                </div>
+                        })) }
+                        {detail(DetailGroup::ClusterSettings, html! {
+                            <ClusterSettings config={state.origin().config.cluster.clone()}
+                                dispatch={dispatch.clone()} />
+                        })}
+                        {(!embed).then(|| detail(DetailGroup::ShareAndSave, html! {
+                            <div class="panel share-and-save">
+                                <ShareBox make_link={make_link.clone()} />
+                                <SaveBox make_saved={make_saved.clone()} dispatch={dispatch.clone()} />
+                            </div>
+                        }))}
+                    </section>
+                </>
             }
         }
     };
@@ -214,10 +259,6 @@ pub fn App(props: &AppProps) -> Html {
                         dispatch={dispatch.clone()} {on_help} {help_button}
                         playing={state.playing()} speed={state.speed()} can_play={state.can_advance()} />
                     <NoticeBar notice={state.notice().cloned()} dispatch={dispatch.clone()} />
-                    {(!embed).then(|| html! { <>
-                        <ShareBox {make_link} />
-                        <SaveBox {make_saved} dispatch={dispatch.clone()} />
-                    </> })}
                 </div>
                 {lab}
             </main>

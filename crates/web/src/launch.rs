@@ -8,11 +8,14 @@ use crate::scenarios::{self, Origin, Source};
 use eos_core::config::IsolationLevel;
 use std::fmt;
 
-/// Which part of the lab an embedded lab shows (`view=`); a page showing everything uses `All`.
+/// Which part of the lab an embedded lab shows (`view=`) besides the stage, its narration and
+/// the step controls; the page itself ignores it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum View {
-    /// Every panel.
+    /// The stage, the narration and the controls only: the compact default.
     #[default]
+    Stage,
+    /// Every detail panel under the stage.
     All,
     /// The network and the partitions' logs: what the brokers hold.
     Log,
@@ -25,7 +28,8 @@ pub enum View {
 }
 
 impl View {
-    pub const ALL: [View; 5] = [
+    pub const ALL: [View; 6] = [
+        View::Stage,
         View::All,
         View::Log,
         View::Transactions,
@@ -36,6 +40,7 @@ impl View {
     /// The parameter's value, also the `data-view` the stylesheet reads.
     pub fn name(self) -> &'static str {
         match self {
+            View::Stage => "stage",
             View::All => "all",
             View::Log => "log",
             View::Transactions => "transactions",
@@ -79,7 +84,7 @@ impl fmt::Display for LaunchProblem {
             LaunchProblem::BadStep(value) => write!(f, "step “{value}” is not a whole number"),
             LaunchProblem::UnknownView(value) => write!(
                 f,
-                "view “{value}” is not one of all, log, transactions, consumers, timeline"
+                "view “{value}” is not one of stage, all, log, transactions, consumers, timeline"
             ),
             LaunchProblem::UnknownIsolation(value) => write!(
                 f,
@@ -291,7 +296,7 @@ mod tests {
         assert_eq!(options.scenario, None);
         assert_eq!(options.seed, None);
         assert_eq!(options.step, 0);
-        assert_eq!(options.view, View::All);
+        assert_eq!(options.view, View::Stage);
         assert_eq!(options.isolation, None);
         assert_eq!(
             options.problems,

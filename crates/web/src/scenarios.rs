@@ -21,6 +21,8 @@ pub struct Origin {
     pub config: WorldConfig,
     pub seed: u64,
     pub script: Rc<[Action]>,
+    /// The concepts of the lab's checklist it shows (`shared/concepts.md`); none in free play.
+    pub concepts: Rc<[u32]>,
 }
 
 impl From<Scenario> for Origin {
@@ -31,6 +33,7 @@ impl From<Scenario> for Origin {
             description: scenario.description,
             seed: scenario.seed,
             script: Rc::from(scenario.steps),
+            concepts: Rc::from(scenario.concepts),
         }
     }
 }
@@ -66,6 +69,7 @@ impl Origin {
             config,
             seed: 0,
             script: Rc::from(Vec::new()),
+            concepts: Rc::from(Vec::new()),
         }
     }
 }

@@ -406,7 +406,7 @@ impl LabState {
             format_version: eos_core::scenario::FORMAT_VERSION,
             name: self.origin.name.clone(),
             description: self.origin.description.clone(),
-            concepts: Vec::new(),
+            concepts: self.origin.concepts.to_vec(),
             seed: self.origin.seed,
             cluster: config.cluster.clone(),
             producers: config.producers.clone(),

@@ -38,7 +38,7 @@ fn messages(root: &Element) -> Vec<String> {
 /// Everything the lab shows of the world (not the time controls) as a reader gets it, to
 /// compare two moments; the markup itself may differ in attribute order after patches.
 fn world_view(root: &Element) -> String {
-    find(root, ".columns").text_content().unwrap_or_default()
+    find(root, ".details").text_content().unwrap_or_default()
 }
 
 async fn choose(root: &Element, select: &str, title_starts: &str) {
@@ -212,7 +212,7 @@ async fn n_applies_the_next_scripted_step_r_resets_and_question_mark_opens_help(
     let root = mount_app().await;
     choose(&root, "#scenario-picker", "02 ·").await;
     click(&root, "#load-scenario").await;
-    let body = find(&root, ".columns");
+    let body = find(&root, ".details");
     press(&body, "n").await;
     press(&body, "n").await;
     assert_eq!(text(&root, "#step-status"), "Step 2 of 2");

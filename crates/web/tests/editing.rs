@@ -223,7 +223,7 @@ async fn switching_to_a_branch_shows_its_run_and_switching_back_returns() {
         offsets(&root, LOG_0).is_empty(),
         "the send was never delivered"
     );
-    let here = text(&root, ".columns");
+    let here = text(&root, ".details");
 
     click(&root, "#switch-branch").await;
     assert_eq!(offsets(&root, LOG_0), vec!["0"]);
@@ -236,7 +236,7 @@ async fn switching_to_a_branch_shows_its_run_and_switching_back_returns() {
 
     click(&root, "#switch-branch").await;
     assert!(offsets(&root, LOG_0).is_empty());
-    let back = text(&root, ".columns");
+    let back = text(&root, ".details");
     // The branch panel names the other run differently; the rest of the page is the same.
     let without_branches =
         |page: &str| page.split("Branches").next().unwrap_or_default().to_owned();

@@ -53,7 +53,7 @@ async fn unmount(root: Element, handle: AppHandle<App>) {
 
 /// Everything the lab shows of the world, to compare two labs.
 fn world_view(root: &Element) -> String {
-    find(root, ".columns").text_content().unwrap_or_default()
+    find(root, ".details").text_content().unwrap_or_default()
 }
 
 fn storage() -> Storage {
@@ -374,10 +374,15 @@ async fn export_and_import_fit_a_narrow_phone() {
     let (root, handle) = mount(false).await;
     root.set_attribute("style", "width: 375px")
         .expect("a width");
+    // The box is folded under the stage; a phone user unfolds it to export.
+    find(&root, "#detail-share")
+        .set_attribute("open", "")
+        .expect("unfold");
     yew::scheduler::flush().await;
     let right = root.get_bounding_client_rect().right();
     for selector in ["#export-lab", "label[for='import-lab']", "#import-lab"] {
         let control = find(&root, selector).get_bounding_client_rect().right();
+        assert!(control > 0.0, "{selector} is drawn");
         assert!(
             control <= right + 0.5,
             "{selector} ends at {control} px, the page at {right} px"

@@ -86,6 +86,7 @@ pub(crate) fn capture(s: &Session, base: &str, shots: &Path) -> Res<()> {
                 if s.find_all(view.frame)?.is_empty() {
                     return Ok(None);
                 }
+                s.unfold_details()?;
                 Ok((view.check)(s)?.is_none().then_some(()))
             },
         );

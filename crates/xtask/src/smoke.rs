@@ -71,11 +71,13 @@ pub(crate) fn run(tc: &Toolchain) -> Res<()> {
 }
 
 fn drive(s: &Session, url: &str, screenshot: &Path) -> Res<()> {
-    s.navigate(url)?;
+    // Named, so the first visit's welcome and any saved lab do not stand in for free play.
+    s.navigate(&format!("{url}?scenario=free-play"))?;
     s.wait_for("the app to render #send-p1", Duration::from_secs(30), |s| {
         Ok(s.find_all(SEND_BUTTON)?.into_iter().next())
     })?;
-    println!("  app rendered ({SEND_BUTTON} present)");
+    s.unfold_details()?;
+    println!("  app rendered ({SEND_BUTTON} present), details unfolded");
     if s.find_all(LOG)?.is_empty() {
         return Err(format!("the app rendered, but there is no `{LOG}`"));
     }

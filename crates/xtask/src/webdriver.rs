@@ -232,6 +232,17 @@ impl Session {
         )
     }
 
+    /// Opens every folded detail group (`<details>`), as a reader who wants the panels would:
+    /// their controls and text are then rendered, so they can be clicked and read.
+    pub(crate) fn unfold_details(&self) -> Res<()> {
+        self.execute(
+            "document.querySelectorAll('details.detail').forEach((d) => { d.open = true; });",
+            Value::Null,
+            false,
+        )
+        .map(drop)
+    }
+
     /// Sends a Chrome DevTools Protocol command (a chromedriver extension) and returns its result.
     pub(crate) fn cdp(&self, command: &str, params: Value) -> Res<Value> {
         self.call(

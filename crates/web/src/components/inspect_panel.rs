@@ -120,6 +120,8 @@ fn use_bring_into_view(reveals: u64, heading: NodeRef) {
         else {
             return;
         };
+        // The inspector sits in a folded detail group; a reveal unfolds it first.
+        super::detail_layer::unfold_around(&element);
         let reduced_motion = web_sys::window()
             .and_then(|w| w.match_media("(prefers-reduced-motion: reduce)").ok())
             .flatten()

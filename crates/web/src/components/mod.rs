@@ -7,6 +7,8 @@ pub mod consumer_card;
 pub mod consumer_view;
 pub mod coordinator_panel;
 pub mod database_panel;
+pub mod detail_layer;
+pub mod guarantee_strip;
 pub mod help_dialog;
 pub mod inspect_panel;
 pub mod invariants_panel;
