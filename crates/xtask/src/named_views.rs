@@ -117,6 +117,74 @@ pub(crate) fn capture(s: &Session, base: &str, shots: &Path) -> Res<()> {
     Ok(())
 }
 
+/// What the first screen must hold without scrolling: the drawing, what the step did, and the
+/// control that takes the next step.
+const FIRST_SCREEN: [&str; 3] = [".stage", ".narration", "nav.time-controls"];
+
+/// How many concepts `shared/concepts.md` lists; `?concept=N` opens each at its moment.
+const CONCEPTS: u32 = 28;
+
+/// Opens the first visit (storage cleared, a bare address) and each concept's moment
+/// (`?concept=N`), checks that the stage, the narration and the step controls are on the first
+/// 1280 x 900 screen, and saves each screenshot (`first-visit.png`, `concept-01.png`, …).
+pub(crate) fn capture_first_screens(s: &Session, base: &str, shots: &Path) -> Res<()> {
+    s.navigate(base)?;
+    s.execute("localStorage.clear();", serde_json::Value::Null, false)?;
+    let mut screens = vec![("first-visit".to_owned(), base.to_owned())];
+    screens
+        .extend((1..=CONCEPTS).map(|n| (format!("concept-{n:02}"), format!("{base}?concept={n}"))));
+    for (name, url) in &screens {
+        s.navigate(url)?;
+        let missing = s.wait_for(
+            &format!("`{name}` to draw its first screen"),
+            Duration::from_secs(30),
+            |s| {
+                let outside = outside_first_screen(s)?;
+                Ok(outside.is_empty().then_some(()))
+            },
+        );
+        if let Err(timeout) = missing {
+            let outside = outside_first_screen(s)?;
+            return Err(format!("{timeout}: {}", outside.join("; ")));
+        }
+        let png = s.screenshot_png()?;
+        let path = shots.join(format!("{name}.png"));
+        std::fs::write(&path, &png).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    println!(
+        "  first visit and {CONCEPTS} concepts' moments: stage, narration and step controls on the \
+         first screen ({}/first-visit.png, concept-NN.png)",
+        shots.display()
+    );
+    Ok(())
+}
+
+/// The parts of [`FIRST_SCREEN`] missing or not wholly inside the window, each in words.
+fn outside_first_screen(s: &Session) -> Res<Vec<String>> {
+    let script = r#"
+        window.scrollTo(0, 0);
+        const out = [];
+        for (const css of arguments[0]) {
+            const e = document.querySelector(css);
+            if (!e) { out.push(`${css} is missing`); continue; }
+            const r = e.getBoundingClientRect();
+            if (r.height === 0 || r.top < 0 || r.bottom > innerHeight || r.left < 0 || r.right > innerWidth) {
+                out.push(`${css} spans ${Math.round(r.top)}..${Math.round(r.bottom)} px of a ${innerHeight} px window`);
+            }
+        }
+        return out;"#;
+    let value = s.execute(script, serde_json::json!(FIRST_SCREEN), false)?;
+    Ok(value
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
 fn texts(s: &Session, css: &str) -> Res<Vec<String>> {
     s.find_all(css)?.iter().map(|e| s.text(e)).collect()
 }
