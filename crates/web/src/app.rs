@@ -17,6 +17,7 @@ use crate::components::{
 use crate::embed::use_embed;
 use crate::launch::LaunchOptions;
 use crate::playback::use_playback;
+use crate::stage::Stage;
 use crate::state::{LabAction, LabState};
 use gloo_events::{EventListener, EventListenerOptions};
 use std::cell::RefCell;
@@ -145,7 +146,16 @@ pub fn App(props: &AppProps) -> Html {
         },
         Ok(world) => {
             let world = WorldRef(Rc::clone(world));
-            html! {
+            let step_at = |back: usize| {
+                cursor
+                    .checked_sub(back)
+                    .and_then(|i| history.get(i))
+                    .cloned()
+            };
+            html! { <>
+                <Stage world={world.clone()} dispatch={dispatch.clone()} step={step_at(1)}
+                    before={step_at(2)}
+                    inspected={inspected.as_ref().map(|i| (i.topic_partition.clone(), i.offset))} />
                 <div class="columns">
                     <div class="column column-clients">
                         <section class="panel panel-producers" aria-labelledby="producers-heading">
@@ -191,7 +201,7 @@ pub fn App(props: &AppProps) -> Html {
                         }) }
                     </div>
                 </div>
-            }
+            </> }
         }
     };
 
