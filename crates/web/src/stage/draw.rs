@@ -11,6 +11,7 @@ use super::model::{
     BrokerNode, Cell, ConsumerNode, CoordinatorNode, DatabaseNode, LogStrip, MessageNode,
     ProducerNode, ReplicaRow, Role, StageItem, StageModel,
 };
+use crate::components::dom_id;
 use crate::components::partition_log::{status_class, status_label};
 use eos_core::TopicPartition;
 use eos_core::network::Endpoint;
@@ -51,6 +52,7 @@ fn up_down(alive: bool, up: &'static str, down: &'static str) -> String {
 /// A focusable control drawn in SVG: click, Enter or Space activates it; the `bool` says
 /// whether the keyboard did (so focus can follow into the action bar).
 fn control(
+    id: String,
     class: Classes,
     name: String,
     pressed: Option<bool>,
@@ -65,7 +67,7 @@ fn control(
         }
     });
     html! {
-        <g class={classes!("stage-control", class)} tabindex="0" role="button" aria-label={name}
+        <g {id} class={classes!("stage-control", class)} tabindex="0" role="button" aria-label={name}
             aria-pressed={pressed.map(|p| if p { "true" } else { "false" })}
             {onclick} {onkeydown}>
             {children}
@@ -127,6 +129,7 @@ pub fn producer(node: &ProducerNode, rect: &Rect, selected: bool, handlers: &Han
     );
     let x = rect.x + 8.0;
     control(
+        dom_id("stage-producer", &node.id.0),
         classes!(
             "stage-node",
             "stage-producer",
@@ -143,7 +146,7 @@ pub fn producer(node: &ProducerNode, rect: &Rect, selected: bool, handlers: &Han
             <text x={n(rect.right() - 8.0)} y={n(rect.y + 15.0)} class="stage-status" text-anchor="end">
                 {up_down(node.alive, "running", "crashed")}
             </text>
-            {text(x, rect.y + 30.0, "stage-line", fit(&node.kind, 27))}
+            {text(x, rect.y + 30.0, "stage-line", fit(&node.kind, 29))}
             {text(x, rect.y + 44.0, "stage-line", identity)}
             {text(x, rect.y + 57.0, "stage-line stage-muted", fit(&activity, 27))}
             {changed_badge(rect, node.changed)}
@@ -180,6 +183,7 @@ pub fn consumer(node: &ConsumerNode, rect: &Rect, selected: bool, handlers: &Han
     let x = rect.x + 8.0;
     let hidden = lines.len().saturating_sub(CONSUMER_LINES);
     control(
+        dom_id("stage-consumer", &node.id.0),
         classes!(
             "stage-node",
             "stage-consumer",
@@ -199,7 +203,7 @@ pub fn consumer(node: &ConsumerNode, rect: &Rect, selected: bool, handlers: &Han
             {text(x, rect.y + 29.0, "stage-line stage-muted",
                 format!("{} · {} processed", node.isolation, node.processed))}
             { for lines.iter().take(CONSUMER_LINES).enumerate().map(|(i, line)| {
-                text(x, rect.y + 43.0 + CONSUMER_LINE * i as f64, "stage-line", fit(line, 28))
+                text(x, rect.y + 43.0 + CONSUMER_LINE * i as f64, "stage-line", fit(line, 30))
             }) }
             {(hidden > 0).then(|| text(x, rect.y + 43.0 + CONSUMER_LINE * CONSUMER_LINES as f64,
                 "stage-line stage-muted", format!("+{hidden} more partitions")))}
@@ -271,6 +275,7 @@ pub fn broker(
         <g class={classes!("stage-broker", (!node.alive).then_some("is-down"),
                 node.changed.then_some("is-changed"))}>
             {control(
+                format!("stage-broker-{}", node.id),
                 classes!("stage-node", is_selected.then_some("is-selected")),
                 name,
                 Some(is_selected),
@@ -421,10 +426,16 @@ fn log_strip(
                     (cells_top, cells_top + CELL_HEIGHT + 3.0, cells_top + CELL_HEIGHT + 12.0)
                 };
                 let words = format!("{}{}", label.words.join(" · "), if label.moved { " ✦" } else { "" });
+                // Near the row's right edge the words sit left of their tick, inside the box.
+                let (text_x, anchor) = if label.x > row.right() - 60.0 {
+                    (label.x - 2.0, "end")
+                } else {
+                    (label.x + 2.0, "start")
+                };
                 html! {
                     <g class={classes!("stage-mark", label.moved.then_some("is-moved"))}>
                         <line x1={n(label.x)} x2={n(label.x)} y1={n(tick_top)} y2={n(tick_bottom)} />
-                        <text x={n(label.x + 2.0)} y={n(text_y)}>{words}</text>
+                        <text x={n(text_x)} y={n(text_y)} text-anchor={anchor}>{words}</text>
                     </g>
                 }
             }) }
@@ -453,6 +464,7 @@ fn offset_cell(
         Callback::from(move |_keyboard: bool| inspect.emit(target.clone()))
     };
     control(
+        dom_id("stage-offset", &format!("{tp}-{}", cell.offset)),
         classes!(
             "stage-cell",
             status_class(cell.status),
@@ -503,6 +515,7 @@ fn coordinator(node: &CoordinatorNode, area: &Rect, selected: bool, handlers: &H
     );
     let x = area.x + 8.0;
     control(
+        "stage-coordinator".to_owned(),
         classes!(
             "stage-coordinator",
             node.changed.then_some("is-changed"),
@@ -576,7 +589,7 @@ fn route(model: &StageModel, layout: &Layout, message: &MessageNode) -> Option<R
 }
 
 fn pill_text(message: &MessageNode, lane: (f64, f64)) -> String {
-    let max = if lane == LEFT_LANE { 28 } else { 16 };
+    let max = if lane == LEFT_LANE { 28 } else { 14 };
     fit(&format!("#{} {}", message.id, message.short), max)
 }
 
@@ -667,6 +680,7 @@ fn in_flight(
             {link(route.from, from_edge, "stage-link")}
             {link(to_edge, route.to, "stage-link stage-link-head")}
             {control(
+                format!("stage-message-{}", message.id),
                 classes!("stage-pill", message.is_ack.then_some("is-ack"), message.new.then_some("is-new"),
                     selected.then_some("is-selected")),
                 message.name(),

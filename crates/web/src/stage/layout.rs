@@ -11,11 +11,11 @@ pub const MIN_HEIGHT: f64 = 380.0;
 const MARGIN: f64 = 8.0;
 const GAP: f64 = 10.0;
 
-pub const CLIENT_WIDTH: f64 = 170.0;
-const PRODUCER_X: f64 = 6.0;
+pub const CLIENT_WIDTH: f64 = 180.0;
+const PRODUCER_X: f64 = 4.0;
 pub const MIDDLE_X: f64 = 400.0;
 pub const MIDDLE_WIDTH: f64 = 490.0;
-const CONSUMER_X: f64 = WIDTH - 6.0 - CLIENT_WIDTH;
+const CONSUMER_X: f64 = WIDTH - 4.0 - CLIENT_WIDTH;
 
 /// The left lane, between producers and brokers; the right one, between brokers and consumers.
 pub const LEFT_LANE: (f64, f64) = (PRODUCER_X + CLIENT_WIDTH + 6.0, MIDDLE_X - 6.0);
@@ -207,7 +207,12 @@ impl Layout {
             &right_heights,
         );
         let database = shape.database.then(|| right.pop()).flatten();
-        let boxes = stack(MIDDLE_X, MIDDLE_WIDTH, MARGIN, &broker_heights);
+        let boxes = stack(
+            MIDDLE_X,
+            MIDDLE_WIDTH,
+            centred(&broker_heights),
+            &broker_heights,
+        );
         let brokers = boxes
             .into_iter()
             .zip(&shape.brokers)
