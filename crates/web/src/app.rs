@@ -19,6 +19,7 @@ use crate::components::{
 use crate::embed::use_embed;
 use crate::launch::LaunchOptions;
 use crate::playback::use_playback;
+use crate::stage::Stage;
 use crate::state::{LabAction, LabState};
 use gloo_events::{EventListener, EventListenerOptions};
 use std::cell::RefCell;
@@ -160,9 +161,18 @@ pub fn App(props: &AppProps) -> Html {
                     Html::default()
                 }
             };
+            let step_at = |back: usize| {
+                cursor
+                    .checked_sub(back)
+                    .and_then(|i| history.get(i))
+                    .cloned()
+            };
             html! {
                 <>
                     <section class="stage-area" aria-label="The system, step by step">
+                        <Stage world={world.clone()} dispatch={dispatch.clone()} step={step_at(1)}
+                            before={step_at(2)}
+                            inspected={inspected.as_ref().map(|i| (i.topic_partition.clone(), i.offset))} />
                         <GuaranteeStrip world={world.clone()} dispatch={dispatch.clone()} />
                     </section>
                     <section class="details" aria-labelledby="details-heading">

@@ -28,6 +28,7 @@ pub mod playback;
 pub mod saved;
 pub mod scenarios;
 pub mod snapshots;
+pub mod stage;
 pub mod state;
 pub mod steps;
 

@@ -1,0 +1,723 @@
+//! The stage's SVG: each node, replica row, offset cell and message pill, placed by the layout.
+//! Every element one can act on is a focusable `role="button"` with a name saying what it is
+//! and its state; none contains another (nested controls confuse screen readers).
+
+use super::layout::{
+    Align, CELL_HEIGHT, CONSUMER_LINE, CONSUMER_LINES, COORDINATOR_HEAD, COORDINATOR_LINE,
+    LEFT_LANE, Layout, PILL_HEIGHT, PillWish, RIGHT_LANE, ROW_LABEL_WIDTH, Rect, STUB_WIDTH,
+    boundary_x, cell_rect, pill_width, place_pills,
+};
+use super::model::{
+    BrokerNode, Cell, ConsumerNode, CoordinatorNode, DatabaseNode, LogStrip, MessageNode,
+    ProducerNode, ReplicaRow, Role, StageItem, StageModel,
+};
+use crate::components::dom_id;
+use crate::components::partition_log::{status_class, status_label};
+use eos_core::TopicPartition;
+use eos_core::network::Endpoint;
+use eos_core::visibility::TxnStatus;
+use yew::prelude::*;
+
+/// What the drawing reports: a selection, or an offset to open in the inspector.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Handlers {
+    pub select: Callback<(StageItem, bool)>,
+    pub inspect: Callback<(TopicPartition, i64)>,
+}
+
+/// Numbers for SVG attributes, without needless decimals.
+fn n(v: f64) -> String {
+    let rounded = (v * 10.0).round() / 10.0;
+    format!("{rounded}")
+}
+
+/// `text` cut to `max` characters with an ellipsis.
+pub fn fit(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_owned()
+    } else {
+        let kept: String = text.chars().take(max.saturating_sub(1)).collect();
+        format!("{kept}…")
+    }
+}
+
+fn up_down(alive: bool, up: &'static str, down: &'static str) -> String {
+    if alive {
+        format!("▲ {up}")
+    } else {
+        format!("▼ {down}")
+    }
+}
+
+/// A focusable control drawn in SVG: click, Enter or Space activates it; the `bool` says
+/// whether the keyboard did (so focus can follow into the action bar).
+fn control(
+    id: String,
+    class: Classes,
+    name: String,
+    pressed: Option<bool>,
+    on: Callback<bool>,
+    children: Html,
+) -> Html {
+    let onclick = on.reform(|_: MouseEvent| false);
+    let onkeydown = Callback::from(move |e: KeyboardEvent| {
+        if e.key() == "Enter" || e.key() == " " {
+            e.prevent_default();
+            on.emit(true);
+        }
+    });
+    html! {
+        <g {id} class={classes!("stage-control", class)} tabindex="0" role="button" aria-label={name}
+            aria-pressed={pressed.map(|p| if p { "true" } else { "false" })}
+            {onclick} {onkeydown}>
+            {children}
+        </g>
+    }
+}
+
+fn select_on(handlers: &Handlers, item: StageItem) -> Callback<bool> {
+    handlers
+        .select
+        .reform(move |keyboard: bool| (item.clone(), keyboard))
+}
+
+fn text(x: f64, y: f64, class: &'static str, content: impl Into<String>) -> Html {
+    html! { <text x={n(x)} y={n(y)} class={class}>{content.into()}</text> }
+}
+
+fn box_rect(rect: &Rect, class: &'static str) -> Html {
+    html! {
+        <rect class={class} x={n(rect.x)} y={n(rect.y)} width={n(rect.w)} height={n(rect.h)} rx="8" />
+    }
+}
+
+/// The "changed in this step" tag: a glyph and a word on the node's top edge.
+fn changed_badge(rect: &Rect, changed: bool) -> Html {
+    if !changed {
+        return Html::default();
+    }
+    let (w, right) = (62.0, rect.right() - 10.0);
+    html! {
+        <g class="stage-changed-badge" aria-hidden="true">
+            <rect class="stage-changed-tag" x={n(right - w)} y={n(rect.y - 6.0)} width={n(w)}
+                height="12" rx="6" />
+            <text class="stage-changed" x={n(right - w / 2.0)} y={n(rect.y + 3.5)}
+                text-anchor="middle">{"✦ changed"}</text>
+        </g>
+    }
+}
+
+pub fn producer(node: &ProducerNode, rect: &Rect, selected: bool, handlers: &Handlers) -> Html {
+    let identity = match node.identity {
+        Some((pid, epoch)) => format!("PID {pid} · epoch {epoch}"),
+        None => "no producer id yet".to_owned(),
+    };
+    let activity = match node.txn_state {
+        Some(state) => format!("{state} · {} in flight", node.in_flight),
+        None => format!("{} in flight", node.in_flight),
+    };
+    let name = format!(
+        "Producer {}, {}, {}, {identity}, {activity}{}",
+        node.id,
+        if node.alive { "running" } else { "crashed" },
+        node.kind,
+        if node.changed {
+            ", changed in this step"
+        } else {
+            ""
+        }
+    );
+    let x = rect.x + 8.0;
+    control(
+        dom_id("stage-producer", &node.id.0),
+        classes!(
+            "stage-node",
+            "stage-producer",
+            (!node.alive).then_some("is-down"),
+            node.changed.then_some("is-changed"),
+            selected.then_some("is-selected")
+        ),
+        name,
+        Some(selected),
+        select_on(handlers, StageItem::Producer(node.id.clone())),
+        html! { <>
+            {box_rect(rect, "stage-box")}
+            {text(x, rect.y + 15.0, "stage-title", fit(&node.id.0, 14))}
+            <text x={n(rect.right() - 8.0)} y={n(rect.y + 15.0)} class="stage-status" text-anchor="end">
+                {up_down(node.alive, "running", "crashed")}
+            </text>
+            {text(x, rect.y + 30.0, "stage-line", fit(&node.kind, 29))}
+            {text(x, rect.y + 44.0, "stage-line", identity)}
+            {text(x, rect.y + 57.0, "stage-line stage-muted", fit(&activity, 27))}
+            {changed_badge(rect, node.changed)}
+        </> },
+    )
+}
+
+pub fn consumer(node: &ConsumerNode, rect: &Rect, selected: bool, handlers: &Handlers) -> Html {
+    let at = |o: Option<i64>| o.map_or_else(|| "–".to_owned(), |o| o.to_string());
+    let lines: Vec<String> = node
+        .positions
+        .iter()
+        .map(|(tp, position, committed)| {
+            format!("{tp} at {} · committed {}", at(*position), at(*committed))
+        })
+        .collect();
+    let name = format!(
+        "Consumer {}, {}, {}, {} processed; {}{}",
+        node.id,
+        if node.alive { "running" } else { "crashed" },
+        node.isolation,
+        node.processed,
+        if lines.is_empty() {
+            "no partition assigned".to_owned()
+        } else {
+            lines.join("; ")
+        },
+        if node.changed {
+            ", changed in this step"
+        } else {
+            ""
+        }
+    );
+    let x = rect.x + 8.0;
+    let hidden = lines.len().saturating_sub(CONSUMER_LINES);
+    control(
+        dom_id("stage-consumer", &node.id.0),
+        classes!(
+            "stage-node",
+            "stage-consumer",
+            (!node.alive).then_some("is-down"),
+            node.changed.then_some("is-changed"),
+            selected.then_some("is-selected")
+        ),
+        name,
+        Some(selected),
+        select_on(handlers, StageItem::Consumer(node.id.clone())),
+        html! { <>
+            {box_rect(rect, "stage-box")}
+            {text(x, rect.y + 15.0, "stage-title", fit(&node.id.0, 16))}
+            <text x={n(rect.right() - 8.0)} y={n(rect.y + 15.0)} class="stage-status" text-anchor="end">
+                {up_down(node.alive, "up", "crashed")}
+            </text>
+            {text(x, rect.y + 29.0, "stage-line stage-muted",
+                format!("{} · {} processed", node.isolation, node.processed))}
+            { for lines.iter().take(CONSUMER_LINES).enumerate().map(|(i, line)| {
+                text(x, rect.y + 43.0 + CONSUMER_LINE * i as f64, "stage-line", fit(line, 30))
+            }) }
+            {(hidden > 0).then(|| text(x, rect.y + 43.0 + CONSUMER_LINE * CONSUMER_LINES as f64,
+                "stage-line stage-muted", format!("+{hidden} more partitions")))}
+            {changed_badge(rect, node.changed)}
+        </> },
+    )
+}
+
+pub fn database(node: &DatabaseNode, rect: &Rect) -> Html {
+    let x = rect.x + 8.0;
+    let repeated = if node.repeated.is_empty() {
+        format!("{} effects, each once", node.effects)
+    } else {
+        format!("✗ twice or more: {}", node.repeated.join(", "))
+    };
+    html! {
+        <g class={classes!("stage-node", "stage-database", node.changed.then_some("is-changed"),
+                (!node.repeated.is_empty()).then_some("is-broken"))}>
+            {box_rect(rect, "stage-box")}
+            {text(x, rect.y + 15.0, "stage-title", "database")}
+            <text x={n(rect.right() - 8.0)} y={n(rect.y + 15.0)} class="stage-status" text-anchor="end">
+                {if node.idempotent { "dedup table" } else { "no dedup" }}
+            </text>
+            {text(x, rect.y + 31.0, "stage-line", fit(&repeated, 28))}
+            {text(x, rect.y + 43.0, "stage-line stage-muted", "outside Kafka's transactions")}
+            {changed_badge(rect, node.changed)}
+        </g>
+    }
+}
+
+/// A broker's box (the control) and, beside it in the tree, its rows and coordinator.
+pub fn broker(
+    node: &BrokerNode,
+    broker_box: &super::layout::BrokerBox,
+    coordinator_node: &CoordinatorNode,
+    selected: Option<&StageItem>,
+    inspected: Option<(&TopicPartition, i64)>,
+    handlers: &Handlers,
+) -> Html {
+    let rect = &broker_box.rect;
+    let leads: Vec<String> = node
+        .replicas
+        .iter()
+        .filter(|r| r.role == Role::Leader)
+        .map(|r| r.topic_partition.to_string())
+        .collect();
+    let name = format!(
+        "Broker {}, {}{}{}{}",
+        node.id,
+        if node.alive { "up" } else { "down" },
+        if node.is_coordinator {
+            ", hosts the transaction coordinator"
+        } else {
+            ""
+        },
+        if leads.is_empty() {
+            ", leads no partition".to_owned()
+        } else {
+            format!(", leads {}", leads.join(", "))
+        },
+        if node.changed {
+            ", crashed or restarted in this step"
+        } else {
+            ""
+        }
+    );
+    let is_selected = selected == Some(&StageItem::Broker(node.id));
+    html! {
+        <g class={classes!("stage-broker", (!node.alive).then_some("is-down"),
+                node.changed.then_some("is-changed"))}>
+            {control(
+                format!("stage-broker-{}", node.id),
+                classes!("stage-node", is_selected.then_some("is-selected")),
+                name,
+                Some(is_selected),
+                select_on(handlers, StageItem::Broker(node.id)),
+                html! { <>
+                    {box_rect(rect, "stage-box")}
+                    {text(rect.x + 10.0, rect.y + 16.0, "stage-title", format!("Broker {}", node.id))}
+                    <text x={n(rect.right() - 10.0)} y={n(rect.y + 16.0)} class="stage-status" text-anchor="end">
+                        {up_down(node.alive, "up", "down")}
+                    </text>
+                </> },
+            )}
+            { for node.replicas.iter().zip(&broker_box.rows).map(|(replica, row)| {
+                replica_row(replica, row, inspected, handlers)
+            }) }
+            { for broker_box.coordinator.as_ref().map(|area| {
+                coordinator(coordinator_node, area, selected == Some(&StageItem::Coordinator), handlers)
+            }) }
+            {changed_badge(rect, node.changed)}
+        </g>
+    }
+}
+
+fn replica_row(
+    replica: &ReplicaRow,
+    row: &Rect,
+    inspected: Option<(&TopicPartition, i64)>,
+    handlers: &Handlers,
+) -> Html {
+    let tp = &replica.topic_partition;
+    let isr = if replica.in_isr {
+        "✓ in ISR"
+    } else {
+        "✗ out of ISR"
+    };
+    match (&replica.role, &replica.strip) {
+        (Role::Leader, Some(strip)) => {
+            let role_line = match &strip.refused {
+                Some(error) => format!("✗ {}", fit(error, 14)),
+                None => format!("leader · {isr}"),
+            };
+            html! {
+                <g class={classes!("stage-row", "is-leader", strip.refused.is_some().then_some("is-refused"))}>
+                    {text(row.x + 4.0, row.y + 26.0, "stage-row-title", fit(&tp.to_string(), 15))}
+                    {text(row.x + 4.0, row.y + 39.0, "stage-line stage-muted", role_line)}
+                    {log_strip(tp, strip, row, inspected.filter(|(t, _)| *t == tp).map(|(_, o)| o), handlers)}
+                </g>
+            }
+        }
+        _ => {
+            let role = match replica.role {
+                Role::Leader => "leader",
+                Role::Follower => "follower",
+            };
+            html! {
+                <g class={classes!("stage-row", "is-follower", (!replica.in_isr).then_some("is-out"))}>
+                    {text(row.x + 4.0, row.y + 13.0, "stage-line",
+                        format!("{tp} {role} · {isr} · log end {}", replica.log_end))}
+                </g>
+            }
+        }
+    }
+}
+
+/// The marks at one boundary of the strip, as one label ("LSO · HW").
+struct MarkLabel {
+    x: f64,
+    above: bool,
+    words: Vec<String>,
+    moved: bool,
+}
+
+fn log_strip(
+    tp: &TopicPartition,
+    strip: &LogStrip,
+    row: &Rect,
+    inspected: Option<i64>,
+    handlers: &Handlers,
+) -> Html {
+    let first = strip.cells.first().map_or(strip.log_end, |c| c.offset);
+    let drawn = strip.cells.len();
+    let stub_x = row.x + ROW_LABEL_WIDTH;
+    let at = |offset: i64| -> (f64, bool) {
+        match usize::try_from(offset - first) {
+            Ok(i) if i <= drawn => (boundary_x(row, i), true),
+            _ => (stub_x + 1.0, false),
+        }
+    };
+    // HW and log end above the cells (how far it is written and replicated), log start and LSO
+    // below (where reading starts and where read_committed stops).
+    let mut labels: Vec<MarkLabel> = Vec::new();
+    for (name, offset, above) in [
+        ("HW", strip.high_watermark, true),
+        ("end", strip.log_end, true),
+        ("start", strip.log_start, false),
+        ("LSO", strip.last_stable, false),
+    ] {
+        let (x, in_view) = at(offset);
+        let moved = strip.marks_moved.iter().any(|m| {
+            *m == name
+                || (name == "end" && *m == "log end")
+                || (name == "start" && *m == "log start")
+        });
+        let word = if in_view {
+            name.to_owned()
+        } else {
+            format!("{name} {offset}")
+        };
+        match labels
+            .iter_mut()
+            .find(|l| l.above == above && (l.x - x).abs() < 1.0)
+        {
+            Some(label) => {
+                label.words.push(word);
+                label.moved |= moved;
+            }
+            None => labels.push(MarkLabel {
+                x,
+                above,
+                words: vec![word],
+                moved,
+            }),
+        }
+    }
+    let cells_top = row.y + 14.0;
+    html! {
+        <g class="stage-strip">
+            {(strip.hidden_before > 0).then(|| html! { <>
+                <rect class="stage-stub" x={n(stub_x)} y={n(cells_top)} width={n(STUB_WIDTH - 4.0)}
+                    height={n(CELL_HEIGHT)} rx="4" />
+                <text class="stage-stub-text" x={n(stub_x + (STUB_WIDTH - 4.0) / 2.0)} y={n(cells_top + 10.0)}
+                    text-anchor="middle">{strip.hidden_before.to_string()}</text>
+                <text class="stage-stub-text" x={n(stub_x + (STUB_WIDTH - 4.0) / 2.0)} y={n(cells_top + 19.0)}
+                    text-anchor="middle">{"earlier"}</text>
+            </> })}
+            {strip.cells.is_empty().then(|| html! {
+                <text class="stage-line stage-muted" x={n(boundary_x(row, 0) + 8.0)} y={n(cells_top + 15.0)}>
+                    {"empty log: no record written yet"}
+                </text>
+            })}
+            { for strip.cells.iter().enumerate().map(|(i, cell)| {
+                offset_cell(tp, cell, &cell_rect(row, i), inspected == Some(cell.offset), handlers)
+            }) }
+            { for labels.iter().map(|label| {
+                let (tick_top, tick_bottom, text_y) = if label.above {
+                    (cells_top - 3.0, cells_top + CELL_HEIGHT, cells_top - 4.0)
+                } else {
+                    (cells_top, cells_top + CELL_HEIGHT + 3.0, cells_top + CELL_HEIGHT + 12.0)
+                };
+                let words = format!("{}{}", label.words.join(" · "), if label.moved { " ✦" } else { "" });
+                // Near the row's right edge the words sit left of their tick, inside the box.
+                let (text_x, anchor) = if label.x > row.right() - 60.0 {
+                    (label.x - 2.0, "end")
+                } else {
+                    (label.x + 2.0, "start")
+                };
+                html! {
+                    <g class={classes!("stage-mark", label.moved.then_some("is-moved"))}>
+                        <line x1={n(label.x)} x2={n(label.x)} y1={n(tick_top)} y2={n(tick_bottom)} />
+                        <text x={n(text_x)} y={n(text_y)} text-anchor={anchor}>{words}</text>
+                    </g>
+                }
+            }) }
+        </g>
+    }
+}
+
+fn offset_cell(
+    tp: &TopicPartition,
+    cell: &Cell,
+    rect: &Rect,
+    inspected: bool,
+    handlers: &Handlers,
+) -> Html {
+    let (glyph, _) = status_label(cell.status);
+    let corner = if cell.answered_duplicate {
+        "↺"
+    } else if cell.new {
+        "✦"
+    } else {
+        ""
+    };
+    let on = {
+        let inspect = handlers.inspect.clone();
+        let target = (tp.clone(), cell.offset);
+        Callback::from(move |_keyboard: bool| inspect.emit(target.clone()))
+    };
+    control(
+        dom_id("stage-offset", &format!("{tp}-{}", cell.offset)),
+        classes!(
+            "stage-cell",
+            status_class(cell.status),
+            (cell.status == TxnStatus::Marker).then_some("is-marker"),
+            cell.above_high_watermark.then_some("is-above-hw"),
+            cell.new.then_some("is-new"),
+            cell.answered_duplicate.then_some("is-duplicate"),
+            inspected.then_some("is-inspected")
+        ),
+        cell.name(tp),
+        None,
+        on,
+        html! { <>
+            <rect class="stage-cell-box" x={n(rect.x)} y={n(rect.y)} width={n(rect.w)}
+                height={n(rect.h)} rx="3" />
+            <text class="stage-cell-offset" x={n(rect.x + rect.w / 2.0)} y={n(rect.y + 9.0)}
+                text-anchor="middle">{cell.offset.to_string()}</text>
+            <text class="stage-cell-glyph" x={n(rect.x + rect.w / 2.0)} y={n(rect.y + 19.5)}
+                text-anchor="middle">{glyph}</text>
+            {(!corner.is_empty()).then(|| html! {
+                <text class="stage-cell-corner" x={n(rect.right() - 1.0)} y={n(rect.y + 8.0)}
+                    text-anchor="end">{corner}</text>
+            })}
+        </> },
+    )
+}
+
+fn coordinator(node: &CoordinatorNode, area: &Rect, selected: bool, handlers: &Handlers) -> Html {
+    let lines: Vec<String> = node
+        .transactions
+        .iter()
+        .map(|(id, state, changed)| format!("{id}: {state}{}", if *changed { " ✦" } else { "" }))
+        .collect();
+    let name = format!(
+        "Transaction coordinator on broker {}, {}; {}{}",
+        node.broker,
+        if node.alive { "up" } else { "down" },
+        if lines.is_empty() {
+            "no transactional.id yet".to_owned()
+        } else {
+            lines.join("; ").replace(" ✦", " (changed in this step)")
+        },
+        if node.hidden_transactions > 0 {
+            format!(" and {} more", node.hidden_transactions)
+        } else {
+            String::new()
+        }
+    );
+    let x = area.x + 8.0;
+    control(
+        "stage-coordinator".to_owned(),
+        classes!(
+            "stage-coordinator",
+            node.changed.then_some("is-changed"),
+            selected.then_some("is-selected")
+        ),
+        name,
+        Some(selected),
+        select_on(handlers, StageItem::Coordinator),
+        html! { <>
+            <rect class="stage-coordinator-box" x={n(area.x)} y={n(area.y + 2.0)} width={n(area.w)}
+                height={n(area.h - 2.0)} rx="6" />
+            {text(x, area.y + 15.0, "stage-row-title", "Transaction coordinator")}
+            {if lines.is_empty() {
+                text(x, area.y + COORDINATOR_HEAD + 11.0, "stage-line stage-muted", "no transactional.id yet")
+            } else {
+                lines.iter().enumerate().map(|(i, line)| {
+                    text(x, area.y + COORDINATOR_HEAD + 11.0 + COORDINATOR_LINE * i as f64, "stage-line", fit(line, 60))
+                }).collect::<Html>()
+            }}
+            {(node.hidden_transactions > 0).then(|| text(x,
+                area.y + COORDINATOR_HEAD + 11.0 + COORDINATOR_LINE * lines.len() as f64,
+                "stage-line stage-muted", format!("+{} more transactional ids", node.hidden_transactions)))}
+        </> },
+    )
+}
+
+/// Where a message leaves or reaches a node: the edge facing its lane, and a height.
+fn anchor(
+    model: &StageModel,
+    layout: &Layout,
+    endpoint: &Endpoint,
+    right_lane: bool,
+) -> Option<(f64, f64)> {
+    match endpoint {
+        Endpoint::Client(id) => {
+            if let Some(i) = model.producers.iter().position(|p| &p.id == id) {
+                let r = layout.producers.get(i)?;
+                return Some((r.right(), r.mid_y()));
+            }
+            let i = model.consumers.iter().position(|c| &c.id == id)?;
+            let r = layout.consumers.get(i)?;
+            Some((r.x, r.mid_y()))
+        }
+        Endpoint::Broker(b) => {
+            let i = model.brokers.iter().position(|node| node.id == b.0)?;
+            let r = &layout.brokers.get(i)?.rect;
+            let y = r.y + (r.h / 2.0).min(40.0);
+            Some((if right_lane { r.right() } else { r.x }, y))
+        }
+    }
+}
+
+fn is_producer(model: &StageModel, endpoint: &Endpoint) -> bool {
+    matches!(endpoint, Endpoint::Client(id) if model.producers.iter().any(|p| &p.id == id))
+}
+
+/// A message's way across the stage: its lane and the two anchors.
+struct Route {
+    lane: (f64, f64),
+    from: (f64, f64),
+    to: (f64, f64),
+}
+
+fn route(model: &StageModel, layout: &Layout, message: &MessageNode) -> Option<Route> {
+    let left = is_producer(model, &message.from) || is_producer(model, &message.to);
+    Some(Route {
+        lane: if left { LEFT_LANE } else { RIGHT_LANE },
+        from: anchor(model, layout, &message.from, !left)?,
+        to: anchor(model, layout, &message.to, !left)?,
+    })
+}
+
+fn pill_text(message: &MessageNode, lane: (f64, f64)) -> String {
+    let max = if lane == LEFT_LANE { 28 } else { 14 };
+    fit(&format!("#{} {}", message.id, message.short), max)
+}
+
+/// Every message in flight on its way, those delivered in this step at their receiver, and how
+/// many did not fit.
+pub fn messages(
+    model: &StageModel,
+    layout: &Layout,
+    arrivals: &[MessageNode],
+    selected: Option<&StageItem>,
+    handlers: &Handlers,
+) -> Html {
+    let routed: Vec<(&MessageNode, Route, bool)> = model
+        .messages
+        .iter()
+        .map(|m| (m, false))
+        .chain(arrivals.iter().map(|m| (m, true)))
+        .filter_map(|(m, arrived)| Some((m, route(model, layout, m)?, arrived)))
+        .collect();
+    let wishes: Vec<PillWish> = routed
+        .iter()
+        .map(|(m, route, arrived)| {
+            let towards_right = route.to.0 > route.from.0 || route.lane == RIGHT_LANE;
+            PillWish {
+                lane: route.lane,
+                y: if *arrived {
+                    route.to.1
+                } else {
+                    (route.from.1 + route.to.1) / 2.0
+                },
+                w: pill_width(&pill_text(m, route.lane)) + if *arrived { 14.0 } else { 0.0 },
+                align: match (arrived, towards_right) {
+                    (false, _) => Align::Centre,
+                    (true, true) => Align::Right,
+                    (true, false) => Align::Left,
+                },
+            }
+        })
+        .collect();
+    let placed = place_pills(&wishes, layout.height);
+    let unplaced = placed.iter().filter(|p| p.is_none()).count();
+    let hidden = model.hidden_messages + unplaced;
+    html! {
+        <g class="stage-messages">
+            { for routed.iter().zip(&placed).filter_map(|((m, route, arrived), rect)| {
+                let rect = (*rect)?;
+                Some(if *arrived {
+                    arrival(m, route, &rect)
+                } else {
+                    in_flight(m, route, &rect, selected == Some(&StageItem::Message(m.id)), handlers)
+                })
+            }) }
+            {(hidden > 0).then(|| html! {
+                <text class="stage-more" x={n((LEFT_LANE.0 + LEFT_LANE.1) / 2.0)} y={n(layout.height - 6.0)}
+                    text-anchor="middle">{format!("+{hidden} more in flight")}</text>
+            })}
+        </g>
+    }
+}
+
+fn link(from: (f64, f64), to: (f64, f64), class: &'static str) -> Html {
+    html! {
+        <line class={class} x1={n(from.0)} y1={n(from.1)} x2={n(to.0)} y2={n(to.1)} />
+    }
+}
+
+/// The pill's edge a link meets: the side facing `point`.
+fn edge_towards(rect: &Rect, point: (f64, f64)) -> (f64, f64) {
+    let x = if point.0 < rect.x {
+        rect.x
+    } else {
+        rect.right()
+    };
+    (x, rect.mid_y())
+}
+
+fn in_flight(
+    message: &MessageNode,
+    route: &Route,
+    rect: &Rect,
+    selected: bool,
+    handlers: &Handlers,
+) -> Html {
+    let from_edge = edge_towards(rect, route.from);
+    let to_edge = edge_towards(rect, route.to);
+    html! {
+        <g class="stage-flight">
+            {link(route.from, from_edge, "stage-link")}
+            {link(to_edge, route.to, "stage-link stage-link-head")}
+            {control(
+                format!("stage-message-{}", message.id),
+                classes!("stage-pill", message.is_ack.then_some("is-ack"), message.new.then_some("is-new"),
+                    selected.then_some("is-selected")),
+                message.name(),
+                Some(selected),
+                select_on(handlers, StageItem::Message(message.id)),
+                html! { <>
+                    <title>{&message.label}</title>
+                    <rect class="stage-pill-box" x={n(rect.x)} y={n(rect.y)} width={n(rect.w)}
+                        height={n(PILL_HEIGHT)} rx="9" />
+                    <text class="stage-pill-text" x={n(rect.x + rect.w / 2.0)} y={n(rect.y + 12.5)}
+                        text-anchor="middle">
+                        {format!("{}{}", pill_text(message, route.lane), if message.new { " ✦" } else { "" })}
+                    </text>
+                </> },
+            )}
+        </g>
+    }
+}
+
+/// A message delivered in this step, at its receiver; it glides there from the middle of its
+/// lane unless the reader asked for reduced motion (stage.css).
+fn arrival(message: &MessageNode, route: &Route, rect: &Rect) -> Html {
+    let lane_middle = (route.lane.0 + route.lane.1) / 2.0 - rect.w / 2.0;
+    let mid_y = (route.from.1 + route.to.1) / 2.0 - PILL_HEIGHT / 2.0;
+    let style = format!(
+        "--from-x: {}px; --from-y: {}px",
+        n(lane_middle - rect.x),
+        n(mid_y - rect.y)
+    );
+    html! {
+        <g class={classes!("stage-arrival", message.is_ack.then_some("is-ack"))} aria-hidden="true">
+            <g class="stage-arrival-move" {style}>
+                <rect class="stage-pill-box" x={n(rect.x)} y={n(rect.y)} width={n(rect.w)}
+                    height={n(PILL_HEIGHT)} rx="9" />
+                <text class="stage-pill-text" x={n(rect.x + rect.w / 2.0)} y={n(rect.y + 12.5)}
+                    text-anchor="middle">{format!("✓ {}", pill_text(message, route.lane))}</text>
+            </g>
+        </g>
+    }
+}

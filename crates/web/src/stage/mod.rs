@@ -1,0 +1,179 @@
+//! The stage: a drawing of the running system at the cursor (producers, brokers with their
+//! replicas and logs, the transaction coordinator, consumers, the database, and every message
+//! on its way), on which a newcomer acts directly. Selecting a thing shows its actions in a bar
+//! under the drawing; an offset opens in the inspector. What the current step changed is marked
+//! with a glyph and a word, not colour alone.
+//!
+//! `model` reads the world (pure), `layout` places it (pure), `draw` renders the SVG and
+//! `action_bar` the buttons; this file keeps the selection and wires them together.
+
+pub mod action_bar;
+pub mod draw;
+pub mod layout;
+pub mod model;
+
+use crate::components::WorldRef;
+use crate::state::LabAction;
+use crate::steps::StepRecord;
+use action_bar::ActionBar;
+use eos_core::{Offset, TopicPartition};
+use layout::{Layout, Shape, WIDTH};
+use model::{MarksBefore, MessageNode, StageItem, StageModel, arrivals};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use yew::prelude::*;
+
+#[derive(Debug, Properties, PartialEq)]
+pub struct StageProps {
+    pub world: WorldRef,
+    pub dispatch: Callback<LabAction>,
+    /// The step that led to the world at the cursor, if any: what to highlight.
+    #[prop_or_default]
+    pub step: Option<Rc<StepRecord>>,
+    /// The step before it, whose offsets say which marks moved.
+    #[prop_or_default]
+    pub before: Option<Rc<StepRecord>>,
+    /// The record the inspector shows, marked on its strip.
+    #[prop_or_default]
+    pub inspected: Option<(TopicPartition, Offset)>,
+}
+
+/// Each partition's marks after `step`, to compare with the world at the cursor.
+fn marks_before(step: Option<&StepRecord>) -> BTreeMap<TopicPartition, MarksBefore> {
+    step.map(|s| {
+        s.marks
+            .iter()
+            .map(|m| {
+                (
+                    m.topic_partition.clone(),
+                    MarksBefore {
+                        log_start: m.log_start_offset.0,
+                        last_stable: m.last_stable_offset.0,
+                        high_watermark: m.high_watermark.0,
+                        log_end: m.log_end_offset.0,
+                    },
+                )
+            })
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+#[component]
+pub fn Stage(props: &StageProps) -> Html {
+    let selection = use_state(|| None::<StageItem>);
+    // The messages in flight at the last world drawn, so one delivered since can be drawn
+    // arriving where it went (a delivered message is gone from the world).
+    let last_in_flight = use_mut_ref(BTreeMap::<u64, MessageNode>::new);
+    let focus_bar = use_state(|| false);
+    let first_button = use_node_ref();
+    let drawing = {
+        let step = props.step.clone();
+        let before = props.before.clone();
+        let last_in_flight = last_in_flight.clone();
+        use_memo(
+            (
+                props.world.clone(),
+                props.step.clone(),
+                props.before.clone(),
+            ),
+            move |(world, _, _)| {
+                let events = step.as_ref().map_or(&[][..], |s| &s.events[..]);
+                let model = StageModel::of(world, events, &marks_before(before.as_deref()));
+                let arrived = arrivals(events, &last_in_flight.borrow());
+                *last_in_flight.borrow_mut() =
+                    model.messages.iter().map(|m| (m.id, m.clone())).collect();
+                let layout = Layout::of(&Shape::of(&model));
+                (model, layout, arrived)
+            },
+        )
+    };
+    let (model, layout, arrived) = &*drawing;
+    let selected = (*selection).clone().filter(|item| model.has(item));
+    {
+        // Drop a selection whose thing is gone, so stepping back does not bring it back.
+        let selection = selection.clone();
+        let gone = selection.is_some() && selected.is_none();
+        use_effect_with(gone, move |gone| {
+            if *gone {
+                selection.set(None);
+            }
+        });
+    }
+    {
+        let focus_bar = focus_bar.clone();
+        let first_button = first_button.clone();
+        use_effect(move || {
+            if *focus_bar {
+                if let Some(button) = first_button.cast::<web_sys::HtmlElement>() {
+                    let _ = button.focus();
+                }
+                focus_bar.set(false);
+            }
+        });
+    }
+    let handlers = draw::Handlers {
+        select: {
+            let selection = selection.clone();
+            let focus_bar = focus_bar.clone();
+            Callback::from(move |(item, keyboard): (StageItem, bool)| {
+                // A second click on the selected thing lets it go.
+                if !keyboard && selection.as_ref() == Some(&item) {
+                    selection.set(None);
+                } else {
+                    selection.set(Some(item));
+                    focus_bar.set(keyboard);
+                }
+            })
+        },
+        inspect: props
+            .dispatch
+            .reform(
+                |(topic_partition, offset): (TopicPartition, i64)| LabAction::Inspect {
+                    topic_partition,
+                    offset: Offset(offset),
+                    bring_into_view: true,
+                },
+            ),
+    };
+    let inspected = props.inspected.as_ref().map(|(tp, o)| (tp, o.0));
+    let view_box = format!("0 0 {WIDTH} {}", layout.height);
+    html! {
+        <section class="stage" aria-labelledby="stage-heading">
+            <h2 id="stage-heading" class="visually-hidden">{"The system, drawn"}</h2>
+            <div class="stage-scroll">
+                <svg class="stage-drawing" viewBox={view_box} role="group"
+                    aria-labelledby="stage-heading" focusable="false">
+                    <defs>
+                        <marker id="stage-arrow" viewBox="0 0 10 10" refX="9" refY="5"
+                            markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+                            <path d="M 0 0 L 10 5 L 0 10 z" class="stage-arrow-head" />
+                        </marker>
+                    </defs>
+                    { for model.producers.iter().zip(&layout.producers).map(|(p, rect)| {
+                        draw::producer(p, rect, selected == Some(StageItem::Producer(p.id.clone())), &handlers)
+                    }) }
+                    { for model.brokers.iter().zip(&layout.brokers).map(|(b, broker_box)| {
+                        draw::broker(b, broker_box, &model.coordinator, selected.as_ref(), inspected, &handlers)
+                    }) }
+                    { for model.consumers.iter().zip(&layout.consumers).map(|(c, rect)| {
+                        draw::consumer(c, rect, selected == Some(StageItem::Consumer(c.id.clone())), &handlers)
+                    }) }
+                    { for model.database.iter().zip(&layout.database).map(|(d, rect)| draw::database(d, rect)) }
+                    {draw::messages(model, layout, arrived, selected.as_ref(), &handlers)}
+                </svg>
+            </div>
+            <p class="stage-legend" aria-hidden="true">
+                <span class="legend-item txn-none">{"· no transaction"}</span>
+                <span class="legend-item txn-committed">{"✓ committed"}</span>
+                <span class="legend-item txn-open">{"◷ open"}</span>
+                <span class="legend-item txn-aborted">{"✗ aborted"}</span>
+                <span class="legend-item txn-marker">{"◆ marker"}</span>
+                <span class="legend-item">{"✦ changed in this step"}</span>
+                <span class="legend-item">{"↺ answered as a duplicate"}</span>
+            </p>
+            <ActionBar world={props.world.clone()} selected={selected.clone()}
+                dispatch={props.dispatch.clone()} {first_button} />
+        </section>
+    }
+}
