@@ -24,6 +24,7 @@ pub mod autosave;
 pub mod components;
 pub mod embed;
 pub mod launch;
+pub mod narration;
 pub mod playback;
 pub mod saved;
 pub mod scenarios;
