@@ -93,7 +93,8 @@ pub fn intro_next_move(scripted_steps: usize) -> String {
             .to_owned()
     } else {
         format!(
-            "{scripted_steps} scripted steps tell this story. Press Next step (n) to take the first."
+            "{scripted_steps} scripted steps tell this story. Press Next scripted step (n) to \
+             take the first."
         )
     }
 }
@@ -1513,7 +1514,7 @@ mod tests {
 
     #[test]
     fn the_intro_says_what_to_press_first() {
-        assert!(intro_next_move(12).contains("Next step (n)"));
+        assert!(intro_next_move(12).contains("Next scripted step (n)"));
         assert!(intro_next_move(0).contains("Send"));
     }
 }
