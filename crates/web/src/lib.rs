@@ -22,6 +22,7 @@
 pub mod app;
 pub mod autosave;
 pub mod components;
+pub mod concepts;
 pub mod embed;
 pub mod launch;
 pub mod narration;
