@@ -8,6 +8,7 @@ use crate::components::database_panel::DatabasePanel;
 use crate::components::detail_layer::{self, Detail, DetailGroup};
 use crate::components::guarantee_strip::GuaranteeStrip;
 use crate::components::inspect_panel::InspectPanel;
+use crate::components::narration::Narration;
 use crate::components::save_box::SaveBox;
 use crate::components::settings_form::ClusterSettings;
 use crate::components::share_box::{ShareBox, link_in_address};
@@ -38,6 +39,10 @@ pub struct AppProps {
     /// tests that mount many labs in one page leave it off, and embedded labs never save.
     #[prop_or_default]
     pub autosave: bool,
+    /// Open a first visit (autosave on, nothing saved, no address naming a start) on the
+    /// lost-acknowledgement story with a welcome. The page turns it on; tests choose.
+    #[prop_or_default]
+    pub first_visit_start: bool,
 }
 
 /// The whole EOS Lab app.
@@ -58,6 +63,7 @@ pub fn App(props: &AppProps) -> Html {
         !launch.changes_start(),
     );
     let embed = launch.embed;
+    let welcome = use_first_visit(props, &launch, state.dispatcher());
     let lab_ref = use_node_ref();
     let help_open = use_state(|| false);
     // One callback for the app's lifetime, so panels whose world did not change skip rendering.
@@ -167,12 +173,16 @@ pub fn App(props: &AppProps) -> Html {
                     .and_then(|i| history.get(i))
                     .cloned()
             };
+            let total = history.len().max(state.origin().script.len());
+            let welcome = welcome && cursor == 0 && state.origin().name == first_story_name();
             html! {
                 <>
                     <section class="stage-area" aria-label="The system, step by step">
                         <Stage world={world.clone()} dispatch={dispatch.clone()} step={step_at(1)}
                             before={step_at(2)}
                             inspected={inspected.as_ref().map(|i| (i.topic_partition.clone(), i.offset))} />
+                        <Narration {cursor} {total} step={step_at(1)} world={world.clone()}
+                            origin={state.shared_origin()} {welcome} dispatch={dispatch.clone()} />
                         <GuaranteeStrip world={world.clone()} dispatch={dispatch.clone()} />
                     </section>
                     <section class="details" aria-labelledby="details-heading">
@@ -281,6 +291,37 @@ pub fn App(props: &AppProps) -> Html {
             </footer>
         </>
     }
+}
+
+/// Whether this is a first visit that should open on the welcome: decided once, at mount, and
+/// shown while that story is at its start. On such a visit the lab loads the story at step 0.
+#[hook]
+fn use_first_visit(
+    props: &AppProps,
+    launch: &LaunchOptions,
+    dispatcher: UseReducerDispatcher<LabState>,
+) -> bool {
+    let first_visit = {
+        let asked = props.first_visit_start && props.autosave;
+        let names_a_start = launch.embed || launch.changes_start() || link_in_address().is_some();
+        *use_memo((), move |()| {
+            asked && !names_a_start && !crate::autosave::has_saved_lab()
+        })
+    };
+    use_effect_with((), move |()| {
+        if let Some(story) = first_visit.then(crate::scenarios::first_story).flatten() {
+            dispatcher.dispatch(LabAction::Load(story));
+        }
+    });
+    first_visit
+}
+
+/// The name of the story a first visit opens on, to tell when it is still the one loaded.
+fn first_story_name() -> String {
+    crate::scenarios::first_story()
+        .and_then(|story| story.origin().ok())
+        .map(|origin| origin.name)
+        .unwrap_or_default()
 }
 
 /// Returns focus to the help button when the help dialog closes, so keyboard users carry on

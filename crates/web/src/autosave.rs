@@ -102,6 +102,11 @@ pub fn use_autosave(state: &UseReducerHandle<LabState>, enabled: bool, restore_o
     );
 }
 
+/// Whether a lab is saved in this browser (a returning visitor), readable or not.
+pub fn has_saved_lab() -> bool {
+    read(STORAGE_KEY).is_some() || read(ASIDE_KEY).is_some()
+}
+
 /// How long the lab waits after a change before saving it. Saving writes the whole history, so
 /// a run of quick steps (playing, clicking through) is saved once, after it, not on each click.
 pub const SAVE_DELAY_MS: u32 = 400;

@@ -22,8 +22,10 @@
 pub mod app;
 pub mod autosave;
 pub mod components;
+pub mod concepts;
 pub mod embed;
 pub mod launch;
+pub mod narration;
 pub mod playback;
 pub mod saved;
 pub mod scenarios;

@@ -13,6 +13,7 @@ fn main() {
             .and_then(|document| document.get_element_by_id("app"));
         let props = eos_web::app::AppProps {
             autosave: true,
+            first_visit_start: true,
             ..Default::default()
         };
         match root {

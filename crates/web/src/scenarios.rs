@@ -179,6 +179,16 @@ const SHIPPED: [(&str, &str); 40] = shipped![
     "28-one-transaction-per-checkpoint.json",
 ];
 
+/// The story a first visit opens on: one producer, one lost acknowledgement, one retry written
+/// twice. It shows the problem exactly-once solves with the fewest parts on screen (the Two
+/// Generals scenario needs two producers to make its point).
+pub const FIRST_STORY: &str = "02-at-least-once.json";
+
+/// The first visit's story, as a source to load.
+pub fn first_story() -> Option<Source> {
+    catalog().into_iter().find(|s| s.name() == FIRST_STORY)
+}
+
 /// Free play first, then the shipped scenarios in file order.
 pub fn catalog() -> Vec<Source> {
     std::iter::once(Source::FreePlay)

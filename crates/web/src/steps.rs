@@ -3,6 +3,7 @@
 //! (a record's provenance, the offsets plot) get this handle, so a step costs them the same
 //! at step 20 and at step 20 000.
 
+use eos_core::network::Message;
 use eos_core::offset_marks::{PartitionMarks, marks};
 use eos_core::{Action, ActionError, Event, EventKind, World};
 use std::rc::Rc;
@@ -16,6 +17,9 @@ pub struct StepRecord {
     pub scripted: Option<usize>,
     /// Every partition's offsets after the step (for the offsets plot).
     pub marks: Vec<PartitionMarks>,
+    /// The message a deliver, drop, duplicate or delay acted on, as it was before the step: the
+    /// events name it only by id, and the narration needs to know it was, say, p1's ack.
+    pub message: Option<Message>,
 }
 
 impl StepRecord {
@@ -25,12 +29,14 @@ impl StepRecord {
         action: Action,
         scripted: Option<usize>,
     ) -> Result<Self, ActionError> {
+        let message = acted_on(world, &action);
         let events = world.step(&action)?;
         Ok(Self {
             action,
             events,
             scripted,
             marks: marks(world),
+            message,
         })
     }
 
@@ -40,6 +46,17 @@ impl StepRecord {
         self.events
             .iter()
             .any(|e| matches!(e.kind, EventKind::DuplicateBatch { .. }))
+    }
+}
+
+/// The message in flight that `action` names (or the oldest one), for the actions on one message.
+pub fn acted_on(world: &World, action: &Action) -> Option<Message> {
+    match action {
+        Action::Deliver { message }
+        | Action::Drop { message }
+        | Action::Duplicate { message }
+        | Action::Delay { message } => world.network().find(*message).cloned(),
+        _ => None,
     }
 }
 

@@ -210,7 +210,7 @@ async fn arrow_keys_travel_in_time_but_not_while_typing() {
 #[wasm_bindgen_test]
 async fn n_applies_the_next_scripted_step_r_resets_and_question_mark_opens_help() {
     let root = mount_app().await;
-    choose(&root, "#scenario-picker", "02 ·").await;
+    choose(&root, "#scenario-picker", "At-least-once:").await;
     click(&root, "#load-scenario").await;
     let body = find(&root, ".details");
     press(&body, "n").await;
@@ -386,7 +386,7 @@ async fn crashing_the_coordinators_broker_shows_it_down() {
 #[wasm_bindgen_test]
 async fn loading_a_scenario_then_stepping_through_its_script() {
     let root = mount_app().await;
-    choose(&root, "#scenario-picker", "02 ·").await;
+    choose(&root, "#scenario-picker", "At-least-once:").await;
     click(&root, "#load-scenario").await;
     assert!(text(&root, "#scenario-heading").starts_with("At-least-once"));
     assert!(text(&root, "#next-scripted").contains("(1 of 12)"));
@@ -437,7 +437,7 @@ async fn a_long_log_shows_its_newest_page_and_earlier_records_on_request() {
 #[wasm_bindgen_test]
 async fn a_broken_guarantee_is_red_and_links_to_the_step_that_broke_it() {
     let root = mount_app().await;
-    choose(&root, "#scenario-picker", "02 ·").await;
+    choose(&root, "#scenario-picker", "At-least-once:").await;
     click(&root, "#load-scenario").await;
     for _ in 0..12 {
         click(&root, "#next-scripted").await;
@@ -542,7 +542,7 @@ async fn a_restarted_consumer_is_a_new_instance() {
 #[wasm_bindgen_test]
 async fn followers_fetch_brings_the_replicas_log_ends_up_to_the_leader() {
     let root = mount_app().await;
-    choose(&root, "#scenario-picker", "09 · acks all").await;
+    choose(&root, "#scenario-picker", "acks=all: the leader").await;
     click(&root, "#load-scenario").await;
     click(&root, "#next-scripted").await;
     click(&root, "#next-scripted").await;

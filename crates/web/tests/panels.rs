@@ -115,7 +115,7 @@ fn card(transactional_id: &str) -> String {
 #[wasm_bindgen_test]
 async fn the_diagram_lights_the_state_the_core_reports_through_a_commit() {
     let root = mount_app().await;
-    load(&root, "12 ·").await;
+    load(&root, "Two-phase commit step by step").await;
     let writer = card("payment-writer");
     let mut done = 0;
     // After initTransactions is answered, with the transaction open, with EndTxn(commit)
@@ -178,7 +178,7 @@ async fn the_diagram_draws_every_transition_kafka_allows() {
 #[wasm_bindgen_test]
 async fn the_countdown_follows_simulated_time_as_the_core_counts_it() {
     let root = mount_app().await;
-    load(&root, "15 ·").await;
+    load(&root, "transaction.timeout.ms set too low").await;
     // Both transactions are open and their records written.
     next_scripted(&root, 8).await;
     let world = core_after(TIMEOUT, 8);

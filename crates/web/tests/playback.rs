@@ -29,6 +29,7 @@ async fn mount(query: &str) -> Element {
     let props = AppProps {
         launch: Some(Rc::new(LaunchOptions::parse(query))),
         autosave: false,
+        ..Default::default()
     };
     yew::Renderer::<App>::with_root_and_props(root.clone(), props).render();
     yew::scheduler::flush().await;

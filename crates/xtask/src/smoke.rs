@@ -1,5 +1,6 @@
 //! The smoke test: what a person would do first. Serve the release build in `dist/`, open it in
-//! headless Chromium, check the app rendered an empty partition log, twice send a record and
+//! headless Chromium (a first visit: it opens on the welcome), keep a screenshot of the welcome,
+//! choose "Or play freely", check the app rendered an empty partition log, twice send a record and
 //! deliver every message in flight, check the log shows offsets 0 and 1 and the high watermark
 //! moved to 2, and keep a screenshot of the result. Then open each named view of the lab
 //! (`named_views.rs`), check it shows what it is named for, and keep its screenshot.
@@ -21,6 +22,11 @@ const DELIVER_ALL: &str = "#deliver-all";
 const LOG: &str = "ol#partition-log-payments-0";
 const RECORDS: &str = "ol#partition-log-payments-0 > li.record";
 const HIGH_WATERMARK: &str = "#high-watermark-payments-0";
+const WELCOME_START: &str = "#welcome-start";
+const PLAY_FREELY: &str = "#welcome-free-play";
+
+/// The first visit, as a newcomer sees it.
+pub(crate) const FIRST_VISIT_SCREENSHOT: &str = "first-visit.png";
 
 pub(crate) const SCREENSHOT: &str = "skeleton-after-send.png";
 const FAILURE_SCREENSHOT: &str = "smoke-failure.png";
@@ -72,13 +78,28 @@ pub(crate) fn run(tc: &Toolchain) -> Res<()> {
 }
 
 fn drive(s: &Session, url: &str, screenshot: &Path) -> Res<()> {
-    // Named, so the first visit's welcome and any saved lab do not stand in for free play.
-    s.navigate(&format!("{url}?scenario=free-play"))?;
+    s.navigate(url)?;
+    let play_freely = s.wait_for(
+        "the first visit's welcome (#welcome-free-play)",
+        Duration::from_secs(30),
+        |s| Ok(s.find_all(PLAY_FREELY)?.into_iter().next()),
+    )?;
+    if s.find_all(WELCOME_START)?.is_empty() {
+        return Err(format!("the welcome has no `{WELCOME_START}`"));
+    }
+    let first_visit = screenshot.with_file_name(FIRST_VISIT_SCREENSHOT);
+    std::fs::write(&first_visit, s.screenshot_png()?)
+        .map_err(|e| format!("cannot write {}: {e}", first_visit.display()))?;
+    println!(
+        "  first visit: the welcome, screenshot {}",
+        first_visit.display()
+    );
+    s.click(&play_freely)?;
     s.wait_for("the app to render #send-p1", Duration::from_secs(30), |s| {
         Ok(s.find_all(SEND_BUTTON)?.into_iter().next())
     })?;
     s.unfold_details()?;
-    println!("  app rendered ({SEND_BUTTON} present), details unfolded");
+    println!("  app rendered ({SEND_BUTTON} present)");
     if s.find_all(LOG)?.is_empty() {
         return Err(format!("the app rendered, but there is no `{LOG}`"));
     }

@@ -12,6 +12,7 @@ pub mod guarantee_strip;
 pub mod help_dialog;
 pub mod inspect_panel;
 pub mod invariants_panel;
+pub mod narration;
 pub mod network_panel;
 pub mod notice_bar;
 pub mod offsets_plot;

@@ -107,8 +107,8 @@ pub fn Timeline(props: &TimelineProps) -> Html {
     html! {
         <section class="panel panel-timeline" aria-labelledby="timeline-heading">
             <h2 id="timeline-heading">{"What happened"}</h2>
-            // Polite, so a screen reader reads what a step did after the click that caused it.
-            <div class="narration-box" aria-live="polite">{narration}</div>
+            // Not a live region: the narration under the stage announces each step once.
+            <div class="narration-box">{narration}</div>
             <h3 class="subhead">{"Timeline"}</h3>
             {(props.hidden_before > 0).then(|| html! {
                 <p class="more">{format!("{} earlier steps: use the step slider to reach them.", props.hidden_before)}</p>

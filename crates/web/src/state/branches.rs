@@ -138,6 +138,7 @@ impl LabState {
         let mut history = History::new();
         let mut refused = None;
         for (index, step) in steps.iter().enumerate() {
+            let message = crate::steps::acted_on(&world, &step.action);
             match world.step(&step.action) {
                 Ok(events) => {
                     history.push_back(match records {
@@ -147,6 +148,7 @@ impl LabState {
                             events,
                             scripted: step.scripted,
                             marks: marks(&world),
+                            message,
                         }),
                     });
                     if let Some(snapshots) = &mut lab.snapshots {

@@ -1,0 +1,131 @@
+//! The narration under the stage: where the lab is ("Step 3 of 12"), the step in one sentence in
+//! large type, its events grouped, and every event's explanation one click away. At the start it
+//! introduces the scenario and says what to press; on a first visit it is the welcome.
+
+use crate::components::{WorldRef, on};
+use crate::narration::{StepNarration, intro_next_move, narrate};
+use crate::scenarios::{Origin, Source};
+use crate::state::LabAction;
+use crate::steps::StepRecord;
+use std::rc::Rc;
+use yew::prelude::*;
+
+#[derive(Debug, Properties)]
+pub struct NarrationProps {
+    pub cursor: usize,
+    /// How many steps the story has: the script's length, or the steps taken if more.
+    pub total: usize,
+    /// The step at the cursor; none at the start.
+    pub step: Option<Rc<StepRecord>>,
+    /// The world right after that step.
+    pub world: WorldRef,
+    pub origin: Rc<Origin>,
+    /// Show the first visit's welcome (only at the start).
+    #[prop_or_default]
+    pub welcome: bool,
+    pub dispatch: Callback<LabAction>,
+}
+
+// Steps, worlds and origins are shared, never rebuilt for the same step: identity is the test.
+impl PartialEq for NarrationProps {
+    fn eq(&self, other: &Self) -> bool {
+        let same_step = match (&self.step, &other.step) {
+            (Some(a), Some(b)) => Rc::ptr_eq(a, b),
+            (None, None) => true,
+            _ => false,
+        };
+        same_step
+            && self.cursor == other.cursor
+            && self.total == other.total
+            && self.world == other.world
+            && Rc::ptr_eq(&self.origin, &other.origin)
+            && self.welcome == other.welcome
+            && self.dispatch == other.dispatch
+    }
+}
+
+#[component]
+pub fn Narration(props: &NarrationProps) -> Html {
+    let told: Option<StepNarration> = props
+        .step
+        .as_ref()
+        .filter(|_| props.cursor > 0)
+        .map(|step| narrate(step, &props.world));
+    let where_we_are = match &props.step {
+        Some(step) if props.cursor > 0 => html! {
+            <>
+                {format!("Step {} of {}", props.cursor, props.total)}
+                <span class="narration-action">{format!(" · {}", step.action.describe())}</span>
+            </>
+        },
+        _ => html! { {format!("Step 0 of {} · the start", props.total)} },
+    };
+    let body = match told {
+        Some(told) => told_step(&told),
+        None if props.welcome => welcome(props),
+        None => html! {
+            <>
+                <p class="narration-intro" id="narration-intro">{&props.origin.description}</p>
+                <p class="narration-sentence" id="step-sentence">
+                    {intro_next_move(props.origin.script.len())}
+                </p>
+            </>
+        },
+    };
+    html! {
+        <section class="narration-stage" aria-labelledby="narration-heading" id="narration-stage">
+            <h2 id="narration-heading" class="narration-where">{where_we_are}</h2>
+            // Polite: a screen reader reads what the step did after the click that caused it.
+            <div class="narration-live" aria-live="polite">{body}</div>
+        </section>
+    }
+}
+
+fn told_step(told: &StepNarration) -> Html {
+    let count = told.events.len();
+    html! {
+        <>
+            <p class="narration-sentence" id="step-sentence">{&told.sentence}</p>
+            {(!told.groups.is_empty()).then(|| html! {
+                <ul class="narration-groups" id="narration-groups">
+                    { for told.groups.iter().map(|group| html! {
+                        <li class={classes!("narration-group", group.kind.class())}>
+                            <span class="group-label">{group.kind.label()}</span>
+                            <span class="group-line">{&group.line}</span>
+                        </li>
+                    }) }
+                </ul>
+            })}
+            {(count > 0).then(|| html! {
+                <details class="narration-all" id="narration-all">
+                    <summary>{format!("Show all {count} event{}", if count == 1 { "" } else { "s" })}</summary>
+                    <ol class="narration-events">
+                        { for told.events.iter().map(|e| html! { <li>{e}</li> }) }
+                    </ol>
+                </details>
+            })}
+        </>
+    }
+}
+
+fn welcome(props: &NarrationProps) -> Html {
+    html! {
+        <div class="welcome" id="welcome">
+            <p class="narration-sentence" id="step-sentence">
+                {"Kafka can promise that a record is written once. See why that is hard, one \
+                  step at a time, starting with an answer that never arrives."}
+            </p>
+            <p class="narration-intro" id="narration-intro">{&props.origin.description}</p>
+            <div class="button-row welcome-actions">
+                <button type="button" class="button button-primary" id="welcome-start"
+                    onclick={on::<MouseEvent>(&props.dispatch, LabAction::NextScripted)}>
+                    {"Start: what happens when an acknowledgement is lost"}
+                </button>
+                <button type="button" class="button" id="welcome-free-play"
+                    onclick={on::<MouseEvent>(&props.dispatch, LabAction::Load(Source::FreePlay))}>
+                    {"Or play freely"}
+                </button>
+            </div>
+        </div>
+    }
+}
