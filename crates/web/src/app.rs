@@ -115,7 +115,7 @@ pub fn App(props: &AppProps) -> Html {
     };
     let make_link = {
         let state = state.clone();
-        Callback::from(move |()| eos_core::share::encode(&state.as_scenario()))
+        Callback::from(move |()| state.share_link())
     };
     let make_saved = {
         let state = state.clone();
