@@ -3,7 +3,7 @@
 //! One reducer owns the state; the keyboard shortcuts are an effect on the document.
 
 use crate::components::branch_compare::Branches;
-use crate::components::consumer_view::ConsumerView;
+use crate::components::consumer_view::{ConsumerView, partition_acted_on};
 use crate::components::database_panel::DatabasePanel;
 use crate::components::inspect_panel::InspectPanel;
 use crate::components::save_box::SaveBox;
@@ -172,7 +172,9 @@ pub fn App(props: &AppProps) -> Html {
                                 inspected={inspected.as_ref().filter(|i| i.topic_partition == p.topic_partition).map(|i| i.offset)} />
                         }) }
                         <ConsumerView world={world.clone()} dispatch={dispatch.clone()}
-                            inspected={inspected.as_ref().map(|i| (i.topic_partition.clone(), i.offset))} />
+                            inspected={inspected.as_ref().map(|i| (i.topic_partition.clone(), i.offset))}
+                            acted_on={cursor.checked_sub(1).and_then(|i| history.get(i))
+                                .and_then(|step| partition_acted_on(&step.events))} />
                         <CoordinatorPanel world={world.clone()} dispatch={dispatch.clone()} />
                         <ClusterSettings config={state.origin().config.cluster.clone()}
                             dispatch={dispatch.clone()} />
