@@ -272,8 +272,8 @@ pub fn decode(fragment: &str) -> Result<SharedLink, ShareLinkError> {
 }
 
 fn unpack(payload: &str) -> Result<String, ShareLinkError> {
-    // Deflate never shrinks to less than a thousandth, so a payload this long cannot fit
-    // MAX_BYTES once unpacked; refused before any work.
+    // Refused before any work: a scenario's JSON deflates to a fraction of its size, so no link
+    // of a scenario within MAX_BYTES comes near this length.
     if payload.len() > MAX_BYTES {
         return Err(ShareLinkError::TooLarge);
     }

@@ -432,6 +432,7 @@ async fn the_new_panels_fit_a_phone_screen() {
             world: WorldRef(world),
             dispatch: Callback::noop(),
             inspected: None,
+            acted_on: None,
         },
         375,
     )
