@@ -2,8 +2,10 @@
 //!
 //! - `eos-lab run [SCENARIO]` prints the narrated trace (the built-in demo without a file).
 //! - `eos-lab run --json SCENARIO` prints the machine-readable report (`docs/report.md`).
-//! - `eos-lab run [--json] --link LINK` runs the scenario of a share link (a URL or its fragment).
-//! - `eos-lab link SCENARIO` prints a scenario file as a share-link fragment.
+//! - `eos-lab run [--json] --link LINK` runs a share link (a URL or its fragment) up to the step
+//!   it opens on, and says how many scripted steps are still ahead.
+//! - `eos-lab link [--step N] SCENARIO` prints a scenario file as a share-link fragment that
+//!   opens after N scripted steps (all of them by default) with the rest of the script ahead.
 //! - `eos-lab find GUARANTEE SCENARIO` searches random runs of the scenario's world for one that
 //!   breaks the guarantee and prints it, shrunk, as a scenario file.
 //!
@@ -11,19 +13,23 @@
 
 use eos_core::report::Report;
 use eos_core::scenario::{MAX_BYTES, Scenario};
+use eos_core::share::SharedLab;
 use eos_core::{Trace, World, counterexample, demo, share};
 use std::io::Read;
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: eos-lab run [--json] [SCENARIO.json | --link LINK]
-       eos-lab link SCENARIO.json
+       eos-lab link [--step N] SCENARIO.json
        eos-lab find GUARANTEE SCENARIO.json
 
   run                 print the narrated trace of the built-in demo
   run SCENARIO        print the narrated trace of a scenario file (- reads standard input)
   run --json SCENARIO print the machine-readable report of a scenario file
-  run --link LINK     run the scenario of a lab share link (a URL or the part after #)
-  link SCENARIO       print the scenario as a share-link fragment (v1....)
+  run --link LINK     run a lab share link (a URL or the part after #) up to the step it opens on
+  link SCENARIO       print the scenario as a share-link fragment (v2....) that opens after its
+                      last step
+  link --step N SCENARIO
+                      the same link opening after N scripted steps, the rest of the script ahead
   find GUARANTEE SCENARIO
                       search random runs of the scenario's world (its steps are ignored) for
                       one that breaks GUARANTEE (e.g. no_duplicate_write), and print it,
@@ -38,7 +44,11 @@ fn main() -> ExitCode {
             run_link(link, Format::Json)
         }
         ["run", "--link", link] => run_link(link, Format::Narration),
-        ["link", path] => link_of(path),
+        ["link", path] => link_of(path, None),
+        ["link", "--step", steps, path] => match steps.parse::<usize>() {
+            Ok(steps) => link_of(path, Some(steps)),
+            Err(_) => Err(format!("--step wants a number of steps, not `{steps}`")),
+        },
         ["find", guarantee, path] => find_counterexample(guarantee, path),
         ["run", "--json", path] | ["run", path, "--json"] => run_file(path, Format::Json),
         ["run", path] if !path.starts_with("--") || *path == "-" => {
@@ -100,17 +110,36 @@ fn run_file(path: &str, format: Format) -> Result<String, String> {
     run_scenario(&scenario, path, format)
 }
 
-/// A share link is a URL whose fragment is the scenario, or that fragment alone.
+/// A share link is a URL whose fragment is the lab, or that fragment alone. What runs is what
+/// the lab shows on opening it: the starting world and the steps up to its cursor.
 fn run_link(link: &str, format: Format) -> Result<String, String> {
     let fragment = link.rsplit_once('#').map_or(link, |(_, f)| f);
-    let scenario = share::decode(fragment).map_err(|e| format!("link: {e}"))?;
-    run_scenario(&scenario, "link", format)
+    let lab = share::decode(fragment)
+        .map_err(|e| format!("link: {e}"))?
+        .into_lab();
+    let mut out = run_scenario(&lab.run_so_far(), "link", format)?;
+    let ahead = lab.script_ahead().len();
+    if format == Format::Narration && ahead > 0 {
+        out.push_str(&format!(
+            "the link's script has {ahead} more step(s) ahead of this point\n"
+        ));
+    }
+    Ok(out)
 }
 
-fn link_of(path: &str) -> Result<String, String> {
+/// The scenario file as a link that opens after `steps` scripted steps (`None`: all).
+fn link_of(path: &str, steps: Option<usize>) -> Result<String, String> {
     let text = read_input(path)?;
     let scenario = Scenario::parse(&text).map_err(|e| format!("{path}: {e}"))?;
-    Ok(format!("{}\n", share::encode(&scenario)))
+    let steps = steps.unwrap_or(scenario.steps.len());
+    if steps > scenario.steps.len() {
+        return Err(format!(
+            "{path}: --step {steps}, but the script has only {} steps",
+            scenario.steps.len()
+        ));
+    }
+    let lab = SharedLab::after_script_steps(scenario, steps);
+    Ok(format!("{}\n", share::encode(&lab)))
 }
 
 fn find_counterexample(guarantee: &str, path: &str) -> Result<String, String> {
@@ -201,8 +230,8 @@ mod tests {
             env!("CARGO_MANIFEST_DIR"),
             "/../../assets/scenarios/04-effect-once.json"
         );
-        let link = link_of(path).unwrap();
-        assert!(link.starts_with("v1."), "{link}");
+        let link = link_of(path, None).unwrap();
+        assert!(link.starts_with("v2."), "{link}");
         let from_file = run_file(path, Format::Json).unwrap();
         let from_url = run_link(
             &format!("https://example.org/eos-lab/#{}", link.trim_end()),
@@ -233,6 +262,47 @@ mod tests {
         );
         let err = find_counterexample("no_such_thing", path).unwrap_err();
         assert!(err.contains("no_duplicate_write"), "{err}");
+    }
+
+    // A link that opens part-way runs up to there, and says the rest of the script is ahead.
+    #[test]
+    fn a_link_part_way_runs_to_its_step_and_names_the_steps_ahead() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../assets/scenarios/02-at-least-once.json"
+        );
+        let scripted = Scenario::parse(&read_input(path).unwrap())
+            .unwrap()
+            .steps
+            .len();
+        let link = link_of(path, Some(2)).unwrap();
+        let out = run_link(link.trim_end(), Format::Narration).unwrap();
+        assert!(out.contains("step 2: "), "{out}");
+        assert!(!out.contains("step 3: "), "{out}");
+        assert!(
+            out.ends_with(&format!(
+                "the link's script has {} more step(s) ahead of this point\n",
+                scripted - 2
+            )),
+            "{out}"
+        );
+        let err = link_of(path, Some(scripted + 1)).unwrap_err();
+        assert!(err.contains("only"), "{err}");
+    }
+
+    // Links made before version 2 still run as they did.
+    #[test]
+    fn a_v1_link_still_runs() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../assets/scenarios/04-effect-once.json"
+        );
+        let scenario = Scenario::parse(&read_input(path).unwrap()).unwrap();
+        let v1 = share::encode_v1(&scenario);
+        assert_eq!(
+            run_link(&v1, Format::Json).unwrap(),
+            run_file(path, Format::Json).unwrap()
+        );
     }
 
     #[test]

@@ -76,14 +76,15 @@ fn every_shipped_scenario_reports_as_its_golden_file_on_this_platform() {
     }
 }
 
-// A share link carries the whole scenario: decoding what was encoded gives it back, on every
-// target (a link made in the browser opens in the CLI).
+// A share link carries the whole scenario, its script included: decoding what was encoded gives
+// it back, on every target (a link made in the browser opens in the CLI).
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn every_shipped_scenario_survives_a_share_link() {
     for (name, text, _) in SHIPPED {
         let scenario = Scenario::parse(text).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let link = eos_core::share::encode(&scenario);
+        let lab = eos_core::share::SharedLab::at_start(scenario);
+        let link = eos_core::share::encode(&lab);
         // Browsers keep fragments of many kilobytes; a lesson's link should still paste easily.
         assert!(
             link.len() < 4096,
@@ -91,7 +92,7 @@ fn every_shipped_scenario_survives_a_share_link() {
             link.len()
         );
         let back = eos_core::share::decode(&link).unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert_eq!(back, scenario, "{name}");
+        assert_eq!(back, eos_core::share::SharedLink::Lab(lab), "{name}");
     }
 }
 

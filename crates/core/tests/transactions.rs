@@ -527,3 +527,50 @@ fn an_unknown_transaction_version_is_refused_when_parsed() {
         "{error}"
     );
 }
+
+/// The explanation of each `NothingPolled` in the open-transaction scenario, then in one more
+/// read_committed poll after the commit was read.
+fn nothing_polled_explanations() -> (Vec<String>, String) {
+    let text =
+        include_str!("../../../assets/scenarios/13-19-20-open-transaction-holds-the-lso.json");
+    let scenario = eos_core::scenario::Scenario::parse(text).expect("the scenario parses");
+    let mut world = World::new(&scenario.world_config(), scenario.seed).expect("a world");
+    let nothing = |events: Vec<eos_core::Event>| {
+        events
+            .into_iter()
+            .filter(|e| matches!(e.kind, EventKind::NothingPolled { .. }))
+            .map(|e| e.explanation)
+            .collect::<Vec<_>>()
+    };
+    let mut during = Vec::new();
+    for action in &scenario.steps {
+        during.extend(nothing(world.step(action).expect("a scripted step")));
+    }
+    let again = nothing(
+        world
+            .step(&Action::Poll {
+                consumer: ClientId::new("reader-committed"),
+            })
+            .expect("a poll"),
+    );
+    (during, again.concat())
+}
+
+// Fetch isolation READ_COMMITTED stops at the LSO: the narration blames an undecided
+// transaction only when one holds the LSO below the high watermark.
+#[test]
+fn an_empty_read_committed_poll_blames_a_transaction_only_when_the_lso_is_below_the_hw() {
+    let (during, after) = nothing_polled_explanations();
+    assert_eq!(during.len(), 1, "{during:?}");
+    assert!(
+        during[0].contains(
+            "an undecided transaction holds the LSO below the high watermark on payments-0 (LSO 0, high watermark 2)"
+        ),
+        "{}",
+        during[0]
+    );
+    assert!(
+        after.contains("the LSO equals the high watermark") && !after.contains("undecided"),
+        "{after}"
+    );
+}

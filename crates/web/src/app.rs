@@ -3,7 +3,7 @@
 //! One reducer owns the state; the keyboard shortcuts are an effect on the document.
 
 use crate::components::branch_compare::Branches;
-use crate::components::consumer_view::ConsumerView;
+use crate::components::consumer_view::{ConsumerView, partition_acted_on};
 use crate::components::database_panel::DatabasePanel;
 use crate::components::detail_layer::{self, Detail, DetailGroup};
 use crate::components::guarantee_strip::GuaranteeStrip;
@@ -124,7 +124,7 @@ pub fn App(props: &AppProps) -> Html {
     };
     let make_link = {
         let state = state.clone();
-        Callback::from(move |()| eos_core::share::encode(&state.as_scenario()))
+        Callback::from(move |()| state.share_link())
     };
     let make_saved = {
         let state = state.clone();
@@ -223,7 +223,9 @@ pub fn App(props: &AppProps) -> Html {
                         })}
                         {detail(DetailGroup::Readers, html! {
                             <ConsumerView world={world.clone()} dispatch={dispatch.clone()}
-                                inspected={inspected.as_ref().map(|i| (i.topic_partition.clone(), i.offset))} />
+                                inspected={inspected.as_ref().map(|i| (i.topic_partition.clone(), i.offset))}
+                                acted_on={cursor.checked_sub(1).and_then(|i| history.get(i))
+                                    .and_then(|step| partition_acted_on(&step.events))} />
                         })}
                         {detail(DetailGroup::Coordinator, html! {
                             <CoordinatorPanel world={world.clone()} dispatch={dispatch.clone()} />

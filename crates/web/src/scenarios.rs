@@ -18,11 +18,12 @@ pub const FREE_PLAY_TRANSACTIONAL: &str = "tx1";
 pub struct Origin {
     pub name: String,
     pub description: String,
+    /// The concepts (numbers from `concepts.md`) the scenario shows, kept so that a saved lab
+    /// and a share link name them too.
+    pub concepts: Vec<u32>,
     pub config: WorldConfig,
     pub seed: u64,
     pub script: Rc<[Action]>,
-    /// The concepts of the lab's checklist it shows (`shared/concepts.md`); none in free play.
-    pub concepts: Rc<[u32]>,
 }
 
 impl From<Scenario> for Origin {
@@ -31,9 +32,9 @@ impl From<Scenario> for Origin {
             config: scenario.world_config(),
             name: scenario.name,
             description: scenario.description,
+            concepts: scenario.concepts,
             seed: scenario.seed,
             script: Rc::from(scenario.steps),
-            concepts: Rc::from(scenario.concepts),
         }
     }
 }
@@ -66,10 +67,10 @@ impl Origin {
                 committed-reader (read_committed) and raw-reader (read_uncommitted). Nothing is \
                 scripted: act on any part and watch what each consumer may see."
                 .to_owned(),
+            concepts: Vec::new(),
             config,
             seed: 0,
             script: Rc::from(Vec::new()),
-            concepts: Rc::from(Vec::new()),
         }
     }
 }
@@ -123,7 +124,7 @@ impl Source {
                 .map(Origin::from)
                 .map_err(|e| e.to_string()),
             Source::Link(fragment) => eos_core::share::decode(fragment)
-                .map(Origin::from)
+                .map(|link| Origin::from(link.into_lab().origin))
                 .map_err(|e| e.to_string()),
         }
     }

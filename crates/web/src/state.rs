@@ -15,6 +15,7 @@ pub use crate::steps::StepRecord;
 use crate::steps::{History, StepsSoFar};
 use eos_core::offset_marks::{PartitionMarks, marks};
 use eos_core::scenario::Scenario;
+use eos_core::share::{SharedLab, SharedLink, SharedStep};
 use eos_core::{Action, ActionError, Offset, TopicPartition, World};
 use std::rc::Rc;
 use yew::Reducible;
@@ -398,15 +399,15 @@ impl LabState {
         self.revision
     }
 
-    /// The lab as a scenario: the starting world and every step of the history, for a share
-    /// link. Opening it replays the steps and arrives at the end of the history.
+    /// The lab as a scenario: the starting world and every step of the history. (A share link
+    /// carries more: see [`LabState::share_link`].)
     pub fn as_scenario(&self) -> Scenario {
         let config = &self.origin.config;
         Scenario {
             format_version: eos_core::scenario::FORMAT_VERSION,
             name: self.origin.name.clone(),
             description: self.origin.description.clone(),
-            concepts: self.origin.concepts.to_vec(),
+            concepts: self.origin.concepts.clone(),
             seed: self.origin.seed,
             cluster: config.cluster.clone(),
             producers: config.producers.clone(),
@@ -436,9 +437,62 @@ impl LabState {
         }
     }
 
+    /// The lab as a `v2` share link: the same content as a saved lab (where it started with its
+    /// whole script, every step, the cursor), so the link opens on this step with the rest of the
+    /// script still ahead.
+    pub fn share_link(&self) -> String {
+        let saved = self.saved();
+        eos_core::share::encode(&SharedLab {
+            origin: saved.origin,
+            history: saved
+                .history
+                .into_iter()
+                .map(|step| SharedStep {
+                    action: step.action,
+                    scripted: step.scripted,
+                })
+                .collect(),
+            cursor: saved.cursor,
+        })
+    }
+
+    /// The lab a share link holds. A `v1` link opens as it always did: its scenario with every
+    /// step run, stopping with a notice at a step the core refuses. A `v2` link is restored like
+    /// a saved lab, or refused whole.
+    fn opened_link(&self, fragment: &str) -> Result<Self, String> {
+        let lab = match eos_core::share::decode(fragment).map_err(|e| e.to_string())? {
+            SharedLink::Scenario(scenario) => {
+                let mut next = self.restarted(Origin::from(scenario));
+                next.run_script_to_end();
+                return Ok(next);
+            }
+            SharedLink::Lab(lab) => lab,
+        };
+        let saved = SavedLab {
+            origin: lab.origin,
+            history: lab
+                .history
+                .into_iter()
+                .map(|step| SavedStep {
+                    action: step.action,
+                    scripted: step.scripted,
+                })
+                .collect(),
+            cursor: lab.cursor,
+        };
+        let mut next = Self::replayed(saved).map_err(|e| e.to_string())?;
+        next.speed = self.speed;
+        next.auto_deliver = self.auto_deliver;
+        Ok(next)
+    }
+
     /// The lab a saved text describes, replayed step by step through the core.
     fn restored(text: &str) -> Result<Self, SavedLabError> {
-        let saved = SavedLab::parse(text)?;
+        Self::replayed(SavedLab::parse(text)?)
+    }
+
+    /// The lab `saved` describes (already checked for shape), replayed through the core.
+    fn replayed(saved: SavedLab) -> Result<Self, SavedLabError> {
         let mut lab = Self::start(Origin::from(saved.origin));
         if let Some(why) = lab.start_error.take() {
             return Err(SavedLabError::World { why });
@@ -732,21 +786,15 @@ impl Reducible for LabState {
             LabAction::EditTopic(config) => next.edit_topic(config),
             LabAction::CompareBranch(index) => next.compare_branch(index),
             LabAction::SwitchBranch(index) => next.switch_branch(index),
-            LabAction::OpenLink(fragment) => {
-                let source = Source::Link(fragment);
-                match source.origin() {
-                    Ok(origin) => {
-                        next = next.restarted(origin);
-                        next.run_script_to_end();
-                    }
-                    Err(why) => {
-                        next.notice = Some(Notice::Unloadable {
-                            name: source.name().to_owned(),
-                            why,
-                        });
-                    }
+            LabAction::OpenLink(fragment) => match next.opened_link(&fragment) {
+                Ok(opened) => next = opened,
+                Err(why) => {
+                    next.notice = Some(Notice::Unloadable {
+                        name: Source::Link(fragment).name().to_owned(),
+                        why,
+                    });
                 }
-            }
+            },
             LabAction::Play => next.play(),
             LabAction::Pause => next.playing = false,
             LabAction::TogglePlay if next.playing => next.playing = false,
@@ -941,7 +989,7 @@ mod tests {
     #[test]
     fn a_share_link_reopens_the_same_lab() {
         let state = sent(3);
-        let link = eos_core::share::encode(&state.as_scenario());
+        let link = state.share_link();
         let reopened = run(LabState::default(), [LabAction::OpenLink(Rc::from(link))]);
         assert_eq!(reopened.history().len(), state.history().len());
         assert_eq!(reopened.cursor(), state.cursor());
@@ -1003,7 +1051,7 @@ mod tests {
             0,
             "acting in the past drops the later duplicates"
         );
-        let link = eos_core::share::encode(&full.as_scenario());
+        let link = full.share_link();
         let reopened = run(LabState::default(), [LabAction::OpenLink(Rc::from(link))]);
         assert_eq!(duplicates(&reopened), duplicates(&full));
     }
@@ -1285,6 +1333,98 @@ mod tests {
                 LabAction::StepBack,
             ],
         )
+    }
+
+    // A v2 link opens on the same step with the rest of the script still ahead: "next scripted
+    // step" goes on where the sender was.
+    #[test]
+    fn a_share_link_opens_on_the_same_step_with_the_rest_of_the_script_ahead() {
+        let state = scripted_lab();
+        let link = state.share_link();
+        assert!(link.starts_with("v2."), "{link}");
+        let opened = run(LabState::default(), [LabAction::OpenLink(Rc::from(link))]);
+        assert_eq!(opened.notice(), None);
+        assert_eq!(opened.origin(), state.origin(), "the whole script travels");
+        assert_eq!(opened.history(), state.history());
+        assert_eq!(opened.cursor(), 2);
+        assert_eq!(
+            opened.next_scripted().map(|(i, _)| i),
+            Some(2),
+            "the third scripted step is next"
+        );
+        assert_eq!(
+            format!("{:?}", opened.world().expect("world")),
+            format!("{:?}", state.world().expect("world"))
+        );
+        let went_on = run(LabState::clone(&opened), [LabAction::NextScripted]);
+        assert_eq!(went_on.notice(), None);
+        assert_eq!(went_on.cursor(), 3);
+    }
+
+    /// A link made by the lab before version 2 (its starting world and the steps taken: the
+    /// at-least-once scenario after three scripted steps), kept as it was written.
+    const V1_LINK: &str =
+        include_str!("../../../tests/golden/links/v1-at-least-once-three-steps.txt");
+
+    // Old links open exactly as before: their steps are the script, all of them taken.
+    #[test]
+    fn a_v1_link_still_opens_after_every_step_it_carries() {
+        let opened = run(
+            LabState::default(),
+            [LabAction::OpenLink(Rc::from(V1_LINK.trim()))],
+        );
+        assert_eq!(opened.notice(), None);
+        assert_eq!(opened.history().len(), 3);
+        assert_eq!(opened.cursor(), 3);
+        assert_eq!(
+            opened.next_scripted(),
+            None,
+            "nothing ahead: v1 kept no more"
+        );
+        let source = scenarios::catalog()
+            .into_iter()
+            .find(|s| s.name().starts_with("02-"))
+            .expect("the at-least-once scenario ships");
+        let direct = run(
+            LabState::default(),
+            [
+                LabAction::Load(source),
+                LabAction::NextScripted,
+                LabAction::NextScripted,
+                LabAction::NextScripted,
+            ],
+        );
+        assert_eq!(opened.origin().name, direct.origin().name);
+        assert_eq!(
+            format!("{:?}", opened.world().expect("world")),
+            format!("{:?}", direct.world().expect("world"))
+        );
+    }
+
+    // A v2 link whose steps the core refuses is refused whole, and the lab stays as it was.
+    #[test]
+    fn a_v2_link_with_a_refused_step_is_a_notice_and_changes_nothing() {
+        let state = sent(1);
+        let mut lab = eos_core::share::decode(&state.share_link())
+            .expect("a link")
+            .into_lab();
+        lab.history.insert(
+            0,
+            SharedStep {
+                action: Action::CrashBroker {
+                    broker: eos_core::ids::BrokerId(9),
+                },
+                scripted: None,
+            },
+        );
+        let link = eos_core::share::encode(&lab);
+        let after = run(
+            LabState::clone(&state),
+            [LabAction::OpenLink(Rc::from(link))],
+        );
+        assert_eq!(after.history().len(), state.history().len());
+        let message = after.notice().expect("a notice").message();
+        assert!(message.contains("step 1"), "{message}");
     }
 
     // Restoring gives the very same lab: origin with its whole script, history (which steps

@@ -23,7 +23,7 @@ use yew::{BaseComponent, Callback};
 wasm_bindgen_test_configure!(run_in_browser);
 
 mod support;
-use support::{all, click, find, load_styles, mount_app, select_option, text};
+use support::{all, click, exists, find, load_styles, mount_app, select_option, text};
 
 const TWO_PHASE: &str =
     include_str!("../../../assets/scenarios/12-two-phase-commit-step-by-step.json");
@@ -313,6 +313,39 @@ async fn the_consumer_view_shows_the_chosen_partition() {
     assert!(text(&root, "#consumer-view-read_committed-payments-1").ends_with("returns nothing"));
 }
 
+/// Sends p1's suggested record to `partition` and delivers everything.
+async fn send_to_partition_and_deliver(root: &Element, partition: &str) {
+    choose(root, "#send-partition-p1", partition).await;
+    clicks(root, &["#send-p1", "#deliver-all"]).await;
+}
+
+// The view follows the action to payments-1, stays on a partition the user picked, and follows
+// again when asked to.
+#[wasm_bindgen_test]
+async fn the_consumer_view_follows_the_partition_the_step_wrote_to_until_one_is_picked() {
+    let root = mount_app().await;
+    send_to_partition_and_deliver(&root, "1").await;
+    assert!(
+        exists(&root, "#consumer-view-read_committed-payments-1"),
+        "the write to payments-1 is followed: {}",
+        text(&root, "#consumer-view")
+    );
+    assert_eq!(all(&root, "#consumer-view-rows tbody tr").len(), 1);
+    assert!(text(&root, "#consumer-view-partition").contains("Follow the steps (now payments-1)"));
+
+    choose(&root, "#consumer-view-partition", "payments-0").await;
+    send_to_partition_and_deliver(&root, "1").await;
+    assert!(
+        exists(&root, "#consumer-view-read_committed-payments-0"),
+        "a picked partition stays: {}",
+        text(&root, "#consumer-view")
+    );
+
+    choose(&root, "#consumer-view-partition", "Follow the steps").await;
+    assert!(exists(&root, "#consumer-view-read_committed-payments-1"));
+    assert_eq!(all(&root, "#consumer-view-rows tbody tr").len(), 2);
+}
+
 // Click a record to inspect it
 
 fn inspected_offset(root: &Element) -> String {
@@ -399,6 +432,7 @@ async fn the_new_panels_fit_a_phone_screen() {
             world: WorldRef(world),
             dispatch: Callback::noop(),
             inspected: None,
+            acted_on: None,
         },
         375,
     )

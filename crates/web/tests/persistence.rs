@@ -326,7 +326,7 @@ async fn a_share_link_in_the_address_wins_over_autosave() {
     act(&root).await;
     unmount(root, handle).await;
 
-    let link = eos_core::share::encode(&eos_web::state::LabState::default().as_scenario());
+    let link = eos_web::state::LabState::default().share_link();
     let window = gloo::utils::window();
     let path = window.location().pathname().unwrap_or_default();
     window

@@ -1,7 +1,7 @@
 //! `cargo xtask`: the two commands a newcomer runs.
 //!
 //! - `cargo xtask serve` builds the app with Trunk and serves it on 127.0.0.1.
-//! - `cargo xtask test` runs every check: formatting, clippy (host and wasm32), native tests, wasm
+//! - `cargo xtask test` runs every check: formatting, the stylesheets, clippy (host and wasm32), native tests, wasm
 //!   tests in headless Chromium, a release build, a bundle-size report and a browser smoke test.
 //!
 //! Both first install what is missing (see [`toolchain`] and [`install`]), so the same two commands
@@ -9,6 +9,7 @@
 
 mod bundle_size;
 mod cmd;
+mod css_check;
 mod http;
 mod install;
 mod named_views;

@@ -10,6 +10,7 @@ use serde_json::json;
 use crate::Res;
 use crate::bundle_size;
 use crate::cmd::TestCounts;
+use crate::css_check;
 use crate::smoke;
 use crate::toolchain::{Needs, Toolchain, write_atomic};
 use crate::wasm_path::WASM_TARGET;
@@ -21,6 +22,7 @@ const WASM_CRATES: [&str; 4] = ["-p", "eos-core", "-p", "eos-web"];
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Phase {
     Fmt,
+    Css,
     Clippy,
     ClippyWasm,
     Test,
@@ -30,8 +32,9 @@ enum Phase {
     Smoke,
 }
 
-const ALL: [Phase; 8] = [
+const ALL: [Phase; 9] = [
     Phase::Fmt,
+    Phase::Css,
     Phase::Clippy,
     Phase::ClippyWasm,
     Phase::Test,
@@ -45,6 +48,7 @@ impl Phase {
     fn name(self) -> &'static str {
         match self {
             Self::Fmt => "fmt",
+            Self::Css => "css",
             Self::Clippy => "clippy",
             Self::ClippyWasm => "clippy-wasm",
             Self::Test => "test",
@@ -58,6 +62,10 @@ impl Phase {
     fn about(self) -> &'static str {
         match self {
             Self::Fmt => "cargo fmt --all --check",
+            Self::Css => {
+                "web/*.css and the pages' <style> parsed by lightningcss: no error, warning or \
+                 nested rule"
+            }
             Self::Clippy => "clippy -D warnings, host, all targets",
             Self::ClippyWasm => "clippy -D warnings, wasm32, eos-core and eos-web",
             Self::Test => "native tests (cargo test --workspace)",
@@ -84,7 +92,7 @@ impl Phase {
                 wasm_clippy: true,
                 ..none
             },
-            Self::Test | Self::Size => none,
+            Self::Css | Self::Test | Self::Size => none,
             Self::TestWasm => Needs {
                 wasm: true,
                 wasm_bindgen: true,
@@ -114,6 +122,7 @@ impl Phase {
                 .args(["fmt", "--all", "--check"])
                 .run()
                 .map(|()| none),
+            Self::Css => css_check::run(&tc.root).map(|()| none),
             Self::Clippy => tc
                 .host_cargo()
                 .args([

@@ -148,6 +148,9 @@ impl World {
             .map(|(tp, o)| (tp.clone(), *o))
             .collect();
         let mut fetched_any = false;
+        // Partitions where read_committed is stopped at an LSO below the high watermark: only
+        // there is an undecided transaction what keeps the consumer from reading more.
+        let mut held_back: Vec<(TopicPartition, Offset, Offset)> = Vec::new();
         for (tp, position) in plan {
             let Some(partition) = self.cluster.partition(&tp) else {
                 continue;
@@ -177,6 +180,12 @@ impl World {
                 }
             };
             let fetched = read_fetched(&tp, &batches, &aborted, position, isolation, budget);
+            if isolation == IsolationLevel::ReadCommitted
+                && last_stable_offset < high_watermark
+                && fetched.next_offset >= last_stable_offset
+            {
+                held_back.push((tp.clone(), last_stable_offset, high_watermark));
+            }
             if fetched.next_offset == position {
                 continue;
             }
@@ -226,8 +235,18 @@ impl World {
             let why = match isolation {
                 _ if waiting_unstable => "where it may start is still unknown for a partition whose transactional offset commit is pending".to_owned(),
                 IsolationLevel::ReadUncommitted => "it has read everything below the high watermark of its partitions".to_owned(),
+                IsolationLevel::ReadCommitted if held_back.is_empty() => {
+                    "it has read everything below the last stable offset (LSO) of its partitions, and there the LSO equals the high watermark: no transaction is holding it back".to_owned()
+                }
                 IsolationLevel::ReadCommitted => {
-                    "with isolation.level=read_committed it reads only below the last stable offset (LSO), and an undecided transaction may be holding it back".to_owned()
+                    let held: Vec<String> = held_back
+                        .iter()
+                        .map(|(tp, lso, hw)| format!("{tp} (LSO {lso}, high watermark {hw})"))
+                        .collect();
+                    format!(
+                        "with isolation.level=read_committed it reads only below the last stable offset (LSO), and an undecided transaction holds the LSO below the high watermark on {}",
+                        held.join(" and ")
+                    )
                 }
             };
             out.push(

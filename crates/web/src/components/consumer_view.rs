@@ -9,7 +9,7 @@ use super::{WorldRef, dom_id};
 use crate::state::LabAction;
 use eos_core::ids::ProducerId;
 use eos_core::visibility::{Visibility, explain};
-use eos_core::{Offset, TopicPartition, World};
+use eos_core::{Event, EventKind, Offset, TopicPartition, World};
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
@@ -179,6 +179,53 @@ pub fn verdict_cell(visibility: &Visibility) -> (&'static str, &'static str, &'s
     }
 }
 
+/// The partition a step acted on, for the view to follow: the last one its events wrote a
+/// batch or a marker to, answered a produce on, or polled records from. `None` for a step that
+/// touched no partition's log (a crash, a delivered answer), so the view stays where it was.
+pub fn partition_acted_on(events: &[Event]) -> Option<TopicPartition> {
+    events.iter().rev().find_map(|event| match &event.kind {
+        EventKind::BatchAppended {
+            topic_partition, ..
+        }
+        | EventKind::MarkerWritten {
+            topic_partition, ..
+        }
+        | EventKind::DuplicateBatch {
+            topic_partition, ..
+        }
+        | EventKind::BatchRejected {
+            topic_partition, ..
+        }
+        | EventKind::RawProduceHandled {
+            topic_partition, ..
+        }
+        | EventKind::TransactionAbortedByAdmin {
+            topic_partition, ..
+        }
+        | EventKind::RecordsPolled {
+            topic_partition, ..
+        } => Some(topic_partition.clone()),
+        _ => None,
+    })
+}
+
+/// Which partition the view shows: the one the user picked, else the one the steps last acted
+/// on, else the first.
+pub fn shown_partition(
+    partitions: &[TopicPartition],
+    picked: Option<&TopicPartition>,
+    followed: Option<&TopicPartition>,
+) -> Option<TopicPartition> {
+    picked
+        .filter(|tp| partitions.contains(tp))
+        .or_else(|| followed.filter(|tp| partitions.contains(tp)))
+        .or(partitions.first())
+        .cloned()
+}
+
+/// The select's value for "follow the steps".
+const FOLLOW: &str = "follow";
+
 #[derive(Debug, Properties, PartialEq)]
 pub struct ConsumerViewProps {
     pub world: WorldRef,
@@ -186,6 +233,10 @@ pub struct ConsumerViewProps {
     /// The record the inspector shows, marked in the table.
     #[prop_or_default]
     pub inspected: Option<(TopicPartition, Offset)>,
+    /// The partition the step at the cursor acted on ([`partition_acted_on`]), followed until
+    /// the user picks one.
+    #[prop_or_default]
+    pub acted_on: Option<TopicPartition>,
 }
 
 #[component]
@@ -196,18 +247,30 @@ pub fn ConsumerView(props: &ConsumerViewProps) -> Html {
         .partitions()
         .map(|p| p.topic_partition.clone())
         .collect();
-    let chosen = use_state(|| 0usize);
-    let Some(tp) = partitions.get(*chosen).or(partitions.first()).cloned() else {
+    let picked = use_state(|| None::<TopicPartition>);
+    // Kept across steps that act on no partition, so a crash or an answer does not send the
+    // view back to the first partition. Written during render: it only remembers a prop.
+    let followed = use_mut_ref(|| None::<TopicPartition>);
+    if let Some(tp) = &props.acted_on {
+        *followed.borrow_mut() = Some(tp.clone());
+    }
+    let followed = followed.borrow().clone();
+    let Some(tp) = shown_partition(&partitions, picked.as_ref(), followed.as_ref()) else {
         return Html::default();
     };
     let on_partition = {
-        let chosen = chosen.clone();
+        let picked = picked.clone();
+        let partitions = partitions.clone();
         Callback::from(move |e: web_sys::Event| {
             if let Some(select) = e.target_dyn_into::<HtmlSelectElement>() {
-                chosen.set(select.value().parse().unwrap_or(0));
+                let index = select.value().parse::<usize>().ok();
+                picked.set(index.and_then(|i| partitions.get(i).cloned()));
             }
         })
     };
+    let following = picked.is_none();
+    let followed =
+        shown_partition(&partitions, None, followed.as_ref()).unwrap_or_else(|| tp.clone());
     let body = match ReadersView::of(&props.world, &tp, ROWS_SHOWN) {
         None => html! {
             <p class="notice">{format!("{tp} has no leader right now: no reader gets anything.")}</p>
@@ -227,8 +290,11 @@ pub fn ConsumerView(props: &ConsumerViewProps) -> Html {
             <div class="consumer-view-pick">
                 <label for="consumer-view-partition">{"Partition"}</label>
                 <select id="consumer-view-partition" onchange={on_partition}>
+                    <option value={FOLLOW} selected={following}>
+                        {format!("Follow the steps (now {followed})")}
+                    </option>
                     { for partitions.iter().enumerate().map(|(i, p)| html! {
-                        <option value={i.to_string()} selected={p == &tp}>{p.to_string()}</option>
+                        <option value={i.to_string()} selected={!following && p == &tp}>{p.to_string()}</option>
                     }) }
                 </select>
             </div>
@@ -447,6 +513,77 @@ mod tests {
             view.returned(true).len(),
             ROWS_SHOWN,
             "nothing transactional"
+        );
+    }
+
+    /// Free play after `actions`: the events of its last step.
+    fn last_step_events(actions: Vec<eos_core::Action>) -> Vec<Event> {
+        let state = actions
+            .into_iter()
+            .map(LabAction::Act)
+            .fold(Rc::new(LabState::default()), |s, a| s.reduce(a));
+        let last = state.history().len().checked_sub(1).expect("a step");
+        state.history().get(last).expect("a step").events.clone()
+    }
+
+    fn send_to(partition: u32) -> eos_core::Action {
+        eos_core::Action::Send {
+            producer: eos_core::ClientId::new("p1"),
+            topic: "payments".to_owned(),
+            partition: Some(partition),
+            key: None,
+            value: "10".to_owned(),
+        }
+    }
+
+    #[test]
+    fn the_view_follows_a_write_to_the_second_partition() {
+        let delivered = last_step_events(vec![send_to(1), eos_core::Action::DeliverAll {}]);
+        let payments_1 = TopicPartition::new("payments", 1);
+        assert_eq!(partition_acted_on(&delivered), Some(payments_1.clone()));
+        let partitions = [TopicPartition::new("payments", 0), payments_1.clone()];
+        assert_eq!(
+            shown_partition(&partitions, None, Some(&payments_1)),
+            Some(payments_1)
+        );
+    }
+
+    #[test]
+    fn a_poll_is_followed_to_the_partition_it_read_from() {
+        let polled = last_step_events(vec![
+            send_to(1),
+            eos_core::Action::DeliverAll {},
+            eos_core::Action::Poll {
+                consumer: eos_core::ClientId::new("raw-reader"),
+            },
+        ]);
+        assert_eq!(
+            partition_acted_on(&polled),
+            Some(TopicPartition::new("payments", 1))
+        );
+    }
+
+    #[test]
+    fn a_step_on_no_partition_is_not_followed_and_a_pick_wins_over_following() {
+        let sent = last_step_events(vec![send_to(1)]);
+        assert_eq!(partition_acted_on(&sent), None, "a send only queues");
+        let payments_0 = TopicPartition::new("payments", 0);
+        let payments_1 = TopicPartition::new("payments", 1);
+        let partitions = [payments_0.clone(), payments_1.clone()];
+        assert_eq!(
+            shown_partition(&partitions, Some(&payments_0), Some(&payments_1)),
+            Some(payments_0.clone()),
+            "the user's pick"
+        );
+        assert_eq!(
+            shown_partition(&partitions, None, None),
+            Some(payments_0.clone())
+        );
+        let gone = TopicPartition::new("orders", 0);
+        assert_eq!(
+            shown_partition(&partitions, None, Some(&gone)),
+            Some(payments_0),
+            "a partition the world no longer has"
         );
     }
 

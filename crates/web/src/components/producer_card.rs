@@ -4,6 +4,7 @@
 use super::settings_form::{EditedConfig, SettingsForm, is_streams_client};
 use super::{WorldRef, act, client_card_title, dom_id, settings_list};
 use crate::state::LabAction;
+use eos_core::batch::ProducerStamp;
 use eos_core::producer::Producer;
 use eos_core::{Action, ClientId, World};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
@@ -83,14 +84,13 @@ impl ProducerView {
                 .in_flight()
                 .iter()
                 .map(|f| {
-                    let sequence = f
-                        .batch
-                        .stamp
-                        .map(|s| format!(", sequence {}", s.base_sequence))
-                        .unwrap_or_default();
                     format!(
-                        "request {} to broker {}: {}{sequence}, attempt {}",
-                        f.correlation_id, f.broker, f.batch.topic_partition, f.batch.attempts
+                        "request {} to broker {}: {}, {}, attempt {}",
+                        f.correlation_id,
+                        f.broker,
+                        f.batch.topic_partition,
+                        sequence_words(f.batch.stamp),
+                        f.batch.attempts
                     )
                 })
                 .collect(),
@@ -107,6 +107,16 @@ impl ProducerView {
             acknowledged,
             failed,
         }
+    }
+}
+
+/// The sequence an in-flight batch carries, in words. A producer without idempotence stamps
+/// no producer id and Kafka's `NO_SEQUENCE` (-1), which means "none", not a number to show.
+pub fn sequence_words(stamp: Option<ProducerStamp>) -> String {
+    match stamp {
+        Some(stamp) if !stamp.producer_id.is_none() => format!("sequence {}", stamp.base_sequence),
+        Some(_) => "no sequence: idempotence is off".to_owned(),
+        None => "no sequence yet".to_owned(),
     }
 }
 
@@ -327,5 +337,61 @@ fn SendForm(props: &SendFormProps) -> Html {
             <button type="button" class="button button-primary" id={dom_id("send", id)}
                 onclick={on_send}>{"Send"}</button>
         </fieldset>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use eos_core::WorldConfig;
+    use eos_core::config::ProducerConfig;
+
+    /// The in-flight line of one send from `p1`, configured by `configure`: the messages in
+    /// flight are delivered one by one (an idempotent producer first gets its producer id)
+    /// until the batch is in flight.
+    fn in_flight_after_one_send(configure: impl FnOnce(&mut ProducerConfig)) -> String {
+        let mut config = WorldConfig::default();
+        configure(&mut config.producers[0]);
+        let mut world = World::new(&config, 0).expect("a valid world");
+        let p1 = ClientId::new("p1");
+        for action in [
+            Action::Send {
+                producer: p1.clone(),
+                topic: "payments".to_owned(),
+                partition: Some(0),
+                key: None,
+                value: "10".to_owned(),
+            },
+            Action::Flush {
+                producer: p1.clone(),
+            },
+        ] {
+            world.step(&action).expect("accepted");
+        }
+        for _ in 0..4 {
+            if !world.producer(&p1).expect("p1").in_flight().is_empty() {
+                break;
+            }
+            world
+                .step(&Action::Deliver { message: None })
+                .expect("a message to deliver");
+        }
+        let producer = world.producer(&p1).expect("p1");
+        let view = ProducerView::of(producer);
+        assert_eq!(view.in_flight.len(), 1, "{view:?}");
+        view.in_flight[0].clone()
+    }
+
+    #[test]
+    fn a_send_without_idempotence_says_it_has_no_sequence_instead_of_minus_one() {
+        let line = in_flight_after_one_send(|p| p.enable_idempotence = Some(false));
+        assert!(line.contains("no sequence: idempotence is off"), "{line}");
+        assert!(!line.contains("-1"), "{line}");
+    }
+
+    #[test]
+    fn an_idempotent_send_shows_its_sequence() {
+        let line = in_flight_after_one_send(|_| {});
+        assert!(line.contains("sequence 0"), "{line}");
     }
 }

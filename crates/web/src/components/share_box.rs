@@ -1,12 +1,13 @@
-//! The share link: the lab's starting world and every step so far, packed into the page
-//! address (`#v1.…`), so that whoever opens it arrives at the same point.
+//! The share link: the lab's starting world with its whole script, every step so far and the
+//! step shown, packed into the page address (`#v2.…`), so that whoever opens it arrives at the
+//! same point with the same steps ahead. Older `#v1.…` links still open.
 
 use std::rc::Rc;
 use yew::prelude::*;
 
 #[derive(Properties, Clone, PartialEq, Debug)]
 pub struct ShareBoxProps {
-    /// Makes the link fragment (`v1.…`) of the lab as it is when the button is pressed.
+    /// Makes the link fragment (`v2.…`) of the lab as it is when the button is pressed.
     pub make_link: Callback<(), String>,
 }
 
@@ -50,7 +51,5 @@ fn put_in_address(fragment: &str) -> String {
 pub fn link_in_address() -> Option<Rc<str>> {
     let hash = web_sys::window()?.location().hash().ok()?;
     let fragment = hash.strip_prefix('#')?;
-    fragment
-        .starts_with(eos_core::share::LINK_VERSION)
-        .then(|| Rc::from(fragment))
+    eos_core::share::is_link(fragment).then(|| Rc::from(fragment))
 }

@@ -428,7 +428,7 @@ mod tests {
             LabState::clone(&state),
             [LabAction::EditProducer(acks_1(&state))],
         );
-        let link = eos_core::share::encode(&edited.as_scenario());
+        let link = edited.share_link();
         let reopened = run(LabState::default(), [LabAction::OpenLink(Rc::from(link))]);
         assert_eq!(reopened.origin().config, edited.origin().config);
         assert_eq!(world_text(&reopened), world_text(&edited));
