@@ -16,7 +16,7 @@ use web_sys::{Element, Event, EventInit, HtmlInputElement, HtmlSelectElement};
 wasm_bindgen_test_configure!(run_in_browser);
 
 mod support;
-use support::{click, exists, find, press, text};
+use support::{all, click, exists, find, load_styles, press, text};
 
 /// A fresh app in its own element, started as the query string `query` says.
 async fn mount(query: &str) -> Element {
@@ -277,4 +277,51 @@ async fn an_embedded_lab_posts_its_height_with_its_id() {
         .find(|(id, _)| id == "measured")
         .map(|(_, h)| *h);
     assert!(height.is_some_and(|h| h > 100.0), "{height:?}");
+}
+
+/// Loads the app's stylesheets, so heights are what a browser shows.
+fn load_app_styles() {
+    load_styles("style-css", include_str!("../../../web/style.css"));
+    load_styles("stage-css", include_str!("../../../web/stage.css"));
+    load_styles("narration-css", include_str!("../../../web/narration.css"));
+}
+
+#[wasm_bindgen_test]
+async fn an_embedded_lab_is_compact_the_stage_its_story_and_its_controls() {
+    load_app_styles();
+    let root =
+        mount("embed&scenario=13-19-20-open-transaction-holds-the-lso&step=5&id=compact").await;
+    root.set_attribute("style", "width: 800px")
+        .expect("a width");
+    yew::scheduler::flush().await;
+    for part in [".stage", ".narration-stage", "nav.time-controls"] {
+        assert!(exists(&root, part), "{part} is shown");
+    }
+    assert!(
+        !exists(&root, "details.detail"),
+        "no detail panel without view="
+    );
+    let height = find(&root, "#main").get_bounding_client_rect().height();
+    assert!(
+        height <= 700.0,
+        "an embedded lab is {height} px tall at 800 px wide"
+    );
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn an_embedded_view_adds_its_detail_panels_open() {
+    let root = mount("embed&scenario=02-at-least-once&step=1&view=log&id=log-view").await;
+    let shown: Vec<String> = all(&root, "details.detail")
+        .iter()
+        .map(|d| d.id())
+        .collect();
+    assert_eq!(shown, ["detail-network", "detail-logs"]);
+    assert!(
+        all(&root, "details.detail")
+            .iter()
+            .all(|d| d.has_attribute("open")),
+        "the panels a view names are open"
+    );
+    root.remove();
 }
