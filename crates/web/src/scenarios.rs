@@ -3,7 +3,7 @@
 
 use eos_core::Action;
 use eos_core::config::{ConsumerConfig, IsolationLevel, ProducerConfig, TopicConfig, WorldConfig};
-use eos_core::scenario::Scenario;
+use eos_core::scenario::{Moment, Recap, Scenario};
 use std::rc::Rc;
 
 /// The free-play world's topic.
@@ -21,6 +21,10 @@ pub struct Origin {
     pub config: WorldConfig,
     pub seed: u64,
     pub script: Rc<[Action]>,
+    /// The scripted step that shows the scenario's concept, if it names one.
+    pub moment: Option<Moment>,
+    /// The ending told once every scripted step is applied.
+    pub recap: Option<Recap>,
 }
 
 impl From<Scenario> for Origin {
@@ -31,6 +35,8 @@ impl From<Scenario> for Origin {
             description: scenario.description,
             seed: scenario.seed,
             script: Rc::from(scenario.steps),
+            moment: scenario.moment,
+            recap: scenario.recap,
         }
     }
 }
@@ -66,6 +72,8 @@ impl Origin {
             config,
             seed: 0,
             script: Rc::from(Vec::new()),
+            moment: None,
+            recap: None,
         }
     }
 }

@@ -413,6 +413,9 @@ impl LabState {
             consumers: config.consumers.clone(),
             database: config.database.clone(),
             streams: config.streams.clone(),
+            // The history may stop before the moment; the saved lab, with the script, keeps it.
+            moment: None,
+            recap: None,
             steps: self.history.iter().map(|s| s.action.clone()).collect(),
         }
     }
@@ -422,6 +425,8 @@ impl LabState {
     pub fn saved(&self) -> SavedLab {
         let mut origin = self.as_scenario();
         origin.steps = self.origin.script.to_vec();
+        origin.moment = self.origin.moment.clone();
+        origin.recap = self.origin.recap.clone();
         SavedLab {
             origin,
             history: self
