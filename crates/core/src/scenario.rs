@@ -284,6 +284,29 @@ impl ScenarioRun {
     }
 }
 
+/// The scenario that shows `concept` first, among shipped scenarios given as (file stem,
+/// concepts) in file-name order: of the files whose name begins with the concept's number
+/// (`07-…`), the one naming the fewest concepts (the most focused), the first of equals;
+/// if no file begins with it, the first file whose `concepts` lists it.
+pub fn primary_for_concept<'a>(
+    concept: u32,
+    scenarios: impl IntoIterator<Item = (&'a str, &'a [u32])> + Clone,
+) -> Option<&'a str> {
+    let leading = |stem: &str| stem.split('-').next().and_then(|n| n.parse::<u32>().ok());
+    let named = scenarios
+        .clone()
+        .into_iter()
+        .filter(|(stem, concepts)| leading(stem) == Some(concept) && concepts.contains(&concept))
+        .min_by_key(|(_, concepts)| concepts.len())
+        .map(|(stem, _)| stem);
+    named.or_else(|| {
+        scenarios
+            .into_iter()
+            .find(|(_, concepts)| concepts.contains(&concept))
+            .map(|(stem, _)| stem)
+    })
+}
+
 /// The moment must name a scripted step, and every text must say something.
 fn check_story(
     moment: Option<&Moment>,
@@ -423,6 +446,20 @@ mod tests {
                 && err.to_string().contains("lesson"),
             "{err:?}"
         );
+    }
+
+    #[test]
+    fn the_primary_scenario_is_the_most_focused_one_named_after_the_concept() {
+        let shipped: [(&str, &[u32]); 4] = [
+            ("13-19-20-open", &[13, 18, 19, 20]),
+            ("14-20-late", &[14, 20]),
+            ("14-zombie", &[14]),
+            ("26-cost-six", &[19, 26]),
+        ];
+        assert_eq!(primary_for_concept(14, shipped), Some("14-zombie"));
+        assert_eq!(primary_for_concept(19, shipped), Some("13-19-20-open"));
+        assert_eq!(primary_for_concept(26, shipped), Some("26-cost-six"));
+        assert_eq!(primary_for_concept(7, shipped), None);
     }
 
     #[test]
