@@ -193,9 +193,49 @@ pub fn catalog() -> Vec<Source> {
         .collect()
 }
 
+/// The concepts of the lab's checklist are numbered 1 to this.
+pub const CONCEPTS: u32 = 28;
+
+/// Where `?concept=N` opens: the file stem of the concept's primary scenario
+/// (`eos_core::scenario::primary_for_concept`) and its moment, as a count of scripted steps.
+pub fn concept_start(concept: u32) -> Option<(String, usize)> {
+    let parsed: Vec<(String, Scenario)> = SHIPPED
+        .iter()
+        .filter_map(|(name, text)| {
+            let stem = name.strip_suffix(".json")?.to_owned();
+            Scenario::parse(text).ok().map(|s| (stem, s))
+        })
+        .collect();
+    let listed = parsed
+        .iter()
+        .map(|(stem, s)| (stem.as_str(), s.concepts.as_slice()));
+    let stem = eos_core::scenario::primary_for_concept(concept, listed)?;
+    let scenario = &parsed.iter().find(|(s, _)| s == stem)?.1;
+    let step = scenario.moment.as_ref().map_or(0, |m| m.step.get() as usize);
+    Some((stem.to_owned(), step))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_concept_opens_a_scenario_that_lists_it_at_its_moment() {
+        for concept in 1..=CONCEPTS {
+            let (stem, step) = concept_start(concept).expect("every concept has a scenario");
+            let text = SHIPPED
+                .iter()
+                .find(|(name, _)| name.strip_suffix(".json") == Some(&stem))
+                .expect("shipped")
+                .1;
+            let scenario = Scenario::parse(text).expect("parses");
+            assert!(scenario.concepts.contains(&concept), "{concept}: {stem}");
+            assert!(step >= 1 && step <= scenario.steps.len(), "{concept}: {stem} at {step}");
+        }
+        assert_eq!(concept_start(7), Some(("07-out-of-order-sequence".to_owned(), 8)));
+        assert_eq!(concept_start(0), None);
+        assert_eq!(concept_start(CONCEPTS + 1), None);
+    }
 
     #[test]
     fn every_scenario_file_in_assets_is_in_the_catalog() {
