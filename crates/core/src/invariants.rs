@@ -108,6 +108,9 @@ struct Unsettled {
 /// Which client, in which of its sessions (incarnations), made a send.
 type SendOwner = (ClientId, u32);
 
+/// A record as its client sent it to a partition: partition, client, key and value.
+type SentRecord = (TopicPartition, ClientId, Option<String>, String);
+
 /// What the transaction checks remember of a producer's records in one partition since its
 /// last marker there.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -137,7 +140,7 @@ pub struct Invariants {
     send_owners: imbl::OrdMap<u64, SendOwner>,
     /// Where each client first wrote a record outside transactions: by partition, client, key
     /// and value, the session and offset.
-    contents: imbl::OrdMap<(TopicPartition, ClientId, Option<String>, String), (u32, Offset)>,
+    contents: imbl::OrdMap<SentRecord, (u32, Offset)>,
     /// Records polled by a group's members and not processed for good yet.
     unsettled: BTreeMap<(String, TopicPartition), BTreeMap<Offset, Unsettled>>,
     /// Records some member of the group processed for good: a copy another member still holds

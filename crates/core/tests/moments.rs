@@ -16,7 +16,7 @@ use std::path::PathBuf;
 fn shipped() -> Vec<(String, Scenario)> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../assets/scenarios");
     let mut files: Vec<(String, Scenario)> = std::fs::read_dir(&dir)
-        .unwrap()
+        .expect("assets/scenarios")
         .filter_map(|e| {
             let path = e.ok()?.path();
             let stem = path.file_stem()?.to_str()?.to_owned();

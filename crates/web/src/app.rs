@@ -6,6 +6,7 @@ use crate::components::branch_compare::Branches;
 use crate::components::consumer_view::ConsumerView;
 use crate::components::database_panel::DatabasePanel;
 use crate::components::inspect_panel::InspectPanel;
+use crate::components::recap::{Recap, recap_view};
 use crate::components::save_box::SaveBox;
 use crate::components::settings_form::ClusterSettings;
 use crate::components::share_box::{ShareBox, link_in_address};
@@ -144,8 +145,10 @@ pub fn App(props: &AppProps) -> Html {
             </p>
         },
         Ok(world) => {
+            let recap = recap_view(&state, world);
             let world = WorldRef(Rc::clone(world));
-            html! {
+            html! { <>
+                <Recap view={recap} dispatch={dispatch.clone()} />
                 <div class="columns">
                     <div class="column column-clients">
                         <section class="panel panel-producers" aria-labelledby="producers-heading">
@@ -191,7 +194,7 @@ pub fn App(props: &AppProps) -> Html {
                         }) }
                     </div>
                 </div>
-            }
+            </> }
         }
     };
 

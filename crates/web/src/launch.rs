@@ -379,7 +379,10 @@ mod tests {
             options.scenario.as_deref(),
             Some("07-out-of-order-sequence")
         );
-        assert_eq!(options.step, 8, "the step OUT_OF_ORDER_SEQUENCE_NUMBER is answered");
+        assert_eq!(
+            options.step, 8,
+            "the step OUT_OF_ORDER_SEQUENCE_NUMBER is answered"
+        );
         assert!(options.problems.is_empty());
         assert!(options.changes_start());
         let over = LaunchOptions::parse("?scenario=02-at-least-once&step=1&concept=19");

@@ -211,7 +211,10 @@ pub fn concept_start(concept: u32) -> Option<(String, usize)> {
         .map(|(stem, s)| (stem.as_str(), s.concepts.as_slice()));
     let stem = eos_core::scenario::primary_for_concept(concept, listed)?;
     let scenario = &parsed.iter().find(|(s, _)| s == stem)?.1;
-    let step = scenario.moment.as_ref().map_or(0, |m| m.step.get() as usize);
+    let step = scenario
+        .moment
+        .as_ref()
+        .map_or(0, |m| m.step.get() as usize);
     Some((stem.to_owned(), step))
 }
 
@@ -230,9 +233,15 @@ mod tests {
                 .1;
             let scenario = Scenario::parse(text).expect("parses");
             assert!(scenario.concepts.contains(&concept), "{concept}: {stem}");
-            assert!(step >= 1 && step <= scenario.steps.len(), "{concept}: {stem} at {step}");
+            assert!(
+                step >= 1 && step <= scenario.steps.len(),
+                "{concept}: {stem} at {step}"
+            );
         }
-        assert_eq!(concept_start(7), Some(("07-out-of-order-sequence".to_owned(), 8)));
+        assert_eq!(
+            concept_start(7),
+            Some(("07-out-of-order-sequence".to_owned(), 8))
+        );
         assert_eq!(concept_start(0), None);
         assert_eq!(concept_start(CONCEPTS + 1), None);
     }

@@ -513,11 +513,16 @@ impl LabState {
         if self.origin.script.is_empty() {
             return None;
         }
-        let next = (0..self.cursor)
+        let next = self.scripted_applied();
+        self.origin.script.get(next).map(|action| (next, action))
+    }
+
+    /// How many of the scenario's scripted steps are applied at the cursor.
+    pub fn scripted_applied(&self) -> usize {
+        (0..self.cursor)
             .rev()
             .find_map(|i| self.history[i].scripted)
-            .map_or(0, |i| i + 1);
-        self.origin.script.get(next).map(|action| (next, action))
+            .map_or(0, |i| i + 1)
     }
 
     fn act(&mut self, action: Action, scripted: Option<usize>) {
