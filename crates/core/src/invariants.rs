@@ -142,7 +142,7 @@ pub struct Invariants {
     /// and value, the session and offset.
     contents: imbl::OrdMap<SentRecord, (u32, Offset)>,
     /// Records polled by a group's members and not processed for good yet.
-    unsettled: BTreeMap<(String, TopicPartition), BTreeMap<Offset, Unsettled>>,
+    unsettled: imbl::OrdMap<(String, TopicPartition), imbl::OrdMap<Offset, Unsettled>>,
     /// Records some member of the group processed for good: a copy another member still holds
     /// (from before a rebalance) is not skipped when that member crashes.
     processed: imbl::OrdSet<(String, TopicPartition, Offset)>,
@@ -169,7 +169,7 @@ impl Default for Invariants {
             coordinator_epochs: BTreeMap::new(),
             send_owners: imbl::OrdMap::new(),
             contents: imbl::OrdMap::new(),
-            unsettled: BTreeMap::new(),
+            unsettled: imbl::OrdMap::new(),
             processed: imbl::OrdSet::new(),
             settled_below: BTreeMap::new(),
         }
@@ -451,12 +451,19 @@ impl Invariants {
         let Some(group) = group_of(world, consumer) else {
             return;
         };
+        let keys: Vec<(String, TopicPartition)> = self
+            .unsettled
+            .keys()
+            .filter(|(g, _)| *g == group)
+            .cloned()
+            .collect();
         let mut skipped = Vec::new();
-        for ((g, tp), held) in &mut self.unsettled {
-            if *g != group {
+        for key in keys {
+            let Some(held) = self.unsettled.get_mut(&key) else {
                 continue;
-            }
-            let committed = committed_offset(world, g, tp);
+            };
+            let tp = &key.1;
+            let committed = committed_offset(world, &group, tp);
             let lost: Vec<Offset> = held
                 .iter()
                 .filter(|(_, u)| u.consumer == *consumer && !u.transformed)
@@ -471,15 +478,12 @@ impl Invariants {
         }
         for (tp, offset, committed) in skipped {
             if !self.processed_for_good(&group, &tp, offset) {
-                let g = &group;
-                {
-                    broken.push((
-                        NO_RECORD_SKIPPED_BY_GROUP,
-                        format!(
-                            "{consumer} crashed before processing {tp}@{offset}, but group {g} had already committed offset {committed}: no member will read that record again."
-                        ),
-                    ));
-                }
+                broken.push((
+                    NO_RECORD_SKIPPED_BY_GROUP,
+                    format!(
+                        "{consumer} crashed before processing {tp}@{offset}, but group {group} had already committed offset {committed}: no member will read that record again."
+                    ),
+                ));
             }
         }
     }
