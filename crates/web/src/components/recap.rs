@@ -56,6 +56,8 @@ pub fn recap_view(state: &LabState, world: &eos_core::World) -> RecapView {
                     .take(state.cursor())
                     .position(|step| step.scripted == Some(m))
                     .map(|i| i + 1)
+                    // At the moment already (it is the last step), there is nowhere to go.
+                    .filter(|at| *at != state.cursor())
             }),
             broken: world
                 .invariants()
@@ -204,6 +206,21 @@ mod tests {
             vec![("no_send_lost", 3), ("no_record_skipped_by_group", 7)]
         );
         assert!(ending.recap.try_next.contains("02-at-least-once"));
+    }
+
+    #[test]
+    fn a_moment_on_the_last_step_is_captioned_with_the_recap_and_no_jump() {
+        let origin = scenario("08-");
+        let script = origin.script.len();
+        let end = after(origin, std::iter::repeat_n(LabAction::NextScripted, script));
+        let view = view(&end);
+        assert!(view.moment_caption.is_some());
+        let ending = view.ending.expect("the recap");
+        assert_eq!(ending.moment_at, None, "already there");
+        assert_eq!(
+            ending.broken,
+            vec![("no_duplicate_write_across_sessions", 9)]
+        );
     }
 
     #[test]
