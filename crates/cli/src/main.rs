@@ -179,6 +179,9 @@ fn find_counterexample(guarantee: &str, path: &str) -> Result<String, String> {
     );
     scenario.seed = found.seed;
     scenario.steps = found.actions;
+    // The original's moment and recap tell its own script, not these random steps.
+    scenario.moment = None;
+    scenario.recap = None;
     serde_json::to_string_pretty(&scenario)
         .map(|json| format!("{json}\n"))
         .map_err(|e| e.to_string())
@@ -189,7 +192,7 @@ fn run_scenario(scenario: &Scenario, path: &str, format: Format) -> Result<Strin
     Ok(match format {
         Format::Json => format!("{}\n", Report::new(scenario, &run).to_json()),
         Format::Narration => format!(
-            "scenario: {}\nseed={}\n{}trace hash: {:016x}\n",
+            "scenario: {}\nseed={}\n{}{}trace hash: {:016x}\n",
             if scenario.name.is_empty() {
                 path
             } else {
@@ -197,14 +200,55 @@ fn run_scenario(scenario: &Scenario, path: &str, format: Format) -> Result<Strin
             },
             scenario.seed,
             run.trace.narrate(),
+            story(scenario),
             run.trace.hash()
         ),
     })
 }
 
+/// The scenario's moment and recap, when it names them, after the steps it explains.
+fn story(scenario: &Scenario) -> String {
+    let mut out = String::new();
+    if let Some(moment) = &scenario.moment {
+        out.push_str(&format!(
+            "moment: step {}: {}\n",
+            moment.step, moment.caption
+        ));
+    }
+    if let Some(recap) = &scenario.recap {
+        out.push_str(&format!(
+            "recap:\n  what you saw: {}\n  guarantee: {}\n  try next: {}\n",
+            recap.saw, recap.guarantee, recap.try_next
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_scenario_run_ends_with_its_moment_and_recap_then_the_hash() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../assets/scenarios/01-at-most-once.json"
+        );
+        let text = std::fs::read_to_string(path).expect("the shipped scenario");
+        let scenario = Scenario::parse(&text).expect("parses");
+        let out = run_scenario(&scenario, path, Format::Narration).expect("runs");
+        let tail: Vec<&str> = out.lines().rev().take(6).collect();
+        assert!(tail[0].starts_with("trace hash: "), "{out}");
+        assert!(
+            tail[1].starts_with("  try next: Open 02-at-least-once"),
+            "{out}"
+        );
+        assert!(tail[4] == "recap:", "{out}");
+        assert!(
+            tail[5].starts_with("moment: step 7: Here: c1 crashes"),
+            "{out}"
+        );
+    }
 
     #[test]
     fn demo_narrates_every_step_and_ends_with_the_hash() {

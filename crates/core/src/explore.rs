@@ -27,6 +27,9 @@ pub struct ExploreLimits {
     /// TCP, which never loses or reorders one request while delivering the next on the same
     /// connection; with this off, faults hit only answers (the lost ack) and time.
     pub request_faults: bool,
+    /// Whether a consumer may commit its position before processing what it polled (an
+    /// application's choice that skips records after a crash: at-most-once).
+    pub early_commits: bool,
 }
 
 impl Default for ExploreLimits {
@@ -36,6 +39,7 @@ impl Default for ExploreLimits {
             broker_faults: true,
             raw_requests: true,
             request_faults: true,
+            early_commits: true,
         }
     }
 }
@@ -160,7 +164,8 @@ pub fn random_action(world: &World, rng: &mut SimRng, limits: ExploreLimits) -> 
                 pick(rng, &live).map(|c| match rng.below(3) {
                     0 => Action::Poll { consumer: c },
                     1 => Action::Process { consumer: c },
-                    _ => Action::Commit { consumer: c },
+                    _ if limits.early_commits => Action::Commit { consumer: c },
+                    _ => Action::Process { consumer: c },
                 })
             }
             17 => {

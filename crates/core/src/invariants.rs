@@ -6,7 +6,7 @@
 //! cost does not grow with the log.
 
 use crate::event::{Event, EventKind};
-use crate::ids::{BrokerId, Offset, ProducerEpoch, ProducerId, TopicPartition};
+use crate::ids::{BrokerId, ClientId, Offset, ProducerEpoch, ProducerId, TopicPartition};
 use crate::producer::SendOutcome;
 use crate::txn_coordinator::TransactionState;
 use crate::world::World;
@@ -38,8 +38,11 @@ pub const READ_COMMITTED_SEES_ONLY_COMMITTED: &str = "read_committed_sees_only_c
 pub const TRANSACTIONS_ALL_OR_NOTHING: &str = "transactions_all_or_nothing";
 pub const COORDINATOR_TRANSITIONS_VALID: &str = "coordinator_transitions_valid";
 pub const FENCED_WRITES_NEVER_COMMITTED: &str = "fenced_writes_never_committed";
+pub const NO_DUPLICATE_WRITE_ACROSS_SESSIONS: &str = "no_duplicate_write_across_sessions";
+pub const NO_SEND_LOST: &str = "no_send_lost";
+pub const NO_RECORD_SKIPPED_BY_GROUP: &str = "no_record_skipped_by_group";
 
-const CATALOGUE: [(&str, &str); 10] = [
+const CATALOGUE: [(&str, &str); 13] = [
     (
         OFFSETS_CONTIGUOUS,
         "Every partition's offsets run on without gaps or overlaps.",
@@ -80,7 +83,33 @@ const CATALOGUE: [(&str, &str); 10] = [
         FENCED_WRITES_NEVER_COMMITTED,
         "A transactional write made with an epoch the coordinator had already moved past is never committed.",
     ),
+    (
+        NO_DUPLICATE_WRITE_ACROSS_SESSIONS,
+        "No producer writes the same record (key and value) to a partition again from a new session after a restart: deduplication cannot see across sessions.",
+    ),
+    (
+        NO_SEND_LOST,
+        "No send of a producer outside transactions fails for good while its record is not in the log (a transaction's failed send aborts it, and it is retried as a whole).",
+    ),
+    (
+        NO_RECORD_SKIPPED_BY_GROUP,
+        "A consumer group's committed offset never passes a record no member processed for good: a crash after an early commit, or an aborted transaction behind a plain commit, would skip it.",
+    ),
 ];
+
+/// A polled record a group has not processed for good yet, and who holds it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Unsettled {
+    consumer: ClientId,
+    /// Transformed for a transaction that has not committed yet.
+    transformed: bool,
+}
+
+/// Which client, in which of its sessions (incarnations), made a send.
+type SendOwner = (ClientId, u32);
+
+/// A record as its client sent it to a partition: partition, client, key and value.
+type SentRecord = (TopicPartition, ClientId, Option<String>, String);
 
 /// What the transaction checks remember of a producer's records in one partition since its
 /// last marker there.
@@ -107,6 +136,18 @@ pub struct Invariants {
     decided: BTreeMap<(TopicPartition, ProducerId), bool>,
     /// The epoch of each producer id's latest `__transaction_state` record.
     coordinator_epochs: BTreeMap<ProducerId, ProducerEpoch>,
+    /// Who made each send, and in which session.
+    send_owners: imbl::OrdMap<u64, SendOwner>,
+    /// Where each client first wrote a record outside transactions: by partition, client, key
+    /// and value, the session and offset.
+    contents: imbl::OrdMap<SentRecord, (u32, Offset)>,
+    /// Records polled by a group's members and not processed for good yet.
+    unsettled: imbl::OrdMap<(String, TopicPartition), imbl::OrdMap<Offset, Unsettled>>,
+    /// Records some member of the group processed for good: a copy another member still holds
+    /// (from before a rebalance) is not skipped when that member crashes.
+    processed: imbl::OrdSet<(String, TopicPartition, Offset)>,
+    /// Below which offset a committed transaction settled the group's input.
+    settled_below: BTreeMap<(String, TopicPartition), Offset>,
 }
 
 impl Default for Invariants {
@@ -126,6 +167,11 @@ impl Default for Invariants {
             open_data: BTreeMap::new(),
             decided: BTreeMap::new(),
             coordinator_epochs: BTreeMap::new(),
+            send_owners: imbl::OrdMap::new(),
+            contents: imbl::OrdMap::new(),
+            unsettled: imbl::OrdMap::new(),
+            processed: imbl::OrdSet::new(),
+            settled_below: BTreeMap::new(),
         }
     }
 }
@@ -177,7 +223,53 @@ impl Invariants {
                         send_ids,
                         &mut broken,
                     );
+                    self.check_resend_across_sessions(
+                        world,
+                        topic_partition,
+                        *broker,
+                        *base_offset,
+                        send_ids,
+                        &mut broken,
+                    );
                 }
+                EventKind::RecordQueued {
+                    producer, send_id, ..
+                } => {
+                    let incarnation = world.producer(producer).map_or(0, |p| p.incarnation);
+                    self.send_owners
+                        .insert(*send_id, (producer.clone(), incarnation));
+                }
+                EventKind::SendFailed {
+                    producer,
+                    send_ids,
+                    error,
+                } => self.check_failed_send(world, producer, send_ids, *error, &mut broken),
+                EventKind::RecordTransformed {
+                    consumer,
+                    topic_partition,
+                    offset,
+                } => {
+                    if let Some(held) = self.held(world, consumer, topic_partition, *offset) {
+                        held.transformed = true;
+                    }
+                }
+                EventKind::ConsumerCrashed { consumer, .. } => {
+                    self.on_consumer_crash(world, consumer, &mut broken);
+                }
+                EventKind::TxnOffsetCompleted {
+                    group_id,
+                    commit,
+                    topic_partition,
+                    offset,
+                    ..
+                } => self.on_txn_offsets_decided(
+                    world,
+                    group_id,
+                    topic_partition,
+                    *offset,
+                    *commit,
+                    &mut broken,
+                ),
                 EventKind::MarkerWritten {
                     topic_partition,
                     broker,
@@ -220,8 +312,18 @@ impl Invariants {
                     offsets,
                 } => {
                     check_read_committed(world, consumer, topic_partition, offsets, &mut broken);
+                    self.on_polled(world, consumer, topic_partition, offsets);
                 }
-                EventKind::RecordProcessed { business_id, .. } => {
+                EventKind::RecordProcessed {
+                    business_id,
+                    consumer,
+                    topic_partition,
+                    offset,
+                    ..
+                } => {
+                    if let Some(group) = group_of(world, consumer) {
+                        self.settle(group, topic_partition, *offset);
+                    }
                     if let Some(row) = world
                         .store()
                         .effects()
@@ -284,6 +386,243 @@ impl Invariants {
             }
         }
         newly
+    }
+
+    /// A polled record is the group's to process now.
+    fn on_polled(
+        &mut self,
+        world: &World,
+        consumer: &ClientId,
+        tp: &TopicPartition,
+        offsets: &[Offset],
+    ) {
+        let Some(group) = group_of(world, consumer) else {
+            return;
+        };
+        let held = self.unsettled.entry((group, tp.clone())).or_default();
+        for offset in offsets {
+            held.insert(
+                *offset,
+                Unsettled {
+                    consumer: consumer.clone(),
+                    transformed: false,
+                },
+            );
+        }
+    }
+
+    fn settle(&mut self, group: String, tp: &TopicPartition, offset: Offset) {
+        if let Some(held) = self.unsettled.get_mut(&(group.clone(), tp.clone())) {
+            held.remove(&offset);
+        }
+        self.processed.insert((group, tp.clone(), offset));
+    }
+
+    fn processed_for_good(&self, group: &str, tp: &TopicPartition, offset: Offset) -> bool {
+        self.settled_below
+            .get(&(group.to_owned(), tp.clone()))
+            .is_some_and(|below| offset < *below)
+            || self
+                .processed
+                .contains(&(group.to_owned(), tp.clone(), offset))
+    }
+
+    fn held(
+        &mut self,
+        world: &World,
+        consumer: &ClientId,
+        tp: &TopicPartition,
+        offset: Offset,
+    ) -> Option<&mut Unsettled> {
+        let group = group_of(world, consumer)?;
+        self.unsettled
+            .get_mut(&(group, tp.clone()))?
+            .get_mut(&offset)
+    }
+
+    /// A crashed member's unprocessed records are read again from the committed offset, unless
+    /// the group already committed past them. Transformed ones wait for their transaction.
+    fn on_consumer_crash(
+        &mut self,
+        world: &World,
+        consumer: &ClientId,
+        broken: &mut Vec<(&'static str, String)>,
+    ) {
+        let Some(group) = group_of(world, consumer) else {
+            return;
+        };
+        let keys: Vec<(String, TopicPartition)> = self
+            .unsettled
+            .keys()
+            .filter(|(g, _)| *g == group)
+            .cloned()
+            .collect();
+        let mut skipped = Vec::new();
+        for key in keys {
+            let Some(held) = self.unsettled.get_mut(&key) else {
+                continue;
+            };
+            let tp = &key.1;
+            let committed = committed_offset(world, &group, tp);
+            let lost: Vec<Offset> = held
+                .iter()
+                .filter(|(_, u)| u.consumer == *consumer && !u.transformed)
+                .map(|(offset, _)| *offset)
+                .collect();
+            for offset in lost {
+                held.remove(&offset);
+                if let Some(committed) = committed.filter(|c| offset < *c) {
+                    skipped.push((tp.clone(), offset, committed));
+                }
+            }
+        }
+        for (tp, offset, committed) in skipped {
+            if !self.processed_for_good(&group, &tp, offset) {
+                broken.push((
+                    NO_RECORD_SKIPPED_BY_GROUP,
+                    format!(
+                        "{consumer} crashed before processing {tp}@{offset}, but group {group} had already committed offset {committed}: no member will read that record again."
+                    ),
+                ));
+            }
+        }
+    }
+
+    /// A transaction's marker settles the records its output covered: a commit for good; an
+    /// abort sends them back to be read again, unless a plain commit already passed them.
+    fn on_txn_offsets_decided(
+        &mut self,
+        world: &World,
+        group: &str,
+        tp: &TopicPartition,
+        offset: Offset,
+        commit: bool,
+        broken: &mut Vec<(&'static str, String)>,
+    ) {
+        let committed = committed_offset(world, group, tp);
+        if commit {
+            let below = self
+                .settled_below
+                .entry((group.to_owned(), tp.clone()))
+                .or_insert(offset);
+            *below = (*below).max(offset);
+        }
+        let Some(held) = self.unsettled.get_mut(&(group.to_owned(), tp.clone())) else {
+            return;
+        };
+        let covered: Vec<Offset> = held
+            .range(..offset)
+            .filter(|(_, u)| u.transformed)
+            .map(|(o, _)| *o)
+            .collect();
+        for record in &covered {
+            held.remove(record);
+        }
+        if commit {
+            return;
+        }
+        for record in covered {
+            if let Some(committed) =
+                committed.filter(|c| record < *c && !self.processed_for_good(group, tp, record))
+            {
+                broken.push((
+                    NO_RECORD_SKIPPED_BY_GROUP,
+                    format!(
+                        "the transaction carrying the output for {tp}@{record} aborted, but group {group} had already committed offset {committed} outside it: no member will read that record again."
+                    ),
+                ));
+            }
+        }
+    }
+
+    /// The same record from the same client, written again by a later session of it: the
+    /// broker's deduplication knows only the current producer id.
+    fn check_resend_across_sessions(
+        &mut self,
+        world: &World,
+        tp: &TopicPartition,
+        broker: BrokerId,
+        base_offset: Offset,
+        send_ids: &[u64],
+        broken: &mut Vec<(&'static str, String)>,
+    ) {
+        let Some(partition) = world.cluster().partition(tp) else {
+            return;
+        };
+        if partition.leader != Some(broker) {
+            return;
+        }
+        let Some(log) = partition.replica(broker).map(|r| &r.log) else {
+            return;
+        };
+        let Some(batch) = log.batch_containing(base_offset) else {
+            return;
+        };
+        if batch.is_transactional || batch.is_control() {
+            return;
+        }
+        for (i, (send_id, record)) in send_ids.iter().zip(&batch.records).enumerate() {
+            let Some((client, session)) = self.send_owners.get(send_id).cloned() else {
+                continue;
+            };
+            let offset = base_offset.plus(i64::try_from(i).unwrap_or(0));
+            let key = (
+                tp.clone(),
+                client.clone(),
+                record.key.clone(),
+                record.value.clone(),
+            );
+            match self.contents.get(&key).copied() {
+                Some((first_session, first))
+                    if first_session != session
+                        && log.batch_containing(first).is_some_and(|b| {
+                            b.records
+                                .iter()
+                                .any(|r| r.key == record.key && r.value == record.value)
+                        }) =>
+                {
+                    let shown_key = record.key.as_deref().unwrap_or("(no key)");
+                    broken.push((
+                        NO_DUPLICATE_WRITE_ACROSS_SESSIONS,
+                        format!(
+                            "{client} wrote {shown_key}=\"{}\" to {tp} at offset {first}, and again at offset {offset} after a restart: the new session's producer id is unknown to the broker's deduplication.",
+                            record.value
+                        ),
+                    ));
+                }
+                Some(_) => {}
+                None => {
+                    self.contents.insert(key, (session, offset));
+                }
+            }
+        }
+    }
+
+    /// A send given up for good by a producer outside transactions: was its record written?
+    fn check_failed_send(
+        &self,
+        world: &World,
+        producer: &ClientId,
+        send_ids: &[u64],
+        error: crate::error_code::ErrorCode,
+        broken: &mut Vec<(&'static str, String)>,
+    ) {
+        let transactional = world
+            .producer(producer)
+            .is_some_and(|p| p.config.transactional_id.is_some());
+        if transactional {
+            return;
+        }
+        for send_id in send_ids {
+            if !self.written.keys().any(|(_, written)| written == send_id) {
+                broken.push((
+                    NO_SEND_LOST,
+                    format!(
+                        "{producer} gave up on send #{send_id} with {error} and its record is in no log: unless the application sends it again, it is lost."
+                    ),
+                ));
+            }
+        }
     }
 
     /// A transactional batch on a partition leader opens (or extends) its producer's
@@ -467,6 +806,14 @@ impl Invariants {
         }
         let _ = last_offset;
     }
+}
+
+fn group_of(world: &World, consumer: &ClientId) -> Option<String> {
+    world.consumer(consumer).map(|c| c.config.group_id.clone())
+}
+
+fn committed_offset(world: &World, group: &str, tp: &TopicPartition) -> Option<Offset> {
+    world.groups().get(group)?.committed.get(tp).copied()
 }
 
 /// After a leader change or truncation: is every acknowledged send to `tp` still in the leader's log?

@@ -10,6 +10,7 @@ use crate::trace::{Trace, TraceStep};
 use crate::world::{World, WorldConfigError};
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::num::NonZeroU32;
 
 /// The scenario format this build reads.
 pub const FORMAT_VERSION: u32 = 1;
@@ -43,7 +44,34 @@ pub struct Scenario {
     /// Kafka Streams applications (concept 27).
     #[serde(default)]
     pub streams: Vec<StreamsAppConfig>,
+    /// The step at which the scenario shows its concept.
+    #[serde(default)]
+    pub moment: Option<Moment>,
+    /// What the scenario showed, told when its script has run to the end.
+    #[serde(default)]
+    pub recap: Option<Recap>,
     pub steps: Vec<Action>,
+}
+
+/// The step that shows the concept: after `step` scripted steps (1-based), with a caption.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Moment {
+    /// Never 0: the moment is after at least one step.
+    pub step: NonZeroU32,
+    pub caption: String,
+}
+
+/// The scenario's ending, in three short parts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recap {
+    /// What happened, in the reader's terms.
+    pub saw: String,
+    /// Which guarantee held or broke, and why.
+    pub guarantee: String,
+    /// What to change or do to see the other side.
+    pub try_next: String,
 }
 
 /// What is wrong with a scenario, and where.
@@ -76,6 +104,15 @@ pub enum ScenarioError {
         index: usize,
         message: String,
     },
+    /// `moment.step` is past the last scripted step.
+    MomentOutsideScript {
+        step: usize,
+        scripted: usize,
+    },
+    /// A text field (`moment.caption`, `recap.saw`, ...) holds nothing to read.
+    EmptyText {
+        field: &'static str,
+    },
 }
 
 impl fmt::Display for ScenarioError {
@@ -105,6 +142,11 @@ impl fmt::Display for ScenarioError {
             ScenarioError::ImpossibleStep { index, message } => {
                 write!(f, "step {index}: {message}")
             }
+            ScenarioError::MomentOutsideScript { step, scripted } => write!(
+                f,
+                "moment.step: {step} is past the end of the script, which has {scripted} steps"
+            ),
+            ScenarioError::EmptyText { field } => write!(f, "{field}: the text is empty"),
         }
     }
 }
@@ -134,6 +176,10 @@ struct RawScenario {
     database: DatabaseConfig,
     #[serde(default)]
     streams: Vec<StreamsAppConfig>,
+    #[serde(default)]
+    moment: Option<Moment>,
+    #[serde(default)]
+    recap: Option<Recap>,
     steps: Vec<serde_json::Value>,
 }
 
@@ -169,6 +215,7 @@ impl Scenario {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
+        check_story(raw.moment.as_ref(), raw.recap.as_ref(), steps.len())?;
         Ok(Self {
             format_version: raw.format_version,
             name: raw.name,
@@ -180,6 +227,8 @@ impl Scenario {
             consumers: raw.consumers,
             database: raw.database,
             streams: raw.streams,
+            moment: raw.moment,
+            recap: raw.recap,
             steps,
         })
     }
@@ -232,6 +281,58 @@ impl ScenarioRun {
             .iter()
             .filter_map(|s| s.outcome.as_ref().ok())
             .flatten()
+    }
+}
+
+/// The scenario that shows `concept` first, among shipped scenarios given as (file stem,
+/// concepts) in file-name order: of the files whose name begins with the concept's number
+/// (`07-…`), the one naming the fewest concepts (the most focused), the first of equals;
+/// if no file begins with it, the first file whose `concepts` lists it.
+pub fn primary_for_concept<'a>(
+    concept: u32,
+    scenarios: impl IntoIterator<Item = (&'a str, &'a [u32])> + Clone,
+) -> Option<&'a str> {
+    let leading = |stem: &str| stem.split('-').next().and_then(|n| n.parse::<u32>().ok());
+    let named = scenarios
+        .clone()
+        .into_iter()
+        .filter(|(stem, concepts)| leading(stem) == Some(concept) && concepts.contains(&concept))
+        .min_by_key(|(_, concepts)| concepts.len())
+        .map(|(stem, _)| stem);
+    named.or_else(|| {
+        scenarios
+            .into_iter()
+            .find(|(_, concepts)| concepts.contains(&concept))
+            .map(|(stem, _)| stem)
+    })
+}
+
+/// The moment must name a scripted step, and every text must say something.
+fn check_story(
+    moment: Option<&Moment>,
+    recap: Option<&Recap>,
+    scripted: usize,
+) -> Result<(), ScenarioError> {
+    if let Some(moment) = moment {
+        let step = moment.step.get() as usize;
+        if step > scripted {
+            return Err(ScenarioError::MomentOutsideScript { step, scripted });
+        }
+        non_empty("moment.caption", &moment.caption)?;
+    }
+    if let Some(recap) = recap {
+        non_empty("recap.saw", &recap.saw)?;
+        non_empty("recap.guarantee", &recap.guarantee)?;
+        non_empty("recap.try_next", &recap.try_next)?;
+    }
+    Ok(())
+}
+
+fn non_empty(field: &'static str, text: &str) -> Result<(), ScenarioError> {
+    if text.trim().is_empty() {
+        Err(ScenarioError::EmptyText { field })
+    } else {
+        Ok(())
     }
 }
 
@@ -290,6 +391,75 @@ mod tests {
     fn an_unknown_top_level_field_is_rejected() {
         let err = Scenario::parse(r#"{"format_version": 1, "steps": [], "sede": 3}"#).unwrap_err();
         assert!(err.to_string().contains("sede"), "{err}");
+    }
+
+    #[test]
+    fn a_moment_and_a_recap_are_read() {
+        let text = MINIMAL.replace(
+            "\"steps\"",
+            r#""moment": {"step": 2, "caption": "Here: the send"},
+            "recap": {"saw": "a send", "guarantee": "held", "try_next": "drop it"},
+            "steps""#,
+        );
+        let scenario = Scenario::parse(&text).unwrap();
+        assert_eq!(scenario.moment.unwrap().step.get(), 2);
+        assert_eq!(scenario.recap.unwrap().try_next, "drop it");
+    }
+
+    #[test]
+    fn a_moment_past_the_script_is_refused() {
+        let text = MINIMAL.replace(
+            "\"steps\"",
+            r#""moment": {"step": 3, "caption": "Here"}, "steps""#,
+        );
+        let err = Scenario::parse(&text).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "moment.step: 3 is past the end of the script, which has 2 steps"
+        );
+        let text = text.replace("\"step\": 3", "\"step\": 0");
+        assert!(matches!(
+            Scenario::parse(&text),
+            Err(ScenarioError::Syntax { .. })
+        ));
+    }
+
+    #[test]
+    fn an_empty_recap_text_is_named() {
+        let text = MINIMAL.replace(
+            "\"steps\"",
+            r#""recap": {"saw": "a send", "guarantee": " ", "try_next": "x"}, "steps""#,
+        );
+        let err = Scenario::parse(&text).unwrap_err();
+        assert_eq!(err.to_string(), "recap.guarantee: the text is empty");
+    }
+
+    #[test]
+    fn an_unknown_recap_field_is_located() {
+        let text = MINIMAL.replace(
+            "\"steps\"",
+            r#""recap": {"saw": "a", "guarantee": "b", "try_next": "c", "lesson": "d"}, "steps""#,
+        );
+        let err = Scenario::parse(&text).unwrap_err();
+        assert!(
+            matches!(&err, ScenarioError::Syntax { line: 4, .. })
+                && err.to_string().contains("lesson"),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn the_primary_scenario_is_the_most_focused_one_named_after_the_concept() {
+        let shipped: [(&str, &[u32]); 4] = [
+            ("13-19-20-open", &[13, 18, 19, 20]),
+            ("14-20-late", &[14, 20]),
+            ("14-zombie", &[14]),
+            ("26-cost-six", &[19, 26]),
+        ];
+        assert_eq!(primary_for_concept(14, shipped), Some("14-zombie"));
+        assert_eq!(primary_for_concept(19, shipped), Some("13-19-20-open"));
+        assert_eq!(primary_for_concept(26, shipped), Some("26-cost-six"));
+        assert_eq!(primary_for_concept(7, shipped), None);
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! Property tests over random runs: random valid actions (from `eos_core::explore`) never make
 //! the core panic, and with Kafka's safe settings the guarantees hold whatever the faults.
+//! Consumers that commit only after processing (at-least-once) never make their group skip a
+//! record: a record read again after a crash is allowed, one never read again is not.
 //!
 //! Each case is a seed; a failure prints it, and `explore::random_action` replays it exactly.
 
@@ -13,8 +15,9 @@ use eos_core::config::{
 use eos_core::explore::{ExploreLimits, random_action};
 use eos_core::invariants::{
     COORDINATOR_TRANSITIONS_VALID, FENCED_WRITES_NEVER_COMMITTED, HIGH_WATERMARK_WITHIN_LOG,
-    LSO_WITHIN_HIGH_WATERMARK, NO_ACKNOWLEDGED_WRITE_LOST, NO_DUPLICATE_WRITE, OFFSETS_CONTIGUOUS,
-    READ_COMMITTED_SEES_ONLY_COMMITTED, TRANSACTIONS_ALL_OR_NOTHING,
+    LSO_WITHIN_HIGH_WATERMARK, NO_ACKNOWLEDGED_WRITE_LOST, NO_DUPLICATE_WRITE,
+    NO_RECORD_SKIPPED_BY_GROUP, OFFSETS_CONTIGUOUS, READ_COMMITTED_SEES_ONLY_COMMITTED,
+    TRANSACTIONS_ALL_OR_NOTHING,
 };
 use eos_core::rng::SimRng;
 use eos_core::streams::{ProcessingGuarantee, StreamsAppConfig};
@@ -214,9 +217,10 @@ proptest! {
         // 40 s stay well inside it, as a real retry does. Kafka's guarantee also rests on TCP:
         // a connection never loses or reorders one request while delivering later ones, so here
         // the network loses, copies and delays answers only.
-        let limits = ExploreLimits { raw_requests: false, request_faults: false, ..ExploreLimits::default() };
+        // Consumers commit what they processed (at-least-once), never a position ahead of it.
+        let limits = ExploreLimits { raw_requests: false, request_faults: false, early_commits: false, ..ExploreLimits::default() };
         let (world, _) = run(&safe_world(), seed, 300, limits);
-        for name in [NO_DUPLICATE_WRITE, NO_ACKNOWLEDGED_WRITE_LOST, OFFSETS_CONTIGUOUS, HIGH_WATERMARK_WITHIN_LOG] {
+        for name in [NO_DUPLICATE_WRITE, NO_ACKNOWLEDGED_WRITE_LOST, NO_RECORD_SKIPPED_BY_GROUP, OFFSETS_CONTIGUOUS, HIGH_WATERMARK_WITHIN_LOG] {
             prop_assert!(world.invariants().status(name).unwrap().broken.is_none(), "seed {seed}: {}", describe_violations(&world));
         }
     }
@@ -231,6 +235,8 @@ proptest! {
         seed in any::<u64>(),
         transaction_version in 1u8..=2,
     ) {
+        // no_record_skipped_by_group is not claimed here: the explorer hands one consumer's
+        // offsets to any producer's transaction, which no application does.
         let limits = ExploreLimits { raw_requests: false, ..ExploreLimits::default() };
         let (world, _) = run(&transactional_world(transaction_version), seed, 300, limits);
         for name in [OFFSETS_CONTIGUOUS, HIGH_WATERMARK_WITHIN_LOG, LSO_WITHIN_HIGH_WATERMARK, READ_COMMITTED_SEES_ONLY_COMMITTED, TRANSACTIONS_ALL_OR_NOTHING, COORDINATOR_TRANSITIONS_VALID, FENCED_WRITES_NEVER_COMMITTED] {

@@ -7,7 +7,8 @@
 use eos_core::error_code::ErrorCode;
 use eos_core::invariants::{
     COORDINATOR_TRANSITIONS_VALID, FENCED_WRITES_NEVER_COMMITTED, NO_ACKNOWLEDGED_WRITE_LOST,
-    NO_DUPLICATE_EFFECT, NO_DUPLICATE_WRITE, TRANSACTIONS_ALL_OR_NOTHING,
+    NO_DUPLICATE_EFFECT, NO_DUPLICATE_WRITE, NO_DUPLICATE_WRITE_ACROSS_SESSIONS,
+    NO_RECORD_SKIPPED_BY_GROUP, NO_SEND_LOST, TRANSACTIONS_ALL_OR_NOTHING,
 };
 use eos_core::producer_txn::ClientTxnState;
 use eos_core::report::Report;
@@ -85,6 +86,16 @@ fn at_most_once_loses_the_dropped_send_and_the_record_polled_before_a_crash() {
         0,
         "c1 committed pay-2 before processing it, then crashed"
     );
+    assert_eq!(
+        broken_at(&run, NO_SEND_LOST),
+        Some(3),
+        "the timeout gives up on pay-1, which is in no log"
+    );
+    assert_eq!(
+        broken_at(&run, NO_RECORD_SKIPPED_BY_GROUP),
+        Some(7),
+        "c1 crashes holding pay-2, already committed past"
+    );
 }
 
 #[test]
@@ -100,6 +111,10 @@ fn at_least_once_writes_the_retry_twice_and_repeats_processing() {
         "two copies, and the first round was repeated after the crash"
     );
     assert!(!holds(&run, NO_DUPLICATE_EFFECT));
+    assert!(
+        holds(&run, NO_RECORD_SKIPPED_BY_GROUP),
+        "reading pay-1 again after the crash is at-least-once, not a skip"
+    );
 }
 
 #[test]
@@ -219,6 +234,15 @@ fn a_restarted_producer_gets_a_new_id_and_its_resend_is_a_duplicate() {
         pids,
         vec![1000, 1001],
         "the same payment, written by two producer sessions"
+    );
+    assert!(
+        holds(&run, NO_DUPLICATE_WRITE),
+        "two sends, each written once"
+    );
+    assert_eq!(
+        broken_at(&run, NO_DUPLICATE_WRITE_ACROSS_SESSIONS),
+        Some(9),
+        "the resend after the restart is the same record"
     );
 }
 
@@ -1309,6 +1333,11 @@ fn auto_commit_with_transactions_loses_the_output_of_an_aborted_transaction() {
             .count(),
         1,
         "pay-2 is never processed again"
+    );
+    assert_eq!(
+        broken_at(&run, NO_RECORD_SKIPPED_BY_GROUP),
+        Some(25),
+        "the abort leaves pay-2 behind the auto-committed offset"
     );
 }
 

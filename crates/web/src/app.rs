@@ -9,6 +9,7 @@ use crate::components::detail_layer::{self, Detail, DetailGroup};
 use crate::components::guarantee_strip::GuaranteeStrip;
 use crate::components::inspect_panel::InspectPanel;
 use crate::components::narration::Narration;
+use crate::components::recap::{Recap, recap_view};
 use crate::components::save_box::SaveBox;
 use crate::components::settings_form::ClusterSettings;
 use crate::components::share_box::{ShareBox, link_in_address};
@@ -159,6 +160,7 @@ pub fn App(props: &AppProps) -> Html {
             </p>
         },
         Ok(world) => {
+            let recap = recap_view(&state, world);
             let world = WorldRef(Rc::clone(world));
             let detail = |group: DetailGroup, children: Html| -> Html {
                 if shown(group) {
@@ -183,6 +185,7 @@ pub fn App(props: &AppProps) -> Html {
                             inspected={inspected.as_ref().map(|i| (i.topic_partition.clone(), i.offset))} />
                         <Narration {cursor} {total} step={step_at(1)} world={world.clone()}
                             origin={state.shared_origin()} {welcome} dispatch={dispatch.clone()} />
+                        <Recap view={recap} dispatch={dispatch.clone()} />
                         <GuaranteeStrip world={world.clone()} dispatch={dispatch.clone()} />
                     </section>
                     <section class="details" aria-labelledby="details-heading">

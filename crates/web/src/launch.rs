@@ -1,5 +1,5 @@
-//! How the page address starts a lab: the URL parameters `scenario`, `seed`, `step`, `view`,
-//! `isolation`, `embed` and `id`, read by a pure parser. The address is untrusted input: every
+//! How the page address starts a lab: the URL parameters `concept`, `scenario`, `seed`, `step`,
+//! `view`, `isolation`, `embed` and `id`, read by a pure parser. The address is untrusted input: every
 //! value that cannot be used is a [`LaunchProblem`], shown as a notice, and its default is used
 //! instead. A share link in the fragment (`#v1.…`) wins over `scenario`, `seed`, `step` and
 //! `isolation`, since it carries its own world and steps.
@@ -54,6 +54,8 @@ impl View {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LaunchProblem {
     UnknownScenario(String),
+    /// `concept` is not a concept number from 1 to [`scenarios::CONCEPTS`].
+    UnknownConcept(String),
     BadSeed(String),
     BadStep(String),
     UnknownView(String),
@@ -76,6 +78,11 @@ impl fmt::Display for LaunchProblem {
             LaunchProblem::UnknownScenario(name) => write!(
                 f,
                 "there is no scenario “{name}” (use a file name from the scenario list without .json, or free-play)"
+            ),
+            LaunchProblem::UnknownConcept(value) => write!(
+                f,
+                "concept “{value}” is not a concept number from 1 to {}",
+                scenarios::CONCEPTS
             ),
             LaunchProblem::BadSeed(value) => write!(
                 f,
@@ -126,6 +133,7 @@ impl LaunchOptions {
     /// Unknown parameter names are ignored, as hosts add their own (tracking, cache busting).
     pub fn parse(query: &str) -> Self {
         let mut options = Self::default();
+        let mut concept = None;
         let query = query.strip_prefix('?').unwrap_or(query);
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
@@ -142,6 +150,16 @@ impl LaunchOptions {
                             .push(LaunchProblem::UnknownScenario(value.to_owned()));
                     }
                 }
+                "concept" => match value
+                    .parse::<u32>()
+                    .ok()
+                    .and_then(|n| scenarios::concept_start(n).filter(|_| n >= 1))
+                {
+                    Some(start) => concept = Some(start),
+                    None => options
+                        .problems
+                        .push(LaunchProblem::UnknownConcept(value.to_owned())),
+                },
                 "seed" => match value.parse() {
                     Ok(seed) => options.seed = Some(seed),
                     Err(_) => options
@@ -174,6 +192,11 @@ impl LaunchOptions {
                 "id" if !value.is_empty() => options.id = Some(value.to_owned()),
                 _ => {}
             }
+        }
+        // A concept names both the scenario and the step: its primary scenario at its moment.
+        if let Some((stem, step)) = concept {
+            options.scenario = Some(stem);
+            options.step = step;
         }
         options
     }
@@ -351,6 +374,46 @@ mod tests {
                 .consumers
                 .iter()
                 .any(|c| c.isolation_level == IsolationLevel::ReadCommitted)
+        );
+    }
+
+    #[test]
+    fn a_concept_opens_its_scenario_at_its_moment() {
+        let options = LaunchOptions::parse("?concept=7");
+        assert_eq!(
+            options.scenario.as_deref(),
+            Some("07-out-of-order-sequence")
+        );
+        assert_eq!(
+            options.step, 8,
+            "the step OUT_OF_ORDER_SEQUENCE_NUMBER is answered"
+        );
+        assert!(options.problems.is_empty());
+        assert!(options.changes_start());
+        let over = LaunchOptions::parse("?scenario=02-at-least-once&step=1&concept=19");
+        assert_eq!(
+            over.scenario.as_deref(),
+            Some("13-19-20-open-transaction-holds-the-lso"),
+            "the concept names both the scenario and the step"
+        );
+        assert_eq!(over.step, 6);
+    }
+
+    #[test]
+    fn a_concept_outside_1_to_28_is_a_problem() {
+        for value in ["0", "29", "seven", "-3", "", "4294967296"] {
+            let options = LaunchOptions::parse(&format!("concept={value}"));
+            assert_eq!(options.scenario, None, "{value}");
+            assert_eq!(options.step, 0, "{value}");
+            assert_eq!(
+                options.problems,
+                vec![LaunchProblem::UnknownConcept(value.to_owned())],
+                "{value}"
+            );
+        }
+        assert_eq!(
+            LaunchProblem::UnknownConcept("29".to_owned()).to_string(),
+            "concept “29” is not a concept number from 1 to 28"
         );
     }
 

@@ -345,6 +345,8 @@ mod tests {
                 consumers: Vec::new(),
                 database: Default::default(),
                 streams: Vec::new(),
+                moment: None,
+                recap: None,
                 steps: vec![send(0), send(1)],
             },
             history: vec![

@@ -3,7 +3,7 @@
 
 use eos_core::Action;
 use eos_core::config::{ConsumerConfig, IsolationLevel, ProducerConfig, TopicConfig, WorldConfig};
-use eos_core::scenario::Scenario;
+use eos_core::scenario::{Moment, Recap, Scenario};
 use std::rc::Rc;
 
 /// The free-play world's topic.
@@ -24,6 +24,10 @@ pub struct Origin {
     pub config: WorldConfig,
     pub seed: u64,
     pub script: Rc<[Action]>,
+    /// The scripted step that shows the scenario's concept, if it names one.
+    pub moment: Option<Moment>,
+    /// The ending told once every scripted step is applied.
+    pub recap: Option<Recap>,
 }
 
 impl From<Scenario> for Origin {
@@ -35,6 +39,8 @@ impl From<Scenario> for Origin {
             concepts: scenario.concepts,
             seed: scenario.seed,
             script: Rc::from(scenario.steps),
+            moment: scenario.moment,
+            recap: scenario.recap,
         }
     }
 }
@@ -71,6 +77,8 @@ impl Origin {
             config,
             seed: 0,
             script: Rc::from(Vec::new()),
+            moment: None,
+            recap: None,
         }
     }
 }
@@ -200,9 +208,58 @@ pub fn catalog() -> Vec<Source> {
         .collect()
 }
 
+/// The concepts of the lab's checklist are numbered 1 to this.
+pub const CONCEPTS: u32 = 28;
+
+/// Where `?concept=N` opens: the file stem of the concept's primary scenario
+/// (`eos_core::scenario::primary_for_concept`) and its moment, as a count of scripted steps.
+pub fn concept_start(concept: u32) -> Option<(String, usize)> {
+    let parsed: Vec<(String, Scenario)> = SHIPPED
+        .iter()
+        .filter_map(|(name, text)| {
+            let stem = name.strip_suffix(".json")?.to_owned();
+            Scenario::parse(text).ok().map(|s| (stem, s))
+        })
+        .collect();
+    let listed = parsed
+        .iter()
+        .map(|(stem, s)| (stem.as_str(), s.concepts.as_slice()));
+    let stem = eos_core::scenario::primary_for_concept(concept, listed)?;
+    let scenario = &parsed.iter().find(|(s, _)| s == stem)?.1;
+    let step = scenario
+        .moment
+        .as_ref()
+        .map_or(0, |m| m.step.get() as usize);
+    Some((stem.to_owned(), step))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_concept_opens_a_scenario_that_lists_it_at_its_moment() {
+        for concept in 1..=CONCEPTS {
+            let (stem, step) = concept_start(concept).expect("every concept has a scenario");
+            let text = SHIPPED
+                .iter()
+                .find(|(name, _)| name.strip_suffix(".json") == Some(&stem))
+                .expect("shipped")
+                .1;
+            let scenario = Scenario::parse(text).expect("parses");
+            assert!(scenario.concepts.contains(&concept), "{concept}: {stem}");
+            assert!(
+                step >= 1 && step <= scenario.steps.len(),
+                "{concept}: {stem} at {step}"
+            );
+        }
+        assert_eq!(
+            concept_start(7),
+            Some(("07-out-of-order-sequence".to_owned(), 8))
+        );
+        assert_eq!(concept_start(0), None);
+        assert_eq!(concept_start(CONCEPTS + 1), None);
+    }
 
     #[test]
     fn every_scenario_file_in_assets_is_in_the_catalog() {

@@ -414,6 +414,9 @@ impl LabState {
             consumers: config.consumers.clone(),
             database: config.database.clone(),
             streams: config.streams.clone(),
+            // The history may stop before the moment; the saved lab, with the script, keeps it.
+            moment: None,
+            recap: None,
             steps: self.history.iter().map(|s| s.action.clone()).collect(),
         }
     }
@@ -423,6 +426,8 @@ impl LabState {
     pub fn saved(&self) -> SavedLab {
         let mut origin = self.as_scenario();
         origin.steps = self.origin.script.to_vec();
+        origin.moment = self.origin.moment.clone();
+        origin.recap = self.origin.recap.clone();
         SavedLab {
             origin,
             history: self
@@ -562,11 +567,16 @@ impl LabState {
         if self.origin.script.is_empty() {
             return None;
         }
-        let next = (0..self.cursor)
+        let next = self.scripted_applied();
+        self.origin.script.get(next).map(|action| (next, action))
+    }
+
+    /// How many of the scenario's scripted steps are applied at the cursor.
+    pub fn scripted_applied(&self) -> usize {
+        (0..self.cursor)
             .rev()
             .find_map(|i| self.history[i].scripted)
-            .map_or(0, |i| i + 1);
-        self.origin.script.get(next).map(|action| (next, action))
+            .map_or(0, |i| i + 1)
     }
 
     fn act(&mut self, action: Action, scripted: Option<usize>) {

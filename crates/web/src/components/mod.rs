@@ -18,6 +18,7 @@ pub mod notice_bar;
 pub mod offsets_plot;
 pub mod partition_log;
 pub mod producer_card;
+pub mod recap;
 pub mod record_inspector;
 pub mod save_box;
 pub mod scenario_picker;

@@ -244,8 +244,11 @@ impl LabState {
             });
             return;
         };
+        // The scenario's moment and recap tell what its own settings do; edited ones may not.
         let origin = Origin {
             config,
+            moment: None,
+            recap: None,
             ..Origin::clone(&self.origin)
         };
         if let Err(error) = World::new(&origin.config, origin.seed) {
