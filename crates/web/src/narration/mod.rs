@@ -246,9 +246,18 @@ mod tests {
              visible to read_committed consumers"
         );
         let line = &group(narration, GroupKind::Transactions).line;
-        assert!(line.starts_with("1 commit marker on receipts-0; "), "{line}");
-        assert!(line.contains("receipt-job-sink-0 Ongoing → CompleteCommit"), "{line}");
-        assert!(line.contains("sink COMMITTING_TRANSACTION → READY"), "{line}");
+        assert!(
+            line.starts_with("1 commit marker on receipts-0; "),
+            "{line}"
+        );
+        assert!(
+            line.contains("receipt-job-sink-0 Ongoing → CompleteCommit"),
+            "{line}"
+        );
+        assert!(
+            line.contains("sink COMMITTING_TRANSACTION → READY"),
+            "{line}"
+        );
         assert!(!line.contains("other"), "every kind is named: {line}");
     }
 
