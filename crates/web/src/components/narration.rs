@@ -103,7 +103,7 @@ fn told_step(told: &StepNarration) -> Html {
             })}
             {(count > 0).then(|| html! {
                 <details class="narration-all" id="narration-all">
-                    <summary>{format!("Show all {count} event{}", if count == 1 { "" } else { "s" })}</summary>
+                    <summary>{if count == 1 { "Show the event".to_owned() } else { format!("Show all {count} events") }}</summary>
                     <ol class="narration-events">
                         { for told.events.iter().map(|e| html! { <li>{e}</li> }) }
                     </ol>

@@ -57,7 +57,7 @@ impl GroupKind {
             GroupKind::Written => "Written",
             GroupKind::Answers => "Answers",
             GroupKind::Transactions => "Transactions",
-            GroupKind::Failures => "Timeouts and crashes",
+            GroupKind::Failures => "Failures",
             GroupKind::Consumers => "Consumers",
             GroupKind::Other => "Network and more",
         }
