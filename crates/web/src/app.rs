@@ -49,7 +49,6 @@ pub struct AppProps {
 /// The whole EOS Lab app.
 #[component]
 pub fn App(props: &AppProps) -> Html {
-    let state = use_reducer(LabState::default);
     let launch = {
         let given = props.launch.clone();
         (*use_memo((), move |()| {
@@ -57,6 +56,9 @@ pub fn App(props: &AppProps) -> Html {
         }))
         .clone()
     };
+    let welcome = use_first_visit(props, &launch);
+    // A first visit starts on the story itself, so the page never shifts from free play to it.
+    let state = use_reducer(move || first_lab(welcome));
     // Embedded labs never save; an address that names how to start wins over the saved lab.
     crate::autosave::use_autosave(
         &state,
@@ -64,7 +66,6 @@ pub fn App(props: &AppProps) -> Html {
         !launch.changes_start(),
     );
     let embed = launch.embed;
-    let welcome = use_first_visit(props, &launch, state.dispatcher());
     let lab_ref = use_node_ref();
     let help_open = use_state(|| false);
     // One callback for the app's lifetime, so panels whose world did not change skip rendering.
@@ -298,27 +299,25 @@ pub fn App(props: &AppProps) -> Html {
     }
 }
 
-/// Whether this is a first visit that should open on the welcome: decided once, at mount, and
-/// shown while that story is at its start. On such a visit the lab loads the story at step 0.
+/// Whether this is a first visit that opens on the welcome: decided once, at mount; the welcome
+/// shows while the first story is at its start.
 #[hook]
-fn use_first_visit(
-    props: &AppProps,
-    launch: &LaunchOptions,
-    dispatcher: UseReducerDispatcher<LabState>,
-) -> bool {
-    let first_visit = {
-        let asked = props.first_visit_start && props.autosave;
-        let names_a_start = launch.embed || launch.changes_start() || link_in_address().is_some();
-        *use_memo((), move |()| {
-            asked && !names_a_start && !crate::autosave::has_saved_lab()
-        })
-    };
-    use_effect_with((), move |()| {
-        if let Some(story) = first_visit.then(crate::scenarios::first_story).flatten() {
-            dispatcher.dispatch(LabAction::Load(story));
-        }
-    });
+fn use_first_visit(props: &AppProps, launch: &LaunchOptions) -> bool {
+    let asked = props.first_visit_start && props.autosave;
+    let names_a_start = launch.embed || launch.changes_start() || link_in_address().is_some();
+    *use_memo((), move |()| {
+        asked && !names_a_start && !crate::autosave::has_saved_lab()
+    })
+}
+
+/// The lab the app starts with: the first story on a first visit, free play otherwise.
+fn first_lab(first_visit: bool) -> LabState {
     first_visit
+        .then(crate::scenarios::first_story)
+        .flatten()
+        .and_then(|story| story.origin().ok())
+        .map(LabState::start)
+        .unwrap_or_default()
 }
 
 /// The name of the story a first visit opens on, to tell when it is still the one loaded.

@@ -14,6 +14,8 @@
 //!   use to look back over the history without copying it.
 //! - [`scenarios`]: where a lab starts: free play or a shipped scenario file.
 //! - [`components`]: one view per file, each fed by props and callbacks only.
+//! - [`narration`]: a step told in one sentence with its events grouped (pure, for
+//!   `components::narration`); [`concepts`]: the concepts' short titles, in the story's order.
 //! - [`launch`]: the URL parameters that choose how a lab starts (pure, typed problems).
 //! - [`playback`]: play speeds and the timer hook that ticks the reducer.
 //! - [`embed`]: embed mode's effects: chrome class, height messages, pause off-screen.

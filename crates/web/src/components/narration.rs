@@ -60,32 +60,37 @@ pub fn Narration(props: &NarrationProps) -> Html {
         },
         _ => html! { {format!("Step 0 of {} · the start", props.total)} },
     };
-    let body = match told {
-        Some(told) => told_step(&told),
+    let sentence = match (&told, props.welcome) {
+        (Some(told), _) => told.sentence.clone(),
+        (None, true) => WELCOME.to_owned(),
+        (None, false) => intro_next_move(props.origin.script.len()),
+    };
+    let details = match &told {
+        Some(told) => told_step(told),
         None if props.welcome => welcome(props),
         None => html! {
-            <>
-                <p class="narration-intro" id="narration-intro">{&props.origin.description}</p>
-                <p class="narration-sentence" id="step-sentence">
-                    {intro_next_move(props.origin.script.len())}
-                </p>
-            </>
+            <p class="narration-intro" id="narration-intro">{&props.origin.description}</p>
         },
     };
     html! {
         <section class="narration-stage" aria-labelledby="narration-heading" id="narration-stage">
             <h2 id="narration-heading" class="narration-where">{where_we_are}</h2>
-            // Polite: a screen reader reads what the step did after the click that caused it.
-            <div class="narration-live" aria-live="polite">{body}</div>
+            // The one live region, always in place, so a screen reader reads the new sentence
+            // after the click that caused it (and only the sentence, not the groups).
+            <p class="narration-sentence" id="step-sentence" aria-live="polite">{sentence}</p>
+            {details}
         </section>
     }
 }
+
+/// The welcome's sentence: what the lab is for, before the first step.
+const WELCOME: &str = "Kafka can promise that a record is written once. See why that is hard, \
+    one step at a time, starting with an answer that never arrives.";
 
 fn told_step(told: &StepNarration) -> Html {
     let count = told.events.len();
     html! {
         <>
-            <p class="narration-sentence" id="step-sentence">{&told.sentence}</p>
             {(!told.groups.is_empty()).then(|| html! {
                 <ul class="narration-groups" id="narration-groups">
                     { for told.groups.iter().map(|group| html! {
@@ -98,7 +103,7 @@ fn told_step(told: &StepNarration) -> Html {
             })}
             {(count > 0).then(|| html! {
                 <details class="narration-all" id="narration-all">
-                    <summary>{format!("Show all {count} event{}", if count == 1 { "" } else { "s" })}</summary>
+                    <summary>{if count == 1 { "Show the event".to_owned() } else { format!("Show all {count} events") }}</summary>
                     <ol class="narration-events">
                         { for told.events.iter().map(|e| html! { <li>{e}</li> }) }
                     </ol>
@@ -111,10 +116,6 @@ fn told_step(told: &StepNarration) -> Html {
 fn welcome(props: &NarrationProps) -> Html {
     html! {
         <div class="welcome" id="welcome">
-            <p class="narration-sentence" id="step-sentence">
-                {"Kafka can promise that a record is written once. See why that is hard, one \
-                  step at a time, starting with an answer that never arrives."}
-            </p>
             <p class="narration-intro" id="narration-intro">{&props.origin.description}</p>
             <div class="button-row welcome-actions">
                 <button type="button" class="button button-primary" id="welcome-start"

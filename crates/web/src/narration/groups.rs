@@ -277,6 +277,9 @@ pub(super) fn transactions_line(events: &[&EventKind]) -> String {
     let mut abort = Vec::new();
     let mut moves: Vec<(String, String, String)> = Vec::new();
     let mut log_writes = 0;
+    // WriteTxnMarkers requests from the coordinator and the leaders' confirmations.
+    let mut marker_requests = 0;
+    let mut named: Vec<String> = Vec::new();
     let mut other = 0;
     for event in events {
         match event {
@@ -297,6 +300,27 @@ pub(super) fn transactions_line(events: &[&EventKind]) -> String {
                 follow(&mut moves, producer.to_string(), from, to);
             }
             K::TxnLogAppended { .. } => log_writes += 1,
+            K::MarkersRequested { .. } | K::MarkerAcknowledged { .. } => marker_requests += 1,
+            K::ProducerIdAssigned {
+                producer,
+                producer_id,
+                producer_epoch,
+            } => named.push(format!(
+                "{producer} got producer id {producer_id}, epoch {producer_epoch}"
+            )),
+            K::ProducerEpochBumped {
+                producer,
+                producer_epoch,
+            } => named.push(format!("{producer} at epoch {producer_epoch}")),
+            K::TxnOffsetCommitPending { group_id, .. } => {
+                named.push(format!("group {group_id}'s offsets pending"));
+            }
+            K::TxnOffsetCompleted {
+                group_id, commit, ..
+            } => named.push(format!(
+                "group {group_id}'s offsets {}",
+                if *commit { "committed" } else { "discarded" }
+            )),
             _ => other += 1,
         }
     }
@@ -325,6 +349,14 @@ pub(super) fn transactions_line(events: &[&EventKind]) -> String {
             "writes to __transaction_state",
         ));
     }
+    if marker_requests > 0 {
+        parts.push(count(
+            marker_requests,
+            "WriteTxnMarkers request or answer",
+            "WriteTxnMarkers requests and answers",
+        ));
+    }
+    parts.extend(dedup(named.into_iter()));
     if other > 0 {
         parts.push(count(
             other,

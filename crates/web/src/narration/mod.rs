@@ -57,7 +57,7 @@ impl GroupKind {
             GroupKind::Written => "Written",
             GroupKind::Answers => "Answers",
             GroupKind::Transactions => "Transactions",
-            GroupKind::Failures => "Timeouts and crashes",
+            GroupKind::Failures => "Failures",
             GroupKind::Consumers => "Consumers",
             GroupKind::Other => "Network and more",
         }
@@ -234,6 +234,31 @@ mod tests {
             "The transaction coordinator refused p1's EndTxn with PRODUCER_FENCED: p1 is fenced \
              by a newer instance and must close, not retry"
         );
+    }
+
+    #[test]
+    fn a_commit_says_where_its_markers_went_and_how_the_transaction_moved() {
+        let steps = told("28-one-transaction-per-checkpoint.json");
+        let (_, narration) = &steps[19];
+        assert_eq!(
+            narration.sentence,
+            "Commit marker written to receipts-0: the transaction's records there are now \
+             visible to read_committed consumers"
+        );
+        let line = &group(narration, GroupKind::Transactions).line;
+        assert!(
+            line.starts_with("1 commit marker on receipts-0; "),
+            "{line}"
+        );
+        assert!(
+            line.contains("receipt-job-sink-0 Ongoing → CompleteCommit"),
+            "{line}"
+        );
+        assert!(
+            line.contains("sink COMMITTING_TRANSACTION → READY"),
+            "{line}"
+        );
+        assert!(!line.contains("other"), "every kind is named: {line}");
     }
 
     #[test]
