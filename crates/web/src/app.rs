@@ -176,7 +176,6 @@ pub fn App(props: &AppProps) -> Html {
                     .and_then(|i| history.get(i))
                     .cloned()
             };
-            let total = history.len().max(state.origin().script.len());
             let welcome = welcome && cursor == 0 && state.origin().name == first_story_name();
             html! {
                 <>
@@ -184,7 +183,7 @@ pub fn App(props: &AppProps) -> Html {
                         <Stage world={world.clone()} dispatch={dispatch.clone()} step={step_at(1)}
                             before={step_at(2)}
                             inspected={inspected.as_ref().map(|i| (i.topic_partition.clone(), i.offset))} />
-                        <Narration {cursor} {total} step={step_at(1)} world={world.clone()}
+                        <Narration {cursor} step={step_at(1)} world={world.clone()}
                             origin={state.shared_origin()} {welcome} dispatch={dispatch.clone()} />
                         <Recap view={recap} dispatch={dispatch.clone()} />
                         <GuaranteeStrip world={world.clone()} dispatch={dispatch.clone()} />

@@ -75,7 +75,7 @@ async fn a_step_is_told_in_one_sentence_with_every_event_behind_a_disclosure() {
 
     click(&root, "#next-scripted").await;
     click(&root, "#next-scripted").await;
-    assert!(text(&root, "#narration-heading").starts_with("Step 2 of 12"));
+    assert!(text(&root, "#narration-heading").starts_with("Step 2 · "));
     assert_eq!(
         text(&root, "#step-sentence"),
         "Broker 1 wrote pay-1 at offset 0 of payments-0 and sent p1 its acknowledgement"

@@ -13,8 +13,6 @@ use yew::prelude::*;
 #[derive(Debug, Properties)]
 pub struct NarrationProps {
     pub cursor: usize,
-    /// How many steps the story has: the script's length, or the steps taken if more.
-    pub total: usize,
     /// The step at the cursor; none at the start.
     pub step: Option<Rc<StepRecord>>,
     /// The world right after that step.
@@ -36,7 +34,6 @@ impl PartialEq for NarrationProps {
         };
         same_step
             && self.cursor == other.cursor
-            && self.total == other.total
             && self.world == other.world
             && Rc::ptr_eq(&self.origin, &other.origin)
             && self.welcome == other.welcome
@@ -54,11 +51,13 @@ pub fn Narration(props: &NarrationProps) -> Html {
     let where_we_are = match &props.step {
         Some(step) if props.cursor > 0 => html! {
             <>
-                {format!("Step {} of {}", props.cursor, props.total)}
+                // Only the step: the time controls count the steps taken and the next scripted
+                // step's button counts the script, so a third count here would contradict one.
+                {format!("Step {}", props.cursor)}
                 <span class="narration-action">{format!(" · {}", step.action.describe())}</span>
             </>
         },
-        _ => html! { {format!("Step 0 of {} · the start", props.total)} },
+        _ => html! { {"Step 0 · the start"} },
     };
     let sentence = match (&told, props.welcome) {
         (Some(told), _) => told.sentence.clone(),
