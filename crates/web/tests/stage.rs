@@ -104,7 +104,11 @@ async fn a_dropped_ack_on_the_stage_leads_to_a_retry_answered_as_a_duplicate() {
     let cell = name_of(&root, "#stage-offset-payments-0-0");
     assert!(cell.contains("answered as a duplicate"), "{cell}");
     assert!(text(&root, "#stage-offset-payments-0-0").contains('↺'));
-    assert!(text(&root, "#narration").contains("duplicate"));
+    let narration = text(&root, "#narration");
+    assert!(
+        narration.contains("answers with the original offset 0 and writes nothing"),
+        "{narration}"
+    );
     assert_eq!(
         pills(&root, "Produce response for payments-0 (offset 0)").len(),
         1,
