@@ -142,13 +142,13 @@ pub fn producer(node: &ProducerNode, rect: &Rect, selected: bool, handlers: &Han
         select_on(handlers, StageItem::Producer(node.id.clone())),
         html! { <>
             {box_rect(rect, "stage-box")}
-            {text(x, rect.y + 15.0, "stage-title", fit(&node.id.0, 14))}
-            <text x={n(rect.right() - 8.0)} y={n(rect.y + 15.0)} class="stage-status" text-anchor="end">
+            {text(x, rect.y + 16.0, "stage-title", fit(&node.id.0, 14))}
+            <text x={n(rect.right() - 8.0)} y={n(rect.y + 16.0)} class="stage-status" text-anchor="end">
                 {up_down(node.alive, "running", "crashed")}
             </text>
-            {text(x, rect.y + 30.0, "stage-line", fit(&node.kind, 29))}
-            {text(x, rect.y + 44.0, "stage-line", identity)}
-            {text(x, rect.y + 57.0, "stage-line stage-muted", fit(&activity, 27))}
+            {text(x, rect.y + 31.0, "stage-line", fit(&node.kind, 28))}
+            {text(x, rect.y + 46.0, "stage-line", identity)}
+            {text(x, rect.y + 60.0, "stage-line stage-muted", fit(&activity, 28))}
             {changed_badge(rect, node.changed)}
         </> },
     )
@@ -196,16 +196,14 @@ pub fn consumer(node: &ConsumerNode, rect: &Rect, selected: bool, handlers: &Han
         select_on(handlers, StageItem::Consumer(node.id.clone())),
         html! { <>
             {box_rect(rect, "stage-box")}
-            {text(x, rect.y + 15.0, "stage-title", fit(&node.id.0, 16))}
-            <text x={n(rect.right() - 8.0)} y={n(rect.y + 15.0)} class="stage-status" text-anchor="end">
-                {up_down(node.alive, "up", "crashed")}
-            </text>
-            {text(x, rect.y + 29.0, "stage-line stage-muted",
-                format!("{} · {} processed", node.isolation, node.processed))}
+            {text(x, rect.y + 16.0, "stage-title", fit(&node.id.0, 21))}
+            {text(x, rect.y + 31.0, "stage-line stage-muted",
+                format!("{} · {}", up_down(node.alive, "up", "crashed"), node.isolation))}
+            {text(x, rect.y + 44.0, "stage-line stage-muted", format!("{} processed", node.processed))}
             { for lines.iter().take(CONSUMER_LINES).enumerate().map(|(i, line)| {
-                text(x, rect.y + 43.0 + CONSUMER_LINE * i as f64, "stage-line", fit(line, 30))
+                text(x, rect.y + 58.0 + CONSUMER_LINE * i as f64, "stage-line", fit(line, 29))
             }) }
-            {(hidden > 0).then(|| text(x, rect.y + 43.0 + CONSUMER_LINE * CONSUMER_LINES as f64,
+            {(hidden > 0).then(|| text(x, rect.y + 58.0 + CONSUMER_LINE * CONSUMER_LINES as f64,
                 "stage-line stage-muted", format!("+{hidden} more partitions")))}
             {changed_badge(rect, node.changed)}
         </> },
@@ -282,8 +280,8 @@ pub fn broker(
                 select_on(handlers, StageItem::Broker(node.id)),
                 html! { <>
                     {box_rect(rect, "stage-box")}
-                    {text(rect.x + 10.0, rect.y + 16.0, "stage-title", format!("Broker {}", node.id))}
-                    <text x={n(rect.right() - 10.0)} y={n(rect.y + 16.0)} class="stage-status" text-anchor="end">
+                    {text(rect.x + 10.0, rect.y + 17.0, "stage-title", format!("Broker {}", node.id))}
+                    <text x={n(rect.right() - 10.0)} y={n(rect.y + 17.0)} class="stage-status" text-anchor="end">
                         {up_down(node.alive, "up", "down")}
                     </text>
                 </> },
@@ -319,8 +317,8 @@ fn replica_row(
             };
             html! {
                 <g class={classes!("stage-row", "is-leader", strip.refused.is_some().then_some("is-refused"))}>
-                    {text(row.x + 4.0, row.y + 26.0, "stage-row-title", fit(&tp.to_string(), 15))}
-                    {text(row.x + 4.0, row.y + 39.0, "stage-line stage-muted", role_line)}
+                    {text(row.x + 4.0, row.y + 29.0, "stage-row-title", fit(&tp.to_string(), 13))}
+                    {text(row.x + 4.0, row.y + 43.0, "stage-line stage-muted", role_line)}
                     {log_strip(tp, strip, row, inspected.filter(|(t, _)| *t == tp).map(|(_, o)| o), handlers)}
                 </g>
             }
@@ -332,7 +330,7 @@ fn replica_row(
             };
             html! {
                 <g class={classes!("stage-row", "is-follower", (!replica.in_isr).then_some("is-out"))}>
-                    {text(row.x + 4.0, row.y + 13.0, "stage-line",
+                    {text(row.x + 4.0, row.y + 14.0, "stage-line",
                         format!("{tp} {role} · {isr} · log end {}", replica.log_end))}
                 </g>
             }
@@ -400,15 +398,15 @@ fn log_strip(
             }),
         }
     }
-    let cells_top = row.y + 14.0;
+    let cells_top = row.y + 15.0;
     html! {
         <g class="stage-strip">
             {(strip.hidden_before > 0).then(|| html! { <>
                 <rect class="stage-stub" x={n(stub_x)} y={n(cells_top)} width={n(STUB_WIDTH - 4.0)}
                     height={n(CELL_HEIGHT)} rx="4" />
-                <text class="stage-stub-text" x={n(stub_x + (STUB_WIDTH - 4.0) / 2.0)} y={n(cells_top + 10.0)}
+                <text class="stage-stub-text" x={n(stub_x + (STUB_WIDTH - 4.0) / 2.0)} y={n(cells_top + 11.0)}
                     text-anchor="middle">{strip.hidden_before.to_string()}</text>
-                <text class="stage-stub-text" x={n(stub_x + (STUB_WIDTH - 4.0) / 2.0)} y={n(cells_top + 19.0)}
+                <text class="stage-stub-text" x={n(stub_x + (STUB_WIDTH - 4.0) / 2.0)} y={n(cells_top + 21.0)}
                     text-anchor="middle">{"earlier"}</text>
             </> })}
             {strip.cells.is_empty().then(|| html! {
@@ -423,7 +421,7 @@ fn log_strip(
                 let (tick_top, tick_bottom, text_y) = if label.above {
                     (cells_top - 3.0, cells_top + CELL_HEIGHT, cells_top - 4.0)
                 } else {
-                    (cells_top, cells_top + CELL_HEIGHT + 3.0, cells_top + CELL_HEIGHT + 12.0)
+                    (cells_top, cells_top + CELL_HEIGHT + 3.0, cells_top + CELL_HEIGHT + 13.0)
                 };
                 let words = format!("{}{}", label.words.join(" · "), if label.moved { " ✦" } else { "" });
                 // Near the row's right edge the words sit left of their tick, inside the box.
@@ -480,12 +478,12 @@ fn offset_cell(
         html! { <>
             <rect class="stage-cell-box" x={n(rect.x)} y={n(rect.y)} width={n(rect.w)}
                 height={n(rect.h)} rx="3" />
-            <text class="stage-cell-offset" x={n(rect.x + rect.w / 2.0)} y={n(rect.y + 9.0)}
+            <text class="stage-cell-offset" x={n(rect.x + rect.w / 2.0)} y={n(rect.y + 10.5)}
                 text-anchor="middle">{cell.offset.to_string()}</text>
-            <text class="stage-cell-glyph" x={n(rect.x + rect.w / 2.0)} y={n(rect.y + 19.5)}
+            <text class="stage-cell-glyph" x={n(rect.x + rect.w / 2.0)} y={n(rect.y + 22.5)}
                 text-anchor="middle">{glyph}</text>
             {(!corner.is_empty()).then(|| html! {
-                <text class="stage-cell-corner" x={n(rect.right() - 1.0)} y={n(rect.y + 8.0)}
+                <text class="stage-cell-corner" x={n(rect.right() - 1.5)} y={n(rect.y + 9.0)}
                     text-anchor="end">{corner}</text>
             })}
         </> },
