@@ -201,7 +201,7 @@ pub fn consumer(node: &ConsumerNode, rect: &Rect, selected: bool, handlers: &Han
                 format!("{} · {}", up_down(node.alive, "up", "crashed"), node.isolation))}
             {text(x, rect.y + 44.0, "stage-line stage-muted", format!("{} processed", node.processed))}
             { for lines.iter().take(CONSUMER_LINES).enumerate().map(|(i, line)| {
-                text(x, rect.y + 58.0 + CONSUMER_LINE * i as f64, "stage-line", fit(line, 29))
+                text(x, rect.y + 58.0 + CONSUMER_LINE * i as f64, "stage-line stage-small", fit(line, 30))
             }) }
             {(hidden > 0).then(|| text(x, rect.y + 58.0 + CONSUMER_LINE * CONSUMER_LINES as f64,
                 "stage-line stage-muted", format!("+{hidden} more partitions")))}
@@ -587,7 +587,7 @@ fn route(model: &StageModel, layout: &Layout, message: &MessageNode) -> Option<R
 }
 
 fn pill_text(message: &MessageNode, lane: (f64, f64)) -> String {
-    let max = if lane == LEFT_LANE { 28 } else { 14 };
+    let max = if lane == LEFT_LANE { 28 } else { 12 };
     fit(&format!("#{} {}", message.id, message.short), max)
 }
 

@@ -7,11 +7,11 @@ use super::model::{CELLS_SHOWN, Role, StageModel, TRANSACTIONS_DRAWN};
 
 /// The drawing's width; its height grows only when the columns do not fit [`MIN_HEIGHT`].
 pub const WIDTH: f64 = 1200.0;
-pub const MIN_HEIGHT: f64 = 250.0;
+pub const MIN_HEIGHT: f64 = 220.0;
 const MARGIN: f64 = 8.0;
 const GAP: f64 = 10.0;
 
-pub const CLIENT_WIDTH: f64 = 180.0;
+pub const CLIENT_WIDTH: f64 = 190.0;
 const PRODUCER_X: f64 = 4.0;
 pub const MIDDLE_X: f64 = 396.0;
 pub const MIDDLE_WIDTH: f64 = 504.0;
@@ -418,9 +418,9 @@ mod tests {
     }
 
     #[test]
-    fn a_small_system_keeps_the_usual_height_and_lanes_sit_between_the_columns() {
+    fn a_small_system_stays_compact_and_lanes_sit_between_the_columns() {
         let layout = Layout::of(&shape(1, 2, 1, 2));
-        assert_eq!(layout.height, MIN_HEIGHT);
+        assert!(layout.height < 260.0, "{}", layout.height);
         assert!(LEFT_LANE.0 >= layout.producers[0].right());
         assert!(LEFT_LANE.1 <= MIDDLE_X);
         assert!(RIGHT_LANE.0 >= MIDDLE_X + MIDDLE_WIDTH);
@@ -438,7 +438,7 @@ mod tests {
         let wishes: Vec<PillWish> = (0..40).map(|_| wish(100.0)).collect();
         let placed = place_pills(&wishes, MIN_HEIGHT);
         let shown: Vec<Rect> = placed.iter().flatten().copied().collect();
-        assert!(shown.len() >= 9 && shown.len() < 40, "{}", shown.len());
+        assert!(shown.len() >= 8 && shown.len() < 40, "{}", shown.len());
         for (i, a) in shown.iter().enumerate() {
             assert!(a.bottom() <= MIN_HEIGHT);
             for b in &shown[i + 1..] {

@@ -62,9 +62,10 @@ fn marks_before(step: Option<&StepRecord>) -> BTreeMap<TopicPartition, MarksBefo
 #[component]
 pub fn Stage(props: &StageProps) -> Html {
     let selection = use_state(|| None::<StageItem>);
-    // The messages in flight at the last world drawn, so one delivered since can be drawn
-    // arriving where it went (a delivered message is gone from the world).
-    let last_in_flight = use_mut_ref(BTreeMap::<u64, MessageNode>::new);
+    // The messages in flight at the last world drawn and its step count, so one delivered in
+    // the very next step can be drawn arriving where it went (a delivered message is gone from
+    // the world). After a jump, a step back or another scenario, ids may name other messages.
+    let last_in_flight = use_mut_ref(|| (u64::MAX, BTreeMap::<u64, MessageNode>::new()));
     let focus_bar = use_state(|| false);
     let first_button = use_node_ref();
     let drawing = {
@@ -80,9 +81,18 @@ pub fn Stage(props: &StageProps) -> Html {
             move |(world, _, _)| {
                 let events = step.as_ref().map_or(&[][..], |s| &s.events[..]);
                 let model = StageModel::of(world, events, &marks_before(before.as_deref()));
-                let arrived = arrivals(events, &last_in_flight.borrow());
-                *last_in_flight.borrow_mut() =
-                    model.messages.iter().map(|m| (m.id, m.clone())).collect();
+                let arrived = {
+                    let (steps, previous) = &*last_in_flight.borrow();
+                    if steps.checked_add(1) == Some(world.steps_taken()) {
+                        arrivals(events, previous)
+                    } else {
+                        Vec::new()
+                    }
+                };
+                *last_in_flight.borrow_mut() = (
+                    world.steps_taken(),
+                    model.messages.iter().map(|m| (m.id, m.clone())).collect(),
+                );
                 let layout = Layout::of(&Shape::of(&model));
                 (model, layout, arrived)
             },
