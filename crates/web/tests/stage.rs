@@ -220,6 +220,19 @@ async fn the_stage_is_operable_by_keyboard() {
             .collect::<Vec<_>>(),
         ["Deliver", "Drop", "Duplicate", "Delay"]
     );
+    yew::scheduler::flush().await;
+    assert_eq!(focused_id(), "stage-action-deliver");
+    click(&root, "#stage-action-deliver").await;
+    yew::scheduler::flush().await;
+    assert!(
+        pills(&root, "InitProducerId request").is_empty(),
+        "delivered"
+    );
+    assert_eq!(
+        focused_id(),
+        "stage-selected",
+        "focus lands on the hint, not the top of the page"
+    );
 }
 
 // At a phone's width the drawing scrolls inside its own box; the page does not.

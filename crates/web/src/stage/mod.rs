@@ -100,13 +100,21 @@ pub fn Stage(props: &StageProps) -> Html {
     };
     let (model, layout, arrived) = &*drawing;
     let selected = (*selection).clone().filter(|item| model.has(item));
+    let hint = use_node_ref();
     {
-        // Drop a selection whose thing is gone, so stepping back does not bring it back.
+        // Drop a selection whose thing is gone, so stepping back does not bring it back. If
+        // focus was on one of its buttons (delivered by keyboard), it goes to the hint that
+        // says what to do next rather than to the top of the page.
         let selection = selection.clone();
+        let hint = hint.clone();
         let gone = selection.is_some() && selected.is_none();
         use_effect_with(gone, move |gone| {
             if *gone {
                 selection.set(None);
+                let focus_lost = focus_is_lost();
+                if let Some(hint) = hint.cast::<web_sys::HtmlElement>().filter(|_| focus_lost) {
+                    let _ = hint.focus();
+                }
             }
         });
     }
@@ -183,7 +191,14 @@ pub fn Stage(props: &StageProps) -> Html {
                 <span class="legend-item">{"↺ answered as a duplicate"}</span>
             </p>
             <ActionBar world={props.world.clone()} selected={selected.clone()}
-                dispatch={props.dispatch.clone()} {first_button} />
+                dispatch={props.dispatch.clone()} {first_button} {hint} />
         </section>
     }
+}
+
+/// Whether nothing has focus (the focused element was removed from the page).
+fn focus_is_lost() -> bool {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .is_none_or(|d| d.active_element().is_none_or(|e| e.tag_name() == "BODY"))
 }
