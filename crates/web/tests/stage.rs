@@ -131,7 +131,7 @@ async fn a_broker_crashes_and_restarts_from_the_stage() {
         "the panel agrees"
     );
     assert!(exists(&root, ".stage-broker.is-changed"));
-    assert!(name_of(&root, "#stage-coordinator").contains("broker 1, down"));
+    assert!(name_of(&root, "#stage-coordinator").contains("its broker is down"));
 
     click(&root, "#stage-action-restart").await;
     assert!(name_of(&root, "#stage-broker-1").contains("Broker 1, up"));

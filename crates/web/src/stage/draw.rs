@@ -50,7 +50,8 @@ fn up_down(alive: bool, up: &'static str, down: &'static str) -> String {
 }
 
 /// A focusable control drawn in SVG: click, Enter or Space activates it; the `bool` says
-/// whether the keyboard did (so focus can follow into the action bar).
+/// whether the keyboard did (so focus can follow into the action bar). Its accessible name is
+/// `name`; what is drawn inside is hidden from assistive technology.
 fn control(
     id: String,
     class: Classes,
@@ -70,7 +71,8 @@ fn control(
         <g {id} class={classes!("stage-control", class)} tabindex="0" role="button" aria-label={name}
             aria-pressed={pressed.map(|p| if p { "true" } else { "false" })}
             {onclick} {onkeydown}>
-            {children}
+            // The name says it all; the drawn words would only repeat it, in pieces.
+            <g aria-hidden="true">{children}</g>
         </g>
     }
 }
@@ -107,6 +109,52 @@ fn changed_badge(rect: &Rect, changed: bool) -> Html {
     }
 }
 
+/// One line of words drawn in a node: where, how, what.
+struct Line {
+    x: f64,
+    y: f64,
+    class: &'static str,
+    words: String,
+    /// Right-aligned (a status in the top corner).
+    end: bool,
+}
+
+fn line(x: f64, y: f64, class: &'static str, words: impl Into<String>) -> Line {
+    Line {
+        x,
+        y,
+        class,
+        words: words.into(),
+        end: false,
+    }
+}
+
+/// A node's accessible name: its kind, then every drawn line in reading order (so the name
+/// contains what sighted users read, as WCAG's "label in name" asks), then what the lines had
+/// to cut short.
+fn name_of(kind: &str, lines: &[Line], changed: bool, more: &str) -> String {
+    let drawn: Vec<&str> = lines.iter().map(|l| l.words.as_str()).collect();
+    format!(
+        "{kind} {}{}{more}",
+        drawn.join(", "),
+        if changed { ", ✦ changed" } else { "" }
+    )
+}
+
+/// Each line as SVG text. The trailing space (not drawn) keeps the lines apart in the text
+/// an accessibility checker reads from the subtree, as the commas do in the name.
+fn draw_lines(lines: &[Line]) -> Html {
+    lines
+        .iter()
+        .map(|l| {
+            html! {
+                <text x={n(l.x)} y={n(l.y)} class={l.class}
+                    text-anchor={l.end.then_some("end")}>{format!("{} ", l.words)}</text>
+            }
+        })
+        .collect()
+}
+
 pub fn producer(node: &ProducerNode, rect: &Rect, selected: bool, handlers: &Handlers) -> Html {
     let identity = match node.identity {
         Some((pid, epoch)) => format!("PID {pid} · epoch {epoch}"),
@@ -116,18 +164,33 @@ pub fn producer(node: &ProducerNode, rect: &Rect, selected: bool, handlers: &Han
         Some(state) => format!("{state} · {} in flight", node.in_flight),
         None => format!("{} in flight", node.in_flight),
     };
-    let name = format!(
-        "Producer {}, {}, {}, {identity}, {activity}{}",
-        node.id,
-        if node.alive { "running" } else { "crashed" },
-        node.kind,
-        if node.changed {
-            ", changed in this step"
-        } else {
-            ""
-        }
-    );
     let x = rect.x + 8.0;
+    let kind = fit(&node.kind, 28);
+    let lines = [
+        line(x, rect.y + 16.0, "stage-title", fit(&node.id.0, 14)),
+        Line {
+            end: true,
+            ..line(
+                rect.right() - 8.0,
+                rect.y + 16.0,
+                "stage-status",
+                up_down(node.alive, "running", "crashed"),
+            )
+        },
+        line(x, rect.y + 31.0, "stage-line", kind.clone()),
+        line(x, rect.y + 46.0, "stage-line", identity),
+        line(
+            x,
+            rect.y + 60.0,
+            "stage-line stage-muted",
+            fit(&activity, 28),
+        ),
+    ];
+    let more = if kind == node.kind {
+        String::new()
+    } else {
+        format!(" ({})", node.kind)
+    };
     control(
         dom_id("stage-producer", &node.id.0),
         classes!(
@@ -137,18 +200,12 @@ pub fn producer(node: &ProducerNode, rect: &Rect, selected: bool, handlers: &Han
             node.changed.then_some("is-changed"),
             selected.then_some("is-selected")
         ),
-        name,
+        name_of("Producer", &lines, node.changed, &more),
         Some(selected),
         select_on(handlers, StageItem::Producer(node.id.clone())),
         html! { <>
             {box_rect(rect, "stage-box")}
-            {text(x, rect.y + 16.0, "stage-title", fit(&node.id.0, 14))}
-            <text x={n(rect.right() - 8.0)} y={n(rect.y + 16.0)} class="stage-status" text-anchor="end">
-                {up_down(node.alive, "running", "crashed")}
-            </text>
-            {text(x, rect.y + 31.0, "stage-line", fit(&node.kind, 28))}
-            {text(x, rect.y + 46.0, "stage-line", identity)}
-            {text(x, rect.y + 60.0, "stage-line stage-muted", fit(&activity, 28))}
+            {draw_lines(&lines)}
             {changed_badge(rect, node.changed)}
         </> },
     )
@@ -156,32 +213,64 @@ pub fn producer(node: &ProducerNode, rect: &Rect, selected: bool, handlers: &Han
 
 pub fn consumer(node: &ConsumerNode, rect: &Rect, selected: bool, handlers: &Handlers) -> Html {
     let at = |o: Option<i64>| o.map_or_else(|| "–".to_owned(), |o| o.to_string());
-    let lines: Vec<String> = node
+    let positions: Vec<String> = node
         .positions
         .iter()
         .map(|(tp, position, committed)| {
             format!("{tp} at {} · committed {}", at(*position), at(*committed))
         })
         .collect();
-    let name = format!(
-        "Consumer {}, {}, {}, {} processed; {}{}",
-        node.id,
-        if node.alive { "running" } else { "crashed" },
-        node.isolation,
-        node.processed,
-        if lines.is_empty() {
-            "no partition assigned".to_owned()
-        } else {
-            lines.join("; ")
-        },
-        if node.changed {
-            ", changed in this step"
-        } else {
-            ""
-        }
-    );
     let x = rect.x + 8.0;
-    let hidden = lines.len().saturating_sub(CONSUMER_LINES);
+    let hidden = positions.len().saturating_sub(CONSUMER_LINES);
+    let mut lines = vec![
+        line(x, rect.y + 16.0, "stage-title", fit(&node.id.0, 21)),
+        line(
+            x,
+            rect.y + 31.0,
+            "stage-line stage-muted",
+            format!(
+                "{} · {}",
+                up_down(node.alive, "up", "crashed"),
+                node.isolation
+            ),
+        ),
+        line(
+            x,
+            rect.y + 44.0,
+            "stage-line stage-muted",
+            format!("{} processed", node.processed),
+        ),
+    ];
+    lines.extend(
+        positions
+            .iter()
+            .take(CONSUMER_LINES)
+            .enumerate()
+            .map(|(i, words)| {
+                line(
+                    x,
+                    rect.y + 58.0 + CONSUMER_LINE * i as f64,
+                    "stage-line stage-small",
+                    fit(words, 30),
+                )
+            }),
+    );
+    if hidden > 0 {
+        lines.push(line(
+            x,
+            rect.y + 58.0 + CONSUMER_LINE * CONSUMER_LINES as f64,
+            "stage-line stage-muted",
+            format!("+{hidden} more partitions"),
+        ));
+    }
+    let cut = lines.iter().any(|l| l.words.ends_with('…')) || hidden > 0;
+    let more = if positions.is_empty() {
+        ", no partition assigned".to_owned()
+    } else if cut {
+        format!(" ({}: {})", node.id, positions.join("; "))
+    } else {
+        String::new()
+    };
     control(
         dom_id("stage-consumer", &node.id.0),
         classes!(
@@ -191,20 +280,12 @@ pub fn consumer(node: &ConsumerNode, rect: &Rect, selected: bool, handlers: &Han
             node.changed.then_some("is-changed"),
             selected.then_some("is-selected")
         ),
-        name,
+        name_of("Consumer", &lines, node.changed, &more),
         Some(selected),
         select_on(handlers, StageItem::Consumer(node.id.clone())),
         html! { <>
             {box_rect(rect, "stage-box")}
-            {text(x, rect.y + 16.0, "stage-title", fit(&node.id.0, 21))}
-            {text(x, rect.y + 31.0, "stage-line stage-muted",
-                format!("{} · {}", up_down(node.alive, "up", "crashed"), node.isolation))}
-            {text(x, rect.y + 44.0, "stage-line stage-muted", format!("{} processed", node.processed))}
-            { for lines.iter().take(CONSUMER_LINES).enumerate().map(|(i, line)| {
-                text(x, rect.y + 58.0 + CONSUMER_LINE * i as f64, "stage-line stage-small", fit(line, 30))
-            }) }
-            {(hidden > 0).then(|| text(x, rect.y + 58.0 + CONSUMER_LINE * CONSUMER_LINES as f64,
-                "stage-line stage-muted", format!("+{hidden} more partitions")))}
+            {draw_lines(&lines)}
             {changed_badge(rect, node.changed)}
         </> },
     )
@@ -491,27 +572,51 @@ fn offset_cell(
 }
 
 fn coordinator(node: &CoordinatorNode, area: &Rect, selected: bool, handlers: &Handlers) -> Html {
-    let lines: Vec<String> = node
-        .transactions
-        .iter()
-        .map(|(id, state, changed)| format!("{id}: {state}{}", if *changed { " ✦" } else { "" }))
-        .collect();
-    let name = format!(
-        "Transaction coordinator on broker {}, {}; {}{}",
-        node.broker,
-        if node.alive { "up" } else { "down" },
-        if lines.is_empty() {
-            "no transactional.id yet".to_owned()
-        } else {
-            lines.join("; ").replace(" ✦", " (changed in this step)")
-        },
-        if node.hidden_transactions > 0 {
-            format!(" and {} more", node.hidden_transactions)
-        } else {
-            String::new()
-        }
-    );
     let x = area.x + 8.0;
+    let line_y = |i: usize| area.y + COORDINATOR_HEAD + 11.0 + COORDINATOR_LINE * i as f64;
+    let mut lines = vec![line(
+        x,
+        area.y + 15.0,
+        "stage-row-title",
+        if node.alive {
+            "Transaction coordinator"
+        } else {
+            "Transaction coordinator (its broker is down)"
+        },
+    )];
+    if node.transactions.is_empty() {
+        lines.push(line(
+            x,
+            line_y(0),
+            "stage-line stage-muted",
+            "no transactional.id yet",
+        ));
+    }
+    lines.extend(
+        node.transactions
+            .iter()
+            .enumerate()
+            .map(|(i, (id, state, changed))| {
+                line(
+                    x,
+                    line_y(i),
+                    "stage-line",
+                    fit(
+                        &format!("{id}: {state}{}", if *changed { " ✦" } else { "" }),
+                        60,
+                    ),
+                )
+            }),
+    );
+    if node.hidden_transactions > 0 {
+        lines.push(line(
+            x,
+            line_y(node.transactions.len()),
+            "stage-line stage-muted",
+            format!("+{} more transactional ids", node.hidden_transactions),
+        ));
+    }
+    let more = format!(", on broker {}", node.broker);
     control(
         "stage-coordinator".to_owned(),
         classes!(
@@ -519,23 +624,13 @@ fn coordinator(node: &CoordinatorNode, area: &Rect, selected: bool, handlers: &H
             node.changed.then_some("is-changed"),
             selected.then_some("is-selected")
         ),
-        name,
+        name_of("", &lines, false, &more).trim_start().to_owned(),
         Some(selected),
         select_on(handlers, StageItem::Coordinator),
         html! { <>
             <rect class="stage-coordinator-box" x={n(area.x)} y={n(area.y + 2.0)} width={n(area.w)}
                 height={n(area.h - 2.0)} rx="6" />
-            {text(x, area.y + 15.0, "stage-row-title", "Transaction coordinator")}
-            {if lines.is_empty() {
-                text(x, area.y + COORDINATOR_HEAD + 11.0, "stage-line stage-muted", "no transactional.id yet")
-            } else {
-                lines.iter().enumerate().map(|(i, line)| {
-                    text(x, area.y + COORDINATOR_HEAD + 11.0 + COORDINATOR_LINE * i as f64, "stage-line", fit(line, 60))
-                }).collect::<Html>()
-            }}
-            {(node.hidden_transactions > 0).then(|| text(x,
-                area.y + COORDINATOR_HEAD + 11.0 + COORDINATOR_LINE * lines.len() as f64,
-                "stage-line stage-muted", format!("+{} more transactional ids", node.hidden_transactions)))}
+            {draw_lines(&lines)}
         </> },
     )
 }
