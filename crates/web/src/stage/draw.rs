@@ -766,6 +766,13 @@ fn in_flight(
     selected: bool,
     handlers: &Handlers,
 ) -> Html {
+    let drawn = format!(
+        "{}{}",
+        pill_text(message, route.lane),
+        if message.new { " ✦" } else { "" }
+    );
+    // The name starts with the pill's words (label in name), then says it in full.
+    let name = format!("{drawn}. {}", message.name());
     let from_edge = edge_towards(rect, route.from);
     let to_edge = edge_towards(rect, route.to);
     html! {
@@ -776,7 +783,7 @@ fn in_flight(
                 format!("stage-message-{}", message.id),
                 classes!("stage-pill", message.is_ack.then_some("is-ack"), message.new.then_some("is-new"),
                     selected.then_some("is-selected")),
-                message.name(),
+                name,
                 Some(selected),
                 select_on(handlers, StageItem::Message(message.id)),
                 html! { <>
@@ -784,9 +791,7 @@ fn in_flight(
                     <rect class="stage-pill-box" x={n(rect.x)} y={n(rect.y)} width={n(rect.w)}
                         height={n(PILL_HEIGHT)} rx="9" />
                     <text class="stage-pill-text" x={n(rect.x + rect.w / 2.0)} y={n(rect.y + 12.5)}
-                        text-anchor="middle">
-                        {format!("{}{}", pill_text(message, route.lane), if message.new { " ✦" } else { "" })}
-                    </text>
+                        text-anchor="middle">{drawn}</text>
                 </> },
             )}
         </g>
