@@ -4,12 +4,14 @@
 //! under the drawing; an offset opens in the inspector. What the current step changed is marked
 //! with a glyph and a word, not colour alone.
 //!
-//! `model` reads the world (pure), `layout` places it (pure), `draw` renders the SVG and
-//! `action_bar` the buttons; this file keeps the selection and wires them together.
+//! `model` reads the world (pure), `layout` places it (pure), `draw` renders the nodes and
+//! `messages` the messages as SVG, `action_bar` the buttons; this file keeps the selection and
+//! wires them together.
 
 pub mod action_bar;
 pub mod draw;
 pub mod layout;
+pub mod messages;
 pub mod model;
 
 use crate::components::WorldRef;
@@ -178,7 +180,7 @@ pub fn Stage(props: &StageProps) -> Html {
                         draw::consumer(c, rect, selected == Some(StageItem::Consumer(c.id.clone())), &handlers)
                     }) }
                     { for model.database.iter().zip(&layout.database).map(|(d, rect)| draw::database(d, rect)) }
-                    {draw::messages(model, layout, arrived, selected.as_ref(), &handlers)}
+                    {messages::messages(model, layout, arrived, selected.as_ref(), &handlers)}
                 </svg>
             </div>
             <p class="stage-legend" aria-hidden="true">
