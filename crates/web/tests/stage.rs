@@ -104,7 +104,11 @@ async fn a_dropped_ack_on_the_stage_leads_to_a_retry_answered_as_a_duplicate() {
     let cell = name_of(&root, "#stage-offset-payments-0-0");
     assert!(cell.contains("answered as a duplicate"), "{cell}");
     assert!(text(&root, "#stage-offset-payments-0-0").contains('↺'));
-    assert!(text(&root, "#narration").contains("duplicate"));
+    let narration = text(&root, "#narration");
+    assert!(
+        narration.contains("answers with the original offset 0 and writes nothing"),
+        "{narration}"
+    );
     assert_eq!(
         pills(&root, "Produce response for payments-0 (offset 0)").len(),
         1,
@@ -127,7 +131,7 @@ async fn a_broker_crashes_and_restarts_from_the_stage() {
         "the panel agrees"
     );
     assert!(exists(&root, ".stage-broker.is-changed"));
-    assert!(name_of(&root, "#stage-coordinator").contains("broker 1, down"));
+    assert!(name_of(&root, "#stage-coordinator").contains("its broker is down"));
 
     click(&root, "#stage-action-restart").await;
     assert!(name_of(&root, "#stage-broker-1").contains("Broker 1, up"));
@@ -215,6 +219,19 @@ async fn the_stage_is_operable_by_keyboard() {
             .map(|b| b.text_content().unwrap_or_default())
             .collect::<Vec<_>>(),
         ["Deliver", "Drop", "Duplicate", "Delay"]
+    );
+    yew::scheduler::flush().await;
+    assert_eq!(focused_id(), "stage-action-deliver");
+    click(&root, "#stage-action-deliver").await;
+    yew::scheduler::flush().await;
+    assert!(
+        pills(&root, "InitProducerId request").is_empty(),
+        "delivered"
+    );
+    assert_eq!(
+        focused_id(),
+        "stage-selected",
+        "focus lands on the hint, not the top of the page"
     );
 }
 

@@ -212,6 +212,9 @@ pub struct ActionBarProps {
     pub dispatch: Callback<LabAction>,
     /// The first button, which takes focus when the selection was made by keyboard.
     pub first_button: NodeRef,
+    /// The hint shown when nothing is selected, which takes focus when the selected thing
+    /// disappears under it.
+    pub hint: NodeRef,
 }
 
 #[component]
@@ -223,7 +226,7 @@ pub fn ActionBar(props: &ActionBarProps) -> Html {
     else {
         return html! {
             <div class="stage-actions is-empty">
-                <p class="stage-hint" id="stage-selected">
+                <p class="stage-hint" id="stage-selected" tabindex="-1" ref={props.hint.clone()}>
                     {"Select anything in the drawing (click it, or Tab to it and press Enter) to act on it; an offset opens in the inspector."}
                 </p>
             </div>

@@ -1,20 +1,19 @@
-//! The stage's SVG: each node, replica row, offset cell and message pill, placed by the layout.
+//! The stage's SVG nodes: each producer, broker, replica row, offset cell, the coordinator,
+//! consumers and the database, placed by the layout (the messages are `messages.rs`).
 //! Every element one can act on is a focusable `role="button"` with a name saying what it is
 //! and its state; none contains another (nested controls confuse screen readers).
 
 use super::layout::{
-    Align, CELL_HEIGHT, CONSUMER_LINE, CONSUMER_LINES, COORDINATOR_HEAD, COORDINATOR_LINE,
-    LEFT_LANE, Layout, PILL_HEIGHT, PillWish, RIGHT_LANE, ROW_LABEL_WIDTH, Rect, STUB_WIDTH,
-    boundary_x, cell_rect, pill_width, place_pills,
+    CELL_HEIGHT, CONSUMER_LINE, CONSUMER_LINES, COORDINATOR_HEAD, COORDINATOR_LINE,
+    ROW_LABEL_WIDTH, Rect, STUB_WIDTH, boundary_x, cell_rect,
 };
 use super::model::{
-    BrokerNode, Cell, ConsumerNode, CoordinatorNode, DatabaseNode, LogStrip, MessageNode,
-    ProducerNode, ReplicaRow, Role, StageItem, StageModel,
+    BrokerNode, Cell, ConsumerNode, CoordinatorNode, DatabaseNode, LogStrip, ProducerNode,
+    ReplicaRow, Role, StageItem,
 };
 use crate::components::dom_id;
 use crate::components::partition_log::{status_class, status_label};
 use eos_core::TopicPartition;
-use eos_core::network::Endpoint;
 use eos_core::visibility::TxnStatus;
 use yew::prelude::*;
 
@@ -26,7 +25,7 @@ pub struct Handlers {
 }
 
 /// Numbers for SVG attributes, without needless decimals.
-fn n(v: f64) -> String {
+pub(super) fn n(v: f64) -> String {
     let rounded = (v * 10.0).round() / 10.0;
     format!("{rounded}")
 }
@@ -50,8 +49,9 @@ fn up_down(alive: bool, up: &'static str, down: &'static str) -> String {
 }
 
 /// A focusable control drawn in SVG: click, Enter or Space activates it; the `bool` says
-/// whether the keyboard did (so focus can follow into the action bar).
-fn control(
+/// whether the keyboard did (so focus can follow into the action bar). Its accessible name is
+/// `name`; what is drawn inside is hidden from assistive technology.
+pub(super) fn control(
     id: String,
     class: Classes,
     name: String,
@@ -70,12 +70,13 @@ fn control(
         <g {id} class={classes!("stage-control", class)} tabindex="0" role="button" aria-label={name}
             aria-pressed={pressed.map(|p| if p { "true" } else { "false" })}
             {onclick} {onkeydown}>
-            {children}
+            // The name says it all; the drawn words would only repeat it, in pieces.
+            <g aria-hidden="true">{children}</g>
         </g>
     }
 }
 
-fn select_on(handlers: &Handlers, item: StageItem) -> Callback<bool> {
+pub(super) fn select_on(handlers: &Handlers, item: StageItem) -> Callback<bool> {
     handlers
         .select
         .reform(move |keyboard: bool| (item.clone(), keyboard))
@@ -107,6 +108,52 @@ fn changed_badge(rect: &Rect, changed: bool) -> Html {
     }
 }
 
+/// One line of words drawn in a node: where, how, what.
+struct Line {
+    x: f64,
+    y: f64,
+    class: &'static str,
+    words: String,
+    /// Right-aligned (a status in the top corner).
+    end: bool,
+}
+
+fn line(x: f64, y: f64, class: &'static str, words: impl Into<String>) -> Line {
+    Line {
+        x,
+        y,
+        class,
+        words: words.into(),
+        end: false,
+    }
+}
+
+/// A node's accessible name: its kind, then every drawn line in reading order (so the name
+/// contains what sighted users read, as WCAG's "label in name" asks), then what the lines had
+/// to cut short.
+fn name_of(kind: &str, lines: &[Line], changed: bool, more: &str) -> String {
+    let drawn: Vec<&str> = lines.iter().map(|l| l.words.as_str()).collect();
+    format!(
+        "{kind} {}{}{more}",
+        drawn.join(", "),
+        if changed { ", ✦ changed" } else { "" }
+    )
+}
+
+/// Each line as SVG text. The trailing space (not drawn) keeps the lines apart in the text
+/// an accessibility checker reads from the subtree, as the commas do in the name.
+fn draw_lines(lines: &[Line]) -> Html {
+    lines
+        .iter()
+        .map(|l| {
+            html! {
+                <text x={n(l.x)} y={n(l.y)} class={l.class}
+                    text-anchor={l.end.then_some("end")}>{format!("{} ", l.words)}</text>
+            }
+        })
+        .collect()
+}
+
 pub fn producer(node: &ProducerNode, rect: &Rect, selected: bool, handlers: &Handlers) -> Html {
     let identity = match node.identity {
         Some((pid, epoch)) => format!("PID {pid} · epoch {epoch}"),
@@ -116,18 +163,33 @@ pub fn producer(node: &ProducerNode, rect: &Rect, selected: bool, handlers: &Han
         Some(state) => format!("{state} · {} in flight", node.in_flight),
         None => format!("{} in flight", node.in_flight),
     };
-    let name = format!(
-        "Producer {}, {}, {}, {identity}, {activity}{}",
-        node.id,
-        if node.alive { "running" } else { "crashed" },
-        node.kind,
-        if node.changed {
-            ", changed in this step"
-        } else {
-            ""
-        }
-    );
     let x = rect.x + 8.0;
+    let kind = fit(&node.kind, 28);
+    let lines = [
+        line(x, rect.y + 16.0, "stage-title", fit(&node.id.0, 14)),
+        Line {
+            end: true,
+            ..line(
+                rect.right() - 8.0,
+                rect.y + 16.0,
+                "stage-status",
+                up_down(node.alive, "running", "crashed"),
+            )
+        },
+        line(x, rect.y + 31.0, "stage-line", kind.clone()),
+        line(x, rect.y + 46.0, "stage-line", identity),
+        line(
+            x,
+            rect.y + 60.0,
+            "stage-line stage-muted",
+            fit(&activity, 28),
+        ),
+    ];
+    let more = if kind == node.kind {
+        String::new()
+    } else {
+        format!(" ({})", node.kind)
+    };
     control(
         dom_id("stage-producer", &node.id.0),
         classes!(
@@ -137,18 +199,12 @@ pub fn producer(node: &ProducerNode, rect: &Rect, selected: bool, handlers: &Han
             node.changed.then_some("is-changed"),
             selected.then_some("is-selected")
         ),
-        name,
+        name_of("Producer", &lines, node.changed, &more),
         Some(selected),
         select_on(handlers, StageItem::Producer(node.id.clone())),
         html! { <>
             {box_rect(rect, "stage-box")}
-            {text(x, rect.y + 15.0, "stage-title", fit(&node.id.0, 14))}
-            <text x={n(rect.right() - 8.0)} y={n(rect.y + 15.0)} class="stage-status" text-anchor="end">
-                {up_down(node.alive, "running", "crashed")}
-            </text>
-            {text(x, rect.y + 30.0, "stage-line", fit(&node.kind, 29))}
-            {text(x, rect.y + 44.0, "stage-line", identity)}
-            {text(x, rect.y + 57.0, "stage-line stage-muted", fit(&activity, 27))}
+            {draw_lines(&lines)}
             {changed_badge(rect, node.changed)}
         </> },
     )
@@ -156,32 +212,64 @@ pub fn producer(node: &ProducerNode, rect: &Rect, selected: bool, handlers: &Han
 
 pub fn consumer(node: &ConsumerNode, rect: &Rect, selected: bool, handlers: &Handlers) -> Html {
     let at = |o: Option<i64>| o.map_or_else(|| "–".to_owned(), |o| o.to_string());
-    let lines: Vec<String> = node
+    let positions: Vec<String> = node
         .positions
         .iter()
         .map(|(tp, position, committed)| {
             format!("{tp} at {} · committed {}", at(*position), at(*committed))
         })
         .collect();
-    let name = format!(
-        "Consumer {}, {}, {}, {} processed; {}{}",
-        node.id,
-        if node.alive { "running" } else { "crashed" },
-        node.isolation,
-        node.processed,
-        if lines.is_empty() {
-            "no partition assigned".to_owned()
-        } else {
-            lines.join("; ")
-        },
-        if node.changed {
-            ", changed in this step"
-        } else {
-            ""
-        }
-    );
     let x = rect.x + 8.0;
-    let hidden = lines.len().saturating_sub(CONSUMER_LINES);
+    let hidden = positions.len().saturating_sub(CONSUMER_LINES);
+    let mut lines = vec![
+        line(x, rect.y + 16.0, "stage-title", fit(&node.id.0, 21)),
+        line(
+            x,
+            rect.y + 31.0,
+            "stage-line stage-muted",
+            format!(
+                "{} · {}",
+                up_down(node.alive, "up", "crashed"),
+                node.isolation
+            ),
+        ),
+        line(
+            x,
+            rect.y + 44.0,
+            "stage-line stage-muted",
+            format!("{} processed", node.processed),
+        ),
+    ];
+    lines.extend(
+        positions
+            .iter()
+            .take(CONSUMER_LINES)
+            .enumerate()
+            .map(|(i, words)| {
+                line(
+                    x,
+                    rect.y + 58.0 + CONSUMER_LINE * i as f64,
+                    "stage-line stage-small",
+                    fit(words, 30),
+                )
+            }),
+    );
+    if hidden > 0 {
+        lines.push(line(
+            x,
+            rect.y + 58.0 + CONSUMER_LINE * CONSUMER_LINES as f64,
+            "stage-line stage-muted",
+            format!("+{hidden} more partitions"),
+        ));
+    }
+    let cut = lines.iter().any(|l| l.words.ends_with('…')) || hidden > 0;
+    let more = if positions.is_empty() {
+        ", no partition assigned".to_owned()
+    } else if cut {
+        format!(" ({}: {})", node.id, positions.join("; "))
+    } else {
+        String::new()
+    };
     control(
         dom_id("stage-consumer", &node.id.0),
         classes!(
@@ -191,22 +279,12 @@ pub fn consumer(node: &ConsumerNode, rect: &Rect, selected: bool, handlers: &Han
             node.changed.then_some("is-changed"),
             selected.then_some("is-selected")
         ),
-        name,
+        name_of("Consumer", &lines, node.changed, &more),
         Some(selected),
         select_on(handlers, StageItem::Consumer(node.id.clone())),
         html! { <>
             {box_rect(rect, "stage-box")}
-            {text(x, rect.y + 15.0, "stage-title", fit(&node.id.0, 16))}
-            <text x={n(rect.right() - 8.0)} y={n(rect.y + 15.0)} class="stage-status" text-anchor="end">
-                {up_down(node.alive, "up", "crashed")}
-            </text>
-            {text(x, rect.y + 29.0, "stage-line stage-muted",
-                format!("{} · {} processed", node.isolation, node.processed))}
-            { for lines.iter().take(CONSUMER_LINES).enumerate().map(|(i, line)| {
-                text(x, rect.y + 43.0 + CONSUMER_LINE * i as f64, "stage-line", fit(line, 30))
-            }) }
-            {(hidden > 0).then(|| text(x, rect.y + 43.0 + CONSUMER_LINE * CONSUMER_LINES as f64,
-                "stage-line stage-muted", format!("+{hidden} more partitions")))}
+            {draw_lines(&lines)}
             {changed_badge(rect, node.changed)}
         </> },
     )
@@ -282,8 +360,8 @@ pub fn broker(
                 select_on(handlers, StageItem::Broker(node.id)),
                 html! { <>
                     {box_rect(rect, "stage-box")}
-                    {text(rect.x + 10.0, rect.y + 16.0, "stage-title", format!("Broker {}", node.id))}
-                    <text x={n(rect.right() - 10.0)} y={n(rect.y + 16.0)} class="stage-status" text-anchor="end">
+                    {text(rect.x + 10.0, rect.y + 17.0, "stage-title", format!("Broker {}", node.id))}
+                    <text x={n(rect.right() - 10.0)} y={n(rect.y + 17.0)} class="stage-status" text-anchor="end">
                         {up_down(node.alive, "up", "down")}
                     </text>
                 </> },
@@ -319,8 +397,8 @@ fn replica_row(
             };
             html! {
                 <g class={classes!("stage-row", "is-leader", strip.refused.is_some().then_some("is-refused"))}>
-                    {text(row.x + 4.0, row.y + 26.0, "stage-row-title", fit(&tp.to_string(), 15))}
-                    {text(row.x + 4.0, row.y + 39.0, "stage-line stage-muted", role_line)}
+                    {text(row.x + 4.0, row.y + 29.0, "stage-row-title", fit(&tp.to_string(), 13))}
+                    {text(row.x + 4.0, row.y + 43.0, "stage-line stage-muted", role_line)}
                     {log_strip(tp, strip, row, inspected.filter(|(t, _)| *t == tp).map(|(_, o)| o), handlers)}
                 </g>
             }
@@ -332,7 +410,7 @@ fn replica_row(
             };
             html! {
                 <g class={classes!("stage-row", "is-follower", (!replica.in_isr).then_some("is-out"))}>
-                    {text(row.x + 4.0, row.y + 13.0, "stage-line",
+                    {text(row.x + 4.0, row.y + 14.0, "stage-line",
                         format!("{tp} {role} · {isr} · log end {}", replica.log_end))}
                 </g>
             }
@@ -400,15 +478,15 @@ fn log_strip(
             }),
         }
     }
-    let cells_top = row.y + 14.0;
+    let cells_top = row.y + 15.0;
     html! {
         <g class="stage-strip">
             {(strip.hidden_before > 0).then(|| html! { <>
                 <rect class="stage-stub" x={n(stub_x)} y={n(cells_top)} width={n(STUB_WIDTH - 4.0)}
                     height={n(CELL_HEIGHT)} rx="4" />
-                <text class="stage-stub-text" x={n(stub_x + (STUB_WIDTH - 4.0) / 2.0)} y={n(cells_top + 10.0)}
+                <text class="stage-stub-text" x={n(stub_x + (STUB_WIDTH - 4.0) / 2.0)} y={n(cells_top + 11.0)}
                     text-anchor="middle">{strip.hidden_before.to_string()}</text>
-                <text class="stage-stub-text" x={n(stub_x + (STUB_WIDTH - 4.0) / 2.0)} y={n(cells_top + 19.0)}
+                <text class="stage-stub-text" x={n(stub_x + (STUB_WIDTH - 4.0) / 2.0)} y={n(cells_top + 21.0)}
                     text-anchor="middle">{"earlier"}</text>
             </> })}
             {strip.cells.is_empty().then(|| html! {
@@ -423,7 +501,7 @@ fn log_strip(
                 let (tick_top, tick_bottom, text_y) = if label.above {
                     (cells_top - 3.0, cells_top + CELL_HEIGHT, cells_top - 4.0)
                 } else {
-                    (cells_top, cells_top + CELL_HEIGHT + 3.0, cells_top + CELL_HEIGHT + 12.0)
+                    (cells_top, cells_top + CELL_HEIGHT + 3.0, cells_top + CELL_HEIGHT + 13.0)
                 };
                 let words = format!("{}{}", label.words.join(" · "), if label.moved { " ✦" } else { "" });
                 // Near the row's right edge the words sit left of their tick, inside the box.
@@ -480,12 +558,12 @@ fn offset_cell(
         html! { <>
             <rect class="stage-cell-box" x={n(rect.x)} y={n(rect.y)} width={n(rect.w)}
                 height={n(rect.h)} rx="3" />
-            <text class="stage-cell-offset" x={n(rect.x + rect.w / 2.0)} y={n(rect.y + 9.0)}
+            <text class="stage-cell-offset" x={n(rect.x + rect.w / 2.0)} y={n(rect.y + 10.5)}
                 text-anchor="middle">{cell.offset.to_string()}</text>
-            <text class="stage-cell-glyph" x={n(rect.x + rect.w / 2.0)} y={n(rect.y + 19.5)}
+            <text class="stage-cell-glyph" x={n(rect.x + rect.w / 2.0)} y={n(rect.y + 22.5)}
                 text-anchor="middle">{glyph}</text>
             {(!corner.is_empty()).then(|| html! {
-                <text class="stage-cell-corner" x={n(rect.right() - 1.0)} y={n(rect.y + 8.0)}
+                <text class="stage-cell-corner" x={n(rect.right() - 1.5)} y={n(rect.y + 9.0)}
                     text-anchor="end">{corner}</text>
             })}
         </> },
@@ -493,27 +571,51 @@ fn offset_cell(
 }
 
 fn coordinator(node: &CoordinatorNode, area: &Rect, selected: bool, handlers: &Handlers) -> Html {
-    let lines: Vec<String> = node
-        .transactions
-        .iter()
-        .map(|(id, state, changed)| format!("{id}: {state}{}", if *changed { " ✦" } else { "" }))
-        .collect();
-    let name = format!(
-        "Transaction coordinator on broker {}, {}; {}{}",
-        node.broker,
-        if node.alive { "up" } else { "down" },
-        if lines.is_empty() {
-            "no transactional.id yet".to_owned()
-        } else {
-            lines.join("; ").replace(" ✦", " (changed in this step)")
-        },
-        if node.hidden_transactions > 0 {
-            format!(" and {} more", node.hidden_transactions)
-        } else {
-            String::new()
-        }
-    );
     let x = area.x + 8.0;
+    let line_y = |i: usize| area.y + COORDINATOR_HEAD + 11.0 + COORDINATOR_LINE * i as f64;
+    let mut lines = vec![line(
+        x,
+        area.y + 15.0,
+        "stage-row-title",
+        if node.alive {
+            "Transaction coordinator"
+        } else {
+            "Transaction coordinator (its broker is down)"
+        },
+    )];
+    if node.transactions.is_empty() {
+        lines.push(line(
+            x,
+            line_y(0),
+            "stage-line stage-muted",
+            "no transactional.id yet",
+        ));
+    }
+    lines.extend(
+        node.transactions
+            .iter()
+            .enumerate()
+            .map(|(i, (id, state, changed))| {
+                line(
+                    x,
+                    line_y(i),
+                    "stage-line",
+                    fit(
+                        &format!("{id}: {state}{}", if *changed { " ✦" } else { "" }),
+                        60,
+                    ),
+                )
+            }),
+    );
+    if node.hidden_transactions > 0 {
+        lines.push(line(
+            x,
+            line_y(node.transactions.len()),
+            "stage-line stage-muted",
+            format!("+{} more transactional ids", node.hidden_transactions),
+        ));
+    }
+    let more = format!(", on broker {}", node.broker);
     control(
         "stage-coordinator".to_owned(),
         classes!(
@@ -521,203 +623,13 @@ fn coordinator(node: &CoordinatorNode, area: &Rect, selected: bool, handlers: &H
             node.changed.then_some("is-changed"),
             selected.then_some("is-selected")
         ),
-        name,
+        name_of("", &lines, false, &more).trim_start().to_owned(),
         Some(selected),
         select_on(handlers, StageItem::Coordinator),
         html! { <>
             <rect class="stage-coordinator-box" x={n(area.x)} y={n(area.y + 2.0)} width={n(area.w)}
                 height={n(area.h - 2.0)} rx="6" />
-            {text(x, area.y + 15.0, "stage-row-title", "Transaction coordinator")}
-            {if lines.is_empty() {
-                text(x, area.y + COORDINATOR_HEAD + 11.0, "stage-line stage-muted", "no transactional.id yet")
-            } else {
-                lines.iter().enumerate().map(|(i, line)| {
-                    text(x, area.y + COORDINATOR_HEAD + 11.0 + COORDINATOR_LINE * i as f64, "stage-line", fit(line, 60))
-                }).collect::<Html>()
-            }}
-            {(node.hidden_transactions > 0).then(|| text(x,
-                area.y + COORDINATOR_HEAD + 11.0 + COORDINATOR_LINE * lines.len() as f64,
-                "stage-line stage-muted", format!("+{} more transactional ids", node.hidden_transactions)))}
+            {draw_lines(&lines)}
         </> },
     )
-}
-
-/// Where a message leaves or reaches a node: the edge facing its lane, and a height.
-fn anchor(
-    model: &StageModel,
-    layout: &Layout,
-    endpoint: &Endpoint,
-    right_lane: bool,
-) -> Option<(f64, f64)> {
-    match endpoint {
-        Endpoint::Client(id) => {
-            if let Some(i) = model.producers.iter().position(|p| &p.id == id) {
-                let r = layout.producers.get(i)?;
-                return Some((r.right(), r.mid_y()));
-            }
-            let i = model.consumers.iter().position(|c| &c.id == id)?;
-            let r = layout.consumers.get(i)?;
-            Some((r.x, r.mid_y()))
-        }
-        Endpoint::Broker(b) => {
-            let i = model.brokers.iter().position(|node| node.id == b.0)?;
-            let r = &layout.brokers.get(i)?.rect;
-            let y = r.y + (r.h / 2.0).min(40.0);
-            Some((if right_lane { r.right() } else { r.x }, y))
-        }
-    }
-}
-
-fn is_producer(model: &StageModel, endpoint: &Endpoint) -> bool {
-    matches!(endpoint, Endpoint::Client(id) if model.producers.iter().any(|p| &p.id == id))
-}
-
-/// A message's way across the stage: its lane and the two anchors.
-struct Route {
-    lane: (f64, f64),
-    from: (f64, f64),
-    to: (f64, f64),
-}
-
-fn route(model: &StageModel, layout: &Layout, message: &MessageNode) -> Option<Route> {
-    let left = is_producer(model, &message.from) || is_producer(model, &message.to);
-    Some(Route {
-        lane: if left { LEFT_LANE } else { RIGHT_LANE },
-        from: anchor(model, layout, &message.from, !left)?,
-        to: anchor(model, layout, &message.to, !left)?,
-    })
-}
-
-fn pill_text(message: &MessageNode, lane: (f64, f64)) -> String {
-    let max = if lane == LEFT_LANE { 28 } else { 14 };
-    fit(&format!("#{} {}", message.id, message.short), max)
-}
-
-/// Every message in flight on its way, those delivered in this step at their receiver, and how
-/// many did not fit.
-pub fn messages(
-    model: &StageModel,
-    layout: &Layout,
-    arrivals: &[MessageNode],
-    selected: Option<&StageItem>,
-    handlers: &Handlers,
-) -> Html {
-    let routed: Vec<(&MessageNode, Route, bool)> = model
-        .messages
-        .iter()
-        .map(|m| (m, false))
-        .chain(arrivals.iter().map(|m| (m, true)))
-        .filter_map(|(m, arrived)| Some((m, route(model, layout, m)?, arrived)))
-        .collect();
-    let wishes: Vec<PillWish> = routed
-        .iter()
-        .map(|(m, route, arrived)| {
-            let towards_right = route.to.0 > route.from.0 || route.lane == RIGHT_LANE;
-            PillWish {
-                lane: route.lane,
-                y: if *arrived {
-                    route.to.1
-                } else {
-                    (route.from.1 + route.to.1) / 2.0
-                },
-                w: pill_width(&pill_text(m, route.lane)) + if *arrived { 14.0 } else { 0.0 },
-                align: match (arrived, towards_right) {
-                    (false, _) => Align::Centre,
-                    (true, true) => Align::Right,
-                    (true, false) => Align::Left,
-                },
-            }
-        })
-        .collect();
-    let placed = place_pills(&wishes, layout.height);
-    let unplaced = placed.iter().filter(|p| p.is_none()).count();
-    let hidden = model.hidden_messages + unplaced;
-    html! {
-        <g class="stage-messages">
-            { for routed.iter().zip(&placed).filter_map(|((m, route, arrived), rect)| {
-                let rect = (*rect)?;
-                Some(if *arrived {
-                    arrival(m, route, &rect)
-                } else {
-                    in_flight(m, route, &rect, selected == Some(&StageItem::Message(m.id)), handlers)
-                })
-            }) }
-            {(hidden > 0).then(|| html! {
-                <text class="stage-more" x={n((LEFT_LANE.0 + LEFT_LANE.1) / 2.0)} y={n(layout.height - 6.0)}
-                    text-anchor="middle">{format!("+{hidden} more in flight")}</text>
-            })}
-        </g>
-    }
-}
-
-fn link(from: (f64, f64), to: (f64, f64), class: &'static str) -> Html {
-    html! {
-        <line class={class} x1={n(from.0)} y1={n(from.1)} x2={n(to.0)} y2={n(to.1)} />
-    }
-}
-
-/// The pill's edge a link meets: the side facing `point`.
-fn edge_towards(rect: &Rect, point: (f64, f64)) -> (f64, f64) {
-    let x = if point.0 < rect.x {
-        rect.x
-    } else {
-        rect.right()
-    };
-    (x, rect.mid_y())
-}
-
-fn in_flight(
-    message: &MessageNode,
-    route: &Route,
-    rect: &Rect,
-    selected: bool,
-    handlers: &Handlers,
-) -> Html {
-    let from_edge = edge_towards(rect, route.from);
-    let to_edge = edge_towards(rect, route.to);
-    html! {
-        <g class="stage-flight">
-            {link(route.from, from_edge, "stage-link")}
-            {link(to_edge, route.to, "stage-link stage-link-head")}
-            {control(
-                format!("stage-message-{}", message.id),
-                classes!("stage-pill", message.is_ack.then_some("is-ack"), message.new.then_some("is-new"),
-                    selected.then_some("is-selected")),
-                message.name(),
-                Some(selected),
-                select_on(handlers, StageItem::Message(message.id)),
-                html! { <>
-                    <title>{&message.label}</title>
-                    <rect class="stage-pill-box" x={n(rect.x)} y={n(rect.y)} width={n(rect.w)}
-                        height={n(PILL_HEIGHT)} rx="9" />
-                    <text class="stage-pill-text" x={n(rect.x + rect.w / 2.0)} y={n(rect.y + 12.5)}
-                        text-anchor="middle">
-                        {format!("{}{}", pill_text(message, route.lane), if message.new { " ✦" } else { "" })}
-                    </text>
-                </> },
-            )}
-        </g>
-    }
-}
-
-/// A message delivered in this step, at its receiver; it glides there from the middle of its
-/// lane unless the reader asked for reduced motion (stage.css).
-fn arrival(message: &MessageNode, route: &Route, rect: &Rect) -> Html {
-    let lane_middle = (route.lane.0 + route.lane.1) / 2.0 - rect.w / 2.0;
-    let mid_y = (route.from.1 + route.to.1) / 2.0 - PILL_HEIGHT / 2.0;
-    let style = format!(
-        "--from-x: {}px; --from-y: {}px",
-        n(lane_middle - rect.x),
-        n(mid_y - rect.y)
-    );
-    html! {
-        <g class={classes!("stage-arrival", message.is_ack.then_some("is-ack"))} aria-hidden="true">
-            <g class="stage-arrival-move" {style}>
-                <rect class="stage-pill-box" x={n(rect.x)} y={n(rect.y)} width={n(rect.w)}
-                    height={n(PILL_HEIGHT)} rx="9" />
-                <text class="stage-pill-text" x={n(rect.x + rect.w / 2.0)} y={n(rect.y + 12.5)}
-                    text-anchor="middle">{format!("✓ {}", pill_text(message, route.lane))}</text>
-            </g>
-        </g>
-    }
 }

@@ -4,12 +4,14 @@
 //! under the drawing; an offset opens in the inspector. What the current step changed is marked
 //! with a glyph and a word, not colour alone.
 //!
-//! `model` reads the world (pure), `layout` places it (pure), `draw` renders the SVG and
-//! `action_bar` the buttons; this file keeps the selection and wires them together.
+//! `model` reads the world (pure), `layout` places it (pure), `draw` renders the nodes and
+//! `messages` the messages as SVG, `action_bar` the buttons; this file keeps the selection and
+//! wires them together.
 
 pub mod action_bar;
 pub mod draw;
 pub mod layout;
+pub mod messages;
 pub mod model;
 
 use crate::components::WorldRef;
@@ -62,9 +64,10 @@ fn marks_before(step: Option<&StepRecord>) -> BTreeMap<TopicPartition, MarksBefo
 #[component]
 pub fn Stage(props: &StageProps) -> Html {
     let selection = use_state(|| None::<StageItem>);
-    // The messages in flight at the last world drawn, so one delivered since can be drawn
-    // arriving where it went (a delivered message is gone from the world).
-    let last_in_flight = use_mut_ref(BTreeMap::<u64, MessageNode>::new);
+    // The messages in flight at the last world drawn and its step count, so one delivered in
+    // the very next step can be drawn arriving where it went (a delivered message is gone from
+    // the world). After a jump, a step back or another scenario, ids may name other messages.
+    let last_in_flight = use_mut_ref(|| (u64::MAX, BTreeMap::<u64, MessageNode>::new()));
     let focus_bar = use_state(|| false);
     let first_button = use_node_ref();
     let drawing = {
@@ -80,9 +83,18 @@ pub fn Stage(props: &StageProps) -> Html {
             move |(world, _, _)| {
                 let events = step.as_ref().map_or(&[][..], |s| &s.events[..]);
                 let model = StageModel::of(world, events, &marks_before(before.as_deref()));
-                let arrived = arrivals(events, &last_in_flight.borrow());
-                *last_in_flight.borrow_mut() =
-                    model.messages.iter().map(|m| (m.id, m.clone())).collect();
+                let arrived = {
+                    let (steps, previous) = &*last_in_flight.borrow();
+                    if steps.checked_add(1) == Some(world.steps_taken()) {
+                        arrivals(events, previous)
+                    } else {
+                        Vec::new()
+                    }
+                };
+                *last_in_flight.borrow_mut() = (
+                    world.steps_taken(),
+                    model.messages.iter().map(|m| (m.id, m.clone())).collect(),
+                );
                 let layout = Layout::of(&Shape::of(&model));
                 (model, layout, arrived)
             },
@@ -90,13 +102,21 @@ pub fn Stage(props: &StageProps) -> Html {
     };
     let (model, layout, arrived) = &*drawing;
     let selected = (*selection).clone().filter(|item| model.has(item));
+    let hint = use_node_ref();
     {
-        // Drop a selection whose thing is gone, so stepping back does not bring it back.
+        // Drop a selection whose thing is gone, so stepping back does not bring it back. If
+        // focus was on one of its buttons (delivered by keyboard), it goes to the hint that
+        // says what to do next rather than to the top of the page.
         let selection = selection.clone();
+        let hint = hint.clone();
         let gone = selection.is_some() && selected.is_none();
         use_effect_with(gone, move |gone| {
             if *gone {
                 selection.set(None);
+                let focus_lost = focus_is_lost();
+                if let Some(hint) = hint.cast::<web_sys::HtmlElement>().filter(|_| focus_lost) {
+                    let _ = hint.focus();
+                }
             }
         });
     }
@@ -160,7 +180,7 @@ pub fn Stage(props: &StageProps) -> Html {
                         draw::consumer(c, rect, selected == Some(StageItem::Consumer(c.id.clone())), &handlers)
                     }) }
                     { for model.database.iter().zip(&layout.database).map(|(d, rect)| draw::database(d, rect)) }
-                    {draw::messages(model, layout, arrived, selected.as_ref(), &handlers)}
+                    {messages::messages(model, layout, arrived, selected.as_ref(), &handlers)}
                 </svg>
             </div>
             <p class="stage-legend" aria-hidden="true">
@@ -173,7 +193,14 @@ pub fn Stage(props: &StageProps) -> Html {
                 <span class="legend-item">{"↺ answered as a duplicate"}</span>
             </p>
             <ActionBar world={props.world.clone()} selected={selected.clone()}
-                dispatch={props.dispatch.clone()} {first_button} />
+                dispatch={props.dispatch.clone()} {first_button} {hint} />
         </section>
     }
+}
+
+/// Whether nothing has focus (the focused element was removed from the page).
+fn focus_is_lost() -> bool {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .is_none_or(|d| d.active_element().is_none_or(|e| e.tag_name() == "BODY"))
 }

@@ -244,7 +244,7 @@ pub fn short_label(payload: &Payload) -> String {
         Payload::AddOffsetsToTxnRequest { .. } => "AddOffsetsToTxn".to_owned(),
         Payload::EndTxnRequest { result, .. } => format!("EndTxn {}", decision(*result)),
         Payload::WriteTxnMarkersRequest { result, .. } => {
-            format!("{} markers", decision(*result))
+            format!("{} ◆", decision(*result))
         }
         Payload::AddPartitionsToTxnResponse { result, .. }
         | Payload::AddOffsetsToTxnResponse { result, .. } => match result {
@@ -255,7 +255,7 @@ pub fn short_label(payload: &Payload) -> String {
             Ok(_) => "EndTxn NONE".to_owned(),
             Err(error) => error.to_string(),
         },
-        Payload::WriteTxnMarkersResponse { .. } => "markers written".to_owned(),
+        Payload::WriteTxnMarkersResponse { .. } => "◆ written".to_owned(),
     }
 }
 
