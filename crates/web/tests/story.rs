@@ -30,6 +30,7 @@ async fn mount(query: &str) -> (Element, yew::AppHandle<App>) {
     let props = AppProps {
         launch: Some(Rc::new(LaunchOptions::parse(query))),
         autosave: false,
+        ..Default::default()
     };
     let handle = yew::Renderer::<App>::with_root_and_props(root.clone(), props).render();
     yew::scheduler::flush().await;
