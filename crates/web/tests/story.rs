@@ -137,3 +137,36 @@ async fn playing_to_the_end_shows_the_recap_which_leads_back_to_the_moment() {
     handle.destroy();
     root.remove();
 }
+
+#[wasm_bindgen_test]
+async fn the_first_story_plays_to_its_recap_by_keyboard_alone() {
+    let stem = "02-at-least-once";
+    let scenario = shipped(stem);
+    let (root, handle) = mount(&format!("?scenario={stem}")).await;
+    let body = gloo::utils::body();
+    let mut sentences = Vec::new();
+    for _ in 0..scenario.steps.len() {
+        support::press(&body, "n").await;
+        sentences.push(text(&root, "#step-sentence"));
+    }
+    assert_eq!(
+        text(&root, "#step-status"),
+        format!("Step {0} of {0}", scenario.steps.len())
+    );
+    assert!(
+        sentences
+            .iter()
+            .any(|s| s.contains("acknowledgement to p1 was lost")),
+        "the lost ack is told: {sentences:#?}"
+    );
+    let recap = text(&root, "#recap");
+    for heading in ["What you saw", "Guarantee", "Try next"] {
+        assert!(recap.contains(heading), "{heading}: {recap}");
+    }
+    assert!(
+        text(&root, "#guarantee-strip").contains("no_duplicate_write"),
+        "the verdict under the stage names the duplicate"
+    );
+    handle.destroy();
+    root.remove();
+}

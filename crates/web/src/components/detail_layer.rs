@@ -169,6 +169,30 @@ pub fn unfold_around(element: &web_sys::Element) {
     }
 }
 
+/// Unfolds the group (or the element) with this id and brings it into view with focus on it, so
+/// "show the details" from the stage lands the reader, and a keyboard user, on the panel.
+pub fn reveal(id: &str) {
+    let Some(element) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(id))
+    else {
+        return;
+    };
+    unfold_around(&element);
+    if element.tag_name().eq_ignore_ascii_case("details") {
+        let _ = element.set_attribute("open", "");
+    }
+    element.scroll_into_view();
+    if let Some(summary) = element
+        .query_selector("summary")
+        .ok()
+        .flatten()
+        .and_then(|s| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(s).ok())
+    {
+        let _ = summary.focus();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,6 +3,7 @@
 
 use super::model::StageItem;
 use crate::components::act;
+use crate::components::detail_layer::{DetailGroup, reveal};
 use crate::components::producer_card::suggested_record;
 use crate::state::LabAction;
 use eos_core::network::MessageId;
@@ -205,6 +206,18 @@ fn producer_choices(world: &World, id: &ClientId, alive: bool, transactional: bo
     list
 }
 
+/// The detail panel that tells more about the selected thing, and the button's words for it.
+fn details_of(item: Option<&StageItem>) -> (DetailGroup, &'static str) {
+    match item {
+        Some(StageItem::Message(_)) => (DetailGroup::Network, "Details: the network"),
+        Some(StageItem::Producer(_) | StageItem::Consumer(_)) => {
+            (DetailGroup::Clients, "Details: its card")
+        }
+        Some(StageItem::Broker(_)) | None => (DetailGroup::Logs, "Details: the partition logs"),
+        Some(StageItem::Coordinator) => (DetailGroup::Coordinator, "Details: the coordinator"),
+    }
+}
+
 #[derive(Debug, Properties, PartialEq)]
 pub struct ActionBarProps {
     pub world: crate::components::WorldRef,
@@ -232,6 +245,8 @@ pub fn ActionBar(props: &ActionBarProps) -> Html {
             </div>
         };
     };
+    let (group, words) = details_of(props.selected.as_ref());
+    let show_details = Callback::from(move |_: MouseEvent| reveal(group.id()));
     html! {
         <div class="stage-actions" role="group" aria-labelledby="stage-selected">
             <p class="stage-selected" id="stage-selected">
@@ -245,6 +260,8 @@ pub fn ActionBar(props: &ActionBarProps) -> Html {
                         ref={if i == 0 { props.first_button.clone() } else { NodeRef::default() }}
                         onclick={act::<MouseEvent>(&props.dispatch, c.action)}>{c.label}</button>
                 }) }
+                <button type="button" class="button stage-details-button" id="stage-show-details"
+                    onclick={show_details}>{words}</button>
             </div>
         </div>
     }
