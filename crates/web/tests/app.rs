@@ -616,7 +616,7 @@ async fn a_share_link_opens_the_same_lab_elsewhere() {
         .dyn_into::<HtmlInputElement>()
         .expect("an input")
         .value();
-    assert!(url.contains("#v1."), "{url}");
+    assert!(url.contains("#v2."), "{url}");
     let other = mount_app().await;
     yew::scheduler::flush().await;
     assert_eq!(text(&other, "#step-status"), "Step 2 of 2");
