@@ -21,17 +21,7 @@ mod support;
 use support::{all, click, exists, find, mount_app, select_option, text};
 
 async fn mount(props: AppProps) -> (Element, AppHandle<App>) {
-    let root = gloo::utils::document()
-        .create_element("div")
-        .expect("a div");
-    gloo::utils::body()
-        .append_child(&root)
-        .expect("attach root");
-    let handle = yew::Renderer::<App>::with_root_and_props(root.clone(), props).render();
-    yew::scheduler::flush().await;
-    // Loading the start is dispatched by an effect after the first render.
-    yew::scheduler::flush().await;
-    (root, handle)
+    support::mount_with(props).await
 }
 
 async fn unmount(root: Element, handle: AppHandle<App>) {

@@ -4,10 +4,7 @@
 // These tests need a DOM; on the host this file compiles to an empty test binary.
 #![cfg(target_arch = "wasm32")]
 
-use eos_web::App;
-use eos_web::app::AppProps;
 use eos_web::embed::EMBED_CLASS;
-use eos_web::launch::LaunchOptions;
 use std::rc::Rc;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::wasm_bindgen::JsCast;
@@ -20,22 +17,7 @@ use support::{all, click, exists, find, load_styles, press, text};
 
 /// A fresh app in its own element, started as the query string `query` says.
 async fn mount(query: &str) -> Element {
-    let root = gloo::utils::document()
-        .create_element("div")
-        .expect("a div");
-    gloo::utils::body()
-        .append_child(&root)
-        .expect("attach root");
-    let props = AppProps {
-        launch: Some(Rc::new(LaunchOptions::parse(query))),
-        autosave: false,
-        ..Default::default()
-    };
-    yew::Renderer::<App>::with_root_and_props(root.clone(), props).render();
-    yew::scheduler::flush().await;
-    // The start (a `Launch` dispatched by an effect) renders once more.
-    yew::scheduler::flush().await;
-    root
+    support::mount_at(query).await.0
 }
 
 async fn change(element: &Element) {

@@ -7,10 +7,7 @@
 
 use eos_core::scenario::Scenario;
 use eos_web::App;
-use eos_web::app::AppProps;
-use eos_web::launch::LaunchOptions;
 use eos_web::scenarios::{CONCEPTS, Source, catalog, concept_start};
-use std::rc::Rc;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::Element;
 
@@ -21,22 +18,7 @@ use support::{click, exists, text};
 
 /// The app started as `query` says, in its own element, and the handle to take it down.
 async fn mount(query: &str) -> (Element, yew::AppHandle<App>) {
-    let root = gloo::utils::document()
-        .create_element("div")
-        .expect("a div");
-    gloo::utils::body()
-        .append_child(&root)
-        .expect("attach root");
-    let props = AppProps {
-        launch: Some(Rc::new(LaunchOptions::parse(query))),
-        autosave: false,
-        ..Default::default()
-    };
-    let handle = yew::Renderer::<App>::with_root_and_props(root.clone(), props).render();
-    yew::scheduler::flush().await;
-    // The start (a `Launch` dispatched by an effect) renders once more.
-    yew::scheduler::flush().await;
-    (root, handle)
+    support::mount_at(query).await
 }
 
 fn shipped(stem: &str) -> Scenario {

@@ -20,7 +20,7 @@ use crate::steps::StepRecord;
 use action_bar::ActionBar;
 use eos_core::{Offset, TopicPartition};
 use layout::{Layout, Shape, WIDTH};
-use model::{MarksBefore, MessageNode, StageItem, StageModel, arrivals};
+use model::{MessageNode, StageItem, StageModel, arrivals, marks_before};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -38,27 +38,6 @@ pub struct StageProps {
     /// The record the inspector shows, marked on its strip.
     #[prop_or_default]
     pub inspected: Option<(TopicPartition, Offset)>,
-}
-
-/// Each partition's marks after `step`, to compare with the world at the cursor.
-fn marks_before(step: Option<&StepRecord>) -> BTreeMap<TopicPartition, MarksBefore> {
-    step.map(|s| {
-        s.marks
-            .iter()
-            .map(|m| {
-                (
-                    m.topic_partition.clone(),
-                    MarksBefore {
-                        log_start: m.log_start_offset.0,
-                        last_stable: m.last_stable_offset.0,
-                        high_watermark: m.high_watermark.0,
-                        log_end: m.log_end_offset.0,
-                    },
-                )
-            })
-            .collect()
-    })
-    .unwrap_or_default()
 }
 
 #[component]

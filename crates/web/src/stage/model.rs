@@ -4,6 +4,7 @@
 //! the length of a log or the number of messages.
 
 use crate::components::partition_log::{PartitionView, status_label};
+use crate::steps::StepRecord;
 use eos_core::action::TxnResult;
 use eos_core::batch::ControlKind;
 use eos_core::config::{IsolationLevel, ProcessingMode};
@@ -412,6 +413,27 @@ pub struct MarksBefore {
     pub log_end: i64,
 }
 
+/// Each partition's marks after `step`, to compare with the world at the cursor.
+pub fn marks_before(step: Option<&StepRecord>) -> BTreeMap<TopicPartition, MarksBefore> {
+    step.map(|s| {
+        s.marks
+            .iter()
+            .map(|m| {
+                (
+                    m.topic_partition.clone(),
+                    MarksBefore {
+                        log_start: m.log_start_offset.0,
+                        last_stable: m.last_stable_offset.0,
+                        high_watermark: m.high_watermark.0,
+                        log_end: m.log_end_offset.0,
+                    },
+                )
+            })
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
 impl StageModel {
     /// The picture of `world`, with what `events` (the step that led to it) changed. `before`
     /// gives each partition's marks before the step, when known, so a moved LSO shows too.
@@ -647,24 +669,7 @@ mod tests {
         let history = lab.history();
         let step = lab.cursor().checked_sub(1).and_then(|i| history.get(i));
         let before = lab.cursor().checked_sub(2).and_then(|i| history.get(i));
-        let before: BTreeMap<TopicPartition, MarksBefore> = before
-            .map(|s| {
-                s.marks
-                    .iter()
-                    .map(|m| {
-                        (
-                            m.topic_partition.clone(),
-                            MarksBefore {
-                                log_start: m.log_start_offset.0,
-                                last_stable: m.last_stable_offset.0,
-                                high_watermark: m.high_watermark.0,
-                                log_end: m.log_end_offset.0,
-                            },
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let before = marks_before(before.map(|s| &**s));
         StageModel::of(world, step.map_or(&[][..], |s| &s.events), &before)
     }
 

@@ -5,6 +5,9 @@
 #![allow(dead_code)]
 
 use eos_web::App;
+use eos_web::app::AppProps;
+use eos_web::launch::LaunchOptions;
+use std::rc::Rc;
 use web_sys::wasm_bindgen::JsCast;
 use web_sys::{
     Element, Event, EventInit, HtmlElement, HtmlSelectElement, KeyboardEvent, KeyboardEventInit,
@@ -62,6 +65,31 @@ pub(crate) async fn mount_app() -> Element {
     yew::Renderer::<App>::with_root(root.clone()).render();
     yew::scheduler::flush().await;
     root
+}
+
+/// The app mounted with `props` in its own element, after the start it dispatches from an
+/// effect (a launch, a first visit) has rendered too.
+pub(crate) async fn mount_with(props: AppProps) -> (Element, yew::AppHandle<App>) {
+    let root = gloo::utils::document()
+        .create_element("div")
+        .expect("a div");
+    gloo::utils::body()
+        .append_child(&root)
+        .expect("attach root");
+    let handle = yew::Renderer::<App>::with_root_and_props(root.clone(), props).render();
+    yew::scheduler::flush().await;
+    yew::scheduler::flush().await;
+    (root, handle)
+}
+
+/// The app started as the page address's query `query` would start it, without autosave.
+pub(crate) async fn mount_at(query: &str) -> (Element, yew::AppHandle<App>) {
+    mount_with(AppProps {
+        launch: Some(Rc::new(LaunchOptions::parse(query))),
+        autosave: false,
+        ..Default::default()
+    })
+    .await
 }
 
 /// Adds `css` to the page once, as a `<style id="{id}">` (the tests that check layout need the
