@@ -60,7 +60,7 @@ async fn a_step_is_told_in_one_sentence_with_every_event_behind_a_disclosure() {
     let root = mount_app().await;
     select_option(&root, "#scenario-picker", |t| t == AT_LEAST_ONCE).await;
     click(&root, "#load-scenario").await;
-    assert!(text(&root, "#narration-stage").contains("Step 0 of 12"));
+    assert!(text(&root, "#narration-stage").contains("Step 0 · the start"));
     assert!(text(&root, "#step-sentence").contains("Next scripted step (n)"));
 
     click(&root, "#next-scripted").await;
