@@ -301,6 +301,10 @@ async fn a_bad_import_file_is_named_and_the_lab_is_unchanged() {
 #[wasm_bindgen_test]
 async fn export_and_import_are_labelled_controls() {
     let (root, handle) = mount(false).await;
+    // They sit in the folded "Share and save" group, which a keyboard user opens first.
+    find(&root, "#detail-share")
+        .set_attribute("open", "")
+        .expect("unfold");
     assert_eq!(text(&root, "#export-lab").trim(), "Export lab (.json)");
     assert_eq!(text(&root, "label[for='import-lab']"), "Import lab…");
     let input = find(&root, "#import-lab")
