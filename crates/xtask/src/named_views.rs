@@ -151,6 +151,13 @@ pub(crate) fn capture_first_screens(s: &Session, base: &str, shots: &Path) -> Re
             let outside = outside_first_screen(s)?;
             return Err(format!("{timeout}: {}", outside.join("; ")));
         }
+        let (folded, window) = folded_page_height(s)?;
+        if folded > 2.0 * window {
+            return Err(format!(
+                "`{name}` is {folded} px tall with every detail folded, more than two {window} px \
+                 screens"
+            ));
+        }
         let png = s.screenshot_png()?;
         let path = shots.join(format!("{name}.png"));
         std::fs::write(&path, &png).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
@@ -161,6 +168,25 @@ pub(crate) fn capture_first_screens(s: &Session, base: &str, shots: &Path) -> Re
         shots.display()
     );
     Ok(())
+}
+
+/// The page's height with every detail group folded, and the window's height: the stage, its
+/// story and the folded details must fit in two screens. The groups open before are opened
+/// again.
+fn folded_page_height(s: &Session) -> Res<(f64, f64)> {
+    let script = r#"
+        const open = [...document.querySelectorAll('details.detail[open]')];
+        open.forEach((d) => { d.open = false; });
+        const height = document.documentElement.scrollHeight;
+        open.forEach((d) => { d.open = true; });
+        window.scrollTo(0, 0);
+        return [height, innerHeight];"#;
+    let value = s.execute(script, serde_json::Value::Null, false)?;
+    let number = |i: usize| value.get(i).and_then(serde_json::Value::as_f64);
+    match (number(0), number(1)) {
+        (Some(page), Some(window)) => Ok((page, window)),
+        _ => Err(format!("the page's height could not be read: {value}")),
+    }
 }
 
 /// The parts of [`FIRST_SCREEN`] missing or not wholly inside the window, each in words.
