@@ -138,6 +138,19 @@ async fn a_broker_crashes_and_restarts_from_the_stage() {
     assert!(text(&root, ".brokers").contains("▲ up"));
 }
 
+// A partition's broker on the stage leads down to the folded partition logs, opened.
+#[wasm_bindgen_test]
+async fn the_stage_leads_to_the_detail_panel_of_what_is_selected() {
+    let root = mount_app().await;
+    assert!(
+        !find(&root, "#detail-logs").has_attribute("open"),
+        "folded at first"
+    );
+    click_drawn(&root, "#stage-broker-1").await;
+    click(&root, "#stage-show-details").await;
+    assert!(find(&root, "#detail-logs").has_attribute("open"));
+}
+
 // An offset on the stage opens in the inspector.
 #[wasm_bindgen_test]
 async fn an_offset_on_the_stage_opens_in_the_inspector() {
@@ -218,7 +231,13 @@ async fn the_stage_is_operable_by_keyboard() {
             .iter()
             .map(|b| b.text_content().unwrap_or_default())
             .collect::<Vec<_>>(),
-        ["Deliver", "Drop", "Duplicate", "Delay"]
+        [
+            "Deliver",
+            "Drop",
+            "Duplicate",
+            "Delay",
+            "Details: the network"
+        ]
     );
     yew::scheduler::flush().await;
     assert_eq!(focused_id(), "stage-action-deliver");

@@ -169,12 +169,16 @@ pub fn unfold_around(element: &web_sys::Element) {
     }
 }
 
-/// Unfolds the group (or the element) with this id and brings it into view with focus on it, so
-/// "show the details" from the stage lands the reader, and a keyboard user, on the panel.
-pub fn reveal(id: &str) {
-    let Some(element) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.get_element_by_id(id))
+/// Unfolds the group (or the element) with this id in the lab that holds `origin` and brings it
+/// into view with focus on it, so "show the details" from the stage lands the reader, and a
+/// keyboard user, on the panel. Looked up from the lab's own root, so two labs on one page (an
+/// embedding page, the tests) never reveal each other's panels.
+pub fn reveal(origin: &web_sys::Element, id: &str) {
+    let Some(element) = origin
+        .closest("main")
+        .ok()
+        .flatten()
+        .and_then(|lab| lab.query_selector(&format!("#{id}")).ok().flatten())
     else {
         return;
     };

@@ -246,7 +246,11 @@ pub fn ActionBar(props: &ActionBarProps) -> Html {
         };
     };
     let (group, words) = details_of(props.selected.as_ref());
-    let show_details = Callback::from(move |_: MouseEvent| reveal(group.id()));
+    let show_details = Callback::from(move |event: MouseEvent| {
+        if let Some(button) = event.target_dyn_into::<web_sys::Element>() {
+            reveal(&button, group.id());
+        }
+    });
     html! {
         <div class="stage-actions" role="group" aria-labelledby="stage-selected">
             <p class="stage-selected" id="stage-selected">
