@@ -119,11 +119,7 @@ pub(crate) fn capture(s: &Session, base: &str, shots: &Path) -> Res<()> {
 
 /// What the first screen must hold without scrolling: the drawing, what the step did, and the
 /// control that takes the next step.
-const FIRST_SCREEN: [&str; 3] = [
-    ".stage",
-    ".narration-live > :first-child",
-    "nav.time-controls",
-];
+const FIRST_SCREEN: [&str; 3] = [".stage", "#step-sentence", "nav.time-controls"];
 
 /// How many concepts `shared/concepts.md` lists; `?concept=N` opens each at its moment.
 const CONCEPTS: u32 = 28;
