@@ -128,6 +128,11 @@ const CONCEPTS: u32 = 28;
 /// (`?concept=N`), checks that the stage, the narration and the step controls are on the first
 /// 1280 x 900 screen, and saves each screenshot (`first-visit.png`, `concept-01.png`, …).
 pub(crate) fn capture_first_screens(s: &Session, base: &str, shots: &Path) -> Res<()> {
+    // The window's frame takes part of its 900 px; lay the page out on a 1280 x 900 viewport.
+    s.cdp(
+        "Emulation.setDeviceMetricsOverride",
+        serde_json::json!({"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": false}),
+    )?;
     s.navigate(base)?;
     s.execute("localStorage.clear();", serde_json::Value::Null, false)?;
     let mut screens = vec![("first-visit".to_owned(), base.to_owned())];
@@ -147,17 +152,21 @@ pub(crate) fn capture_first_screens(s: &Session, base: &str, shots: &Path) -> Re
             let outside = outside_first_screen(s)?;
             return Err(format!("{timeout}: {}", outside.join("; ")));
         }
-        let (folded, window) = folded_page_height(s)?;
-        if folded > 2.0 * window {
+        let folded = folded_page_height(s)?;
+        if folded > 2.0 * SCREEN_HEIGHT {
             return Err(format!(
-                "`{name}` is {folded} px tall with every detail folded, more than two {window} px \
-                 screens"
+                "`{name}` is {folded} px tall with every detail folded, more than two \
+                 {SCREEN_HEIGHT} px screens"
             ));
         }
         let png = s.screenshot_png()?;
         let path = shots.join(format!("{name}.png"));
         std::fs::write(&path, &png).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
+    s.cdp(
+        "Emulation.clearDeviceMetricsOverride",
+        serde_json::json!({}),
+    )?;
     println!(
         "  first visit and {CONCEPTS} concepts' moments: stage, narration and step controls on the \
          first screen ({}/first-visit.png, concept-NN.png)",
@@ -166,23 +175,23 @@ pub(crate) fn capture_first_screens(s: &Session, base: &str, shots: &Path) -> Re
     Ok(())
 }
 
-/// The page's height with every detail group folded, and the window's height: the stage, its
-/// story and the folded details must fit in two screens. The groups open before are opened
-/// again.
-fn folded_page_height(s: &Session) -> Res<(f64, f64)> {
+/// The screen the page is laid out for: 1280 x 900.
+const SCREEN_HEIGHT: f64 = 900.0;
+
+/// The page's height with every detail group folded: the stage, its story and the folded
+/// details must fit in two screens. The groups open before are opened again.
+fn folded_page_height(s: &Session) -> Res<f64> {
     let script = r#"
         const open = [...document.querySelectorAll('details.detail[open]')];
         open.forEach((d) => { d.open = false; });
         const height = document.documentElement.scrollHeight;
         open.forEach((d) => { d.open = true; });
         window.scrollTo(0, 0);
-        return [height, innerHeight];"#;
+        return height;"#;
     let value = s.execute(script, serde_json::Value::Null, false)?;
-    let number = |i: usize| value.get(i).and_then(serde_json::Value::as_f64);
-    match (number(0), number(1)) {
-        (Some(page), Some(window)) => Ok((page, window)),
-        _ => Err(format!("the page's height could not be read: {value}")),
-    }
+    value
+        .as_f64()
+        .ok_or_else(|| format!("the page's height could not be read: {value}"))
 }
 
 /// The parts of [`FIRST_SCREEN`] missing or not wholly inside the window, each in words.
