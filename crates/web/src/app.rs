@@ -28,6 +28,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, KeyboardEvent};
+use yew::Reducible;
 use yew::prelude::*;
 
 /// How the app is mounted.
@@ -57,8 +58,12 @@ pub fn App(props: &AppProps) -> Html {
         .clone()
     };
     let welcome = use_first_visit(props, &launch);
-    // A first visit starts on the story itself, so the page never shifts from free play to it.
-    let state = use_reducer(move || first_lab(welcome));
+    // A first visit starts on the story itself, and an address that names a start on that
+    // start, so the page never shifts from free play to it.
+    let state = {
+        let launch = Rc::clone(&launch);
+        use_reducer(move || first_lab(welcome, &launch))
+    };
     // Embedded labs never save; an address that names how to start wins over the saved lab.
     crate::autosave::use_autosave(
         &state,
@@ -87,12 +92,9 @@ pub fn App(props: &AppProps) -> Html {
     // damaged one is a notice.
     {
         let dispatcher = state.dispatcher();
-        let launch = Rc::clone(&launch);
         use_effect_with((), move |()| {
             if let Some(fragment) = link_in_address() {
                 dispatcher.dispatch(LabAction::OpenLink(fragment));
-            } else if launch.changes_start() {
-                dispatcher.dispatch(LabAction::Launch(launch));
             }
         });
     }
@@ -310,13 +312,20 @@ fn use_first_visit(props: &AppProps, launch: &LaunchOptions) -> bool {
 }
 
 /// The lab the app starts with: the first story on a first visit, free play otherwise.
-fn first_lab(first_visit: bool) -> LabState {
-    first_visit
+fn first_lab(first_visit: bool, launch: &Rc<LaunchOptions>) -> LabState {
+    if let Some(story) = first_visit
         .then(crate::scenarios::first_story)
         .flatten()
         .and_then(|story| story.origin().ok())
-        .map(LabState::start)
-        .unwrap_or_default()
+    {
+        return LabState::start(story);
+    }
+    // A share link wins over the address's parameters; it opens from an effect.
+    if launch.changes_start() && link_in_address().is_none() {
+        let launched = Rc::new(LabState::default()).reduce(LabAction::Launch(Rc::clone(launch)));
+        return Rc::unwrap_or_clone(launched);
+    }
+    LabState::default()
 }
 
 /// The name of the story a first visit opens on, to tell when it is still the one loaded.

@@ -114,8 +114,9 @@ fn told_step(told: &StepNarration) -> Html {
 
 fn welcome(props: &NarrationProps) -> Html {
     html! {
+        // No description here: the sentence and the start say enough on a first screen (the
+        // story's description is one click away under "About this scenario").
         <div class="welcome" id="welcome">
-            <p class="narration-intro" id="narration-intro">{&props.origin.description}</p>
             <div class="button-row welcome-actions">
                 <button type="button" class="button button-primary" id="welcome-start"
                     onclick={on::<MouseEvent>(&props.dispatch, LabAction::NextScripted)}>
