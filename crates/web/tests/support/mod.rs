@@ -56,15 +56,7 @@ pub(crate) async fn press(target: &Element, key: &str) {
 
 /// A fresh app (free play, no autosave) in its own element, rendered.
 pub(crate) async fn mount_app() -> Element {
-    let root = gloo::utils::document()
-        .create_element("div")
-        .expect("a div");
-    gloo::utils::body()
-        .append_child(&root)
-        .expect("attach root");
-    yew::Renderer::<App>::with_root(root.clone()).render();
-    yew::scheduler::flush().await;
-    root
+    mount_with(AppProps::default()).await.0
 }
 
 /// The app mounted with `props` in its own element, after the start it dispatches from an
