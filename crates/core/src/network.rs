@@ -150,6 +150,11 @@ impl Payload {
     }
 
     /// A short label such as `Produce request for payments-0 (seq 3)`.
+    /// Whether this is a produce response: the acknowledgement whose loss is the lost ack.
+    pub fn is_acknowledgement(&self) -> bool {
+        matches!(self, Payload::ProduceResponse { .. })
+    }
+
     pub fn label(&self) -> String {
         match self {
             Payload::InitProducerIdRequest { .. } => "InitProducerId request".to_owned(),

@@ -208,8 +208,8 @@ pub fn catalog() -> Vec<Source> {
         .collect()
 }
 
-/// The concepts of the lab's checklist are numbered 1 to this.
-pub const CONCEPTS: u32 = 28;
+/// The concepts of the lab's checklist are numbered 1 to this (one title each in `concepts.rs`).
+pub const CONCEPTS: u32 = crate::concepts::CONCEPT_TITLES.len() as u32;
 
 /// Where `?concept=N` opens: the file stem of the concept's primary scenario
 /// (`eos_core::scenario::primary_for_concept`) and its moment, as a count of scripted steps.

@@ -21,7 +21,7 @@ pub struct MessageView {
 
 impl MessageView {
     pub fn of(message: &Message) -> Self {
-        let is_ack = matches!(message.payload, Payload::ProduceResponse { .. });
+        let is_ack = message.payload.is_acknowledgement();
         let is_request = matches!(
             message.payload,
             Payload::InitProducerIdRequest { .. }

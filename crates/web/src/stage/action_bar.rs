@@ -31,10 +31,7 @@ pub fn choices(world: &World, item: &StageItem) -> Option<(String, Vec<Choice>)>
     match item {
         StageItem::Message(id) => {
             let message = world.network().in_flight().iter().find(|m| m.id.0 == *id)?;
-            let is_ack = matches!(
-                message.payload,
-                eos_core::network::Payload::ProduceResponse { .. }
-            );
+            let is_ack = message.payload.is_acknowledgement();
             let chosen = Some(MessageId(*id));
             Some((
                 format!(

@@ -196,7 +196,7 @@ impl MessageNode {
             to: message.to.clone(),
             label: message.payload.label(),
             short: short_label(&message.payload),
-            is_ack: matches!(message.payload, Payload::ProduceResponse { .. }),
+            is_ack: message.payload.is_acknowledgement(),
             new,
         }
     }
