@@ -17,7 +17,7 @@ use crate::wasm_path::WASM_TARGET;
 use crate::webdriver::CHROMIUM_ARGS;
 
 /// The crates that compile to wasm32 (the xtask and the CLI are native-only).
-const WASM_CRATES: [&str; 4] = ["-p", "eos-core", "-p", "eos-web"];
+const WASM_CRATES: [&str; 6] = ["-p", "eos-core", "-p", "eos-course", "-p", "eos-web"];
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Phase {
@@ -67,7 +67,7 @@ impl Phase {
                  nested rule"
             }
             Self::Clippy => "clippy -D warnings, host, all targets",
-            Self::ClippyWasm => "clippy -D warnings, wasm32, eos-core and eos-web",
+            Self::ClippyWasm => "clippy -D warnings, wasm32, eos-core, eos-course and eos-web",
             Self::Test => "native tests (cargo test --workspace)",
             Self::TestWasm => "wasm tests of eos-core and eos-web in headless Chromium",
             Self::Build => "trunk build --release into dist/",
