@@ -9,7 +9,16 @@
 //! - `eos-lab find GUARANTEE SCENARIO` searches random runs of the scenario's world for one that
 //!   breaks the guarantee and prints it, shrunk, as a scenario file.
 //!
-//! Exit codes: 0 success, 1 the scenario is invalid or cannot run, 2 usage error.
+//! - `eos-lab grade EXERCISE ATTEMPTS_DIR [--json | --csv]` grades every attempt file of a
+//!   folder against an exercise by replaying it, one row per file (`docs/exercises.md`).
+//! - `eos-lab check-exercise FILE` / `eos-lab check-lesson FILE` check a teacher's file by
+//!   replaying its reference, wrong attempts, beats and checkpoints.
+//!
+//! Exit codes: 0 success (for `grade`: every file got a row, whatever its verdict), 1 the
+//! scenario, exercise or lesson is invalid or cannot run (for `grade`: the exercise or the
+//! folder cannot be read), 2 usage error.
+
+mod course;
 
 use eos_core::report::Report;
 use eos_core::scenario::{MAX_BYTES, Scenario};
@@ -21,6 +30,9 @@ use std::process::ExitCode;
 const USAGE: &str = "usage: eos-lab run [--json] [SCENARIO.json | --link LINK]
        eos-lab link [--step N] SCENARIO.json
        eos-lab find GUARANTEE SCENARIO.json
+       eos-lab grade EXERCISE.json ATTEMPTS_DIR [--json | --csv] [--scenarios DIR]
+       eos-lab check-exercise EXERCISE.json [--scenarios DIR]
+       eos-lab check-lesson LESSON.json [--scenarios DIR]
 
   run                 print the narrated trace of the built-in demo
   run SCENARIO        print the narrated trace of a scenario file (- reads standard input)
@@ -33,7 +45,23 @@ const USAGE: &str = "usage: eos-lab run [--json] [SCENARIO.json | --link LINK]
   find GUARANTEE SCENARIO
                       search random runs of the scenario's world (its steps are ignored) for
                       one that breaks GUARANTEE (e.g. no_duplicate_write), and print it,
-                      shrunk to the steps that matter, as a scenario file";
+                      shrunk to the steps that matter, as a scenario file
+  grade EXERCISE ATTEMPTS_DIR
+                      replay every *.json attempt file in ATTEMPTS_DIR from the exercise's own
+                      scenario and print one row per file: passed, not yet or invalid, steps
+                      against par, and the reason in words (--json or --csv for a machine);
+                      a bad file is a row, never the end of the run
+  check-exercise FILE check that an exercise's reference passes and each wrong attempt fails
+                      with its reason
+  check-lesson FILE   check that every beat of a lesson replays to its expectation and every
+                      checkpoint is passed by its show_me and not by its wrong moves
+  --scenarios DIR     where scenario stems are found (default: the scenarios folder beside the
+                      file's folder, as assets/scenarios is beside assets/exercises)
+
+exit codes: 0 success (grade: every attempt file has its row, whatever its verdict);
+            1 the scenario, exercise or lesson is invalid or cannot run (grade: the exercise
+              or the folder cannot be read);
+            2 usage error";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -50,6 +78,13 @@ fn main() -> ExitCode {
             Err(_) => Err(format!("--step wants a number of steps, not `{steps}`")),
         },
         ["find", guarantee, path] => find_counterexample(guarantee, path),
+        ["grade" | "check-exercise" | "check-lesson", ..] => match course_command(&args) {
+            Some(outcome) => outcome,
+            None => {
+                eprintln!("{USAGE}");
+                return ExitCode::from(2);
+            }
+        },
         ["run", "--json", path] | ["run", path, "--json"] => run_file(path, Format::Json),
         ["run", path] if !path.starts_with("--") || *path == "-" => {
             run_file(path, Format::Narration)
@@ -70,6 +105,32 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// The course commands, with their flags in any order after the command; `None` for a usage
+/// error.
+fn course_command(args: &[&str]) -> Option<Result<String, String>> {
+    let (command, rest) = args.split_first()?;
+    let mut table = course::Table::Text;
+    let mut scenarios = None;
+    let mut files = Vec::new();
+    let mut rest = rest.iter();
+    while let Some(arg) = rest.next() {
+        match *arg {
+            "--json" if table == course::Table::Text => table = course::Table::Json,
+            "--csv" if table == course::Table::Text => table = course::Table::Csv,
+            "--scenarios" => scenarios = Some(*rest.next()?),
+            flag if flag.starts_with("--") => return None,
+            file => files.push(file),
+        }
+    }
+    let tabled = table != course::Table::Text;
+    Some(match (*command, files.as_slice()) {
+        ("grade", [exercise, folder]) => course::grade_folder(exercise, folder, table, scenarios),
+        ("check-exercise", [file]) if !tabled => course::check_exercise(file, scenarios),
+        ("check-lesson", [file]) if !tabled => course::check_lesson(file, scenarios),
+        _ => return None,
+    })
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -54,6 +54,10 @@ pub enum Problem {
         location: String,
         message: String,
     },
+    /// The file cannot be read as text (the reader says why).
+    Unreadable {
+        message: String,
+    },
     /// JSON of another kind (no `"format": "eos-lab-attempt"`).
     NotAnAttempt,
     ForeignVersion {
@@ -87,6 +91,7 @@ impl fmt::Display for Problem {
             Problem::Malformed { location, message } => {
                 write!(f, "malformed: {location}: {message}")
             }
+            Problem::Unreadable { message } => write!(f, "unreadable: {message}"),
             Problem::NotAnAttempt => write!(
                 f,
                 "not an attempt file (no \"format\": \"{ATTEMPT_FORMAT_TAG}\")"
