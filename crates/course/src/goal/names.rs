@@ -182,11 +182,13 @@ impl Checker<'_> {
             }
             Goal::Transaction(f) => {
                 let at = pointer(at, "transaction");
-                let ids: Vec<String> = self
+                let mut ids: Vec<String> = self
                     .world
                     .producers()
                     .filter_map(|p| p.config.transactional_id.clone())
                     .collect();
+                ids.sort();
+                ids.dedup();
                 if !ids.contains(&f.transactional_id) {
                     return Err(self.unknown(
                         &at,
