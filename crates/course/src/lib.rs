@@ -59,5 +59,5 @@ pub use progress::{
     ExerciseProgress, LessonProgress, MAX_PROGRESS_BYTES, PROGRESS_FORMAT_TAG, PROGRESS_VERSION,
     Progress, ProgressError,
 };
-pub use start::{RecordedStart, ScenarioLookup, Start, StartingPoint};
+pub use start::{RecordedStart, ScenarioLookup, ScenarioSource, Start, StartingPoint};
 pub use target::{OffsetTarget, Panel, Target};

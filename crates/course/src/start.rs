@@ -11,19 +11,67 @@ use serde::{Deserialize, Serialize};
 /// Finds a shipped scenario's text by its stem (`24-side-effect-twice`), if there is one.
 pub type ScenarioLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
 
-/// The starting point as a course file writes it.
+/// The starting point as a course file writes it: `{"scenario": "<stem>"}` or
+/// `{"inline": {...}}`, with an optional `after_steps`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "WrittenStart", into = "WrittenStart")]
 pub struct Start {
-    /// The stem of a shipped scenario (letters, digits and `-` only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scenario: Option<String>,
-    /// A whole scenario, written in place.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub inline: Option<Scenario>,
+    pub scenario: ScenarioSource,
     /// How many of the scenario's scripted steps have played when the learner takes over.
-    #[serde(default)]
     pub after_steps: usize,
+}
+
+/// Where the starting scenario comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ScenarioSource {
+    /// The stem of a shipped scenario (letters, digits, `-` and `_` only).
+    Shipped(String),
+    /// A whole scenario, written in place.
+    Inline(Box<Scenario>),
+}
+
+/// The file's shape: exactly one of `scenario` and `inline`.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WrittenStart {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    scenario: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    inline: Option<Box<Scenario>>,
+    #[serde(default)]
+    after_steps: usize,
+}
+
+impl TryFrom<WrittenStart> for Start {
+    type Error = String;
+
+    fn try_from(written: WrittenStart) -> Result<Self, String> {
+        let scenario = match (written.scenario, written.inline) {
+            (Some(stem), None) => ScenarioSource::Shipped(stem),
+            (None, Some(inline)) => ScenarioSource::Inline(inline),
+            _ => {
+                return Err("give exactly one of `scenario` (a shipped scenario's stem) and `inline` (a scenario)".to_owned());
+            }
+        };
+        Ok(Self {
+            scenario,
+            after_steps: written.after_steps,
+        })
+    }
+}
+
+impl From<Start> for WrittenStart {
+    fn from(start: Start) -> Self {
+        let (scenario, inline) = match start.scenario {
+            ScenarioSource::Shipped(stem) => (Some(stem), None),
+            ScenarioSource::Inline(inline) => (None, Some(inline)),
+        };
+        Self {
+            scenario,
+            inline,
+            after_steps: start.after_steps,
+        }
+    }
 }
 
 /// A starting point resolved to its scenario, with the world it gives (already built and
@@ -63,8 +111,8 @@ impl Start {
         at: &str,
         lookup: ScenarioLookup<'_>,
     ) -> Result<StartingPoint, CourseError> {
-        let scenario = match (&self.scenario, &self.inline) {
-            (Some(stem), None) => {
+        let scenario = match &self.scenario {
+            ScenarioSource::Shipped(stem) => {
                 let here = pointer(at, "scenario");
                 if !is_stem(stem) {
                     return Err(CourseError::at(
@@ -93,7 +141,7 @@ impl Start {
                     )
                 })?
             }
-            (None, Some(inline)) => {
+            ScenarioSource::Inline(inline) => {
                 // Serde read the shape; parse again for the scenario's own checks (version,
                 // moment, recap).
                 let text = serde_json::to_string(inline)
@@ -106,14 +154,6 @@ impl Start {
                         e.to_string(),
                     )
                 })?
-            }
-            _ => {
-                return Err(CourseError::at(
-                    source,
-                    at,
-                    ErrorKind::Invalid,
-                    "give exactly one of `scenario` (a shipped scenario's stem) and `inline` (a scenario)",
-                ));
             }
         };
         StartingPoint::new(scenario, self.after_steps)

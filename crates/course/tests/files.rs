@@ -142,7 +142,7 @@ fn a_lesson_can_start_from_an_inline_scenario() {
     );
     let error = lesson_error(&both).to_string();
     assert!(
-        error.starts_with("l.json: /start: give exactly one of"),
+        error.starts_with("l.json: line ") && error.contains("give exactly one of `scenario`"),
         "{error}"
     );
 }
