@@ -478,3 +478,45 @@ fn shipped_lessons_exercises_and_exported_attempts_validate() {
     value["goal"] = json!({"offset": {"partition": "payments-0", "mark": "lsoo", "eq": 1}});
     assert!(!s.errors(s.root("exercise.schema.json"), &value).is_empty());
 }
+
+/// The ```json blocks of a page under `docs/`, in order.
+fn json_blocks(page: &str) -> Vec<String> {
+    let path = assets().join("../docs").join(page);
+    let text = std::fs::read_to_string(&path).expect("the page");
+    text.split("```json\n")
+        .skip(1)
+        .map(|rest| rest.split("```").next().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[test]
+fn the_pages_examples_are_true_and_every_fact_has_its_section() {
+    let s = Schemas(schemas());
+    let exercise_page = json_blocks("exercises.md");
+    let exercise = Exercise::parse("docs/exercises.md", &exercise_page[0]).expect("parses");
+    exercise
+        .check("docs/exercises.md", &scenario)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let goal: Goal = serde_json::from_str(&exercise_page[1]).expect("a goal");
+    let value = serde_json::to_value(&goal).expect("JSON");
+    assert!(s.errors(s.def("course.schema.json", "goal"), &value).is_empty());
+    let attempt: Value = serde_json::from_str(&exercise_page[2]).expect("JSON");
+    let errors = s.errors(s.root("attempt.schema.json"), &attempt);
+    assert!(errors.is_empty(), "{errors:#?}");
+
+    let lesson_page = json_blocks("lessons.md");
+    let lesson = Lesson::parse("docs/lessons.md", &lesson_page[0]).expect("parses");
+    lesson
+        .check("docs/lessons.md", &scenario)
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    let page = std::fs::read_to_string(assets().join("../docs/exercises.md")).expect("the page");
+    for fact in serde_names::<Goal>(json!({"?": {}})) {
+        if !["all", "any", "not"].contains(&fact.as_str()) {
+            assert!(
+                page.contains(&format!("\n### `{fact}`\n")),
+                "docs/exercises.md has no section for the fact `{fact}`"
+            );
+        }
+    }
+}
