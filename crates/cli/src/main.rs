@@ -11,10 +11,10 @@
 //!
 //! Exit codes: 0 success, 1 the scenario is invalid or cannot run, 2 usage error.
 
-use eos_core::report::Report;
-use eos_core::scenario::{MAX_BYTES, Scenario};
-use eos_core::share::SharedLab;
-use eos_core::{Trace, World, counterexample, demo, share};
+use eos_core::run::report::Report;
+use eos_core::run::scenario::{MAX_BYTES, Scenario};
+use eos_core::run::share::SharedLab;
+use eos_core::{Trace, World, explore::counterexample, run::demo, run::share};
 use std::io::Read;
 use std::process::ExitCode;
 
