@@ -20,10 +20,10 @@
 
 mod course;
 
-use eos_core::report::Report;
-use eos_core::scenario::{MAX_BYTES, Scenario};
-use eos_core::share::SharedLab;
-use eos_core::{Trace, World, counterexample, demo, share};
+use eos_core::run::report::Report;
+use eos_core::run::scenario::{MAX_BYTES, Scenario};
+use eos_core::run::share::SharedLab;
+use eos_core::{Trace, World, explore::counterexample, run::demo, run::share};
 use std::io::Read;
 use std::process::ExitCode;
 

@@ -2,8 +2,8 @@
 //! Client settings use Kafka's own config keys (`enable.idempotence`, `acks`, ...), so what a
 //! learner sets here is what they would set in a real client.
 
+use crate::clients::streams::StreamsAppConfig;
 use crate::ids::ClientId;
-use crate::streams::StreamsAppConfig;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 

@@ -2,13 +2,13 @@
 //! names the Kafka concept involved, so every step can be narrated; the kind is data for views,
 //! checks and the JSON report.
 
+use crate::clients::producer_txn::ClientTxnState;
+use crate::coordinator::state_machine::TransactionState;
 use crate::error_code::ErrorCode;
 use crate::ids::{
     BrokerId, ClientId, LeaderEpoch, Offset, ProducerEpoch, ProducerId, TopicPartition,
 };
 use crate::network::MessageId;
-use crate::producer_txn::ClientTxnState;
-use crate::txn_coordinator::TransactionState;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 

@@ -5,12 +5,14 @@
 //! send, only messages in flight are dropped), so a random run exercises behaviour rather than
 //! input validation.
 
+pub mod counterexample;
+
 use crate::action::Action;
+use crate::clients::producer_txn::ClientTxnState;
 use crate::config::Acks;
 use crate::ids::ClientId;
 use crate::ids::{BrokerId, TopicPartition};
 use crate::network::Endpoint;
-use crate::producer_txn::ClientTxnState;
 use crate::rng::SimRng;
 use crate::world::World;
 

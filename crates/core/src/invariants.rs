@@ -5,10 +5,10 @@
 //! break `no_acknowledged_write_lost`. Each check looks only at what the step touched, so its
 //! cost does not grow with the log.
 
+use crate::clients::producer::SendOutcome;
+use crate::coordinator::state_machine::TransactionState;
 use crate::event::{Event, EventKind};
 use crate::ids::{BrokerId, ClientId, Offset, ProducerEpoch, ProducerId, TopicPartition};
-use crate::producer::SendOutcome;
-use crate::txn_coordinator::TransactionState;
 use crate::world::World;
 use std::collections::BTreeMap;
 

@@ -6,7 +6,7 @@
 //! order; a delay here stands for a retry on a new connection overtaking an old one).
 
 use crate::action::TxnResult;
-use crate::batch::ProducedBatch;
+use crate::broker::batch::ProducedBatch;
 use crate::config::Acks;
 use crate::error_code::ErrorCode;
 use crate::ids::{BrokerId, ClientId, Offset, ProducerEpoch, ProducerId, TopicPartition};

@@ -3,13 +3,19 @@
 //! part decides for itself what a message means.
 
 use crate::action::{Action, TxnResult};
-use crate::batch::{ControlKind, ProducedBatch, ProducerStamp, Provenance, Record};
-use crate::cluster::{Cluster, ProduceOutcome, ReleasedAck};
-use crate::config::{ConfigError, IsolationLevel, OffsetReset, ProcessingMode, WorldConfig};
-use crate::consumer::{
+use crate::broker::batch::{ControlKind, ProducedBatch, ProducerStamp, Provenance, Record};
+use crate::broker::cluster::{Cluster, ProduceOutcome, ReleasedAck};
+use crate::clients::consumer::{
     Consumer, Group, ProcessedRecord, assign_round_robin, offsets_partition, read_fetched,
 };
-use crate::coordinator_host::{CoordinatorHost, HostOutput};
+use crate::clients::partitioner::partition_for_key;
+use crate::clients::producer::{OutgoingRequest, Producer};
+use crate::clients::producer_txn::{ClientTxnState, TxnOffsets};
+use crate::clients::store::ExternalStore;
+use crate::clients::streams::{MAX_STREAM_THREADS, StreamsLayout};
+use crate::config::{ConfigError, IsolationLevel, OffsetReset, ProcessingMode, WorldConfig};
+use crate::coordinator::host::{CoordinatorHost, HostOutput};
+use crate::coordinator::state_machine::{ProducerIdAndEpoch, TransactionState, TransactionVersion};
 use crate::error_code::ErrorCode;
 use crate::event::{
     DescribedProducer, EffectOutcome, Event, EventKind, Events, HangingTransaction,
@@ -18,13 +24,7 @@ use crate::event::{
 use crate::ids::{BrokerId, ClientId, Offset, ProducerEpoch, ProducerId, Sequence, TopicPartition};
 use crate::invariants::Invariants;
 use crate::network::{Endpoint, Message, MessageId, Network, Payload};
-use crate::partitioner::partition_for_key;
-use crate::producer::{OutgoingRequest, Producer};
-use crate::producer_txn::{ClientTxnState, TxnOffsets};
 use crate::rng::SimRng;
-use crate::store::ExternalStore;
-use crate::streams::{MAX_STREAM_THREADS, StreamsLayout};
-use crate::txn_coordinator::{ProducerIdAndEpoch, TransactionState, TransactionVersion};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -271,7 +271,7 @@ impl World {
     /// Adds a Kafka Streams application's threads and producers (`processing.guarantee`).
     fn add_streams_app(
         &mut self,
-        app: &crate::streams::StreamsAppConfig,
+        app: &crate::clients::streams::StreamsAppConfig,
         transaction_version: TransactionVersion,
     ) -> Result<(), WorldConfigError> {
         let name = ClientId::new(&app.application_id);

@@ -6,7 +6,7 @@
 //! and hash. After an intended change of narration, regenerate the file natively with
 //! `UPDATE_GOLDEN=1 cargo test -p eos-core --test determinism` and review the diff.
 
-use eos_core::{Trace, World, demo};
+use eos_core::{Trace, World, run::demo};
 
 #[cfg(target_arch = "wasm32")]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);

@@ -2,14 +2,14 @@
 //! concept's primary scenario (the one `?concept=N` opens) the concept is there to see: the
 //! step's own events or the world after it show it, not only the end of the run.
 
+use eos_core::coordinator::state_machine::TransactionState;
 use eos_core::error_code::ErrorCode;
 use eos_core::event::EffectOutcome;
 use eos_core::invariants::{
     NO_ACKNOWLEDGED_WRITE_LOST, NO_DUPLICATE_EFFECT, NO_DUPLICATE_WRITE,
     NO_DUPLICATE_WRITE_ACROSS_SESSIONS, NO_RECORD_SKIPPED_BY_GROUP,
 };
-use eos_core::scenario::{Scenario, primary_for_concept};
-use eos_core::txn_coordinator::TransactionState;
+use eos_core::run::scenario::{Scenario, primary_for_concept};
 use eos_core::{EventKind, TopicPartition, World};
 use std::path::PathBuf;
 

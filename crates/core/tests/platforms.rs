@@ -2,8 +2,8 @@
 //! (this file runs under `cargo test` and under wasm-bindgen-test in headless Chromium).
 //! Scenarios and golden reports are compiled in, since a wasm test cannot read files.
 
-use eos_core::report::Report;
-use eos_core::scenario::Scenario;
+use eos_core::run::report::Report;
+use eos_core::run::scenario::Scenario;
 
 #[cfg(target_arch = "wasm32")]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
@@ -83,16 +83,16 @@ fn every_shipped_scenario_reports_as_its_golden_file_on_this_platform() {
 fn every_shipped_scenario_survives_a_share_link() {
     for (name, text, _) in SHIPPED {
         let scenario = Scenario::parse(text).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let lab = eos_core::share::SharedLab::at_start(scenario);
-        let link = eos_core::share::encode(&lab);
+        let lab = eos_core::run::share::SharedLab::at_start(scenario);
+        let link = eos_core::run::share::encode(&lab);
         // Browsers keep fragments of many kilobytes; a lesson's link should still paste easily.
         assert!(
             link.len() < 4096,
             "{name}: a link of {} characters",
             link.len()
         );
-        let back = eos_core::share::decode(&link).unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert_eq!(back, eos_core::share::SharedLink::Lab(lab), "{name}");
+        let back = eos_core::run::share::decode(&link).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(back, eos_core::run::share::SharedLink::Lab(lab), "{name}");
     }
 }
 

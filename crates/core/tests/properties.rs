@@ -7,7 +7,8 @@
 
 #![cfg(not(target_arch = "wasm32"))]
 
-use eos_core::batch::ControlKind;
+use eos_core::broker::batch::ControlKind;
+use eos_core::clients::streams::{ProcessingGuarantee, StreamsAppConfig};
 use eos_core::config::{
     ClusterConfig, ConsumerConfig, DatabaseConfig, IsolationLevel, ProducerConfig, TopicConfig,
     WorldConfig,
@@ -20,7 +21,6 @@ use eos_core::invariants::{
     TRANSACTIONS_ALL_OR_NOTHING,
 };
 use eos_core::rng::SimRng;
-use eos_core::streams::{ProcessingGuarantee, StreamsAppConfig};
 use eos_core::{Action, World};
 use proptest::prelude::*;
 

@@ -4,16 +4,16 @@
 //! After an intended change, regenerate the golden reports with
 //! `UPDATE_GOLDEN=1 cargo test -p eos-core --test scenarios` and review the diff.
 
+use eos_core::clients::producer_txn::ClientTxnState;
+use eos_core::coordinator::state_machine::TransactionState;
 use eos_core::error_code::ErrorCode;
 use eos_core::invariants::{
     COORDINATOR_TRANSITIONS_VALID, FENCED_WRITES_NEVER_COMMITTED, NO_ACKNOWLEDGED_WRITE_LOST,
     NO_DUPLICATE_EFFECT, NO_DUPLICATE_WRITE, NO_DUPLICATE_WRITE_ACROSS_SESSIONS,
     NO_RECORD_SKIPPED_BY_GROUP, NO_SEND_LOST, TRANSACTIONS_ALL_OR_NOTHING,
 };
-use eos_core::producer_txn::ClientTxnState;
-use eos_core::report::Report;
-use eos_core::scenario::{Scenario, ScenarioRun};
-use eos_core::txn_coordinator::TransactionState;
+use eos_core::run::report::Report;
+use eos_core::run::scenario::{Scenario, ScenarioRun};
 use eos_core::{EventKind, TopicPartition};
 use std::path::PathBuf;
 
@@ -1123,9 +1123,9 @@ fn consume_transform_produce_under_transaction_v2_skips_add_requests_with_the_sa
     );
 }
 
-fn costs_of(name: &str) -> eos_core::costs::Costs {
+fn costs_of(name: &str) -> eos_core::views::costs::Costs {
     let (_, run) = run(name);
-    eos_core::costs::Costs::of(run.events())
+    eos_core::views::costs::Costs::of(run.events())
 }
 
 // Concept 26: the coordinator round trips, transaction-log writes and markers are paid per
@@ -1205,8 +1205,8 @@ fn streams_exactly_once_v2_asks_less_of_the_coordinator_than_exactly_once_for_th
     );
     assert_eq!(received_values(&v2, "auditor").len(), 4);
     let (c1, c2) = (
-        eos_core::costs::Costs::of(v1.events()),
-        eos_core::costs::Costs::of(v2.events()),
+        eos_core::views::costs::Costs::of(v1.events()),
+        eos_core::views::costs::Costs::of(v2.events()),
     );
     assert_eq!(
         (c1.transactions_committed, c2.transactions_committed),
@@ -1240,7 +1240,7 @@ fn streams_v2_commit_with_a_stale_generation_is_fenced_and_redone_once() {
         "each payment's receipt once: {receipts:?}"
     );
     assert!(run.world.invariants().all_hold());
-    let costs = eos_core::costs::Costs::of(run.events());
+    let costs = eos_core::views::costs::Costs::of(run.events());
     assert_eq!(
         (costs.transactions_aborted, costs.transactions_committed),
         (1, 1)

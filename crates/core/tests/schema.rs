@@ -8,11 +8,11 @@
 //! and serde_json (a tiny validator for the keywords the schema uses, no schema crate).
 
 use eos_core::Action;
+use eos_core::clients::streams::StreamsAppConfig;
 use eos_core::config::{
     ClusterConfig, ConsumerConfig, DatabaseConfig, ProducerConfig, TopicConfig,
 };
-use eos_core::scenario::{MAX_STEPS, Moment, Recap, Scenario};
-use eos_core::streams::StreamsAppConfig;
+use eos_core::run::scenario::{MAX_STEPS, Moment, Recap, Scenario};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
 use std::path::PathBuf;

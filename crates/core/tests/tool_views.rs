@@ -1,11 +1,11 @@
 //! What Kafka's tools would print for a shipped scenario's final state.
 
 use eos_core::TopicPartition;
-use eos_core::scenario::{Scenario, ScenarioRun};
-use eos_core::tool_views::{
+use eos_core::run::scenario::{Scenario, ScenarioRun};
+use eos_core::views::tool_views::{
     describe_producers, describe_transaction, dump_last_segments, dump_log, list_transactions,
 };
-use eos_core::visibility::{Visibility, explain};
+use eos_core::views::visibility::{Visibility, explain};
 use eos_core::{Offset, ids::ProducerId};
 use std::path::PathBuf;
 
@@ -189,7 +189,7 @@ fn explanations_agree_with_what_consumers_receive_in_every_scenario() {
         let path = entry.unwrap().path();
         let scenario = Scenario::parse(&std::fs::read_to_string(&path).unwrap()).unwrap();
         let run = scenario.run().unwrap();
-        let report = eos_core::report::Report::new(&scenario, &run);
+        let report = eos_core::run::report::Report::new(&scenario, &run);
         for p in &report.partitions {
             let tp = TopicPartition::new(&p.topic, p.partition);
             let visible = |committed: bool| -> Vec<Offset> {
@@ -219,7 +219,7 @@ fn explanations_agree_with_what_consumers_receive_in_every_scenario() {
 // committed or aborted; markers and plain records apart.
 #[test]
 fn each_record_has_a_transaction_status() {
-    use eos_core::visibility::{TxnStatus, transaction_status};
+    use eos_core::views::visibility::{TxnStatus, transaction_status};
     let tp = TopicPartition::new("payments", 0);
     let aborted = run("18-21-aborted-records-are-skipped");
     let statuses: Vec<_> = (0..4)
@@ -251,7 +251,7 @@ fn each_record_has_a_transaction_status() {
 // The marks the offsets-over-time plot draws: mid-transaction the LSO lags the high watermark.
 #[test]
 fn offset_marks_show_the_lso_lagging_behind_an_open_transaction() {
-    use eos_core::offset_marks::marks;
+    use eos_core::views::offset_marks::marks;
     let open = run_first_steps("26-cost-six-records-in-one-transaction", 8);
     let p0 = marks(&open.world)
         .into_iter()
@@ -273,7 +273,7 @@ fn offset_marks_show_the_lso_lagging_behind_an_open_transaction() {
 // was recognised as a duplicate and answered with the same offset.
 #[test]
 fn a_record_knows_which_attempt_wrote_it_and_which_retries_matched_it() {
-    use eos_core::provenance::provenance;
+    use eos_core::views::provenance::provenance;
     let run = run("04-effect-once");
     let tp = TopicPartition::new("payments", 0);
     let p = provenance(&run.world, &tp, Offset(0), run.events()).expect("a record at 0");
@@ -286,8 +286,8 @@ fn a_record_knows_which_attempt_wrote_it_and_which_retries_matched_it() {
 // status and read_committed visibility of every record it wrote, and in its markers.
 #[test]
 fn comparing_a_committed_and_an_aborted_branch_shows_what_the_decision_changed() {
-    use eos_core::compare::{Difference, compare};
-    use eos_core::visibility::TxnStatus;
+    use eos_core::views::compare::{Difference, compare};
+    use eos_core::views::visibility::TxnStatus;
     let prefix = run_first_steps("26-cost-six-records-in-one-transaction", 10);
     let mut committed = prefix.world.clone();
     let mut aborted = prefix.world.clone();

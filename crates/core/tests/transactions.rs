@@ -1,10 +1,10 @@
 //! The transactional client API and the coordinator's answers, one Kafka rule per test, driven
 //! through `World::step` as a scenario would drive them.
 
+use eos_core::clients::producer_txn::ClientTxnState;
 use eos_core::config::{ConsumerConfig, IsolationLevel, ProducerConfig, WorldConfig};
+use eos_core::coordinator::state_machine::TransactionState;
 use eos_core::error_code::ErrorCode;
-use eos_core::producer_txn::ClientTxnState;
-use eos_core::txn_coordinator::TransactionState;
 use eos_core::{Action, ActionError, ClientId, EventKind, World};
 
 fn world(configure: impl FnOnce(&mut ProducerConfig)) -> World {
@@ -533,7 +533,7 @@ fn an_unknown_transaction_version_is_refused_when_parsed() {
 fn nothing_polled_explanations() -> (Vec<String>, String) {
     let text =
         include_str!("../../../assets/scenarios/13-19-20-open-transaction-holds-the-lso.json");
-    let scenario = eos_core::scenario::Scenario::parse(text).expect("the scenario parses");
+    let scenario = eos_core::run::scenario::Scenario::parse(text).expect("the scenario parses");
     let mut world = World::new(&scenario.world_config(), scenario.seed).expect("a world");
     let nothing = |events: Vec<eos_core::Event>| {
         events

@@ -6,7 +6,7 @@
 //! mistake is a [`SavedLabError`] in plain words, never a panic. The steps are checked here
 //! for shape only; whether the core accepts them is known when the lab replays them.
 
-use eos_core::scenario::{self, MAX_STEPS, Scenario};
+use eos_core::run::scenario::{self, MAX_STEPS, Scenario};
 use eos_core::{Action, ActionError};
 use serde::{Deserialize, Serialize};
 use std::fmt;

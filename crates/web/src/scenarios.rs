@@ -3,7 +3,7 @@
 
 use eos_core::Action;
 use eos_core::config::{ConsumerConfig, IsolationLevel, ProducerConfig, TopicConfig, WorldConfig};
-use eos_core::scenario::{Moment, Recap, Scenario};
+use eos_core::run::scenario::{Moment, Recap, Scenario};
 use std::rc::Rc;
 
 /// The free-play world's topic.
@@ -131,7 +131,7 @@ impl Source {
             Source::File { text, .. } => Scenario::parse(text)
                 .map(Origin::from)
                 .map_err(|e| e.to_string()),
-            Source::Link(fragment) => eos_core::share::decode(fragment)
+            Source::Link(fragment) => eos_core::run::share::decode(fragment)
                 .map(|link| Origin::from(link.into_lab().origin))
                 .map_err(|e| e.to_string()),
         }
@@ -212,7 +212,7 @@ pub fn catalog() -> Vec<Source> {
 pub const CONCEPTS: u32 = crate::concepts::CONCEPT_TITLES.len() as u32;
 
 /// Where `?concept=N` opens: the file stem of the concept's primary scenario
-/// (`eos_core::scenario::primary_for_concept`) and its moment, as a count of scripted steps.
+/// (`eos_core::run::scenario::primary_for_concept`) and its moment, as a count of scripted steps.
 pub fn concept_start(concept: u32) -> Option<(String, usize)> {
     let parsed: Vec<(String, Scenario)> = SHIPPED
         .iter()
@@ -224,7 +224,7 @@ pub fn concept_start(concept: u32) -> Option<(String, usize)> {
     let listed = parsed
         .iter()
         .map(|(stem, s)| (stem.as_str(), s.concepts.as_slice()));
-    let stem = eos_core::scenario::primary_for_concept(concept, listed)?;
+    let stem = eos_core::run::scenario::primary_for_concept(concept, listed)?;
     let scenario = &parsed.iter().find(|(s, _)| s == stem)?.1;
     let step = scenario
         .moment

@@ -13,9 +13,9 @@ use crate::scenarios::{Origin, Source};
 use crate::snapshots::Snapshots;
 pub use crate::steps::StepRecord;
 use crate::steps::{History, StepsSoFar};
-use eos_core::offset_marks::{PartitionMarks, marks};
-use eos_core::scenario::Scenario;
-use eos_core::share::{SharedLab, SharedLink, SharedStep};
+use eos_core::run::scenario::Scenario;
+use eos_core::run::share::{SharedLab, SharedLink, SharedStep};
+use eos_core::views::offset_marks::{PartitionMarks, marks};
 use eos_core::{Action, ActionError, Offset, TopicPartition, World};
 use std::rc::Rc;
 use yew::Reducible;
@@ -404,7 +404,7 @@ impl LabState {
     pub fn as_scenario(&self) -> Scenario {
         let config = &self.origin.config;
         Scenario {
-            format_version: eos_core::scenario::FORMAT_VERSION,
+            format_version: eos_core::run::scenario::FORMAT_VERSION,
             name: self.origin.name.clone(),
             description: self.origin.description.clone(),
             concepts: self.origin.concepts.clone(),
@@ -447,7 +447,7 @@ impl LabState {
     /// script still ahead.
     pub fn share_link(&self) -> String {
         let saved = self.saved();
-        eos_core::share::encode(&SharedLab {
+        eos_core::run::share::encode(&SharedLab {
             origin: saved.origin,
             history: saved
                 .history
@@ -465,7 +465,7 @@ impl LabState {
     /// step run, stopping with a notice at a step the core refuses. A `v2` link is restored like
     /// a saved lab, or refused whole.
     fn opened_link(&self, fragment: &str) -> Result<Self, String> {
-        let lab = match eos_core::share::decode(fragment).map_err(|e| e.to_string())? {
+        let lab = match eos_core::run::share::decode(fragment).map_err(|e| e.to_string())? {
             SharedLink::Scenario(scenario) => {
                 let mut next = self.restarted(Origin::from(scenario));
                 next.run_script_to_end();
@@ -1415,7 +1415,7 @@ mod tests {
     #[test]
     fn a_v2_link_with_a_refused_step_is_a_notice_and_changes_nothing() {
         let state = sent(1);
-        let mut lab = eos_core::share::decode(&state.share_link())
+        let mut lab = eos_core::run::share::decode(&state.share_link())
             .expect("a link")
             .into_lab();
         lab.history.insert(
@@ -1427,7 +1427,7 @@ mod tests {
                 scripted: None,
             },
         );
-        let link = eos_core::share::encode(&lab);
+        let link = eos_core::run::share::encode(&lab);
         let after = run(
             LabState::clone(&state),
             [LabAction::OpenLink(Rc::from(link))],

@@ -4,7 +4,7 @@
 //! at step 20 and at step 20 000.
 
 use eos_core::network::Message;
-use eos_core::offset_marks::{PartitionMarks, marks};
+use eos_core::views::offset_marks::{PartitionMarks, marks};
 use eos_core::{Action, ActionError, Event, EventKind, World};
 use std::rc::Rc;
 

@@ -5,7 +5,7 @@
 // These tests need a DOM; on the host this file compiles to an empty test binary.
 #![cfg(target_arch = "wasm32")]
 
-use eos_core::scenario::Scenario;
+use eos_core::run::scenario::Scenario;
 use eos_core::{Offset, TopicPartition, World};
 use eos_web::components::branch_compare::{BranchCompare, BranchCompareProps};
 use eos_web::components::database_panel::{DatabasePanel, DatabasePanelProps};

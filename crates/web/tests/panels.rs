@@ -6,8 +6,8 @@
 // These tests need a DOM; on the host this file compiles to an empty test binary.
 #![cfg(target_arch = "wasm32")]
 
-use eos_core::scenario::Scenario;
-use eos_core::txn_coordinator::{TransactionMetadata, TransactionState};
+use eos_core::coordinator::state_machine::{TransactionMetadata, TransactionState};
+use eos_core::run::scenario::Scenario;
 use eos_core::{Action, World};
 use eos_web::components::WorldRef;
 use eos_web::components::consumer_view::{ConsumerView, ConsumerViewProps};

@@ -5,7 +5,7 @@
 // These tests need a DOM; on the host this file compiles to an empty test binary.
 #![cfg(target_arch = "wasm32")]
 
-use eos_core::scenario::Scenario;
+use eos_core::run::scenario::Scenario;
 use eos_web::App;
 use eos_web::scenarios::{CONCEPTS, Source, catalog, concept_start};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};

@@ -4,10 +4,10 @@
 
 use super::World;
 use crate::ActionError;
+use crate::clients::producer_txn::ClientTxnState;
+use crate::clients::streams::{ProcessingGuarantee, StreamsLayout};
 use crate::event::{EventKind, Events};
 use crate::ids::{ClientId, Offset, TopicPartition};
-use crate::producer_txn::ClientTxnState;
-use crate::streams::{ProcessingGuarantee, StreamsLayout};
 use std::collections::BTreeMap;
 
 impl World {

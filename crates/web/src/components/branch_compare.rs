@@ -4,9 +4,9 @@
 
 use crate::state::{LabAction, MAX_BRANCHES};
 use eos_core::World;
-use eos_core::compare::{Difference, RecordSummary, compare};
-use eos_core::offset_marks::PartitionMarks;
-use eos_core::visibility::{TxnStatus, Visibility};
+use eos_core::views::compare::{Difference, RecordSummary, compare};
+use eos_core::views::offset_marks::PartitionMarks;
+use eos_core::views::visibility::{TxnStatus, Visibility};
 use std::rc::Rc;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;

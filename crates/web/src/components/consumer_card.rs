@@ -4,8 +4,8 @@
 use super::settings_form::{EditedConfig, SettingsForm, is_streams_client};
 use super::{WorldRef, act, client_card_title, dom_id, settings_list};
 use crate::state::LabAction;
+use eos_core::clients::consumer::Consumer;
 use eos_core::config::{IsolationLevel, ProcessingMode};
-use eos_core::consumer::Consumer;
 use eos_core::{Action, ClientId, World};
 use yew::prelude::*;
 

@@ -2,13 +2,13 @@
 //! side by side, offset by offset from the log start, and why: the high watermark and the last
 //! stable offset (and the open transaction holding it), the aborted-transaction index, markers
 //! that take offsets but are never returned. Every verdict is the core's
-//! (`eos_core::visibility::explain`); only the newest offsets get rows.
+//! (`eos_core::views::visibility::explain`); only the newest offsets get rows.
 
 use super::partition_log::{inspect_button, inspected_tag};
 use super::{WorldRef, dom_id};
 use crate::state::LabAction;
 use eos_core::ids::ProducerId;
-use eos_core::visibility::{Visibility, explain};
+use eos_core::views::visibility::{Visibility, explain};
 use eos_core::{Event, EventKind, Offset, TopicPartition, World};
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;

@@ -8,8 +8,8 @@ use super::{WorldRef, act};
 use crate::state::LabAction;
 use eos_core::Action;
 use eos_core::World;
+use eos_core::coordinator::state_machine::TransactionState;
 use eos_core::ids::BrokerId;
-use eos_core::txn_coordinator::TransactionState;
 use yew::prelude::*;
 
 /// The newest `__transaction_state` entries the panel lists.

@@ -3,7 +3,7 @@
 //! applied (twice is a double charge), the dedup table of an idempotent consumer, and the outbox.
 
 use eos_core::World;
-use eos_core::store::EffectRow;
+use eos_core::clients::store::EffectRow;
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -130,7 +130,7 @@ fn dedup_table<'a>(idempotent: bool, ids: impl ExactSizeIterator<Item = &'a Stri
     }
 }
 
-fn outbox(topic: &str, rows: &[eos_core::store::OutboxRow]) -> Html {
+fn outbox(topic: &str, rows: &[eos_core::clients::store::OutboxRow]) -> Html {
     if rows.is_empty() {
         return html! {
             <p class="empty" id="database-outbox">

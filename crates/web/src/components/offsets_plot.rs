@@ -8,7 +8,7 @@
 //! only cue; a visually hidden table gives screen readers the numbers.
 
 use crate::steps::StepsSoFar;
-use eos_core::offset_marks::PartitionMarks;
+use eos_core::views::offset_marks::PartitionMarks;
 use eos_core::{ClientId, Offset, TopicPartition};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};

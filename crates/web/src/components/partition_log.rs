@@ -2,15 +2,15 @@
 //! producer id, epoch and sequence it was written with, and its transaction's outcome; markers
 //! drawn as control records; the log start offset, last stable offset, high watermark and log
 //! end offset between them. Only the newest records get rows, so a log of any length stays fast.
-//! A record's transaction status is the core's (`eos_core::visibility::transaction_status`), the
+//! A record's transaction status is the core's (`eos_core::views::visibility::transaction_status`), the
 //! same answer the inspector gives; each offset is a button that picks the record for it.
 
 use super::{WorldRef, act, dom_id};
 use crate::state::LabAction;
-use eos_core::batch::ControlKind;
-use eos_core::cluster::Partition;
-pub use eos_core::visibility::TxnStatus;
-use eos_core::visibility::transaction_status;
+use eos_core::broker::batch::ControlKind;
+use eos_core::broker::cluster::Partition;
+pub use eos_core::views::visibility::TxnStatus;
+use eos_core::views::visibility::transaction_status;
 use eos_core::{Action, Offset, TopicPartition, World};
 use yew::prelude::*;
 

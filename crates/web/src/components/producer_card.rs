@@ -4,8 +4,8 @@
 use super::settings_form::{EditedConfig, SettingsForm, is_streams_client};
 use super::{WorldRef, act, client_card_title, dom_id, settings_list};
 use crate::state::LabAction;
-use eos_core::batch::ProducerStamp;
-use eos_core::producer::Producer;
+use eos_core::broker::batch::ProducerStamp;
+use eos_core::clients::producer::Producer;
 use eos_core::{Action, ClientId, World};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -61,12 +61,17 @@ impl ProducerView {
         let acknowledged = producer
             .outcomes
             .values()
-            .filter(|o| matches!(o, eos_core::producer::SendOutcome::Acknowledged { .. }))
+            .filter(|o| {
+                matches!(
+                    o,
+                    eos_core::clients::producer::SendOutcome::Acknowledged { .. }
+                )
+            })
             .count();
         let failed = producer
             .outcomes
             .values()
-            .filter(|o| matches!(o, eos_core::producer::SendOutcome::Failed { .. }))
+            .filter(|o| matches!(o, eos_core::clients::producer::SendOutcome::Failed { .. }))
             .count();
         Self {
             id: producer.id().clone(),

@@ -3,7 +3,7 @@
 
 use super::on;
 use crate::state::{LabAction, LabState};
-use eos_core::scenario::Recap as RecapText;
+use eos_core::run::scenario::Recap as RecapText;
 use yew::prelude::*;
 
 /// What the scenario's story says at the cursor.

@@ -4,8 +4,8 @@
 //! Every answer comes from the core (`visibility`, `provenance`); this file only words it.
 
 use crate::steps::StepsSoFar;
-use eos_core::provenance::{RecordProvenance, provenance};
-use eos_core::visibility::{TxnStatus, Visibility, explain, transaction_status};
+use eos_core::views::provenance::{RecordProvenance, provenance};
+use eos_core::views::visibility::{TxnStatus, Visibility, explain, transaction_status};
 use eos_core::{Offset, TopicPartition, World};
 use std::rc::Rc;
 use yew::prelude::*;

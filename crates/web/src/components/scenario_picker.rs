@@ -5,7 +5,7 @@
 use crate::concepts::concept_title;
 use crate::scenarios::{Origin, Source, catalog};
 use crate::state::LabAction;
-use eos_core::scenario::Scenario;
+use eos_core::run::scenario::Scenario;
 use std::rc::Rc;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;

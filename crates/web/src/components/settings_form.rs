@@ -464,7 +464,7 @@ mod tests {
     #[test]
     fn only_a_streams_applications_own_clients_are_streams_clients() {
         let text = include_str!("../../../../assets/scenarios/27-streams-exactly-once-v2.json");
-        let scenario = eos_core::scenario::Scenario::parse(text).expect("it parses");
+        let scenario = eos_core::run::scenario::Scenario::parse(text).expect("it parses");
         let world = World::new(&scenario.world_config(), scenario.seed).expect("it builds");
         let app = &world.streams_apps()[0];
         assert!(is_streams_client(&world, &app.threads[0]));

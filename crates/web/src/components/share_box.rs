@@ -51,5 +51,5 @@ fn put_in_address(fragment: &str) -> String {
 pub fn link_in_address() -> Option<Rc<str>> {
     let hash = web_sys::window()?.location().hash().ok()?;
     let fragment = hash.strip_prefix('#')?;
-    eos_core::share::is_link(fragment).then(|| Rc::from(fragment))
+    eos_core::run::share::is_link(fragment).then(|| Rc::from(fragment))
 }

@@ -2,7 +2,7 @@
 //! state at the cursor, with the command line that prints it, so a learner recognises the same
 //! fields on a real cluster. The text itself comes from the core's `tool_views`.
 
-use eos_core::tool_views::{
+use eos_core::views::tool_views::{
     describe_producers, describe_transaction, dump_last_segments, list_transactions,
 };
 use eos_core::{TopicPartition, World};

@@ -4,7 +4,7 @@
 //! being written dashed (◌). Screen readers get the current state and the transitions as text.
 
 use super::dom_id;
-use eos_core::txn_coordinator::TransactionState;
+use eos_core::coordinator::state_machine::TransactionState;
 use yew::prelude::*;
 
 /// The drawing's size in SVG units; it scales to the panel's width.

@@ -14,7 +14,7 @@ use super::model::{
 use crate::components::dom_id;
 use crate::components::partition_log::{status_class, status_label};
 use eos_core::TopicPartition;
-use eos_core::visibility::TxnStatus;
+use eos_core::views::visibility::TxnStatus;
 use yew::prelude::*;
 
 /// What the drawing reports: a selection, or an offset to open in the inspector.

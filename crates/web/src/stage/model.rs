@@ -6,10 +6,10 @@
 use crate::components::partition_log::{PartitionView, status_label};
 use crate::steps::StepRecord;
 use eos_core::action::TxnResult;
-use eos_core::batch::ControlKind;
+use eos_core::broker::batch::ControlKind;
 use eos_core::config::{IsolationLevel, ProcessingMode};
 use eos_core::network::{Endpoint, Message, Payload};
-use eos_core::visibility::TxnStatus;
+use eos_core::views::visibility::TxnStatus;
 use eos_core::{ClientId, Event, EventKind, Offset, TopicPartition, World};
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -7,7 +7,7 @@ use super::{Branch, LabState, Notice, StepRecord};
 use crate::scenarios::Origin;
 use crate::steps::{History, duplicate_steps};
 use eos_core::config::{ClusterConfig, ConsumerConfig, ProducerConfig, TopicConfig, WorldConfig};
-use eos_core::offset_marks::marks;
+use eos_core::views::offset_marks::marks;
 use eos_core::{Action, ActionError, ClientId, World};
 use serde::Serialize;
 use serde_json::Value;

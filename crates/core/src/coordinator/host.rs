@@ -1,5 +1,5 @@
 //! The broker that hosts the transaction coordinator: it runs the pure state machine of
-//! [`crate::txn_coordinator`] against the requests it receives, keeps the `__transaction_state`
+//! [`crate::coordinator::state_machine`] against the requests it receives, keeps the `__transaction_state`
 //! log, and turns each durable decision into the messages Kafka sends (answers to the producer,
 //! `WriteTxnMarkers` to partition leaders). Transaction protocol V1 only.
 //!
@@ -21,17 +21,17 @@
 //! appended, the transition is completed, and what follows ([`AfterAppend`]) is carried out.
 
 use crate::action::TxnResult;
-use crate::consumer::offsets_partition;
-use crate::error_code::ErrorCode;
-use crate::event::{EventKind, Events};
-use crate::ids::{BrokerId, ClientId, Offset, ProducerEpoch, ProducerId, TopicPartition};
-use crate::network::Payload;
-use crate::txn_coordinator::{
+use crate::clients::consumer::offsets_partition;
+use crate::coordinator::state_machine::{
     AddPartitionsOutcome, AddPartitionsRequest, AfterAppend, CoordinatorError, EndTxnOutcome,
     EndTxnRequest, InitProducerIdOutcome, InitProducerIdRequest, MarkerJob, ProducerIdAndEpoch,
     TransactionCoordinatorState, TransactionLogRecord, TransactionMetadata, TransactionResult,
     TransactionState, TransactionVersion, TxnLogAppend,
 };
+use crate::error_code::ErrorCode;
+use crate::event::{EventKind, Events};
+use crate::ids::{BrokerId, ClientId, Offset, ProducerEpoch, ProducerId, TopicPartition};
+use crate::network::Payload;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A message the coordinator wants sent.
@@ -564,7 +564,7 @@ impl CoordinatorHost {
             producer_epoch: m.producer_epoch,
             coordinator_epoch: self.state.coordinator_epoch(),
             partitions: m.topic_partitions.clone(),
-            end_txn_answer: crate::txn_coordinator::ProducerIdAndEpoch::NONE,
+            end_txn_answer: crate::coordinator::state_machine::ProducerIdAndEpoch::NONE,
         })
     }
 

@@ -12,7 +12,7 @@
 //! errors and the steps against the script. Every mistake is a [`ShareLinkError`], never a panic.
 
 use crate::action::Action;
-use crate::scenario::{MAX_BYTES, MAX_STEPS, Scenario, ScenarioError};
+use crate::run::scenario::{MAX_BYTES, MAX_STEPS, Scenario, ScenarioError};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -474,12 +474,12 @@ mod tests {
     // A link the lab wrote before version 2, kept as it was: still read as its scenario.
     #[test]
     fn a_stored_v1_link_still_decodes_to_its_scenario() {
-        let link = include_str!("../../../tests/golden/links/v1-at-least-once-three-steps.txt");
+        let link = include_str!("../../../../tests/golden/links/v1-at-least-once-three-steps.txt");
         let Ok(SharedLink::Scenario(scenario)) = decode(link) else {
             panic!("a v1 link decodes to a scenario");
         };
         let shipped = Scenario::parse(include_str!(
-            "../../../assets/scenarios/02-at-least-once.json"
+            "../../../../assets/scenarios/02-at-least-once.json"
         ))
         .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(scenario.name, shipped.name);

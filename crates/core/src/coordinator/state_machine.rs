@@ -54,7 +54,7 @@
 //!   is answered `INVALID_TXN_STATE`, the nearest code [`ErrorCode`] has.
 //! - Time is the caller's `now_ms`; new producer ids come from the caller's allocator.
 
-use crate::batch::ControlKind;
+use crate::broker::batch::ControlKind;
 use crate::error_code::ErrorCode;
 use crate::ids::{ProducerEpoch, ProducerId, TopicPartition};
 use serde::{Deserialize, Serialize};

@@ -3,10 +3,10 @@
 //! panic. `assets/scenario.schema.json` describes the format for editors and readers.
 
 use crate::action::Action;
+use crate::clients::streams::StreamsAppConfig;
 use crate::config::{ClusterConfig, ConsumerConfig, DatabaseConfig, ProducerConfig, WorldConfig};
 use crate::event::Event;
-use crate::streams::StreamsAppConfig;
-use crate::trace::{Trace, TraceStep};
+use crate::run::trace::{Trace, TraceStep};
 use crate::world::{World, WorldConfigError};
 use serde::{Deserialize, Serialize};
 use std::fmt;

@@ -5,7 +5,7 @@
 //! The answer follows the read path the lab's consumers use (`consumer::read_fetched` over what
 //! the leader returns below the high watermark or the LSO), so it cannot disagree with them.
 
-use crate::batch::ControlKind;
+use crate::broker::batch::ControlKind;
 use crate::ids::{Offset, ProducerId, TopicPartition};
 use crate::world::World;
 use serde::Serialize;

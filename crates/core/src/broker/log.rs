@@ -9,7 +9,7 @@
 //! The batches are a persistent vector: a clone of the world (the lab keeps one per step it
 //! shows) shares them instead of copying the whole log.
 
-use crate::batch::StoredBatch;
+use crate::broker::batch::StoredBatch;
 use crate::ids::{Offset, ProducerId};
 use serde::{Deserialize, Serialize};
 
@@ -231,7 +231,7 @@ pub fn partition_point(batches: &Batches, before: impl Fn(&StoredBatch) -> bool)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::batch::{ProducerStamp, Provenance, Record};
+    use crate::broker::batch::{ProducerStamp, Provenance, Record};
     use crate::ids::LeaderEpoch;
 
     fn batch(values: &[&str]) -> StoredBatch {

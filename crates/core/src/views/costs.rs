@@ -6,8 +6,8 @@
 //! The counts are derived from events alone, so the same numbers come out of a scenario report, a
 //! UI timeline or a benchmark, whichever events they were handed.
 
+use crate::coordinator::state_machine::TransactionState;
 use crate::event::{Event, EventKind};
-use crate::txn_coordinator::TransactionState;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 

@@ -7,16 +7,16 @@
 //! live replica of the ISR in assignment order, and never an out-of-sync one
 //! (`unclean.leader.election.enable=false`). Follower fetches are explicit steps.
 
-use crate::batch::{ControlKind, ProducedBatch, ProducerStamp, Provenance, StoredBatch};
+use crate::broker::batch::{ControlKind, ProducedBatch, ProducerStamp, Provenance, StoredBatch};
+use crate::broker::log::{AbortedTxn, PartitionLog};
+use crate::broker::producer_state::{
+    AppendOrigin, CompletedTxn, DataBatchVerdict, ProducerStateManager, end_txn_marker_record,
+};
 use crate::config::{Acks, ClusterConfig, TopicConfig};
 use crate::error_code::ErrorCode;
 use crate::event::{EventKind, Events};
 use crate::ids::{BrokerId, ClientId, LeaderEpoch, Offset, TopicPartition};
 use crate::ids::{ProducerEpoch, ProducerId, Sequence};
-use crate::log::{AbortedTxn, PartitionLog};
-use crate::producer_state::{
-    AppendOrigin, CompletedTxn, DataBatchVerdict, ProducerStateManager, end_txn_marker_record,
-};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
@@ -1007,7 +1007,7 @@ mod tests {
     // Each test drives one partition, `payments-0`, replicated on every broker with broker 1 as
     // the first leader, and pins one rule of Kafka's Partition / ReplicaFetcherThread.
     use super::*;
-    use crate::batch::{ProducerStamp, Provenance, Record};
+    use crate::broker::batch::{ProducerStamp, Provenance, Record};
     use crate::ids::{ProducerEpoch, ProducerId, Sequence};
 
     const PID: ProducerId = ProducerId(1000);

@@ -257,15 +257,15 @@ pub struct FetchOutcome {
 /// aborted list the broker sent (ordered by first offset) and the ABORT markers that close them.
 pub fn read_fetched(
     tp: &TopicPartition,
-    batches: &[crate::batch::StoredBatch],
-    aborted: &[crate::log::AbortedTxn],
+    batches: &[crate::broker::batch::StoredBatch],
+    aborted: &[crate::broker::log::AbortedTxn],
     position: Offset,
     isolation: IsolationLevel,
     mut budget: usize,
 ) -> FetchOutcome {
-    use crate::batch::ControlKind;
+    use crate::broker::batch::ControlKind;
     use std::collections::BTreeSet;
-    let mut pending: Vec<&crate::log::AbortedTxn> = aborted.iter().collect();
+    let mut pending: Vec<&crate::broker::log::AbortedTxn> = aborted.iter().collect();
     pending.sort_by_key(|t| t.first_offset);
     let mut pending = pending.into_iter().peekable();
     let mut aborted_producers = BTreeSet::new();

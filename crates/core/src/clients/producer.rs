@@ -12,13 +12,13 @@
 //! ```
 
 use crate::action::TxnResult;
-use crate::batch::{ProducedBatch, ProducerStamp, Provenance, Record};
+use crate::broker::batch::{ProducedBatch, ProducerStamp, Provenance, Record};
+use crate::clients::consumer::offsets_partition;
+use crate::clients::producer_txn::{ClientTxnState, TransactionManager, TxnOffsets, TxnRequest};
 use crate::config::{Acks, ProducerConfig};
-use crate::consumer::offsets_partition;
 use crate::error_code::ErrorCode;
 use crate::event::{EventKind, Events};
 use crate::ids::{BrokerId, ClientId, Offset, ProducerEpoch, ProducerId, Sequence, TopicPartition};
-use crate::producer_txn::{ClientTxnState, TransactionManager, TxnOffsets, TxnRequest};
 use std::collections::{BTreeMap, VecDeque};
 
 /// A batch the producer owns until it is acknowledged or fails.

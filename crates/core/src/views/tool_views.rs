@@ -6,10 +6,10 @@
 //! Fields the lab does not model (file positions, batch sizes, CRCs) are left out rather than
 //! invented; everything printed comes from the world.
 
-use crate::batch::{ControlKind, StoredBatch};
+use crate::broker::batch::{ControlKind, StoredBatch};
+use crate::broker::log::{PartitionLog, Segment, partition_point};
+use crate::broker::producer_state::marker_coordinator_epoch;
 use crate::ids::{ProducerEpoch, TopicPartition};
-use crate::log::{PartitionLog, Segment, partition_point};
-use crate::producer_state::marker_coordinator_epoch;
 use crate::world::World;
 use std::fmt::Write;
 

@@ -4,17 +4,17 @@
 //! Change it only by adding fields, or by bumping the version.
 
 use crate::action::Action;
-use crate::batch::ControlKind;
+use crate::broker::batch::ControlKind;
+use crate::broker::log::AbortedTxn;
+use crate::clients::consumer::read_fetched;
+use crate::clients::producer::SendOutcome;
+use crate::clients::producer_txn::ClientTxnState;
 use crate::config::IsolationLevel;
-use crate::consumer::read_fetched;
-use crate::costs::Costs;
+use crate::coordinator::state_machine::{TransactionLogRecord, TransactionState};
 use crate::event::Event;
 use crate::ids::{BrokerId, LeaderEpoch, Offset, ProducerEpoch, ProducerId, Sequence};
-use crate::log::AbortedTxn;
-use crate::producer::SendOutcome;
-use crate::producer_txn::ClientTxnState;
-use crate::scenario::{Scenario, ScenarioRun};
-use crate::txn_coordinator::{TransactionLogRecord, TransactionState};
+use crate::run::scenario::{Scenario, ScenarioRun};
+use crate::views::costs::Costs;
 use crate::world::World;
 use serde::Serialize;
 

@@ -40,7 +40,7 @@
 //!   so after a clean shutdown Kafka may remember fewer than 5 batches per producer.
 //! - Time is the batch's append time (`timestamp_ms`), not the producer's record timestamps.
 
-use crate::batch::{ControlKind, ProducedBatch, Record, StoredBatch};
+use crate::broker::batch::{ControlKind, ProducedBatch, Record, StoredBatch};
 use crate::error_code::ErrorCode;
 use crate::ids::{Offset, ProducerEpoch, ProducerId, Sequence};
 use serde::{Deserialize, Serialize};
@@ -779,7 +779,7 @@ fn out_of_order_kind(entry: &ProducerStateEntry, first_seq: Sequence) -> OutOfOr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::batch::{ProducerStamp, Provenance};
+    use crate::broker::batch::{ProducerStamp, Provenance};
     use crate::ids::LeaderEpoch;
     use crate::rng::SimRng;
 

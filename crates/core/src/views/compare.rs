@@ -2,8 +2,8 @@
 //! records, offsets, visibility, database effects and guarantees differ between the worlds.
 
 use crate::ids::{ClientId, Offset, TopicPartition};
-use crate::offset_marks::{PartitionMarks, marks};
-use crate::visibility::{TxnStatus, Visibility, explain, transaction_status};
+use crate::views::offset_marks::{PartitionMarks, marks};
+use crate::views::visibility::{TxnStatus, Visibility, explain, transaction_status};
 use crate::world::World;
 use serde::Serialize;
 use std::collections::BTreeMap;

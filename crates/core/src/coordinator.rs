@@ -1,0 +1,5 @@
+//! The transaction coordinator: its state machine per `transactional.id`, and the broker that
+//! hosts it (`__transaction_state`, markers).
+
+pub mod host;
+pub mod state_machine;

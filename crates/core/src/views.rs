@@ -1,0 +1,9 @@
+//! Read models computed from the world for people: offsets, provenance, visibility, tool output,
+//! branch comparisons and costs. Nothing here changes the world.
+
+pub mod compare;
+pub mod costs;
+pub mod offset_marks;
+pub mod provenance;
+pub mod tool_views;
+pub mod visibility;
