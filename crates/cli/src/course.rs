@@ -50,7 +50,7 @@ fn lookup_in(dir: PathBuf) -> impl Fn(&str) -> Option<String> {
     move |stem: &str| {
         read_limited(
             &dir.join(format!("{stem}.json")),
-            eos_core::scenario::MAX_BYTES,
+            eos_core::run::scenario::MAX_BYTES,
         )
         .ok()
     }

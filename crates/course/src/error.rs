@@ -120,7 +120,7 @@ pub(crate) fn pointer(base: &str, token: impl fmt::Display) -> String {
 
 /// The largest lesson or exercise file accepted, in bytes: room for an inline scenario of the
 /// largest size the lab reads.
-pub const MAX_COURSE_FILE_BYTES: usize = eos_core::scenario::MAX_BYTES + 1024 * 1024;
+pub const MAX_COURSE_FILE_BYTES: usize = eos_core::run::scenario::MAX_BYTES + 1024 * 1024;
 
 /// Reads a course file's JSON: its size first, then its shape, then its `format_version`.
 pub(crate) fn parse_course_file<T: serde::de::DeserializeOwned>(

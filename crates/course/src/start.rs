@@ -4,7 +4,7 @@
 //! lookup from stem to text (the app has the scenarios embedded, the CLI reads the folder).
 
 use crate::error::{CourseError, ErrorKind, pointer};
-use eos_core::scenario::Scenario;
+use eos_core::run::scenario::Scenario;
 use eos_core::{Event, World};
 use serde::{Deserialize, Serialize};
 

@@ -1,7 +1,7 @@
 //! The goal language: every fact evaluated against real runs of shipped scenarios, in words;
 //! `not`, `all` and `any` read plainly; and every name a goal can misspell is a located error.
 
-use eos_core::scenario::Scenario;
+use eos_core::run::scenario::Scenario;
 use eos_core::{Event, World};
 use eos_course::{ErrorKind, Goal, Location};
 use std::path::PathBuf;

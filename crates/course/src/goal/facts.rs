@@ -5,11 +5,11 @@
 use super::names::{error_code, event_name, partition, transaction_state};
 use super::words::{bound_holds, count_words, times};
 use super::{Bound, Goal, Kept, Liveness, Mark};
+use eos_core::clients::producer_txn::ClientTxnState;
 use eos_core::config::IsolationLevel;
 use eos_core::error_code::ErrorCode;
 use eos_core::event::EventKind;
-use eos_core::producer_txn::ClientTxnState;
-use eos_core::visibility::{Visibility, explain};
+use eos_core::views::visibility::{Visibility, explain};
 use eos_core::{ClientId, Event, Offset, TopicPartition, World};
 
 /// The world at the cursor and the events the goal counts.

@@ -5,11 +5,11 @@
 
 use super::{Bound, Goal};
 use crate::error::{CourseError, ErrorKind, pointer};
+use eos_core::clients::producer_txn::ClientTxnState;
+use eos_core::coordinator::state_machine::TransactionState;
 use eos_core::error_code::ErrorCode;
 use eos_core::event::EventKind;
 use eos_core::invariants::Invariants;
-use eos_core::producer_txn::ClientTxnState;
-use eos_core::txn_coordinator::TransactionState;
 use eos_core::{ClientId, TopicPartition, World};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
