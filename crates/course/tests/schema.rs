@@ -499,7 +499,10 @@ fn the_pages_examples_are_true_and_every_fact_has_its_section() {
         .unwrap_or_else(|e| panic!("{e}"));
     let goal: Goal = serde_json::from_str(&exercise_page[1]).expect("a goal");
     let value = serde_json::to_value(&goal).expect("JSON");
-    assert!(s.errors(s.def("course.schema.json", "goal"), &value).is_empty());
+    assert!(
+        s.errors(s.def("course.schema.json", "goal"), &value)
+            .is_empty()
+    );
     let attempt: Value = serde_json::from_str(&exercise_page[2]).expect("JSON");
     let errors = s.errors(s.root("attempt.schema.json"), &attempt);
     assert!(errors.is_empty(), "{errors:#?}");
