@@ -284,3 +284,30 @@ fn attempts_are_bounded_and_round_trip() {
         graded.reason()
     );
 }
+
+#[test]
+fn the_content_hash_follows_what_grading_depends_on() {
+    let text = shipped("exercises", "charge-twice");
+    let hash = |text: &str| {
+        Exercise::parse("e.json", text)
+            .expect("parses")
+            .content_hash()
+    };
+    let original = hash(&text);
+    assert_eq!(original.len(), 16);
+    assert_eq!(
+        hash(&text.replace("Charge order pay-1 twice", "Charge pay-1 twice")),
+        original,
+        "the title is not graded"
+    );
+    assert_ne!(
+        hash(&text.replace("\"at_least\": 2}", "\"at_least\": 3}")),
+        original,
+        "the goal is"
+    );
+    assert_ne!(
+        hash(&text.replace("\"max_steps\": 12", "\"max_steps\": 13")),
+        original,
+        "the limits are"
+    );
+}
