@@ -96,8 +96,19 @@ pub(crate) fn grade_folder(
             let file = path
                 .file_name()
                 .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-            // One more byte than the limit, so the grader reports the size, not a cut-off JSON.
+            // A file over the limit is named by its real size; reading stops one byte past the
+            // limit, so the grader sees a too-large text rather than a cut-off JSON.
+            let size = std::fs::metadata(path).map_or(0, |m| m.len());
             let grade = match read_limited(path, MAX_ATTEMPT_BYTES) {
+                Ok(_) if size > u64::try_from(MAX_ATTEMPT_BYTES).unwrap_or(u64::MAX) => Grade {
+                    verdict: Verdict::Invalid {
+                        problem: Problem::TooLarge {
+                            bytes: usize::try_from(size).unwrap_or(usize::MAX),
+                        },
+                    },
+                    steps: None,
+                    par: exercise.limits.par,
+                },
                 Ok(text) => grade(&exercise, &start, &text),
                 Err(message) => Grade {
                     verdict: Verdict::Invalid {

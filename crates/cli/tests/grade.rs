@@ -66,6 +66,11 @@ fn grading_a_folder_gives_every_file_its_row_and_the_reason_in_words() {
             .to_owned()
     };
     assert!(text.starts_with("exercise: charge-twice (Charge order pay-1 twice), par 6 steps\n"));
+    let too_large = format!(
+        "too large: {} bytes, the most accepted is {}",
+        eos_course::MAX_ATTEMPT_BYTES + 2,
+        eos_course::MAX_ATTEMPT_BYTES
+    );
     let expected = [
         ("alice-passed.json", "passed", "6/6"),
         (
@@ -101,7 +106,7 @@ fn grading_a_folder_gives_every_file_its_row_and_the_reason_in_words() {
             "not yet",
             "step 7 is `crash_broker`, which this exercise does not allow",
         ),
-        ("kim-too-large.json", "invalid", "too large"),
+        ("kim-too-large.json", "invalid", &too_large),
     ];
     for (file, result, words) in expected {
         let line = row(file);

@@ -109,6 +109,17 @@ fn a_lesson_mistake_is_located() {
         let error = lesson_error(&text).to_string();
         assert!(error.starts_with(expected), "{error}\n  not {expected}");
     }
+    let error = lesson_error(&lesson.replace(
+        r#""concepts": [3],
+      "narration""#,
+        r#""concepts": [7],
+      "narration""#,
+    ))
+    .to_string();
+    assert_eq!(
+        error,
+        "l.json: /beats/3/concepts/0: concept 7 is not among the lesson's concepts"
+    );
     let error = lesson_error(&lesson.replace("\"beats\": [", "\"beats\": [,"));
     assert!(
         matches!(error.location, Location::Text { line: 7, .. }),
@@ -271,5 +282,32 @@ fn attempts_are_bounded_and_round_trip() {
             .starts_with("invalid: malformed: action 1: "),
         "{}",
         graded.reason()
+    );
+}
+
+#[test]
+fn the_content_hash_follows_what_grading_depends_on() {
+    let text = shipped("exercises", "charge-twice");
+    let hash = |text: &str| {
+        Exercise::parse("e.json", text)
+            .expect("parses")
+            .content_hash()
+    };
+    let original = hash(&text);
+    assert_eq!(original.len(), 16);
+    assert_eq!(
+        hash(&text.replace("Charge order pay-1 twice", "Charge pay-1 twice")),
+        original,
+        "the title is not graded"
+    );
+    assert_ne!(
+        hash(&text.replace("\"at_least\": 2}", "\"at_least\": 3}")),
+        original,
+        "the goal is"
+    );
+    assert_ne!(
+        hash(&text.replace("\"max_steps\": 12", "\"max_steps\": 13")),
+        original,
+        "the limits are"
     );
 }

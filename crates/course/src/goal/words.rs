@@ -161,16 +161,26 @@ fn range(bound: Bound, positive: bool, unit: Unit) -> String {
         (None, Some(1), None, false) if count => none(unit).to_owned(),
         (None, Some(1), None, true) if unit == Unit::Records => "a record".to_owned(),
         (None, Some(low), Some(high), true) => {
-            format!("between {low} and {}", phrase(high))
+            format!("between {low} and {high}{}", plural(unit))
         }
         (None, Some(low), Some(high), false) => {
-            format!("{less} {low} or {more} {}", phrase(high))
+            format!("{less} {low} or {more} {high}{}", plural(unit))
         }
         (None, Some(low), None, true) => format!("at least {}", phrase(low)),
         (None, Some(low), None, false) => format!("{less} {}", phrase(low)),
         (None, None, Some(high), true) => format!("at most {}", phrase(high)),
         (None, None, Some(high), false) => format!("{more} {}", phrase(high)),
         (None, None, None, _) => "anything".to_owned(),
+    }
+}
+
+/// The unit after a range's second number: "between 1 and 3 records".
+fn plural(unit: Unit) -> &'static str {
+    match unit {
+        Unit::Offset => "",
+        Unit::Records => " records",
+        Unit::Effects => " effects",
+        Unit::Times => " times",
     }
 }
 
@@ -215,4 +225,71 @@ pub(super) fn bound_holds(bound: Bound, value: i64) -> bool {
     bound.eq.is_none_or(|n| value == n)
         && bound.at_least.is_none_or(|n| value >= n)
         && bound.at_most.is_none_or(|n| value <= n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bound(eq: Option<i64>, at_least: Option<i64>, at_most: Option<i64>) -> Bound {
+        Bound::of(eq, at_least, at_most)
+    }
+
+    #[test]
+    fn ranges_read_in_words_either_way_round() {
+        let cases = [
+            (
+                bound(Some(2), None, None),
+                Unit::Times,
+                "exactly twice",
+                "other than twice",
+            ),
+            (
+                bound(None, Some(1), None),
+                Unit::Times,
+                "at least once",
+                "never",
+            ),
+            (
+                bound(None, Some(1), None),
+                Unit::Records,
+                "a record",
+                "no records",
+            ),
+            (
+                bound(None, Some(2), None),
+                Unit::Records,
+                "at least 2 records",
+                "fewer than 2 records",
+            ),
+            (
+                bound(None, None, Some(1)),
+                Unit::Effects,
+                "at most 1 effect",
+                "more than 1 effect",
+            ),
+            (
+                bound(None, Some(1), Some(2)),
+                Unit::Times,
+                "between 1 and 2 times",
+                "fewer than 1 or more than 2 times",
+            ),
+            (
+                bound(None, Some(3), None),
+                Unit::Offset,
+                "at least 3",
+                "below 3",
+            ),
+            (
+                bound(Some(0), None, None),
+                Unit::Offset,
+                "0",
+                "other than 0",
+            ),
+        ];
+        for (b, unit, yes, no) in cases {
+            assert_eq!(range(b, true, unit), yes);
+            assert_eq!(range(b, false, unit), no);
+        }
+    }
 }
