@@ -46,6 +46,10 @@ pub struct Lesson {
 pub struct Beat {
     /// What the beat tells, in the narration markup (see [`markup`]).
     pub narration: String,
+    /// The concepts this beat shows (each one also in the lesson's `concepts`), so that every
+    /// concept of the lab's list can be mapped to the beat that shows it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub concepts: Vec<u32>,
     /// Scripted actions the beat plays, in the scenario `steps` format.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub actions: Vec<Action>,
@@ -140,6 +144,16 @@ impl Lesson {
         for (i, beat) in lesson.beats.iter().enumerate() {
             let at = pointer("/beats", i);
             check_text(source, &pointer(&at, "narration"), &beat.narration)?;
+            for (j, concept) in beat.concepts.iter().enumerate() {
+                if !lesson.concepts.contains(concept) {
+                    return Err(CourseError::at(
+                        source,
+                        &pointer(&pointer(&at, "concepts"), j),
+                        ErrorKind::Invalid,
+                        format!("concept {concept} is not among the lesson's concepts"),
+                    ));
+                }
+            }
             if !beat.actions.is_empty() && beat.expect.is_none() {
                 return Err(CourseError::at(
                     source,
@@ -216,6 +230,15 @@ impl Lesson {
             }
         }
         Ok(start)
+    }
+
+    /// The beats (0-based) that show `concept`.
+    pub fn beats_showing(&self, concept: u32) -> impl Iterator<Item = usize> + '_ {
+        self.beats
+            .iter()
+            .enumerate()
+            .filter(move |(_, b)| b.concepts.contains(&concept))
+            .map(|(i, _)| i)
     }
 
     /// The actions that lead from the starting point to `point` of beat `beat` along the

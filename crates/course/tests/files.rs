@@ -109,6 +109,17 @@ fn a_lesson_mistake_is_located() {
         let error = lesson_error(&text).to_string();
         assert!(error.starts_with(expected), "{error}\n  not {expected}");
     }
+    let error = lesson_error(&lesson.replace(
+        r#""concepts": [3],
+      "narration""#,
+        r#""concepts": [7],
+      "narration""#,
+    ))
+    .to_string();
+    assert_eq!(
+        error,
+        "l.json: /beats/3/concepts/0: concept 7 is not among the lesson's concepts"
+    );
     let error = lesson_error(&lesson.replace("\"beats\": [", "\"beats\": [,"));
     assert!(
         matches!(error.location, Location::Text { line: 7, .. }),

@@ -280,3 +280,49 @@ fn a_misspelt_fact_or_field_is_a_syntax_error() {
     .unwrap_err();
     assert!(err.to_string().contains("unknown field `at_lest`"), "{err}");
 }
+
+// `visible` counts with the consumers' read path; the inspector's `visibility::explain` tells
+// the same path offset by offset. They agree on every partition of every shipped scenario.
+#[test]
+fn visible_counts_agree_with_the_inspector_everywhere() {
+    use eos_core::views::visibility::{Visibility, explain};
+    let folder = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../assets/scenarios");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(folder).expect("the scenarios") {
+        let path = entry.expect("an entry").path();
+        let stem = path
+            .file_stem()
+            .expect("a name")
+            .to_string_lossy()
+            .into_owned();
+        let scenario =
+            Scenario::parse(&std::fs::read_to_string(&path).expect("readable")).expect("parses");
+        let (world, events) = run(&stem, scenario.steps.len());
+        for partition in world.cluster().partitions() {
+            let tp = &partition.topic_partition;
+            let Some(leader) = partition.leader_replica() else {
+                continue;
+            };
+            let end = leader.log.log_end_offset().0;
+            let (mut uncommitted, mut committed) = (0, 0);
+            for offset in 0..end {
+                if let Some(v) = explain(&world, tp, eos_core::Offset(offset)) {
+                    uncommitted += i64::from(v.read_uncommitted == Visibility::Visible);
+                    committed += i64::from(v.read_committed == Visibility::Visible);
+                }
+            }
+            for (level, count) in [
+                ("read_uncommitted", uncommitted),
+                ("read_committed", committed),
+            ] {
+                let json = format!(
+                    r#"{{"visible": {{"partition": "{tp}", "isolation": "{level}", "eq": {count}}}}}"#
+                );
+                let evaluation = goal(&json).evaluate(&world, &events);
+                assert!(evaluation.met, "{stem}: {}", evaluation.sentence());
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 40, "{checked}");
+}

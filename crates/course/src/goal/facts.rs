@@ -9,7 +9,7 @@ use eos_core::clients::producer_txn::ClientTxnState;
 use eos_core::config::IsolationLevel;
 use eos_core::error_code::ErrorCode;
 use eos_core::event::EventKind;
-use eos_core::views::visibility::{Visibility, explain};
+use eos_core::views::visibility::{TxnStatus, transaction_status};
 use eos_core::{ClientId, Event, Offset, TopicPartition, World};
 
 /// The world at the cursor and the events the goal counts.
@@ -352,7 +352,7 @@ fn visible(world: &World, f: &super::VisibleFact) -> (bool, String) {
                 continue;
             }
             matching += 1;
-            if is_visible(world, &tp, offset, f.isolation) {
+            if is_visible(world, &tp, offset, &m, f.isolation) {
                 seen += 1;
             }
         }
@@ -375,14 +375,28 @@ fn visible(world: &World, f: &super::VisibleFact) -> (bool, String) {
     (bound_holds(bound, seen), status)
 }
 
-fn is_visible(world: &World, tp: &TopicPartition, offset: Offset, level: IsolationLevel) -> bool {
-    explain(world, tp, offset).is_some_and(|v| {
-        let seen = match level {
-            IsolationLevel::ReadUncommitted => v.read_uncommitted,
-            IsolationLevel::ReadCommitted => v.read_committed,
-        };
-        seen == Visibility::Visible
-    })
+/// The consumers' read path, as the inspector tells it (`eos_core::visibility`): below the
+/// high watermark; for read_committed also below the LSO and not in an aborted transaction.
+fn is_visible(
+    world: &World,
+    tp: &TopicPartition,
+    offset: Offset,
+    m: &Marks,
+    level: IsolationLevel,
+) -> bool {
+    if offset >= m.high_watermark {
+        return false;
+    }
+    match level {
+        IsolationLevel::ReadUncommitted => true,
+        IsolationLevel::ReadCommitted => {
+            offset < m.lso
+                && matches!(
+                    transaction_status(world, tp, offset),
+                    Some(TxnStatus::None | TxnStatus::Committed)
+                )
+        }
+    }
 }
 
 fn why_hidden(m: &Marks, level: IsolationLevel, hidden: i64) -> String {
