@@ -11,7 +11,8 @@
 //!   [`Goal::check`] finds unknown names against the starting world (located by JSON pointer);
 //!   [`Goal::evaluate`] gives an [`Evaluation`] (met or not, the goal in words, what stands now);
 //!   [`Evaluation::sentence`] joins them: "payments-0's LSO is at least 2: not yet, payments-0's
-//!   LSO is 0".
+//!   LSO is 0"; [`Goal::suggestions`] lists facts that hold now ("make an exercise from this
+//!   lab").
 //! - [`Start`] (a shipped scenario's stem or an inline scenario, after some of its steps) and
 //!   [`Start::resolve`] with a [`ScenarioLookup`] (stem to text, supplied by the caller) to a
 //!   [`StartingPoint`] (the scenario and the world the learner takes over).

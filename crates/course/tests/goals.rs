@@ -326,3 +326,32 @@ fn visible_counts_agree_with_the_inspector_everywhere() {
     }
     assert!(checked > 40, "{checked}");
 }
+
+// "Make an exercise from this lab" offers facts that hold now: each is met where it was drawn
+// and names only what the world has.
+#[test]
+fn suggestions_hold_where_they_are_drawn_from() {
+    let folder = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../assets/scenarios");
+    for entry in std::fs::read_dir(folder).expect("the scenarios") {
+        let path = entry.expect("an entry").path();
+        let stem = path
+            .file_stem()
+            .expect("a name")
+            .to_string_lossy()
+            .into_owned();
+        let scenario =
+            Scenario::parse(&std::fs::read_to_string(&path).expect("readable")).expect("parses");
+        let (world, events) = run(&stem, scenario.steps.len());
+        let suggestions = Goal::suggestions(&world, &events);
+        assert!(!suggestions.is_empty(), "{stem}");
+        for goal in suggestions {
+            goal.check("suggested", &world, "")
+                .unwrap_or_else(|e| panic!("{stem}: {e}"));
+            let evaluation = goal.evaluate(&world, &events);
+            assert!(evaluation.met, "{stem}: {}", evaluation.sentence());
+        }
+    }
+    let (world, events) = run("24-side-effect-twice", 10);
+    let first = Goal::suggestions(&world, &events).remove(0);
+    assert_eq!(first.describe(), "no_duplicate_effect is broken");
+}

@@ -5,6 +5,7 @@
 use super::names::{error_code, event_name, partition, transaction_state};
 use super::words::{bound_holds, count_words, times};
 use super::{Bound, Goal, Kept, Liveness, Mark};
+use eos_core::broker::cluster::Replica;
 use eos_core::clients::producer_txn::ClientTxnState;
 use eos_core::config::IsolationLevel;
 use eos_core::error_code::ErrorCode;
@@ -322,6 +323,49 @@ fn no_partition(name: &str) -> String {
     format!("{name} has no leader to read it from")
 }
 
+/// How many records a reader at the fact's isolation level can fetch from its partition now,
+/// among those with its key and value (0 for a partition without a leader).
+pub(super) fn visible_count(world: &World, f: &super::VisibleFact) -> i64 {
+    let leader = partition(&f.partition).and_then(|tp| {
+        let leader = world.cluster().partition(&tp)?.leader_replica()?;
+        Some((tp, leader))
+    });
+    match (leader, marks(world, &f.partition)) {
+        (Some((tp, leader)), Some(m)) => count_visible(world, &tp, leader, &m, f).1,
+        _ => 0,
+    }
+}
+
+/// (records matching the fact's key and value from the log start, those of them visible).
+fn count_visible(
+    world: &World,
+    tp: &TopicPartition,
+    leader: &Replica,
+    m: &Marks,
+    f: &super::VisibleFact,
+) -> (i64, i64) {
+    let mut matching = 0_i64;
+    let mut seen = 0_i64;
+    for batch in leader.log.batches().iter().filter(|b| !b.is_control()) {
+        for (i, record) in batch.records.iter().enumerate() {
+            let offset = batch.base_offset.plus(i64::try_from(i).unwrap_or(i64::MAX));
+            let wanted = offset >= m.log_start
+                && f.key
+                    .as_ref()
+                    .is_none_or(|k| record.key.as_ref() == Some(k))
+                && f.value.as_ref().is_none_or(|v| &record.value == v);
+            if !wanted {
+                continue;
+            }
+            matching += 1;
+            if is_visible(world, tp, offset, m, f.isolation) {
+                seen += 1;
+            }
+        }
+    }
+    (matching, seen)
+}
+
 /// Records a reader at `isolation` can fetch from the partition now, among those matching the
 /// key and value asked for; and why the others are out of reach.
 fn visible(world: &World, f: &super::VisibleFact) -> (bool, String) {
@@ -338,25 +382,7 @@ fn visible(world: &World, f: &super::VisibleFact) -> (bool, String) {
     ) else {
         return (false, no_partition(&f.partition));
     };
-    let mut matching = 0_i64;
-    let mut seen = 0_i64;
-    for batch in leader.log.batches().iter().filter(|b| !b.is_control()) {
-        for (i, record) in batch.records.iter().enumerate() {
-            let offset = batch.base_offset.plus(i64::try_from(i).unwrap_or(i64::MAX));
-            let wanted = offset >= m.log_start
-                && f.key
-                    .as_ref()
-                    .is_none_or(|k| record.key.as_ref() == Some(k))
-                && f.value.as_ref().is_none_or(|v| &record.value == v);
-            if !wanted {
-                continue;
-            }
-            matching += 1;
-            if is_visible(world, &tp, offset, &m, f.isolation) {
-                seen += 1;
-            }
-        }
-    }
+    let (matching, seen) = count_visible(world, &tp, leader, &m, f);
     let level = isolation_name(f.isolation);
     let what = match (&f.key, &f.value) {
         (Some(k), Some(v)) => format!(" with key {k} and value \"{v}\""),

@@ -16,10 +16,11 @@
 //!   yet: it can see 0, because the LSO is 0").
 //!
 //! Modules: `facts` (what each fact observes), `words` (the goal in words), `names` (names
-//! checked against the world).
+//! checked against the world), `suggest` (facts that hold now).
 
 mod facts;
 mod names;
+mod suggest;
 mod words;
 
 use crate::error::CourseError;
@@ -280,6 +281,13 @@ impl Goal {
             goal: self.describe(),
             status,
         }
+    }
+
+    /// Facts that hold for `world` and `events` now, most telling first (broken guarantees,
+    /// repeated effects, client and transaction states, offsets, what readers see, errors):
+    /// the goals "make an exercise from this lab" offers.
+    pub fn suggestions(world: &World, events: &[Event]) -> Vec<Goal> {
+        suggest::suggestions(world, events)
     }
 
     /// The first name the goal uses that `world` (the starting world) does not know, or range
