@@ -7,9 +7,9 @@ use super::{
     CommittedFact, ConsumerFact, EffectsFact, ErrorSeenFact, EventSeenFact, Goal, GuaranteeFact,
     Kept, Liveness, Mark, OffsetFact, ProducerFact, TransactionFact, VisibleFact,
 };
+use eos_core::clients::producer_txn::ClientTxnState;
 use eos_core::config::IsolationLevel;
 use eos_core::error_code::ErrorCode;
-use eos_core::clients::producer_txn::ClientTxnState;
 use eos_core::{Event, World};
 use std::collections::BTreeSet;
 
