@@ -61,4 +61,10 @@ impl Outline {
         }
         Ok(outline)
     }
+
+    /// The lesson after `id` in the story's order, if any.
+    pub fn lesson_after(&self, id: &str) -> Option<&OutlineEntry> {
+        let at = self.lessons.iter().position(|l| l.id == id)?;
+        self.lessons.get(at + 1)
+    }
 }

@@ -6,6 +6,9 @@ use crate::components::branch_compare::Branches;
 use crate::components::consumer_view::{ConsumerView, partition_acted_on};
 use crate::components::database_panel::DatabasePanel;
 use crate::components::detail_layer::{self, Detail, DetailGroup};
+use crate::components::exercise_maker::ExerciseMaker;
+use crate::components::exercise_panel::ExercisePanel;
+use crate::components::exercise_picker::ExercisePicker;
 use crate::components::guarantee_strip::GuaranteeStrip;
 use crate::components::inspect_panel::InspectPanel;
 use crate::components::narration::Narration;
@@ -18,6 +21,9 @@ use crate::components::{
     ConsumerCard, CoordinatorPanel, HelpDialog, InvariantsPanel, NetworkPanel, NoticeBar,
     PartitionLogView, ProducerCard, ScenarioPicker, TimeControls, Timeline, WorldRef,
 };
+use crate::course::exercise::OpenExercise;
+use crate::course::fetch::CourseFiles;
+use crate::course::session::use_exercise_session;
 use crate::embed::use_embed;
 use crate::launch::LaunchOptions;
 use crate::playback::use_playback;
@@ -45,6 +51,9 @@ pub struct AppProps {
     /// lost-acknowledgement story with a welcome. The page turns it on; tests choose.
     #[prop_or_default]
     pub first_visit_start: bool,
+    /// Course files served in place of the network (tests); the page fetches them.
+    #[prop_or_default]
+    pub course_files: Option<Rc<CourseFiles>>,
 }
 
 /// The whole EOS Lab app.
@@ -73,10 +82,43 @@ pub fn App(props: &AppProps) -> Html {
     let embed = launch.embed;
     let lab_ref = use_node_ref();
     let help_open = use_state(|| false);
+    let exercise = use_exercise_session(
+        state.dispatcher(),
+        launch.exercise.clone(),
+        props.course_files.clone(),
+    );
+    let exercise_status = {
+        let state = state.clone();
+        use_memo(
+            (state.revision(), state.cursor(), exercise.current.clone()),
+            move |(_, _, open)| open.as_ref().map(|open| Rc::new(open.status(&state))),
+        )
+    };
+    // The exercise whose allowed steps the controls keep, while the lab is on it.
+    let guard = use_mut_ref(|| None::<Rc<OpenExercise>>);
+    *guard.borrow_mut() = exercise
+        .current
+        .clone()
+        .filter(|open| open.learner_actions(&state).is_ok());
+    crate::course::progress_store::use_exercise_progress(
+        exercise
+            .current
+            .as_ref()
+            .map(|open| open.exercise.id.clone()),
+        (*exercise_status).as_deref().cloned(),
+        props.autosave && launch.autosave_allowed(),
+    );
     // One callback for the app's lifetime, so panels whose world did not change skip rendering.
     let dispatch = {
         let dispatcher = state.dispatcher();
-        use_callback((), move |action: LabAction, ()| dispatcher.dispatch(action))
+        let guard = guard.clone();
+        use_callback((), move |action: LabAction, ()| {
+            let refused = guard
+                .borrow()
+                .as_ref()
+                .and_then(|open| open.refusal(&action));
+            dispatcher.dispatch(refused.map_or(action, LabAction::Notify));
+        })
     };
     // Embedded, the keys act only while focus is inside the lab, so two labs never fight.
     let key_scope = embed.then(|| lab_ref.clone());
@@ -128,7 +170,32 @@ pub fn App(props: &AppProps) -> Html {
     };
     let make_link = {
         let state = state.clone();
-        Callback::from(move |()| state.share_link())
+        let open = guard.borrow().clone();
+        Callback::from(move |()| match &open {
+            Some(open) => open.share_link(&state),
+            None => state.share_link(),
+        })
+    };
+    let make_draft = {
+        let state = state.clone();
+        Callback::from(move |()| {
+            crate::course::exercise_maker::ExerciseDraft::from_lab(&state).map(Rc::new)
+        })
+    };
+    let exercise_panel = match (&exercise.current, &*exercise_status) {
+        (Some(open), Some(status)) if !embed => {
+            let make_attempt = {
+                let state = state.clone();
+                let open = Rc::clone(open);
+                Callback::from(move |()| open.attempt(&state))
+            };
+            html! {
+                <ExercisePanel exercise={Rc::clone(open)} status={Rc::clone(status)}
+                    {make_attempt} passed_before={exercise_passed_before(props, &launch, open)}
+                    dispatch={dispatch.clone()} on_close={exercise.close.clone()} />
+            }
+        }
+        _ => Html::default(),
     };
     let make_saved = {
         let state = state.clone();
@@ -185,6 +252,7 @@ pub fn App(props: &AppProps) -> Html {
                         <Stage world={world.clone()} dispatch={dispatch.clone()} step={step_at(1)}
                             before={step_at(2)}
                             inspected={inspected.as_ref().map(|i| (i.topic_partition.clone(), i.offset))} />
+                        {exercise_panel.clone()}
                         <Narration {cursor} step={step_at(1)} world={world.clone()}
                             origin={state.shared_origin()} {welcome} dispatch={dispatch.clone()} />
                         <Recap view={recap} dispatch={dispatch.clone()} />
@@ -259,6 +327,7 @@ pub fn App(props: &AppProps) -> Html {
                             <div class="panel share-and-save">
                                 <ShareBox make_link={make_link.clone()} />
                                 <SaveBox make_saved={make_saved.clone()} dispatch={dispatch.clone()} />
+                                <ExerciseMaker make_draft={make_draft.clone()} />
                             </div>
                         }))}
                     </section>
@@ -280,7 +349,12 @@ pub fn App(props: &AppProps) -> Html {
                 })}
                 <div class="top">
                     {(!embed).then(|| html! {
-                        <ScenarioPicker origin={state.shared_origin()} dispatch={dispatch.clone()} />
+                        <div class="pickers">
+                            <ScenarioPicker origin={state.shared_origin()} dispatch={dispatch.clone()} />
+                            <ExercisePicker open={exercise.open.clone()} dispatch={dispatch.clone()}
+                                files={props.course_files.clone()}
+                                passed={crate::course::progress_store::passed_ids(props.autosave)} />
+                        </div>
                     })}
                     <TimeControls {cursor} total={history.len()} {next_scripted}
                         dispatch={dispatch.clone()} {on_help} {help_button}
@@ -298,6 +372,15 @@ pub fn App(props: &AppProps) -> Html {
             </footer>
         </>
     }
+}
+
+/// Whether this browser has saved a pass of the open exercise (never for tests or embeds,
+/// which keep no progress).
+fn exercise_passed_before(props: &AppProps, launch: &LaunchOptions, open: &OpenExercise) -> bool {
+    props.autosave
+        && launch.autosave_allowed()
+        && crate::course::progress_store::load()
+            .is_ok_and(|progress| progress.exercise_passed(&open.exercise.id))
 }
 
 /// Whether this is a first visit that opens on the welcome: decided once, at mount; the welcome

@@ -1,9 +1,11 @@
 //! How the page address starts a lab: the URL parameters `concept`, `scenario`, `seed`, `step`,
-//! `view`, `isolation`, `embed` and `id`, read by a pure parser. The address is untrusted input: every
+//! `view`, `isolation`, `embed`, `id`, `exercise` and `exercise_url`, read by a pure parser. The address is untrusted input: every
 //! value that cannot be used is a [`LaunchProblem`], shown as a notice, and its default is used
 //! instead. A share link in the fragment (`#v1.…`) wins over `scenario`, `seed`, `step` and
 //! `isolation`, since it carries its own world and steps.
 
+use crate::course::fetch::same_origin_path;
+use crate::course::session::ExerciseRequest;
 use crate::scenarios::{self, Origin, Source};
 use eos_core::config::IsolationLevel;
 use std::fmt;
@@ -58,6 +60,10 @@ pub enum LaunchProblem {
     UnknownConcept(String),
     BadSeed(String),
     BadStep(String),
+    /// `exercise` is not an exercise id (lowercase letters, digits and `-`).
+    BadExercise(String),
+    /// `exercise_url` is not a path on this site; the reason in words.
+    RefusedExerciseUrl(String),
     UnknownView(String),
     UnknownIsolation(String),
     /// `step` asked for more scripted steps than the scenario has.
@@ -89,6 +95,11 @@ impl fmt::Display for LaunchProblem {
                 "seed “{value}” is not a whole number from 0 to 18446744073709551615"
             ),
             LaunchProblem::BadStep(value) => write!(f, "step “{value}” is not a whole number"),
+            LaunchProblem::BadExercise(value) => write!(
+                f,
+                "exercise “{value}” is not an exercise id (lowercase letters, digits and -)"
+            ),
+            LaunchProblem::RefusedExerciseUrl(why) => write!(f, "exercise_url: {why}"),
             LaunchProblem::UnknownView(value) => write!(
                 f,
                 "view “{value}” is not one of stage, all, log, transactions, consumers, timeline"
@@ -124,6 +135,9 @@ pub struct LaunchOptions {
     pub embed: bool,
     /// Names this lab in the height messages it posts, so a host page can tell two labs apart.
     pub id: Option<String>,
+    /// An exercise to open (`exercise=ID` or `exercise_url=PATH`), fetched once the lab has
+    /// started.
+    pub exercise: Option<ExerciseRequest>,
     /// The parameters that could not be used.
     pub problems: Vec<LaunchProblem>,
 }
@@ -187,6 +201,18 @@ impl LaunchOptions {
                         .problems
                         .push(LaunchProblem::UnknownIsolation(value.to_owned())),
                 },
+                "exercise" if is_plain_id(value) => {
+                    options.exercise = Some(ExerciseRequest::Shipped(value.to_owned()));
+                }
+                "exercise" => options
+                    .problems
+                    .push(LaunchProblem::BadExercise(value.to_owned())),
+                "exercise_url" => match same_origin_path(value) {
+                    Ok(path) => options.exercise = Some(ExerciseRequest::Url(path.to_owned())),
+                    Err(why) => options
+                        .problems
+                        .push(LaunchProblem::RefusedExerciseUrl(why)),
+                },
                 // A bare `embed`, or any value but an explicit no.
                 "embed" => options.embed = !matches!(value, "0" | "false" | "no"),
                 "id" if !value.is_empty() => options.id = Some(value.to_owned()),
@@ -211,6 +237,7 @@ impl LaunchOptions {
     /// report), so the app dispatches [`crate::state::LabAction::Launch`].
     pub fn changes_start(&self) -> bool {
         self.scenario.is_some()
+            || self.exercise.is_some()
             || self.seed.is_some()
             || self.step > 0
             || self.isolation.is_some()
@@ -239,6 +266,16 @@ impl LaunchOptions {
         }
         Ok(origin)
     }
+}
+
+/// An id names a file: nothing but lowercase letters, digits and `-`, so an address can never
+/// reach another path.
+fn is_plain_id(value: &str) -> bool {
+    !value.is_empty()
+        && value.len() <= 100
+        && value
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 /// A shipped scenario by its file stem; `free-play` is the built-in world.
@@ -414,6 +451,32 @@ mod tests {
         assert_eq!(
             LaunchProblem::UnknownConcept("29".to_owned()).to_string(),
             "concept “29” is not a concept number from 1 to 28"
+        );
+    }
+
+    #[test]
+    fn an_exercise_is_named_by_id_or_same_origin_path_and_others_are_refused() {
+        let shipped = LaunchOptions::parse("?exercise=charge-twice");
+        assert_eq!(
+            shipped.exercise,
+            Some(ExerciseRequest::Shipped("charge-twice".to_owned()))
+        );
+        assert!(shipped.changes_start() && shipped.problems.is_empty());
+        let teacher = LaunchOptions::parse("exercise_url=class%2Fweek-3.json");
+        assert_eq!(
+            teacher.exercise,
+            Some(ExerciseRequest::Url("class/week-3.json".to_owned()))
+        );
+        let bad = LaunchOptions::parse("exercise=..%2Fx&exercise_url=https://evil.example/x.json");
+        assert_eq!(bad.exercise, None);
+        assert_eq!(
+            bad.problems[0],
+            LaunchProblem::BadExercise("../x".to_owned())
+        );
+        assert!(
+            matches!(&bad.problems[1], LaunchProblem::RefusedExerciseUrl(why) if why.contains("other origins")),
+            "{:?}",
+            bad.problems
         );
     }
 

@@ -208,6 +208,15 @@ pub fn catalog() -> Vec<Source> {
         .collect()
 }
 
+/// A shipped scenario's text by its file stem (`24-side-effect-twice`): the lookup course
+/// files resolve their `"scenario"` starts with.
+pub fn shipped_text(stem: &str) -> Option<String> {
+    SHIPPED
+        .iter()
+        .find(|(name, _)| name.strip_suffix(".json") == Some(stem))
+        .map(|(_, text)| (*text).to_owned())
+}
+
 /// The concepts of the lab's checklist are numbered 1 to this (one title each in `concepts.rs`).
 pub const CONCEPTS: u32 = crate::concepts::CONCEPT_TITLES.len() as u32;
 

@@ -38,6 +38,17 @@ pub enum LabAction {
     Reset,
     /// Start from another scenario; an unreadable one is reported and changes nothing.
     Load(Source),
+    /// Start from `origin` with `steps` applied one `World::step` each (a lesson's path to a
+    /// beat); the first `scripted` of them are the origin's own script. A step the core refuses
+    /// stops there with a notice.
+    StartAt {
+        origin: Rc<Origin>,
+        steps: Rc<[Action]>,
+        scripted: usize,
+    },
+    /// Show a notice that comes from outside the reducer (a course file that could not be
+    /// opened, an action an exercise does not allow); the lab is unchanged.
+    Notify(Notice),
     /// Hide the current notice.
     DismissNotice,
     /// Open a share link: its world, with every step it carries applied.
@@ -160,6 +171,14 @@ pub enum Notice {
     /// The settings were not applied (Kafka would refuse them, or nothing changed); the lab is
     /// unchanged.
     SettingsRefused { change: String, why: String },
+    /// A course file (an exercise, the course outline) could not be opened; `why` says where
+    /// in it. The lab and any open exercise are unchanged.
+    CourseFile { name: String, why: String },
+    /// An exercise does not allow this kind of step; nothing was done.
+    NotAllowed {
+        action: Action,
+        allowed: Vec<String>,
+    },
 }
 
 impl Notice {
@@ -207,6 +226,14 @@ impl Notice {
             Notice::SettingsRefused { change, why } => {
                 format!("Settings not changed ({change}): {why}. The lab is unchanged.")
             }
+            Notice::CourseFile { name, why } => {
+                format!("“{name}” could not be opened: {why}. The lab is unchanged.")
+            }
+            Notice::NotAllowed { action, allowed } => format!(
+                "Not done: this exercise does not allow “{}” (allowed: {}).",
+                action.describe(),
+                allowed.join(", ")
+            ),
         }
     }
 }
@@ -458,6 +485,7 @@ impl LabState {
                 })
                 .collect(),
             cursor: saved.cursor,
+            exercise: None,
         })
     }
 
@@ -776,6 +804,23 @@ impl Reducible for LabState {
                     });
                 }
             },
+            LabAction::StartAt {
+                origin,
+                steps,
+                scripted,
+            } => {
+                next = next.restarted(Origin::clone(&origin));
+                let steps = steps
+                    .iter()
+                    .cloned()
+                    .enumerate()
+                    .map(|(i, action)| (action, (i < scripted).then_some(i)));
+                if let Err(refused) = next.replay(steps) {
+                    let (_, action, error) = *refused;
+                    next.notice = Some(Notice::Refused { action, error });
+                }
+            }
+            LabAction::Notify(notice) => next.notice = Some(notice),
             LabAction::DismissNotice => next.notice = None,
             LabAction::Inspect {
                 topic_partition,

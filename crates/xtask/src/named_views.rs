@@ -223,3 +223,50 @@ fn outside_first_screen(s: &Session) -> Res<Vec<String>> {
 fn texts(s: &Session, css: &str) -> Res<Vec<String>> {
     s.find_all(css)?.iter().map(|e| s.text(e)).collect()
 }
+
+/// Opens `?exercise=charge-twice` (the exercise fetched from `dist/assets/exercises/`) at
+/// 1280 x 900 and at 375 px wide, checks that its goal and live status show with the stage on
+/// the first screen, and saves `exercise.png` and `exercise-375.png`.
+pub(crate) fn capture_exercise(s: &Session, base: &str, shots: &Path) -> Res<()> {
+    for (name, width, height, mobile) in [
+        ("exercise", 1280, 900, false),
+        ("exercise-375", 375, 812, true),
+    ] {
+        s.cdp(
+            "Emulation.setDeviceMetricsOverride",
+            serde_json::json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile}),
+        )?;
+        s.navigate(&format!("{base}?exercise=charge-twice"))?;
+        s.wait_for(
+            "the exercise `charge-twice` to open with its status",
+            Duration::from_secs(30),
+            |s| {
+                let status = texts(s, "#exercise-status")?.concat();
+                Ok(status.starts_with("Not yet").then_some(()))
+            },
+        )?;
+        if !mobile {
+            let outside = outside_first_screen(s)?;
+            let exercise = texts(s, "#exercise-status")?;
+            if !outside.is_empty() || exercise.is_empty() {
+                return Err(format!(
+                    "the exercise's first screen misses: {}",
+                    outside.join("; ")
+                ));
+            }
+        }
+        let png = s.screenshot_png()?;
+        let path = shots.join(format!("{name}.png"));
+        std::fs::write(&path, &png).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    s.cdp(
+        "Emulation.clearDeviceMetricsOverride",
+        serde_json::json!({}),
+    )?;
+    println!(
+        "  exercise mode: ?exercise=charge-twice fetched, its status shown ({}/exercise.png, \
+         exercise-375.png)",
+        shots.display()
+    );
+    Ok(())
+}

@@ -5,6 +5,8 @@
 //!   description, concepts and whatever else a scenario holds), the steps taken, and the step
 //!   the link opens on. The script steps not yet taken travel too, so "next scripted step" goes
 //!   on after opening the link.
+//!   An optional `exercise` carries the text of an exercise file the lab was doing; the core
+//!   keeps it as it is (the course crate reads it), and links without one read as before.
 //! - `v1.` (read only): a scenario whose steps are the steps taken; it opens after the last.
 //!
 //! A link is untrusted input: decoding checks the version tag, the length, the alphabet, the
@@ -37,6 +39,9 @@ pub struct SharedLab {
     pub history: Vec<SharedStep>,
     /// How many steps of the history the lab shows when the link opens.
     pub cursor: usize,
+    /// The exercise file the lab was doing, as its JSON text: untrusted, read by the course
+    /// crate when the link opens.
+    pub exercise: Option<String>,
 }
 
 /// One step taken: an action, and which step of the script it was, if it came from there.
@@ -54,6 +59,7 @@ impl SharedLab {
             origin,
             history: Vec::new(),
             cursor: 0,
+            exercise: None,
         }
     }
 
@@ -73,6 +79,7 @@ impl SharedLab {
             cursor: history.len(),
             origin,
             history,
+            exercise: None,
         }
     }
 
@@ -206,6 +213,8 @@ struct WireOut<'a> {
     origin: &'a Scenario,
     taken: Vec<serde_json::Value>,
     cursor: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    exercise: Option<&'a str>,
 }
 
 /// The same data read back; the origin is kept as JSON until the scenario parser reads it, so
@@ -216,6 +225,8 @@ struct WireIn {
     origin: serde_json::Value,
     taken: Vec<serde_json::Value>,
     cursor: usize,
+    #[serde(default)]
+    exercise: Option<String>,
 }
 
 /// The `v2` link fragment for `lab` (without the `#`).
@@ -234,6 +245,7 @@ pub fn encode(lab: &SharedLab) -> String {
         origin: &lab.origin,
         taken,
         cursor: lab.cursor,
+        exercise: lab.exercise.as_deref(),
     };
     pack(
         LINK_VERSION,
@@ -313,6 +325,7 @@ fn decode_lab(text: &str) -> Result<SharedLab, ShareLinkError> {
         origin,
         history,
         cursor: wire.cursor,
+        exercise: wire.exercise,
     })
 }
 
@@ -456,6 +469,22 @@ mod tests {
         assert!(
             text.contains(r#""taken":[0,1,{"step":"deliver_all"}],"cursor":2"#),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn a_link_can_carry_an_exercise_and_one_without_reads_as_before() {
+        let mut lab = lab_part_way();
+        let without = encode(&lab);
+        let text = unpack(&without[LINK_VERSION.len()..]).unwrap_or_default();
+        assert!(!text.contains("exercise"), "{text}");
+        assert_eq!(decode(&without).map(SharedLink::into_lab), Ok(lab.clone()));
+        lab.exercise = Some(r#"{"format_version": 1, "id": "x"}"#.to_owned());
+        let with = decode(&encode(&lab)).map(SharedLink::into_lab);
+        assert_eq!(
+            with.map(|l| l.exercise),
+            Ok(Some(r#"{"format_version": 1, "id": "x"}"#.to_owned())),
+            "the exercise's text travels unread"
         );
     }
 

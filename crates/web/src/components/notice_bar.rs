@@ -17,7 +17,7 @@ pub fn NoticeBar(props: &NoticeBarProps) -> Html {
     html! {
         <div class="notice-region" role="status" aria-live="polite">
             {props.notice.as_ref().map(|notice| html! {
-                <div class={classes!("notice", matches!(notice, Notice::Refused { .. } | Notice::SettingsRefused { .. }).then_some("is-refusal"))}
+                <div class={classes!("notice", matches!(notice, Notice::Refused { .. } | Notice::SettingsRefused { .. } | Notice::CourseFile { .. } | Notice::NotAllowed { .. }).then_some("is-refusal"))}
                     id="notice">
                     <p id="notice-text">{notice.message()}</p>
                     {unreadable_data(notice)}
