@@ -219,7 +219,12 @@ pub fn App(props: &AppProps) -> Html {
 
     let concepts = state.origin().concepts.clone();
     let embedded_view = embed.then_some(launch.view);
-    let opens = |group: DetailGroup| detail_layer::opens(group, &concepts, embedded_view);
+    // A record picked to inspect opens the inspector, which builds it the first time.
+    let revealed_inspector = inspected.as_ref().is_some_and(|i| i.reveals > 0);
+    let opens = |group: DetailGroup| {
+        detail_layer::opens(group, &concepts, embedded_view)
+            || (group == DetailGroup::Inspector && revealed_inspector)
+    };
     let shown =
         |group: DetailGroup| embedded_view.is_none_or(|view| detail_layer::shown_in(group, view));
 

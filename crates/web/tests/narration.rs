@@ -18,7 +18,7 @@ use yew::AppHandle;
 wasm_bindgen_test_configure!(run_in_browser);
 
 mod support;
-use support::{all, click, exists, find, mount_app, select_option, text};
+use support::{all, click, exists, find, mount_app, select_option, text, unfold_details};
 
 async fn mount(props: AppProps) -> (Element, AppHandle<App>) {
     support::mount_with(props).await
@@ -182,7 +182,8 @@ async fn or_play_freely_loads_free_play() {
     click(&root, "#welcome-free-play").await;
     assert_eq!(text(&root, "#scenario-heading"), "Free play");
     assert!(!exists(&root, "#welcome"));
-    assert!(exists(&root, "#send-p1"));
+    unfold_details(&root).await;
+    assert!(exists(&root, "#send-p1"), "free play's producer controls");
     unmount(root, handle).await;
     clear_storage();
 }

@@ -19,7 +19,7 @@ use yew::AppHandle;
 wasm_bindgen_test_configure!(run_in_browser);
 
 mod support;
-use support::{click, exists, find, text};
+use support::{click, exists, find, text, unfold_details};
 
 /// A fresh app in its own element, rendered; with `autosave` as the page mounts it.
 async fn mount(autosave: bool) -> (Element, AppHandle<App>) {
@@ -39,6 +39,8 @@ async fn mount(autosave: bool) -> (Element, AppHandle<App>) {
     yew::scheduler::flush().await;
     // The restore is dispatched by an effect after the first render.
     yew::scheduler::flush().await;
+    // The save box sits in a folded detail group, built when opened.
+    unfold_details(&root).await;
     (root, handle)
 }
 

@@ -13,7 +13,7 @@ use web_sys::{Element, Event, EventInit, HtmlInputElement, HtmlSelectElement};
 wasm_bindgen_test_configure!(run_in_browser);
 
 mod support;
-use support::{all, click, exists, find, load_styles, press, text};
+use support::{all, click, exists, find, load_styles, press, text, unfold_details};
 
 /// A fresh app in its own element, started as the query string `query` says.
 async fn mount(query: &str) -> Element {
@@ -60,6 +60,7 @@ fn status(root: &Element) -> String {
 #[wasm_bindgen_test]
 async fn play_goes_forward_one_step_per_tick_and_stops_at_the_end() {
     let root = mount("").await;
+    unfold_details(&root).await;
     for _ in 0..3 {
         click(&root, "#advance-100").await;
     }
@@ -98,6 +99,7 @@ async fn play_goes_forward_one_step_per_tick_and_stops_at_the_end() {
 #[wasm_bindgen_test]
 async fn pause_stops_playing_and_p_toggles_it() {
     let root = mount("").await;
+    unfold_details(&root).await;
     for _ in 0..4 {
         click(&root, "#advance-100").await;
     }
@@ -131,6 +133,7 @@ async fn play_applies_the_scenarios_scripted_steps() {
 #[wasm_bindgen_test]
 async fn auto_deliver_delivers_what_a_send_put_in_flight() {
     let root = mount("").await;
+    unfold_details(&root).await;
     click(&root, "#send-p1").await;
     assert_ne!(
         text(&root, "#in-flight-count"),

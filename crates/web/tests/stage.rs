@@ -141,14 +141,27 @@ async fn a_broker_crashes_and_restarts_from_the_stage() {
 // A partition's broker on the stage leads down to the folded partition logs, opened.
 #[wasm_bindgen_test]
 async fn the_stage_leads_to_the_detail_panel_of_what_is_selected() {
-    let root = mount_app().await;
+    let root = support::mount_with(eos_web::app::AppProps::default())
+        .await
+        .0;
     assert!(
         !find(&root, "#detail-logs").has_attribute("open"),
         "folded at first"
     );
+    assert!(
+        !exists(&root, "#detail-logs .logs"),
+        "a folded group's panels are not built yet"
+    );
     click_drawn(&root, "#stage-broker-1").await;
     click(&root, "#stage-show-details").await;
     assert!(find(&root, "#detail-logs").has_attribute("open"));
+    // The group builds its panels on the `toggle` event, a task after it opened.
+    yew::platform::time::sleep(std::time::Duration::from_millis(1)).await;
+    yew::scheduler::flush().await;
+    assert!(
+        exists(&root, "#detail-logs .logs"),
+        "the partition logs are there once opened"
+    );
 }
 
 // An offset on the stage opens in the inspector.
@@ -164,6 +177,33 @@ async fn an_offset_on_the_stage_opens_in_the_inspector() {
     let inspect = text(&root, ".inspect-group");
     assert!(inspect.contains("payments-0@0"), "{inspect}");
     assert!(exists(&root, "#stage-offset-payments-0-0.is-inspected"));
+}
+
+// An offset picked on the stage opens the inspector even while its group is folded and not
+// built yet.
+#[wasm_bindgen_test]
+async fn an_offset_opens_the_folded_inspector() {
+    let root = support::mount_with(eos_web::app::AppProps::default())
+        .await
+        .0;
+    find(&root, "#detail-network")
+        .set_attribute("open", "")
+        .expect("unfolded");
+    yew::platform::time::sleep(std::time::Duration::from_millis(1)).await;
+    yew::scheduler::flush().await;
+    click(&root, "#deliver-all").await;
+    click_drawn(&root, "#stage-producer-p1").await;
+    click(&root, "#stage-action-send").await;
+    click(&root, "#deliver-all").await;
+    assert!(
+        !exists(&root, "#inspect-offset"),
+        "the inspector is not built yet"
+    );
+    click_drawn(&root, "#stage-offset-payments-0-0").await;
+    yew::scheduler::flush().await;
+    assert!(find(&root, "#detail-inspector").has_attribute("open"));
+    let inspect = text(&root, ".inspect-group");
+    assert!(inspect.contains("payments-0@0"), "{inspect}");
 }
 
 /// Focuses an element of the drawing the way Tab would land on it.

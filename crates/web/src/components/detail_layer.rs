@@ -142,17 +142,44 @@ pub struct DetailProps {
     pub children: Html,
 }
 
-/// One folded group: a disclosure whose summary names the group and what is inside.
+/// One folded group: a disclosure whose summary names the group and what is inside. Its panels
+/// are built the first time it opens, not before: most readers open few groups, and building
+/// every folded panel made the first render of a concept's page long (mobile total blocking
+/// time). Once built they stay, folded or not, so a panel keeps what the reader picked in it.
 #[component]
 pub fn Detail(props: &DetailProps) -> Html {
     let (name, hint) = props.group.summary();
+    let opened_once = use_state_eq(|| props.open);
+    {
+        let opened_once = opened_once.clone();
+        use_effect_with(props.open, move |open| {
+            if *open {
+                opened_once.set(true);
+            }
+        });
+    }
+    // The `toggle` event also follows an `open` set from code (`reveal`, `unfold_around`).
+    let ontoggle = {
+        let opened_once = opened_once.clone();
+        Callback::from(move |event: Event| {
+            let opened = event
+                .target_dyn_into::<web_sys::Element>()
+                .is_some_and(|details| details.has_attribute("open"));
+            if opened {
+                opened_once.set(true);
+            }
+        })
+    };
+    let built = *opened_once || props.open;
     html! {
-        <details class="detail" id={props.group.id()} open={props.open}>
+        <details class="detail" id={props.group.id()} open={props.open} {ontoggle}>
             <summary>
                 <span class="detail-name">{name}</span>
                 <span class="detail-hint">{hint}</span>
             </summary>
-            <div class="detail-body">{props.children.clone()}</div>
+            <div class="detail-body">
+                if built { {props.children.clone()} }
+            </div>
         </details>
     }
 }

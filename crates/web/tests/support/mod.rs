@@ -54,9 +54,22 @@ pub(crate) async fn press(target: &Element, key: &str) {
     yew::scheduler::flush().await;
 }
 
-/// A fresh app (free play, no autosave) in its own element, rendered.
+/// A fresh app (free play, no autosave) in its own element, rendered, with every detail group
+/// unfolded as a reader exploring the panels would have it.
 pub(crate) async fn mount_app() -> Element {
-    mount_with(AppProps::default()).await.0
+    let root = mount_with(AppProps::default()).await.0;
+    unfold_details(&root).await;
+    root
+}
+
+/// Opens every folded detail group, as clicking each summary would; a group builds its panels
+/// when it first opens (on its `toggle` event, which the browser fires a task later).
+pub(crate) async fn unfold_details(root: &Element) {
+    for group in all(root, "details.detail") {
+        group.set_attribute("open", "").expect("unfolded");
+    }
+    yew::platform::time::sleep(std::time::Duration::from_millis(1)).await;
+    yew::scheduler::flush().await;
 }
 
 /// The app mounted with `props` in its own element, after the start it dispatches from an
