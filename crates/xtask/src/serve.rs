@@ -16,13 +16,7 @@ pub(crate) fn run(args: &[String]) -> Res<()> {
     TcpListener::bind(("127.0.0.1", port)).map_err(|e| {
         format!("cannot listen on 127.0.0.1:{port} ({e}); is another server running? try --port N")
     })?;
-    let toolchain = Toolchain::prepare(Needs {
-        wasm: true,
-        wasm_bindgen: true,
-        trunk: true,
-        wasm_opt: true,
-        ..Needs::default()
-    })?;
+    let toolchain = Toolchain::prepare(Needs::trunk_build())?;
     let url = format!("http://127.0.0.1:{port}/");
     println!("\nbuilding the app, then serving it at {url}  (Ctrl-C stops)");
     let mut child = toolchain
