@@ -9,6 +9,7 @@
 //! work on a fresh Debian/Ubuntu or rustup machine and in CI.
 
 mod book_check;
+mod book_page;
 mod bundle_size;
 mod cmd;
 mod css_check;

@@ -86,7 +86,8 @@ impl Phase {
             Self::Smoke => {
                 "serve dist/, send and deliver twice in headless Chromium, open the named views \
                  (idle, lost-ack duplicate, open transaction holding the LSO, fenced zombie), \
-                 save their screenshots"
+                 save their screenshots; open a book chapter and check its embedded lab starts, \
+                 sizes itself and answers a click"
             }
         }
     }

@@ -1,0 +1,116 @@
+//! The book in the browser: open one chapter of the built `dist/book/`, as a reader would, and
+//! check that its first embedded lab started (its stage and step sentence are there inside the
+//! iframe), has a title, grew or shrank from the page's first guess to the height the lab
+//! reported, and answers a click on its "Next scripted step" with a new step sentence. Keeps a
+//! screenshot of the chapter.
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::Res;
+use crate::webdriver::{Element, Session};
+
+/// The chapter opened: its first lab opens on a scenario at its moment, with steps still ahead.
+pub(crate) const PAGE: &str = "book/delivery-guarantees.html";
+pub(crate) const SCREENSHOT: &str = "book-chapter.png";
+
+/// The DOM contract with the book's theme (docs/book/theme/) and with crates/web.
+const LAB_FRAME: &str = "iframe.eos-lab";
+const STAGE: &str = ".stage";
+const STEP_SENTENCE: &str = "#step-sentence";
+const NEXT_SCRIPTED: &str = "#next-scripted";
+
+pub(crate) fn check(s: &Session, base: &str, shots: &Path) -> Res<()> {
+    s.navigate(&format!("{base}{PAGE}"))?;
+    let frame = s.wait_for(
+        &format!("an embedded lab ({LAB_FRAME}) on {PAGE}"),
+        Duration::from_secs(30),
+        |s| Ok(s.find_all(LAB_FRAME)?.into_iter().next()),
+    )?;
+    let title = s.attribute(&frame, "title")?.unwrap_or_default();
+    if title.trim().is_empty() {
+        return Err(format!("the first lab on {PAGE} has no title"));
+    }
+    let first_guess = number(&s.execute_on("return arguments[0].clientHeight;", &frame)?)?;
+    // Loaded lazily: the lab starts once it is near the viewport.
+    s.scroll_into_view(&frame)?;
+    s.switch_to_frame(Some(&frame))?;
+    let inside = check_inside(s, first_guess);
+    s.switch_to_frame(None)?;
+    let (height, before, after) = inside?;
+    println!("  book: {PAGE}, lab \"{title}\"");
+    println!("  book: the iframe went from {first_guess} px to the lab's reported {height} px");
+    println!("  book: Next scripted step changed {before:?} to {after:?}");
+    s.scroll_into_view(&frame)?;
+    let path = shots.join(SCREENSHOT);
+    std::fs::write(&path, s.screenshot_png()?)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    println!("  book: screenshot {}", path.display());
+    Ok(())
+}
+
+/// Inside the lab's page: waits for the lab and its sizing, then clicks. Returns the iframe's
+/// height and the step sentence before and after the click.
+fn check_inside(s: &Session, first_guess: f64) -> Res<(f64, String, String)> {
+    s.wait_for(
+        "the embedded lab to start (its stage and step sentence)",
+        Duration::from_secs(60),
+        |s| {
+            Ok(
+                (!s.find_all(STAGE)?.is_empty() && !s.find_all(STEP_SENTENCE)?.is_empty())
+                    .then_some(()),
+            )
+        },
+    )?;
+    // Inside an iframe the viewport is the iframe: its height is what the host page set.
+    let height = s.wait_for(
+        "the iframe to take the height the lab reports",
+        Duration::from_secs(30),
+        |s| {
+            let sizes = s.execute(
+                "const root = document.querySelector('main')?.parentElement;
+                 if (!root) return null;
+                 const reported = Math.ceil(root.getBoundingClientRect().bottom + window.scrollY);
+                 return [window.innerHeight, reported];",
+                Value::Null,
+                false,
+            )?;
+            let (Some(viewport), Some(reported)) = (sizes[0].as_f64(), sizes[1].as_f64()) else {
+                return Ok(None);
+            };
+            let sized = viewport != first_guess && (viewport - reported).abs() <= 1.0;
+            Ok(sized.then_some(viewport))
+        },
+    )?;
+    let before = sentence(s)?;
+    let next = first(s, NEXT_SCRIPTED)?;
+    s.click(&next)?;
+    let after = s.wait_for(
+        "the step sentence to change after Next scripted step",
+        Duration::from_secs(10),
+        |s| {
+            let now = sentence(s)?;
+            Ok((now != before).then_some(now))
+        },
+    )?;
+    Ok((height, before, after))
+}
+
+fn sentence(s: &Session) -> Res<String> {
+    s.text(&first(s, STEP_SENTENCE)?)
+}
+
+fn first(s: &Session, css: &str) -> Res<Element> {
+    s.find_all(css)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| format!("no `{css}` in the embedded lab"))
+}
+
+fn number(value: &Value) -> Res<f64> {
+    value
+        .as_f64()
+        .ok_or_else(|| format!("expected a number from the page, got {value}"))
+}
