@@ -33,7 +33,17 @@ pub(crate) fn check(s: &Session, base: &str, shots: &Path) -> Res<()> {
     if title.trim().is_empty() {
         return Err(format!("the first lab on {PAGE} has no title"));
     }
-    let first_guess = number(&s.execute_on("return arguments[0].clientHeight;", &frame)?)?;
+    // The height the book's stylesheet gives a lab before it reports, measured on a stand-in:
+    // a lab near the top of the page may have loaded and reported already.
+    let first_guess = number(&s.execute_on(
+        "const probe = document.createElement('iframe');
+         probe.className = arguments[0].className;
+         arguments[0].parentElement.appendChild(probe);
+         const height = probe.clientHeight;
+         probe.remove();
+         return height;",
+        &frame,
+    )?)?;
     // Loaded lazily: the lab starts once it is near the viewport.
     s.scroll_into_view(&frame)?;
     s.switch_to_frame(Some(&frame))?;
@@ -65,27 +75,40 @@ fn check_inside(s: &Session, first_guess: f64) -> Res<(f64, String, String)> {
         },
     )?;
     // Inside an iframe the viewport is the iframe: its height is what the host page set.
-    let height = s.wait_for(
-        "the iframe to take the height the lab reports",
-        Duration::from_secs(30),
-        |s| {
-            let sizes = s.execute(
-                "const root = document.querySelector('main')?.parentElement;
+    let mut last_seen = None;
+    let height = s
+        .wait_for(
+            "the iframe to take the height the lab reports",
+            Duration::from_secs(30),
+            |s| {
+                let sizes = s.execute(
+                    "const root = document.querySelector('main')?.parentElement;
                  if (!root) return null;
                  const reported = Math.ceil(root.getBoundingClientRect().bottom + window.scrollY);
                  return [window.innerHeight, reported];",
-                Value::Null,
-                false,
-            )?;
-            let (Some(viewport), Some(reported)) = (sizes[0].as_f64(), sizes[1].as_f64()) else {
-                return Ok(None);
-            };
-            let sized = viewport != first_guess && (viewport - reported).abs() <= 1.0;
-            Ok(sized.then_some(viewport))
-        },
-    )?;
+                    Value::Null,
+                    false,
+                )?;
+                let (Some(viewport), Some(reported)) = (sizes[0].as_f64(), sizes[1].as_f64())
+                else {
+                    return Ok(None);
+                };
+                last_seen = Some((viewport, reported));
+                let sized = viewport != first_guess && (viewport - reported).abs() <= 1.0;
+                Ok(sized.then_some(viewport))
+            },
+        )
+        .map_err(|e| match last_seen {
+            Some((viewport, reported)) => format!(
+                "{e}: the iframe is {viewport} px tall (first guess {first_guess} px), the lab \
+                 reaches {reported} px"
+            ),
+            None => e,
+        })?;
     let before = sentence(s)?;
     let next = first(s, NEXT_SCRIPTED)?;
+    // Out from under the book's sticky menu bar (scrolling into view reaches the host page).
+    s.scroll_into_view(&next)?;
     s.click(&next)?;
     let after = s.wait_for(
         "the step sentence to change after Next scripted step",
