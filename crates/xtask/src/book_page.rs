@@ -1,8 +1,8 @@
 //! The book in the browser: open one chapter of the built `dist/book/`, as a reader would, and
 //! check that its first embedded lab started (its stage and step sentence are there inside the
 //! iframe), has a title, grew or shrank from the page's first guess to the height the lab
-//! reported, and answers a click on its "Next scripted step" with a new step sentence. Keeps a
-//! screenshot of the chapter.
+//! reported, and answers a click on its "Next scripted step" with a new step sentence; and that
+//! the book's sidebar button (the theme's own) still works. Keeps a screenshot of the chapter.
 
 use std::path::Path;
 use std::time::Duration;
@@ -21,6 +21,7 @@ const LAB_FRAME: &str = "iframe.eos-lab";
 const STAGE: &str = ".stage";
 const STEP_SENTENCE: &str = "#step-sentence";
 const NEXT_SCRIPTED: &str = "#next-scripted";
+const SIDEBAR_TOGGLE: &str = "#mdbook-sidebar-toggle";
 
 pub(crate) fn check(s: &Session, base: &str, shots: &Path) -> Res<()> {
     s.navigate(&format!("{base}{PAGE}"))?;
@@ -53,11 +54,50 @@ pub(crate) fn check(s: &Session, base: &str, shots: &Path) -> Res<()> {
     println!("  book: {PAGE}, lab \"{title}\"");
     println!("  book: the iframe went from {first_guess} px to the lab's reported {height} px");
     println!("  book: Next scripted step changed {before:?} to {after:?}");
+    check_sidebar_toggle(s)?;
     s.scroll_into_view(&frame)?;
     let path = shots.join(SCREENSHOT);
     std::fs::write(&path, s.screenshot_png()?)
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     println!("  book: screenshot {}", path.display());
+    Ok(())
+}
+
+/// The book's own sidebar button (a `<button>` in `docs/book/theme/index.hbs`, where mdBook has
+/// a label) still opens and closes the table of contents.
+fn check_sidebar_toggle(s: &Session) -> Res<()> {
+    let toggle = s
+        .find_all(SIDEBAR_TOGGLE)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| format!("no `{SIDEBAR_TOGGLE}` on {PAGE}"))?;
+    let visible = |s: &Session| -> Res<bool> {
+        s.execute(
+            "return document.documentElement.classList.contains('sidebar-visible');",
+            Value::Null,
+            false,
+        )
+        .map(|v| v == Value::Bool(true))
+    };
+    let before = visible(s)?;
+    s.click(&toggle)?;
+    s.wait_for(
+        "the table of contents to open or close after its button",
+        Duration::from_secs(5),
+        |s| Ok((visible(s)? != before).then_some(())),
+    )?;
+    // The page slides while the sidebar moves: click once the button is where it stays.
+    s.wait_for(
+        "the table of contents' button to be clickable again",
+        Duration::from_secs(5),
+        |s| s.click(&toggle).map(Some),
+    )?;
+    s.wait_for(
+        "the table of contents to come back to how it was",
+        Duration::from_secs(5),
+        |s| Ok((visible(s)? == before).then_some(())),
+    )?;
+    println!("  book: the table of contents' button closes and reopens it");
     Ok(())
 }
 

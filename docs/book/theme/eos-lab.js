@@ -6,6 +6,25 @@
 (() => {
   const MIN_HEIGHT_PX = 200;
   const MAX_HEIGHT_PX = 20000;
+  // Focus inside a lab's page does not make its iframe match :focus in the host page, so the
+  // iframe that holds the focus is marked with a class the stylesheet outlines. While focus is
+  // inside some iframe the host page hears no focus events, hence the polling until it returns.
+  let polling = null;
+  const markFocused = () => {
+    for (const frame of document.querySelectorAll("iframe.eos-lab")) {
+      frame.classList.toggle("eos-lab-focused", frame === document.activeElement);
+    }
+  };
+  window.addEventListener("blur", () => {
+    markFocused();
+    polling ??= window.setInterval(markFocused, 200);
+  });
+  window.addEventListener("focus", () => {
+    window.clearInterval(polling);
+    polling = null;
+    markFocused();
+  });
+
   window.addEventListener("message", (event) => {
     const data = event.data;
     if (event.origin !== window.location.origin) return;
