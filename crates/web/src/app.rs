@@ -374,6 +374,11 @@ pub fn App(props: &AppProps) -> Html {
                     {"EOS Lab runs entirely in your browser. The simulation is deterministic: \
                       the same steps always give the same log."}
                 </p>
+                <p>
+                    <a href="book/">{"Read the book"}</a>
+                    {": exactly-once in Kafka explained chapter by chapter, with this lab \
+                      embedded in every chapter."}
+                </p>
             </footer>
         </>
     }

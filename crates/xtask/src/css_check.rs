@@ -32,8 +32,8 @@ impl std::fmt::Display for Problem {
     }
 }
 
-/// Checks every stylesheet under `root` the app ships: `web/*.css`, and the `<style>` elements
-/// of `index.html` and `web/*.html`. Says what it checked, or fails listing every problem.
+/// Checks every stylesheet under `root` the app ships: `web/*.css`, the book's
+/// `docs/book/theme/*.css`, and the `<style>` elements of `index.html` and `web/*.html`. Says what it checked, or fails listing every problem.
 pub(crate) fn run(root: &Path) -> Res<()> {
     let files = shipped_files(root)?;
     let mut problems = Vec::new();
@@ -69,17 +69,21 @@ pub(crate) fn run(root: &Path) -> Res<()> {
 }
 
 fn shipped_files(root: &Path) -> Res<Vec<PathBuf>> {
-    let web = root.join("web");
-    let entries =
-        std::fs::read_dir(&web).map_err(|e| format!("cannot list {}: {e}", web.display()))?;
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|entry| entry.path())
-        .filter(|path| {
-            path.extension()
-                .is_some_and(|ext| ext == "css" || ext == "html")
-        })
-        .collect();
+    let mut files = Vec::new();
+    // The app's pages and styles, and the book's own theme (docs/book/theme/*.css).
+    for dir in [root.join("web"), root.join("docs/book/theme")] {
+        let entries =
+            std::fs::read_dir(&dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
+        files.extend(
+            entries
+                .filter_map(Result::ok)
+                .map(|entry| entry.path())
+                .filter(|path| {
+                    path.extension()
+                        .is_some_and(|ext| ext == "css" || ext == "html")
+                }),
+        );
+    }
     files.push(root.join("index.html"));
     files.sort();
     Ok(files)

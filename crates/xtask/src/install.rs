@@ -76,16 +76,25 @@ pub(crate) fn found_version(name: &str) -> String {
     }
 }
 
-/// `cargo install CRATE --version V --locked`, retried without `--locked` because the crates mirror
-/// sometimes lacks a pinned dependency's newest patch release.
-pub(crate) fn cargo_install(host_cargo: &Path, krate: &str, version: &str, why: &str) -> Res<()> {
+/// `cargo install CRATE --version V --locked` (plus `extra` arguments, such as a choice of
+/// features), retried without `--locked` because the crates mirror sometimes lacks a pinned
+/// dependency's newest patch release.
+pub(crate) fn cargo_install(
+    host_cargo: &Path,
+    krate: &str,
+    version: &str,
+    extra: &[&str],
+    why: &str,
+) -> Res<()> {
     println!("install: {krate} {version} with cargo into $CARGO_HOME/bin: {why}");
-    let manual = format!("cargo install {krate} --version {version} --locked");
+    let extra_words: String = extra.iter().map(|a| format!(" {a}")).collect();
+    let manual = format!("cargo install {krate} --version {version} --locked{extra_words}");
     // Run outside the workspace so its .cargo/config.toml cannot affect the install.
     let install = |locked: bool| {
         let cmd = Cmd::new(host_cargo)
             .current_dir(std::env::temp_dir())
-            .args(["install", krate, "--version", version]);
+            .args(["install", krate, "--version", version])
+            .args(extra.iter().copied());
         if locked { cmd.arg("--locked") } else { cmd }.run()
     };
     if let Err(first) = install(true) {

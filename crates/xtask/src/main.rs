@@ -2,11 +2,14 @@
 //!
 //! - `cargo xtask serve` builds the app with Trunk and serves it on 127.0.0.1.
 //! - `cargo xtask test` runs every check: formatting, the stylesheets, clippy (host and wasm32), native tests, wasm
-//!   tests in headless Chromium, a release build, a bundle-size report and a browser smoke test.
+//!   tests in headless Chromium, a release build with the book, a check of the book's links, a
+//!   bundle-size report and a browser smoke test.
 //!
 //! Both first install what is missing (see [`toolchain`] and [`install`]), so the same two commands
 //! work on a fresh Debian/Ubuntu or rustup machine and in CI.
 
+mod book_check;
+mod book_page;
 mod bundle_size;
 mod cmd;
 mod css_check;

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use crate::Res;
+use crate::book_check;
 use crate::bundle_size;
 use crate::cmd::TestCounts;
 use crate::css_check;
@@ -28,11 +29,12 @@ enum Phase {
     Test,
     TestWasm,
     Build,
+    Book,
     Size,
     Smoke,
 }
 
-const ALL: [Phase; 9] = [
+const ALL: [Phase; 10] = [
     Phase::Fmt,
     Phase::Css,
     Phase::Clippy,
@@ -40,6 +42,7 @@ const ALL: [Phase; 9] = [
     Phase::Test,
     Phase::TestWasm,
     Phase::Build,
+    Phase::Book,
     Phase::Size,
     Phase::Smoke,
 ];
@@ -54,6 +57,7 @@ impl Phase {
             Self::Test => "test",
             Self::TestWasm => "test-wasm",
             Self::Build => "build",
+            Self::Book => "book",
             Self::Size => "size",
             Self::Smoke => "smoke",
         }
@@ -63,19 +67,27 @@ impl Phase {
         match self {
             Self::Fmt => "cargo fmt --all --check",
             Self::Css => {
-                "web/*.css and the pages' <style> parsed by lightningcss: no error, warning or \
+                "web/*.css, docs/book/theme/*.css and the pages' <style> parsed by lightningcss: no error, warning or \
                  nested rule"
             }
             Self::Clippy => "clippy -D warnings, host, all targets",
             Self::ClippyWasm => "clippy -D warnings, wasm32, eos-core, eos-course and eos-web",
             Self::Test => "native tests (cargo test --workspace)",
             Self::TestWasm => "wasm tests of eos-core and eos-web in headless Chromium",
-            Self::Build => "trunk build --release into dist/",
+            Self::Build => {
+                "trunk build --release into dist/, the book (docs/book/) into dist/book/"
+            }
+            Self::Book => {
+                "dist/book/: links and anchors resolve, every lab address names a scenario or \
+                 concept the lab has, embedded labs have a title and load lazily, every concept \
+                 has its section"
+            }
             Self::Size => "bundle size of dist/ (raw, gzip, brotli) to target/bundle-size.txt",
             Self::Smoke => {
                 "serve dist/, send and deliver twice in headless Chromium, open the named views \
                  (idle, lost-ack duplicate, open transaction holding the LSO, fenced zombie), \
-                 save their screenshots"
+                 save their screenshots; open a book chapter and check its embedded lab starts, \
+                 sizes itself and answers a click"
             }
         }
     }
@@ -92,20 +104,14 @@ impl Phase {
                 wasm_clippy: true,
                 ..none
             },
-            Self::Css | Self::Test | Self::Size => none,
+            Self::Css | Self::Test | Self::Book | Self::Size => none,
             Self::TestWasm => Needs {
                 wasm: true,
                 wasm_bindgen: true,
                 browser: true,
                 ..none
             },
-            Self::Build => Needs {
-                wasm: true,
-                wasm_bindgen: true,
-                trunk: true,
-                wasm_opt: true,
-                ..none
-            },
+            Self::Build => Needs::trunk_build(),
             Self::Smoke => Needs {
                 browser: true,
                 ..none
@@ -159,6 +165,7 @@ impl Phase {
                 .args(["build", "--release"])
                 .run()
                 .map(|()| none),
+            Self::Book => book_check::run(&tc.root).map(|()| none),
             Self::Size => {
                 let out = tc.target_dir.join("bundle-size.txt");
                 let report = bundle_size::report(&tc.root.join("dist"), &out)?;
@@ -371,6 +378,6 @@ mod tests {
         let needs = Phase::Smoke.needs();
         assert!(needs.browser && !needs.wasm && !needs.trunk);
         let build = Phase::Build.needs();
-        assert!(build.wasm && build.wasm_bindgen && build.trunk && build.wasm_opt);
+        assert!(build.wasm && build.wasm_bindgen && build.trunk && build.wasm_opt && build.mdbook);
     }
 }

@@ -75,12 +75,8 @@ pub(crate) fn run(args: &[String]) -> Res<()> {
         }
     }
     let tc = Toolchain::prepare(Needs {
-        wasm: true,
-        wasm_bindgen: true,
-        trunk: true,
-        wasm_opt: true,
         browser: true,
-        ..Needs::default()
+        ..Needs::trunk_build()
     })?;
     if !skip_build {
         tc.wasm_tool("trunk")?.args(["build", "--release"]).run()?;

@@ -1,5 +1,6 @@
 //! `cargo xtask serve`: install what is missing, then `trunk serve --release` on 127.0.0.1, and say
-//! the URL once the app answers there (Trunk rebuilds on file changes while it runs).
+//! the URL once the app answers there (Trunk rebuilds on file changes while it runs, the book in
+//! `dist/book/` too, through its hook in `Trunk.toml`).
 
 use std::net::{SocketAddr, TcpListener};
 use std::time::Duration;
@@ -16,13 +17,7 @@ pub(crate) fn run(args: &[String]) -> Res<()> {
     TcpListener::bind(("127.0.0.1", port)).map_err(|e| {
         format!("cannot listen on 127.0.0.1:{port} ({e}); is another server running? try --port N")
     })?;
-    let toolchain = Toolchain::prepare(Needs {
-        wasm: true,
-        wasm_bindgen: true,
-        trunk: true,
-        wasm_opt: true,
-        ..Needs::default()
-    })?;
+    let toolchain = Toolchain::prepare(Needs::trunk_build())?;
     let url = format!("http://127.0.0.1:{port}/");
     println!("\nbuilding the app, then serving it at {url}  (Ctrl-C stops)");
     let mut child = toolchain
@@ -48,7 +43,9 @@ pub(crate) fn run(args: &[String]) -> Res<()> {
         let answered = http::request(addr, "GET", "/", None, Duration::from_secs(2))
             .is_ok_and(|r| r.status == 200);
         if answered {
-            println!("\nEOS Lab is being served at {url}  (Ctrl-C stops)\n");
+            println!(
+                "\nEOS Lab is being served at {url}, its book at {url}book/  (Ctrl-C stops)\n"
+            );
             break;
         }
         std::thread::sleep(Duration::from_millis(500));

@@ -3,7 +3,8 @@
 //! choose "Or play freely", check the app rendered an empty partition log, twice send a record and
 //! deliver every message in flight, check the log shows offsets 0 and 1 and the high watermark
 //! moved to 2, and keep a screenshot of the result. Then open each named view of the lab
-//! (`named_views.rs`), check it shows what it is named for, and keep its screenshot.
+//! (`named_views.rs`), check it shows what it is named for, and keep its screenshot. Last, open a
+//! chapter of the book and check its embedded lab (`book_page.rs`).
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -11,6 +12,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde_json::json;
 
 use crate::Res;
+use crate::book_page;
 use crate::named_views;
 use crate::serve_static::StaticServer;
 use crate::toolchain::Toolchain;
@@ -55,7 +57,8 @@ pub(crate) fn run(tc: &Toolchain) -> Res<()> {
     let result = drive(session, &url, &shots.join(SCREENSHOT))
         .and_then(|()| named_views::capture(session, &url, &shots))
         .and_then(|()| named_views::capture_first_screens(session, &url, &shots))
-        .and_then(|()| named_views::capture_exercise(session, &url, &shots));
+        .and_then(|()| named_views::capture_exercise(session, &url, &shots))
+        .and_then(|()| book_page::check(session, &url, &shots));
     let console = session.console_log();
     if let Err(e) = &result {
         if let Ok(png) = session.screenshot_png() {

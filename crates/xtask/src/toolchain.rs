@@ -31,12 +31,27 @@ pub(crate) struct Needs {
     /// wasm-bindgen CLI and test runner at the Cargo.lock version.
     pub(crate) wasm_bindgen: bool,
     pub(crate) trunk: bool,
+    /// mdBook, which Trunk's hook runs to build the book into the app's `dist/book/`.
+    pub(crate) mdbook: bool,
     pub(crate) wasm_opt: bool,
     /// Chromium and chromedriver.
     pub(crate) browser: bool,
 }
 
 impl Needs {
+    /// What a Trunk build or serve needs: the wasm toolchain and wasm-bindgen, Trunk and
+    /// wasm-opt, and mdBook, which Trunk's hook runs to build the book (`Trunk.toml`).
+    pub(crate) fn trunk_build() -> Self {
+        Self {
+            wasm: true,
+            wasm_bindgen: true,
+            trunk: true,
+            mdbook: true,
+            wasm_opt: true,
+            ..Self::default()
+        }
+    }
+
     pub(crate) fn union(self, other: Self) -> Self {
         Self {
             host_lints: self.host_lints || other.host_lints,
@@ -44,6 +59,7 @@ impl Needs {
             wasm_clippy: self.wasm_clippy || other.wasm_clippy,
             wasm_bindgen: self.wasm_bindgen || other.wasm_bindgen,
             trunk: self.trunk || other.trunk,
+            mdbook: self.mdbook || other.mdbook,
             wasm_opt: self.wasm_opt || other.wasm_opt,
             browser: self.browser || other.browser,
         }
@@ -114,6 +130,10 @@ impl Toolchain {
         if needs.trunk {
             let trunk = tools::ensure_trunk(&host_cargo)?;
             link_tool(&bin_dir, "trunk", &trunk)?;
+        }
+        if needs.mdbook {
+            let mdbook = tools::ensure_mdbook(&host_cargo)?;
+            link_tool(&bin_dir, "mdbook", &mdbook)?;
         }
         if needs.wasm_opt {
             let wasm_opt = tools::ensure_wasm_opt()?;

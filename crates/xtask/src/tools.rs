@@ -1,5 +1,5 @@
 //! The tools besides the compiler, each found at the exact version the build needs or installed:
-//! the wasm-bindgen CLI (the Cargo.lock version), Trunk, wasm-opt (npm binaryen) and
+//! the wasm-bindgen CLI (the Cargo.lock version), Trunk, mdBook, wasm-opt (npm binaryen) and
 //! Chromium with chromedriver.
 
 use std::path::{Path, PathBuf};
@@ -12,6 +12,12 @@ use crate::install::{
 
 /// trunk 0.22 needs rustc >= 1.96.1, which neither toolchain path has.
 const TRUNK_VERSION: &str = "0.21.14";
+/// mdBook builds the book in `docs/book/`. 0.5.4 needs rustc >= 1.88.
+const MDBOOK_VERSION: &str = "0.5.4";
+/// Only the search of mdBook's default features: the book is served by Trunk (`cargo xtask
+/// serve`) and rebuilt by its hook, so mdBook's own server and file watcher would be dead weight
+/// in the install.
+const MDBOOK_FEATURES: [&str; 3] = ["--no-default-features", "--features", "search"];
 /// The npm binaryen: Debian's (108) and crates.io's (116) wasm-opt cannot read wasm-bindgen 0.2.130
 /// output.
 const BINARYEN_VERSION: &str = "132.0.0";
@@ -71,6 +77,7 @@ pub(crate) fn ensure_wasm_bindgen(host_cargo: &Path, version: &str) -> Res<PathB
         host_cargo,
         "wasm-bindgen-cli",
         version,
+        &[],
         &format!(
             "Cargo.lock pins wasm-bindgen {version} and its CLI must match ({})",
             found_version("wasm-bindgen")
@@ -93,6 +100,7 @@ pub(crate) fn ensure_trunk(host_cargo: &Path) -> Res<PathBuf> {
         host_cargo,
         "trunk",
         TRUNK_VERSION,
+        &[],
         &format!(
             "Trunk builds and serves the web app; 0.22 needs a newer rustc ({}; takes ~10 minutes)",
             found_version("trunk")
@@ -101,6 +109,27 @@ pub(crate) fn ensure_trunk(host_cargo: &Path) -> Res<PathBuf> {
     find_tool("trunk", |v| v == want)
         .map(|(trunk, _)| trunk)
         .ok_or_else(|| format!("installed trunk {TRUNK_VERSION}, but cannot find it"))
+}
+
+pub(crate) fn ensure_mdbook(host_cargo: &Path) -> Res<PathBuf> {
+    let want = format!("mdbook v{MDBOOK_VERSION}");
+    if let Some((mdbook, _)) = find_tool("mdbook", |v| v == want) {
+        println!("ok: mdbook {MDBOOK_VERSION} ({})", mdbook.display());
+        return Ok(mdbook);
+    }
+    cargo_install(
+        host_cargo,
+        "mdbook",
+        MDBOOK_VERSION,
+        &MDBOOK_FEATURES,
+        &format!(
+            "mdBook builds the book in docs/book/ into dist/book/ ({}; takes ~2 minutes)",
+            found_version("mdbook")
+        ),
+    )?;
+    find_tool("mdbook", |v| v == want)
+        .map(|(mdbook, _)| mdbook)
+        .ok_or_else(|| format!("installed mdbook {MDBOOK_VERSION}, but cannot find it"))
 }
 
 fn binaryen_major() -> &'static str {

@@ -1,5 +1,5 @@
 //! A small W3C WebDriver client for chromedriver: start the driver, open a session, find elements,
-//! click, read text and attributes, take a screenshot. Every wait is bounded.
+//! click, read text and attributes, enter an iframe's page, take a screenshot. Every wait is bounded.
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::Path;
@@ -250,6 +250,19 @@ impl Session {
             "/goog/cdp/execute",
             Some(&json!({ "cmd": command, "params": params })),
         )
+    }
+
+    /// Sends the commands that follow into the page of `frame` (an `iframe` element of the
+    /// current page), or with `None` back to the top-level page.
+    pub(crate) fn switch_to_frame(&self, frame: Option<&Element>) -> Res<()> {
+        let id = frame.map_or(Value::Null, |f| json!({ ELEMENT_KEY: f.0 }));
+        self.call("POST", "/frame", Some(&json!({ "id": id })))
+            .map(drop)
+    }
+
+    /// Runs `script` with `element` as `arguments[0]` and returns what it returns.
+    pub(crate) fn execute_on(&self, script: &str, element: &Element) -> Res<Value> {
+        self.execute(script, json!({ ELEMENT_KEY: element.0 }), false)
     }
 
     /// Scrolls `element` to the middle of the viewport, so a screenshot frames it.
