@@ -22,7 +22,7 @@ use yew::AppHandle;
 wasm_bindgen_test_configure!(run_in_browser);
 
 mod support;
-use support::{click, exists, find, mount_with, text};
+use support::{click, exists, find, mount_with, text, unfold_details};
 
 const CHARGE_TWICE: &str = include_str!("../../../assets/exercises/charge-twice.json");
 const OUTLINE: &str = include_str!("../../../assets/course.json");
@@ -38,12 +38,15 @@ fn served() -> Rc<CourseFiles> {
 
 /// The app started from `query`, with the course files served and no autosave.
 async fn mount_at(query: &str) -> (Element, AppHandle<App>) {
-    mount_with(AppProps {
+    let (root, handle) = mount_with(AppProps {
         launch: Some(Rc::new(LaunchOptions::parse(query))),
         course_files: Some(served()),
         ..Default::default()
     })
-    .await
+    .await;
+    // The consumer cards and the save box sit in folded detail groups, built when opened.
+    unfold_details(&root).await;
+    (root, handle)
 }
 
 /// Waits, a few milliseconds at a time, until `done` holds (files are fetched and read
