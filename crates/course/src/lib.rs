@@ -24,6 +24,8 @@
 //! - [`grade()`] (attempt text) and [`grade_actions`] (actions, for live status) give a [`Grade`]:
 //!   a [`Verdict`] (passed, not yet with a reason, invalid with a [`Problem`]) and steps
 //!   against par.
+//! - [`Outline`] ([`Outline::parse`]): `assets/course.json`, the lessons and exercises in the
+//!   story's order.
 //! - [`Progress`]: lessons' beats and checkpoints, exercises passed; versioned JSON
 //!   ([`Progress::to_json`], [`Progress::from_json`], [`ProgressError`]).
 //!
@@ -40,6 +42,7 @@ pub mod goal;
 mod grade;
 mod lesson;
 pub mod markup;
+mod outline;
 mod play;
 mod progress;
 mod start;
@@ -54,6 +57,7 @@ pub use exercise::{EXERCISE_FORMAT_VERSION, Exercise, Limits, WrongAttempt};
 pub use goal::{Evaluation, Goal};
 pub use grade::{Grade, Verdict, grade, grade_actions};
 pub use lesson::{Beat, BeatPoint, CheckpointStatus, LESSON_FORMAT_VERSION, Lesson, YourTurn};
+pub use outline::{OUTLINE_FORMAT_VERSION, Outline, OutlineEntry};
 pub use play::action_kind;
 pub use progress::{
     ExerciseProgress, LessonProgress, MAX_PROGRESS_BYTES, PROGRESS_FORMAT_TAG, PROGRESS_VERSION,

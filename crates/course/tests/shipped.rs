@@ -89,3 +89,42 @@ fn every_exercise_passes_its_reference_and_fails_its_wrong_attempts() {
         }
     }
 }
+
+#[test]
+fn the_outline_names_every_lesson_and_exercise_with_its_title_and_concepts() {
+    let (source, text) = read(&assets().join("course.json"));
+    let outline = eos_course::Outline::parse(&source, &text).unwrap_or_else(|e| panic!("{e}"));
+    let mut listed: Vec<String> = outline.lessons.iter().map(|l| l.id.clone()).collect();
+    listed.sort();
+    let on_disk: Vec<String> = files("lessons").iter().map(|p| stem(p)).collect();
+    assert_eq!(listed, on_disk, "course.json lists exactly assets/lessons");
+    for entry in &outline.lessons {
+        let (source, text) = read(&assets().join("lessons").join(format!("{}.json", entry.id)));
+        let lesson = Lesson::parse(&source, &text).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            (&entry.title, &entry.concepts),
+            (&lesson.title, &lesson.concepts),
+            "{source}"
+        );
+    }
+    let mut listed: Vec<String> = outline.exercises.iter().map(|e| e.id.clone()).collect();
+    listed.sort();
+    let on_disk: Vec<String> = files("exercises").iter().map(|p| stem(p)).collect();
+    assert_eq!(
+        listed, on_disk,
+        "course.json lists exactly assets/exercises"
+    );
+    for entry in &outline.exercises {
+        let (source, text) = read(
+            &assets()
+                .join("exercises")
+                .join(format!("{}.json", entry.id)),
+        );
+        let exercise = Exercise::parse(&source, &text).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            (&entry.title, &entry.concepts),
+            (&exercise.title, &exercise.concepts),
+            "{source}"
+        );
+    }
+}
