@@ -18,6 +18,9 @@ use crate::components::{
     ConsumerCard, CoordinatorPanel, HelpDialog, InvariantsPanel, NetworkPanel, NoticeBar,
     PartitionLogView, ProducerCard, ScenarioPicker, TimeControls, Timeline, WorldRef,
 };
+use crate::course::fetch::CourseFiles;
+use crate::course::player::{CoursePlace, LabView};
+use crate::course::{Course, Place, use_course};
 use crate::embed::use_embed;
 use crate::launch::LaunchOptions;
 use crate::playback::use_playback;
@@ -45,6 +48,9 @@ pub struct AppProps {
     /// lost-acknowledgement story with a welcome. The page turns it on; tests choose.
     #[prop_or_default]
     pub first_visit_start: bool,
+    /// Where lessons and the course outline come from: the site, or texts given by tests.
+    #[prop_or_default]
+    pub course_files: CourseFiles,
 }
 
 /// The whole EOS Lab app.
@@ -64,10 +70,15 @@ pub fn App(props: &AppProps) -> Html {
         let launch = Rc::clone(&launch);
         use_reducer(move || first_lab(welcome, &launch))
     };
-    // Embedded labs never save; an address that names how to start wins over the saved lab.
+    let course = use_course(&launch, props.course_files.clone(), state.dispatcher());
+    // Embedded labs never save; an address that names how to start wins over the saved lab; a
+    // lesson's lab is not the learner's own, so it never replaces the saved one.
     crate::autosave::use_autosave(
         &state,
-        props.autosave && launch.autosave_allowed(),
+        props.autosave
+            && launch.autosave_allowed()
+            && launch.lesson.is_none()
+            && course.state.place != Place::Lesson,
         !launch.changes_start(),
     );
     let embed = launch.embed;
@@ -184,9 +195,18 @@ pub fn App(props: &AppProps) -> Html {
                     <section class="stage-area" aria-label="The system, step by step">
                         <Stage world={world.clone()} dispatch={dispatch.clone()} step={step_at(1)}
                             before={step_at(2)}
-                            inspected={inspected.as_ref().map(|i| (i.topic_partition.clone(), i.offset))} />
+                            inspected={inspected.as_ref().map(|i| (i.topic_partition.clone(), i.offset))}
+                            pointed={course.pointed(state.origin())} />
+                        <CoursePlace course={course.clone()} lab={LabView {
+                            origin: state.shared_origin(),
+                            history: history.clone(),
+                            cursor,
+                            world: Some(Rc::clone(&world.0)),
+                            revision: state.revision(),
+                        }} />
                         <Narration {cursor} step={step_at(1)} world={world.clone()}
-                            origin={state.shared_origin()} {welcome} dispatch={dispatch.clone()} />
+                            origin={state.shared_origin()} {welcome} dispatch={dispatch.clone()}
+                            on_start_course={(!embed).then(|| start_course(&course))} />
                         <Recap view={recap} dispatch={dispatch.clone()} />
                         <GuaranteeStrip world={world.clone()} dispatch={dispatch.clone()} />
                     </section>
@@ -280,7 +300,8 @@ pub fn App(props: &AppProps) -> Html {
                 })}
                 <div class="top">
                     {(!embed).then(|| html! {
-                        <ScenarioPicker origin={state.shared_origin()} dispatch={dispatch.clone()} />
+                        <ScenarioPicker origin={state.shared_origin()} dispatch={dispatch.clone()}
+                            course={course_entry(&course)} />
                     })}
                     <TimeControls {cursor} total={history.len()} {next_scripted}
                         dispatch={dispatch.clone()} {on_help} {help_button}
@@ -297,6 +318,36 @@ pub fn App(props: &AppProps) -> Html {
                 </p>
             </footer>
         </>
+    }
+}
+
+/// "Start the course": its first lesson.
+fn start_course(course: &Course) -> Callback<MouseEvent> {
+    let course = course.clone();
+    Callback::from(move |_: MouseEvent| course.start())
+}
+
+/// The way into the course from the top band: its first lesson, or its outline.
+fn course_entry(course: &Course) -> Html {
+    let open = course.state.place != Place::Closed;
+    let toggle = {
+        let course = course.clone();
+        Callback::from(move |_: MouseEvent| {
+            if open {
+                course.close();
+            } else {
+                course.open_outline();
+            }
+        })
+    };
+    html! {
+        <div class="button-row course-entry-row">
+            <button type="button" class="button" id="course-start" onclick={start_course(course)}>
+                {"Start the course"}
+            </button>
+            <button type="button" class="button" id="course-button" aria-expanded={open.to_string()}
+                aria-controls="course-outline" onclick={toggle}>{"Course"}</button>
+        </div>
     }
 }
 

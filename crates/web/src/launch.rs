@@ -1,5 +1,5 @@
 //! How the page address starts a lab: the URL parameters `concept`, `scenario`, `seed`, `step`,
-//! `view`, `isolation`, `embed` and `id`, read by a pure parser. The address is untrusted input: every
+//! `view`, `isolation`, `embed`, `id`, `lesson` and `beat`, read by a pure parser. The address is untrusted input: every
 //! value that cannot be used is a [`LaunchProblem`], shown as a notice, and its default is used
 //! instead. A share link in the fragment (`#v1.…`) wins over `scenario`, `seed`, `step` and
 //! `isolation`, since it carries its own world and steps.
@@ -58,6 +58,10 @@ pub enum LaunchProblem {
     UnknownConcept(String),
     BadSeed(String),
     BadStep(String),
+    /// `lesson` is not a lesson id (lowercase letters, digits and `-`).
+    BadLesson(String),
+    /// `beat` is not a beat number from 1.
+    BadBeat(String),
     UnknownView(String),
     UnknownIsolation(String),
     /// `step` asked for more scripted steps than the scenario has.
@@ -89,6 +93,13 @@ impl fmt::Display for LaunchProblem {
                 "seed “{value}” is not a whole number from 0 to 18446744073709551615"
             ),
             LaunchProblem::BadStep(value) => write!(f, "step “{value}” is not a whole number"),
+            LaunchProblem::BadLesson(value) => write!(
+                f,
+                "lesson “{value}” is not a lesson id (lowercase letters, digits and -)"
+            ),
+            LaunchProblem::BadBeat(value) => {
+                write!(f, "beat “{value}” is not a beat number from 1")
+            }
             LaunchProblem::UnknownView(value) => write!(
                 f,
                 "view “{value}” is not one of stage, all, log, transactions, consumers, timeline"
@@ -108,6 +119,16 @@ impl fmt::Display for LaunchProblem {
     }
 }
 
+/// A lesson id names a file: nothing but lowercase letters, digits and `-`, so an address can
+/// never reach another path.
+fn is_lesson_id(value: &str) -> bool {
+    !value.is_empty()
+        && value.len() <= 100
+        && value
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
 /// Everything the page address says about how to start the lab.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LaunchOptions {
@@ -124,6 +145,11 @@ pub struct LaunchOptions {
     pub embed: bool,
     /// Names this lab in the height messages it posts, so a host page can tell two labs apart.
     pub id: Option<String>,
+    /// A lesson to open (`lesson=ID`, the file `assets/lessons/ID.json`), fetched once the
+    /// lab has started.
+    pub lesson: Option<String>,
+    /// The lesson's beat to open at, 0-based (the address counts from 1: `beat=N`).
+    pub beat: usize,
     /// The parameters that could not be used.
     pub problems: Vec<LaunchProblem>,
 }
@@ -187,6 +213,16 @@ impl LaunchOptions {
                         .problems
                         .push(LaunchProblem::UnknownIsolation(value.to_owned())),
                 },
+                "lesson" if is_lesson_id(value) => options.lesson = Some(value.to_owned()),
+                "lesson" => options
+                    .problems
+                    .push(LaunchProblem::BadLesson(value.to_owned())),
+                "beat" => match value.parse::<usize>() {
+                    Ok(beat) if beat >= 1 => options.beat = beat - 1,
+                    _ => options
+                        .problems
+                        .push(LaunchProblem::BadBeat(value.to_owned())),
+                },
                 // A bare `embed`, or any value but an explicit no.
                 "embed" => options.embed = !matches!(value, "0" | "false" | "no"),
                 "id" if !value.is_empty() => options.id = Some(value.to_owned()),
@@ -211,6 +247,7 @@ impl LaunchOptions {
     /// report), so the app dispatches [`crate::state::LabAction::Launch`].
     pub fn changes_start(&self) -> bool {
         self.scenario.is_some()
+            || self.lesson.is_some()
             || self.seed.is_some()
             || self.step > 0
             || self.isolation.is_some()
@@ -414,6 +451,23 @@ mod tests {
         assert_eq!(
             LaunchProblem::UnknownConcept("29".to_owned()).to_string(),
             "concept “29” is not a concept number from 1 to 28"
+        );
+    }
+
+    #[test]
+    fn a_lesson_and_its_beat_are_read_and_bad_ones_are_problems() {
+        let options = LaunchOptions::parse("?embed&lesson=two-generals&beat=3");
+        assert_eq!(options.lesson.as_deref(), Some("two-generals"));
+        assert_eq!(options.beat, 2, "the address counts beats from 1");
+        assert!(options.embed && options.changes_start());
+        let bad = LaunchOptions::parse("lesson=../etc&beat=0");
+        assert_eq!(bad.lesson, None);
+        assert_eq!(
+            bad.problems,
+            vec![
+                LaunchProblem::BadLesson("../etc".to_owned()),
+                LaunchProblem::BadBeat("0".to_owned())
+            ]
         );
     }
 

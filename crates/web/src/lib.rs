@@ -19,12 +19,15 @@
 //! - [`launch`]: the URL parameters that choose how a lab starts (pure, typed problems).
 //! - [`playback`]: play speeds and the timer hook that ticks the reducer.
 //! - [`embed`]: embed mode's effects: chrome class, height messages, pause off-screen.
+//! - [`course`]: the course outline and the lesson player beside the stage (lessons fetched
+//!   when opened, progress in localStorage).
 //! - [`saved`]: the saved-lab format (autosave, export, import); [`autosave`]: its storage hook.
 
 pub mod app;
 pub mod autosave;
 pub mod components;
 pub mod concepts;
+pub mod course;
 pub mod embed;
 pub mod launch;
 pub mod narration;

@@ -38,6 +38,14 @@ pub enum LabAction {
     Reset,
     /// Start from another scenario; an unreadable one is reported and changes nothing.
     Load(Source),
+    /// Start from `origin` with `steps` applied one `World::step` each (a lesson's path to a
+    /// beat); the first `scripted` of them are the origin's own script. A step the core refuses
+    /// stops there with a notice.
+    StartAt {
+        origin: Rc<Origin>,
+        steps: Rc<[Action]>,
+        scripted: usize,
+    },
     /// Hide the current notice.
     DismissNotice,
     /// Open a share link: its world, with every step it carries applied.
@@ -776,6 +784,22 @@ impl Reducible for LabState {
                     });
                 }
             },
+            LabAction::StartAt {
+                origin,
+                steps,
+                scripted,
+            } => {
+                next = next.restarted(Origin::clone(&origin));
+                let steps = steps
+                    .iter()
+                    .cloned()
+                    .enumerate()
+                    .map(|(i, action)| (action, (i < scripted).then_some(i)));
+                if let Err(refused) = next.replay(steps) {
+                    let (_, action, error) = *refused;
+                    next.notice = Some(Notice::Refused { action, error });
+                }
+            }
             LabAction::DismissNotice => next.notice = None,
             LabAction::Inspect {
                 topic_partition,
