@@ -346,7 +346,8 @@ fn course_entry(course: &Course) -> Html {
                 {"Start the course"}
             </button>
             <button type="button" class="button" id="course-button" aria-expanded={open.to_string()}
-                aria-controls="course-outline" onclick={toggle}>{"Course"}</button>
+                aria-controls={(course.state.place == Place::Outline).then_some("course-outline")}
+                onclick={toggle}>{"Course"}</button>
         </div>
     }
 }

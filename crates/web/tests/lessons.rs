@@ -64,7 +64,7 @@ async fn open(query: &str, course_files: CourseFiles) -> (Element, AppHandle<App
 async fn settle() {
     for _ in 0..4 {
         yew::scheduler::flush().await;
-        gloo::timers::future::sleep(Duration::from_millis(10)).await;
+        yew::platform::time::sleep(Duration::from_millis(10)).await;
     }
     yew::scheduler::flush().await;
 }

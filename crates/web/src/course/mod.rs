@@ -65,6 +65,8 @@ pub struct CourseState {
     /// Whether progress is saved: never when embedded, nor over progress that could not be
     /// kept aside.
     pub saves: bool,
+    /// Counts changes, so a view holding the course can tell an old state from a new one.
+    pub revision: u64,
 }
 
 /// Everything that changes the course's state.
@@ -92,6 +94,7 @@ impl Reducible for CourseState {
 
     fn reduce(self: Rc<Self>, action: CourseAction) -> Rc<Self> {
         let mut next = Rc::unwrap_or_clone(self);
+        next.revision += 1;
         match action {
             CourseAction::OpenOutline => {
                 next.place = Place::Outline;
@@ -212,14 +215,13 @@ pub struct Course {
     pub state: UseReducerHandle<CourseState>,
     pub files: CourseFiles,
     pub lab: UseReducerDispatcher<LabState>,
+    /// The state's revision when this was made (the handle itself reads the latest state).
+    pub revision: u64,
 }
 
-// Every change makes a new state value, so identity is the test.
 impl PartialEq for Course {
     fn eq(&self, other: &Self) -> bool {
-        std::ptr::eq::<CourseState>(&*self.state, &*other.state)
-            && self.files == other.files
-            && self.lab == other.lab
+        self.revision == other.revision && self.files == other.files && self.lab == other.lab
     }
 }
 
@@ -362,7 +364,13 @@ pub fn use_course(
             ..CourseState::default()
         }
     });
-    let course = Course { state, files, lab };
+    let revision = state.revision;
+    let course = Course {
+        state,
+        files,
+        lab,
+        revision,
+    };
     {
         let course = course.clone();
         let asked = launch.lesson.clone().map(|id| (id, launch.beat));
