@@ -55,7 +55,8 @@ pub(crate) fn run(tc: &Toolchain) -> Res<()> {
     let result = drive(session, &url, &shots.join(SCREENSHOT))
         .and_then(|()| named_views::capture(session, &url, &shots))
         .and_then(|()| named_views::capture_first_screens(session, &url, &shots))
-        .and_then(|()| named_views::capture_exercise(session, &url, &shots));
+        .and_then(|()| named_views::capture_exercise(session, &url, &shots))
+        .and_then(|()| named_views::capture_lesson(session, &url, &shots));
     let console = session.console_log();
     if let Err(e) = &result {
         if let Ok(png) = session.screenshot_png() {
