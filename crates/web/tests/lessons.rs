@@ -1,8 +1,9 @@
 //! Browser tests of the lesson player: a lesson opened from the address, its beats stepped
 //! through, the pointed-at element outlined on the stage, a turn passed by the learner's own
 //! click on the stage, a wrong move answered by the hint, "show me", the keyboard alone,
-//! progress saved and restored, and a broken lesson file told as a located notice. The lesson
-//! texts are handed in (tests have no server); the app fetches the same files from the site.
+//! progress saved and restored (never losing a pass recorded by exercise mode meanwhile), and a
+//! broken lesson file told as a located notice. The lesson texts are handed in (tests have no
+//! server); the app fetches the same files from the site.
 //! Run with `cargo test -p eos-web --target wasm32-unknown-unknown --test lessons`.
 
 // These tests need a DOM; on the host this file compiles to an empty test binary.
@@ -11,7 +12,7 @@
 use eos_web::App;
 use eos_web::app::AppProps;
 use eos_web::course::fetch::CourseFiles;
-use eos_web::course::progress_store::{ASIDE_KEY, STORAGE_KEY};
+use eos_web::course::progress_store::{self, ASIDE_KEY, STORAGE_KEY};
 use eos_web::launch::LaunchOptions;
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -299,4 +300,42 @@ async fn the_welcome_and_the_top_band_lead_into_the_course() {
     );
     click(&root, "#lesson-close").await;
     assert!(!exists(&root, "#lesson-player"));
+}
+
+#[wasm_bindgen_test]
+async fn an_exercise_passed_while_a_lesson_is_open_is_never_lost() {
+    let storage = storage();
+    storage.remove_item(STORAGE_KEY).expect("removed");
+    let (root, app) = open("?lesson=two-generals", shipped_files()).await;
+    // Exercise mode records a pass after the player read its copy of the progress.
+    progress_store::exercise_passed("charge-twice", 7);
+    click(&root, "#lesson-next").await;
+    settle().await;
+    let saved = |storage: &web_sys::Storage| {
+        let text = storage.get_item(STORAGE_KEY).expect("read").expect("saved");
+        eos_course::Progress::from_json(&text).expect("progress JSON")
+    };
+    let progress = saved(&storage);
+    assert!(
+        progress.exercise_passed("charge-twice"),
+        "the player's save kept the exercise's pass"
+    );
+    assert_eq!(progress.lessons["two-generals"].furthest_beat, 1);
+    // And the other way: a later pass keeps the beat the player reached.
+    progress_store::exercise_passed("charge-twice", 5);
+    let progress = saved(&storage);
+    assert_eq!(progress.lessons["two-generals"].furthest_beat, 1);
+    assert_eq!(progress.exercises["charge-twice"].best_steps, 5);
+    // The outline shows the pass made outside the player.
+    click(&root, "#course-button").await;
+    click(&root, "#course-button").await;
+    settle().await;
+    assert!(
+        text(&root, "#course-outline").contains("✓ passed"),
+        "{}",
+        text(&root, "#course-outline")
+    );
+    app.destroy();
+    root.remove();
+    storage.remove_item(STORAGE_KEY).expect("removed");
 }
