@@ -22,8 +22,10 @@ use crate::components::{
     PartitionLogView, ProducerCard, ScenarioPicker, TimeControls, Timeline, WorldRef,
 };
 use crate::course::exercise::OpenExercise;
+use crate::course::exercise_session::use_exercise_session;
 use crate::course::fetch::CourseFiles;
-use crate::course::session::use_exercise_session;
+use crate::course::player::{CoursePlace, LabView};
+use crate::course::{Course, Place, use_course};
 use crate::embed::use_embed;
 use crate::launch::LaunchOptions;
 use crate::playback::use_playback;
@@ -51,9 +53,10 @@ pub struct AppProps {
     /// lost-acknowledgement story with a welcome. The page turns it on; tests choose.
     #[prop_or_default]
     pub first_visit_start: bool,
-    /// Course files served in place of the network (tests); the page fetches them.
+    /// Where lessons, exercises and the course outline come from: the site, or texts given
+    /// by tests.
     #[prop_or_default]
-    pub course_files: Option<Rc<CourseFiles>>,
+    pub course_files: CourseFiles,
 }
 
 /// The whole EOS Lab app.
@@ -73,10 +76,15 @@ pub fn App(props: &AppProps) -> Html {
         let launch = Rc::clone(&launch);
         use_reducer(move || first_lab(welcome, &launch))
     };
-    // Embedded labs never save; an address that names how to start wins over the saved lab.
+    let course = use_course(&launch, props.course_files.clone(), state.dispatcher());
+    // Embedded labs never save; an address that names how to start wins over the saved lab; a
+    // lesson's lab is not the learner's own, so it never replaces the saved one.
     crate::autosave::use_autosave(
         &state,
-        props.autosave && launch.autosave_allowed(),
+        props.autosave
+            && launch.autosave_allowed()
+            && launch.lesson.is_none()
+            && course.state.place != Place::Lesson,
         !launch.changes_start(),
     );
     let embed = launch.embed;
@@ -256,10 +264,19 @@ pub fn App(props: &AppProps) -> Html {
                     <section class="stage-area" aria-label="The system, step by step">
                         <Stage world={world.clone()} dispatch={dispatch.clone()} step={step_at(1)}
                             before={step_at(2)}
-                            inspected={inspected.as_ref().map(|i| (i.topic_partition.clone(), i.offset))} />
+                            inspected={inspected.as_ref().map(|i| (i.topic_partition.clone(), i.offset))}
+                            pointed={course.pointed(state.origin())} />
                         {exercise_panel.clone()}
+                        <CoursePlace course={course.clone()} lab={LabView {
+                            origin: state.shared_origin(),
+                            history: history.clone(),
+                            cursor,
+                            world: Some(Rc::clone(&world.0)),
+                            revision: state.revision(),
+                        }} />
                         <Narration {cursor} step={step_at(1)} world={world.clone()}
-                            origin={state.shared_origin()} {welcome} dispatch={dispatch.clone()} />
+                            origin={state.shared_origin()} {welcome} dispatch={dispatch.clone()}
+                            on_start_course={(!embed).then(|| start_course(&course))} />
                         <Recap view={recap} dispatch={dispatch.clone()} />
                         <GuaranteeStrip world={world.clone()} dispatch={dispatch.clone()} />
                     </section>
@@ -355,7 +372,8 @@ pub fn App(props: &AppProps) -> Html {
                 <div class="top">
                     {(!embed).then(|| html! {
                         <div class="pickers">
-                            <ScenarioPicker origin={state.shared_origin()} dispatch={dispatch.clone()} />
+                            <ScenarioPicker origin={state.shared_origin()} dispatch={dispatch.clone()}
+                                course={course_entry(&course)} />
                             <ExercisePicker open={exercise.open.clone()} dispatch={dispatch.clone()}
                                 files={props.course_files.clone()}
                                 passed={crate::course::progress_store::passed_ids(props.autosave)} />
@@ -389,8 +407,38 @@ pub fn App(props: &AppProps) -> Html {
 fn exercise_passed_before(props: &AppProps, launch: &LaunchOptions, open: &OpenExercise) -> bool {
     props.autosave
         && launch.autosave_allowed()
-        && crate::course::progress_store::load()
-            .is_ok_and(|progress| progress.exercise_passed(&open.exercise.id))
+        && crate::course::progress_store::peek().exercise_passed(&open.exercise.id)
+}
+
+/// "Start the course": its first lesson.
+fn start_course(course: &Course) -> Callback<MouseEvent> {
+    let course = course.clone();
+    Callback::from(move |_: MouseEvent| course.start())
+}
+
+/// The way into the course from the top band: its first lesson, or its outline.
+fn course_entry(course: &Course) -> Html {
+    let open = course.state.place != Place::Closed;
+    let toggle = {
+        let course = course.clone();
+        Callback::from(move |_: MouseEvent| {
+            if open {
+                course.close();
+            } else {
+                course.open_outline();
+            }
+        })
+    };
+    html! {
+        <div class="button-row course-entry-row">
+            <button type="button" class="button" id="course-start" onclick={start_course(course)}>
+                {"Start the course"}
+            </button>
+            <button type="button" class="button" id="course-button" aria-expanded={open.to_string()}
+                aria-controls={(course.state.place == Place::Outline).then_some("course-outline")}
+                onclick={toggle}>{"Course"}</button>
+        </div>
+    }
 }
 
 /// Whether this is a first visit that opens on the welcome: decided once, at mount; the welcome

@@ -1,11 +1,11 @@
 //! How the page address starts a lab: the URL parameters `concept`, `scenario`, `seed`, `step`,
-//! `view`, `isolation`, `embed`, `id`, `exercise` and `exercise_url`, read by a pure parser. The address is untrusted input: every
+//! `view`, `isolation`, `embed`, `id`, `lesson`, `beat`, `exercise` and `exercise_url`, read by a pure parser. The address is untrusted input: every
 //! value that cannot be used is a [`LaunchProblem`], shown as a notice, and its default is used
 //! instead. A share link in the fragment (`#v1.…`) wins over `scenario`, `seed`, `step` and
 //! `isolation`, since it carries its own world and steps.
 
+use crate::course::exercise_session::ExerciseRequest;
 use crate::course::fetch::same_origin_path;
-use crate::course::session::ExerciseRequest;
 use crate::scenarios::{self, Origin, Source};
 use eos_core::config::IsolationLevel;
 use std::fmt;
@@ -64,6 +64,10 @@ pub enum LaunchProblem {
     BadExercise(String),
     /// `exercise_url` is not a path on this site; the reason in words.
     RefusedExerciseUrl(String),
+    /// `lesson` is not a lesson id (lowercase letters, digits and `-`).
+    BadLesson(String),
+    /// `beat` is not a beat number from 1.
+    BadBeat(String),
     UnknownView(String),
     UnknownIsolation(String),
     /// `step` asked for more scripted steps than the scenario has.
@@ -100,6 +104,13 @@ impl fmt::Display for LaunchProblem {
                 "exercise “{value}” is not an exercise id (lowercase letters, digits and -)"
             ),
             LaunchProblem::RefusedExerciseUrl(why) => write!(f, "exercise_url: {why}"),
+            LaunchProblem::BadLesson(value) => write!(
+                f,
+                "lesson “{value}” is not a lesson id (lowercase letters, digits and -)"
+            ),
+            LaunchProblem::BadBeat(value) => {
+                write!(f, "beat “{value}” is not a beat number from 1")
+            }
             LaunchProblem::UnknownView(value) => write!(
                 f,
                 "view “{value}” is not one of stage, all, log, transactions, consumers, timeline"
@@ -138,6 +149,11 @@ pub struct LaunchOptions {
     /// An exercise to open (`exercise=ID` or `exercise_url=PATH`), fetched once the lab has
     /// started.
     pub exercise: Option<ExerciseRequest>,
+    /// A lesson to open (`lesson=ID`, the file `assets/lessons/ID.json`), fetched once the
+    /// lab has started.
+    pub lesson: Option<String>,
+    /// The lesson's beat to open at, 0-based (the address counts from 1: `beat=N`).
+    pub beat: usize,
     /// The parameters that could not be used.
     pub problems: Vec<LaunchProblem>,
 }
@@ -213,6 +229,16 @@ impl LaunchOptions {
                         .problems
                         .push(LaunchProblem::RefusedExerciseUrl(why)),
                 },
+                "lesson" if is_plain_id(value) => options.lesson = Some(value.to_owned()),
+                "lesson" => options
+                    .problems
+                    .push(LaunchProblem::BadLesson(value.to_owned())),
+                "beat" => match value.parse::<usize>() {
+                    Ok(beat) if beat >= 1 => options.beat = beat - 1,
+                    _ => options
+                        .problems
+                        .push(LaunchProblem::BadBeat(value.to_owned())),
+                },
                 // A bare `embed`, or any value but an explicit no.
                 "embed" => options.embed = !matches!(value, "0" | "false" | "no"),
                 "id" if !value.is_empty() => options.id = Some(value.to_owned()),
@@ -238,6 +264,7 @@ impl LaunchOptions {
     pub fn changes_start(&self) -> bool {
         self.scenario.is_some()
             || self.exercise.is_some()
+            || self.lesson.is_some()
             || self.seed.is_some()
             || self.step > 0
             || self.isolation.is_some()
@@ -477,6 +504,23 @@ mod tests {
             matches!(&bad.problems[1], LaunchProblem::RefusedExerciseUrl(why) if why.contains("other origins")),
             "{:?}",
             bad.problems
+        );
+    }
+
+    #[test]
+    fn a_lesson_and_its_beat_are_read_and_bad_ones_are_problems() {
+        let options = LaunchOptions::parse("?embed&lesson=two-generals&beat=3");
+        assert_eq!(options.lesson.as_deref(), Some("two-generals"));
+        assert_eq!(options.beat, 2, "the address counts beats from 1");
+        assert!(options.embed && options.changes_start());
+        let bad = LaunchOptions::parse("lesson=../etc&beat=0");
+        assert_eq!(bad.lesson, None);
+        assert_eq!(
+            bad.problems,
+            vec![
+                LaunchProblem::BadLesson("../etc".to_owned()),
+                LaunchProblem::BadBeat("0".to_owned())
+            ]
         );
     }
 

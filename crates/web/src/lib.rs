@@ -19,8 +19,8 @@
 //! - [`launch`]: the URL parameters that choose how a lab starts (pure, typed problems).
 //! - [`playback`]: play speeds and the timer hook that ticks the reducer.
 //! - [`embed`]: embed mode's effects: chrome class, height messages, pause off-screen.
-//! - [`course`]: exercise mode, making an exercise from a lab, course files fetched when
-//!   opened, progress in the browser.
+//! - [`course`]: the course outline and the lesson player beside the stage, exercise mode,
+//!   making an exercise from a lab; course files fetched when opened, progress in the browser.
 //! - [`saved`]: the saved-lab format (autosave, export, import); [`autosave`]: its storage hook.
 
 pub mod app;

@@ -28,19 +28,18 @@ const CHARGE_TWICE: &str = include_str!("../../../assets/exercises/charge-twice.
 const OUTLINE: &str = include_str!("../../../assets/course.json");
 
 /// The course files as the server would serve them.
-fn served() -> Rc<CourseFiles> {
-    Rc::new(
-        CourseFiles::default()
-            .with("assets/exercises/charge-twice.json", CHARGE_TWICE)
-            .with("assets/course.json", OUTLINE),
-    )
+fn served() -> CourseFiles {
+    CourseFiles::given([
+        ("assets/exercises/charge-twice.json", CHARGE_TWICE),
+        ("assets/course.json", OUTLINE),
+    ])
 }
 
 /// The app started from `query`, with the course files served and no autosave.
 async fn mount_at(query: &str) -> (Element, AppHandle<App>) {
     let (root, handle) = mount_with(AppProps {
         launch: Some(Rc::new(LaunchOptions::parse(query))),
-        course_files: Some(served()),
+        course_files: served(),
         ..Default::default()
     })
     .await;

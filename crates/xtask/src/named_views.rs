@@ -175,6 +175,52 @@ pub(crate) fn capture_first_screens(s: &Session, base: &str, shots: &Path) -> Re
     Ok(())
 }
 
+/// Opens `?lesson=two-generals` (fetched from the served `assets/`), checks that the player
+/// shows its first beat with the stage element it points at outlined, and saves
+/// `lesson.png` at 1280 x 900 and `lesson-375.png` at 375 px wide, where the page must not
+/// scroll sideways.
+pub(crate) fn capture_lesson(s: &Session, base: &str, shots: &Path) -> Res<()> {
+    let url = format!("{base}?lesson=two-generals");
+    for (name, width, height) in [("lesson", 1280, 900), ("lesson-375", 375, 812)] {
+        s.cdp(
+            "Emulation.setDeviceMetricsOverride",
+            serde_json::json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600}),
+        )?;
+        s.navigate(&url)?;
+        s.wait_for(
+            "the lesson player's first beat with p1 outlined on the stage",
+            Duration::from_secs(30),
+            |s| {
+                let beat = s.find_all("#lesson-beat")?;
+                let pointed = s.find_all("#stage-producer-p1.is-pointed")?;
+                Ok((!beat.is_empty() && !pointed.is_empty()).then_some(()))
+            },
+        )?;
+        let overflow = s.execute(
+            "window.scrollTo(0, 0); return document.documentElement.scrollWidth - innerWidth;",
+            serde_json::Value::Null,
+            false,
+        )?;
+        if overflow.as_f64().is_some_and(|o| o > 0.5) {
+            return Err(format!(
+                "the lesson page scrolls sideways by {overflow} px at {width} px wide"
+            ));
+        }
+        let png = s.screenshot_png()?;
+        let path = shots.join(format!("{name}.png"));
+        std::fs::write(&path, &png).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    s.cdp(
+        "Emulation.clearDeviceMetricsOverride",
+        serde_json::json!({}),
+    )?;
+    println!(
+        "  lesson two-generals: first beat, p1 outlined, no sideways scroll at 375 px ({}/lesson.png, lesson-375.png)",
+        shots.display()
+    );
+    Ok(())
+}
+
 /// The screen the page is laid out for: 1280 x 900.
 const SCREEN_HEIGHT: f64 = 900.0;
 

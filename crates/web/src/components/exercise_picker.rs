@@ -2,8 +2,8 @@
 //! is opened, so the first page load does not grow), each marked once passed in this browser,
 //! and "Import exercise…" for a teacher's file.
 
-use crate::course::fetch::{CourseFiles, OUTLINE_PATH, fetch_text};
-use crate::course::session::ExerciseRequest;
+use crate::course::exercise_session::ExerciseRequest;
+use crate::course::fetch::{CourseFiles, OUTLINE_PATH};
 use crate::state::{LabAction, Notice};
 use eos_course::{MAX_COURSE_FILE_BYTES, Outline, OutlineEntry};
 use std::cell::RefCell;
@@ -18,7 +18,7 @@ pub struct ExercisePickerProps {
     pub dispatch: Callback<LabAction>,
     /// Stands in for the network (tests).
     #[prop_or_default]
-    pub files: Option<Rc<CourseFiles>>,
+    pub files: CourseFiles,
     /// The ids of the exercises passed in this browser.
     #[prop_or_default]
     pub passed: Rc<[String]>,
@@ -44,12 +44,10 @@ pub fn ExercisePicker(props: &ExercisePickerProps) -> Html {
             let files = files.clone();
             let dispatch = dispatch.clone();
             yew::platform::spawn_local(async move {
-                let read = fetch_text(OUTLINE_PATH, files.as_deref())
-                    .await
-                    .and_then(|text| {
-                        Outline::parse(OUTLINE_PATH, &text)
-                            .map_err(|e| crate::course::exercise::located(&e))
-                    });
+                let read = files.read(OUTLINE_PATH).await.and_then(|text| {
+                    Outline::parse(OUTLINE_PATH, &text)
+                        .map_err(|e| crate::course::exercise::located(&e))
+                });
                 match read {
                     Ok(read) => outline.set(Some(read.exercises.into())),
                     Err(why) => dispatch.emit(LabAction::Notify(Notice::CourseFile {

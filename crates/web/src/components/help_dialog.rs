@@ -3,7 +3,8 @@
 use yew::prelude::*;
 
 /// Every shortcut and what it does; the app's key handler follows this list.
-pub const SHORTCUTS: [(&str, &str); 8] = [
+/// (`[` and `]` are the lesson player's own, `course::player`.)
+pub const SHORTCUTS: [(&str, &str); 10] = [
     ("←", "step back"),
     ("→", "step forward"),
     ("Home", "go to the start"),
@@ -11,6 +12,8 @@ pub const SHORTCUTS: [(&str, &str); 8] = [
     ("n", "apply the next scripted step"),
     ("r", "reset: start the scenario again"),
     ("p", "play or pause: one step at a time at the chosen speed"),
+    ("]", "in a lesson: the next beat"),
+    ("[", "in a lesson: the previous beat"),
     ("?", "show this list (Esc closes it)"),
 ];
 

@@ -22,6 +22,9 @@ pub struct NarrationProps {
     #[prop_or_default]
     pub welcome: bool,
     pub dispatch: Callback<LabAction>,
+    /// Opens the course's first lesson, offered on the welcome.
+    #[prop_or_default]
+    pub on_start_course: Option<Callback<MouseEvent>>,
 }
 
 // Steps, worlds and origins are shared, never rebuilt for the same step: identity is the test.
@@ -38,6 +41,7 @@ impl PartialEq for NarrationProps {
             && Rc::ptr_eq(&self.origin, &other.origin)
             && self.welcome == other.welcome
             && self.dispatch == other.dispatch
+            && self.on_start_course == other.on_start_course
     }
 }
 
@@ -126,6 +130,11 @@ fn welcome(props: &NarrationProps) -> Html {
                     onclick={on::<MouseEvent>(&props.dispatch, LabAction::Load(Source::FreePlay))}>
                     {"Or play freely"}
                 </button>
+                {props.on_start_course.clone().map(|onclick| html! {
+                    <button type="button" class="button" id="welcome-course" {onclick}>
+                        {"Or start the course"}
+                    </button>
+                })}
             </div>
         </div>
     }

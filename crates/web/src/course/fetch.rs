@@ -1,41 +1,70 @@
-//! Course files (the outline, exercises) are fetched when opened, never built into the bundle,
-//! so the first page load does not grow. Where they come from is checked first: a teacher's file
-//! named in the address must be on this site.
+//! Where the course's files come from: the site (fetched when a lesson, an exercise or the
+//! outline is opened, never part of the first page load) or texts handed in (browser tests,
+//! which have no server). A teacher's file named in the address must be on this site.
 
 use eos_course::MAX_COURSE_FILE_BYTES;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-/// The course outline: lessons and exercises in the story's order.
+/// The course outline (lessons and exercises in the story's order), relative to the page.
 pub const OUTLINE_PATH: &str = "assets/course.json";
+
+/// A lesson's path, relative to the page.
+pub fn lesson_path(id: &str) -> String {
+    format!("assets/lessons/{id}.json")
+}
 
 /// Where a shipped exercise is served.
 pub fn exercise_path(id: &str) -> String {
     format!("assets/exercises/{id}.json")
 }
 
-/// Files served in place of the network, by path: browser tests hand the app a file's text,
-/// since the test runner serves none of the app's assets.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct CourseFiles(pub BTreeMap<String, String>);
+/// The source of the course's files.
+#[derive(Clone, Debug, Default)]
+pub enum CourseFiles {
+    /// Fetched from the site, relative to the page.
+    #[default]
+    Site,
+    /// These texts by path; a path not among them reads as missing.
+    Given(Rc<BTreeMap<String, String>>),
+}
 
-impl CourseFiles {
-    pub fn with(mut self, path: &str, text: &str) -> Self {
-        self.0.insert(path.to_owned(), text.to_owned());
-        self
+impl PartialEq for CourseFiles {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (CourseFiles::Site, CourseFiles::Site) => true,
+            (CourseFiles::Given(a), CourseFiles::Given(b)) => Rc::ptr_eq(a, b),
+            _ => false,
+        }
     }
 }
 
-/// The text at `path` (relative to the page), or why there is none, in words.
-pub async fn fetch_text(path: &str, files: Option<&CourseFiles>) -> Result<String, String> {
-    if let Some(files) = files {
-        return files
-            .0
-            .get(path)
-            .cloned()
-            .ok_or_else(|| "the server answered 404 Not Found".to_owned());
+impl CourseFiles {
+    /// These files given by path, in place of the site.
+    pub fn given<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        CourseFiles::Given(Rc::new(
+            files
+                .into_iter()
+                .map(|(path, text)| (path.to_owned(), text.to_owned()))
+                .collect(),
+        ))
     }
+
+    /// The text at `path`, or why it could not be had, in words.
+    pub async fn read(&self, path: &str) -> Result<String, String> {
+        match self {
+            CourseFiles::Given(files) => files
+                .get(path)
+                .cloned()
+                .ok_or_else(|| "the server answered 404 Not Found".to_owned()),
+            CourseFiles::Site => fetch_text(path).await,
+        }
+    }
+}
+
+async fn fetch_text(path: &str) -> Result<String, String> {
     let window = web_sys::window().ok_or("there is no window to fetch from")?;
     let response = JsFuture::from(window.fetch_with_str(path))
         .await

@@ -1,135 +1,186 @@
-//! Opening exercises: from the page address (`?exercise=ID`, `?exercise_url=PATH`), the
-//! outline's list, an imported file, or a share link that carries one. Shipped and teachers'
-//! files are fetched when asked for. An exercise that cannot be opened is a notice, and the
-//! lab and any exercise already open stay as they were.
+//! A lesson as the player runs it (pure): the lesson read and checked, the world it starts
+//! from, and where the learner is. Every beat is entered by replaying the lesson's fixed path
+//! into the lab ([`LessonRun::enter`]), so the stage, the narration and the timeline show the
+//! same steps; a checkpoint is judged over the lab's own history after the point where it
+//! began ([`LessonRun::checkpoint`]), so the learner's clicks on the stage are what count.
 
-use crate::components::share_box::link_in_address;
-use crate::course::exercise::OpenExercise;
-use crate::course::fetch::{CourseFiles, exercise_path, fetch_text, same_origin_path};
-use crate::state::{LabAction, LabState, Notice};
-use eos_core::run::share::SharedLink;
+use crate::scenarios::{Origin, catalog};
+use crate::state::LabAction;
+use crate::steps::History;
+use eos_core::{Action, Event, World};
+use eos_course::{BeatPoint, CheckpointStatus, CourseError, Lesson};
 use std::rc::Rc;
-use yew::prelude::*;
 
-/// How an exercise is asked for.
+/// A lesson opened in the player.
+#[derive(Clone, Debug)]
+pub struct LessonRun {
+    pub lesson: Rc<Lesson>,
+    /// Where it was read from, as error messages name it.
+    pub source: Rc<str>,
+    /// The starting scenario as the lab loads it.
+    pub origin: Rc<Origin>,
+    /// The scenario's own scripted steps played before the lesson takes over.
+    pub start_steps: Rc<[Action]>,
+}
+
+/// Where a checkpoint stands in the lab.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ExerciseRequest {
-    /// A shipped exercise by id (`?exercise=ID`, the outline's list).
-    Shipped(String),
-    /// A teacher's file on this site (`?exercise_url=PATH`), checked by
-    /// [`same_origin_path`] before it is fetched.
-    Url(String),
-    /// A file's text, imported or carried by a share link. `start` puts the lab at the
-    /// exercise's start; a share link restores its own steps instead.
-    Text {
-        name: String,
-        text: Rc<str>,
-        start: bool,
+pub enum TurnState {
+    /// The lab is before the point where the learner's turn begins (they stepped back).
+    NotStarted,
+    /// The learner has taken `steps` steps since it began.
+    Underway {
+        steps: usize,
+        status: CheckpointStatus,
     },
 }
 
-/// The exercise open beside the lab, and how to open or close one.
-#[derive(Clone, PartialEq, Debug)]
-pub struct ExerciseSession {
-    pub current: Option<Rc<OpenExercise>>,
-    pub open: Callback<ExerciseRequest>,
-    pub close: Callback<()>,
-}
-
-impl PartialEq for OpenExercise {
-    /// Two opened files are the same exercise if they read the same.
-    fn eq(&self, other: &Self) -> bool {
-        self.text == other.text && self.source == other.source
-    }
-}
-
-/// Keeps the open exercise and opens the one the address or a share link names at mount.
-/// `files` stands in for the network (tests).
-#[hook]
-pub fn use_exercise_session(
-    dispatch: UseReducerDispatcher<LabState>,
-    asked: Option<ExerciseRequest>,
-    files: Option<Rc<CourseFiles>>,
-) -> ExerciseSession {
-    let current = use_state(|| None::<Rc<OpenExercise>>);
-    let open = {
-        let setter = current.setter();
-        use_callback(files, move |request: ExerciseRequest, files| {
-            let finish = {
-                let setter = setter.clone();
-                let dispatch = dispatch.clone();
-                move |name: &str, text: &str, start: bool| match OpenExercise::open(name, text) {
-                    Ok(opened) => {
-                        if start {
-                            dispatch.dispatch(opened.start_action());
-                        }
-                        setter.set(Some(Rc::new(opened)));
-                    }
-                    Err(why) => dispatch.dispatch(LabAction::Notify(Notice::CourseFile {
-                        name: name.to_owned(),
-                        why,
-                    })),
-                }
-            };
-            let path = match request {
-                ExerciseRequest::Text { name, text, start } => {
-                    finish(&name, &text, start);
-                    return;
-                }
-                ExerciseRequest::Shipped(id) => exercise_path(&id),
-                ExerciseRequest::Url(path) => match same_origin_path(&path) {
-                    Ok(path) => path.to_owned(),
-                    Err(why) => {
-                        dispatch.dispatch(LabAction::Notify(Notice::CourseFile {
-                            name: "exercise_url".to_owned(),
-                            why,
-                        }));
-                        return;
-                    }
-                },
-            };
-            let files = files.clone();
-            let dispatch = dispatch.clone();
-            yew::platform::spawn_local(async move {
-                match fetch_text(&path, files.as_deref()).await {
-                    Ok(text) => finish(&path, &text, true),
-                    Err(why) => {
-                        dispatch.dispatch(LabAction::Notify(Notice::CourseFile { name: path, why }))
-                    }
-                }
-            });
+impl LessonRun {
+    /// Reads a lesson file and checks it against its starting world, walking its whole path
+    /// (so a broken lesson is a located error, never a lesson that stops halfway).
+    pub fn read(source: &str, text: &str) -> Result<Self, CourseError> {
+        let lesson = Lesson::parse(source, text)?;
+        let start = lesson.check(source, &shipped_scenario)?;
+        let start_steps: Rc<[Action]> = start
+            .scenario
+            .steps
+            .iter()
+            .take(start.after_steps)
+            .cloned()
+            .collect();
+        Ok(Self {
+            origin: Rc::new(Origin::from(start.scenario)),
+            lesson: Rc::new(lesson),
+            source: Rc::from(source),
+            start_steps,
         })
-    };
-    {
-        let open = open.clone();
-        use_effect_with((), move |()| {
-            if let Some(text) = exercise_in_link() {
-                open.emit(ExerciseRequest::Text {
-                    name: "the shared link's exercise".to_owned(),
-                    text,
-                    start: false,
-                });
-            } else if let Some(request) = asked {
-                open.emit(request);
-            }
-        });
     }
-    let close = {
-        let setter = current.setter();
-        Callback::from(move |()| setter.set(None))
-    };
-    ExerciseSession {
-        current: (*current).clone(),
-        open,
-        close,
+
+    pub fn beats(&self) -> usize {
+        self.lesson.beats.len()
+    }
+
+    /// The lab action that puts the lab at `point` of `beat`: the start, then the lesson's
+    /// path, each action one step.
+    pub fn enter(&self, beat: usize, point: BeatPoint) -> Option<LabAction> {
+        let path = self.lesson.path_to(beat, point)?;
+        let steps: Rc<[Action]> = self.start_steps.iter().cloned().chain(path).collect();
+        Some(LabAction::StartAt {
+            origin: Rc::clone(&self.origin),
+            steps,
+            scripted: self.start_steps.len(),
+        })
+    }
+
+    /// How many steps the lab has taken when `beat`'s checkpoint begins.
+    pub fn checkpoint_from(&self, beat: usize) -> usize {
+        self.start_steps.len()
+            + self
+                .lesson
+                .path_to(beat, BeatPoint::AfterActions)
+                .map_or(0, |path| path.len())
+    }
+
+    /// Whether the lab is still this lesson's scenario (the learner may load another).
+    pub fn owns(&self, origin: &Origin) -> bool {
+        *self.origin == *origin
+    }
+
+    /// How `beat`'s checkpoint stands, given the lab's history, cursor and world; `None` when
+    /// the beat has no checkpoint.
+    pub fn checkpoint(
+        &self,
+        beat: usize,
+        history: &History,
+        cursor: usize,
+        world: &World,
+    ) -> Option<TurnState> {
+        let turn = self.lesson.beats.get(beat)?.your_turn.as_ref()?;
+        let from = self.checkpoint_from(beat);
+        let Some(steps) = cursor.checked_sub(from) else {
+            return Some(TurnState::NotStarted);
+        };
+        let events: Vec<Event> = history
+            .iter()
+            .skip(from)
+            .take(steps)
+            .flat_map(|step| step.events.iter().cloned())
+            .collect();
+        Some(TurnState::Underway {
+            steps,
+            status: turn.status(world, &events, steps),
+        })
     }
 }
 
-/// The exercise a share link in the address carries, if any.
-fn exercise_in_link() -> Option<Rc<str>> {
-    let fragment = link_in_address()?;
-    match eos_core::run::share::decode(&fragment).ok()? {
-        SharedLink::Lab(lab) => lab.exercise.map(Rc::from),
-        SharedLink::Scenario(_) => None,
+/// A shipped scenario's text by its stem, for a lesson's `start`.
+pub fn shipped_scenario(stem: &str) -> Option<String> {
+    let name = format!("{stem}.json");
+    catalog().into_iter().find_map(|source| match source {
+        crate::scenarios::Source::File { name: n, text } if *n == *name => Some(text.to_string()),
+        _ => None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::LabState;
+    use yew::Reducible;
+
+    const TWO_GENERALS: &str = include_str!("../../../../assets/lessons/two-generals.json");
+
+    fn lab_at(run: &LessonRun, beat: usize, point: BeatPoint) -> Rc<LabState> {
+        Rc::new(LabState::default()).reduce(run.enter(beat, point).expect("a beat"))
+    }
+
+    fn turn(run: &LessonRun, lab: &LabState, beat: usize) -> TurnState {
+        run.checkpoint(
+            beat,
+            lab.history(),
+            lab.cursor(),
+            lab.world().expect("a world"),
+        )
+        .expect("a checkpoint")
+    }
+
+    #[test]
+    fn a_beat_is_entered_by_its_path_one_step_each() {
+        let run = LessonRun::read("two-generals.json", TWO_GENERALS).expect("the shipped lesson");
+        let lab = lab_at(&run, 2, BeatPoint::AfterActions);
+        assert!(run.owns(lab.origin()));
+        assert_eq!(lab.cursor(), 2, "send, then deliver");
+        assert_eq!(run.checkpoint_from(2), 2);
+        assert!(lab.notice().is_none());
+    }
+
+    #[test]
+    fn the_learners_own_drop_passes_and_a_delivery_shows_the_hint() {
+        let run = LessonRun::read("two-generals.json", TWO_GENERALS).expect("the shipped lesson");
+        let lab = lab_at(&run, 2, BeatPoint::AfterActions);
+        assert!(matches!(
+            turn(&run, &lab, 2),
+            TurnState::Underway { steps: 0, ref status } if !status.passed() && !status.show_hint
+        ));
+        let wrong = Rc::clone(&lab).reduce(LabAction::Act(Action::Deliver { message: None }));
+        assert!(matches!(
+            turn(&run, &wrong, 2),
+            TurnState::Underway { steps: 1, ref status } if !status.passed() && status.show_hint
+        ));
+        let right = Rc::clone(&lab).reduce(LabAction::Act(Action::Drop { message: None }));
+        assert!(matches!(
+            turn(&run, &right, 2),
+            TurnState::Underway { ref status, .. } if status.passed()
+        ));
+        let back = right.reduce(LabAction::JumpTo(1));
+        assert_eq!(turn(&run, &back, 2), TurnState::NotStarted);
+    }
+
+    #[test]
+    fn a_broken_lesson_is_a_located_error() {
+        let broken = TWO_GENERALS.replace("\"03-two-generals\"", "\"no-such-scenario\"");
+        let err = LessonRun::read("two-generals.json", &broken).unwrap_err();
+        assert!(err.to_string().contains("/start"), "{err}");
+        assert!(LessonRun::read("x.json", "{").is_err());
     }
 }

@@ -298,7 +298,7 @@ pub fn database(node: &DatabaseNode, rect: &Rect) -> Html {
         format!("✗ twice or more: {}", node.repeated.join(", "))
     };
     html! {
-        <g class={classes!("stage-node", "stage-database", node.changed.then_some("is-changed"),
+        <g id="stage-database" class={classes!("stage-node", "stage-database", node.changed.then_some("is-changed"),
                 (!node.repeated.is_empty()).then_some("is-broken"))}>
             {box_rect(rect, "stage-box")}
             {text(x, rect.y + 15.0, "stage-title", "database")}
@@ -396,7 +396,8 @@ fn replica_row(
                 None => format!("leader · {isr}"),
             };
             html! {
-                <g class={classes!("stage-row", "is-leader", strip.refused.is_some().then_some("is-refused"))}>
+                <g id={crate::components::dom_id("stage-partition", &tp.to_string())}
+                    class={classes!("stage-row", "is-leader", strip.refused.is_some().then_some("is-refused"))}>
                     {text(row.x + 4.0, row.y + 29.0, "stage-row-title", fit(&tp.to_string(), 13))}
                     {text(row.x + 4.0, row.y + 43.0, "stage-line stage-muted", role_line)}
                     {log_strip(tp, strip, row, inspected.filter(|(t, _)| *t == tp).map(|(_, o)| o), handlers)}

@@ -38,6 +38,9 @@ pub struct StageProps {
     /// The record the inspector shows, marked on its strip.
     #[prop_or_default]
     pub inspected: Option<(TopicPartition, Offset)>,
+    /// The element id of the thing a lesson's beat points at, outlined on the drawing.
+    #[prop_or_default]
+    pub pointed: Option<AttrValue>,
 }
 
 #[component]
@@ -80,6 +83,8 @@ pub fn Stage(props: &StageProps) -> Html {
         )
     };
     let (model, layout, arrived) = &*drawing;
+    let drawing_ref = use_node_ref();
+    use_pointed_mark(drawing_ref.clone(), props.pointed.clone());
     let selected = (*selection).clone().filter(|item| model.has(item));
     let hint = use_node_ref();
     {
@@ -141,7 +146,7 @@ pub fn Stage(props: &StageProps) -> Html {
         <section class="stage" aria-labelledby="stage-heading">
             <h2 id="stage-heading" class="visually-hidden">{"The system, drawn"}</h2>
             <div class="stage-scroll">
-                <svg class="stage-drawing" viewBox={view_box} role="group"
+                <svg ref={drawing_ref} class="stage-drawing" viewBox={view_box} role="group"
                     aria-labelledby="stage-heading" focusable="false">
                     <defs>
                         <marker id="stage-arrow" viewBox="0 0 10 10" refX="9" refY="5"
@@ -175,6 +180,33 @@ pub fn Stage(props: &StageProps) -> Html {
                 dispatch={props.dispatch.clone()} {first_button} {hint} />
         </section>
     }
+}
+
+/// Outlines the element a lesson points at (class `is-pointed`) after every render, since a
+/// render may rewrite the element's classes; the drawing's own ids say which element it is.
+#[hook]
+fn use_pointed_mark(drawing: NodeRef, pointed: Option<AttrValue>) {
+    use_effect(move || {
+        let Some(svg) = drawing.cast::<web_sys::Element>() else {
+            return;
+        };
+        if let Ok(marked) = svg.query_selector_all(".is-pointed") {
+            for i in 0..marked.length() {
+                if let Some(element) = marked
+                    .item(i)
+                    .and_then(|n| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(n).ok())
+                {
+                    let _ = element.class_list().remove_1("is-pointed");
+                }
+            }
+        }
+        if let Some(element) = pointed
+            .as_deref()
+            .and_then(|id| svg.query_selector(&format!("#{id}")).ok().flatten())
+        {
+            let _ = element.class_list().add_1("is-pointed");
+        }
+    });
 }
 
 /// Whether nothing has focus (the focused element was removed from the page).
