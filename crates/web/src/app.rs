@@ -373,10 +373,11 @@ pub fn App(props: &AppProps) -> Html {
                     {(!embed).then(|| html! {
                         <div class="pickers">
                             <ScenarioPicker origin={state.shared_origin()} dispatch={dispatch.clone()}
-                                course={course_entry(&course)} />
-                            <ExercisePicker open={exercise.open.clone()} dispatch={dispatch.clone()}
-                                files={props.course_files.clone()}
-                                passed={crate::course::progress_store::passed_ids(props.autosave)} />
+                                course={course_entry(&course, html! {
+                                    <ExercisePicker open={exercise.open.clone()} dispatch={dispatch.clone()}
+                                        files={props.course_files.clone()}
+                                        passed={crate::course::progress_store::passed_ids(props.autosave)} />
+                                })} />
                         </div>
                     })}
                     <TimeControls {cursor} total={history.len()} {next_scripted}
@@ -416,8 +417,9 @@ fn start_course(course: &Course) -> Callback<MouseEvent> {
     Callback::from(move |_: MouseEvent| course.start())
 }
 
-/// The way into the course from the top band: its first lesson, or its outline.
-fn course_entry(course: &Course) -> Html {
+/// The ways into the course under the scenario choice, on one row: the first lesson, the
+/// outline, and the exercises' list (`exercises`).
+fn course_entry(course: &Course, exercises: Html) -> Html {
     let open = course.state.place != Place::Closed;
     let toggle = {
         let course = course.clone();
@@ -437,6 +439,7 @@ fn course_entry(course: &Course) -> Html {
             <button type="button" class="button" id="course-button" aria-expanded={open.to_string()}
                 aria-controls={(course.state.place == Place::Outline).then_some("course-outline")}
                 onclick={toggle}>{"Course"}</button>
+            {exercises}
         </div>
     }
 }
