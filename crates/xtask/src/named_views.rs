@@ -83,10 +83,11 @@ pub(crate) fn capture(s: &Session, base: &str, shots: &Path) -> Res<()> {
             &format!("the `{}` view ({})", view.name, view.shows),
             Duration::from_secs(30),
             |s| {
+                // Folded detail groups are built once opened, so open them before looking.
+                s.unfold_details()?;
                 if s.find_all(view.frame)?.is_empty() {
                     return Ok(None);
                 }
-                s.unfold_details()?;
                 Ok((view.check)(s)?.is_none().then_some(()))
             },
         );

@@ -176,6 +176,8 @@ fn measure(browser: &Browser, link: &str, records: usize, profile: bool) -> Res<
         &format!("the log to hold {records} records"),
         Duration::from_secs(300),
         |s| {
+            // The panels the bench clicks and reads sit in folded groups, built once opened.
+            s.unfold_details()?;
             let Some(value) = s
                 .find_all("#log-end-offset-payments-0 .stat-value")?
                 .into_iter()

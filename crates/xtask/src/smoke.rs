@@ -100,10 +100,11 @@ fn drive(s: &Session, url: &str, screenshot: &Path) -> Res<()> {
         first_visit.display()
     );
     s.click(&play_freely)?;
+    // The producer controls sit in a folded detail group, built once it is opened.
     s.wait_for("the app to render #send-p1", Duration::from_secs(30), |s| {
+        s.unfold_details()?;
         Ok(s.find_all(SEND_BUTTON)?.into_iter().next())
     })?;
-    s.unfold_details()?;
     println!("  app rendered ({SEND_BUTTON} present)");
     if s.find_all(LOG)?.is_empty() {
         return Err(format!("the app rendered, but there is no `{LOG}`"));
