@@ -281,7 +281,7 @@ pub fn App(props: &AppProps) -> Html {
                         <GuaranteeStrip world={world.clone()} dispatch={dispatch.clone()} />
                     </section>
                     <section class="details" aria-labelledby="details-heading">
-                        <h2 id="details-heading" class="details-heading">{"Details"}</h2>
+                        <h2 id="details-heading" class="details-heading visually-hidden">{"Details"}</h2>
                         {detail(DetailGroup::Guarantees, html! {
                             <InvariantsPanel world={world.clone()} dispatch={dispatch.clone()} />
                         })}
@@ -372,17 +372,19 @@ pub fn App(props: &AppProps) -> Html {
                 <div class="top">
                     {(!embed).then(|| html! {
                         <div class="pickers">
-                            <ScenarioPicker origin={state.shared_origin()} dispatch={dispatch.clone()}
-                                course={course_entry(&course, html! {
-                                    <ExercisePicker open={exercise.open.clone()} dispatch={dispatch.clone()}
-                                        files={props.course_files.clone()}
-                                        passed={crate::course::progress_store::passed_ids(props.autosave)} />
-                                })} />
+                            <ScenarioPicker origin={state.shared_origin()} dispatch={dispatch.clone()} />
                         </div>
                     })}
-                    <TimeControls {cursor} total={history.len()} {next_scripted}
-                        dispatch={dispatch.clone()} {on_help} {help_button}
-                        playing={state.playing()} speed={state.speed()} can_play={state.can_advance()} />
+                    <div class="band-controls">
+                        <TimeControls {cursor} total={history.len()} {next_scripted}
+                            dispatch={dispatch.clone()} {on_help} {help_button}
+                            playing={state.playing()} speed={state.speed()} can_play={state.can_advance()} />
+                        {(!embed).then(|| course_entry(&course, html! {
+                            <ExercisePicker open={exercise.open.clone()} dispatch={dispatch.clone()}
+                                files={props.course_files.clone()}
+                                passed={crate::course::progress_store::passed_ids(props.autosave)} />
+                        }))}
+                    </div>
                     <NoticeBar notice={state.notice().cloned()} dispatch={dispatch.clone()} />
                 </div>
                 {lab}
@@ -417,7 +419,7 @@ fn start_course(course: &Course) -> Callback<MouseEvent> {
     Callback::from(move |_: MouseEvent| course.start())
 }
 
-/// The ways into the course under the scenario choice, on one row: the first lesson, the
+/// The ways into the course under the step controls, on one row: the first lesson, the
 /// outline, and the exercises' list (`exercises`).
 fn course_entry(course: &Course, exercises: Html) -> Html {
     let open = course.state.place != Place::Closed;

@@ -112,9 +112,6 @@ pub struct ScenarioPickerProps {
     /// identity first, never copied.
     pub origin: Rc<Origin>,
     pub dispatch: Callback<LabAction>,
-    /// The way into the course, shown under the choice (the app's, so the picker stays a picker).
-    #[prop_or_default]
-    pub course: Html,
 }
 
 /// The value of the choice naming a loaded lab that is not in the catalog.
@@ -196,7 +193,6 @@ pub fn ScenarioPicker(props: &ScenarioPickerProps) -> Html {
                 </select>
                 <button type="button" class="button" id="load-scenario" onclick={on_load}>{"Load"}</button>
             </div>
-            {props.course.clone()}
         </section>
     }
 }
