@@ -83,18 +83,18 @@ fn check_sidebar_toggle(s: &Session) -> Res<()> {
     s.click(&toggle)?;
     s.wait_for(
         "the table of contents to open or close after its button",
-        Duration::from_secs(5),
+        Duration::from_secs(20),
         |s| Ok((visible(s)? != before).then_some(())),
     )?;
     // The page slides while the sidebar moves: click once the button is where it stays.
     s.wait_for(
         "the table of contents' button to be clickable again",
-        Duration::from_secs(5),
+        Duration::from_secs(20),
         |s| s.click(&toggle).map(Some),
     )?;
     s.wait_for(
         "the table of contents to come back to how it was",
-        Duration::from_secs(5),
+        Duration::from_secs(20),
         |s| Ok((visible(s)? == before).then_some(())),
     )?;
     println!("  book: the table of contents' button closes and reopens it");
