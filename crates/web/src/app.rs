@@ -27,16 +27,17 @@ use crate::course::fetch::CourseFiles;
 use crate::course::player::{CoursePlace, LabView};
 use crate::course::{Course, Place, use_course};
 use crate::embed::use_embed;
-use crate::launch::LaunchOptions;
+use crate::launch::{LaunchOptions, LaunchProblem};
 use crate::playback::use_playback;
+use crate::scenarios::Origin;
 use crate::stage::Stage;
-use crate::state::{LabAction, LabState};
+use crate::state::{BegunLaunch, LabAction, LabState};
+use crate::turns::{Drawn, use_drawn};
 use gloo_events::{EventListener, EventListenerOptions};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, KeyboardEvent};
-use yew::Reducible;
 use yew::prelude::*;
 
 /// How the app is mounted.
@@ -57,24 +58,32 @@ pub struct AppProps {
     /// by tests.
     #[prop_or_default]
     pub course_files: CourseFiles,
+    /// Draw the page's first render in turns (`turns`), so no one task blocks a phone for long.
+    /// The page turns it on; tests see the whole page from the first render.
+    #[prop_or_default]
+    pub draw_in_turns: bool,
+    /// The start, prepared before mounting (`Start::prepare`); read from the props above when
+    /// not given.
+    #[prop_or_default]
+    pub start: Option<Rc<Start>>,
 }
 
 /// The whole EOS Lab app.
 #[component]
 pub fn App(props: &AppProps) -> Html {
-    let launch = {
-        let given = props.launch.clone();
+    let start = {
+        let (given, launch) = (props.start.clone(), props.launch.clone());
+        let (first_visit_start, autosave) = (props.first_visit_start, props.autosave);
         (*use_memo((), move |()| {
-            given.unwrap_or_else(|| Rc::new(launch_in_address()))
+            given.unwrap_or_else(|| Start::prepare(launch, first_visit_start, autosave))
         }))
         .clone()
     };
-    let welcome = use_first_visit(props, &launch);
-    // A first visit starts on the story itself, and an address that names a start on that
-    // start, so the page never shifts from free play to it.
+    let launch = Rc::clone(&start.launch);
+    let welcome = start.welcome;
     let state = {
-        let launch = Rc::clone(&launch);
-        use_reducer(move || first_lab(welcome, &launch))
+        let start = Rc::clone(&start);
+        use_reducer(move || start.take_lab())
     };
     let course = use_course(&launch, props.course_files.clone(), state.dispatcher());
     // Embedded labs never save; an address that names how to start wins over the saved lab; a
@@ -88,6 +97,7 @@ pub fn App(props: &AppProps) -> Html {
         !launch.changes_start(),
     );
     let embed = launch.embed;
+    let drawn = use_drawn(props.draw_in_turns);
     let lab_ref = use_node_ref();
     let help_open = use_state(|| false);
     let exercise = use_exercise_session(
@@ -242,6 +252,7 @@ pub fn App(props: &AppProps) -> Html {
                 {format!("The lab could not build this scenario's world: {why}.")}
             </p>
         },
+        Ok(_) if drawn < Drawn::Stage => Html::default(),
         Ok(world) => {
             let recap = recap_view(&state, world);
             let world = WorldRef(Rc::clone(world));
@@ -258,7 +269,9 @@ pub fn App(props: &AppProps) -> Html {
                     .and_then(|i| history.get(i))
                     .cloned()
             };
-            let welcome = welcome && cursor == 0 && state.origin().name == first_story_name();
+            let welcome = welcome
+                && cursor == 0
+                && state.origin().name == crate::scenarios::first_story_name();
             html! {
                 <>
                     <section class="stage-area" aria-label="The system, step by step">
@@ -280,6 +293,7 @@ pub fn App(props: &AppProps) -> Html {
                         <Recap view={recap} dispatch={dispatch.clone()} />
                         <GuaranteeStrip world={world.clone()} dispatch={dispatch.clone()} />
                     </section>
+                    if drawn == Drawn::Everything {
                     <section class="details" aria-labelledby="details-heading">
                         <h2 id="details-heading" class="details-heading visually-hidden">{"Details"}</h2>
                         {detail(DetailGroup::Guarantees, html! {
@@ -353,6 +367,7 @@ pub fn App(props: &AppProps) -> Html {
                             </div>
                         }))}
                     </section>
+                    }
                 </>
             }
         }
@@ -446,40 +461,138 @@ fn course_entry(course: &Course, exercises: Html) -> Html {
     }
 }
 
-/// Whether this is a first visit that opens on the welcome: decided once, at mount; the welcome
-/// shows while the first story is at its start.
-#[hook]
-fn use_first_visit(props: &AppProps, launch: &LaunchOptions) -> bool {
-    let asked = props.first_visit_start && props.autosave;
-    let names_a_start = launch.embed || launch.changes_start() || link_in_address().is_some();
-    *use_memo((), move |()| {
-        asked && !names_a_start && !crate::autosave::has_saved_lab()
-    })
+/// How the app starts: the address's options, whether this is a first visit that opens on the
+/// welcome (decided once, at mount; the welcome shows while the first story is at its start),
+/// and the lab itself. The page prepares it in a task of its own before the first render, since
+/// building the lab (reading a scenario, replaying it to its moment) is the first render's
+/// largest part; tests leave it to the app.
+#[derive(Debug)]
+pub struct Start {
+    launch: Rc<LaunchOptions>,
+    welcome: bool,
+    lab: RefCell<Option<LabState>>,
 }
 
-/// The lab the app starts with: the first story on a first visit, free play otherwise.
-fn first_lab(first_visit: bool, launch: &Rc<LaunchOptions>) -> LabState {
-    if let Some(story) = first_visit
-        .then(crate::scenarios::first_story)
-        .flatten()
-        .and_then(|story| story.origin().ok())
-    {
-        return LabState::start(story);
+impl PartialEq for Start {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self, other)
     }
-    // A share link wins over the address's parameters; it opens from an effect.
-    if launch.changes_start() && link_in_address().is_none() {
-        let launched = Rc::new(LabState::default()).reduce(LabAction::Launch(Rc::clone(launch)));
-        return Rc::unwrap_or_clone(launched);
-    }
-    LabState::default()
 }
 
-/// The name of the story a first visit opens on, to tell when it is still the one loaded.
-fn first_story_name() -> String {
-    crate::scenarios::first_story()
-        .and_then(|story| story.origin().ok())
-        .map(|origin| origin.name)
-        .unwrap_or_default()
+impl Start {
+    /// Reads the address (unless `launch` is given) and builds the lab it names, at once.
+    pub fn prepare(
+        launch: Option<Rc<LaunchOptions>>,
+        first_visit_start: bool,
+        autosave: bool,
+    ) -> Rc<Self> {
+        let read = StartRead::new(launch, first_visit_start, autosave);
+        let lab = read.finish(read.build());
+        read.into_start(lab)
+    }
+
+    /// [`Start::prepare`] in three tasks (reading the scenario, building its world, playing
+    /// it to the step asked): each part runs code for the first time, which a phone compiles
+    /// as it goes, so together they would block it for long.
+    pub async fn prepare_in_turns(first_visit_start: bool, autosave: bool) -> Rc<Self> {
+        let next_turn = || yew::platform::time::sleep(std::time::Duration::ZERO);
+        let read = StartRead::new(None, first_visit_start, autosave);
+        next_turn().await;
+        let built = read.build();
+        next_turn().await;
+        let lab = read.finish(built);
+        read.into_start(lab)
+    }
+
+    /// The prepared lab, once; a second mount of the same start builds it again.
+    fn take_lab(&self) -> LabState {
+        self.lab.borrow_mut().take().unwrap_or_else(|| {
+            let read = StartRead {
+                launch: Rc::clone(&self.launch),
+                welcome: self.welcome,
+                origin: StartOrigin::of(self.welcome, &self.launch),
+            };
+            read.finish(read.build())
+        })
+    }
+}
+
+/// A start whose scenario is read, before its world is built.
+struct StartRead {
+    launch: Rc<LaunchOptions>,
+    welcome: bool,
+    origin: StartOrigin,
+}
+
+/// Where the first lab starts.
+enum StartOrigin {
+    /// A first visit: the first story, at its start.
+    Story(Origin),
+    /// The address names a start (a share link wins over it and opens from an effect).
+    Launched(Result<Origin, LaunchProblem>),
+    /// Free play, or a saved lab restored by autosave.
+    FreePlay,
+}
+
+impl StartOrigin {
+    fn of(welcome: bool, launch: &LaunchOptions) -> Self {
+        // A first visit starts on the story itself, and an address that names a start on that
+        // start, so the page never shifts from free play to it.
+        if let Some(story) = welcome
+            .then(crate::scenarios::first_story)
+            .flatten()
+            .and_then(|story| story.origin().ok())
+        {
+            return StartOrigin::Story(story);
+        }
+        if launch.changes_start() && link_in_address().is_none() {
+            return StartOrigin::Launched(launch.origin());
+        }
+        StartOrigin::FreePlay
+    }
+}
+
+impl StartRead {
+    fn new(launch: Option<Rc<LaunchOptions>>, first_visit_start: bool, autosave: bool) -> Self {
+        let launch = launch.unwrap_or_else(|| Rc::new(launch_in_address()));
+        let asked = first_visit_start && autosave;
+        let names_a_start = launch.embed || launch.changes_start() || link_in_address().is_some();
+        let welcome = asked && !names_a_start && !crate::autosave::has_saved_lab();
+        let origin = StartOrigin::of(welcome, &launch);
+        Self {
+            launch,
+            welcome,
+            origin,
+        }
+    }
+
+    /// The starting world.
+    fn build(&self) -> (LabState, Option<BegunLaunch>) {
+        match &self.origin {
+            StartOrigin::Story(story) => (LabState::start(story.clone()), None),
+            StartOrigin::Launched(origin) => {
+                let (lab, begun) = LabState::begin_launch(&self.launch, origin.clone());
+                (lab, Some(begun))
+            }
+            StartOrigin::FreePlay => (LabState::default(), None),
+        }
+    }
+
+    /// Plays a launched lab to the step its address asks for.
+    fn finish(&self, (mut lab, begun): (LabState, Option<BegunLaunch>)) -> LabState {
+        if let Some(begun) = begun {
+            lab.finish_launch(&self.launch, begun);
+        }
+        lab
+    }
+
+    fn into_start(self, lab: LabState) -> Rc<Start> {
+        Rc::new(Start {
+            launch: self.launch,
+            welcome: self.welcome,
+            lab: RefCell::new(Some(lab)),
+        })
+    }
 }
 
 /// Returns focus to the help button when the help dialog closes, so keyboard users carry on

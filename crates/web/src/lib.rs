@@ -21,6 +21,7 @@
 //! - [`embed`]: embed mode's effects: chrome class, height messages, pause off-screen.
 //! - [`course`]: the course outline and the lesson player beside the stage, exercise mode,
 //!   making an exercise from a lab; course files fetched when opened, progress in the browser.
+//! - [`turns`]: the page's first drawing in turns (top band, stage, details), each its own task.
 //! - [`saved`]: the saved-lab format (autosave, export, import); [`autosave`]: its storage hook.
 
 pub mod app;
@@ -38,5 +39,6 @@ pub mod snapshots;
 pub mod stage;
 pub mod state;
 pub mod steps;
+pub mod turns;
 
 pub use app::App;

@@ -3,7 +3,7 @@
 
 use eos_core::Action;
 use eos_core::config::{ConsumerConfig, IsolationLevel, ProducerConfig, TopicConfig, WorldConfig};
-use eos_core::run::scenario::{Moment, Recap, Scenario};
+use eos_core::run::scenario::{Moment, Recap, Scenario, ScenarioHeading};
 use std::rc::Rc;
 
 /// The free-play world's topic.
@@ -198,6 +198,16 @@ pub fn first_story() -> Option<Source> {
     catalog().into_iter().find(|s| s.name() == FIRST_STORY)
 }
 
+/// The first visit's story's name (what its lab's heading says), read from its heading alone.
+pub fn first_story_name() -> String {
+    SHIPPED
+        .iter()
+        .find(|(name, _)| *name == FIRST_STORY)
+        .and_then(|(_, text)| ScenarioHeading::read(text).ok())
+        .map(|heading| heading.name)
+        .unwrap_or_default()
+}
+
 /// Free play first, then the shipped scenarios in file order.
 pub fn catalog() -> Vec<Source> {
     std::iter::once(Source::FreePlay)
@@ -223,22 +233,19 @@ pub const CONCEPTS: u32 = crate::concepts::CONCEPT_TITLES.len() as u32;
 /// Where `?concept=N` opens: the file stem of the concept's primary scenario
 /// (`eos_core::run::scenario::primary_for_concept`) and its moment, as a count of scripted steps.
 pub fn concept_start(concept: u32) -> Option<(String, usize)> {
-    let parsed: Vec<(String, Scenario)> = SHIPPED
+    let headings: Vec<(&str, ScenarioHeading)> = SHIPPED
         .iter()
         .filter_map(|(name, text)| {
-            let stem = name.strip_suffix(".json")?.to_owned();
-            Scenario::parse(text).ok().map(|s| (stem, s))
+            let stem = name.strip_suffix(".json")?;
+            ScenarioHeading::read(text).ok().map(|h| (stem, h))
         })
         .collect();
-    let listed = parsed
+    let listed = headings
         .iter()
-        .map(|(stem, s)| (stem.as_str(), s.concepts.as_slice()));
+        .map(|(stem, h)| (*stem, h.concepts.as_slice()));
     let stem = eos_core::run::scenario::primary_for_concept(concept, listed)?;
-    let scenario = &parsed.iter().find(|(s, _)| s == stem)?.1;
-    let step = scenario
-        .moment
-        .as_ref()
-        .map_or(0, |m| m.step.get() as usize);
+    let heading = &headings.iter().find(|(s, _)| *s == stem)?.1;
+    let step = heading.moment.as_ref().map_or(0, |m| m.step.get() as usize);
     Some((stem.to_owned(), step))
 }
 

@@ -272,6 +272,13 @@ pub struct LabState {
     auto_deliver: bool,
 }
 
+/// What a launch's first half leaves for its second (`LabState::begin_launch`).
+#[derive(Debug)]
+pub struct BegunLaunch {
+    problems: Vec<LaunchProblem>,
+    loaded: bool,
+}
+
 impl Default for LabState {
     fn default() -> Self {
         Self::start(Origin::free_play())
@@ -372,28 +379,62 @@ impl LabState {
 
     fn launch(&mut self, options: &LaunchOptions) {
         let mut problems = options.problems.clone();
-        match options.origin() {
+        let loaded = match options.origin() {
             Ok(origin) => {
                 *self = self.restarted(origin);
-                let scripted = self.origin.script.len();
-                for _ in 0..options.step.min(scripted) {
-                    let Some((index, action)) = self.next_scripted() else {
-                        break;
-                    };
-                    let action = action.clone();
-                    self.act(action, Some(index));
-                    if self.notice.is_some() {
-                        break;
-                    }
-                }
-                if options.step > scripted {
-                    problems.push(LaunchProblem::StepBeyondScript {
-                        asked: options.step,
-                        scripted,
-                    });
+                true
+            }
+            Err(problem) => {
+                problems.push(problem);
+                false
+            }
+        };
+        self.finish_launch(options, BegunLaunch { problems, loaded });
+    }
+
+    /// A new lab launched as `options` ask, first half: the starting world of `origin` (read
+    /// from `options` beforehand), or free play when it could not be read. The page builds its
+    /// first lab in parts, one task each (`app::Start`); the reducer does both halves at once.
+    pub fn begin_launch(
+        options: &LaunchOptions,
+        origin: Result<Origin, LaunchProblem>,
+    ) -> (Self, BegunLaunch) {
+        let mut problems = options.problems.clone();
+        let (lab, loaded) = match origin {
+            Ok(origin) => (Self::start(origin), true),
+            Err(problem) => {
+                problems.push(problem);
+                (Self::default(), false)
+            }
+        };
+        (lab, BegunLaunch { problems, loaded })
+    }
+
+    /// A launch's second half: plays the script to the step asked, then tells what of the
+    /// options could not be used.
+    pub fn finish_launch(&mut self, options: &LaunchOptions, begun: BegunLaunch) {
+        let BegunLaunch {
+            mut problems,
+            loaded,
+        } = begun;
+        if loaded {
+            let scripted = self.origin.script.len();
+            for _ in 0..options.step.min(scripted) {
+                let Some((index, action)) = self.next_scripted() else {
+                    break;
+                };
+                let action = action.clone();
+                self.act(action, Some(index));
+                if self.notice.is_some() {
+                    break;
                 }
             }
-            Err(problem) => problems.push(problem),
+            if options.step > scripted {
+                problems.push(LaunchProblem::StepBeyondScript {
+                    asked: options.step,
+                    scripted,
+                });
+            }
         }
         if self.notice.is_none() && !problems.is_empty() {
             self.notice = Some(Notice::Launch(problems));

@@ -284,6 +284,53 @@ impl ScenarioRun {
     }
 }
 
+/// What a list of scenarios shows of one (its name, concepts and moment), read without
+/// building its steps: a picker lists forty files on a page's first render, and parsing every
+/// step of each took most of that render on a phone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScenarioHeading {
+    pub name: String,
+    pub concepts: Vec<u32>,
+    pub moment: Option<Moment>,
+}
+
+impl ScenarioHeading {
+    /// Reads the heading of a scenario file. Its steps are not checked: a file whose heading
+    /// reads may still be refused by [`Scenario::parse`] when it is opened.
+    pub fn read(text: &str) -> Result<Self, ScenarioError> {
+        // Fields named here only: serde skips the others (the steps) without building them.
+        #[derive(Deserialize)]
+        struct Versioned {
+            format_version: u32,
+            #[serde(default)]
+            name: String,
+            #[serde(default)]
+            concepts: Vec<u32>,
+            #[serde(default)]
+            moment: Option<Moment>,
+        }
+        if text.len() > MAX_BYTES {
+            return Err(ScenarioError::TooLarge { bytes: text.len() });
+        }
+        let versioned: Versioned =
+            serde_json::from_str(text).map_err(|e| ScenarioError::Syntax {
+                line: e.line(),
+                column: e.column(),
+                message: strip_location(&e.to_string()),
+            })?;
+        if versioned.format_version != FORMAT_VERSION {
+            return Err(ScenarioError::UnsupportedVersion {
+                found: versioned.format_version,
+            });
+        }
+        Ok(ScenarioHeading {
+            name: versioned.name,
+            concepts: versioned.concepts,
+            moment: versioned.moment,
+        })
+    }
+}
+
 /// The scenario that shows `concept` first, among shipped scenarios given as (file stem,
 /// concepts) in file-name order: of the files whose name begins with the concept's number
 /// (`07-…`), the one naming the fewest concepts (the most focused), the first of equals;
@@ -460,6 +507,27 @@ mod tests {
         assert_eq!(primary_for_concept(19, shipped), Some("13-19-20-open"));
         assert_eq!(primary_for_concept(26, shipped), Some("26-cost-six"));
         assert_eq!(primary_for_concept(7, shipped), None);
+    }
+
+    #[test]
+    fn a_heading_reads_name_concepts_and_moment_as_the_full_parse_does() {
+        let text = include_str!(
+            "../../../../assets/scenarios/13-19-20-open-transaction-holds-the-lso.json"
+        );
+        let full = Scenario::parse(text).unwrap();
+        let heading = ScenarioHeading::read(text).unwrap();
+        assert_eq!(heading.name, full.name);
+        assert_eq!(heading.concepts, full.concepts);
+        assert_eq!(heading.moment, full.moment);
+        let newer = ScenarioHeading::read(r#"{"format_version": 2, "steps": []}"#).unwrap_err();
+        assert!(matches!(
+            newer,
+            ScenarioError::UnsupportedVersion { found: 2 }
+        ));
+        assert!(matches!(
+            ScenarioHeading::read("{"),
+            Err(ScenarioError::Syntax { .. })
+        ));
     }
 
     #[test]

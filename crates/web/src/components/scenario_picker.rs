@@ -5,7 +5,7 @@
 use crate::concepts::concept_title;
 use crate::scenarios::{Origin, Source, catalog};
 use crate::state::LabAction;
-use eos_core::run::scenario::Scenario;
+use eos_core::run::scenario::ScenarioHeading;
 use std::rc::Rc;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
@@ -28,15 +28,16 @@ pub struct PickerGroup {
 
 /// The catalog as the picker lists it: free play first, then each concept's scenarios in the
 /// story's order (a scenario goes under the first concept it lists), in file order within a
-/// concept; a file that does not parse last, by its file name, so it can still be chosen (and
-/// its error shown).
+/// concept; a file whose heading does not read last, by its file name, so it can still be
+/// chosen (and its error shown). Only headings are read: the steps are parsed when a file is
+/// chosen.
 pub fn picker_groups(catalog: &[Source]) -> Vec<PickerGroup> {
     let mut by_concept: Vec<(u32, PickerGroup)> = Vec::new();
     let mut unreadable = Vec::new();
     let mut free_play = Vec::new();
     for (index, source) in catalog.iter().enumerate() {
         let parsed = match source {
-            Source::File { text, .. } => Scenario::parse(text).ok(),
+            Source::File { text, .. } => ScenarioHeading::read(text).ok(),
             _ => None,
         };
         match (source, parsed) {
@@ -200,6 +201,7 @@ pub fn ScenarioPicker(props: &ScenarioPickerProps) -> Html {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use eos_core::run::scenario::Scenario;
 
     fn titles(group: &PickerGroup) -> Vec<&str> {
         group.entries.iter().map(|e| e.title.as_str()).collect()
