@@ -11,18 +11,19 @@ use eos_web::App;
 use eos_web::app::AppProps;
 use eos_web::course::fetch::CourseFiles;
 use eos_web::launch::LaunchOptions;
-use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
-use web_sys::wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Element, Event, EventInit, HtmlInputElement};
+use web_sys::Element;
 use yew::AppHandle;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
 mod support;
-use support::{click, exists, find, mount_with, text, unfold_details};
+use support::{
+    choose_file, click, exists, find, last_download, mount_with, remember_downloads, text,
+    unfold_details,
+};
 
 const CHARGE_TWICE: &str = include_str!("../../../assets/exercises/charge-twice.json");
 const OUTLINE: &str = include_str!("../../../assets/course.json");
@@ -78,54 +79,6 @@ async fn consumer_calls(root: &Element, calls: &[&str]) {
 }
 
 const REFERENCE: [&str; 6] = ["poll", "process", "crash", "restart", "poll", "process"];
-
-/// Chooses a file with `text` in the input `selector`, as a user picking it would.
-fn choose_file(root: &Element, selector: &str, name: &str, text: &str) {
-    let parts: web_sys::js_sys::Array = [JsValue::from_str(text)].into_iter().collect();
-    let file = web_sys::File::new_with_str_sequence(&parts, name).expect("a file");
-    let transfer = web_sys::DataTransfer::new().expect("a data transfer");
-    transfer.items().add_with_file(&file).expect("added");
-    let input = find(root, selector)
-        .dyn_into::<HtmlInputElement>()
-        .expect("a file input");
-    input.set_files(transfer.files().as_ref());
-    let init = EventInit::new();
-    init.set_bubbles(true);
-    let change = Event::new_with_event_init_dict("change", &init).expect("event");
-    input.dispatch_event(&change).expect("dispatched");
-}
-
-/// Makes the page remember the last Blob offered for download.
-fn remember_downloads() {
-    let patch = web_sys::js_sys::Function::new_no_args(
-        "if (!URL.eosOriginal) { \
-           URL.eosOriginal = URL.createObjectURL; \
-           URL.createObjectURL = function (blob) { \
-             window.eosLastBlob = blob; return URL.eosOriginal(blob); }; }",
-    );
-    patch.call0(&JsValue::NULL).expect("patched");
-}
-
-async fn last_download() -> String {
-    let blob = web_sys::js_sys::Reflect::get(&gloo::utils::window(), &"eosLastBlob".into())
-        .expect("read")
-        .dyn_into::<web_sys::Blob>()
-        .expect("a blob was offered");
-    let text = Rc::new(RefCell::new(None));
-    let _reader = {
-        let text = Rc::clone(&text);
-        gloo::file::callbacks::read_as_text(&gloo::file::Blob::from(blob), move |read| {
-            *text.borrow_mut() = Some(read.expect("its text"));
-        })
-    };
-    for _ in 0..200 {
-        if let Some(read) = text.borrow_mut().take() {
-            return read;
-        }
-        yew::platform::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("the download could not be read");
-}
 
 #[wasm_bindgen_test]
 async fn the_reference_clicked_on_the_controls_turns_the_status_to_met() {

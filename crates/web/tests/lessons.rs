@@ -108,6 +108,10 @@ async fn a_lesson_steps_through_its_beats_and_outlines_what_it_points_at() {
     assert_eq!(text(&root, "#lesson-where"), "Beat 1 of 6");
     assert!(beat_text(&root).contains("Neither retries"));
     assert!(
+        !exists(&root, "#next-scripted"),
+        "the beats lead: the scenario's own script is not offered beside them"
+    );
+    assert!(
         find(&root, "#stage-producer-p1")
             .class_list()
             .contains("is-pointed"),

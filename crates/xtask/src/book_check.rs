@@ -18,7 +18,7 @@ use crate::Res;
 const NOT_CHAPTERS: [&str; 2] = ["toc.html", "404.html"];
 
 /// The lab's address parameters (`docs/embedding.md`, `crates/web/src/launch.rs`).
-const LAB_PARAMETERS: [&str; 8] = [
+const LAB_PARAMETERS: [&str; 10] = [
     "concept",
     "scenario",
     "step",
@@ -27,6 +27,8 @@ const LAB_PARAMETERS: [&str; 8] = [
     "view",
     "embed",
     "id",
+    "lesson",
+    "beat",
 ];
 const VIEWS: [&str; 6] = [
     "stage",
@@ -40,34 +42,28 @@ const ISOLATION_LEVELS: [&str; 2] = ["read_committed", "read_uncommitted"];
 /// The scenario that needs no file.
 const FREE_PLAY: &str = "free-play";
 
-/// What the lab can open: each scenario by file stem with its number of scripted steps, and the
-/// concepts the scenarios show.
+/// What the lab can open: each scenario by file stem with its number of scripted steps, the
+/// concepts the scenarios show, and each lesson by id with its number of beats.
 #[derive(Debug, Default)]
 pub(crate) struct Catalogue {
     scenario_steps: BTreeMap<String, usize>,
     concepts: BTreeSet<u64>,
+    lesson_beats: BTreeMap<String, usize>,
 }
 
 impl Catalogue {
-    /// Reads `assets/scenarios/*.json`: each file's `steps` and `concepts`.
-    pub(crate) fn load(scenarios: &Path) -> Res<Self> {
-        let entries = std::fs::read_dir(scenarios)
-            .map_err(|e| format!("cannot list {}: {e}", scenarios.display()))?;
+    /// Reads `assets/scenarios/*.json` (each file's `steps` and `concepts`) and
+    /// `assets/lessons/*.json` (each lesson's `beats`).
+    pub(crate) fn load(assets: &Path) -> Res<Self> {
+        let scenarios = assets.join("scenarios");
         let mut catalogue = Self::default();
-        for path in entries.filter_map(Result::ok).map(|e| e.path()) {
-            if path.extension().is_none_or(|ext| ext != "json") {
-                continue;
-            }
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            let json: serde_json::Value = serde_json::from_str(&text)
-                .map_err(|e| format!("{}: not JSON: {e}", path.display()))?;
-            let stem = path
-                .file_stem()
-                .and_then(|s| s.to_str())
-                .ok_or_else(|| format!("{}: file name is not UTF-8", path.display()))?;
+        for (stem, json) in json_files(&assets.join("lessons"))? {
+            let beats = json["beats"].as_array().map_or(0, Vec::len);
+            catalogue.lesson_beats.insert(stem, beats);
+        }
+        for (stem, json) in json_files(&scenarios)? {
             let steps = json["steps"].as_array().map_or(0, Vec::len);
-            catalogue.scenario_steps.insert(stem.to_owned(), steps);
+            catalogue.scenario_steps.insert(stem, steps);
             let concepts = json["concepts"].as_array().into_iter().flatten();
             catalogue
                 .concepts
@@ -132,6 +128,21 @@ impl Catalogue {
                     return Err(format!("view `{value}` is not one of {VIEWS:?}"));
                 }
                 "embed" => address.embed = !matches!(value, "0" | "false" | "no"),
+                "lesson" => {
+                    if !self.lesson_beats.contains_key(value) {
+                        return Err(format!("no lesson `{value}` in assets/lessons/"));
+                    }
+                    address.lesson = Some(value.to_owned());
+                }
+                "beat" => {
+                    address.beat = Some(
+                        value
+                            .parse()
+                            .ok()
+                            .filter(|beat| *beat >= 1)
+                            .ok_or_else(|| format!("beat `{value}` is not a beat number from 1"))?,
+                    );
+                }
                 _ => {}
             }
         }
@@ -139,6 +150,26 @@ impl Catalogue {
             return Err(
                 "`concept` names its own scenario and step: drop `scenario` and `step`".into(),
             );
+        }
+        if address.lesson.is_some()
+            && (address.concept.is_some() || address.scenario.is_some() || address.step.is_some())
+        {
+            return Err(
+                "`lesson` names its own scenario and steps: drop `concept`, `scenario` and `step`"
+                    .into(),
+            );
+        }
+        match (&address.lesson, address.beat) {
+            (None, Some(_)) => return Err("`beat` needs a `lesson`".into()),
+            (Some(lesson), Some(beat)) => {
+                let beats = self.lesson_beats.get(lesson).copied().unwrap_or(0);
+                if beat > beats {
+                    return Err(format!(
+                        "beat {beat} is past the end of lesson `{lesson}` ({beats} beats)"
+                    ));
+                }
+            }
+            _ => {}
         }
         if let (Some(stem), Some(step)) = (&address.scenario, address.step) {
             let steps = self.scenario_steps.get(stem).copied().unwrap_or(0);
@@ -152,11 +183,35 @@ impl Catalogue {
     }
 }
 
+/// Every `*.json` file of a folder, by file stem, read as JSON.
+fn json_files(folder: &Path) -> Res<Vec<(String, serde_json::Value)>> {
+    let entries =
+        std::fs::read_dir(folder).map_err(|e| format!("cannot list {}: {e}", folder.display()))?;
+    let mut files = Vec::new();
+    for path in entries.filter_map(Result::ok).map(|e| e.path()) {
+        if path.extension().is_none_or(|ext| ext != "json") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let json = serde_json::from_str(&text)
+            .map_err(|e| format!("{}: not JSON: {e}", path.display()))?;
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .ok_or_else(|| format!("{}: file name is not UTF-8", path.display()))?;
+        files.push((stem.to_owned(), json));
+    }
+    Ok(files)
+}
+
 #[derive(Debug, Default)]
 struct LabAddress {
     concept: Option<u64>,
     scenario: Option<String>,
     step: Option<usize>,
+    lesson: Option<String>,
+    beat: Option<usize>,
     embed: bool,
 }
 
@@ -272,7 +327,7 @@ pub(crate) fn run(root: &Path) -> Res<()> {
             book.display()
         ));
     }
-    let catalogue = Catalogue::load(&root.join("assets/scenarios"))?;
+    let catalogue = Catalogue::load(&root.join("assets"))?;
     let (labs, concepts) = check_book(&dist, &catalogue)?;
     println!(
         "book: links and anchors resolve; {labs} embedded lab(s), each with a title, lazy and \
@@ -510,6 +565,7 @@ mod tests {
         Catalogue {
             scenario_steps: [("02-at-least-once".to_owned(), 12)].into(),
             concepts: [2, 3].into(),
+            lesson_beats: [("two-generals".to_owned(), 6)].into(),
         }
     }
 
@@ -535,6 +591,7 @@ mod tests {
             c.check_address("embed&scenario=02-at-least-once&step=12")
                 .is_ok()
         );
+        assert!(c.check_address("embed&lesson=two-generals&beat=6").is_ok());
         let refused = [
             ("embed&concept=9", "concept 9"),
             (
@@ -548,6 +605,14 @@ mod tests {
             ),
             ("embed&view=logs", "view `logs`"),
             ("embed&concept=2&step=1", "drop `scenario` and `step`"),
+            ("embed&lesson=two-armies", "no lesson `two-armies`"),
+            ("embed&lesson=two-generals&beat=7", "past the end of lesson"),
+            ("embed&lesson=two-generals&beat=0", "beat `0`"),
+            ("embed&beat=2", "`beat` needs a `lesson`"),
+            (
+                "embed&lesson=two-generals&concept=2",
+                "drop `concept`, `scenario` and `step`",
+            ),
         ];
         for (query, expected) in refused {
             let err = c.check_address(query).unwrap_err();

@@ -48,8 +48,17 @@ impl LessonRun {
             .take(start.after_steps)
             .cloned()
             .collect();
+        // The beats tell the lesson's story: its lab keeps only the scenario's steps played
+        // before the lesson takes over, and not the scenario's moment or recap, so "Next
+        // scripted step", Play and the recap never run the scenario's own story beside it.
+        let origin = Origin {
+            script: Rc::clone(&start_steps),
+            moment: None,
+            recap: None,
+            ..Origin::from(start.scenario)
+        };
         Ok(Self {
-            origin: Rc::new(Origin::from(start.scenario)),
+            origin: Rc::new(origin),
             lesson: Rc::new(lesson),
             source: Rc::from(source),
             start_steps,

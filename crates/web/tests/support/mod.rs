@@ -7,10 +7,13 @@
 use eos_web::App;
 use eos_web::app::AppProps;
 use eos_web::launch::LaunchOptions;
+use std::cell::RefCell;
 use std::rc::Rc;
-use web_sys::wasm_bindgen::JsCast;
+use std::time::Duration;
+use web_sys::wasm_bindgen::{JsCast, JsValue};
 use web_sys::{
-    Element, Event, EventInit, HtmlElement, HtmlSelectElement, KeyboardEvent, KeyboardEventInit,
+    Element, Event, EventInit, HtmlElement, HtmlInputElement, HtmlSelectElement, KeyboardEvent,
+    KeyboardEventInit,
 };
 
 pub(crate) fn find(root: &Element, selector: &str) -> Element {
@@ -130,4 +133,55 @@ pub(crate) async fn select_option(root: &Element, select: &str, matches: impl Fn
     let change = Event::new_with_event_init_dict("change", &init).expect("event");
     select.dispatch_event(&change).expect("dispatched");
     yew::scheduler::flush().await;
+}
+
+/// Chooses a file named `name` holding `text` in the file input `selector`, as a user picking
+/// it would (the input's `change` event included).
+pub(crate) fn choose_file(root: &Element, selector: &str, name: &str, text: &str) {
+    let parts: web_sys::js_sys::Array = [JsValue::from_str(text)].into_iter().collect();
+    let file = web_sys::File::new_with_str_sequence(&parts, name).expect("a file");
+    let transfer = web_sys::DataTransfer::new().expect("a data transfer");
+    transfer.items().add_with_file(&file).expect("added");
+    let input = find(root, selector)
+        .dyn_into::<HtmlInputElement>()
+        .expect("a file input");
+    input.set_files(transfer.files().as_ref());
+    let init = EventInit::new();
+    init.set_bubbles(true);
+    let change = Event::new_with_event_init_dict("change", &init).expect("event");
+    input.dispatch_event(&change).expect("dispatched");
+}
+
+/// Makes the page remember the last Blob handed to `URL.createObjectURL`, so a test can read
+/// what a button offered for download ([`last_download`]).
+pub(crate) fn remember_downloads() {
+    let patch = web_sys::js_sys::Function::new_no_args(
+        "if (!URL.eosOriginal) { \
+           URL.eosOriginal = URL.createObjectURL; \
+           URL.createObjectURL = function (blob) { \
+             window.eosLastBlob = blob; return URL.eosOriginal(blob); }; }",
+    );
+    patch.call0(&JsValue::NULL).expect("patched");
+}
+
+/// The text of the file last offered for download (after [`remember_downloads`]).
+pub(crate) async fn last_download() -> String {
+    let blob = web_sys::js_sys::Reflect::get(&gloo::utils::window(), &"eosLastBlob".into())
+        .expect("read")
+        .dyn_into::<web_sys::Blob>()
+        .expect("a blob was offered");
+    let text = Rc::new(RefCell::new(None));
+    let _reader = {
+        let text = Rc::clone(&text);
+        gloo::file::callbacks::read_as_text(&gloo::file::Blob::from(blob), move |read| {
+            *text.borrow_mut() = Some(read.expect("its text"));
+        })
+    };
+    for _ in 0..200 {
+        if let Some(read) = text.borrow_mut().take() {
+            return read;
+        }
+        yew::platform::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("the offered file was never read");
 }
