@@ -42,7 +42,9 @@ pub fn ExercisePanel(props: &ExercisePanelProps) -> Html {
     let on_exercise = matches!(*props.status, Status::Graded { .. });
     let par = exercise.limits.par;
     html! {
-        <section class="exercise" id="exercise" aria-labelledby="exercise-title">
+        // Not named by its heading: the lab it runs carries the same name, and two landmarks
+        // with one name cannot be told apart by a screen reader's list of landmarks.
+        <section class="exercise" id="exercise" aria-label="The exercise: its goal, status and steps">
             <h2 id="exercise-title" class="exercise-title">
                 {format!("Exercise: {}", exercise.title)}
                 {props.passed_before.then(|| html! {

@@ -160,7 +160,7 @@ fn lesson_place(course: &Course, lab: &LabView) -> Html {
             {(!can_go_on).then(|| html! {
                 <p class="lesson-gate">{"Reach the goal, or press “Show me”, to go on."}</p>
             })}
-            <p class="lesson-keys">{"Keys: ] next beat, [ previous beat, n the scenario's next step."}</p>
+            <p class="lesson-keys">{"Keys: ] next beat, [ previous beat."}</p>
         </section>
     }
 }
