@@ -327,6 +327,10 @@ pub struct ConsumerConfig {
     pub id: ClientId,
     #[serde(rename = "group.id")]
     pub group_id: String,
+    /// `group.instance.id`: makes the consumer a static member of its group. The lab uses it only
+    /// where the group coordinator checks it (TxnOffsetCommit); rebalances stay dynamic.
+    #[serde(default, rename = "group.instance.id")]
+    pub group_instance_id: Option<String>,
     /// Topics the consumer subscribes to; the group spreads their partitions over its members.
     pub topics: Vec<String>,
     #[serde(default, rename = "isolation.level")]
@@ -348,6 +352,7 @@ impl ConsumerConfig {
         Self {
             id: ClientId::new(id),
             group_id: "billing".to_owned(),
+            group_instance_id: None,
             topics: vec![topic.to_owned()],
             isolation_level: IsolationLevel::default(),
             enable_auto_commit: false,

@@ -145,7 +145,7 @@ macro_rules! shipped {
     };
 }
 
-const SHIPPED: [(&str, &str); 40] = shipped![
+const SHIPPED: [(&str, &str); 41] = shipped![
     "01-at-most-once.json",
     "02-at-least-once.json",
     "03-two-generals.json",
@@ -176,6 +176,7 @@ const SHIPPED: [(&str, &str); 40] = shipped![
     "20-verification-refuses-a-hanging-write.json",
     "22-consume-transform-produce-transaction-v2.json",
     "22-consume-transform-produce.json",
+    "22-txn-offset-commit-checks-the-group.json",
     "23-auto-commit-breaks-exactly-once.json",
     "24-side-effect-twice.json",
     "25-idempotent-consumer.json",

@@ -932,6 +932,13 @@ impl Producer {
             format!(
                 "{error} is fatal: the coordinator has moved this transactional.id to a newer epoch (a newer instance called initTransactions, or the coordinator aborted the transaction on timeout), so this instance is fenced. The right reaction is to close the producer, not to retry."
             )
+        } else if matches!(
+            error,
+            ErrorCode::UnknownMemberId | ErrorCode::FencedInstanceId
+        ) {
+            format!(
+                "{error} makes the transaction abortable (TxnOffsetCommitHandler): the group metadata handed to sendOffsetsToTransaction names a member the group no longer has, so that consumer may have lost its partitions (KIP-447). The application must call abortTransaction and poll again."
+            )
         } else if error == ErrorCode::IllegalGeneration {
             format!(
                 "{error} makes the transaction abortable (CommitFailedException): the consumer's group has rebalanced since its offsets were taken, so another member may own those partitions now (KIP-447). The application must call abortTransaction and poll again."
@@ -1149,7 +1156,7 @@ impl Producer {
             "{producer} calls sendOffsetsToTransaction for group {} (generation {}, member {}): offsets {}. {how}",
             offsets.group_id,
             offsets.generation_id,
-            offsets.member,
+            offsets.member_id,
             if listed.is_empty() {
                 "none (the consumer has no position yet)".to_owned()
             } else {
@@ -1159,7 +1166,8 @@ impl Producer {
         match txn.pending_offsets.as_mut() {
             Some(queued) if queued.group_id == offsets.group_id => {
                 queued.generation_id = offsets.generation_id;
-                queued.member = offsets.member;
+                queued.member_id = offsets.member_id;
+                queued.group_instance_id = offsets.group_instance_id;
                 queued.offsets.extend(offsets.offsets);
             }
             _ => txn.pending_offsets = Some(offsets),
