@@ -174,6 +174,11 @@ impl World {
                 "transaction.max.timeout.ms must be at least 1".to_owned(),
             ));
         }
+        if config.cluster.transactional_id_expiration_ms == 0 {
+            return Err(WorldConfigError::Cluster(
+                "transactional.id.expiration.ms must be at least 1".to_owned(),
+            ));
+        }
         // The lab's one transaction coordinator lives on the lowest-numbered broker.
         let coordinator_broker = cluster
             .brokers()
@@ -197,7 +202,8 @@ impl World {
                 coordinator_broker,
                 transaction_version,
                 config.cluster.transaction_max_timeout_ms,
-            ),
+            )
+            .with_transactional_id_expiration_ms(config.cluster.transactional_id_expiration_ms),
             streams: Vec::new(),
         };
         for p in &config.producers {
@@ -1736,6 +1742,7 @@ impl World {
                 host.abort_timed_out(now, &mut allocate, &leader_of, out)
             });
             self.send_host_outputs(outputs, out);
+            self.coordinator.expire_transactional_ids(now, out);
         }
         let ids: Vec<ClientId> = self.producers.keys().cloned().collect();
         for id in ids {

@@ -145,7 +145,7 @@ macro_rules! shipped {
     };
 }
 
-const SHIPPED: [(&str, &str); 41] = shipped![
+const SHIPPED: [(&str, &str); 42] = shipped![
     "01-at-most-once.json",
     "02-at-least-once.json",
     "03-two-generals.json",
@@ -159,6 +159,7 @@ const SHIPPED: [(&str, &str); 41] = shipped![
     "09-acks-all-survives-failover.json",
     "10-14-hand-made-coordinator-requests.json",
     "10-14-hand-made-requests-transaction-v2.json",
+    "10-14-transactional-id-expires.json",
     "10-transactional-id-and-the-transaction-log.json",
     "11-atomic-write-to-two-topics.json",
     "12-two-phase-commit-step-by-step.json",

@@ -885,11 +885,14 @@ impl Producer {
 
     /// `TransactionManager.transitionToAbortableError` / `transitionToFatalError`.
     fn enter_txn_error(&mut self, error: ErrorCode, out: &mut Events) {
-        // TransactionManager: PRODUCER_FENCED and INVALID_TXN_STATE from the coordinator are fatal;
+        // TransactionManager: PRODUCER_FENCED, INVALID_TXN_STATE and INVALID_PRODUCER_ID_MAPPING
+        // (`maybeTransitionToErrorState`, the request handlers' `fatalError`) are fatal;
         // everything else (INVALID_PRODUCER_EPOCH on a produce included) is abortable.
         let fatal = matches!(
             error,
-            ErrorCode::ProducerFenced | ErrorCode::InvalidTxnState
+            ErrorCode::ProducerFenced
+                | ErrorCode::InvalidTxnState
+                | ErrorCode::InvalidProducerIdMapping
         );
         self.enter_txn_error_as(error, fatal, out);
     }
@@ -918,6 +921,11 @@ impl Producer {
             format!(
                 "{error} is fatal: the coordinator refuses this producer's transaction.timeout.ms ({} ms), which must be more than 0 and at most the brokers' transaction.max.timeout.ms. initTransactions fails; the application must fix the setting and start a new producer.",
                 self.config.transaction_timeout_ms
+            )
+        } else if error == ErrorCode::InvalidProducerIdMapping {
+            format!(
+                "{error} is fatal: the transaction coordinator does not map this transactional.id to producer {} (the id expired after transactional.id.expiration.ms, say, or a newer instance now holds it under another producer id). The application must close the producer; a new one calls initTransactions.",
+                self.producer_id
             )
         } else if fatal
             && !matches!(

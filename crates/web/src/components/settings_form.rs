@@ -137,6 +137,10 @@ pub const CLUSTER_FIELDS: &[Field] = &[
         input: Input::Number,
     },
     Field {
+        key: "transactional.id.expiration.ms",
+        input: Input::Number,
+    },
+    Field {
         key: "replica.lag.time.max.ms",
         input: Input::Number,
     },
