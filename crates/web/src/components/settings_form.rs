@@ -90,6 +90,10 @@ pub const CONSUMER_FIELDS: &[Field] = &[
         input: Input::Text { optional: false },
     },
     Field {
+        key: "group.instance.id",
+        input: Input::Text { optional: true },
+    },
+    Field {
         key: "isolation.level",
         input: Input::Choice(&[
             ("\"read_uncommitted\"", "read_uncommitted"),
