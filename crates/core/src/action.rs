@@ -235,6 +235,12 @@ pub enum Action {
         producer_id: i64,
         producer_epoch: i16,
         generation_id: i32,
+        /// The member id of `consumer.groupMetadata()`; `""` (Kafka's default) names none.
+        #[serde(default)]
+        member_id: String,
+        /// The static member's `group.instance.id`, if any.
+        #[serde(default)]
+        group_instance_id: Option<String>,
         offsets: Vec<PartitionOffset>,
     },
     /// An EndTxn request built by hand, handed straight to the transaction coordinator.
@@ -367,10 +373,21 @@ impl Action {
                 group_id,
                 producer_id,
                 generation_id,
+                member_id,
+                group_instance_id,
                 offsets,
                 ..
             } => format!(
-                "hand-made TxnOffsetCommit for group {group_id} (producer {producer_id}, generation {generation_id}): {}",
+                "hand-made TxnOffsetCommit for group {group_id} (producer {producer_id}, generation {generation_id}{}{}): {}",
+                if member_id.is_empty() {
+                    String::new()
+                } else {
+                    format!(", member {member_id}")
+                },
+                group_instance_id
+                    .as_ref()
+                    .map(|i| format!(", group.instance.id {i}"))
+                    .unwrap_or_default(),
                 offsets
                     .iter()
                     .map(|o| format!("{}-{} at {}", o.topic, o.partition, o.offset))

@@ -73,6 +73,13 @@ pub struct ClusterConfig {
         rename = "transaction.max.timeout.ms"
     )]
     pub transaction_max_timeout_ms: u64,
+    /// `transactional.id.expiration.ms`: the transaction coordinator removes a transactional id
+    /// idle this long in Empty, CompleteCommit or CompleteAbort.
+    #[serde(
+        default = "default_transactional_id_expiration_ms",
+        rename = "transactional.id.expiration.ms"
+    )]
+    pub transactional_id_expiration_ms: u64,
 }
 
 impl Default for ClusterConfig {
@@ -85,6 +92,7 @@ impl Default for ClusterConfig {
             transaction_partition_verification_enable: true,
             transaction_version: TransactionVersionLevel::default(),
             transaction_max_timeout_ms: default_transaction_max_timeout_ms(),
+            transactional_id_expiration_ms: default_transactional_id_expiration_ms(),
         }
     }
 }
@@ -327,6 +335,10 @@ pub struct ConsumerConfig {
     pub id: ClientId,
     #[serde(rename = "group.id")]
     pub group_id: String,
+    /// `group.instance.id`: makes the consumer a static member of its group. The lab uses it only
+    /// where the group coordinator checks it (TxnOffsetCommit); rebalances stay dynamic.
+    #[serde(default, rename = "group.instance.id")]
+    pub group_instance_id: Option<String>,
     /// Topics the consumer subscribes to; the group spreads their partitions over its members.
     pub topics: Vec<String>,
     #[serde(default, rename = "isolation.level")]
@@ -348,6 +360,7 @@ impl ConsumerConfig {
         Self {
             id: ClientId::new(id),
             group_id: "billing".to_owned(),
+            group_instance_id: None,
             topics: vec![topic.to_owned()],
             isolation_level: IsolationLevel::default(),
             enable_auto_commit: false,
@@ -427,6 +440,9 @@ fn default_transaction_timeout_ms() -> u64 {
 /// `TransactionStateManagerConfig`'s default: 15 minutes.
 fn default_transaction_max_timeout_ms() -> u64 {
     900_000
+}
+fn default_transactional_id_expiration_ms() -> u64 {
+    crate::coordinator::state_machine::DEFAULT_TRANSACTIONAL_ID_EXPIRATION_MS
 }
 fn default_auto_commit_ms() -> u64 {
     5_000

@@ -34,6 +34,12 @@ pub enum ErrorCode {
     UnstableOffsetCommit,
     /// A TxnOffsetCommit or OffsetCommit carried a generation the group has moved past (KIP-447).
     IllegalGeneration,
+    /// A TxnOffsetCommit or OffsetCommit named a member id the group does not have
+    /// (`ClassicGroup.validateMember`).
+    UnknownMemberId,
+    /// A request named a static member's `group.instance.id` with another member id than the one
+    /// the group holds for it (`ClassicGroup.validateMember`).
+    FencedInstanceId,
     /// InitProducerId asked for a `transaction.timeout.ms` above the brokers'
     /// `transaction.max.timeout.ms` (or not above 0).
     InvalidTransactionTimeout,
@@ -64,6 +70,8 @@ impl ErrorCode {
             ErrorCode::TransactionAbortable => "TRANSACTION_ABORTABLE",
             ErrorCode::UnstableOffsetCommit => "UNSTABLE_OFFSET_COMMIT",
             ErrorCode::IllegalGeneration => "ILLEGAL_GENERATION",
+            ErrorCode::UnknownMemberId => "UNKNOWN_MEMBER_ID",
+            ErrorCode::FencedInstanceId => "FENCED_INSTANCE_ID",
             ErrorCode::InvalidTransactionTimeout => "INVALID_TRANSACTION_TIMEOUT",
         }
     }

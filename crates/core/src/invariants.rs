@@ -720,6 +720,10 @@ impl Invariants {
                 format!("{transactional_id} moved from {from} to {state}, which Kafka's TransactionState table does not allow."),
             ));
         }
+        // An expired id's tombstone: a later InitProducerId starts the id over, as a new one.
+        if state == TransactionState::Dead {
+            self.txn_states.remove(transactional_id);
+        }
         match state {
             TransactionState::PrepareCommit | TransactionState::PrepareAbort => {
                 self.prepared.insert(

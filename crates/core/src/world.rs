@@ -6,14 +6,17 @@ use crate::action::{Action, TxnResult};
 use crate::broker::batch::{ControlKind, ProducedBatch, ProducerStamp, Provenance, Record};
 use crate::broker::cluster::{Cluster, ProduceOutcome, ReleasedAck};
 use crate::clients::consumer::{
-    Consumer, Group, ProcessedRecord, assign_round_robin, offsets_partition, read_fetched,
+    Consumer, Group, ProcessedRecord, TxnOffsetCommitAccepted, TxnOffsetCommitRefusal,
+    assign_round_robin, offsets_partition, read_fetched, validate_txn_offset_commit,
 };
 use crate::clients::partitioner::partition_for_key;
 use crate::clients::producer::{OutgoingRequest, Producer};
 use crate::clients::producer_txn::{ClientTxnState, TxnOffsets};
 use crate::clients::store::ExternalStore;
 use crate::clients::streams::{MAX_STREAM_THREADS, StreamsLayout};
-use crate::config::{ConfigError, IsolationLevel, OffsetReset, ProcessingMode, WorldConfig};
+use crate::config::{
+    ConfigError, ConsumerConfig, IsolationLevel, OffsetReset, ProcessingMode, WorldConfig,
+};
 use crate::coordinator::host::{CoordinatorHost, HostOutput};
 use crate::coordinator::state_machine::{ProducerIdAndEpoch, TransactionState, TransactionVersion};
 use crate::error_code::ErrorCode;
@@ -171,6 +174,11 @@ impl World {
                 "transaction.max.timeout.ms must be at least 1".to_owned(),
             ));
         }
+        if config.cluster.transactional_id_expiration_ms == 0 {
+            return Err(WorldConfigError::Cluster(
+                "transactional.id.expiration.ms must be at least 1".to_owned(),
+            ));
+        }
         // The lab's one transaction coordinator lives on the lowest-numbered broker.
         let coordinator_broker = cluster
             .brokers()
@@ -194,7 +202,8 @@ impl World {
                 coordinator_broker,
                 transaction_version,
                 config.cluster.transaction_max_timeout_ms,
-            ),
+            )
+            .with_transactional_id_expiration_ms(config.cluster.transactional_id_expiration_ms),
             streams: Vec::new(),
         };
         for p in &config.producers {
@@ -217,6 +226,7 @@ impl World {
                     topic: topic.clone(),
                 });
             }
+            world.check_group_instance_id(c)?;
             world
                 .consumers
                 .insert(c.id.clone(), Consumer::new(c.clone()));
@@ -266,6 +276,35 @@ impl World {
             world.rebalance(&group, &mut out);
         }
         Ok(world)
+    }
+
+    /// `group.instance.id` is not empty and names one static member per group
+    /// (`JoinGroupRequest.validateGroupInstanceId`; a second member with the same id would fence
+    /// the first at once, which a starting world should not do).
+    fn check_group_instance_id(&self, c: &ConsumerConfig) -> Result<(), WorldConfigError> {
+        let Some(instance) = c.group_instance_id.as_deref() else {
+            return Ok(());
+        };
+        let refuse = |message: String| {
+            Err(WorldConfigError::Client(ConfigError {
+                client: c.id.clone(),
+                message,
+            }))
+        };
+        if instance.is_empty() {
+            return refuse("group.instance.id must not be empty".to_owned());
+        }
+        match self.consumers.values().find(|o| {
+            o.config.group_id == c.group_id
+                && o.config.group_instance_id.as_deref() == Some(instance)
+        }) {
+            Some(other) => refuse(format!(
+                "group.instance.id `{instance}` is already {}'s in group {}",
+                other.id(),
+                c.group_id
+            )),
+            None => Ok(()),
+        }
     }
 
     /// Adds a Kafka Streams application's threads and producers (`processing.guarantee`).
@@ -891,13 +930,23 @@ impl World {
                 producer_id,
                 producer_epoch,
                 generation_id,
+                member_id,
+                group_instance_id,
                 offsets,
             } => self.txn_offset_commit_raw(
                 group_id,
                 ProducerId(*producer_id),
                 ProducerEpoch(*producer_epoch),
-                *generation_id,
-                offsets,
+                TxnOffsets {
+                    group_id: group_id.clone(),
+                    generation_id: *generation_id,
+                    member_id: member_id.clone(),
+                    group_instance_id: group_instance_id.clone(),
+                    offsets: offsets
+                        .iter()
+                        .map(|o| (TopicPartition::new(&o.topic, o.partition), Offset(o.offset)))
+                        .collect(),
+                },
                 out,
             ),
             Action::ListTransactions {} => self.list_transactions(out),
@@ -1693,6 +1742,7 @@ impl World {
                 host.abort_timed_out(now, &mut allocate, &leader_of, out)
             });
             self.send_host_outputs(outputs, out);
+            self.coordinator.expire_transactional_ids(now, out);
         }
         let ids: Vec<ClientId> = self.producers.keys().cloned().collect();
         for id in ids {

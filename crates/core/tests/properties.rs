@@ -245,6 +245,46 @@ proptest! {
         let bad = uncommitted_reads(&world);
         prop_assert!(bad.is_empty(), "seed {seed}, transaction.version {transaction_version}: read_committed received {bad:?}");
     }
+
+    // The same with transactional.id.expiration.ms shorter than a random time step, so that idle
+    // transactional ids are removed (TransactionStateManager.removeExpiredTransactionalIds) and
+    // come back under new producer ids while old instances still hold the former ones.
+    #[test]
+    fn with_transactional_ids_expiring_every_transaction_guarantee_holds(
+        seed in any::<u64>(),
+        transaction_version in 1u8..=2,
+    ) {
+        let limits = ExploreLimits { raw_requests: false, ..ExploreLimits::default() };
+        let mut config = transactional_world(transaction_version);
+        config.cluster.transactional_id_expiration_ms = 30_000;
+        let (world, _) = run(&config, seed, 300, limits);
+        for name in [OFFSETS_CONTIGUOUS, HIGH_WATERMARK_WITHIN_LOG, LSO_WITHIN_HIGH_WATERMARK, READ_COMMITTED_SEES_ONLY_COMMITTED, TRANSACTIONS_ALL_OR_NOTHING, COORDINATOR_TRANSITIONS_VALID, FENCED_WRITES_NEVER_COMMITTED] {
+            prop_assert!(world.invariants().status(name).unwrap().broken.is_none(), "seed {seed}, transaction.version {transaction_version}: {}", describe_violations(&world));
+        }
+        let bad = uncommitted_reads(&world);
+        prop_assert!(bad.is_empty(), "seed {seed}, transaction.version {transaction_version}: read_committed received {bad:?}");
+    }
+}
+
+// Random runs with a short transactional.id.expiration.ms do expire ids, so the property above
+// is not vacuous.
+#[test]
+fn random_runs_with_a_short_expiration_do_expire_transactional_ids() {
+    let mut config = transactional_world(2);
+    config.cluster.transactional_id_expiration_ms = 30_000;
+    let limits = ExploreLimits {
+        raw_requests: false,
+        ..ExploreLimits::default()
+    };
+    let expired = (0..20u64).any(|seed| {
+        let (world, _) = run(&config, seed, 300, limits);
+        world
+            .coordinator()
+            .log()
+            .iter()
+            .any(|r| r.state == eos_core::coordinator::state_machine::TransactionState::Dead)
+    });
+    assert!(expired, "no random run expired a transactional id");
 }
 
 #[test]

@@ -1217,6 +1217,94 @@ fn streams_exactly_once_v2_asks_less_of_the_coordinator_than_exactly_once_for_th
     assert!(c1.transaction_log_appends > c2.transaction_log_appends);
 }
 
+// Rule C4's expiry row and C6 (TransactionStateManager.removeExpiredTransactionalIds,
+// TransactionCoordinator.prepareInitProducerIdTransit): an id idle for
+// transactional.id.expiration.ms is tombstoned and forgotten; it comes back under a new producer
+// id at epoch 0, and an InitProducerId holding the former producer id is PRODUCER_FENCED.
+#[test]
+fn an_idle_transactional_id_expires_and_comes_back_under_a_new_producer_id() {
+    let (_, run) = run("10-14-transactional-id-expires");
+    let log: Vec<(TransactionState, i64, i16)> = run
+        .world
+        .coordinator()
+        .log()
+        .iter()
+        .map(|r| (r.state, r.producer_id.0, r.producer_epoch.0))
+        .collect();
+    assert_eq!(
+        log,
+        vec![
+            (TransactionState::Empty, 1000, 0),
+            (TransactionState::Ongoing, 1000, 0),
+            (TransactionState::PrepareCommit, 1000, 0),
+            (TransactionState::CompleteCommit, 1000, 0),
+            (TransactionState::Dead, 1000, 0),
+            (TransactionState::Empty, 1001, 0),
+        ],
+        "a tombstone, then payment-writer starts over at a new producer id"
+    );
+    assert_eq!(
+        raw_answers(&run),
+        vec![("InitProducerId".to_owned(), Some(ErrorCode::ProducerFenced))]
+    );
+    assert_eq!(
+        run.world
+            .coordinator()
+            .transactions()
+            .map(|m| (m.producer_id.0, m.producer_epoch.0))
+            .collect::<Vec<_>>(),
+        vec![(1001, 0)],
+        "the old instance's InitProducerId changed nothing"
+    );
+}
+
+// Rule O3 (OffsetMetadataManager.validateTransactionalOffsetCommit, ClassicGroup
+// .validateOffsetCommit): a missing group takes only generation -1, then member, instance id and
+// generation are checked, and only accepted offsets are committed by the marker.
+#[test]
+fn txn_offset_commit_checks_group_member_instance_and_generation() {
+    let (_, run) = run("22-txn-offset-commit-checks-the-group");
+    let expected = [
+        ("InitProducerId", None),
+        ("TxnOffsetCommit", None),
+        ("TxnOffsetCommit", Some(ErrorCode::IllegalGeneration)),
+        ("TxnOffsetCommit", Some(ErrorCode::UnknownMemberId)),
+        ("TxnOffsetCommit", Some(ErrorCode::FencedInstanceId)),
+        ("TxnOffsetCommit", Some(ErrorCode::IllegalGeneration)),
+        ("TxnOffsetCommit", None),
+        ("EndTxn", None),
+    ];
+    assert_eq!(
+        raw_answers(&run),
+        expected
+            .iter()
+            .map(|(r, e)| ((*r).to_owned(), *e))
+            .collect::<Vec<_>>()
+    );
+    let tp = TopicPartition::new("payments", 0);
+    let committed = |group: &str| {
+        run.world
+            .groups()
+            .get(group)
+            .and_then(|g| g.committed.get(&tp))
+            .copied()
+    };
+    assert_eq!(
+        committed("refunds"),
+        Some(eos_core::Offset(3)),
+        "a simple group was created"
+    );
+    assert_eq!(
+        committed("billing"),
+        Some(eos_core::Offset(5)),
+        "only the member's offset"
+    );
+    assert!(
+        !run.world.groups().contains_key("audit"),
+        "a refused commit creates no group"
+    );
+}
+
 // KIP-447: under exactly_once_v2 the group coordinator fences a commit made with a generation
 // the group has left; Kafka Streams aborts, rewinds to the committed offsets and does it again.
 #[test]

@@ -375,6 +375,26 @@ fn a_txn_offset_commit_from_a_stale_generation_is_illegal_generation_and_abortab
     assert!(w.groups()["billing"].committed.is_empty());
 }
 
+// ClassicGroup.validateMember: the member is checked before the generation, so a TxnOffsetCommit
+// for a consumer that has left the group is UNKNOWN_MEMBER_ID, abortable like ILLEGAL_GENERATION.
+#[test]
+fn a_txn_offset_commit_for_a_consumer_that_left_the_group_is_unknown_member_id() {
+    let mut w = polled_one();
+    step(&mut w, Action::BeginTransaction { producer: p1() });
+    step(&mut w, send_offsets());
+    step(&mut w, Action::CrashConsumer { consumer: c1() });
+    let events = step(&mut w, Action::DeliverAll {});
+    assert!(events.iter().any(|k| matches!(
+        k,
+        EventKind::TxnOffsetCommitRefused {
+            error: ErrorCode::UnknownMemberId,
+            ..
+        }
+    )));
+    assert_eq!(state(&w), Some(ClientTxnState::AbortableError));
+    assert!(!w.groups()["billing"].has_pending(&payments()));
+}
+
 fn coordinator_producer_id(world: &World) -> i64 {
     world
         .coordinator()

@@ -145,7 +145,7 @@ macro_rules! shipped {
     };
 }
 
-const SHIPPED: [(&str, &str); 40] = shipped![
+const SHIPPED: [(&str, &str); 42] = shipped![
     "01-at-most-once.json",
     "02-at-least-once.json",
     "03-two-generals.json",
@@ -159,6 +159,7 @@ const SHIPPED: [(&str, &str); 40] = shipped![
     "09-acks-all-survives-failover.json",
     "10-14-hand-made-coordinator-requests.json",
     "10-14-hand-made-requests-transaction-v2.json",
+    "10-14-transactional-id-expires.json",
     "10-transactional-id-and-the-transaction-log.json",
     "11-atomic-write-to-two-topics.json",
     "12-two-phase-commit-step-by-step.json",
@@ -176,6 +177,7 @@ const SHIPPED: [(&str, &str); 40] = shipped![
     "20-verification-refuses-a-hanging-write.json",
     "22-consume-transform-produce-transaction-v2.json",
     "22-consume-transform-produce.json",
+    "22-txn-offset-commit-checks-the-group.json",
     "23-auto-commit-breaks-exactly-once.json",
     "24-side-effect-twice.json",
     "25-idempotent-consumer.json",

@@ -7,6 +7,7 @@
 //! id), bumping the group's generation.
 
 use crate::config::{ConsumerConfig, IsolationLevel, OffsetReset, ProcessingMode};
+use crate::error_code::ErrorCode;
 use crate::ids::{ClientId, Offset, ProducerId, TopicPartition};
 use std::collections::BTreeMap;
 
@@ -91,10 +92,15 @@ pub struct PendingTxnOffset {
     pub record_position: u64,
 }
 
-/// A consumer group's committed offsets and generation (`__consumer_offsets`, simplified).
+/// A consumer group's members, generation and committed offsets (a classic group and its
+/// `__consumer_offsets` records, simplified).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Group {
     pub generation_id: i32,
+    /// The members of the current generation by member id (the lab's member id is the
+    /// consumer's id), each with its `group.instance.id` if it is a static member. None: the group
+    /// is Empty, as a simple group made by an offset commit is.
+    pub members: BTreeMap<ClientId, Option<String>>,
     pub committed: BTreeMap<TopicPartition, Offset>,
     /// Record position of each committed offset, so a transactional commit never overwrites a
     /// newer plain one (`OffsetMetadataManager.replayEndTransactionMarker`).
@@ -171,6 +177,99 @@ impl Group {
     }
 }
 
+/// Why the group coordinator accepted a TxnOffsetCommit's group metadata.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TxnOffsetCommitAccepted {
+    /// No such group and generation -1: a simple group is created for the offsets.
+    SimpleGroupCreated,
+    /// Generation -1 and the group has no member: a commit from outside group management.
+    EmptyGroup,
+    /// Generation -1 with no member id and no instance id: a transactional commit need not name
+    /// a member (older TxnOffsetCommit versions could not).
+    NoMemberNamed,
+    /// The member is in the group at the request's generation.
+    MemberOfThisGeneration,
+}
+
+/// Why the group coordinator refused a TxnOffsetCommit's group metadata.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TxnOffsetCommitRefusal {
+    /// No such group, and the request carries a generation (not -1).
+    UnknownGroup,
+    /// The `group.instance.id` belongs to no static member.
+    UnknownInstance,
+    /// The `group.instance.id` belongs to another member id: this one was replaced.
+    InstanceHeldByAnotherMember { holder: ClientId },
+    /// The member id is not in the group.
+    UnknownMember,
+    /// The member is in the group, but the group is at another generation.
+    OtherGeneration { current: i32 },
+}
+
+impl TxnOffsetCommitRefusal {
+    pub fn error(&self) -> ErrorCode {
+        match self {
+            TxnOffsetCommitRefusal::UnknownGroup
+            | TxnOffsetCommitRefusal::OtherGeneration { .. } => ErrorCode::IllegalGeneration,
+            TxnOffsetCommitRefusal::UnknownInstance | TxnOffsetCommitRefusal::UnknownMember => {
+                ErrorCode::UnknownMemberId
+            }
+            TxnOffsetCommitRefusal::InstanceHeldByAnotherMember { .. } => {
+                ErrorCode::FencedInstanceId
+            }
+        }
+    }
+}
+
+/// The group coordinator's checks of a TxnOffsetCommit's group metadata, in Kafka's order
+/// (`OffsetMetadataManager.validateTransactionalOffsetCommit`, then
+/// `ClassicGroup.validateOffsetCommit` and `validateMember` with `isTransactional`).
+pub fn validate_txn_offset_commit(
+    group: Option<&Group>,
+    generation_id: i32,
+    member_id: &str,
+    group_instance_id: Option<&str>,
+) -> Result<TxnOffsetCommitAccepted, TxnOffsetCommitRefusal> {
+    let Some(group) = group else {
+        return if generation_id < 0 {
+            Ok(TxnOffsetCommitAccepted::SimpleGroupCreated)
+        } else {
+            Err(TxnOffsetCommitRefusal::UnknownGroup)
+        };
+    };
+    if generation_id < 0 && group.members.is_empty() {
+        return Ok(TxnOffsetCommitAccepted::EmptyGroup);
+    }
+    if generation_id < 0 && member_id.is_empty() && group_instance_id.is_none() {
+        return Ok(TxnOffsetCommitAccepted::NoMemberNamed);
+    }
+    if let Some(instance) = group_instance_id {
+        let holder = group
+            .members
+            .iter()
+            .find(|(_, i)| i.as_deref() == Some(instance))
+            .map(|(m, _)| m);
+        match holder {
+            None => return Err(TxnOffsetCommitRefusal::UnknownInstance),
+            Some(holder) if holder.0 != member_id => {
+                return Err(TxnOffsetCommitRefusal::InstanceHeldByAnotherMember {
+                    holder: holder.clone(),
+                });
+            }
+            Some(_) => {}
+        }
+    }
+    if !group.members.keys().any(|m| m.0 == member_id) {
+        return Err(TxnOffsetCommitRefusal::UnknownMember);
+    }
+    if generation_id != group.generation_id {
+        return Err(TxnOffsetCommitRefusal::OtherGeneration {
+            current: group.generation_id,
+        });
+    }
+    Ok(TxnOffsetCommitAccepted::MemberOfThisGeneration)
+}
+
 /// Spreads `partitions` over `members` round-robin (both sorted), as Kafka's
 /// `RoundRobinAssignor` does for one subscription.
 pub fn assign_round_robin(
@@ -224,6 +323,69 @@ mod tests {
         g.stage_txn_offsets(ProducerId(7), &offsets(&tp, 3));
         g.end_transaction(ProducerId(7), true);
         assert_eq!(g.committed[&tp], Offset(3));
+    }
+
+    fn group_of(generation_id: i32, members: &[(&str, Option<&str>)]) -> Group {
+        Group {
+            generation_id,
+            members: members
+                .iter()
+                .map(|(m, i)| (ClientId::new(*m), i.map(str::to_owned)))
+                .collect(),
+            ..Group::default()
+        }
+    }
+
+    // OffsetMetadataManagerTest.testGenericGroupTransactionalOffsetCommitWithUnknownGroupId and
+    // ...WithIllegalGenerationId: generation -1 makes a simple group, any other is refused.
+    #[test]
+    fn an_unknown_group_accepts_only_generation_minus_one() {
+        assert_eq!(
+            validate_txn_offset_commit(None, -1, "", None),
+            Ok(TxnOffsetCommitAccepted::SimpleGroupCreated)
+        );
+        let refused = validate_txn_offset_commit(None, 0, "", None).unwrap_err();
+        assert_eq!(refused.error(), ErrorCode::IllegalGeneration);
+    }
+
+    // ClassicGroup.validateOffsetCommit: the member is checked before the generation.
+    #[test]
+    fn a_group_with_members_checks_the_member_then_the_generation() {
+        let group = group_of(3, &[("c1", None)]);
+        let check = |generation, member| {
+            validate_txn_offset_commit(Some(&group), generation, member, None)
+                .map_err(|r| r.error())
+        };
+        assert_eq!(
+            check(3, "c1"),
+            Ok(TxnOffsetCommitAccepted::MemberOfThisGeneration)
+        );
+        assert_eq!(check(2, "c1"), Err(ErrorCode::IllegalGeneration));
+        assert_eq!(check(2, "c9"), Err(ErrorCode::UnknownMemberId));
+        assert_eq!(check(3, ""), Err(ErrorCode::UnknownMemberId));
+        assert_eq!(check(-1, ""), Ok(TxnOffsetCommitAccepted::NoMemberNamed));
+        assert_eq!(check(-1, "c1"), Err(ErrorCode::IllegalGeneration));
+        let empty = group_of(3, &[]);
+        assert_eq!(
+            validate_txn_offset_commit(Some(&empty), -1, "c1", None),
+            Ok(TxnOffsetCommitAccepted::EmptyGroup)
+        );
+    }
+
+    // ClassicGroup.validateMember: a static member's instance id must come with its member id.
+    #[test]
+    fn a_static_members_instance_id_must_come_with_its_member_id() {
+        let group = group_of(2, &[("c1", Some("checkout-1")), ("c2", None)]);
+        let check = |member, instance| {
+            validate_txn_offset_commit(Some(&group), 2, member, Some(instance))
+                .map_err(|r| r.error())
+        };
+        assert_eq!(
+            check("c1", "checkout-1"),
+            Ok(TxnOffsetCommitAccepted::MemberOfThisGeneration)
+        );
+        assert_eq!(check("c2", "checkout-1"), Err(ErrorCode::FencedInstanceId));
+        assert_eq!(check("c2", "checkout-9"), Err(ErrorCode::UnknownMemberId));
     }
 
     // OffsetMetadataManagerTest.testReplayTransactionEndMarkerKeepsTheMostRecentCommittedOffset.

@@ -885,11 +885,14 @@ impl Producer {
 
     /// `TransactionManager.transitionToAbortableError` / `transitionToFatalError`.
     fn enter_txn_error(&mut self, error: ErrorCode, out: &mut Events) {
-        // TransactionManager: PRODUCER_FENCED and INVALID_TXN_STATE from the coordinator are fatal;
+        // TransactionManager: PRODUCER_FENCED, INVALID_TXN_STATE and INVALID_PRODUCER_ID_MAPPING
+        // (`maybeTransitionToErrorState`, the request handlers' `fatalError`) are fatal;
         // everything else (INVALID_PRODUCER_EPOCH on a produce included) is abortable.
         let fatal = matches!(
             error,
-            ErrorCode::ProducerFenced | ErrorCode::InvalidTxnState
+            ErrorCode::ProducerFenced
+                | ErrorCode::InvalidTxnState
+                | ErrorCode::InvalidProducerIdMapping
         );
         self.enter_txn_error_as(error, fatal, out);
     }
@@ -919,6 +922,11 @@ impl Producer {
                 "{error} is fatal: the coordinator refuses this producer's transaction.timeout.ms ({} ms), which must be more than 0 and at most the brokers' transaction.max.timeout.ms. initTransactions fails; the application must fix the setting and start a new producer.",
                 self.config.transaction_timeout_ms
             )
+        } else if error == ErrorCode::InvalidProducerIdMapping {
+            format!(
+                "{error} is fatal: the transaction coordinator does not map this transactional.id to producer {} (the id expired after transactional.id.expiration.ms, say, or a newer instance now holds it under another producer id). The application must close the producer; a new one calls initTransactions.",
+                self.producer_id
+            )
         } else if fatal
             && !matches!(
                 error,
@@ -931,6 +939,13 @@ impl Producer {
         } else if fatal {
             format!(
                 "{error} is fatal: the coordinator has moved this transactional.id to a newer epoch (a newer instance called initTransactions, or the coordinator aborted the transaction on timeout), so this instance is fenced. The right reaction is to close the producer, not to retry."
+            )
+        } else if matches!(
+            error,
+            ErrorCode::UnknownMemberId | ErrorCode::FencedInstanceId
+        ) {
+            format!(
+                "{error} makes the transaction abortable (TxnOffsetCommitHandler): the group metadata handed to sendOffsetsToTransaction names a member the group no longer has, so that consumer may have lost its partitions (KIP-447). The application must call abortTransaction and poll again."
             )
         } else if error == ErrorCode::IllegalGeneration {
             format!(
@@ -1149,7 +1164,7 @@ impl Producer {
             "{producer} calls sendOffsetsToTransaction for group {} (generation {}, member {}): offsets {}. {how}",
             offsets.group_id,
             offsets.generation_id,
-            offsets.member,
+            offsets.member_id,
             if listed.is_empty() {
                 "none (the consumer has no position yet)".to_owned()
             } else {
@@ -1159,7 +1174,8 @@ impl Producer {
         match txn.pending_offsets.as_mut() {
             Some(queued) if queued.group_id == offsets.group_id => {
                 queued.generation_id = offsets.generation_id;
-                queued.member = offsets.member;
+                queued.member_id = offsets.member_id;
+                queued.group_instance_id = offsets.group_instance_id;
                 queued.offsets.extend(offsets.offsets);
             }
             _ => txn.pending_offsets = Some(offsets),

@@ -14,7 +14,7 @@
 
 use crate::action::TxnResult;
 use crate::error_code::ErrorCode;
-use crate::ids::{ClientId, Offset, TopicPartition};
+use crate::ids::{Offset, TopicPartition};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -98,7 +98,10 @@ pub enum TxnRequest {
 pub struct TxnOffsets {
     pub group_id: String,
     pub generation_id: i32,
-    pub member: ClientId,
+    /// The member id (`""` when the sender is no member: Kafka's `UNKNOWN_MEMBER_ID` value).
+    pub member_id: String,
+    /// The static member's `group.instance.id`, if any.
+    pub group_instance_id: Option<String>,
     pub offsets: BTreeMap<TopicPartition, Offset>,
 }
 

@@ -96,6 +96,14 @@ impl CoordinatorHost {
         }
     }
 
+    /// The same coordinator with another `transactional.id.expiration.ms`.
+    pub fn with_transactional_id_expiration_ms(mut self, expiration_ms: u64) -> Self {
+        self.state = self
+            .state
+            .with_transactional_id_expiration_ms(expiration_ms);
+        self
+    }
+
     /// The broker the coordinator runs on.
     pub fn broker(&self) -> BrokerId {
         self.broker
@@ -500,6 +508,49 @@ impl CoordinatorHost {
         }
         outputs.extend(self.resend_parked(leader_of, out));
         outputs
+    }
+
+    /// The transactional id expiry (`TransactionStateManager.removeExpiredTransactionalIds`): an
+    /// id idle in Empty, CompleteCommit or CompleteAbort for `transactional.id.expiration.ms`
+    /// gets a tombstone in `__transaction_state` (`maybeAppendExpiration`) and is forgotten.
+    pub fn expire_transactional_ids(&mut self, now_ms: u64, out: &mut Events) {
+        let expiration_ms = self.state.transactional_id_expiration_ms();
+        for transactional_id in self.state.expired(now_ms) {
+            let Some((from, idle_ms)) = self.state.metadata(&transactional_id).map(|m| {
+                (
+                    m.state,
+                    now_ms.saturating_sub(m.txn_last_update_timestamp_ms),
+                )
+            }) else {
+                continue;
+            };
+            let Ok(append) = self.state.prepare_dead(&transactional_id) else {
+                continue;
+            };
+            let record = append.record();
+            let (producer_id, producer_epoch) = (record.producer_id, record.producer_epoch);
+            out.push(
+                EventKind::TxnLogAppended {
+                    transactional_id: transactional_id.clone(),
+                    state: TransactionState::Dead,
+                    producer_id,
+                    producer_epoch,
+                    partitions: Vec::new(),
+                },
+                format!("{transactional_id} has been idle in {from} for {idle_ms} ms, at least transactional.id.expiration.ms ({expiration_ms} ms): the coordinator appends a tombstone for it to __transaction_state (the key with no value) and forgets it. The id no longer maps to producer {producer_id}: its next InitProducerId gets a new producer id at epoch 0, and an instance still holding producer {producer_id} (epoch {producer_epoch}) is refused."),
+            );
+            self.log.push(record);
+            if self.state.remove_dead(&append).is_ok() {
+                out.push(
+                    EventKind::TxnStateChanged {
+                        transactional_id: transactional_id.clone(),
+                        from,
+                        to: TransactionState::Dead,
+                    },
+                    format!("Transaction {transactional_id} moves from {from} to Dead at the coordinator: the transactional id is removed."),
+                );
+            }
+        }
     }
 
     /// Sends again the markers that found no live leader.

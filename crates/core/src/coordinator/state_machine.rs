@@ -48,7 +48,10 @@
 //!   (`COORDINATOR_LOAD_IN_PROGRESS`), are for the caller to answer.
 //! - [`TransactionVersion::V1`] stands for Kafka's `TV_0` and `TV_1`, which the coordinator treats
 //!   alike (`TV_1` only changes the record format); [`TransactionVersion::V2`] is KIP-890's `TV_2`.
-//! - The transactional id expiry that leads to Dead is not modelled.
+//! - The expiry of an idle transactional id ([`TransactionCoordinatorState::expired`]) is
+//!   checked whenever the caller asks (the world: every time time passes), not every
+//!   `transaction.remove.expired.transaction.cleanup.interval.ms`; its tombstone is a record in
+//!   state Dead (Kafka: the key with a null value).
 //! - Where Kafka throws `IllegalStateException` (a coordinator bug, which a client sees as
 //!   `UNKNOWN_SERVER_ERROR`), this module returns [`TransitionError`]; a request that runs into one
 //!   is answered `INVALID_TXN_STATE`, the nearest code [`ErrorCode`] has.
@@ -73,6 +76,9 @@ pub const TWO_PHASE_COMMIT_TIMEOUT_MS: u64 = 2_147_483_647;
 
 /// `transaction.max.timeout.ms`'s default (`TransactionStateManagerConfig`): 15 minutes.
 pub const DEFAULT_MAX_TIMEOUT_MS: u64 = 900_000;
+
+/// `transactional.id.expiration.ms`'s default (`TransactionStateManagerConfig`): 7 days.
+pub const DEFAULT_TRANSACTIONAL_ID_EXPIRATION_MS: u64 = 604_800_000;
 
 /// Whether `epoch` leaves no room for another bump (`TransactionMetadata.isEpochExhausted`).
 pub fn is_epoch_exhausted(epoch: ProducerEpoch) -> bool {
@@ -351,7 +357,11 @@ impl TxnLogAppend {
             producer_epoch: transit.producer_epoch,
             txn_timeout_ms: transit.txn_timeout_ms,
             state: transit.txn_state,
-            topic_partitions: if transit.txn_state == TransactionState::Empty {
+            // Kafka writes null partitions for Empty, and a tombstone has no value at all.
+            topic_partitions: if matches!(
+                transit.txn_state,
+                TransactionState::Empty | TransactionState::Dead
+            ) {
                 BTreeSet::new()
             } else {
                 transit.topic_partitions.clone()
@@ -731,7 +741,7 @@ impl TransactionMetadata {
                 }
             }
             // PrepareEpochFence is replaced by PrepareAbort before anything is written; Dead ends
-            // in removal, never in a write.
+            // in removal once its tombstone is written (`remove_dead`), not in new metadata.
             TransactionState::PrepareEpochFence | TransactionState::Dead => {
                 Some("this state is never written to the transaction log")
             }
@@ -1248,6 +1258,8 @@ pub struct TransactionCoordinatorState {
     coordinator_epoch: i32,
     /// `transaction.max.timeout.ms`.
     max_timeout_ms: u64,
+    /// `transactional.id.expiration.ms`.
+    transactional_id_expiration_ms: u64,
     transactions: BTreeMap<String, TransactionMetadata>,
     /// Complete records prepared when their decision became durable, by transactional id (what
     /// `TransactionMarkerChannelManager` keeps with the markers it sends).
@@ -1260,6 +1272,7 @@ impl TransactionCoordinatorState {
             transaction_version,
             coordinator_epoch,
             max_timeout_ms: DEFAULT_MAX_TIMEOUT_MS,
+            transactional_id_expiration_ms: DEFAULT_TRANSACTIONAL_ID_EXPIRATION_MS,
             transactions: BTreeMap::new(),
             pending_completions: BTreeMap::new(),
         }
@@ -1271,8 +1284,19 @@ impl TransactionCoordinatorState {
         self
     }
 
+    /// The same coordinator with another `transactional.id.expiration.ms`.
+    pub fn with_transactional_id_expiration_ms(mut self, expiration_ms: u64) -> Self {
+        self.transactional_id_expiration_ms = expiration_ms;
+        self
+    }
+
     pub fn transaction_version(&self) -> TransactionVersion {
         self.transaction_version
+    }
+
+    /// `transactional.id.expiration.ms`.
+    pub fn transactional_id_expiration_ms(&self) -> u64 {
+        self.transactional_id_expiration_ms
     }
 
     pub fn coordinator_epoch(&self) -> i32 {
@@ -1820,6 +1844,69 @@ impl TransactionCoordinatorState {
             })
             .map(|metadata| metadata.transactional_id.clone())
             .collect()
+    }
+
+    /// The transactional ids idle for `transactional.id.expiration.ms`
+    /// (`TransactionStateManager.removeExpiredTransactionalIds` with `shouldExpire`): no
+    /// transition pending, a state that may expire (Empty, CompleteCommit, CompleteAbort), and
+    /// last updated that long or longer before `now_ms`. Each is for
+    /// [`TransactionCoordinatorState::prepare_dead`].
+    pub fn expired(&self, now_ms: u64) -> Vec<String> {
+        let Some(cutoff) = now_ms.checked_sub(self.transactional_id_expiration_ms) else {
+            return Vec::new();
+        };
+        self.transactions
+            .values()
+            .filter(|m| {
+                m.pending_state.is_none()
+                    && m.state.is_expiration_allowed()
+                    && m.txn_last_update_timestamp_ms <= cutoff
+            })
+            .map(|m| m.transactional_id.clone())
+            .collect()
+    }
+
+    /// Prepares the removal of an expired transactional id (`TransactionMetadata.prepareDead`):
+    /// the returned append is the tombstone to write; once it is durable,
+    /// [`TransactionCoordinatorState::remove_dead`] forgets the id.
+    pub fn prepare_dead(
+        &mut self,
+        transactional_id: &str,
+    ) -> Result<TxnLogAppend, TransitionError> {
+        let metadata = self.transactions.get_mut(transactional_id).ok_or_else(|| {
+            TransitionError::UnknownTransactionalId {
+                transactional_id: transactional_id.to_owned(),
+            }
+        })?;
+        let mut data = metadata.transit_to(TransactionState::Dead);
+        data.topic_partitions.clear();
+        let transit = metadata.prepare_transition_to(data)?;
+        Ok(self.append(transactional_id, transit, false))
+    }
+
+    /// The tombstone is durable: the id is forgotten, so its next InitProducerId starts over
+    /// with a new producer id at epoch 0 (`writeTombstonesForExpiredTransactionalIds`: only if
+    /// Dead is still pending at the same epoch under the same coordinator epoch).
+    pub fn remove_dead(&mut self, append: &TxnLogAppend) -> Result<(), TransitionError> {
+        let transactional_id = &append.transactional_id;
+        let metadata = self.transactions.get_mut(transactional_id).ok_or_else(|| {
+            TransitionError::UnknownTransactionalId {
+                transactional_id: transactional_id.clone(),
+            }
+        })?;
+        if append.coordinator_epoch != self.coordinator_epoch
+            || metadata.pending_state != Some(TransactionState::Dead)
+            || metadata.producer_epoch != append.transit.producer_epoch
+        {
+            metadata.pending_state = None;
+            return Err(TransitionError::UnexpectedMetadata {
+                transactional_id: transactional_id.clone(),
+                target: TransactionState::Dead,
+                reason: "the expired id changed before its tombstone was written",
+            });
+        }
+        self.transactions.remove(transactional_id);
+        Ok(())
     }
 
     /// Rebuilds the coordinator from its `__transaction_state` partition after an election
@@ -3722,5 +3809,32 @@ mod tests {
                 }
             }
         }
+    }
+
+    // TransactionStateManager.shouldExpire: only Empty, CompleteCommit and CompleteAbort expire,
+    // once last updated at least transactional.id.expiration.ms ago; an open transaction never.
+    #[test]
+    fn only_idle_ids_in_an_expirable_state_expire() {
+        let mut c = Coordinator::new(TransactionVersion::V1);
+        c.state = c.state.clone().with_transactional_id_expiration_ms(10_000);
+        let idle = c.init_ok("idle", None);
+        let busy = c.init_ok("busy", None);
+        c.add_ok("busy", busy, &[("payments", 0)]);
+        assert!(c.state.expired(10_999).is_empty(), "not yet 10 s idle");
+        assert_eq!(c.state.expired(11_000), vec!["idle".to_owned()]);
+        let tombstone = c.state.prepare_dead("idle").expect("Empty may expire");
+        assert_eq!(tombstone.record().state, Dead);
+        assert!(
+            c.state.expired(11_000).is_empty(),
+            "a pending Dead is not expired twice"
+        );
+        c.state
+            .remove_dead(&tombstone)
+            .expect("the tombstone is durable");
+        assert!(c.state.metadata("idle").is_none());
+        // The id starts over: a new producer id at epoch 0, and the former one is fenced.
+        let again = c.init_ok("idle", None);
+        assert_eq!(again, pe(1002, 0));
+        assert_eq!(code(c.init("idle", Some(idle))), ErrorCode::ProducerFenced);
     }
 }

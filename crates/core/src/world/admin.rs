@@ -342,20 +342,10 @@ impl World {
         group_id: &str,
         producer_id: ProducerId,
         producer_epoch: ProducerEpoch,
-        generation_id: i32,
-        offsets: &[crate::action::PartitionOffset],
+        offsets: TxnOffsets,
         out: &mut Events,
     ) {
         let lab = ClientId::new("lab");
-        let offsets = TxnOffsets {
-            group_id: group_id.to_owned(),
-            generation_id,
-            member: lab.clone(),
-            offsets: offsets
-                .iter()
-                .map(|o| (TopicPartition::new(&o.topic, o.partition), Offset(o.offset)))
-                .collect(),
-        };
         let result = if self.coordinator.transaction_version() == TransactionVersion::V2 {
             self.txn_offset_commit_v2(&lab, producer_id, producer_epoch, offsets, out)
         } else {

@@ -25,8 +25,14 @@ impl World {
             .flat_map(|t| self.cluster.partitions_of(t))
             .collect();
         let assignment = assign_round_robin(&partitions, &members);
+        let static_ids: BTreeMap<ClientId, Option<String>> = members
+            .iter()
+            .filter_map(|m| self.consumers.get(m))
+            .map(|c| (c.id().clone(), c.config.group_instance_id.clone()))
+            .collect();
         let group = self.groups.entry(group_id.to_owned()).or_default();
         group.generation_id += 1;
+        group.members = static_ids;
         let generation_id = group.generation_id;
         let mut lines = Vec::new();
         for (member, tps) in &assignment {

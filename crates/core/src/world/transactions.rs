@@ -226,7 +226,8 @@ impl World {
         let offsets = TxnOffsets {
             generation_id: self.groups.get(&group_id).map_or(0, |g| g.generation_id),
             group_id,
-            member: consumer_id.clone(),
+            member_id: consumer_id.0.clone(),
+            group_instance_id: consumer.config.group_instance_id.clone(),
             offsets: positions,
         };
         if let Some(p) = self.producers.get_mut(producer) {
@@ -290,8 +291,8 @@ impl World {
         self.stage_txn_offsets(producer, producer_id, offsets, out)
     }
 
-    /// The group coordinator's part of TxnOffsetCommit: the KIP-447 generation check, then the
-    /// offsets written with the producer id and kept pending.
+    /// The group coordinator's part of TxnOffsetCommit: the group metadata checked (KIP-447),
+    /// then the offsets written with the producer id and kept pending.
     pub(super) fn stage_txn_offsets(
         &mut self,
         producer: &ClientId,
@@ -300,22 +301,59 @@ impl World {
         out: &mut Events,
     ) -> Result<(), ErrorCode> {
         let group_id = offsets.group_id.clone();
+        // OffsetMetadataManager.validateTransactionalOffsetCommit with ClassicGroup.validateOffsetCommit.
+        let check = validate_txn_offset_commit(
+            self.groups.get(&group_id),
+            offsets.generation_id,
+            &offsets.member_id,
+            offsets.group_instance_id.as_deref(),
+        );
+        let request = describe_group_metadata(&offsets);
+        let accepted = match check {
+            Ok(accepted) => accepted,
+            Err(refusal) => {
+                let error = refusal.error();
+                let explanation = match refusal {
+                    TxnOffsetCommitRefusal::OtherGeneration { current } => format!(
+                        "{producer} sends TxnOffsetCommit to the group coordinator of {group_id} with generation {}, but the group is at generation {current}: {error}. The group has rebalanced since the offsets were taken, so this processor may no longer own those partitions (KIP-447 fences zombies through the group).",
+                        offsets.generation_id
+                    ),
+                    _ => {
+                        let why = refusal_reason(&refusal, &offsets, self.groups.get(&group_id));
+                        format!(
+                            "{producer} sends TxnOffsetCommit to the group coordinator of {group_id} ({request}): {why} The group coordinator answers {error} and keeps none of the offsets."
+                        )
+                    }
+                };
+                out.push(
+                    EventKind::TxnOffsetCommitRefused {
+                        producer: producer.clone(),
+                        group_id: group_id.clone(),
+                        error,
+                    },
+                    explanation,
+                );
+                return Err(error);
+            }
+        };
+        let mut why_accepted = Some(match accepted {
+            TxnOffsetCommitAccepted::SimpleGroupCreated => format!(
+                "Group {group_id} does not exist and the request carries generation -1, a commit from outside group management, so the group coordinator creates {group_id} as a simple group with no member to hold the offsets. "
+            ),
+            TxnOffsetCommitAccepted::EmptyGroup => format!(
+                "Generation -1 and group {group_id} has no member: a commit from outside group management is accepted. "
+            ),
+            TxnOffsetCommitAccepted::NoMemberNamed => format!(
+                "The request names no member and carries generation -1, which a transactional commit may do, so group {group_id}'s members are not checked. "
+            ),
+            TxnOffsetCommitAccepted::MemberOfThisGeneration => String::new(),
+        });
         let group = self.groups.entry(group_id.clone()).or_default();
-        // ClassicGroup.validateOffsetCommit: a stale generation is ILLEGAL_GENERATION.
-        if offsets.generation_id != group.generation_id {
-            let current = group.generation_id;
-            out.push(
-                EventKind::TxnOffsetCommitRefused { producer: producer.clone(), group_id: group_id.clone(), error: ErrorCode::IllegalGeneration },
-                format!("{producer} sends TxnOffsetCommit to the group coordinator of {group_id} with generation {}, but the group is at generation {current}: ILLEGAL_GENERATION. The group has rebalanced since the offsets were taken, so this processor may no longer own those partitions (KIP-447 fences zombies through the group)."
-                    , offsets.generation_id),
-            );
-            return Err(ErrorCode::IllegalGeneration);
-        }
         group.stage_txn_offsets(producer_id, &offsets.offsets);
         for (tp, offset) in &offsets.offsets {
             out.push(
                 EventKind::TxnOffsetCommitPending { producer: producer.clone(), group_id: group_id.clone(), producer_id, topic_partition: tp.clone(), offset: *offset },
-                format!("{producer} sends TxnOffsetCommit to the group coordinator: group {group_id} writes offset {offset} for {tp} with producer id {producer_id} to __consumer_offsets, but keeps it PENDING (OffsetMetadataManager.pendingTransactionalOffsets). The committed offset does not move until the transaction's marker arrives."),
+                format!("{}{producer} sends TxnOffsetCommit to the group coordinator: group {group_id} writes offset {offset} for {tp} with producer id {producer_id} to __consumer_offsets, but keeps it PENDING (OffsetMetadataManager.pendingTransactionalOffsets). The committed offset does not move until the transaction's marker arrives.", why_accepted.take().unwrap_or_default()),
             );
         }
         Ok(())
@@ -362,6 +400,70 @@ impl World {
                 EventKind::MarkerAcknowledged { transactional_id: transactional_id.to_owned(), topic_partition: tp.clone() },
                 format!("The {marker} marker for {transactional_id} reaches {tp}; the group coordinator has no pending offsets from producer {producer_id}, so nothing changes."),
             );
+        }
+    }
+}
+
+/// The group metadata a TxnOffsetCommit carries, in words.
+fn describe_group_metadata(offsets: &TxnOffsets) -> String {
+    let member = if offsets.member_id.is_empty() {
+        "no member id".to_owned()
+    } else {
+        format!("member {}", offsets.member_id)
+    };
+    let instance = offsets
+        .group_instance_id
+        .as_ref()
+        .map(|i| format!(", group.instance.id {i}"))
+        .unwrap_or_default();
+    format!("generation {}, {member}{instance}", offsets.generation_id)
+}
+
+/// Why the group coordinator refused, from the refusal and the group as it is.
+fn refusal_reason(
+    refusal: &TxnOffsetCommitRefusal,
+    offsets: &TxnOffsets,
+    group: Option<&Group>,
+) -> String {
+    let group_id = &offsets.group_id;
+    let generation = offsets.generation_id;
+    match refusal {
+        TxnOffsetCommitRefusal::UnknownGroup => format!(
+            "group {group_id} does not exist, yet the request carries generation {generation}, which only a member of an existing group can have. Only generation -1 (no group management) may create a group by committing."
+        ),
+        TxnOffsetCommitRefusal::UnknownInstance => format!(
+            "no static member of {group_id} has group.instance.id {}.",
+            offsets.group_instance_id.as_deref().unwrap_or_default()
+        ),
+        TxnOffsetCommitRefusal::InstanceHeldByAnotherMember { holder } => format!(
+            "group.instance.id {} belongs to member {holder} in {group_id}, not to {}. A static member keeps its instance id across restarts under a new member id, so a request pairing that instance id with another member id comes from an instance the group has replaced, and it is fenced.",
+            offsets.group_instance_id.as_deref().unwrap_or_default(),
+            if offsets.member_id.is_empty() {
+                "a sender with no member id"
+            } else {
+                &offsets.member_id
+            }
+        ),
+        TxnOffsetCommitRefusal::UnknownMember => {
+            let members: Vec<String> = group
+                .map(|g| g.members.keys().map(ToString::to_string).collect())
+                .unwrap_or_default();
+            let who = if offsets.member_id.is_empty() {
+                "the request names no member".to_owned()
+            } else {
+                format!("{} is not a member of {group_id}", offsets.member_id)
+            };
+            let listed = if members.is_empty() {
+                "the group has no member now".to_owned()
+            } else {
+                format!("its members are {}", members.join(", "))
+            };
+            format!(
+                "{who} ({listed}). A generation other than -1 is only accepted from a member of the group, so a processor that left the group cannot commit offsets for partitions it may no longer own."
+            )
+        }
+        TxnOffsetCommitRefusal::OtherGeneration { current } => {
+            format!("the group is at generation {current}.")
         }
     }
 }

@@ -90,6 +90,10 @@ pub const CONSUMER_FIELDS: &[Field] = &[
         input: Input::Text { optional: false },
     },
     Field {
+        key: "group.instance.id",
+        input: Input::Text { optional: true },
+    },
+    Field {
         key: "isolation.level",
         input: Input::Choice(&[
             ("\"read_uncommitted\"", "read_uncommitted"),
@@ -134,6 +138,10 @@ pub const CLUSTER_FIELDS: &[Field] = &[
     },
     Field {
         key: "transaction.max.timeout.ms",
+        input: Input::Number,
+    },
+    Field {
+        key: "transactional.id.expiration.ms",
         input: Input::Number,
     },
     Field {

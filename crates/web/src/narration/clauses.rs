@@ -130,6 +130,13 @@ pub(super) fn transaction_clause(step: &StepRecord) -> Option<String> {
         ));
     }
     if let Some((tid, from, to)) = coordinator_moves(step).into_iter().next() {
+        // Dead is where an idle transactional.id ends: tombstoned and forgotten.
+        if to == eos_core::coordinator::state_machine::TransactionState::Dead.to_string() {
+            return Some(format!(
+                "{tid} sat idle in {from} for transactional.id.expiration.ms, so the transaction \
+                 coordinator wrote a tombstone for it and forgot it"
+            ));
+        }
         return Some(format!(
             "The transaction coordinator moved {tid} from {from} to {to}"
         ));

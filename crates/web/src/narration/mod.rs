@@ -355,4 +355,15 @@ mod tests {
         assert!(intro_next_move(12).contains("Next scripted step (n)"));
         assert!(intro_next_move(0).contains("Send"));
     }
+
+    #[test]
+    fn an_expired_transactional_id_is_told_as_removed() {
+        let steps = told("10-14-transactional-id-expires.json");
+        assert_eq!(
+            steps[7].1.sentence,
+            "payment-writer sat idle in CompleteCommit for transactional.id.expiration.ms, so the \
+             transaction coordinator wrote a tombstone for it and forgot it"
+        );
+        assert_eq!(steps[10].1.sentence, "p1 got producer id 1001 with epoch 0");
+    }
 }
