@@ -341,6 +341,11 @@ impl Action {
             ),
             Action::InitProducerIdRaw {
                 transactional_id, ..
+            } if transactional_id.is_empty() => {
+                "hand-made InitProducerId with an empty transactional.id (\"\")".to_owned()
+            }
+            Action::InitProducerIdRaw {
+                transactional_id, ..
             } => format!("hand-made InitProducerId for transactional.id {transactional_id}"),
             Action::AddPartitionsRaw {
                 transactional_id,

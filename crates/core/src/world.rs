@@ -608,16 +608,13 @@ impl World {
                 Ok(())
             }
             Action::ListTransactions {} | Action::FindHangingTransactions { .. } => Ok(()),
+            // An empty transactional.id is Kafka's to refuse: the coordinator answers
+            // INVALID_REQUEST (`TransactionCoordinator.handleInitProducerId`).
             Action::InitProducerIdRaw {
-                transactional_id,
                 expected_producer_id,
                 expected_epoch,
+                ..
             } => {
-                if transactional_id.is_empty() {
-                    return Err(ActionError::InvalidRequest(
-                        "a transactional.id cannot be empty".to_owned(),
-                    ));
-                }
                 if expected_producer_id.is_some() != expected_epoch.is_some() {
                     return Err(ActionError::InvalidRequest(
                         "give both expected_producer_id and expected_epoch, or neither".to_owned(),

@@ -407,6 +407,8 @@ fn hand_made_coordinator_requests_show_each_coordinator_rule_alone() {
             "AddPartitionsToTxn",
             Some(ErrorCode::InvalidProducerIdMapping),
         ),
+        // TransactionCoordinator.handleInitProducerId: "" is answered, not refused as input.
+        ("InitProducerId", Some(ErrorCode::InvalidRequest)),
     ];
     assert_eq!(
         answers,
@@ -425,6 +427,11 @@ fn hand_made_coordinator_requests_show_each_coordinator_rule_alone() {
     assert_eq!(
         txn.producer_epoch.0, 2,
         "one bump to fence, one for the new instance"
+    );
+    assert_eq!(
+        run.world.coordinator().transactions().count(),
+        1,
+        "the empty transactional.id gets no transaction"
     );
 }
 

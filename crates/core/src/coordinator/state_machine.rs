@@ -1005,7 +1005,7 @@ impl fmt::Display for CoordinatorError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             CoordinatorError::EmptyTransactionalId => f.write_str(
-                "the request names an empty transactional id, which the coordinator refuses as an invalid request",
+                "an empty string is not a transactional id (a producer without one sends none and gets a plain idempotent producer id), so the coordinator refuses the request as invalid",
             ),
             CoordinatorError::UnknownTransactionalId { transactional_id } => write!(
                 f,
