@@ -961,8 +961,8 @@ impl World {
                 let lab = ClientId::new("lab");
                 let mut epoch = None;
                 let (outcome, released) = match self.verify_transaction(leader, &tp, &batch, out) {
-                    Some(error) => (ProduceOutcome::Respond(Err(error)), Vec::new()),
-                    None => self.cluster.handle_produce(
+                    Err(error) => (ProduceOutcome::Respond(Err(error)), Vec::new()),
+                    Ok(verified_under) => self.cluster.handle_produce(
                         leader,
                         &tp,
                         *acks,
@@ -970,6 +970,7 @@ impl World {
                         &lab,
                         0,
                         self.now_ms,
+                        verified_under,
                         &mut epoch,
                         out,
                     ),
@@ -1335,8 +1336,8 @@ impl World {
                 let mut epoch = None;
                 let (outcome, released) =
                     match self.verify_transaction(broker, &topic_partition, &batch, out) {
-                        Some(error) => (ProduceOutcome::Respond(Err(error)), Vec::new()),
-                        None => self.cluster.handle_produce(
+                        Err(error) => (ProduceOutcome::Respond(Err(error)), Vec::new()),
+                        Ok(verified_under) => self.cluster.handle_produce(
                             broker,
                             &topic_partition,
                             acks,
@@ -1344,6 +1345,7 @@ impl World {
                             &client,
                             correlation_id,
                             self.now_ms,
+                            verified_under,
                             &mut epoch,
                             out,
                         ),

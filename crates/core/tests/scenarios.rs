@@ -385,6 +385,37 @@ fn hand_made_requests_under_transaction_v2_show_its_epoch_rules() {
 }
 
 #[test]
+fn transaction_v2_first_write_to_a_partition_must_start_at_sequence_zero() {
+    let (_, run) = run("07-14-hand-made-partition-requests-transaction-v2");
+    let answers: Vec<Result<i64, ErrorCode>> = run
+        .events()
+        .filter_map(|e| match &e.kind {
+            EventKind::RawProduceHandled {
+                result: Some(result),
+                ..
+            } => Some(result.map(|offset| offset.0)),
+            _ => None,
+        })
+        .collect();
+    // ProducerAppendInfo.checkSequence (KAFKA-18202): sequence 3 first is refused, 0 is taken.
+    assert_eq!(
+        answers[..2],
+        [Err(ErrorCode::OutOfOrderSequenceNumber), Ok(0)]
+    );
+    let first_batch_sequence = run
+        .world
+        .cluster()
+        .partition(&TopicPartition::new("payments", 0))
+        .and_then(|p| p.leader_replica())
+        .and_then(|r| r.log.batches().front().map(|b| b.stamp.base_sequence.0));
+    assert_eq!(
+        first_batch_sequence,
+        Some(0),
+        "the refused batch left nothing in the log"
+    );
+}
+
+#[test]
 fn hand_made_coordinator_requests_show_each_coordinator_rule_alone() {
     let (_, run) = run("10-14-hand-made-coordinator-requests");
     let answers: Vec<(String, Option<ErrorCode>)> = run

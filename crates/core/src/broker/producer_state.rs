@@ -30,9 +30,9 @@
 //! - One batch per produce request and partition (Kafka's client sends one; `ProducerAppendInfo`
 //!   can validate several).
 //! - Transaction verification (KIP-890 part 1) is asked by the world before the append, as an
-//!   instant question to the coordinator; the `VerificationStateEntry` guard and its
-//!   lowest-sequence check (rules V2's race and V4, B5.1/B5.2 of `kafka-rules.md`) are not
-//!   modelled here.
+//!   instant question to the coordinator, and only its transaction version reaches the check
+//!   (`VerificationStateEntry.supportsEpochBump`, rule B5.2); the guard and its lowest-sequence
+//!   check (rules V2's race and V4, B5.1 of `kafka-rules.md`) are not modelled here.
 //! - Markers use the transaction-version 0/1 epoch rule (`marker epoch >= stored epoch`); the
 //!   strict `>` of KIP-1228 (Kafka 4.2) is not modelled.
 //! - A restart replays the whole log ([`ProducerStateManager::rebuild`]). Kafka starts from its
@@ -42,7 +42,7 @@
 
 use crate::broker::batch::{ControlKind, ProducedBatch, Record, StoredBatch};
 use crate::error_code::ErrorCode;
-use crate::ids::{Offset, ProducerEpoch, ProducerId, Sequence};
+use crate::ids::{Offset, ProducerEpoch, ProducerId, Sequence, TransactionVersion};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
@@ -218,6 +218,14 @@ pub enum Rejection {
         producer_epoch: ProducerEpoch,
         current_epoch: ProducerEpoch,
     },
+    /// Under transaction protocol V2, a producer's first transactional batch on a partition
+    /// that holds none of its batches does not start at sequence 0
+    /// (`ProducerAppendInfo.checkSequence`, KAFKA-18202).
+    FirstTransactionV2WriteNotFromZero {
+        producer_id: ProducerId,
+        producer_epoch: ProducerEpoch,
+        first_seq: Sequence,
+    },
     /// The first batch of a new epoch does not start at sequence 0
     /// (`ProducerAppendInfo.checkSequence`).
     NewEpochNotFromZero {
@@ -261,9 +269,9 @@ impl Rejection {
             Rejection::StaleEpoch { .. } | Rejection::StaleMarkerEpoch { .. } => {
                 ErrorCode::InvalidProducerEpoch
             }
-            Rejection::NewEpochNotFromZero { .. } | Rejection::OutOfOrderSequence { .. } => {
-                ErrorCode::OutOfOrderSequenceNumber
-            }
+            Rejection::FirstTransactionV2WriteNotFromZero { .. }
+            | Rejection::NewEpochNotFromZero { .. }
+            | Rejection::OutOfOrderSequence { .. } => ErrorCode::OutOfOrderSequenceNumber,
             Rejection::NonTransactionalDuringTxn { .. } => ErrorCode::InvalidTxnState,
             Rejection::CoordinatorFenced { .. } => ErrorCode::TransactionCoordinatorFenced,
         }
@@ -297,6 +305,14 @@ impl fmt::Display for Rejection {
             } => write!(
                 f,
                 "a transaction marker for producer {producer_id} carries epoch {producer_epoch}, but this partition has already seen epoch {current_epoch} from it, so the marker is stale"
+            ),
+            Rejection::FirstTransactionV2WriteNotFromZero {
+                producer_id,
+                producer_epoch,
+                first_seq,
+            } => write!(
+                f,
+                "this partition holds no batch of producer {producer_id} (epoch {producer_epoch}) yet, and under transaction protocol V2 a producer's first transactional batch on a partition must start at sequence 0, but this one starts at {first_seq}: an earlier batch is missing, so nothing is appended"
             ),
             Rejection::NewEpochNotFromZero {
                 producer_id,
@@ -422,11 +438,13 @@ impl ProducerStateManager {
     }
 
     /// Checks a data batch before it is written (`UnifiedLog.analyzeAndValidateProducerState`
-    /// with `ProducerAppendInfo.appendDataBatch`); changes nothing.
+    /// with `ProducerAppendInfo.appendDataBatch`); changes nothing. `verified_under` is the
+    /// transaction version of the verification the leader ran for this batch, if it ran one.
     pub fn check_data_batch(
         &self,
         batch: &ProducedBatch,
         origin: AppendOrigin,
+        verified_under: Option<TransactionVersion>,
     ) -> Result<DataBatchVerdict, Rejection> {
         let stamp = batch.stamp;
         let producer_id = stamp.producer_id;
@@ -468,6 +486,19 @@ impl ProducerStateManager {
             });
         }
         if origin == AppendOrigin::Client {
+            // ProducerAppendInfo.checkSequence (KAFKA-18202): a V2 transactional producer with no
+            // batch here must start at 0; under V1 KIP-360 lets it start anywhere.
+            let holds_no_batch = entry.is_none_or(|e| e.batch_metadata.is_empty());
+            if verified_under.is_some_and(TransactionVersion::supports_epoch_bump)
+                && holds_no_batch
+                && first_seq != Sequence(0)
+            {
+                return Err(Rejection::FirstTransactionV2WriteNotFromZero {
+                    producer_id,
+                    producer_epoch: epoch,
+                    first_seq,
+                });
+            }
             check_sequence(entry, producer_id, epoch, first_seq, batch.last_sequence())?;
         }
         // ProducerAppendInfo.appendDataBatch: no non-transactional write in an open transaction.
@@ -856,7 +887,7 @@ mod tests {
             batch: &ProducedBatch,
             origin: AppendOrigin,
         ) -> Result<(DataBatchVerdict, Offset), Rejection> {
-            match self.state.check_data_batch(batch, origin)? {
+            match self.state.check_data_batch(batch, origin, None)? {
                 DataBatchVerdict::Duplicate(original) => {
                     Ok((DataBatchVerdict::Duplicate(original), original.first_offset))
                 }
@@ -1070,6 +1101,57 @@ mod tests {
         leader.append_ok(PID, 3, 44, 1, false);
     }
 
+    // ProducerAppendInfo.checkSequence with a transaction-version-1 verification entry;
+    // ProducerStateManagerTest.testAllowNonZeroSequenceForTransactionsV1WithEmptyState.
+    #[test]
+    fn transaction_v1_first_write_may_start_at_any_sequence() {
+        let leader = Leader::new();
+        let batch = produced(PID, 0, 5, 1, true);
+        let verdict = leader.state.check_data_batch(
+            &batch,
+            AppendOrigin::Client,
+            Some(TransactionVersion::V1),
+        );
+        assert_eq!(verdict, Ok(DataBatchVerdict::Append));
+    }
+
+    // ProducerAppendInfo.checkSequence with a transaction-version-2 verification entry
+    // (KAFKA-18202); ProducerStateManagerTest.testRejectNonZeroSequenceForTransactionsV2WithEmptyState.
+    #[test]
+    fn transaction_v2_first_write_must_start_at_zero() {
+        let mut leader = Leader::new();
+        let v2 = Some(TransactionVersion::V2);
+        let late = produced(PID, 0, 5, 1, true);
+        let (code, rejection) = error_of(leader.state.check_data_batch(
+            &late,
+            AppendOrigin::Client,
+            v2,
+        ));
+        assert_eq!(code, ErrorCode::OutOfOrderSequenceNumber);
+        assert!(
+            rejection
+                .to_string()
+                .contains("must start at sequence 0, but this one starts at 5"),
+            "{rejection}"
+        );
+        let first = produced(PID, 0, 0, 1, true);
+        assert_eq!(
+            leader
+                .state
+                .check_data_batch(&first, AppendOrigin::Client, v2),
+            Ok(DataBatchVerdict::Append)
+        );
+        // Once a batch is retained, the usual in-sequence rule takes over.
+        leader.append_ok(PID, 0, 0, 1, true);
+        let next = produced(PID, 0, 1, 1, true);
+        assert_eq!(
+            leader
+                .state
+                .check_data_batch(&next, AppendOrigin::Client, v2),
+            Ok(DataBatchVerdict::Append)
+        );
+    }
+
     // ProducerAppendInfo.checkSequence ("Invalid sequence number for new epoch");
     // ProducerStateManagerTest.testRejectNonZeroSequenceForDirectEpochBump.
     #[test]
@@ -1135,7 +1217,7 @@ mod tests {
         assert_eq!(
             follower
                 .state
-                .check_data_batch(&gap, AppendOrigin::Client)
+                .check_data_batch(&gap, AppendOrigin::Client, None)
                 .map_err(|r| r.error_code()),
             Err(ErrorCode::OutOfOrderSequenceNumber)
         );
@@ -1485,7 +1567,7 @@ mod tests {
         // What that state is for: the same answers after a restart.
         assert_eq!(rebuilt.first_unstable_offset(), Some(Offset(11)));
         assert!(matches!(
-            rebuilt.check_data_batch(&produced(PID, 0, 6, 1, false), AppendOrigin::Client),
+            rebuilt.check_data_batch(&produced(PID, 0, 6, 1, false), AppendOrigin::Client, None),
             Ok(DataBatchVerdict::Duplicate(_))
         ));
         assert_eq!(
@@ -1574,6 +1656,11 @@ mod tests {
             error_of(leader.marker(PID, 1, 2, ControlKind::Commit)),
             error_of(leader.produce(PID, 2, 4, 1, false)),
             error_of(leader.produce(PID, 1, 4, 1, false)),
+            error_of(Leader::new().state.check_data_batch(
+                &produced(PID, 0, 5, 1, true),
+                AppendOrigin::Client,
+                Some(TransactionVersion::V2),
+            )),
         ];
         let codes: Vec<ErrorCode> = rejections.iter().map(|(code, _)| *code).collect();
         assert_eq!(
@@ -1583,6 +1670,7 @@ mod tests {
                 ErrorCode::InvalidProducerEpoch,
                 ErrorCode::InvalidProducerEpoch,
                 ErrorCode::TransactionCoordinatorFenced,
+                ErrorCode::OutOfOrderSequenceNumber,
                 ErrorCode::OutOfOrderSequenceNumber,
                 ErrorCode::OutOfOrderSequenceNumber,
             ]

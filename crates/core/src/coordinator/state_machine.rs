@@ -202,23 +202,8 @@ impl fmt::Display for TransactionState {
     }
 }
 
-/// The cluster's transaction protocol (`transaction.version` feature; `TransactionVersion`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum TransactionVersion {
-    /// The classic protocol (Kafka's `TV_0`/`TV_1`): the epoch stays put across transactions, the
-    /// client adds partitions itself.
-    V1,
-    /// KIP-890 (Kafka's `TV_2`): the epoch is bumped at every EndTxn, and an abort is accepted
-    /// even when no transaction is open.
-    V2,
-}
-
-impl TransactionVersion {
-    /// `TransactionVersion.supportsEpochBump`.
-    pub fn supports_epoch_bump(self) -> bool {
-        self == TransactionVersion::V2
-    }
-}
+/// Kafka's `TransactionVersion` is shared with the partition leaders, which check markers by it.
+pub use crate::ids::TransactionVersion;
 
 /// What EndTxn asks for (`TransactionResult`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
