@@ -161,11 +161,7 @@ impl World {
     /// already asked for their producer id: that request is the first message in flight.
     pub fn new(config: &WorldConfig, seed: u64) -> Result<Self, WorldConfigError> {
         let cluster = Cluster::new(&config.cluster).map_err(|e| WorldConfigError::Cluster(e.0))?;
-        let transaction_version = if config.cluster.transaction_version.is_v2() {
-            TransactionVersion::V2
-        } else {
-            TransactionVersion::V1
-        };
+        let transaction_version = config.cluster.transaction_version.version();
         if config.cluster.transaction_max_timeout_ms == 0 {
             return Err(WorldConfigError::Cluster(
                 "transaction.max.timeout.ms must be at least 1".to_owned(),
@@ -862,6 +858,7 @@ impl World {
                 producer_id,
                 producer_epoch,
                 coordinator_epoch,
+                transaction_version,
                 result,
             } => {
                 let tp = TopicPartition::new(topic.as_str(), *partition);
@@ -869,11 +866,17 @@ impl World {
                     TxnResult::Commit => ControlKind::Commit,
                     TxnResult::Abort => ControlKind::Abort,
                 };
+                // Without a version the marker carries the cluster's, as the coordinator's would.
+                let version = transaction_version
+                    .map_or(self.coordinator.transaction_version(), |level| {
+                        level.version()
+                    });
                 let _ = self.cluster.write_marker(
                     &tp,
                     ProducerId(*producer_id),
                     ProducerEpoch(*producer_epoch),
                     *coordinator_epoch,
+                    version,
                     kind,
                     self.now_ms,
                     out,
@@ -1386,6 +1389,7 @@ impl World {
                 producer_id,
                 producer_epoch,
                 coordinator_epoch,
+                transaction_version,
                 result,
                 partitions,
             } => {
@@ -1401,6 +1405,7 @@ impl World {
                             producer_id,
                             producer_epoch,
                             coordinator_epoch,
+                            transaction_version,
                             kind,
                             now,
                             out,

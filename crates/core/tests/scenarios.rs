@@ -416,6 +416,41 @@ fn transaction_v2_first_write_to_a_partition_must_start_at_sequence_zero() {
 }
 
 #[test]
+fn transaction_v2_marker_must_raise_the_epoch_and_a_version_1_marker_need_not() {
+    let (_, run) = run("07-14-hand-made-partition-requests-transaction-v2");
+    let written_offsets: Vec<i64> = run
+        .events()
+        .filter_map(|e| match &e.kind {
+            EventKind::MarkerWritten { offset, .. } => Some(offset.0),
+            _ => None,
+        })
+        .collect();
+    // ProducerAppendInfo.checkProducerEpoch (Kafka 4.2, KIP-1228): the duplicated version-2
+    // marker is refused; the hand-made version-1 marker at the same epoch is written.
+    assert_eq!(written_offsets, vec![1, 2]);
+    let refused = run
+        .events()
+        .filter(|e| {
+            matches!(
+                &e.kind,
+                EventKind::BatchRejected {
+                    error: ErrorCode::InvalidProducerEpoch,
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!(refused, 1, "the second copy of WriteTxnMarkers");
+    let txn = run
+        .world
+        .coordinator()
+        .transactions()
+        .next()
+        .expect("payment-writer");
+    assert_eq!(txn.state, TransactionState::CompleteCommit);
+}
+
+#[test]
 fn hand_made_coordinator_requests_show_each_coordinator_rule_alone() {
     let (_, run) = run("10-14-hand-made-coordinator-requests");
     let answers: Vec<(String, Option<ErrorCode>)> = run

@@ -791,6 +791,7 @@ impl Cluster {
         producer_id: ProducerId,
         producer_epoch: ProducerEpoch,
         coordinator_epoch: i32,
+        transaction_version: TransactionVersion,
         kind: ControlKind,
         now_ms: u64,
         out: &mut Events,
@@ -809,6 +810,7 @@ impl Cluster {
             producer_epoch,
             coordinator_epoch,
             AppendOrigin::Coordinator,
+            transaction_version,
         ) {
             let error = rejection.error_code();
             out.push(

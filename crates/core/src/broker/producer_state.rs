@@ -33,8 +33,8 @@
 //!   instant question to the coordinator, and only its transaction version reaches the check
 //!   (`VerificationStateEntry.supportsEpochBump`, rule B5.2); the guard and its lowest-sequence
 //!   check (rules V2's race and V4, B5.1 of `kafka-rules.md`) are not modelled here.
-//! - Markers use the transaction-version 0/1 epoch rule (`marker epoch >= stored epoch`); the
-//!   strict `>` of KIP-1228 (Kafka 4.2) is not modelled.
+//! - Markers are checked by the transaction version they carry, as from Kafka 4.2 (KIP-1228):
+//!   version 2 needs `marker epoch > stored epoch`, version 0/1 `>=` (every marker before 4.2).
 //! - A restart replays the whole log ([`ProducerStateManager::rebuild`]). Kafka starts from its
 //!   latest snapshot, which keeps only each producer's last batch, and replays the log after it;
 //!   so after a clean shutdown Kafka may remember fewer than 5 batches per producer.
@@ -211,12 +211,13 @@ pub enum Rejection {
         producer_epoch: ProducerEpoch,
         current_epoch: ProducerEpoch,
     },
-    /// A marker with a producer epoch older than the partition has seen
-    /// (`ProducerAppendInfo.appendEndTxnMarker` -> `checkProducerEpoch`).
+    /// A marker with a producer epoch older than the partition has seen, or under transaction
+    /// version 2 not newer (`ProducerAppendInfo.appendEndTxnMarker` -> `checkProducerEpoch`).
     StaleMarkerEpoch {
         producer_id: ProducerId,
         producer_epoch: ProducerEpoch,
         current_epoch: ProducerEpoch,
+        transaction_version: TransactionVersion,
     },
     /// Under transaction protocol V2, a producer's first transactional batch on a partition
     /// that holds none of its batches does not start at sequence 0
@@ -302,6 +303,16 @@ impl fmt::Display for Rejection {
                 producer_id,
                 producer_epoch,
                 current_epoch,
+                transaction_version: TransactionVersion::V2,
+            } if producer_epoch == current_epoch => write!(
+                f,
+                "a transaction-version-2 marker for producer {producer_id} carries epoch {producer_epoch}, the epoch this partition already holds for it, and under V2 every transaction ends at a freshly bumped epoch, so a marker that does not raise it is a late or repeated one (the strict check of Kafka 4.2, KIP-1228; Kafka 4.1 and earlier accepted an equal epoch)"
+            ),
+            Rejection::StaleMarkerEpoch {
+                producer_id,
+                producer_epoch,
+                current_epoch,
+                ..
             } => write!(
                 f,
                 "a transaction marker for producer {producer_id} carries epoch {producer_epoch}, but this partition has already seen epoch {current_epoch} from it, so the marker is stale"
@@ -559,13 +570,14 @@ impl ProducerStateManager {
     }
 
     /// Checks a transaction marker before it is written (`ProducerAppendInfo.appendEndTxnMarker`);
-    /// changes nothing.
+    /// changes nothing. `transaction_version` is the one the marker carries (WriteTxnMarkers v2).
     pub fn check_marker(
         &self,
         producer_id: ProducerId,
         producer_epoch: ProducerEpoch,
         coordinator_epoch: i32,
         origin: AppendOrigin,
+        transaction_version: TransactionVersion,
     ) -> Result<(), Rejection> {
         // ProducerAppendInfo.checkProducerEpoch / checkCoordinatorEpoch: replicas only log.
         if origin == AppendOrigin::Replication {
@@ -574,12 +586,19 @@ impl ProducerStateManager {
         let Some(entry) = self.producers.get(&producer_id) else {
             return Ok(());
         };
-        // ProducerAppendInfo.checkProducerEpoch (transaction version 0/1): marker epoch >= stored.
-        if producer_epoch < entry.producer_epoch {
+        // ProducerAppendInfo.checkProducerEpoch (Kafka 4.2, KIP-1228): transaction version 2
+        // needs marker epoch > stored, versions 0/1 marker epoch >= stored.
+        let stale = if transaction_version.supports_epoch_bump() {
+            producer_epoch <= entry.producer_epoch
+        } else {
+            producer_epoch < entry.producer_epoch
+        };
+        if stale {
             return Err(Rejection::StaleMarkerEpoch {
                 producer_id,
                 producer_epoch,
                 current_epoch: entry.producer_epoch,
+                transaction_version,
             });
         }
         // ProducerAppendInfo.checkCoordinatorEpoch: an older coordinator's marker is a zombie's.
@@ -928,6 +947,7 @@ mod tests {
             }
         }
 
+        /// A marker of transaction version 0/1, the only kind before Kafka 4.2.
         fn marker(
             &mut self,
             producer_id: ProducerId,
@@ -935,11 +955,29 @@ mod tests {
             coordinator_epoch: i32,
             kind: ControlKind,
         ) -> Result<(Offset, Option<CompletedTxn>), Rejection> {
+            self.versioned_marker(
+                producer_id,
+                epoch,
+                coordinator_epoch,
+                kind,
+                TransactionVersion::V1,
+            )
+        }
+
+        fn versioned_marker(
+            &mut self,
+            producer_id: ProducerId,
+            epoch: i16,
+            coordinator_epoch: i32,
+            kind: ControlKind,
+            version: TransactionVersion,
+        ) -> Result<(Offset, Option<CompletedTxn>), Rejection> {
             self.state.check_marker(
                 producer_id,
                 ProducerEpoch(epoch),
                 coordinator_epoch,
                 AppendOrigin::Coordinator,
+                version,
             )?;
             let batch = ProducedBatch {
                 stamp: ProducerStamp {
@@ -1382,6 +1420,30 @@ mod tests {
         );
     }
 
+    // ProducerAppendInfo.checkProducerEpoch with a transaction-version-2 marker (Kafka 4.2,
+    // KIP-1228); UnifiedLogTest.testEndTxnWithFencedProducerEpoch,
+    // testTV2MarkerWithBumpedEpochSucceeds.
+    #[test]
+    fn transaction_v2_marker_must_raise_the_epoch() {
+        let v2 = TransactionVersion::V2;
+        let mut leader = Leader::new();
+        leader.append_ok(PID, 5, 0, 1, true);
+        let (code, rejection) =
+            error_of(leader.versioned_marker(PID, 5, 0, ControlKind::Commit, v2));
+        assert_eq!(code, ErrorCode::InvalidProducerEpoch);
+        assert!(rejection.to_string().contains("KIP-1228"), "{rejection}");
+        let (_, completed) = leader
+            .versioned_marker(PID, 6, 0, ControlKind::Commit, v2)
+            .unwrap();
+        assert!(
+            completed.is_some(),
+            "the bumped marker ends the transaction"
+        );
+        // A copy of that marker arriving again no longer raises the epoch.
+        let (code, _) = error_of(leader.versioned_marker(PID, 6, 0, ControlKind::Commit, v2));
+        assert_eq!(code, ErrorCode::InvalidProducerEpoch);
+    }
+
     // ProducerAppendInfo.checkCoordinatorEpoch; ProducerStateManagerTest.testCoordinatorFencing.
     #[test]
     fn marker_with_old_coordinator_epoch_is_fenced() {
@@ -1572,7 +1634,13 @@ mod tests {
         ));
         assert_eq!(
             rebuilt
-                .check_marker(OTHER, ProducerEpoch(3), 3, AppendOrigin::Coordinator)
+                .check_marker(
+                    OTHER,
+                    ProducerEpoch(3),
+                    3,
+                    AppendOrigin::Coordinator,
+                    TransactionVersion::V1
+                )
                 .map_err(|r| r.error_code()),
             Err(ErrorCode::TransactionCoordinatorFenced)
         );
@@ -1661,6 +1729,13 @@ mod tests {
                 AppendOrigin::Client,
                 Some(TransactionVersion::V2),
             )),
+            error_of(leader.versioned_marker(
+                PID,
+                1,
+                3,
+                ControlKind::Commit,
+                TransactionVersion::V2,
+            )),
         ];
         let codes: Vec<ErrorCode> = rejections.iter().map(|(code, _)| *code).collect();
         assert_eq!(
@@ -1673,6 +1748,7 @@ mod tests {
                 ErrorCode::OutOfOrderSequenceNumber,
                 ErrorCode::OutOfOrderSequenceNumber,
                 ErrorCode::OutOfOrderSequenceNumber,
+                ErrorCode::InvalidProducerEpoch,
             ]
         );
         for (_, rejection) in &rejections {

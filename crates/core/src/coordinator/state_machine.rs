@@ -360,6 +360,9 @@ pub struct MarkerJob {
     pub producer_id: ProducerId,
     pub producer_epoch: ProducerEpoch,
     pub coordinator_epoch: i32,
+    /// The transaction version each marker carries (`TxnMarkerEntry.transactionVersion`,
+    /// KIP-1228): the transaction's client version, by which the leaders check the epoch.
+    pub transaction_version: TransactionVersion,
     pub partitions: BTreeSet<TopicPartition>,
     /// What the EndTxn response carries: with transaction v2 the producer id and epoch the client
     /// continues with (the Complete record's), with v1 none.
@@ -1890,6 +1893,7 @@ fn marker_job(
         producer_id: metadata.producer_id,
         producer_epoch: metadata.producer_epoch,
         coordinator_epoch,
+        transaction_version: metadata.client_transaction_version,
         partitions: metadata.topic_partitions.clone(),
         end_txn_answer,
     };
@@ -2909,6 +2913,7 @@ mod tests {
                 producer_id: PID,
                 producer_epoch: ProducerEpoch(0),
                 coordinator_epoch: 0,
+                transaction_version: V1,
                 partitions: partitions(&[("a", 0), ("b", 0)]),
                 end_txn_answer: ProducerIdAndEpoch::NONE,
             }
@@ -3442,6 +3447,7 @@ mod tests {
                 producer_id: PID,
                 producer_epoch: ProducerEpoch(0),
                 coordinator_epoch: 1,
+                transaction_version: V1,
                 partitions: partitions(&[("a", 0), ("b", 0)]),
                 end_txn_answer: ProducerIdAndEpoch::NONE,
             }]
