@@ -2,7 +2,7 @@
 //! all speak this one vocabulary: a scenario's `steps` are a list of these, written as JSON
 //! objects tagged by `"step"` (e.g. `{"step": "send", "producer": "p1", "value": "10"}`).
 
-use crate::config::Acks;
+use crate::config::{Acks, TransactionVersionLevel};
 use crate::ids::{BrokerId, ClientId, TopicPartition};
 use crate::network::MessageId;
 use serde::{Deserialize, Serialize};
@@ -168,6 +168,10 @@ pub enum Action {
         producer_epoch: i16,
         #[serde(default)]
         coordinator_epoch: i32,
+        /// The `transaction.version` the marker carries (WriteTxnMarkers v2, KIP-1228): 2 makes
+        /// the leader require an epoch above the one it holds. Absent: the cluster's.
+        #[serde(default)]
+        transaction_version: Option<TransactionVersionLevel>,
         result: TxnResult,
     },
     /// `kafka-transactions.sh list` (KIP-664, `Admin.listTransactions`): every transactional id
@@ -336,15 +340,25 @@ impl Action {
                 partition,
                 producer_id,
                 producer_epoch,
+                transaction_version,
                 result,
                 ..
             } => format!(
-                "hand-made {} marker to {topic}-{partition} for producer {producer_id}, epoch {producer_epoch}",
+                "hand-made {} marker{} to {topic}-{partition} for producer {producer_id}, epoch {producer_epoch}",
                 match result {
                     TxnResult::Commit => "COMMIT",
                     TxnResult::Abort => "ABORT",
-                }
+                },
+                transaction_version.map_or_else(String::new, |level| format!(
+                    " (transaction version {})",
+                    u8::from(level)
+                ))
             ),
+            Action::InitProducerIdRaw {
+                transactional_id, ..
+            } if transactional_id.is_empty() => {
+                "hand-made InitProducerId with an empty transactional.id (\"\")".to_owned()
+            }
             Action::InitProducerIdRaw {
                 transactional_id, ..
             } => format!("hand-made InitProducerId for transactional.id {transactional_id}"),

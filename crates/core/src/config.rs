@@ -3,7 +3,7 @@
 //! learner sets here is what they would set in a real client.
 
 use crate::clients::streams::StreamsAppConfig;
-use crate::ids::ClientId;
+use crate::ids::{ClientId, TransactionVersion};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -106,6 +106,15 @@ impl TransactionVersionLevel {
     /// Level 2 and above: KIP-890 part 2 (`TransactionVersion.supportsEpochBump`).
     pub fn is_v2(self) -> bool {
         self.0 >= 2
+    }
+
+    /// The protocol this level runs: levels 0 and 1 are the classic one.
+    pub fn version(self) -> TransactionVersion {
+        if self.is_v2() {
+            TransactionVersion::V2
+        } else {
+            TransactionVersion::V1
+        }
     }
 }
 

@@ -157,6 +157,26 @@ impl fmt::Display for TopicPartition {
     }
 }
 
+/// The transaction protocol (`transaction.version` feature; `TransactionVersion` in Kafka's
+/// `server-common`): the coordinator runs by it, and since Kafka 4.2 (KIP-1228) each marker
+/// carries it so the partition leader checks the marker's epoch by its rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum TransactionVersion {
+    /// The classic protocol (Kafka's `TV_0`/`TV_1`): the epoch stays put across transactions, the
+    /// client adds partitions itself.
+    V1,
+    /// KIP-890 (Kafka's `TV_2`): the epoch is bumped at every EndTxn, and an abort is accepted
+    /// even when no transaction is open.
+    V2,
+}
+
+impl TransactionVersion {
+    /// `TransactionVersion.supportsEpochBump`.
+    pub fn supports_epoch_bump(self) -> bool {
+        self == TransactionVersion::V2
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -45,6 +45,12 @@ pub mod run;
 pub mod views;
 pub mod world;
 
+/// The Apache Kafka release whose broker and coordinator rules the lab follows where releases
+/// differ (for example the strict epoch check on transaction-version-2 markers, new in 4.2).
+/// The UI and ARCHITECTURE.md name it; a rule that changed in an earlier release says so in its
+/// own narration.
+pub const KAFKA_RELEASE: &str = "4.2";
+
 pub use action::Action;
 pub use config::WorldConfig;
 pub use event::{Event, EventKind};

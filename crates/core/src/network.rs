@@ -9,7 +9,9 @@ use crate::action::TxnResult;
 use crate::broker::batch::ProducedBatch;
 use crate::config::Acks;
 use crate::error_code::ErrorCode;
-use crate::ids::{BrokerId, ClientId, Offset, ProducerEpoch, ProducerId, TopicPartition};
+use crate::ids::{
+    BrokerId, ClientId, Offset, ProducerEpoch, ProducerId, TopicPartition, TransactionVersion,
+};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -119,6 +121,8 @@ pub enum Payload {
         producer_id: ProducerId,
         producer_epoch: ProducerEpoch,
         coordinator_epoch: i32,
+        /// WriteTxnMarkers v2 (KIP-1228, Kafka 4.2): the leader checks the marker's epoch by it.
+        transaction_version: TransactionVersion,
         result: TxnResult,
         partitions: Vec<TopicPartition>,
     },
@@ -231,11 +235,17 @@ impl Payload {
                 result,
                 producer_id,
                 producer_epoch,
+                transaction_version,
                 partitions,
                 ..
             } => format!(
-                "WriteTxnMarkers request ({} for producer {producer_id}, epoch {producer_epoch}: {})",
+                "WriteTxnMarkers request ({} for producer {producer_id}, epoch {producer_epoch}{}: {})",
                 result_name(*result),
+                if transaction_version.supports_epoch_bump() {
+                    ", transaction V2"
+                } else {
+                    ""
+                },
                 tp_list(partitions)
             ),
             Payload::WriteTxnMarkersResponse { results, .. } => {

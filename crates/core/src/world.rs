@@ -164,11 +164,7 @@ impl World {
     /// already asked for their producer id: that request is the first message in flight.
     pub fn new(config: &WorldConfig, seed: u64) -> Result<Self, WorldConfigError> {
         let cluster = Cluster::new(&config.cluster).map_err(|e| WorldConfigError::Cluster(e.0))?;
-        let transaction_version = if config.cluster.transaction_version.is_v2() {
-            TransactionVersion::V2
-        } else {
-            TransactionVersion::V1
-        };
+        let transaction_version = config.cluster.transaction_version.version();
         if config.cluster.transaction_max_timeout_ms == 0 {
             return Err(WorldConfigError::Cluster(
                 "transaction.max.timeout.ms must be at least 1".to_owned(),
@@ -647,16 +643,13 @@ impl World {
                 Ok(())
             }
             Action::ListTransactions {} | Action::FindHangingTransactions { .. } => Ok(()),
+            // An empty transactional.id is Kafka's to refuse: the coordinator answers
+            // INVALID_REQUEST (`TransactionCoordinator.handleInitProducerId`).
             Action::InitProducerIdRaw {
-                transactional_id,
                 expected_producer_id,
                 expected_epoch,
+                ..
             } => {
-                if transactional_id.is_empty() {
-                    return Err(ActionError::InvalidRequest(
-                        "a transactional.id cannot be empty".to_owned(),
-                    ));
-                }
                 if expected_producer_id.is_some() != expected_epoch.is_some() {
                     return Err(ActionError::InvalidRequest(
                         "give both expected_producer_id and expected_epoch, or neither".to_owned(),
@@ -904,6 +897,7 @@ impl World {
                 producer_id,
                 producer_epoch,
                 coordinator_epoch,
+                transaction_version,
                 result,
             } => {
                 let tp = TopicPartition::new(topic.as_str(), *partition);
@@ -911,11 +905,17 @@ impl World {
                     TxnResult::Commit => ControlKind::Commit,
                     TxnResult::Abort => ControlKind::Abort,
                 };
+                // Without a version the marker carries the cluster's, as the coordinator's would.
+                let version = transaction_version
+                    .map_or(self.coordinator.transaction_version(), |level| {
+                        level.version()
+                    });
                 let _ = self.cluster.write_marker(
                     &tp,
                     ProducerId(*producer_id),
                     ProducerEpoch(*producer_epoch),
                     *coordinator_epoch,
+                    version,
                     kind,
                     self.now_ms,
                     out,
@@ -1013,8 +1013,8 @@ impl World {
                 let lab = ClientId::new("lab");
                 let mut epoch = None;
                 let (outcome, released) = match self.verify_transaction(leader, &tp, &batch, out) {
-                    Some(error) => (ProduceOutcome::Respond(Err(error)), Vec::new()),
-                    None => self.cluster.handle_produce(
+                    Err(error) => (ProduceOutcome::Respond(Err(error)), Vec::new()),
+                    Ok(verified_under) => self.cluster.handle_produce(
                         leader,
                         &tp,
                         *acks,
@@ -1022,6 +1022,7 @@ impl World {
                         &lab,
                         0,
                         self.now_ms,
+                        verified_under,
                         &mut epoch,
                         out,
                     ),
@@ -1387,8 +1388,8 @@ impl World {
                 let mut epoch = None;
                 let (outcome, released) =
                     match self.verify_transaction(broker, &topic_partition, &batch, out) {
-                        Some(error) => (ProduceOutcome::Respond(Err(error)), Vec::new()),
-                        None => self.cluster.handle_produce(
+                        Err(error) => (ProduceOutcome::Respond(Err(error)), Vec::new()),
+                        Ok(verified_under) => self.cluster.handle_produce(
                             broker,
                             &topic_partition,
                             acks,
@@ -1396,6 +1397,7 @@ impl World {
                             &client,
                             correlation_id,
                             self.now_ms,
+                            verified_under,
                             &mut epoch,
                             out,
                         ),
@@ -1436,6 +1438,7 @@ impl World {
                 producer_id,
                 producer_epoch,
                 coordinator_epoch,
+                transaction_version,
                 result,
                 partitions,
             } => {
@@ -1451,6 +1454,7 @@ impl World {
                             producer_id,
                             producer_epoch,
                             coordinator_epoch,
+                            transaction_version,
                             kind,
                             now,
                             out,

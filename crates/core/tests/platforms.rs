@@ -26,6 +26,7 @@ const SHIPPED: &[(&str, &str, &str)] = &[
     shipped!("04-effect-once"),
     shipped!("05-pid-epoch-sequence"),
     shipped!("06-dedup-last-five-batches"),
+    shipped!("07-14-hand-made-partition-requests-transaction-v2"),
     shipped!("07-out-of-order-sequence"),
     shipped!("08-dedup-scope-is-one-session"),
     shipped!("09-acks-1-leader-failover-loses-acked-write"),

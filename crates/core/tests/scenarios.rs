@@ -385,6 +385,72 @@ fn hand_made_requests_under_transaction_v2_show_its_epoch_rules() {
 }
 
 #[test]
+fn transaction_v2_first_write_to_a_partition_must_start_at_sequence_zero() {
+    let (_, run) = run("07-14-hand-made-partition-requests-transaction-v2");
+    let answers: Vec<Result<i64, ErrorCode>> = run
+        .events()
+        .filter_map(|e| match &e.kind {
+            EventKind::RawProduceHandled {
+                result: Some(result),
+                ..
+            } => Some(result.map(|offset| offset.0)),
+            _ => None,
+        })
+        .collect();
+    // ProducerAppendInfo.checkSequence (KAFKA-18202): sequence 3 first is refused, 0 is taken.
+    assert_eq!(
+        answers[..2],
+        [Err(ErrorCode::OutOfOrderSequenceNumber), Ok(0)]
+    );
+    let first_batch_sequence = run
+        .world
+        .cluster()
+        .partition(&TopicPartition::new("payments", 0))
+        .and_then(|p| p.leader_replica())
+        .and_then(|r| r.log.batches().front().map(|b| b.stamp.base_sequence.0));
+    assert_eq!(
+        first_batch_sequence,
+        Some(0),
+        "the refused batch left nothing in the log"
+    );
+}
+
+#[test]
+fn transaction_v2_marker_must_raise_the_epoch_and_a_version_1_marker_need_not() {
+    let (_, run) = run("07-14-hand-made-partition-requests-transaction-v2");
+    let written_offsets: Vec<i64> = run
+        .events()
+        .filter_map(|e| match &e.kind {
+            EventKind::MarkerWritten { offset, .. } => Some(offset.0),
+            _ => None,
+        })
+        .collect();
+    // ProducerAppendInfo.checkProducerEpoch (Kafka 4.2, KIP-1228): the duplicated version-2
+    // marker is refused; the hand-made version-1 marker at the same epoch is written.
+    assert_eq!(written_offsets, vec![1, 2]);
+    let refused = run
+        .events()
+        .filter(|e| {
+            matches!(
+                &e.kind,
+                EventKind::BatchRejected {
+                    error: ErrorCode::InvalidProducerEpoch,
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!(refused, 1, "the second copy of WriteTxnMarkers");
+    let txn = run
+        .world
+        .coordinator()
+        .transactions()
+        .next()
+        .expect("payment-writer");
+    assert_eq!(txn.state, TransactionState::CompleteCommit);
+}
+
+#[test]
 fn hand_made_coordinator_requests_show_each_coordinator_rule_alone() {
     let (_, run) = run("10-14-hand-made-coordinator-requests");
     let answers: Vec<(String, Option<ErrorCode>)> = run
@@ -407,6 +473,8 @@ fn hand_made_coordinator_requests_show_each_coordinator_rule_alone() {
             "AddPartitionsToTxn",
             Some(ErrorCode::InvalidProducerIdMapping),
         ),
+        // TransactionCoordinator.handleInitProducerId: "" is answered, not refused as input.
+        ("InitProducerId", Some(ErrorCode::InvalidRequest)),
     ];
     assert_eq!(
         answers,
@@ -425,6 +493,11 @@ fn hand_made_coordinator_requests_show_each_coordinator_rule_alone() {
     assert_eq!(
         txn.producer_epoch.0, 2,
         "one bump to fence, one for the new instance"
+    );
+    assert_eq!(
+        run.world.coordinator().transactions().count(),
+        1,
+        "the empty transactional.id gets no transaction"
     );
 }
 

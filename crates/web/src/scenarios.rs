@@ -145,13 +145,14 @@ macro_rules! shipped {
     };
 }
 
-const SHIPPED: [(&str, &str); 42] = shipped![
+const SHIPPED: [(&str, &str); 43] = shipped![
     "01-at-most-once.json",
     "02-at-least-once.json",
     "03-two-generals.json",
     "04-effect-once.json",
     "05-pid-epoch-sequence.json",
     "06-dedup-last-five-batches.json",
+    "07-14-hand-made-partition-requests-transaction-v2.json",
     "07-out-of-order-sequence.json",
     "08-dedup-scope-is-one-session.json",
     "09-acks-1-leader-failover-loses-acked-write.json",

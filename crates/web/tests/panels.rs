@@ -1,6 +1,6 @@
-//! Browser tests of the coordinator's state diagram and timeout countdown, the consumer view and
-//! picking a record for the inspector by clicking it: mount the whole app, click like a user,
-//! and check the page against what the core computes. Run with
+//! Browser tests of the coordinator's state diagram, protocol line and timeout countdown, the
+//! consumer view and picking a record for the inspector by clicking it: mount the whole app,
+//! click like a user, and check the page against what the core computes. Run with
 //! `cargo test -p eos-web --target wasm32-unknown-unknown --test panels`.
 
 // These tests need a DOM; on the host this file compiles to an empty test binary.
@@ -171,6 +171,23 @@ async fn the_diagram_draws_every_transition_kafka_allows() {
         .filter_map(|e| e.get_attribute("data-to"))
         .collect();
     assert_eq!(next, vec!["Ongoing", "PrepareAbort", "Dead"]);
+}
+
+// Transaction coordinator: the protocol line
+
+#[wasm_bindgen_test]
+async fn the_coordinator_panel_names_the_protocol_and_the_kafka_release_followed() {
+    let root = mount_app().await;
+    let line = text(&root, "#transaction-protocol");
+    assert!(line.starts_with("Transaction protocol V1"), "{line}");
+    assert!(
+        line.contains(&format!("Apache Kafka {}", eos_core::KAFKA_RELEASE)),
+        "{line}"
+    );
+    load(&root, "Hand-made requests to a partition leader").await;
+    let line = text(&root, "#transaction-protocol");
+    assert!(line.starts_with("Transaction protocol V2"), "{line}");
+    assert!(line.contains("KIP-1228"), "{line}");
 }
 
 // Transaction coordinator: timeout countdown

@@ -16,7 +16,7 @@ use crate::config::{Acks, ClusterConfig, TopicConfig};
 use crate::error_code::ErrorCode;
 use crate::event::{EventKind, Events};
 use crate::ids::{BrokerId, ClientId, LeaderEpoch, Offset, TopicPartition};
-use crate::ids::{ProducerEpoch, ProducerId, Sequence};
+use crate::ids::{ProducerEpoch, ProducerId, Sequence, TransactionVersion};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
@@ -387,6 +387,7 @@ impl Cluster {
         client: &ClientId,
         correlation_id: u64,
         now_ms: u64,
+        verified_under: Option<TransactionVersion>,
         leader_epoch_out: &mut Option<LeaderEpoch>,
         out: &mut Events,
     ) -> (ProduceOutcome, Vec<ReleasedAck>) {
@@ -440,7 +441,7 @@ impl Cluster {
         // UnifiedLog.analyzeAndValidateProducerState: duplicate, epoch and sequence checks.
         match replica
             .producers
-            .check_data_batch(batch, AppendOrigin::Client)
+            .check_data_batch(batch, AppendOrigin::Client, verified_under)
         {
             Err(rejection) => {
                 let error = rejection.error_code();
@@ -790,6 +791,7 @@ impl Cluster {
         producer_id: ProducerId,
         producer_epoch: ProducerEpoch,
         coordinator_epoch: i32,
+        transaction_version: TransactionVersion,
         kind: ControlKind,
         now_ms: u64,
         out: &mut Events,
@@ -808,6 +810,7 @@ impl Cluster {
             producer_epoch,
             coordinator_epoch,
             AppendOrigin::Coordinator,
+            transaction_version,
         ) {
             let error = rejection.error_code();
             out.push(
@@ -1084,6 +1087,7 @@ mod tests {
             &ClientId::new("p1"),
             correlation_id,
             0,
+            None,
             &mut None,
             &mut out,
         );

@@ -30,11 +30,11 @@
 //! - One batch per produce request and partition (Kafka's client sends one; `ProducerAppendInfo`
 //!   can validate several).
 //! - Transaction verification (KIP-890 part 1) is asked by the world before the append, as an
-//!   instant question to the coordinator; the `VerificationStateEntry` guard and its
-//!   lowest-sequence check (rules V2's race and V4, B5.1/B5.2 of `kafka-rules.md`) are not
-//!   modelled here.
-//! - Markers use the transaction-version 0/1 epoch rule (`marker epoch >= stored epoch`); the
-//!   strict `>` of KIP-1228 (Kafka 4.2) is not modelled.
+//!   instant question to the coordinator, and only its transaction version reaches the check
+//!   (`VerificationStateEntry.supportsEpochBump`, rule B5.2); the guard and its lowest-sequence
+//!   check (rules V2's race and V4, B5.1 of `kafka-rules.md`) are not modelled here.
+//! - Markers are checked by the transaction version they carry, as from Kafka 4.2 (KIP-1228):
+//!   version 2 needs `marker epoch > stored epoch`, version 0/1 `>=` (every marker before 4.2).
 //! - A restart replays the whole log ([`ProducerStateManager::rebuild`]). Kafka starts from its
 //!   latest snapshot, which keeps only each producer's last batch, and replays the log after it;
 //!   so after a clean shutdown Kafka may remember fewer than 5 batches per producer.
@@ -42,7 +42,7 @@
 
 use crate::broker::batch::{ControlKind, ProducedBatch, Record, StoredBatch};
 use crate::error_code::ErrorCode;
-use crate::ids::{Offset, ProducerEpoch, ProducerId, Sequence};
+use crate::ids::{Offset, ProducerEpoch, ProducerId, Sequence, TransactionVersion};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
@@ -211,12 +211,21 @@ pub enum Rejection {
         producer_epoch: ProducerEpoch,
         current_epoch: ProducerEpoch,
     },
-    /// A marker with a producer epoch older than the partition has seen
-    /// (`ProducerAppendInfo.appendEndTxnMarker` -> `checkProducerEpoch`).
+    /// A marker with a producer epoch older than the partition has seen, or under transaction
+    /// version 2 not newer (`ProducerAppendInfo.appendEndTxnMarker` -> `checkProducerEpoch`).
     StaleMarkerEpoch {
         producer_id: ProducerId,
         producer_epoch: ProducerEpoch,
         current_epoch: ProducerEpoch,
+        transaction_version: TransactionVersion,
+    },
+    /// Under transaction protocol V2, a producer's first transactional batch on a partition
+    /// that holds none of its batches does not start at sequence 0
+    /// (`ProducerAppendInfo.checkSequence`, KAFKA-18202).
+    FirstTransactionV2WriteNotFromZero {
+        producer_id: ProducerId,
+        producer_epoch: ProducerEpoch,
+        first_seq: Sequence,
     },
     /// The first batch of a new epoch does not start at sequence 0
     /// (`ProducerAppendInfo.checkSequence`).
@@ -261,9 +270,9 @@ impl Rejection {
             Rejection::StaleEpoch { .. } | Rejection::StaleMarkerEpoch { .. } => {
                 ErrorCode::InvalidProducerEpoch
             }
-            Rejection::NewEpochNotFromZero { .. } | Rejection::OutOfOrderSequence { .. } => {
-                ErrorCode::OutOfOrderSequenceNumber
-            }
+            Rejection::FirstTransactionV2WriteNotFromZero { .. }
+            | Rejection::NewEpochNotFromZero { .. }
+            | Rejection::OutOfOrderSequence { .. } => ErrorCode::OutOfOrderSequenceNumber,
             Rejection::NonTransactionalDuringTxn { .. } => ErrorCode::InvalidTxnState,
             Rejection::CoordinatorFenced { .. } => ErrorCode::TransactionCoordinatorFenced,
         }
@@ -294,9 +303,27 @@ impl fmt::Display for Rejection {
                 producer_id,
                 producer_epoch,
                 current_epoch,
+                transaction_version: TransactionVersion::V2,
+            } if producer_epoch == current_epoch => write!(
+                f,
+                "a transaction-version-2 marker for producer {producer_id} carries epoch {producer_epoch}, the epoch this partition already holds for it, and under V2 every transaction ends at a freshly bumped epoch, so a marker that does not raise it is a late or repeated one (the strict check of Kafka 4.2, KIP-1228; Kafka 4.1 and earlier accepted an equal epoch)"
+            ),
+            Rejection::StaleMarkerEpoch {
+                producer_id,
+                producer_epoch,
+                current_epoch,
+                ..
             } => write!(
                 f,
                 "a transaction marker for producer {producer_id} carries epoch {producer_epoch}, but this partition has already seen epoch {current_epoch} from it, so the marker is stale"
+            ),
+            Rejection::FirstTransactionV2WriteNotFromZero {
+                producer_id,
+                producer_epoch,
+                first_seq,
+            } => write!(
+                f,
+                "this partition holds no batch of producer {producer_id} (epoch {producer_epoch}) yet, and under transaction protocol V2 a producer's first transactional batch on a partition must start at sequence 0, but this one starts at {first_seq}: an earlier batch is missing, so nothing is appended"
             ),
             Rejection::NewEpochNotFromZero {
                 producer_id,
@@ -422,11 +449,13 @@ impl ProducerStateManager {
     }
 
     /// Checks a data batch before it is written (`UnifiedLog.analyzeAndValidateProducerState`
-    /// with `ProducerAppendInfo.appendDataBatch`); changes nothing.
+    /// with `ProducerAppendInfo.appendDataBatch`); changes nothing. `verified_under` is the
+    /// transaction version of the verification the leader ran for this batch, if it ran one.
     pub fn check_data_batch(
         &self,
         batch: &ProducedBatch,
         origin: AppendOrigin,
+        verified_under: Option<TransactionVersion>,
     ) -> Result<DataBatchVerdict, Rejection> {
         let stamp = batch.stamp;
         let producer_id = stamp.producer_id;
@@ -468,6 +497,19 @@ impl ProducerStateManager {
             });
         }
         if origin == AppendOrigin::Client {
+            // ProducerAppendInfo.checkSequence (KAFKA-18202): a V2 transactional producer with no
+            // batch here must start at 0; under V1 KIP-360 lets it start anywhere.
+            let holds_no_batch = entry.is_none_or(|e| e.batch_metadata.is_empty());
+            if verified_under.is_some_and(TransactionVersion::supports_epoch_bump)
+                && holds_no_batch
+                && first_seq != Sequence(0)
+            {
+                return Err(Rejection::FirstTransactionV2WriteNotFromZero {
+                    producer_id,
+                    producer_epoch: epoch,
+                    first_seq,
+                });
+            }
             check_sequence(entry, producer_id, epoch, first_seq, batch.last_sequence())?;
         }
         // ProducerAppendInfo.appendDataBatch: no non-transactional write in an open transaction.
@@ -528,13 +570,14 @@ impl ProducerStateManager {
     }
 
     /// Checks a transaction marker before it is written (`ProducerAppendInfo.appendEndTxnMarker`);
-    /// changes nothing.
+    /// changes nothing. `transaction_version` is the one the marker carries (WriteTxnMarkers v2).
     pub fn check_marker(
         &self,
         producer_id: ProducerId,
         producer_epoch: ProducerEpoch,
         coordinator_epoch: i32,
         origin: AppendOrigin,
+        transaction_version: TransactionVersion,
     ) -> Result<(), Rejection> {
         // ProducerAppendInfo.checkProducerEpoch / checkCoordinatorEpoch: replicas only log.
         if origin == AppendOrigin::Replication {
@@ -543,12 +586,19 @@ impl ProducerStateManager {
         let Some(entry) = self.producers.get(&producer_id) else {
             return Ok(());
         };
-        // ProducerAppendInfo.checkProducerEpoch (transaction version 0/1): marker epoch >= stored.
-        if producer_epoch < entry.producer_epoch {
+        // ProducerAppendInfo.checkProducerEpoch (Kafka 4.2, KIP-1228): transaction version 2
+        // needs marker epoch > stored, versions 0/1 marker epoch >= stored.
+        let stale = if transaction_version.supports_epoch_bump() {
+            producer_epoch <= entry.producer_epoch
+        } else {
+            producer_epoch < entry.producer_epoch
+        };
+        if stale {
             return Err(Rejection::StaleMarkerEpoch {
                 producer_id,
                 producer_epoch,
                 current_epoch: entry.producer_epoch,
+                transaction_version,
             });
         }
         // ProducerAppendInfo.checkCoordinatorEpoch: an older coordinator's marker is a zombie's.
@@ -856,7 +906,7 @@ mod tests {
             batch: &ProducedBatch,
             origin: AppendOrigin,
         ) -> Result<(DataBatchVerdict, Offset), Rejection> {
-            match self.state.check_data_batch(batch, origin)? {
+            match self.state.check_data_batch(batch, origin, None)? {
                 DataBatchVerdict::Duplicate(original) => {
                     Ok((DataBatchVerdict::Duplicate(original), original.first_offset))
                 }
@@ -897,6 +947,7 @@ mod tests {
             }
         }
 
+        /// A marker of transaction version 0/1, the only kind before Kafka 4.2.
         fn marker(
             &mut self,
             producer_id: ProducerId,
@@ -904,11 +955,29 @@ mod tests {
             coordinator_epoch: i32,
             kind: ControlKind,
         ) -> Result<(Offset, Option<CompletedTxn>), Rejection> {
+            self.versioned_marker(
+                producer_id,
+                epoch,
+                coordinator_epoch,
+                kind,
+                TransactionVersion::V1,
+            )
+        }
+
+        fn versioned_marker(
+            &mut self,
+            producer_id: ProducerId,
+            epoch: i16,
+            coordinator_epoch: i32,
+            kind: ControlKind,
+            version: TransactionVersion,
+        ) -> Result<(Offset, Option<CompletedTxn>), Rejection> {
             self.state.check_marker(
                 producer_id,
                 ProducerEpoch(epoch),
                 coordinator_epoch,
                 AppendOrigin::Coordinator,
+                version,
             )?;
             let batch = ProducedBatch {
                 stamp: ProducerStamp {
@@ -1070,6 +1139,57 @@ mod tests {
         leader.append_ok(PID, 3, 44, 1, false);
     }
 
+    // ProducerAppendInfo.checkSequence with a transaction-version-1 verification entry;
+    // ProducerStateManagerTest.testAllowNonZeroSequenceForTransactionsV1WithEmptyState.
+    #[test]
+    fn transaction_v1_first_write_may_start_at_any_sequence() {
+        let leader = Leader::new();
+        let batch = produced(PID, 0, 5, 1, true);
+        let verdict = leader.state.check_data_batch(
+            &batch,
+            AppendOrigin::Client,
+            Some(TransactionVersion::V1),
+        );
+        assert_eq!(verdict, Ok(DataBatchVerdict::Append));
+    }
+
+    // ProducerAppendInfo.checkSequence with a transaction-version-2 verification entry
+    // (KAFKA-18202); ProducerStateManagerTest.testRejectNonZeroSequenceForTransactionsV2WithEmptyState.
+    #[test]
+    fn transaction_v2_first_write_must_start_at_zero() {
+        let mut leader = Leader::new();
+        let v2 = Some(TransactionVersion::V2);
+        let late = produced(PID, 0, 5, 1, true);
+        let (code, rejection) = error_of(leader.state.check_data_batch(
+            &late,
+            AppendOrigin::Client,
+            v2,
+        ));
+        assert_eq!(code, ErrorCode::OutOfOrderSequenceNumber);
+        assert!(
+            rejection
+                .to_string()
+                .contains("must start at sequence 0, but this one starts at 5"),
+            "{rejection}"
+        );
+        let first = produced(PID, 0, 0, 1, true);
+        assert_eq!(
+            leader
+                .state
+                .check_data_batch(&first, AppendOrigin::Client, v2),
+            Ok(DataBatchVerdict::Append)
+        );
+        // Once a batch is retained, the usual in-sequence rule takes over.
+        leader.append_ok(PID, 0, 0, 1, true);
+        let next = produced(PID, 0, 1, 1, true);
+        assert_eq!(
+            leader
+                .state
+                .check_data_batch(&next, AppendOrigin::Client, v2),
+            Ok(DataBatchVerdict::Append)
+        );
+    }
+
     // ProducerAppendInfo.checkSequence ("Invalid sequence number for new epoch");
     // ProducerStateManagerTest.testRejectNonZeroSequenceForDirectEpochBump.
     #[test]
@@ -1135,7 +1255,7 @@ mod tests {
         assert_eq!(
             follower
                 .state
-                .check_data_batch(&gap, AppendOrigin::Client)
+                .check_data_batch(&gap, AppendOrigin::Client, None)
                 .map_err(|r| r.error_code()),
             Err(ErrorCode::OutOfOrderSequenceNumber)
         );
@@ -1298,6 +1418,30 @@ mod tests {
                 .1
                 .is_some()
         );
+    }
+
+    // ProducerAppendInfo.checkProducerEpoch with a transaction-version-2 marker (Kafka 4.2,
+    // KIP-1228); UnifiedLogTest.testEndTxnWithFencedProducerEpoch,
+    // testTV2MarkerWithBumpedEpochSucceeds.
+    #[test]
+    fn transaction_v2_marker_must_raise_the_epoch() {
+        let v2 = TransactionVersion::V2;
+        let mut leader = Leader::new();
+        leader.append_ok(PID, 5, 0, 1, true);
+        let (code, rejection) =
+            error_of(leader.versioned_marker(PID, 5, 0, ControlKind::Commit, v2));
+        assert_eq!(code, ErrorCode::InvalidProducerEpoch);
+        assert!(rejection.to_string().contains("KIP-1228"), "{rejection}");
+        let (_, completed) = leader
+            .versioned_marker(PID, 6, 0, ControlKind::Commit, v2)
+            .unwrap();
+        assert!(
+            completed.is_some(),
+            "the bumped marker ends the transaction"
+        );
+        // A copy of that marker arriving again no longer raises the epoch.
+        let (code, _) = error_of(leader.versioned_marker(PID, 6, 0, ControlKind::Commit, v2));
+        assert_eq!(code, ErrorCode::InvalidProducerEpoch);
     }
 
     // ProducerAppendInfo.checkCoordinatorEpoch; ProducerStateManagerTest.testCoordinatorFencing.
@@ -1485,12 +1629,18 @@ mod tests {
         // What that state is for: the same answers after a restart.
         assert_eq!(rebuilt.first_unstable_offset(), Some(Offset(11)));
         assert!(matches!(
-            rebuilt.check_data_batch(&produced(PID, 0, 6, 1, false), AppendOrigin::Client),
+            rebuilt.check_data_batch(&produced(PID, 0, 6, 1, false), AppendOrigin::Client, None),
             Ok(DataBatchVerdict::Duplicate(_))
         ));
         assert_eq!(
             rebuilt
-                .check_marker(OTHER, ProducerEpoch(3), 3, AppendOrigin::Coordinator)
+                .check_marker(
+                    OTHER,
+                    ProducerEpoch(3),
+                    3,
+                    AppendOrigin::Coordinator,
+                    TransactionVersion::V1
+                )
                 .map_err(|r| r.error_code()),
             Err(ErrorCode::TransactionCoordinatorFenced)
         );
@@ -1574,6 +1724,18 @@ mod tests {
             error_of(leader.marker(PID, 1, 2, ControlKind::Commit)),
             error_of(leader.produce(PID, 2, 4, 1, false)),
             error_of(leader.produce(PID, 1, 4, 1, false)),
+            error_of(Leader::new().state.check_data_batch(
+                &produced(PID, 0, 5, 1, true),
+                AppendOrigin::Client,
+                Some(TransactionVersion::V2),
+            )),
+            error_of(leader.versioned_marker(
+                PID,
+                1,
+                3,
+                ControlKind::Commit,
+                TransactionVersion::V2,
+            )),
         ];
         let codes: Vec<ErrorCode> = rejections.iter().map(|(code, _)| *code).collect();
         assert_eq!(
@@ -1585,6 +1747,8 @@ mod tests {
                 ErrorCode::TransactionCoordinatorFenced,
                 ErrorCode::OutOfOrderSequenceNumber,
                 ErrorCode::OutOfOrderSequenceNumber,
+                ErrorCode::OutOfOrderSequenceNumber,
+                ErrorCode::InvalidProducerEpoch,
             ]
         );
         for (_, rejection) in &rejections {

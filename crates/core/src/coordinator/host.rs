@@ -1,7 +1,7 @@
 //! The broker that hosts the transaction coordinator: it runs the pure state machine of
 //! [`crate::coordinator::state_machine`] against the requests it receives, keeps the `__transaction_state`
 //! log, and turns each durable decision into the messages Kafka sends (answers to the producer,
-//! `WriteTxnMarkers` to partition leaders). Transaction protocol V1 only.
+//! `WriteTxnMarkers` to partition leaders, each carrying the transaction's version).
 //!
 //! Simplifications, each a modelling choice of this slice:
 //! - One coordinator for every `transactional.id`, on a fixed broker (the lowest-numbered one);
@@ -614,6 +614,7 @@ impl CoordinatorHost {
             producer_id: m.producer_id,
             producer_epoch: m.producer_epoch,
             coordinator_epoch: self.state.coordinator_epoch(),
+            transaction_version: m.client_transaction_version,
             partitions: m.topic_partitions.clone(),
             end_txn_answer: crate::coordinator::state_machine::ProducerIdAndEpoch::NONE,
         })
@@ -834,6 +835,7 @@ impl CoordinatorHost {
                     producer_id: job.producer_id,
                     producer_epoch: job.producer_epoch,
                     coordinator_epoch: job.coordinator_epoch,
+                    transaction_version: job.transaction_version,
                     result,
                     partitions: tps,
                 },

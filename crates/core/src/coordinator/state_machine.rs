@@ -208,23 +208,8 @@ impl fmt::Display for TransactionState {
     }
 }
 
-/// The cluster's transaction protocol (`transaction.version` feature; `TransactionVersion`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum TransactionVersion {
-    /// The classic protocol (Kafka's `TV_0`/`TV_1`): the epoch stays put across transactions, the
-    /// client adds partitions itself.
-    V1,
-    /// KIP-890 (Kafka's `TV_2`): the epoch is bumped at every EndTxn, and an abort is accepted
-    /// even when no transaction is open.
-    V2,
-}
-
-impl TransactionVersion {
-    /// `TransactionVersion.supportsEpochBump`.
-    pub fn supports_epoch_bump(self) -> bool {
-        self == TransactionVersion::V2
-    }
-}
+/// Kafka's `TransactionVersion` is shared with the partition leaders, which check markers by it.
+pub use crate::ids::TransactionVersion;
 
 /// What EndTxn asks for (`TransactionResult`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -385,6 +370,9 @@ pub struct MarkerJob {
     pub producer_id: ProducerId,
     pub producer_epoch: ProducerEpoch,
     pub coordinator_epoch: i32,
+    /// The transaction version each marker carries (`TxnMarkerEntry.transactionVersion`,
+    /// KIP-1228): the transaction's client version, by which the leaders check the epoch.
+    pub transaction_version: TransactionVersion,
     pub partitions: BTreeSet<TopicPartition>,
     /// What the EndTxn response carries: with transaction v2 the producer id and epoch the client
     /// continues with (the Complete record's), with v1 none.
@@ -1015,7 +1003,7 @@ impl fmt::Display for CoordinatorError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             CoordinatorError::EmptyTransactionalId => f.write_str(
-                "the request names an empty transactional id, which the coordinator refuses as an invalid request",
+                "an empty string is not a transactional id (a producer without one sends none and gets a plain idempotent producer id), so the coordinator refuses the request as invalid",
             ),
             CoordinatorError::UnknownTransactionalId { transactional_id } => write!(
                 f,
@@ -1992,6 +1980,7 @@ fn marker_job(
         producer_id: metadata.producer_id,
         producer_epoch: metadata.producer_epoch,
         coordinator_epoch,
+        transaction_version: metadata.client_transaction_version,
         partitions: metadata.topic_partitions.clone(),
         end_txn_answer,
     };
@@ -3011,6 +3000,7 @@ mod tests {
                 producer_id: PID,
                 producer_epoch: ProducerEpoch(0),
                 coordinator_epoch: 0,
+                transaction_version: V1,
                 partitions: partitions(&[("a", 0), ("b", 0)]),
                 end_txn_answer: ProducerIdAndEpoch::NONE,
             }
@@ -3544,6 +3534,7 @@ mod tests {
                 producer_id: PID,
                 producer_epoch: ProducerEpoch(0),
                 coordinator_epoch: 1,
+                transaction_version: V1,
                 partitions: partitions(&[("a", 0), ("b", 0)]),
                 end_txn_answer: ProducerIdAndEpoch::NONE,
             }]

@@ -175,11 +175,14 @@ impl World {
                 .find(|p| p.producer_id == producer_id)
                 .map_or(0, |p| p.coordinator_epoch.max(0))
         });
+        // The lab's reading of Kafka 4.2: the admin client's WriteTxnMarkers leaves the
+        // transaction version at its default, so the partition applies the version 0/1 epoch rule.
         let result = self.cluster.write_marker(
             tp,
             producer_id,
             producer_epoch,
             coordinator_epoch,
+            TransactionVersion::V1,
             ControlKind::Abort,
             self.now_ms,
             out,

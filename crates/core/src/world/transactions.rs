@@ -6,23 +6,28 @@ use super::*;
 impl World {
     /// KIP-890 part 1: before a producer's first transactional write to a partition at this
     /// epoch, the leader asks the coordinator whether the partition is in the producer's
-    /// transaction (`ReplicaManager.maybeSendPartitionsToTransactionCoordinator`). `Some(error)`
-    /// is the refusal the producer gets. The question and its answer are modelled as instant.
+    /// transaction (`ReplicaManager.maybeSendPartitionsToTransactionCoordinator`). `Err(error)`
+    /// is the refusal the producer gets; `Ok(Some(version))` says a verification ran, under
+    /// which transaction version, for the append's sequence check. The question and its answer
+    /// are modelled as instant.
     pub(super) fn verify_transaction(
         &mut self,
         broker: BrokerId,
         tp: &TopicPartition,
         batch: &ProducedBatch,
         out: &mut Events,
-    ) -> Option<ErrorCode> {
-        let v2 = self.coordinator.transaction_version() == TransactionVersion::V2;
+    ) -> Result<Option<TransactionVersion>, ErrorCode> {
+        let version = self.coordinator.transaction_version();
+        let v2 = version == TransactionVersion::V2;
         // With transaction V2 the leader must add the partition itself, whatever the setting.
         if !batch.is_transactional || !(v2 || self.cluster.verifies_transactions()) {
-            return None;
+            return Ok(None);
         }
-        let partition = self.cluster.partition(tp)?;
+        let Some(partition) = self.cluster.partition(tp) else {
+            return Ok(None);
+        };
         if partition.leader != Some(broker) {
-            return None;
+            return Ok(None);
         }
         let stamp = &batch.stamp;
         let entry = partition
@@ -35,11 +40,20 @@ impl World {
                 || e.producer_epoch > stamp.producer_epoch
         });
         if skip {
-            return None;
+            return Ok(None);
         }
         if v2 {
             let (producer_id, producer_epoch) = (stamp.producer_id, stamp.producer_epoch);
-            return self.add_partition_for_produce(broker, tp, producer_id, producer_epoch, out);
+            return match self.add_partition_for_produce(
+                broker,
+                tp,
+                producer_id,
+                producer_epoch,
+                out,
+            ) {
+                Some(error) => Err(error),
+                None => Ok(Some(version)),
+            };
         }
         let pid = stamp.producer_id;
         let epoch = stamp.producer_epoch;
@@ -85,7 +99,7 @@ impl World {
                     ),
                 )
             }
-            Some(m) if m.topic_partitions.contains(tp) => return None,
+            Some(m) if m.topic_partitions.contains(tp) => return Ok(Some(version)),
             Some(m) => (
                 ErrorCode::TransactionAbortable,
                 ErrorCode::InvalidTxnState,
@@ -116,7 +130,7 @@ impl World {
                 "transaction.partition.verification.enable is on: before appending producer {pid}'s first transactional batch to {tp}, leader broker {broker} asks the transaction coordinator whether {tp} is in that producer's transaction. The coordinator answers {coordinator_error}: {why}. The leader refuses the write with {error}.{tail}"
             ),
         );
-        Some(error)
+        Err(error)
     }
 
     /// Transaction V2's AddPartitionsToTxn from a broker (`AddPartitionsToTxnManager`, with
@@ -170,7 +184,7 @@ impl World {
         // INVALID_PRODUCER_EPOCH; what Kafka's leader would retry by itself is handed to the
         // producer as a retriable NOT_ENOUGH_REPLICAS here, so the producer retries instead.
         let (error, what) = match result {
-            Ok(()) => (None, format!("{tp} is in the transaction now, and the leader appends the batch.")),
+            Ok(()) => (None, format!("{tp} is in the transaction now, and the leader goes on to its usual checks of the batch (epoch, sequence) before appending it.")),
             Err(ErrorCode::ProducerFenced) => (
                 Some(ErrorCode::InvalidProducerEpoch),
                 "the coordinator answers PRODUCER_FENCED, which the leader passes on as INVALID_PRODUCER_EPOCH: this epoch is no longer the transactional.id's.".to_owned(),

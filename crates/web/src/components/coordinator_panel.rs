@@ -2,14 +2,17 @@
 //! states, the current one lit), its producer id and epoch, the partitions in its transaction,
 //! the countdown to the coordinator's own abort in simulated time, and the
 //! `__transaction_state` log; plus the brokers, so the coordinator's can be crashed and restarted.
+//! A line above them names the cluster's transaction protocol and the Kafka release whose rules
+//! the lab follows.
 
 use super::txn_state_diagram::TxnStateDiagram;
 use super::{WorldRef, act};
 use crate::state::LabAction;
 use eos_core::Action;
+use eos_core::KAFKA_RELEASE;
 use eos_core::World;
 use eos_core::coordinator::state_machine::TransactionState;
-use eos_core::ids::BrokerId;
+use eos_core::ids::{BrokerId, TransactionVersion};
 use yew::prelude::*;
 
 /// The newest `__transaction_state` entries the panel lists.
@@ -87,6 +90,20 @@ impl TransactionView {
     }
 }
 
+/// The cluster's transaction protocol in words, with what it means for markers and the Kafka
+/// release the lab follows where releases differ.
+pub fn protocol_note(version: TransactionVersion) -> String {
+    let protocol = match version {
+        TransactionVersion::V1 => {
+            "Transaction protocol V1 (transaction.version 0 or 1): a producer keeps its epoch from one transaction to the next, and a partition takes a marker whose epoch is not below the one it holds."
+        }
+        TransactionVersion::V2 => {
+            "Transaction protocol V2 (transaction.version 2): every transaction ends at a bumped epoch, each marker says it is a V2 marker, and a partition refuses one that does not raise the epoch it holds (since Kafka 4.2, KIP-1228; earlier releases took an equal epoch)."
+        }
+    };
+    format!("{protocol} The lab follows Apache Kafka {KAFKA_RELEASE} where releases differ.")
+}
+
 #[derive(Debug, Properties, PartialEq)]
 pub struct CoordinatorPanelProps {
     pub world: WorldRef,
@@ -105,6 +122,9 @@ pub fn CoordinatorPanel(props: &CoordinatorPanelProps) -> Html {
             <div class="panel-head">
                 <h2 id="coordinator-heading">{"Brokers and the transaction coordinator"}</h2>
             </div>
+            <p class="protocol-note" id="transaction-protocol">
+                {protocol_note(world.coordinator().transaction_version())}
+            </p>
             <ul class="brokers" aria-label="Brokers">
                 { for world.cluster().brokers().map(|(broker, alive)| broker_row(broker, alive, broker == coordinator, &props.dispatch)) }
             </ul>
@@ -221,5 +241,24 @@ mod tests {
             Some(Countdown::Expired)
         );
         assert!(Countdown::Expired.words().contains("next time step"));
+    }
+
+    #[test]
+    fn the_protocol_note_names_the_followed_kafka_release_and_the_marker_rule() {
+        let v1 = protocol_note(TransactionVersion::V1);
+        let v2 = protocol_note(TransactionVersion::V2);
+        for note in [&v1, &v2] {
+            assert!(
+                note.ends_with(&format!(
+                    "Apache Kafka {KAFKA_RELEASE} where releases differ."
+                )),
+                "{note}"
+            );
+        }
+        assert!(v1.contains("not below"), "{v1}");
+        assert!(
+            v2.contains("does not raise") && v2.contains("KIP-1228"),
+            "{v2}"
+        );
     }
 }
