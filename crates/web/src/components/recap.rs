@@ -161,7 +161,7 @@ mod tests {
 
     #[test]
     fn the_moment_is_captioned_only_at_its_step() {
-        let origin = scenario("07-");
+        let origin = scenario("07-out-of-order");
         let moment = origin.moment.clone().expect("a moment").step.get() as usize;
         let before = after(
             origin.clone(),
