@@ -62,6 +62,14 @@ async fn both_plots_render_with_the_benchmark_figures_and_fit_a_phone() {
             && overhead.contains("21.3% of acks=1"),
         "{overhead}"
     );
+    // Nothing reaches past the right edge, not even a tick label outside its plot's frame.
+    let right_edge = root.get_bounding_client_rect().right() + 0.5;
+    let past_the_edge: Vec<String> = support::all(&root, "*")
+        .iter()
+        .filter(|e| e.get_bounding_client_rect().right() > right_edge)
+        .map(|e| format!("{} {:?}", e.tag_name(), e.text_content()))
+        .collect();
+    assert!(past_the_edge.is_empty(), "{past_the_edge:?}");
     assert!(
         root.scroll_width() <= 375,
         "the panel fits 375 px: it is {} px wide",

@@ -122,8 +122,10 @@ pub fn draw_svg(plot: &Plot<'_>, curves: &[Curve], current_ms: f64) -> Option<St
         let values = curves.iter().flat_map(|c| c.points.iter().map(|p| p.1));
         let top = values.fold(0.0_f64, f64::max).max(1.0) * 1.1;
         let mut builder = ChartBuilder::on(&root);
+        // Room on the right for the last tick's label, centred on the frame's edge.
         builder
             .margin(12)
+            .margin_right(32)
             .x_label_area_size(46)
             .y_label_area_size(56);
         let x = (FROM_MS..TO_MS).log_scale();
@@ -141,6 +143,7 @@ pub fn draw_svg(plot: &Plot<'_>, curves: &[Curve], current_ms: f64) -> Option<St
                 .configure_mesh()
                 .max_light_lines(0)
                 .x_desc("commit interval (ms)")
+                .x_label_formatter(&|ms| format!("{ms:.0}"))
                 .y_desc(plot.y_desc)
                 .label_style(("sans-serif", 18))
                 .axis_desc_style(("sans-serif", 18))
@@ -161,6 +164,7 @@ pub fn draw_svg(plot: &Plot<'_>, curves: &[Curve], current_ms: f64) -> Option<St
                 .configure_mesh()
                 .max_light_lines(0)
                 .x_desc("commit interval (ms)")
+                .x_label_formatter(&|ms| format!("{ms:.0}"))
                 .y_desc(plot.y_desc)
                 .label_style(("sans-serif", 18))
                 .axis_desc_style(("sans-serif", 18))
