@@ -4,6 +4,7 @@
 
 use crate::components::branch_compare::Branches;
 use crate::components::consumer_view::{ConsumerView, partition_acted_on};
+use crate::components::cost_model_panel::CostModelPanel;
 use crate::components::database_panel::DatabasePanel;
 use crate::components::detail_layer::{self, Detail, DetailGroup};
 use crate::components::exercise_maker::ExerciseMaker;
@@ -343,8 +344,11 @@ pub fn App(props: &AppProps) -> Html {
                             <DatabasePanel world={world.0.clone()} />
                         })}
                         {detail(DetailGroup::Inspector, html! {
+                            <>
                             <InspectPanel world={world.clone()} steps={(*steps).clone()}
                                 inspected={inspected.clone()} dispatch={dispatch.clone()} />
+                            <CostModelPanel />
+                            </>
                         })}
                         {detail(DetailGroup::Timeline, html! {
                             <Timeline {rows} {hidden_before} {hidden_after} {cursor} {current}

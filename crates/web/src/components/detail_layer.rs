@@ -82,7 +82,7 @@ impl DetailGroup {
             DetailGroup::Database => ("External database", "effects, dedup table, outbox"),
             DetailGroup::Inspector => (
                 "Record inspector",
-                "why a record can or cannot be read, tool views, offsets over time",
+                "why a record can or cannot be read, tool views, offsets over time, the cost model",
             ),
             DetailGroup::Timeline => ("Timeline", "every step so far, to go back to"),
             DetailGroup::Branches => ("Branches", "runs you left behind, compared"),

@@ -6,6 +6,7 @@ pub mod branch_compare;
 pub mod consumer_card;
 pub mod consumer_view;
 pub mod coordinator_panel;
+pub mod cost_model_panel;
 pub mod database_panel;
 pub mod detail_layer;
 pub mod exercise_maker;
