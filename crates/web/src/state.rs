@@ -21,6 +21,8 @@ use std::rc::Rc;
 use yew::Reducible;
 
 mod branches;
+#[cfg(test)]
+mod random_sequences;
 pub use branches::MAX_BRANCHES;
 
 /// Everything the user can do in the lab.
@@ -851,11 +853,12 @@ impl Reducible for LabState {
                 scripted,
             } => {
                 next = next.restarted(Origin::clone(&origin));
-                let steps = steps
-                    .iter()
-                    .cloned()
-                    .enumerate()
-                    .map(|(i, action)| (action, (i < scripted).then_some(i)));
+                // A step counts as scripted only where the script holds that very action: a
+                // saved lab or link naming a scripted step the script lacks is refused.
+                let steps = steps.iter().cloned().enumerate().map(|(i, action)| {
+                    let scripted = i < scripted && origin.script.get(i) == Some(&action);
+                    (action, scripted.then_some(i))
+                });
                 if let Err(refused) = next.replay(steps) {
                     let (_, action, error) = *refused;
                     next.notice = Some(Notice::Refused { action, error });

@@ -3,7 +3,8 @@
 //! - `cargo xtask serve` builds the app with Trunk and serves it on 127.0.0.1.
 //! - `cargo xtask test` runs every check: formatting, the stylesheets, clippy (host and wasm32), native tests, wasm
 //!   tests in headless Chromium, a release build with the book, a check of the book's links, a
-//!   bundle-size report and a browser smoke test.
+//!   bundle-size report and a browser smoke test; a short run of the fuzz targets too.
+//! - `cargo xtask fuzz` fuzzes the file formats for longer (`fuzz`).
 //!
 //! Both first install what is missing (see [`toolchain`] and [`install`]), so the same two commands
 //! work on a fresh Debian/Ubuntu or rustup machine and in CI.
@@ -13,6 +14,7 @@ mod book_page;
 mod bundle_size;
 mod cmd;
 mod css_check;
+mod fuzz;
 mod http;
 mod install;
 mod named_views;
@@ -38,6 +40,8 @@ commands:
   serve [--port N]          install what is missing, build with Trunk, serve on http://127.0.0.1:8080/
   test [--only PHASES]      install what is missing, then run every check (PHASES: comma-separated)
   test --list               list the test phases
+  fuzz [--seconds N] [TARGET...]  fuzz the file formats (fuzz/) with libFuzzer, N seconds per target
+                            (default 60); `cargo xtask fuzz --help` says more
   bench-render [--skip-build] [--records N,M]  time one step and render with 100 and 10 000 records in headless
                             Chromium (a benchmark for docs/performance.md, not a test)
 
@@ -56,6 +60,7 @@ fn main() -> ExitCode {
     let result = match command {
         "serve" => serve::run(rest),
         "test" => phases::run(rest),
+        "fuzz" => fuzz::command(rest),
         "bench-render" => render_bench::run(rest),
         "help" | "-h" | "--help" => {
             println!("{USAGE}");

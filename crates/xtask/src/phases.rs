@@ -12,6 +12,7 @@ use crate::book_check;
 use crate::bundle_size;
 use crate::cmd::TestCounts;
 use crate::css_check;
+use crate::fuzz;
 use crate::smoke;
 use crate::toolchain::{Needs, Toolchain, write_atomic};
 use crate::wasm_path::WASM_TARGET;
@@ -27,6 +28,7 @@ enum Phase {
     Clippy,
     ClippyWasm,
     Test,
+    Fuzz,
     TestWasm,
     Build,
     Book,
@@ -34,12 +36,13 @@ enum Phase {
     Smoke,
 }
 
-const ALL: [Phase; 10] = [
+const ALL: [Phase; 11] = [
     Phase::Fmt,
     Phase::Css,
     Phase::Clippy,
     Phase::ClippyWasm,
     Phase::Test,
+    Phase::Fuzz,
     Phase::TestWasm,
     Phase::Build,
     Phase::Book,
@@ -55,6 +58,7 @@ impl Phase {
             Self::Clippy => "clippy",
             Self::ClippyWasm => "clippy-wasm",
             Self::Test => "test",
+            Self::Fuzz => "fuzz",
             Self::TestWasm => "test-wasm",
             Self::Build => "build",
             Self::Book => "book",
@@ -65,7 +69,7 @@ impl Phase {
 
     fn about(self) -> &'static str {
         match self {
-            Self::Fmt => "cargo fmt --all --check",
+            Self::Fmt => "cargo fmt --all --check, and fuzz/",
             Self::Css => {
                 "web/*.css, docs/book/theme/*.css and the pages' <style> parsed by lightningcss: no error, warning or \
                  nested rule"
@@ -73,6 +77,10 @@ impl Phase {
             Self::Clippy => "clippy -D warnings, host, all targets",
             Self::ClippyWasm => "clippy -D warnings, wasm32, eos-core, eos-course and eos-web",
             Self::Test => "native tests (cargo test --workspace)",
+            Self::Fuzz => {
+                "fuzz/: every file format's libFuzzer target built with coverage and run a few \
+                 seconds from its seeds; no input may panic or hang"
+            }
             Self::TestWasm => "wasm tests of eos-core and eos-web in headless Chromium",
             Self::Build => {
                 "trunk build --release into dist/, the book (docs/book/) into dist/book/"
@@ -104,7 +112,7 @@ impl Phase {
                 wasm_clippy: true,
                 ..none
             },
-            Self::Css | Self::Test | Self::Book | Self::Size => none,
+            Self::Css | Self::Test | Self::Fuzz | Self::Book | Self::Size => none,
             Self::TestWasm => Needs {
                 wasm: true,
                 wasm_bindgen: true,
@@ -123,11 +131,14 @@ impl Phase {
     fn run(self, tc: &Toolchain) -> Res<TestCounts> {
         let none = TestCounts::default();
         match self {
-            Self::Fmt => tc
-                .host_cargo()
-                .args(["fmt", "--all", "--check"])
-                .run()
-                .map(|()| none),
+            Self::Fmt => {
+                tc.host_cargo().args(["fmt", "--all", "--check"]).run()?;
+                // fuzz/ is a workspace of its own, which `--all` does not reach.
+                tc.host_cargo()
+                    .args(["fmt", "--check", "--manifest-path", "fuzz/Cargo.toml"])
+                    .run()
+                    .map(|()| none)
+            }
             Self::Css => css_check::run(&tc.root).map(|()| none),
             Self::Clippy => tc
                 .host_cargo()
@@ -159,6 +170,7 @@ impl Phase {
                 .host_cargo()
                 .args(["test", "--workspace"])
                 .run_counting_tests(),
+            Self::Fuzz => fuzz::phase(tc),
             Self::TestWasm => run_wasm_tests(tc),
             Self::Build => tc
                 .wasm_tool("trunk")?
