@@ -46,8 +46,20 @@ fn scenarios_dir(file: &Path, given: Option<&str>) -> PathBuf {
     }
 }
 
+/// A stem names a file in the scenarios folder and nothing else: lowercase letters, digits and
+/// `-` only, so an exercise file can never make the grader read `../elsewhere.json`.
+fn is_plain_stem(stem: &str) -> bool {
+    !stem.is_empty()
+        && stem
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
 fn lookup_in(dir: PathBuf) -> impl Fn(&str) -> Option<String> {
     move |stem: &str| {
+        if !is_plain_stem(stem) {
+            return None;
+        }
         read_limited(
             &dir.join(format!("{stem}.json")),
             eos_core::run::scenario::MAX_BYTES,
@@ -278,6 +290,14 @@ pub(crate) fn check_lesson(path: &str, scenarios: Option<&str>) -> Result<String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stem_that_leaves_the_scenarios_folder_is_not_looked_up() {
+        let lookup = lookup_in(PathBuf::from("../../assets/scenarios"));
+        assert!(lookup("02-at-least-once").is_some());
+        assert!(lookup("../scenarios/02-at-least-once").is_none());
+        assert!(lookup("/etc/passwd").is_none());
+    }
 
     #[test]
     fn csv_fields_with_commas_or_quotes_are_quoted() {
