@@ -12,6 +12,7 @@ mod book_check;
 mod book_page;
 mod bundle_size;
 mod cmd;
+mod csp;
 mod css_check;
 mod http;
 mod install;
