@@ -2,7 +2,8 @@
 //! check that its first embedded lab started (its stage and step sentence are there inside the
 //! iframe), has a title, grew or shrank from the page's first guess to the height the lab
 //! reported, and answers a click on its "Next scripted step" with a new step sentence; and that
-//! the book's sidebar button (the theme's own) still works. Keeps a screenshot of the chapter.
+//! the book's sidebar button (the theme's own) still works; and that the lab recorded no
+//! Content-Security-Policy violation. Keeps a screenshot of the chapter.
 
 use std::path::Path;
 use std::time::Duration;
@@ -10,6 +11,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::Res;
+use crate::csp;
 use crate::webdriver::{Element, Session};
 
 /// The chapter opened: its first lab opens on a scenario at its moment, with steps still ahead.
@@ -48,7 +50,9 @@ pub(crate) fn check(s: &Session, base: &str, shots: &Path) -> Res<()> {
     // Loaded lazily: the lab starts once it is near the viewport.
     s.scroll_into_view(&frame)?;
     s.switch_to_frame(Some(&frame))?;
-    let inside = check_inside(s, first_guess);
+    let inside = check_inside(s, first_guess).and_then(|checked| {
+        csp::recorded_in_app(s, "the lab embedded in the book").map(|()| checked)
+    });
     s.switch_to_frame(None)?;
     let (height, before, after) = inside?;
     println!("  book: {PAGE}, lab \"{title}\"");

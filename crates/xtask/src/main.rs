@@ -13,6 +13,7 @@ mod book_check;
 mod book_page;
 mod bundle_size;
 mod cmd;
+mod csp;
 mod css_check;
 mod fuzz;
 mod http;

@@ -1,6 +1,7 @@
 //! `cargo xtask serve`: install what is missing, then `trunk serve --release` on 127.0.0.1, and say
 //! the URL once the app answers there (Trunk rebuilds on file changes while it runs, the book in
-//! `dist/book/` too, through its hook in `Trunk.toml`).
+//! `dist/book/` too, through its hook in `Trunk.toml`). Without Trunk's auto-reload, whose inline
+//! script the page's Content-Security-Policy refuses: reload the page after a rebuild.
 
 use std::net::{SocketAddr, TcpListener};
 use std::time::Duration;
@@ -22,7 +23,14 @@ pub(crate) fn run(args: &[String]) -> Res<()> {
     println!("\nbuilding the app, then serving it at {url}  (Ctrl-C stops)");
     let mut child = toolchain
         .wasm_tool("trunk")?
-        .args(["serve", "--release", "--address", "127.0.0.1", "--port"])
+        .args([
+            "serve",
+            "--release",
+            "--no-autoreload",
+            "--address",
+            "127.0.0.1",
+            "--port",
+        ])
         .arg(port.to_string())
         .into_inner()
         .spawn()

@@ -4,7 +4,9 @@
 //! deliver every message in flight, check the log shows offsets 0 and 1 and the high watermark
 //! moved to 2, and keep a screenshot of the result. Then open each named view of the lab
 //! (`named_views.rs`), check it shows what it is named for, and keep its screenshot. Last, open a
-//! chapter of the book and check its embedded lab (`book_page.rs`).
+//! chapter of the book and check its embedded lab (`book_page.rs`), and open the embedding page
+//! (`web/embed.html`) and check its first lab started. Throughout, no Content-Security-Policy
+//! may be violated, on any page or in any frame (`csp.rs`).
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -13,6 +15,7 @@ use serde_json::json;
 
 use crate::Res;
 use crate::book_page;
+use crate::csp;
 use crate::named_views;
 use crate::serve_static::StaticServer;
 use crate::toolchain::Toolchain;
@@ -55,12 +58,28 @@ pub(crate) fn run(tc: &Toolchain) -> Res<()> {
     let (session, driver_log) = (&browser.session, &browser.driver_log);
     let url = browser.server.url();
     let result = drive(session, &url, &shots.join(SCREENSHOT))
+        .and_then(|()| csp::recorded_in_app(session, "the app, after sending and delivering"))
         .and_then(|()| named_views::capture(session, &url, &shots))
         .and_then(|()| named_views::capture_first_screens(session, &url, &shots))
         .and_then(|()| named_views::capture_exercise(session, &url, &shots))
         .and_then(|()| named_views::capture_lesson(session, &url, &shots))
-        .and_then(|()| book_page::check(session, &url, &shots));
+        .and_then(|()| book_page::check(session, &url, &shots))
+        .and_then(|()| csp::check_embed_page(session, &url));
     let console = session.console_log();
+    // Read once, at the end: the console keeps what every page and frame reported.
+    let result = result.and_then(|()| {
+        let refused = csp::console_violations(&console);
+        if refused.is_empty() {
+            println!("  Content-Security-Policy: no violation reported on any page");
+            Ok(())
+        } else {
+            let lines: Vec<&str> = refused.iter().map(|l| l.as_str()).collect();
+            Err(format!(
+                "the browser reported Content-Security-Policy violations:\n  {}",
+                lines.join("\n  ")
+            ))
+        }
+    });
     if let Err(e) = &result {
         if let Ok(png) = session.screenshot_png() {
             let path = shots.join(FAILURE_SCREENSHOT);

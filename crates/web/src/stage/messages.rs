@@ -178,19 +178,47 @@ fn in_flight(
 fn arrival(message: &MessageNode, route: &Route, rect: &Rect) -> Html {
     let lane_middle = (route.lane.0 + route.lane.1) / 2.0 - rect.w / 2.0;
     let mid_y = (route.from.1 + route.to.1) / 2.0 - PILL_HEIGHT / 2.0;
-    let style = format!(
-        "--from-x: {}px; --from-y: {}px",
-        n(lane_middle - rect.x),
-        n(mid_y - rect.y)
-    );
     html! {
         <g class={classes!("stage-arrival", message.is_ack.then_some("is-ack"))} aria-hidden="true">
-            <g class="stage-arrival-move" {style}>
+            <ArrivalMove from_x={n(lane_middle - rect.x)} from_y={n(mid_y - rect.y)}>
                 <rect class="stage-pill-box" x={n(rect.x)} y={n(rect.y)} width={n(rect.w)}
                     height={n(PILL_HEIGHT)} rx="9" />
                 <text class="stage-pill-text" x={n(rect.x + rect.w / 2.0)} y={n(rect.y + 12.5)}
                     text-anchor="middle">{format!("✓ {}", pill_text(message, route.lane))}</text>
-            </g>
+            </ArrivalMove>
         </g>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct ArrivalMoveProps {
+    /// Where the glide starts, relative to where the pill ends, in the drawing's units.
+    from_x: String,
+    from_y: String,
+    children: Html,
+}
+
+/// The group that glides: stage.css animates it from `--from-x`, `--from-y`. They are set
+/// through the element's style object, because the page's Content-Security-Policy refuses
+/// `style` attributes (ARCHITECTURE.md); Yew would write one. Set before the browser next
+/// draws, so the glide starts from them.
+#[component]
+fn ArrivalMove(props: &ArrivalMoveProps) -> Html {
+    let group = use_node_ref();
+    {
+        let group = group.clone();
+        use_effect_with(
+            (props.from_x.clone(), props.from_y.clone()),
+            move |(x, y)| {
+                if let Some(group) = group.cast::<web_sys::SvgElement>() {
+                    let style = group.style();
+                    let _ = style.set_property("--from-x", &format!("{x}px"));
+                    let _ = style.set_property("--from-y", &format!("{y}px"));
+                }
+            },
+        );
+    }
+    html! {
+        <g class="stage-arrival-move" ref={group}>{props.children.clone()}</g>
     }
 }
