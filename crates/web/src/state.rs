@@ -21,7 +21,8 @@ use std::rc::Rc;
 use yew::Reducible;
 
 mod branches;
-#[cfg(test)]
+// Native only: proptest is a dev-dependency of the host build (the browser tests are elsewhere).
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod random_sequences;
 pub use branches::MAX_BRANCHES;
 
