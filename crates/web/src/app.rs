@@ -699,8 +699,9 @@ fn shortcut(
     Some(Some(action))
 }
 
-/// Whether the key press goes to a field the user types in (or a slider that uses arrows).
-fn typing_in(event: &KeyboardEvent) -> bool {
+/// Whether the key press goes to a field the user types in (or a slider that uses arrows): no
+/// shortcut of the lab's or the lesson player's acts then.
+pub(crate) fn typing_in(event: &KeyboardEvent) -> bool {
     event
         .target()
         .and_then(|target| target.dyn_into::<Element>().ok())

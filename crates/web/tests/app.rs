@@ -15,7 +15,7 @@ use web_sys::{Element, Event, EventInit, HtmlElement, HtmlInputElement};
 wasm_bindgen_test_configure!(run_in_browser);
 
 mod support;
-use support::{all, click, exists, find, mount_app, press, select_option, text};
+use support::{all, click, exists, find, mount_app, press, select_option, text, type_into};
 
 const LOG_0: &str = "#partition-log-payments-0";
 
@@ -463,19 +463,6 @@ async fn a_broken_guarantee_is_red_and_links_to_the_step_that_broke_it() {
         &root,
         "#invariants li.broken[data-invariant='no_duplicate_write']"
     ));
-}
-
-async fn type_into(root: &Element, selector: &str, value: &str) {
-    let input = find(root, selector)
-        .dyn_into::<HtmlInputElement>()
-        .expect("an input");
-    input.set_value(value);
-    let init = EventInit::new();
-    init.set_bubbles(true);
-    input
-        .dispatch_event(&Event::new_with_event_init_dict("input", &init).expect("event"))
-        .expect("dispatched");
-    yew::scheduler::flush().await;
 }
 
 #[wasm_bindgen_test]

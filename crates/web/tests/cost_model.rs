@@ -9,13 +9,12 @@
 use eos_web::app::AppProps;
 use eos_web::components::cost_model_panel::{CostModelPanel, CostModelPanelProps};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
-use web_sys::wasm_bindgen::JsCast;
-use web_sys::{Element, Event, EventInit, HtmlInputElement};
+use web_sys::Element;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
 mod support;
-use support::{exists, find, load_styles, mount_with, select_option, text};
+use support::{exists, find, load_styles, mount_with, select_option, text, type_into};
 
 const INSPECTORS_CSS: &str = include_str!("../../../web/inspectors.css");
 
@@ -31,20 +30,6 @@ async fn mount_panel(width_px: u32) -> Element {
         .render();
     yew::scheduler::flush().await;
     root
-}
-
-/// Types `value` into the field labelled by `id`, as a reader would.
-async fn type_into(root: &Element, id: &str, value: &str) {
-    let input = find(root, &format!("input#{id}"))
-        .dyn_into::<HtmlInputElement>()
-        .expect("an input");
-    input.set_value(value);
-    let init = EventInit::new();
-    init.set_bubbles(true);
-    input
-        .dispatch_event(&Event::new_with_event_init_dict("input", &init).expect("event"))
-        .expect("dispatched");
-    yew::scheduler::flush().await;
 }
 
 #[wasm_bindgen_test]
@@ -94,7 +79,7 @@ async fn a_longer_commit_interval_lowers_the_overhead_and_raises_the_wait() {
     let overhead_before = text(&root, "#cost-overhead-svg-desc");
     let latency_before = text(&root, "#cost-latency-svg-desc");
     let drawing_before = text(&root, "svg#cost-overhead-svg");
-    type_into(&root, "cost-commit-interval", "1000").await;
+    type_into(&root, "input#cost-commit-interval", "1000").await;
     let overhead_after = text(&root, "#cost-overhead-svg-desc");
     assert_ne!(overhead_after, overhead_before);
     assert!(
@@ -108,7 +93,7 @@ async fn a_longer_commit_interval_lowers_the_overhead_and_raises_the_wait() {
         "{latency_before} -> {latency_after}"
     );
     // The text typed while editing (not a number yet) leaves the plots as they were.
-    type_into(&root, "cost-commit-interval", "").await;
+    type_into(&root, "input#cost-commit-interval", "").await;
     assert_eq!(text(&root, "#cost-overhead-svg-desc"), overhead_after);
     assert_ne!(text(&root, "svg#cost-overhead-svg"), drawing_before);
 }

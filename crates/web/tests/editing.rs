@@ -12,12 +12,12 @@ use eos_web::components::producer_card::suggested_record;
 use eos_web::scenarios::Origin;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::wasm_bindgen::JsCast;
-use web_sys::{Element, Event, EventInit, HtmlSelectElement};
+use web_sys::{Element, HtmlSelectElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
 mod support;
-use support::{all, click, find, load_styles, mount_app, select_option, text};
+use support::{all, click, find, load_styles, mount_app, select_option, text, type_into};
 
 const LOG_0: &str = "#partition-log-payments-0";
 
@@ -293,18 +293,6 @@ async fn the_forms_and_the_branch_picker_fit_375_px() {
             .map_or(0, |labels| labels.length());
         assert_eq!(labels, 1, "{} has one label", field.id());
     }
-}
-
-async fn type_into(root: &Element, selector: &str, text: &str) {
-    let input = find(root, selector)
-        .dyn_into::<web_sys::HtmlInputElement>()
-        .expect("an input");
-    input.set_value(text);
-    let init = EventInit::new();
-    init.set_bubbles(true);
-    let event = Event::new_with_event_init_dict("input", &init).expect("event");
-    input.dispatch_event(&event).expect("dispatched");
-    yew::scheduler::flush().await;
 }
 
 // The cluster's own settings: a level the core refuses is said; transaction.version 2 is taken.

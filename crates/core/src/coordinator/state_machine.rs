@@ -1695,11 +1695,7 @@ impl TransactionCoordinatorState {
                 current_coordinator_epoch: self.coordinator_epoch,
             });
         }
-        let metadata = self.transactions.get_mut(transactional_id).ok_or_else(|| {
-            TransitionError::UnknownTransactionalId {
-                transactional_id: transactional_id.clone(),
-            }
-        })?;
+        let metadata = known_mut(&mut self.transactions, transactional_id)?;
         metadata.complete_transition(&append.transit)?;
         let after = match append.transit.txn_state {
             TransactionState::Empty => AfterAppend::ProducerIdReady(metadata.producer()),
@@ -1735,11 +1731,7 @@ impl TransactionCoordinatorState {
             return Ok(());
         }
         let transactional_id = &append.transactional_id;
-        let metadata = self.transactions.get_mut(transactional_id).ok_or_else(|| {
-            TransitionError::UnknownTransactionalId {
-                transactional_id: transactional_id.clone(),
-            }
-        })?;
+        let metadata = known_mut(&mut self.transactions, transactional_id)?;
         let target = append.transit.txn_state;
         match metadata.pending_state {
             Some(pending) if pending == target => {}
@@ -1777,11 +1769,7 @@ impl TransactionCoordinatorState {
         transactional_id: &str,
         partition: &TopicPartition,
     ) -> Result<Option<TxnLogAppend>, TransitionError> {
-        let metadata = self.transactions.get_mut(transactional_id).ok_or_else(|| {
-            TransitionError::UnknownTransactionalId {
-                transactional_id: transactional_id.to_owned(),
-            }
-        })?;
+        let metadata = known_mut(&mut self.transactions, transactional_id)?;
         metadata.remove_partition(partition)?;
         if metadata.topic_partitions.is_empty() {
             return self.markers_complete(transactional_id).map(Some);
@@ -1795,11 +1783,7 @@ impl TransactionCoordinatorState {
         &mut self,
         transactional_id: &str,
     ) -> Result<TxnLogAppend, TransitionError> {
-        let metadata = self.transactions.get_mut(transactional_id).ok_or_else(|| {
-            TransitionError::UnknownTransactionalId {
-                transactional_id: transactional_id.to_owned(),
-            }
-        })?;
+        let metadata = known_mut(&mut self.transactions, transactional_id)?;
         if !metadata.state.is_prepare() {
             return Err(TransitionError::NotPreparing {
                 transactional_id: transactional_id.to_owned(),
@@ -1861,11 +1845,7 @@ impl TransactionCoordinatorState {
         &mut self,
         transactional_id: &str,
     ) -> Result<TxnLogAppend, TransitionError> {
-        let metadata = self.transactions.get_mut(transactional_id).ok_or_else(|| {
-            TransitionError::UnknownTransactionalId {
-                transactional_id: transactional_id.to_owned(),
-            }
-        })?;
+        let metadata = known_mut(&mut self.transactions, transactional_id)?;
         let mut data = metadata.transit_to(TransactionState::Dead);
         data.topic_partitions.clear();
         let transit = metadata.prepare_transition_to(data)?;
@@ -1877,11 +1857,7 @@ impl TransactionCoordinatorState {
     /// Dead is still pending at the same epoch under the same coordinator epoch).
     pub fn remove_dead(&mut self, append: &TxnLogAppend) -> Result<(), TransitionError> {
         let transactional_id = &append.transactional_id;
-        let metadata = self.transactions.get_mut(transactional_id).ok_or_else(|| {
-            TransitionError::UnknownTransactionalId {
-                transactional_id: transactional_id.clone(),
-            }
-        })?;
+        let metadata = known_mut(&mut self.transactions, transactional_id)?;
         if append.coordinator_epoch != self.coordinator_epoch
             || metadata.pending_state != Some(TransactionState::Dead)
             || metadata.producer_epoch != append.transit.producer_epoch
@@ -2033,6 +2009,18 @@ fn never_current(metadata: &TransactionMetadata) -> TransitionError {
     }
 }
 
+/// The metadata of a transactional id the coordinator knows, or the error naming it. Over the
+/// map rather than the coordinator, so callers can still read the coordinator's other fields.
+fn known_mut<'a>(
+    transactions: &'a mut BTreeMap<String, TransactionMetadata>,
+    transactional_id: &str,
+) -> Result<&'a mut TransactionMetadata, TransitionError> {
+    transactions
+        .get_mut(transactional_id)
+        .ok_or_else(|| TransitionError::UnknownTransactionalId {
+            transactional_id: transactional_id.to_owned(),
+        })
+}
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -136,53 +136,57 @@ pub fn draw_svg(plot: &Plot<'_>, curves: &[Curve], current_ms: f64) -> Option<St
                 .fold(f64::INFINITY, f64::min)
                 .clamp(0.001, top)
                 / 1.5;
-            let mut chart = builder
+            let chart = builder
                 .build_cartesian_2d(x, (bottom..top).log_scale())
                 .ok()?;
-            chart
-                .configure_mesh()
-                .max_light_lines(0)
-                .x_desc("commit interval (ms)")
-                .x_label_formatter(&|ms| format!("{ms:.0}"))
-                .y_desc(plot.y_desc)
-                .label_style(("sans-serif", 18))
-                .axis_desc_style(("sans-serif", 18))
-                .draw()
-                .ok()?;
-            for curve in curves {
-                draw_curve(&mut chart, curve)?;
-            }
-            chart
-                .draw_series(std::iter::once(PathElement::new(
-                    vec![(current_ms, bottom), (current_ms, top)],
-                    BLACK.stroke_width(1),
-                )))
-                .ok()?;
+            draw_chart(chart, plot, curves, current_ms, (bottom, top))?;
         } else {
-            let mut chart = builder.build_cartesian_2d(x, 0.0..top).ok()?;
-            chart
-                .configure_mesh()
-                .max_light_lines(0)
-                .x_desc("commit interval (ms)")
-                .x_label_formatter(&|ms| format!("{ms:.0}"))
-                .y_desc(plot.y_desc)
-                .label_style(("sans-serif", 18))
-                .axis_desc_style(("sans-serif", 18))
-                .draw()
-                .ok()?;
-            for curve in curves {
-                draw_curve(&mut chart, curve)?;
-            }
-            chart
-                .draw_series(std::iter::once(PathElement::new(
-                    vec![(current_ms, 0.0), (current_ms, top)],
-                    BLACK.stroke_width(1),
-                )))
-                .ok()?;
+            let chart = builder.build_cartesian_2d(x, 0.0..top).ok()?;
+            draw_chart(chart, plot, curves, current_ms, (0.0, top))?;
         }
         root.present().ok()?;
     }
-    Some(accessible(&svg, plot))
+    Some(super::plot_svg::accessible(
+        &svg, plot.id, plot.id, plot.title, plot.desc,
+    ))
+}
+
+/// The mesh, the curves and the line at `current_ms` (from `y_span.0` to `y_span.1`), on a
+/// linear or a logarithmic y axis alike.
+fn draw_chart<DB, X, Y>(
+    mut chart: ChartContext<'_, DB, Cartesian2d<X, Y>>,
+    plot: &Plot<'_>,
+    curves: &[Curve],
+    current_ms: f64,
+    y_span: (f64, f64),
+) -> Option<()>
+where
+    DB: DrawingBackend,
+    X: plotters::coord::ranged1d::Ranged<ValueType = f64>
+        + plotters::coord::ranged1d::ValueFormatter<f64>,
+    Y: plotters::coord::ranged1d::Ranged<ValueType = f64>
+        + plotters::coord::ranged1d::ValueFormatter<f64>,
+{
+    chart
+        .configure_mesh()
+        .max_light_lines(0)
+        .x_desc("commit interval (ms)")
+        .x_label_formatter(&|ms| format!("{ms:.0}"))
+        .y_desc(plot.y_desc)
+        .label_style(("sans-serif", 18))
+        .axis_desc_style(("sans-serif", 18))
+        .draw()
+        .ok()?;
+    for curve in curves {
+        draw_curve(&mut chart, curve)?;
+    }
+    chart
+        .draw_series(std::iter::once(PathElement::new(
+            vec![(current_ms, y_span.0), (current_ms, y_span.1)],
+            BLACK.stroke_width(1),
+        )))
+        .ok()?;
+    Some(())
 }
 
 fn draw_curve<DB, X, Y>(
@@ -203,36 +207,6 @@ where
             .ok()?,
     };
     Some(())
-}
-
-/// Gives plotters' `<svg>` a role, an id, and its `<title>` and `<desc>`.
-fn accessible(svg: &str, plot: &Plot<'_>) -> String {
-    let Some(body) = svg.strip_prefix("<svg ") else {
-        return svg.to_owned();
-    };
-    let Some(open_end) = body.find('>') else {
-        return svg.to_owned();
-    };
-    let (attributes, rest) = body.split_at(open_end);
-    let id = plot.id;
-    format!(
-        "<svg id=\"{id}\" role=\"img\" aria-labelledby=\"{id}-title {id}-desc\" {attributes}><title id=\"{id}-title\">{}</title><desc id=\"{id}-desc\">{}</desc>{}",
-        escape(plot.title),
-        escape(plot.desc),
-        &rest[1..],
-    )
-}
-
-fn escape(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '<' => "&lt;".to_owned(),
-            '>' => "&gt;".to_owned(),
-            '&' => "&amp;".to_owned(),
-            '"' => "&quot;".to_owned(),
-            other => other.to_string(),
-        })
-        .collect()
 }
 
 /// The values at the current interval, in words: the plots' descriptions and legends.

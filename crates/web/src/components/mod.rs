@@ -21,6 +21,7 @@ pub mod network_panel;
 pub mod notice_bar;
 pub mod offsets_plot;
 pub mod partition_log;
+pub mod plot_svg;
 pub mod producer_card;
 pub mod recap;
 pub mod record_inspector;

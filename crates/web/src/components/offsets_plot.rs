@@ -371,36 +371,13 @@ pub fn draw_svg(series: &OffsetsSeries, cursor: usize, title: &str, desc: &str) 
             .ok()?;
         root.present().ok()?;
     }
-    Some(accessible(&svg, title, desc))
-}
-
-/// Gives plotters' `<svg>` a role, an id and its `<title>` and `<desc>`.
-pub fn accessible(svg: &str, title: &str, desc: &str) -> String {
-    let Some(body) = svg.strip_prefix("<svg ") else {
-        return svg.to_owned();
-    };
-    let Some(open_end) = body.find('>') else {
-        return svg.to_owned();
-    };
-    let (attributes, rest) = body.split_at(open_end);
-    format!(
-        "<svg id=\"offsets-plot-svg\" role=\"img\" aria-labelledby=\"offsets-plot-title offsets-plot-desc\" {attributes}><title id=\"offsets-plot-title\">{}</title><desc id=\"offsets-plot-desc\">{}</desc>{}",
-        escape(title),
-        escape(desc),
-        &rest[1..],
-    )
-}
-
-fn escape(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '<' => "&lt;".to_owned(),
-            '>' => "&gt;".to_owned(),
-            '&' => "&amp;".to_owned(),
-            '"' => "&quot;".to_owned(),
-            other => other.to_string(),
-        })
-        .collect()
+    Some(super::plot_svg::accessible(
+        &svg,
+        "offsets-plot-svg",
+        "offsets-plot",
+        title,
+        desc,
+    ))
 }
 
 /// The columns where the LSO is below the high watermark, merged while the band stays the same:

@@ -351,7 +351,11 @@ fn use_beat_keys(course: &Course, can_go_on: bool) {
                     let Some(event) = event.dyn_ref::<KeyboardEvent>() else {
                         return;
                     };
-                    if event.ctrl_key() || event.meta_key() || event.alt_key() || typing_in(event) {
+                    if event.ctrl_key()
+                        || event.meta_key()
+                        || event.alt_key()
+                        || crate::app::typing_in(event)
+                    {
                         return;
                     }
                     let (course, can_go_on) = current.borrow().clone();
@@ -369,16 +373,6 @@ fn use_beat_keys(course: &Course, can_go_on: bool) {
             });
         move || drop(listener)
     });
-}
-
-fn typing_in(event: &KeyboardEvent) -> bool {
-    event
-        .target()
-        .and_then(|target| target.dyn_into::<Element>().ok())
-        .is_some_and(|element| {
-            matches!(element.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA")
-                || element.get_attribute("contenteditable").is_some()
-        })
 }
 
 /// Records a checkpoint the learner passed with their own steps (not by "show me").

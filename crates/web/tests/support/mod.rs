@@ -185,3 +185,16 @@ pub(crate) async fn last_download() -> String {
     }
     panic!("the offered file was never read");
 }
+
+/// Types `value` into the input `selector`, as a user would (its `input` event included).
+pub(crate) async fn type_into(root: &Element, selector: &str, value: &str) {
+    let input = find(root, selector)
+        .dyn_into::<HtmlInputElement>()
+        .expect("an input");
+    input.set_value(value);
+    let init = EventInit::new();
+    init.set_bubbles(true);
+    let event = Event::new_with_event_init_dict("input", &init).expect("event");
+    input.dispatch_event(&event).expect("dispatched");
+    yew::scheduler::flush().await;
+}
