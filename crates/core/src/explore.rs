@@ -6,6 +6,7 @@
 //! input validation.
 
 pub mod counterexample;
+pub mod job;
 
 use crate::action::Action;
 use crate::clients::producer_txn::ClientTxnState;

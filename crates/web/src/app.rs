@@ -10,6 +10,7 @@ use crate::components::detail_layer::{self, Detail, DetailGroup};
 use crate::components::exercise_maker::ExerciseMaker;
 use crate::components::exercise_panel::ExercisePanel;
 use crate::components::exercise_picker::ExercisePicker;
+use crate::components::explorer_panel::ExplorerPanel;
 use crate::components::guarantee_strip::GuaranteeStrip;
 use crate::components::inspect_panel::InspectPanel;
 use crate::components::narration::Narration;
@@ -299,6 +300,9 @@ pub fn App(props: &AppProps) -> Html {
                         <h2 id="details-heading" class="details-heading visually-hidden">{"Details"}</h2>
                         {detail(DetailGroup::Guarantees, html! {
                             <InvariantsPanel world={world.clone()} dispatch={dispatch.clone()} />
+                        })}
+                        {detail(DetailGroup::Explorer, html! {
+                            <ExplorerPanel origin={state.shared_origin()} dispatch={dispatch.clone()} />
                         })}
                         {detail(DetailGroup::Clients, html! {
                             <div class="clients">

@@ -30,6 +30,7 @@ pub mod components;
 pub mod concepts;
 pub mod course;
 pub mod embed;
+pub mod explorer;
 pub mod launch;
 pub mod narration;
 pub mod playback;

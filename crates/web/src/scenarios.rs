@@ -46,6 +46,27 @@ impl From<Scenario> for Origin {
 }
 
 impl Origin {
+    /// The starting world as a scenario file with these steps. The moment and recap tell the
+    /// origin's own script, so they are left out: the steps may be any.
+    pub fn as_scenario(&self, steps: Vec<Action>) -> Scenario {
+        let config = &self.config;
+        Scenario {
+            format_version: eos_core::run::scenario::FORMAT_VERSION,
+            name: self.name.clone(),
+            description: self.description.clone(),
+            concepts: self.concepts.clone(),
+            seed: self.seed,
+            cluster: config.cluster.clone(),
+            producers: config.producers.clone(),
+            consumers: config.consumers.clone(),
+            database: config.database.clone(),
+            streams: config.streams.clone(),
+            moment: None,
+            recap: None,
+            steps,
+        }
+    }
+
     /// One broker and a two-partition `payments` topic; an idempotent producer and a
     /// transactional one; a read_committed and a read_uncommitted consumer in separate groups,
     /// so each reads every partition and the two views of the same log can be compared.

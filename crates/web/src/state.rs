@@ -473,23 +473,8 @@ impl LabState {
     /// The lab as a scenario: the starting world and every step of the history. (A share link
     /// carries more: see [`LabState::share_link`].)
     pub fn as_scenario(&self) -> Scenario {
-        let config = &self.origin.config;
-        Scenario {
-            format_version: eos_core::run::scenario::FORMAT_VERSION,
-            name: self.origin.name.clone(),
-            description: self.origin.description.clone(),
-            concepts: self.origin.concepts.clone(),
-            seed: self.origin.seed,
-            cluster: config.cluster.clone(),
-            producers: config.producers.clone(),
-            consumers: config.consumers.clone(),
-            database: config.database.clone(),
-            streams: config.streams.clone(),
-            // The history may stop before the moment; the saved lab, with the script, keeps it.
-            moment: None,
-            recap: None,
-            steps: self.history.iter().map(|s| s.action.clone()).collect(),
-        }
+        self.origin
+            .as_scenario(self.history.iter().map(|s| s.action.clone()).collect())
     }
 
     /// The lab in the saved-lab format: where it started (with its whole script), every step

@@ -54,14 +54,23 @@ pub(crate) fn report(dist: &Path, out: &Path) -> Res<String> {
     Ok(text)
 }
 
-fn render(mut rows: Vec<Row>) -> String {
+/// Files a visitor downloads only when they start a search: the explorer's worker.
+fn fetched_on_demand(name: &str) -> bool {
+    name.starts_with("eos-explore-worker") || name.starts_with("explorer-worker")
+}
+
+fn render(rows: Vec<Row>) -> String {
+    let (mut later, mut first): (Vec<Row>, Vec<Row>) =
+        rows.into_iter().partition(|r| fetched_on_demand(&r.name));
     // wasm first: it dominates the download.
-    rows.sort_by(|a, b| {
-        (!a.name.ends_with(".wasm"), &a.name).cmp(&(!b.name.ends_with(".wasm"), &b.name))
-    });
-    let kib = |n: usize| format!("{:.1} KiB", n as f64 / 1024.0);
-    let width = rows
+    for rows in [&mut first, &mut later] {
+        rows.sort_by(|a, b| {
+            (!a.name.ends_with(".wasm"), &a.name).cmp(&(!b.name.ends_with(".wasm"), &b.name))
+        });
+    }
+    let width = first
         .iter()
+        .chain(&later)
         .map(|r| r.name.len())
         .max()
         .unwrap_or(0)
@@ -70,8 +79,19 @@ fn render(mut rows: Vec<Row>) -> String {
         "Bundle size of dist/ (gzip level 9, brotli quality 11)\n{:<width$}  {:>11}  {:>11}  {:>11}\n",
         "file", "raw", "gzip", "brotli"
     );
+    table(&mut text, &first, width);
+    if !later.is_empty() {
+        text.push_str("Fetched only when a search starts (the explorer's worker):\n");
+        table(&mut text, &later, width);
+    }
+    text
+}
+
+/// The rows and their total.
+fn table(text: &mut String, rows: &[Row], width: usize) {
+    let kib = |n: usize| format!("{:.1} KiB", n as f64 / 1024.0);
     let mut total = (0, 0, 0);
-    for row in &rows {
+    for row in rows {
         total = (total.0 + row.raw, total.1 + row.gzip, total.2 + row.brotli);
         // Writing to a String cannot fail.
         let _ = writeln!(
@@ -91,7 +111,6 @@ fn render(mut rows: Vec<Row>) -> String {
         kib(total.1),
         kib(total.2)
     );
-    text
 }
 
 fn gzip_len(bytes: &[u8]) -> Res<usize> {

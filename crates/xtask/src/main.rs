@@ -15,6 +15,7 @@ mod bundle_size;
 mod cmd;
 mod csp;
 mod css_check;
+mod explorer_check;
 mod fuzz;
 mod http;
 mod install;

@@ -19,7 +19,16 @@ use crate::wasm_path::WASM_TARGET;
 use crate::webdriver::CHROMIUM_ARGS;
 
 /// The crates that compile to wasm32 (the xtask and the CLI are native-only).
-const WASM_CRATES: [&str; 6] = ["-p", "eos-core", "-p", "eos-course", "-p", "eos-web"];
+const WASM_CRATES: [&str; 8] = [
+    "-p",
+    "eos-core",
+    "-p",
+    "eos-course",
+    "-p",
+    "eos-web",
+    "-p",
+    "eos-explore-worker",
+];
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Phase {
@@ -75,7 +84,9 @@ impl Phase {
                  nested rule"
             }
             Self::Clippy => "clippy -D warnings, host, all targets",
-            Self::ClippyWasm => "clippy -D warnings, wasm32, eos-core, eos-course and eos-web",
+            Self::ClippyWasm => {
+                "clippy -D warnings, wasm32, eos-core, eos-course, eos-web and the explorer worker"
+            }
             Self::Test => "native tests (cargo test --workspace)",
             Self::Fuzz => {
                 "fuzz/: every file format's libFuzzer target built with coverage and run a few \

@@ -16,6 +16,7 @@ use serde_json::json;
 use crate::Res;
 use crate::book_page;
 use crate::csp;
+use crate::explorer_check;
 use crate::named_views;
 use crate::serve_static::StaticServer;
 use crate::toolchain::Toolchain;
@@ -59,6 +60,7 @@ pub(crate) fn run(tc: &Toolchain) -> Res<()> {
     let url = browser.server.url();
     let result = drive(session, &url, &shots.join(SCREENSHOT))
         .and_then(|()| csp::recorded_in_app(session, "the app, after sending and delivering"))
+        .and_then(|()| explorer_check::check(session, &url, &shots.join("explorer.png")))
         .and_then(|()| named_views::capture(session, &url, &shots))
         .and_then(|()| named_views::capture_first_screens(session, &url, &shots))
         .and_then(|()| named_views::capture_exercise(session, &url, &shots))

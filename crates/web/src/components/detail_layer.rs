@@ -11,6 +11,7 @@ use yew::prelude::*;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum DetailGroup {
     Guarantees,
+    Explorer,
     Clients,
     Network,
     Logs,
@@ -25,8 +26,9 @@ pub enum DetailGroup {
 }
 
 impl DetailGroup {
-    pub const ALL: [DetailGroup; 12] = [
+    pub const ALL: [DetailGroup; 13] = [
         DetailGroup::Guarantees,
+        DetailGroup::Explorer,
         DetailGroup::Clients,
         DetailGroup::Network,
         DetailGroup::Logs,
@@ -44,6 +46,7 @@ impl DetailGroup {
     pub fn id(self) -> &'static str {
         match self {
             DetailGroup::Guarantees => "detail-guarantees",
+            DetailGroup::Explorer => "detail-explorer",
             DetailGroup::Clients => "detail-clients",
             DetailGroup::Network => "detail-network",
             DetailGroup::Logs => "detail-logs",
@@ -62,6 +65,10 @@ impl DetailGroup {
     pub fn summary(self) -> (&'static str, &'static str) {
         match self {
             DetailGroup::Guarantees => ("Guarantees", "each one holding or broken, and where"),
+            DetailGroup::Explorer => (
+                "Explorer",
+                "random runs with faults, searching for one that breaks a guarantee",
+            ),
             DetailGroup::Clients => (
                 "Producers and consumers",
                 "settings, sequences, transactions, positions",
