@@ -39,9 +39,10 @@ pub struct Consumer {
     /// Next offset to fetch, per assigned partition (`position`).
     pub positions: BTreeMap<TopicPartition, Offset>,
     pub buffer: Vec<ReceivedRecord>,
-    /// Everything received so far, in order, across restarts.
-    pub received: Vec<ReceivedRecord>,
-    pub processed: Vec<ProcessedRecord>,
+    /// Everything received so far, in order, across restarts. Persistent vectors: the lab
+    /// clones the world at every step, and these grow with the run.
+    pub received: imbl::Vector<ReceivedRecord>,
+    pub processed: imbl::Vector<ProcessedRecord>,
     pub last_auto_commit_ms: u64,
 }
 
@@ -54,8 +55,8 @@ impl Consumer {
             assignment: Vec::new(),
             positions: BTreeMap::new(),
             buffer: Vec::new(),
-            received: Vec::new(),
-            processed: Vec::new(),
+            received: imbl::Vector::new(),
+            processed: imbl::Vector::new(),
             last_auto_commit_ms: 0,
         }
     }

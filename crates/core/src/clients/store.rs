@@ -9,7 +9,6 @@
 use crate::config::DatabaseConfig;
 use crate::event::EffectOutcome;
 use crate::ids::{ClientId, Offset, TopicPartition};
-use std::collections::{BTreeMap, BTreeSet};
 
 /// One effect row: how often the business id was applied and what it said.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,14 +27,15 @@ pub struct OutboxRow {
     pub published: bool,
 }
 
-/// The external database.
+/// The external database. Its tables are persistent collections: the lab clones the world at
+/// every step, and they grow with the run.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ExternalStore {
     pub idempotent: bool,
     pub outbox_topic: Option<String>,
-    effects: BTreeMap<String, EffectRow>,
-    dedup_table: BTreeSet<String>,
-    outbox: Vec<OutboxRow>,
+    effects: imbl::OrdMap<String, EffectRow>,
+    dedup_table: imbl::OrdSet<String>,
+    outbox: imbl::Vector<OutboxRow>,
 }
 
 impl ExternalStore {
@@ -47,11 +47,11 @@ impl ExternalStore {
         }
     }
 
-    pub fn effects(&self) -> &BTreeMap<String, EffectRow> {
+    pub fn effects(&self) -> &imbl::OrdMap<String, EffectRow> {
         &self.effects
     }
 
-    pub fn dedup_table(&self) -> &BTreeSet<String> {
+    pub fn dedup_table(&self) -> &imbl::OrdSet<String> {
         &self.dedup_table
     }
 
@@ -62,7 +62,7 @@ impl ExternalStore {
         value: &str,
         source: (ClientId, TopicPartition, Offset),
     ) -> EffectOutcome {
-        if self.idempotent && !self.dedup_table.insert(business_id.to_owned()) {
+        if self.idempotent && self.dedup_table.insert(business_id.to_owned()).is_some() {
             return EffectOutcome::SkippedDuplicate;
         }
         let row = self
@@ -77,7 +77,7 @@ impl ExternalStore {
         row.applied_from.push(source);
         // The outbox row commits in the same local transaction as the effect: both or neither.
         if self.outbox_topic.is_some() {
-            self.outbox.push(OutboxRow {
+            self.outbox.push_back(OutboxRow {
                 business_id: business_id.to_owned(),
                 value: value.to_owned(),
                 published: false,
@@ -86,7 +86,7 @@ impl ExternalStore {
         EffectOutcome::Applied
     }
 
-    pub fn outbox(&self) -> &[OutboxRow] {
+    pub fn outbox(&self) -> &imbl::Vector<OutboxRow> {
         &self.outbox
     }
 

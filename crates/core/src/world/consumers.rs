@@ -298,7 +298,7 @@ impl World {
                     format!("{consumer_id} transforms {}@{}{}. Nothing is written to a database and no offset is committed here: the application sends the output through its transactional producer and hands the input offsets to the same transaction (sendOffsetsToTransaction).", record.topic_partition, record.offset, record.key.as_ref().map_or(String::new(), |k| format!(" ({k})"))),
                 );
                 if let Some(c) = self.consumers.get_mut(consumer_id) {
-                    c.processed.push(ProcessedRecord {
+                    c.processed.push_back(ProcessedRecord {
                         business_id: record.key.clone().unwrap_or_else(|| {
                             format!("{}@{}", record.topic_partition, record.offset)
                         }),
@@ -360,7 +360,7 @@ impl World {
                 explanation,
             );
             if let Some(c) = self.consumers.get_mut(consumer_id) {
-                c.processed.push(ProcessedRecord {
+                c.processed.push_back(ProcessedRecord {
                     topic_partition: record.topic_partition,
                     offset: record.offset,
                     business_id,

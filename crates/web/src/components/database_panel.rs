@@ -130,7 +130,7 @@ fn dedup_table<'a>(idempotent: bool, ids: impl ExactSizeIterator<Item = &'a Stri
     }
 }
 
-fn outbox(topic: &str, rows: &[eos_core::clients::store::OutboxRow]) -> Html {
+fn outbox(topic: &str, rows: &imbl::Vector<eos_core::clients::store::OutboxRow>) -> Html {
     if rows.is_empty() {
         return html! {
             <p class="empty" id="database-outbox">
