@@ -9,6 +9,7 @@
 use eos_core::config::{ClusterConfig, ConsumerConfig, ProducerConfig, TopicConfig, WorldConfig};
 use eos_core::explore::{ExploreLimits, random_action};
 use eos_core::rng::SimRng;
+use eos_core::run::trace::Trace;
 use eos_core::{Action, ClientId, World};
 use std::time::{Duration, Instant};
 
@@ -34,19 +35,37 @@ fn median(mut samples: Vec<Duration>) -> Duration {
     samples[samples.len() / 2]
 }
 
+/// The seeds of the random runs.
+const SEEDS: u64 = 5;
+
+/// The random runs' actions, seed by seed, as the benchmark plays them.
+fn random_actions(seed: u64, steps: usize) -> Vec<Action> {
+    let mut world = World::new(&world_config(), seed).expect("valid world");
+    let mut rng = SimRng::new(seed);
+    (0..steps)
+        .map(|_| {
+            let a = random_action(&world, &mut rng, ExploreLimits::default());
+            let _ = world.step(&a);
+            a
+        })
+        .collect()
+}
+
+/// One hash over the narrated traces of every seed's run: equal natively and in wasm, or the
+/// two did not run the same steps.
+fn random_run_trace_hash(steps: usize) -> u64 {
+    (0..SEEDS).fold(0, |hash, seed| {
+        let mut world = World::new(&world_config(), seed).expect("valid world");
+        let trace = Trace::record(&mut world, &random_actions(seed, steps));
+        hash.rotate_left(7) ^ trace.hash()
+    })
+}
+
 /// Steps per second over a long random run with faults.
 fn random_run_throughput(steps: usize) -> f64 {
-    let samples: Vec<Duration> = (0..5)
+    let samples: Vec<Duration> = (0..SEEDS)
         .map(|seed| {
-            let mut world = World::new(&world_config(), seed).expect("valid world");
-            let mut rng = SimRng::new(seed);
-            let actions: Vec<Action> = (0..steps)
-                .map(|_| {
-                    let a = random_action(&world, &mut rng, ExploreLimits::default());
-                    let _ = world.step(&a);
-                    a
-                })
-                .collect();
+            let actions = random_actions(seed, steps);
             let mut replay = World::new(&world_config(), seed).expect("valid world");
             let start = Instant::now();
             for a in &actions {
@@ -108,4 +127,8 @@ fn main() {
         large.as_secs_f64() * 1e6
     );
     println!("ratio: {:.2}", large.as_secs_f64() / small.as_secs_f64());
+    // Asked for by `cargo xtask bench`, which compares it with the same benchmark in wasm.
+    if std::env::var_os("BENCH_TRACE").is_some() {
+        println!("trace hash: {:016x}", random_run_trace_hash(steps));
+    }
 }

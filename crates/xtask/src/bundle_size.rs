@@ -119,7 +119,7 @@ fn gzip_len(bytes: &[u8]) -> Res<usize> {
     Ok(encoder.finish().map_err(|e| format!("gzip: {e}"))?.len())
 }
 
-fn brotli_len(bytes: &[u8]) -> Res<usize> {
+pub(crate) fn brotli_len(bytes: &[u8]) -> Res<usize> {
     let mut out = Vec::new();
     let params = brotli::enc::BrotliEncoderParams {
         quality: 11,

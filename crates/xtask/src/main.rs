@@ -9,6 +9,7 @@
 //! Both first install what is missing (see [`toolchain`] and [`install`]), so the same two commands
 //! work on a fresh Debian/Ubuntu or rustup machine and in CI.
 
+mod bench;
 mod book_check;
 mod book_page;
 mod bundle_size;
@@ -44,6 +45,8 @@ commands:
   test --list               list the test phases
   fuzz [--seconds N] [TARGET...]  fuzz the file formats (fuzz/) with libFuzzer, N seconds per target
                             (default 60); `cargo xtask fuzz --help` says more
+  bench [--quick] [--skip-build]  every performance ratio in one run (core wasm/native, step cost,
+                            explorer in its worker, time travel, memory, first-load bytes)
   bench-render [--skip-build] [--records N,M]  time one step and render with 100 and 10 000 records in headless
                             Chromium (a benchmark for docs/performance.md, not a test)
 
@@ -63,6 +66,7 @@ fn main() -> ExitCode {
         "serve" => serve::run(rest),
         "test" => phases::run(rest),
         "fuzz" => fuzz::command(rest),
+        "bench" => bench::run(rest),
         "bench-render" => render_bench::run(rest),
         "help" | "-h" | "--help" => {
             println!("{USAGE}");

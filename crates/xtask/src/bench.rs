@@ -1,0 +1,390 @@
+//! `cargo xtask bench`: every performance ratio the project keeps, measured in one run so that
+//! each pair shares the machine's mood. A benchmark, not a test: it prints the figures for
+//! `docs/performance.md`, marks each against its target, and fails only if it cannot measure.
+//!
+//! - core step throughput, wasm (Node, V8) against native, on the same seeds, with the two
+//!   runs' trace hashes, which must be equal (`crates/core/benches/step.rs`);
+//! - a step's cost at a long log against a short one, natively (the same benchmark);
+//! - the explorer's steps/s in headless Chromium, in its Web Worker, on the free-play world;
+//! - time travel (jump to step 100 000 against step 1 000) and memory per step (after 100 000
+//!   steps against after 10 000) of the page's reducer (`crates/web/benches/history.rs`);
+//! - the bytes the main page transfers on a first visit (brotli), against the budget.
+//!
+//! Step-and-render in the browser, which needs a build per log size, stays in `bench-render`.
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::Res;
+use crate::cmd::{Cmd, which};
+use crate::smoke::Browser;
+use crate::toolchain::{Needs, Toolchain, write_atomic};
+
+const USAGE: &str = "usage: cargo xtask bench [--quick] [--skip-build]";
+const WASI_TARGET: &str = "wasm32-wasip1";
+/// Every byte of the first visit, compressed as a static host would serve it.
+const FIRST_LOAD_BUDGET_KIB: f64 = 250.0;
+/// The explorer's search in the browser: the free-play world, this many runs.
+const EXPLORER_QUERY: &str = "?scenario=free-play";
+const EXPLORER_RUNS: u64 = 400;
+
+/// One measured ratio and its target.
+struct Ratio {
+    name: &'static str,
+    value: Option<f64>,
+    target: &'static str,
+    meets: Option<bool>,
+    detail: String,
+}
+
+pub(crate) fn run(args: &[String]) -> Res<()> {
+    let (mut quick, mut skip_build) = (false, false);
+    for arg in args {
+        match arg.as_str() {
+            "--quick" => quick = true,
+            "--skip-build" => skip_build = true,
+            _ => return Err(USAGE.to_owned()),
+        }
+    }
+    let tc = Toolchain::prepare(Needs {
+        browser: true,
+        ..Needs::trunk_build()
+    })?;
+    let mut ratios = Vec::new();
+
+    println!("\n==> core step throughput, native");
+    let native = capture(
+        tc.host_cargo()
+            .args(["bench", "-p", "eos-core", "--bench", "step"])
+            .env("BENCH_TRACE", "1"),
+        quick,
+    )?;
+    println!("\n==> core step throughput, wasm in Node");
+    let wasm = wasm_step_bench(&tc, quick);
+    ratios.push(core_ratio(&native, wasm.as_deref()));
+    ratios.push(Ratio {
+        name: "step cost, long log / short log (native)",
+        value: number_after(&native, "ratio: "),
+        target: "<= 1.5",
+        meets: number_after(&native, "ratio: ").map(|r| r <= 1.5),
+        detail: line_with(&native, "send+deliver step at ").unwrap_or_default(),
+    });
+
+    println!("\n==> the page's reducer: time travel and memory");
+    let history = capture(
+        tc.host_cargo()
+            .args(["bench", "-p", "eos-web", "--bench", "history"]),
+        quick,
+    )?;
+    let travel = number_after(&history, "time travel ratio: ");
+    ratios.push(Ratio {
+        name: "time travel, jump to step 100k / to step 1k",
+        value: travel,
+        target: "<= 2",
+        meets: travel.map(|r| r <= 2.0),
+        detail: line_with(&history, "time travel: jump").unwrap_or_default(),
+    });
+    let memory = number_after(&history, "memory ratio: ");
+    ratios.push(Ratio {
+        name: "memory per step, after 100k steps / after 10k",
+        value: memory,
+        target: "<= 2",
+        meets: memory.map(|r| r <= 2.0),
+        detail: line_with(&history, "memory: ").unwrap_or_default(),
+    });
+
+    if !skip_build {
+        println!("\n==> release build");
+        tc.wasm_tool("trunk")?.args(["build", "--release"]).run()?;
+    }
+    let dist = tc.root.join("dist");
+    println!("\n==> the explorer in its worker, headless Chromium");
+    ratios.push(explorer_in_worker(&tc, &dist));
+    println!("\n==> first load");
+    ratios.push(first_load(&dist)?);
+
+    let report = render(&ratios, quick);
+    let out = tc.target_dir.join("bench.txt");
+    write_atomic(&out, report.as_bytes())?;
+    println!("\n{report}(written to {})", out.display());
+    Ok(())
+}
+
+/// Runs `cmd`, showing its stderr as it goes, and returns its stdout (also shown).
+fn capture(cmd: Cmd, quick: bool) -> Res<String> {
+    let cmd = if quick {
+        cmd.env("BENCH_QUICK", "1")
+    } else {
+        cmd
+    };
+    let described = cmd.describe();
+    println!("$ {described}");
+    let output = cmd
+        .into_inner()
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot run `{described}`: {e}"))?;
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    print!("{stdout}");
+    if output.status.success() {
+        Ok(stdout)
+    } else {
+        Err(format!("`{described}` failed ({})", output.status))
+    }
+}
+
+/// The step benchmark built for WASI and run under Node; `Err` says why it could not be.
+fn wasm_step_bench(tc: &Toolchain, quick: bool) -> Result<String, String> {
+    let node = which("node").ok_or("Node is not installed (`apt-get install nodejs`)")?;
+    let has_target = Cmd::new("rustup")
+        .args(["target", "list", "--installed"])
+        .probe()
+        .is_some_and(|list| list.lines().any(|t| t == WASI_TARGET));
+    if !has_target {
+        Cmd::new("rustup")
+            .args(["target", "add", WASI_TARGET])
+            .run_with_timeout(Duration::from_secs(120))
+            .map_err(|e| format!("the {WASI_TARGET} target is not installable here: {e}"))?;
+    }
+    let built = tc
+        .host_cargo()
+        .args(["bench", "--no-run", "-p", "eos-core", "--bench", "step"])
+        .args(["--target", WASI_TARGET, "--message-format=json"])
+        .probe()
+        .ok_or_else(|| format!("the step benchmark did not build for {WASI_TARGET}"))?;
+    let wasm = built
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter_map(|message| message["executable"].as_str().map(str::to_owned))
+        .next_back()
+        .ok_or("cargo named no benchmark executable")?;
+    capture(
+        Cmd::new(node)
+            .arg("--no-warnings")
+            .arg(tc.root.join("crates/core/benches/support/run-wasi.mjs"))
+            .arg(&wasm)
+            .env("BENCH_TRACE", "1"),
+        quick,
+    )
+}
+
+fn core_ratio(native: &str, wasm: Result<&str, &String>) -> Ratio {
+    let name = "core steps/s, wasm (Node) / native";
+    let wasm = match wasm {
+        Ok(wasm) => wasm,
+        Err(why) => {
+            return Ratio {
+                name,
+                value: None,
+                target: ">= 0.7",
+                meets: None,
+                detail: format!("not measured: {why}"),
+            };
+        }
+    };
+    let speed = |text| number_after(text, "random run with faults: ");
+    let hash = |text| line_with(text, "trace hash: ");
+    let value = speed(wasm).zip(speed(native)).map(|(w, n)| w / n);
+    let same_trace = hash(wasm).is_some() && hash(wasm) == hash(native);
+    Ratio {
+        name,
+        value,
+        target: ">= 0.7, same trace hash",
+        meets: value.map(|r| r >= 0.7 && same_trace),
+        detail: format!(
+            "native {:.0} steps/s, wasm {:.0}; trace hashes {}",
+            speed(native).unwrap_or(0.0),
+            speed(wasm).unwrap_or(0.0),
+            if same_trace {
+                format!("equal ({})", hash(native).unwrap_or_default())
+            } else {
+                format!("DIFFER: {:?} vs {:?}", hash(native), hash(wasm))
+            }
+        ),
+    }
+}
+
+/// Searches the free-play world in the explorer's worker and reads the panel's steps/s.
+fn explorer_in_worker(tc: &Toolchain, dist: &Path) -> Ratio {
+    let name = "explorer steps/s in its worker (Chromium)";
+    let measured = (|| -> Res<f64> {
+        let (Some(chromium), Some(chromedriver)) = (&tc.chromium, &tc.chromedriver) else {
+            return Err("no browser".to_owned());
+        };
+        let browser = Browser::open(tc, dist, chromium, chromedriver, "eos-bench-profile")?;
+        let s = &browser.session;
+        s.navigate(&format!("{}{EXPLORER_QUERY}", browser.server.url()))?;
+        let start = s.wait_for(
+            "the explorer's Search button",
+            Duration::from_secs(60),
+            |s| {
+                s.unfold_details()?;
+                Ok(s.find_all("#explorer-start")?.into_iter().next())
+            },
+        )?;
+        s.execute(
+            "const input = document.querySelector('#explorer-runs');
+             input.value = arguments[0];
+             input.dispatchEvent(new InputEvent('input', { bubbles: true }));",
+            json!(EXPLORER_RUNS.to_string()),
+            false,
+        )?;
+        s.click(&start)?;
+        let status = s.wait_for("the search to finish", Duration::from_secs(600), |s| {
+            let Some(status) = s.find_all("#explorer-status")?.into_iter().next() else {
+                return Ok(None);
+            };
+            let text = s.text(&status)?;
+            Ok(text.starts_with("Searched").then_some(text))
+        })?;
+        println!("  {status}");
+        if !status.contains("in a background worker") {
+            return Err(format!("the search did not run in the worker: {status}"));
+        }
+        number_before(&status, " steps/s").ok_or_else(|| format!("no steps/s in {status:?}"))
+    })();
+    match measured {
+        Ok(speed) => Ratio {
+            name,
+            value: Some(speed),
+            target: ">= 100000",
+            meets: Some(speed >= 100_000.0),
+            detail: format!("{EXPLORER_RUNS} runs of the free-play world"),
+        },
+        Err(why) => Ratio {
+            name,
+            value: None,
+            target: ">= 100000",
+            meets: None,
+            detail: format!("not measured: {why}"),
+        },
+    }
+}
+
+/// Every file the main page fetches on a first visit, as `dist/index.html` names them, brotli.
+fn first_load(dist: &Path) -> Res<Ratio> {
+    let index = std::fs::read_to_string(dist.join("index.html"))
+        .map_err(|e| format!("cannot read dist/index.html (build first): {e}"))?;
+    let mut files = vec!["index.html".to_owned()];
+    for attribute in ["href=\"", "src=\"", "data-js=\"", "data-wasm=\""] {
+        for (at, _) in index.match_indices(attribute) {
+            let rest = &index[at + attribute.len()..];
+            let value = rest.split('"').next().unwrap_or_default();
+            let file = value.trim_start_matches('/').to_owned();
+            let local = !file.is_empty() && !file.contains("://") && !file.contains('#');
+            if local && dist.join(&file).is_file() && !files.contains(&file) {
+                files.push(file);
+            }
+        }
+    }
+    let mut total = 0;
+    let mut parts = Vec::new();
+    for file in &files {
+        let bytes =
+            std::fs::read(dist.join(file)).map_err(|e| format!("cannot read dist/{file}: {e}"))?;
+        let size = crate::bundle_size::brotli_len(&bytes)?;
+        total += size;
+        parts.push(format!("{file} {:.1}", size as f64 / 1024.0));
+    }
+    let kib = total as f64 / 1024.0;
+    Ok(Ratio {
+        name: "first load, KiB brotli / budget",
+        value: Some(kib / FIRST_LOAD_BUDGET_KIB),
+        target: "<= 1 (250 KiB)",
+        meets: Some(kib <= FIRST_LOAD_BUDGET_KIB),
+        detail: format!(
+            "{kib:.1} KiB in {} files: {}",
+            files.len(),
+            parts.join(", ")
+        ),
+    })
+}
+
+fn render(ratios: &[Ratio], quick: bool) -> String {
+    let mut text = format!(
+        "cargo xtask bench{}: every ratio in one run\n",
+        if quick { " --quick" } else { "" }
+    );
+    for ratio in ratios {
+        let value = ratio
+            .value
+            .map_or_else(|| "-".to_owned(), |v| format!("{v:.2}"));
+        let verdict = match ratio.meets {
+            Some(true) => "meets",
+            Some(false) => "MISSES",
+            None => "not measured",
+        };
+        text.push_str(&format!(
+            "{:<46} {value:>10}  target {:<24} {verdict}\n    {}\n",
+            ratio.name, ratio.target, ratio.detail
+        ));
+    }
+    text
+}
+
+/// The number right after `label` on the first line holding it.
+fn number_after(text: &str, label: &str) -> Option<f64> {
+    let line = text
+        .lines()
+        .find_map(|l| l.split_once(label).map(|(_, rest)| rest))?;
+    line.split(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .find(|s| !s.is_empty())?
+        .parse()
+        .ok()
+}
+
+/// The number (digits and thousands commas) right before `label`.
+fn number_before(text: &str, label: &str) -> Option<f64> {
+    let before = &text[..text.find(label)?];
+    let digits: String = before
+        .chars()
+        .rev()
+        .take_while(|c| c.is_ascii_digit() || *c == ',' || *c == '.')
+        .collect::<String>()
+        .chars()
+        .rev()
+        .filter(|c| *c != ',')
+        .collect();
+    digits.parse().ok()
+}
+
+/// The first line holding `label`, from the label on.
+fn line_with(text: &str, label: &str) -> Option<String> {
+    text.lines()
+        .find_map(|l| l.find(label).map(|at| l[at..].trim().to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_read_from_the_benchmarks_lines() {
+        let text = "random run with faults: 541412 steps/s (2000 steps)\nratio: 1.06\n";
+        assert_eq!(
+            number_after(text, "random run with faults: "),
+            Some(541_412.0)
+        );
+        assert_eq!(number_after(text, "ratio: "), Some(1.06));
+        let status = "Searched in a background worker: 60 of 60 runs, 12,000 steps, 26,846 steps/s; 3 broken.";
+        assert_eq!(number_before(status, " steps/s"), Some(26_846.0));
+        assert_eq!(
+            line_with("x\n  trace hash: 00ff\n", "trace hash: ").as_deref(),
+            Some("trace hash: 00ff")
+        );
+    }
+
+    #[test]
+    fn a_ratio_not_measured_says_why() {
+        let text = render(
+            &[core_ratio("", Err(&"Node is not installed".to_owned()))],
+            true,
+        );
+        assert!(text.contains("not measured"), "{text}");
+        assert!(text.contains("Node is not installed"), "{text}");
+    }
+}
