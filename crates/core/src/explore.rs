@@ -6,7 +6,12 @@
 //! input validation. How often each kind of action comes up is an [`ActionWeights`]; the
 //! explorer draws new weights for every run from its seed ([`swarm`]).
 
+pub mod anomaly;
 pub mod counterexample;
+pub mod explorer;
+pub mod matrix;
+pub mod reads;
+pub mod settings;
 pub mod swarm;
 
 use crate::action::Action;
