@@ -345,8 +345,11 @@ impl Explorer {
 
     /// The seed the next run uses; `None` once the budget is spent.
     pub fn next_seed(&self) -> Option<u64> {
-        (self.progress.runs_done < self.options.runs)
-            .then(|| self.options.first_seed + self.progress.runs_done)
+        (self.progress.runs_done < self.options.runs).then(|| {
+            self.options
+                .first_seed
+                .wrapping_add(self.progress.runs_done)
+        })
     }
 
     /// Runs the next seed; `None` once the budget is spent.

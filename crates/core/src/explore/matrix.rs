@@ -59,7 +59,7 @@ pub fn matrix(options: &ExploreOptions) -> Matrix {
         .iter()
         .map(|setting| {
             let records: Vec<RunRecord> = (0..options.runs)
-                .map(|i| run_seed(&setting.config, options.first_seed + i, options))
+                .map(|i| run_seed(&setting.config, options.first_seed.wrapping_add(i), options))
                 .collect();
             matrix_row(setting, &records, options)
         })
