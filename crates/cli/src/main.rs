@@ -9,6 +9,11 @@
 //! - `eos-lab find GUARANTEE SCENARIO` searches random runs of the scenario's world for one that
 //!   breaks the guarantee and prints it, shrunk, as a scenario file.
 //!
+//! - `eos-lab explore (--setting NAME | --config FILE | --scenario FILE) [--seed N] [--runs N]
+//!   [--steps N] [--jobs N] [--json]` runs the counterexample explorer over seeds, in parallel
+//!   threads, and prints each anomaly found, explained, with the command that replays it.
+//! - `eos-lab matrix [--runs N] [--steps N] [--jobs N] [--json]` prints the exactly-once matrix.
+//!
 //! - `eos-lab grade EXERCISE ATTEMPTS_DIR [--json | --csv]` grades every attempt file of a
 //!   folder against an exercise by replaying it, one row per file (`docs/exercises.md`).
 //! - `eos-lab check-exercise FILE` / `eos-lab check-lesson FILE` check a teacher's file by
@@ -16,9 +21,11 @@
 //!
 //! Exit codes: 0 success (for `grade`: every file got a row, whatever its verdict), 1 the
 //! scenario, exercise or lesson is invalid or cannot run (for `grade`: the exercise or the
-//! folder cannot be read), 2 usage error.
+//! folder cannot be read), 2 usage error, 3 (`explore`) an anomaly the configuration is meant
+//! to prevent was found.
 
 mod course;
+mod explore;
 
 use eos_core::run::report::Report;
 use eos_core::run::scenario::{MAX_BYTES, Scenario};
@@ -30,6 +37,9 @@ use std::process::ExitCode;
 const USAGE: &str = "usage: eos-lab run [--json] [SCENARIO.json | --link LINK]
        eos-lab link [--step N] SCENARIO.json
        eos-lab find GUARANTEE SCENARIO.json
+       eos-lab explore (--setting NAME | --config FILE | --scenario FILE) [--seed N]
+                       [--runs N] [--steps N] [--jobs N] [--json]
+       eos-lab matrix [--runs N] [--steps N] [--jobs N] [--json]
        eos-lab grade EXERCISE.json ATTEMPTS_DIR [--json | --csv] [--scenarios DIR]
        eos-lab check-exercise EXERCISE.json [--scenarios DIR]
        eos-lab check-lesson LESSON.json [--scenarios DIR]
@@ -46,6 +56,15 @@ const USAGE: &str = "usage: eos-lab run [--json] [SCENARIO.json | --link LINK]
                       search random runs of the scenario's world (its steps are ignored) for
                       one that breaks GUARANTEE (e.g. no_duplicate_write), and print it,
                       shrunk to the steps that matter, as a scenario file
+  explore             run the counterexample explorer on a named setting (--setting safe,
+                      acks-1, ...; a wrong name lists them), a world configuration file or a
+                      scenario's world (its steps are ignored): --runs seeds from --seed
+                      (default 200 from 0), --steps per run (default 200), over --jobs
+                      threads; prints each anomaly found (Jepsen's name, whether the
+                      configuration allows it by design), its shrunk run explained step by
+                      step and as a scenario file, and the command that replays it
+  matrix              every named setting against every kind of anomaly (--runs per setting,
+                      default 200), and the kinds found as the budget grows
   grade EXERCISE ATTEMPTS_DIR
                       replay every *.json attempt file in ATTEMPTS_DIR from the exercise's own
                       scenario and print one row per file: passed, not yet or invalid, steps
@@ -61,7 +80,8 @@ const USAGE: &str = "usage: eos-lab run [--json] [SCENARIO.json | --link LINK]
 exit codes: 0 success (grade: every attempt file has its row, whatever its verdict);
             1 the scenario, exercise or lesson is invalid or cannot run (grade: the exercise
               or the folder cannot be read);
-            2 usage error";
+            2 usage error;
+            3 explore found an anomaly the configuration is meant to prevent";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -78,6 +98,8 @@ fn main() -> ExitCode {
             Err(_) => Err(format!("--step wants a number of steps, not `{steps}`")),
         },
         ["find", guarantee, path] => find_counterexample(guarantee, path),
+        ["explore", rest @ ..] => return finish(explore::explore(rest)),
+        ["matrix", rest @ ..] => return finish(explore::matrix(rest)),
         ["grade" | "check-exercise" | "check-lesson", ..] => match course_command(&args) {
             Some(outcome) => outcome,
             None => {
@@ -101,6 +123,24 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(message) => {
+            eprintln!("eos-lab: {message}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Prints what an explorer command made and exits with its code.
+fn finish(outcome: Result<explore::Done, explore::Failure>) -> ExitCode {
+    match outcome {
+        Ok(done) => {
+            print!("{}", done.text);
+            ExitCode::from(done.code)
+        }
+        Err(explore::Failure::Usage(message)) => {
+            eprintln!("eos-lab: {message}\n(eos-lab --help lists the commands)");
+            ExitCode::from(2)
+        }
+        Err(explore::Failure::Invalid(message)) => {
             eprintln!("eos-lab: {message}");
             ExitCode::from(1)
         }

@@ -1,12 +1,19 @@
 //! Random but valid actions, drawn from the seeded generator: the raw material of property
-//! tests, step-throughput benchmarks and (later) the counterexample explorer.
+//! tests, step-throughput benchmarks and the counterexample explorer.
 //!
 //! Each action is chosen from what the world allows right now (only live clients are asked to
 //! send, only messages in flight are dropped), so a random run exercises behaviour rather than
-//! input validation.
+//! input validation. How often each kind of action comes up is an [`ActionWeights`]; the
+//! explorer draws new weights for every run from its seed ([`swarm`]).
 
+pub mod anomaly;
 pub mod counterexample;
+pub mod explorer;
 pub mod job;
+pub mod matrix;
+pub mod reads;
+pub mod settings;
+pub mod swarm;
 
 use crate::action::Action;
 use crate::clients::producer_txn::ClientTxnState;
@@ -31,8 +38,128 @@ pub struct ExploreLimits {
     /// connection; with this off, faults hit only answers (the lost ack) and time.
     pub request_faults: bool,
     /// Whether a consumer may commit its position before processing what it polled (an
-    /// application's choice that skips records after a crash: at-most-once).
+    /// application's choice that skips records after a crash: at-most-once). Off, every
+    /// application behaves as configured: a consumer commits only with nothing polled left to
+    /// process, a consume-transform-produce consumer never commits outside its transaction,
+    /// and a Kafka Streams application's clients are driven only by its threads.
     pub early_commits: bool,
+    /// Every send gets a key and value of its own, so two sends are never mistaken for one
+    /// record sent twice (a business id is the key; with shared keys two payments would look
+    /// like one applied twice).
+    pub unique_records: bool,
+    pub weights: ActionWeights,
+}
+
+/// How often each kind of action is drawn, relative to the others; 0 never. The defaults are
+/// the mix property tests and benchmarks have always used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ActionWeights {
+    /// A producer's next call: a send, or its transaction's next step.
+    pub send: u32,
+    pub deliver: u32,
+    /// A message in flight is dropped, duplicated or delayed (the split is `drop`, `duplicate`, `delay`).
+    pub message_fault: u32,
+    pub drop: u32,
+    pub duplicate: u32,
+    pub delay: u32,
+    /// Simulated time jumps forward (up to `max_advance_ms`): timeouts fire.
+    pub advance_time: u32,
+    pub replicate: u32,
+    /// A broker crashes or restarts (with it, the transaction coordinator it hosts).
+    pub broker_fault: u32,
+    pub producer_fault: u32,
+    /// A consumer's next call (the split is `poll`, `process`, `commit`).
+    pub consumer: u32,
+    pub poll: u32,
+    pub process: u32,
+    pub commit: u32,
+    pub consumer_fault: u32,
+    pub raw_request: u32,
+    pub admin: u32,
+    pub streams: u32,
+    pub flush: u32,
+}
+
+impl Default for ActionWeights {
+    fn default() -> Self {
+        Self {
+            send: 5,
+            deliver: 4,
+            message_fault: 1,
+            drop: 1,
+            duplicate: 1,
+            delay: 1,
+            advance_time: 1,
+            replicate: 1,
+            broker_fault: 1,
+            producer_fault: 1,
+            consumer: 3,
+            poll: 1,
+            process: 1,
+            commit: 1,
+            consumer_fault: 1,
+            raw_request: 1,
+            admin: 1,
+            streams: 1,
+            flush: 1,
+        }
+    }
+}
+
+/// The kinds of action, in the order their weights are laid end to end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Send,
+    Deliver,
+    MessageFault,
+    AdvanceTime,
+    Replicate,
+    BrokerFault,
+    ProducerFault,
+    Consumer,
+    ConsumerFault,
+    RawRequest,
+    Admin,
+    Streams,
+    Flush,
+}
+
+impl ActionWeights {
+    fn kinds(&self) -> [(Kind, u32); 13] {
+        [
+            (Kind::Send, self.send),
+            (Kind::Deliver, self.deliver),
+            (Kind::MessageFault, self.message_fault),
+            (Kind::AdvanceTime, self.advance_time),
+            (Kind::Replicate, self.replicate),
+            (Kind::BrokerFault, self.broker_fault),
+            (Kind::ProducerFault, self.producer_fault),
+            (Kind::Consumer, self.consumer),
+            (Kind::ConsumerFault, self.consumer_fault),
+            (Kind::RawRequest, self.raw_request),
+            (Kind::Admin, self.admin),
+            (Kind::Streams, self.streams),
+            (Kind::Flush, self.flush),
+        ]
+    }
+}
+
+/// The index of the item drawn with the given weights (one draw of `below(total)`, so equal
+/// weights draw exactly as `below(n)` does); `None` when every weight is 0.
+fn weighted(rng: &mut SimRng, weights: &[u32]) -> Option<usize> {
+    let total: u64 = weights.iter().map(|w| u64::from(*w)).sum();
+    if total == 0 {
+        return None;
+    }
+    let mut draw = rng.below(total);
+    for (i, w) in weights.iter().enumerate() {
+        let w = u64::from(*w);
+        if draw < w {
+            return Some(i);
+        }
+        draw -= w;
+    }
+    None
 }
 
 impl Default for ExploreLimits {
@@ -43,6 +170,8 @@ impl Default for ExploreLimits {
             raw_requests: true,
             request_faults: true,
             early_commits: true,
+            unique_records: false,
+            weights: ActionWeights::default(),
         }
     }
 }
@@ -63,12 +192,18 @@ pub fn random_action(world: &World, rng: &mut SimRng, limits: ExploreLimits) -> 
         .map(|p| p.topic_partition.clone())
         .collect();
     // Most draws succeed at once; the bound keeps a world with nothing to do from spinning.
+    let kinds = limits.weights.kinds();
+    let kind_weights = kinds.map(|(_, w)| w);
     for _ in 0..64 {
-        let action = match rng.below(22) {
-            0..=4 => {
+        let Some(kind) = weighted(rng, &kind_weights).map(|i| kinds[i].0) else {
+            return Action::AdvanceTime { ms: 1 };
+        };
+        let action = match kind {
+            Kind::Send => {
                 let live: Vec<_> = world
                     .producers()
                     .filter(|p| p.alive)
+                    .filter(|p| limits.early_commits || !is_streams_producer(world, p.id()))
                     .map(|p| p.id().clone())
                     .collect();
                 let (Some(producer), Some(tp)) = (pick(rng, &live), pick(rng, &partitions)) else {
@@ -79,27 +214,34 @@ pub fn random_action(world: &World, rng: &mut SimRng, limits: ExploreLimits) -> 
                     && let Some(action) = transactional_step(
                         producer.clone(),
                         state,
-                        world.consumers().find(|c| c.alive).map(|c| c.id().clone()),
+                        offsets_consumer(world, limits),
                         rng,
                     )
                 {
                     return action;
                 }
-                let n = rng.below(1000);
+                let (key, value) = if limits.unique_records {
+                    let n = rng.next_u64() >> 24;
+                    (format!("k{n}"), format!("v{n}"))
+                } else {
+                    let n = rng.below(1000);
+                    (format!("k{}", n % 50), format!("v{n}"))
+                };
                 Some(Action::Send {
                     producer,
                     topic: tp.topic,
                     partition: Some(tp.partition),
-                    key: Some(format!("k{}", n % 50)),
-                    value: format!("v{n}"),
+                    key: Some(key),
+                    value,
                 })
             }
-            5..=8 => Some(match rng.below(4) {
+            Kind::Deliver => Some(match rng.below(4) {
                 0 => Action::DeliverAll {},
                 _ if world.network().is_empty() => Action::DeliverAll {},
                 _ => Action::Deliver { message: None },
             }),
-            9 => {
+            Kind::MessageFault => {
+                let w = &limits.weights;
                 let ids: Vec<_> = world
                     .network()
                     .in_flight()
@@ -107,16 +249,18 @@ pub fn random_action(world: &World, rng: &mut SimRng, limits: ExploreLimits) -> 
                     .filter(|m| limits.request_faults || matches!(m.to, Endpoint::Client(_)))
                     .map(|m| m.id)
                     .collect();
-                pick(rng, &ids).map(|m| match rng.below(3) {
-                    0 => Action::Drop { message: Some(m) },
-                    1 => Action::Duplicate { message: Some(m) },
-                    _ => Action::Delay { message: Some(m) },
+                pick(rng, &ids).and_then(|m| {
+                    Some(match weighted(rng, &[w.drop, w.duplicate, w.delay])? {
+                        0 => Action::Drop { message: Some(m) },
+                        1 => Action::Duplicate { message: Some(m) },
+                        _ => Action::Delay { message: Some(m) },
+                    })
                 })
             }
-            10 => Some(Action::AdvanceTime {
+            Kind::AdvanceTime => Some(Action::AdvanceTime {
                 ms: rng.below(limits.max_advance_ms.max(1)),
             }),
-            11 => {
+            Kind::Replicate => {
                 let replicated: Vec<_> = world
                     .cluster()
                     .partitions()
@@ -135,7 +279,7 @@ pub fn random_action(world: &World, rng: &mut SimRng, limits: ExploreLimits) -> 
                     })
                 })
             }
-            12 if limits.broker_faults => {
+            Kind::BrokerFault if limits.broker_faults => {
                 let brokers: Vec<(BrokerId, bool)> = world.cluster().brokers().collect();
                 pick(rng, &brokers).map(|(b, alive)| {
                     if alive {
@@ -145,9 +289,10 @@ pub fn random_action(world: &World, rng: &mut SimRng, limits: ExploreLimits) -> 
                     }
                 })
             }
-            13 => {
+            Kind::ProducerFault => {
                 let producers: Vec<_> = world
                     .producers()
+                    .filter(|p| limits.early_commits || !is_streams_producer(world, p.id()))
                     .map(|p| (p.id().clone(), p.alive))
                     .collect();
                 pick(rng, &producers).map(|(p, alive)| {
@@ -158,20 +303,28 @@ pub fn random_action(world: &World, rng: &mut SimRng, limits: ExploreLimits) -> 
                     }
                 })
             }
-            14..=16 => {
+            Kind::Consumer => {
+                let w = &limits.weights;
+                // A Streams thread's consumer is driven by its thread's loop, not by hand,
+                // unless the run may do what no well-behaved application does.
                 let live: Vec<_> = world
                     .consumers()
                     .filter(|c| c.alive)
+                    .filter(|c| limits.early_commits || !is_stream_thread(world, c.id()))
                     .map(|c| c.id().clone())
                     .collect();
-                pick(rng, &live).map(|c| match rng.below(3) {
-                    0 => Action::Poll { consumer: c },
-                    1 => Action::Process { consumer: c },
-                    _ if limits.early_commits => Action::Commit { consumer: c },
-                    _ => Action::Process { consumer: c },
+                pick(rng, &live).and_then(|c| {
+                    Some(match weighted(rng, &[w.poll, w.process, w.commit])? {
+                        0 => Action::Poll { consumer: c },
+                        1 => Action::Process { consumer: c },
+                        _ if limits.early_commits || commits_as_configured(world, &c) => {
+                            Action::Commit { consumer: c }
+                        }
+                        _ => Action::Process { consumer: c },
+                    })
                 })
             }
-            17 => {
+            Kind::ConsumerFault => {
                 let consumers: Vec<_> = world
                     .consumers()
                     .map(|c| (c.id().clone(), c.alive))
@@ -184,22 +337,24 @@ pub fn random_action(world: &World, rng: &mut SimRng, limits: ExploreLimits) -> 
                     }
                 })
             }
-            18 if limits.raw_requests => pick(rng, &partitions).map(|tp| Action::ProduceRaw {
-                topic: tp.topic,
-                partition: tp.partition,
-                producer_id: 9000 + rng.below(2) as i64,
-                producer_epoch: rng.below(2) as i16,
-                base_sequence: rng.below(8) as i32,
-                record_count: 1 + rng.below(2) as u32,
-                is_transactional: false,
-                acks: if rng.below(2) == 0 {
-                    Acks::All
-                } else {
-                    Acks::Leader
-                },
-            }),
-            19 if limits.raw_requests => admin_action(world, &partitions, rng),
-            20 => {
+            Kind::RawRequest if limits.raw_requests => {
+                pick(rng, &partitions).map(|tp| Action::ProduceRaw {
+                    topic: tp.topic,
+                    partition: tp.partition,
+                    producer_id: 9000 + rng.below(2) as i64,
+                    producer_epoch: rng.below(2) as i16,
+                    base_sequence: rng.below(8) as i32,
+                    record_count: 1 + rng.below(2) as u32,
+                    is_transactional: false,
+                    acks: if rng.below(2) == 0 {
+                        Acks::All
+                    } else {
+                        Acks::Leader
+                    },
+                })
+            }
+            Kind::Admin if limits.raw_requests => admin_action(world, &partitions, rng),
+            Kind::Streams => {
                 let threads: Vec<ClientId> = world
                     .streams_apps()
                     .iter()
@@ -214,7 +369,9 @@ pub fn random_action(world: &World, rng: &mut SimRng, limits: ExploreLimits) -> 
                     }
                 })
             }
-            _ => {
+            // A kind turned off by a flag flushes instead, as it always has, so that turning
+            // faults off does not change how the other kinds are drawn.
+            Kind::Flush | Kind::BrokerFault | Kind::RawRequest | Kind::Admin => {
                 let live: Vec<_> = world
                     .producers()
                     .filter(|p| p.alive)
@@ -228,6 +385,15 @@ pub fn random_action(world: &World, rng: &mut SimRng, limits: ExploreLimits) -> 
         }
     }
     Action::AdvanceTime { ms: 1 }
+}
+
+/// Whether the consumer's application would call `commitSync` now: it commits what it has
+/// processed, so only with nothing polled left, and never outside the transaction that
+/// carries its offsets.
+fn commits_as_configured(world: &World, consumer: &ClientId) -> bool {
+    world.consumer(consumer).is_some_and(|c| {
+        c.buffer.is_empty() && c.processing() != crate::config::ProcessingMode::Transactional
+    })
 }
 
 /// What an operator with `kafka-transactions.sh` (KIP-664) might do: list, describe, look for
@@ -263,6 +429,38 @@ fn admin_action(world: &World, partitions: &[TopicPartition], rng: &mut SimRng) 
     })
 }
 
+/// Whether the consumer is a Kafka Streams thread (its application hands its offsets to its
+/// own producers).
+fn is_stream_thread(world: &World, consumer: &ClientId) -> bool {
+    world
+        .streams_apps()
+        .iter()
+        .any(|app| app.threads.contains(consumer))
+}
+
+/// Whether the producer belongs to a Kafka Streams application (its threads drive it).
+fn is_streams_producer(world: &World, producer: &ClientId) -> bool {
+    world.streams_apps().iter().any(|app| {
+        app.thread_producers.values().any(|p| p == producer)
+            || app.task_producers.values().any(|p| p == producer)
+    })
+}
+
+/// The live consumer whose offsets a transaction carries. An application that behaves as
+/// configured hands over its own consume-transform-produce consumer's (never a Streams
+/// thread's); otherwise, the first live consumer's.
+fn offsets_consumer(world: &World, limits: ExploreLimits) -> Option<ClientId> {
+    let live = || world.consumers().filter(|c| c.alive);
+    if limits.early_commits {
+        return live().next().map(|c| c.id().clone());
+    }
+    let own = || live().filter(|c| !is_stream_thread(world, c.id()));
+    own()
+        .find(|c| c.processing() == crate::config::ProcessingMode::Transactional)
+        .or_else(|| own().next())
+        .map(|c| c.id().clone())
+}
+
 /// The transactional API call that fits the client's state, or `None` to send a record. Inside a
 /// transaction it may hand a live consumer's offsets to it (consume-transform-produce).
 fn transactional_step(
@@ -286,5 +484,33 @@ fn transactional_step(
         ClientTxnState::Initializing
         | ClientTxnState::CommittingTransaction
         | ClientTxnState::AbortingTransaction => Some(Action::DeliverAll {}),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Seeds recorded in property-test failures and benchmarks must keep replaying the same
+    // runs: with the default weights a kind is drawn by one `below(22)`, as before weights.
+    #[test]
+    fn default_weights_draw_exactly_as_one_below_22() {
+        let weights = ActionWeights::default().kinds().map(|(_, w)| w);
+        assert_eq!(weights.iter().sum::<u32>(), 22);
+        let (mut a, mut b) = (SimRng::new(9), SimRng::new(9));
+        let mut bucket_start = Vec::new();
+        let mut start = 0;
+        for w in weights {
+            bucket_start.push(start);
+            start += u64::from(w);
+        }
+        for _ in 0..1000 {
+            let kind = weighted(&mut a, &weights).expect("weights");
+            let draw = b.below(22);
+            assert!(
+                bucket_start[kind] <= draw && draw < bucket_start[kind] + u64::from(weights[kind])
+            );
+        }
+        assert_eq!(weighted(&mut a, &[0, 0]), None);
     }
 }

@@ -26,8 +26,9 @@
 //!   (`kafka-dump-log.sh`, `kafka-transactions.sh`), branch comparisons, costs.
 //! - [`run`]: scenario files, the versioned JSON report, share links, the trace and its hash,
 //!   the built-in demo.
-//! - [`explore`]: random valid actions for property tests and benchmarks, and counterexamples
-//!   (runs that break a guarantee, found at random and shrunk).
+//! - [`explore`]: random valid actions for property tests and benchmarks, counterexamples
+//!   (runs that break a guarantee, found at random and shrunk), the explorer (swarm runs of a
+//!   configuration, anomalies in Jepsen's words, named settings) and the exactly-once matrix.
 
 pub mod action;
 pub mod broker;

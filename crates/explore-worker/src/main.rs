@@ -57,10 +57,13 @@ mod worker {
                 return;
             }
         };
+        for update in exploration.started() {
+            post(scope, &update);
+        }
         let mut last_post = js_sys::Date::now();
         while !exploration.is_done() {
-            for finding in exploration.run_next() {
-                post(scope, &ExploreUpdate::Found(finding));
+            for update in exploration.run_next() {
+                post(scope, &update);
             }
             let now = js_sys::Date::now();
             if now - last_post >= PROGRESS_EVERY_MS {

@@ -21,13 +21,12 @@ use eos_web::state::{LabAction, LabState};
 use yew::Reducible;
 
 /// Faults that keep the lab going: no hand-made requests, which may be refused.
-const LIMITS: ExploreLimits = ExploreLimits {
-    max_advance_ms: 40_000,
-    broker_faults: true,
-    raw_requests: false,
-    request_faults: true,
-    early_commits: true,
-};
+fn limits() -> ExploreLimits {
+    ExploreLimits {
+        raw_requests: false,
+        ..ExploreLimits::default()
+    }
+}
 
 /// Plays `steps` random actions into `lab`.
 fn grow(mut lab: Rc<LabState>, rng: &mut SimRng, steps: usize) -> Rc<LabState> {
@@ -37,7 +36,7 @@ fn grow(mut lab: Rc<LabState>, rng: &mut SimRng, steps: usize) -> Rc<LabState> {
             eprintln!("  {i} steps, {:.1} s", started.elapsed().as_secs_f64());
         }
         let Ok(world) = lab.world() else { break };
-        let action = random_action(world, rng, LIMITS);
+        let action = random_action(world, rng, limits());
         lab = lab.reduce(LabAction::Act(action));
     }
     lab

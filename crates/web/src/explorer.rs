@@ -146,7 +146,12 @@ fn start_worker(
 fn run_in_page(request: &ExploreRequest, on_update: Callback<Heard>, stopped: Rc<Cell<bool>>) {
     on_update.emit(Heard::RunsIn(Place::Page));
     match Exploration::new(request) {
-        Ok(exploration) => next_turn(Rc::new(RefCell::new(exploration)), on_update, stopped),
+        Ok(exploration) => {
+            for update in exploration.started() {
+                on_update.emit(Heard::Update(update));
+            }
+            next_turn(Rc::new(RefCell::new(exploration)), on_update, stopped);
+        }
         Err(why) => on_update.emit(Heard::Update(ExploreUpdate::Failed { why })),
     }
 }
@@ -160,14 +165,14 @@ fn next_turn(
         if stopped.get() {
             return;
         }
-        let (findings, progress, done) = {
+        let (updates, progress, done) = {
             let mut exploration = exploration.borrow_mut();
-            let findings = exploration.run_next();
+            let updates = exploration.run_next();
             let done = exploration.is_done().then(|| exploration.done());
-            (findings, exploration.progress(), done)
+            (updates, exploration.progress(), done)
         };
-        for finding in findings {
-            on_update.emit(Heard::Update(ExploreUpdate::Found(finding)));
+        for update in updates {
+            on_update.emit(Heard::Update(update));
         }
         match done {
             Some(done) => on_update.emit(Heard::Update(done)),

@@ -65,7 +65,7 @@ async fn a_search_without_idempotence_finds_a_duplicate_and_opens_it_in_the_lab(
     open.click();
     yew::scheduler::flush().await;
     wait_until("the found run to load", || {
-        text(&root, "#scenario-heading").starts_with("Found: no_duplicate_write")
+        text(&root, "#scenario-heading").contains("no_duplicate_write broken in")
     })
     .await;
     // Its script is the run: stepping through it breaks the guarantee again.
@@ -104,4 +104,36 @@ async fn a_search_can_be_stopped_and_keeps_what_it_reached() {
     yew::platform::time::sleep(Duration::from_millis(50)).await;
     yew::scheduler::flush().await;
     assert_eq!(text(&root, "#explorer-status"), status);
+}
+
+#[wasm_bindgen_test]
+async fn the_matrix_fills_a_row_per_setting_with_a_cell_per_anomaly_and_plots_them() {
+    let (root, _app) = mount_at("?scenario=free-play").await;
+    wait_until("the detail groups", || exists(&root, "#detail-explorer")).await;
+    unfold_details(&root).await;
+    type_into(&root, "#explorer-matrix-runs", "2").await;
+    click(&root, "#explorer-matrix-start").await;
+    wait_until("the matrix to be built", || {
+        text(&root, "#explorer-status").starts_with("Built the matrix on this page")
+    })
+    .await;
+    let rows = all(&root, "#explorer-matrix tbody tr");
+    let columns = all(&root, "#explorer-matrix thead th").len() - 1;
+    assert!(rows.len() >= 10, "a row per named setting: {}", rows.len());
+    assert!(columns >= 5, "a column per kind of anomaly: {columns}");
+    for row in &rows {
+        assert_eq!(
+            row.query_selector_all("td").expect("cells").length() as usize,
+            columns,
+            "{:?}",
+            row.text_content()
+        );
+    }
+    assert!(text(&root, "#explorer-matrix").contains("Jepsen: duplicate"));
+    assert!(exists(&root, "svg#explorer-growth-svg[role='img']"));
+    let status = text(&root, "#explorer-status");
+    assert!(
+        status.contains(&format!("{} of {} settings done", rows.len(), rows.len())),
+        "{status}"
+    );
 }

@@ -81,7 +81,7 @@ pub(crate) fn check(s: &Session, base: &str, screenshot: &Path) -> Res<()> {
             };
             let text = s.text(&heading)?;
             Ok(text
-                .starts_with("Found: no_duplicate_write")
+                .contains("no_duplicate_write broken in")
                 .then_some(text))
         },
     )?;

@@ -8,6 +8,7 @@
 
 use crate::action::Action;
 use crate::config::WorldConfig;
+use crate::explore::reads::ReadChecks;
 use crate::explore::{ExploreLimits, random_action};
 use crate::rng::SimRng;
 use crate::world::World;
@@ -42,8 +43,8 @@ impl Default for SearchLimits {
     }
 }
 
-/// Whether replaying `actions` on a fresh world breaks `invariant`, and why. Impossible steps
-/// are skipped.
+/// Whether replaying `actions` on a fresh world breaks `invariant` (one of the world's
+/// guarantees or of the explorer's read checks), and why. Impossible steps are skipped.
 pub fn replay(
     config: &WorldConfig,
     seed: u64,
@@ -51,13 +52,23 @@ pub fn replay(
     invariant: &str,
 ) -> Option<String> {
     let mut world = World::new(config, seed).ok()?;
+    let mut reads = ReadChecks::default();
     for action in actions {
-        let _ = world.step(action);
-        if let Some(broken) = world.invariants().status(invariant)?.broken.as_ref() {
-            return Some(broken.why.clone());
+        let events = world.step(action).unwrap_or_default();
+        reads.observe(&world, &events);
+        if let Some(why) = broken_why(&world, &reads, invariant) {
+            return Some(why);
         }
     }
     None
+}
+
+/// Why `invariant` is broken in this world, if it is.
+pub(crate) fn broken_why(world: &World, reads: &ReadChecks, invariant: &str) -> Option<String> {
+    match world.invariants().status(invariant) {
+        Some(status) => status.broken.as_ref().map(|b| b.why.clone()),
+        None => reads.broken(invariant).map(str::to_owned),
+    }
 }
 
 /// The first random run (seeds `0..limits.seeds`) that breaks `invariant`, cut at the step
@@ -96,9 +107,21 @@ pub fn find(
 pub fn shrink(
     config: &WorldConfig,
     seed: u64,
-    mut actions: Vec<Action>,
+    actions: Vec<Action>,
     invariant: &str,
     budget: usize,
+) -> Vec<Action> {
+    ddmin(actions, budget, |candidate| {
+        replay(config, seed, candidate, invariant).is_some()
+    })
+}
+
+/// Delta debugging over any test: the shortest subsequence of `actions` ddmin reaches for
+/// which `still_fails` holds, trying at most `budget` candidates.
+pub fn ddmin(
+    mut actions: Vec<Action>,
+    budget: usize,
+    mut still_fails: impl FnMut(&[Action]) -> bool,
 ) -> Vec<Action> {
     let mut replays = 0;
     let mut chunk = actions.len().div_ceil(2).max(1);
@@ -113,7 +136,7 @@ pub fn shrink(
                 .cloned()
                 .collect();
             replays += 1;
-            if replay(config, seed, &candidate, invariant).is_some() {
+            if still_fails(&candidate) {
                 actions = candidate;
                 removed_any = true;
             } else {

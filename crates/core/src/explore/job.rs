@@ -1,43 +1,66 @@
-//! An exploration a page can schedule: one seeded run at a time, so that a Web Worker, or the page
-//! itself between frames, can report progress after every run and stop whenever it is asked to.
+//! The explorer as a page schedules it: one seeded run at a time, so that a Web Worker, or the
+//! page itself between frames, can report progress after every run and stop whenever it is
+//! asked to. Two jobs: a search of one world (the lab's own, or a named setting), and the
+//! exactly-once matrix (every named setting against every kind of anomaly).
 //!
 //! The request and the updates are plain data with a JSON form: the same values cross the
 //! boundary between the page and its worker as text, and mean the same thing natively.
 
+use std::num::NonZeroU32;
+
 use serde::{Deserialize, Serialize};
 
-use crate::explore::counterexample::{Counterexample, SearchLimits, replay, shrink};
-use crate::explore::{ExploreLimits, random_action};
-use crate::rng::SimRng;
+use crate::config::WorldConfig;
+use crate::explore::anomaly::AnomalyKind;
+use crate::explore::explorer::{ExploreOptions, Explorer, Finding, RunRecord, run_seed};
+use crate::explore::matrix::{Cell, MatrixRow, budgets, matrix_row};
+use crate::explore::settings::{Setting, catalogue, setting};
 use crate::run::scenario::{Moment, Recap, Scenario};
-use crate::world::World;
-use std::num::NonZeroU32;
+
+/// What a worker running explorations posts once it listens for requests.
+pub const READY: &str = "ready";
 
 /// The most runs and steps one request may ask for: a bound on the work a link or a file can
 /// make the page do, far above what the panel offers.
 pub const MAX_RUNS: u64 = 100_000;
 pub const MAX_STEPS_PER_RUN: usize = 2_000;
 
-/// What a worker running explorations posts once it listens for requests.
-pub const READY: &str = "ready";
-
-/// What to explore: the world a scenario file starts from (its own steps are not used), and how
-/// many seeded runs of how many random steps.
+/// What to explore.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ExploreRequest {
-    /// A scenario file's text.
-    pub scenario: String,
-    pub first_seed: u64,
-    pub runs: u64,
-    pub steps_per_run: usize,
+#[serde(tag = "job", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ExploreRequest {
+    /// Runs of one world until each guarantee it breaks is found.
+    Search {
+        world: WorldSource,
+        first_seed: u64,
+        runs: u64,
+        steps_per_run: usize,
+    },
+    /// The same runs for every named setting, each row filled as its runs end.
+    Matrix { runs: u64, steps_per_run: usize },
 }
 
-/// A guarantee some run broke, shrunk to the steps that matter.
+/// The world a search starts from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Finding {
+#[serde(tag = "from", rename_all = "snake_case", deny_unknown_fields)]
+pub enum WorldSource {
+    /// A scenario file's text: its world (its own steps are not used).
+    Scenario { text: String },
+    /// One of the explorer's named settings (`explore::settings`).
+    Setting { name: String },
+}
+
+/// A guarantee some run broke, shrunk, as the page shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FoundRun {
     /// The lab's name of the guarantee (`no_duplicate_write`, ...).
     pub guarantee: String,
+    /// The anomaly's short name (`duplicate`, `lost write`, ...).
+    pub anomaly: String,
+    /// Its name in Jepsen's Kafka queue checker, where it has one.
+    pub jepsen: Option<String>,
+    /// Why the world allows it by design; `None` when the world is meant to prevent it.
+    pub expected: Option<String>,
     /// Why it broke, as the guarantee's check says.
     pub why: String,
     pub seed: u64,
@@ -47,15 +70,44 @@ pub struct Finding {
     pub scenario: String,
 }
 
+/// A column of the matrix.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Column {
+    pub anomaly: String,
+    pub jepsen: Option<String>,
+}
+
+/// A cell of the matrix: the shortest run that showed it, or none in the row's runs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "cell", rename_all = "snake_case")]
+pub enum MatrixCell {
+    Found { run: FoundRun },
+    NoneIn { runs: u64 },
+}
+
 /// What an exploration tells the page as it goes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ExploreUpdate {
     Progress {
         runs_done: u64,
+        runs_total: u64,
         steps_done: u64,
     },
-    Found(Finding),
+    Found(FoundRun),
+    /// The matrix's shape, before any row: its columns, its settings (name, title) and the
+    /// budgets its growth series is sampled at.
+    MatrixStarted {
+        columns: Vec<Column>,
+        settings: Vec<(String, String)>,
+        budgets: Vec<u64>,
+    },
+    /// One setting's row: a cell per column, and the kinds found at each budget.
+    MatrixRow {
+        setting: String,
+        cells: Vec<MatrixCell>,
+        found_by_budget: Vec<usize>,
+    },
     Done {
         runs_done: u64,
         steps_done: u64,
@@ -69,169 +121,265 @@ pub enum ExploreUpdate {
 /// An exploration under way.
 #[derive(Debug)]
 pub struct Exploration {
-    scenario: Scenario,
-    first_seed: u64,
-    runs: u64,
-    steps_per_run: usize,
-    runs_done: u64,
-    steps_done: u64,
-    /// Guarantees already reported: each is reported once, by the first seed that breaks it.
-    found: Vec<&'static str>,
+    job: Job,
 }
 
-/// Random runs as a user's own settings meet them: lost answers, delays, timeouts and crashes of
-/// every node, but no hand-made requests (those can forge any producer id) and no lost or
-/// reordered requests on a connection (Kafka's clients rely on TCP). Committing before
-/// processing is the application's choice, not a setting, so it is left out too.
-const LIMITS: ExploreLimits = ExploreLimits {
-    max_advance_ms: 40_000,
-    broker_faults: true,
-    raw_requests: false,
-    request_faults: false,
-    early_commits: false,
-};
+#[derive(Debug)]
+enum Job {
+    Search {
+        explorer: Box<Explorer>,
+        /// The world's scenario, whose name a finding's scenario mentions.
+        base: Option<Box<Scenario>>,
+    },
+    Matrix(MatrixJob),
+}
+
+#[derive(Debug)]
+struct MatrixJob {
+    options: ExploreOptions,
+    settings: Vec<Setting>,
+    /// The setting whose runs are under way, and its runs so far.
+    row: usize,
+    records: Vec<RunRecord>,
+    runs_done: u64,
+    steps_done: u64,
+}
 
 impl Exploration {
     pub fn new(request: &ExploreRequest) -> Result<Self, String> {
-        let scenario = Scenario::parse(&request.scenario).map_err(|e| e.to_string())?;
-        if request.runs == 0 || request.runs > MAX_RUNS {
+        let (runs, steps_per_run) = match request {
+            ExploreRequest::Search {
+                runs,
+                steps_per_run,
+                ..
+            }
+            | ExploreRequest::Matrix {
+                runs,
+                steps_per_run,
+            } => (*runs, *steps_per_run),
+        };
+        if runs == 0 || runs > MAX_RUNS {
             return Err(format!("runs must be between 1 and {MAX_RUNS}"));
         }
-        if request.steps_per_run == 0 || request.steps_per_run > MAX_STEPS_PER_RUN {
+        if steps_per_run == 0 || steps_per_run > MAX_STEPS_PER_RUN {
             return Err(format!(
                 "steps per run must be between 1 and {MAX_STEPS_PER_RUN}"
             ));
         }
-        World::new(&scenario.world_config(), request.first_seed).map_err(|e| e.to_string())?;
-        Ok(Self {
-            scenario,
-            first_seed: request.first_seed,
-            runs: request.runs,
-            steps_per_run: request.steps_per_run,
-            runs_done: 0,
-            steps_done: 0,
-            found: Vec::new(),
-        })
+        let job = match request {
+            ExploreRequest::Search {
+                world, first_seed, ..
+            } => {
+                let (config, base) = match world {
+                    WorldSource::Scenario { text } => {
+                        let scenario = Scenario::parse(text).map_err(|e| e.to_string())?;
+                        (scenario.world_config(), Some(Box::new(scenario)))
+                    }
+                    WorldSource::Setting { name } => {
+                        let known = setting(name)
+                            .ok_or_else(|| format!("no setting is called `{name}`"))?;
+                        (known.config, None)
+                    }
+                };
+                let options = ExploreOptions {
+                    first_seed: *first_seed,
+                    runs,
+                    steps_per_run,
+                    ..ExploreOptions::default()
+                };
+                let explorer = Explorer::new(config, options).map_err(|e| e.to_string())?;
+                Job::Search {
+                    explorer: Box::new(explorer),
+                    base,
+                }
+            }
+            ExploreRequest::Matrix { .. } => Job::Matrix(MatrixJob {
+                options: ExploreOptions {
+                    runs,
+                    steps_per_run,
+                    ..ExploreOptions::default()
+                },
+                settings: catalogue(),
+                row: 0,
+                records: Vec::new(),
+                runs_done: 0,
+                steps_done: 0,
+            }),
+        };
+        Ok(Self { job })
+    }
+
+    /// What the page hears before the first run.
+    pub fn started(&self) -> Vec<ExploreUpdate> {
+        match &self.job {
+            Job::Search { .. } => Vec::new(),
+            Job::Matrix(matrix) => vec![ExploreUpdate::MatrixStarted {
+                columns: AnomalyKind::ALL
+                    .iter()
+                    .map(|kind| Column {
+                        anomaly: kind.name().to_owned(),
+                        jepsen: kind.jepsen_name().map(str::to_owned),
+                    })
+                    .collect(),
+                settings: matrix
+                    .settings
+                    .iter()
+                    .map(|s| (s.name.to_owned(), s.title.to_owned()))
+                    .collect(),
+                budgets: budgets(matrix.options.runs),
+            }],
+        }
     }
 
     pub fn is_done(&self) -> bool {
-        self.runs_done >= self.runs
+        match &self.job {
+            Job::Search { explorer, .. } => explorer.next_seed().is_none(),
+            Job::Matrix(matrix) => matrix.row >= matrix.settings.len(),
+        }
+    }
+
+    /// Runs done, runs in all, steps done.
+    fn counts(&self) -> (u64, u64, u64) {
+        match &self.job {
+            Job::Search { explorer, .. } => {
+                let p = explorer.progress();
+                (p.runs_done, p.runs_total, p.steps_done)
+            }
+            Job::Matrix(matrix) => (
+                matrix.runs_done,
+                matrix.options.runs * matrix.settings.len() as u64,
+                matrix.steps_done,
+            ),
+        }
     }
 
     pub fn progress(&self) -> ExploreUpdate {
+        let (runs_done, runs_total, steps_done) = self.counts();
         ExploreUpdate::Progress {
-            runs_done: self.runs_done,
-            steps_done: self.steps_done,
+            runs_done,
+            runs_total,
+            steps_done,
         }
     }
 
     pub fn done(&self) -> ExploreUpdate {
+        let (runs_done, _, steps_done) = self.counts();
         ExploreUpdate::Done {
-            runs_done: self.runs_done,
-            steps_done: self.steps_done,
+            runs_done,
+            steps_done,
         }
     }
 
-    /// Plays the next seed's run; what it broke that no earlier run did, shrunk.
-    pub fn run_next(&mut self) -> Vec<Finding> {
-        if self.is_done() {
-            return Vec::new();
-        }
-        let seed = self.first_seed.wrapping_add(self.runs_done);
-        self.runs_done += 1;
-        let config = self.scenario.world_config();
-        let Ok(mut world) = World::new(&config, seed) else {
-            return Vec::new();
-        };
-        let mut rng = SimRng::new(seed);
-        let mut actions = Vec::new();
-        let mut broken: Vec<(&'static str, usize)> = Vec::new();
-        for _ in 0..self.steps_per_run {
-            let action = random_action(&world, &mut rng, LIMITS);
-            let _ = world.step(&action);
-            actions.push(action);
-            self.steps_done += 1;
-            for status in world.invariants().statuses() {
-                if status.broken.is_some()
-                    && !self.found.contains(&status.name)
-                    && !broken.iter().any(|(name, _)| *name == status.name)
-                {
-                    broken.push((status.name, actions.len()));
-                }
+    /// Plays the next run; what it found that no earlier run did (a search), or the row it
+    /// completed (the matrix).
+    pub fn run_next(&mut self) -> Vec<ExploreUpdate> {
+        match &mut self.job {
+            Job::Search { explorer, base } => {
+                let Some(outcome) = explorer.run_next() else {
+                    return Vec::new();
+                };
+                outcome
+                    .new_findings
+                    .iter()
+                    .map(|f| ExploreUpdate::Found(found_run(f, explorer.config(), base.as_deref())))
+                    .collect()
             }
+            Job::Matrix(matrix) => matrix.run_next().into_iter().collect(),
         }
-        let mut findings = Vec::new();
-        for (guarantee, cut) in broken {
-            self.found.push(guarantee);
-            let shrunk = shrink(
-                &config,
-                seed,
-                actions[..cut].to_vec(),
-                guarantee,
-                SearchLimits::default().shrink_replays,
-            );
-            let Some(why) = replay(&config, seed, &shrunk, guarantee) else {
-                continue;
-            };
-            let found = Counterexample {
-                invariant: guarantee,
-                seed,
-                actions: shrunk,
-                why,
-            };
-            findings.push(self.finding(found));
-        }
-        findings
     }
+}
 
-    fn finding(&self, found: Counterexample) -> Finding {
-        let mut scenario = self.scenario.clone();
-        scenario.name = format!(
-            "Found: {} broken in {} steps",
-            found.invariant,
-            found.actions.len()
-        );
-        scenario.description = format!(
-            "A random run of this world (seed {}), shrunk to the steps that matter. {}",
-            found.seed, found.why
-        );
-        let steps = found.actions.len();
-        scenario.seed = found.seed;
-        scenario.steps = found.actions;
-        // The lab tells the run like any scenario: the step where it breaks, then what it showed.
-        scenario.moment =
-            NonZeroU32::new(u32::try_from(steps).unwrap_or(u32::MAX)).map(|step| Moment {
-                step,
-                caption: format!("Here {} breaks.", found.invariant),
-            });
-        scenario.recap = Some(Recap {
-            saw: format!(
-                "A random run of this world broke {}. Shrinking dropped every step it could \
-                 while the guarantee still broke; these {steps} were left.",
-                found.invariant
-            ),
-            guarantee: format!("{} broke at step {steps}: {}", found.invariant, found.why),
-            try_next: "Step back through the timeline to find the step that made it possible, \
-                       then change a setting and play the same steps again."
-                .to_owned(),
-        });
-        Finding {
-            guarantee: found.invariant.to_owned(),
-            why: found.why,
-            seed: found.seed,
-            steps: scenario.steps.len(),
-            scenario: serde_json::to_string_pretty(&scenario).unwrap_or_default(),
+impl MatrixJob {
+    fn run_next(&mut self) -> Option<ExploreUpdate> {
+        let setting = self.settings.get(self.row)?;
+        let seed = self
+            .options
+            .first_seed
+            .wrapping_add(self.records.len() as u64);
+        let record = run_seed(&setting.config, seed, &self.options);
+        self.runs_done += 1;
+        self.steps_done += record.steps as u64;
+        self.records.push(record);
+        if (self.records.len() as u64) < self.options.runs {
+            return None;
         }
+        let row = matrix_row(setting, &self.records, &self.options);
+        self.records.clear();
+        self.row += 1;
+        Some(row_update(&row, &setting.config))
+    }
+}
+
+fn row_update(row: &MatrixRow, config: &WorldConfig) -> ExploreUpdate {
+    ExploreUpdate::MatrixRow {
+        setting: row.setting.to_owned(),
+        cells: row
+            .cells
+            .iter()
+            .map(|cell| match cell {
+                Cell::Found(finding) => MatrixCell::Found {
+                    run: found_run(finding, config, None),
+                },
+                Cell::NoneIn { runs } => MatrixCell::NoneIn { runs: *runs },
+            })
+            .collect(),
+        found_by_budget: row.found_by_budget.clone(),
+    }
+}
+
+/// A finding as the page shows it, with its run as a scenario the lab tells like any other:
+/// the step where it breaks, then what it showed.
+fn found_run(finding: &Finding, config: &WorldConfig, base: Option<&Scenario>) -> FoundRun {
+    let mut scenario = finding.scenario(config);
+    if let Some(base) = base {
+        scenario.description = format!(
+            "{} (A random run of the world of \"{}\".)",
+            scenario.description, base.name
+        );
+    }
+    let steps = scenario.steps.len();
+    let guarantee = finding.guarantee;
+    scenario.moment =
+        NonZeroU32::new(u32::try_from(steps).unwrap_or(u32::MAX)).map(|step| Moment {
+            step,
+            caption: format!("Here {guarantee} breaks: {}.", finding.kind),
+        });
+    scenario.recap = Some(Recap {
+        saw: format!(
+            "A random run of this world broke {guarantee}. Shrinking dropped every step it could \
+             while the guarantee still broke; these {steps} were left."
+        ),
+        guarantee: format!(
+            "{guarantee} broke at step {steps}: {}{}",
+            finding.why,
+            finding
+                .expected
+                .map_or(String::new(), |why| format!(" Expected by design: {why}."))
+        ),
+        try_next: "Step back through the timeline to find the step that made it possible, \
+                   then change a setting and play the same steps again."
+            .to_owned(),
+    });
+    FoundRun {
+        guarantee: guarantee.to_owned(),
+        anomaly: finding.kind.name().to_owned(),
+        jepsen: finding.kind.jepsen_name().map(str::to_owned),
+        expected: finding.expected.map(str::to_owned),
+        why: finding.why.clone(),
+        seed: finding.seed,
+        steps,
+        scenario: serde_json::to_string_pretty(&scenario).unwrap_or_default(),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::explore::counterexample::replay;
 
-    fn request(scenario: &str, runs: u64) -> ExploreRequest {
-        ExploreRequest {
-            scenario: scenario.to_owned(),
+    fn search(world: WorldSource, runs: u64) -> ExploreRequest {
+        ExploreRequest::Search {
+            world,
             first_seed: 0,
             runs,
             steps_per_run: 200,
@@ -241,20 +389,38 @@ mod tests {
     const NO_IDEMPOTENCE: &str = r#"{"format_version": 1,
         "producers": [{"id": "p1", "enable.idempotence": false}], "steps": []}"#;
 
+    fn run_to_end(exploration: &mut Exploration) -> Vec<ExploreUpdate> {
+        let mut updates = exploration.started();
+        while !exploration.is_done() {
+            updates.extend(exploration.run_next());
+        }
+        updates
+    }
+
     #[test]
     fn without_idempotence_a_run_writes_a_send_twice_and_the_finding_opens_as_a_scenario() {
-        let mut exploration = Exploration::new(&request(NO_IDEMPOTENCE, 100)).unwrap();
-        let mut findings = Vec::new();
-        while !exploration.is_done() {
-            findings.extend(exploration.run_next());
-        }
-        let duplicate = findings
+        let text = NO_IDEMPOTENCE.to_owned();
+        let mut exploration =
+            Exploration::new(&search(WorldSource::Scenario { text }, 100)).unwrap();
+        let found: Vec<FoundRun> = run_to_end(&mut exploration)
+            .into_iter()
+            .filter_map(|u| match u {
+                ExploreUpdate::Found(run) => Some(run),
+                _ => None,
+            })
+            .collect();
+        let duplicate = found
             .iter()
             .find(|f| f.guarantee == "no_duplicate_write")
             .expect("a duplicate write in 100 runs");
+        assert_eq!(duplicate.anomaly, "duplicate");
+        assert_eq!(duplicate.jepsen.as_deref(), Some("duplicate"));
         let scenario = Scenario::parse(&duplicate.scenario).expect("the finding is a scenario");
         assert_eq!(scenario.steps.len(), duplicate.steps);
         assert_eq!(scenario.seed, duplicate.seed);
+        let moment = scenario.moment.as_ref().expect("a moment");
+        assert_eq!(moment.step.get() as usize, duplicate.steps);
+        assert!(scenario.recap.is_some());
         assert!(
             replay(
                 &scenario.world_config(),
@@ -264,34 +430,98 @@ mod tests {
             )
             .is_some()
         );
-        // Each guarantee is reported once.
-        let mut names: Vec<_> = findings.iter().map(|f| &f.guarantee).collect();
+        let mut names: Vec<_> = found.iter().map(|f| &f.guarantee).collect();
         names.dedup();
-        assert_eq!(names.len(), findings.len());
+        assert_eq!(names.len(), found.len(), "each guarantee is reported once");
+    }
+
+    #[test]
+    fn a_named_setting_is_searched_and_an_unknown_one_refused() {
+        let name = "acks-1".to_owned();
+        assert!(Exploration::new(&search(WorldSource::Setting { name }, 5)).is_ok());
+        let name = "acks-2".to_owned();
+        let err = Exploration::new(&search(WorldSource::Setting { name }, 5)).unwrap_err();
+        assert!(err.contains("acks-2"), "{err}");
     }
 
     #[test]
     fn a_bad_request_is_refused_with_a_reason() {
-        let err = Exploration::new(&request("{not json", 10)).unwrap_err();
-        assert!(!err.is_empty());
-        let err = Exploration::new(&request(NO_IDEMPOTENCE, 0)).unwrap_err();
+        let text = "{not json".to_owned();
+        assert!(
+            !Exploration::new(&search(WorldSource::Scenario { text }, 10))
+                .unwrap_err()
+                .is_empty()
+        );
+        let text = NO_IDEMPOTENCE.to_owned();
+        let err = Exploration::new(&search(WorldSource::Scenario { text }, 0)).unwrap_err();
         assert!(err.contains("runs"), "{err}");
+        assert!(serde_json::from_str::<ExploreRequest>(r#"{"job": "dance"}"#).is_err());
     }
 
     #[test]
-    fn updates_have_a_json_form() {
+    fn the_matrix_announces_its_shape_then_fills_one_row_per_setting() {
+        let request = ExploreRequest::Matrix {
+            runs: 2,
+            steps_per_run: 40,
+        };
+        let mut exploration = Exploration::new(&request).unwrap();
+        let updates = run_to_end(&mut exploration);
+        let Some(ExploreUpdate::MatrixStarted {
+            columns, settings, ..
+        }) = updates.first()
+        else {
+            panic!("the matrix starts with its shape: {:?}", updates.first());
+        };
+        let rows: Vec<_> = updates
+            .iter()
+            .filter_map(|u| match u {
+                ExploreUpdate::MatrixRow { setting, cells, .. } => Some((setting, cells)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(rows.len(), settings.len());
+        for ((setting, cells), (name, _)) in rows.iter().zip(settings) {
+            assert_eq!(*setting, name);
+            assert_eq!(cells.len(), columns.len());
+        }
+        assert_eq!(
+            exploration.done(),
+            ExploreUpdate::Done {
+                runs_done: 2 * settings.len() as u64,
+                steps_done: match exploration.progress() {
+                    ExploreUpdate::Progress { steps_done, .. } => steps_done,
+                    _ => 0,
+                },
+            }
+        );
+    }
+
+    #[test]
+    fn updates_and_requests_have_a_json_form() {
         let update = ExploreUpdate::Progress {
             runs_done: 3,
+            runs_total: 10,
             steps_done: 600,
         };
         let text = serde_json::to_string(&update).unwrap();
         assert_eq!(
             text,
-            r#"{"kind":"progress","runs_done":3,"steps_done":600}"#
+            r#"{"kind":"progress","runs_done":3,"runs_total":10,"steps_done":600}"#
         );
         assert_eq!(
             serde_json::from_str::<ExploreUpdate>(&text).unwrap(),
             update
+        );
+        let request = search(
+            WorldSource::Setting {
+                name: "safe".into(),
+            },
+            1,
+        );
+        let text = serde_json::to_string(&request).unwrap();
+        assert_eq!(
+            serde_json::from_str::<ExploreRequest>(&text).unwrap(),
+            request
         );
     }
 }

@@ -1,21 +1,30 @@
-//! The explorer: random runs of this lab's starting world, with lost answers, delays, timeouts
-//! and crashes, looking for one that breaks a guarantee. It runs in a Web Worker (`explorer.rs`),
-//! shows its progress and speed, can be stopped at any time, and opens what it found in the lab
-//! as a scenario whose script is the shrunk run.
+//! The explorer: random runs of this lab's starting world (or of one of the explorer's named
+//! settings), with lost answers, delays, timeouts and crashes, looking for runs that break a
+//! guarantee; and the exactly-once matrix, the same search for every named setting. Both run
+//! in a Web Worker (`explorer.rs`), show their progress and speed, stop at any time, and open
+//! what they found in the lab as a scenario whose script is the shrunk run.
 
 use std::rc::Rc;
 
-use eos_core::explore::job::{ExploreRequest, ExploreUpdate, Finding, MAX_RUNS};
-use web_sys::HtmlInputElement;
+use eos_core::explore::job::{ExploreRequest, ExploreUpdate, FoundRun, MAX_RUNS, WorldSource};
+use eos_core::explore::settings::catalogue;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
+use crate::components::explorer_matrix::{
+    MatrixTable, MatrixView, RowView, growth_legend, growth_summary, growth_svg, open_in_lab,
+};
 use crate::explorer::{ExplorerRun, Heard, Place};
-use crate::scenarios::{Origin, Source};
+use crate::scenarios::Origin;
 use crate::state::LabAction;
 
-/// The budgets the panel starts with: a search of a few seconds on a phone.
+/// The budgets the panel starts with: a search of a few seconds on a phone, and a matrix of
+/// under a minute.
 const DEFAULT_RUNS: u64 = 300;
+const DEFAULT_MATRIX_RUNS: u64 = 20;
 const STEPS_PER_RUN: usize = 200;
+/// The world select's value for the lab's own starting world.
+const THIS_LAB: &str = "this-lab";
 
 #[derive(Debug, Properties, PartialEq)]
 pub struct ExplorerPanelProps {
@@ -24,14 +33,24 @@ pub struct ExplorerPanelProps {
     pub dispatch: Callback<LabAction>,
 }
 
-/// Where a search stands, as the panel shows it.
+/// Which job the panel ran last.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum JobKind {
+    #[default]
+    Search,
+    Matrix,
+}
+
+/// Where a search (or the matrix) stands, as the panel shows it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SearchView {
+    pub job: JobKind,
     pub runs: u64,
     pub runs_done: u64,
     pub steps_done: u64,
     pub running: bool,
-    pub findings: Vec<Finding>,
+    pub findings: Vec<FoundRun>,
+    pub matrix: Option<MatrixView>,
     pub failed: Option<String>,
     pub place: Option<Place>,
     /// When the search started and when it last reported, in page milliseconds (for steps/s).
@@ -41,7 +60,7 @@ pub struct SearchView {
 
 #[derive(Debug)]
 pub enum SearchEvent {
-    Started { runs: u64, at_ms: f64 },
+    Started { job: JobKind, runs: u64, at_ms: f64 },
     Update { heard: Heard, at_ms: f64 },
     Stopped,
 }
@@ -52,8 +71,9 @@ impl Reducible for SearchView {
     fn reduce(self: Rc<Self>, event: SearchEvent) -> Rc<Self> {
         let mut next = (*self).clone();
         match event {
-            SearchEvent::Started { runs, at_ms } => {
+            SearchEvent::Started { job, runs, at_ms } => {
                 next = SearchView {
+                    job,
                     runs,
                     running: true,
                     started_ms: at_ms,
@@ -76,9 +96,39 @@ impl Reducible for SearchView {
                 match update {
                     ExploreUpdate::Progress {
                         runs_done,
+                        runs_total,
                         steps_done,
-                    } => (next.runs_done, next.steps_done) = (runs_done, steps_done),
+                    } => {
+                        (next.runs_done, next.runs, next.steps_done) =
+                            (runs_done, runs_total, steps_done);
+                    }
                     ExploreUpdate::Found(finding) => next.findings.push(finding),
+                    ExploreUpdate::MatrixStarted {
+                        columns,
+                        settings,
+                        budgets,
+                    } => {
+                        next.runs = next.runs.saturating_mul(settings.len() as u64);
+                        next.matrix = Some(MatrixView {
+                            columns,
+                            settings,
+                            budgets,
+                            rows: Vec::new(),
+                        });
+                    }
+                    ExploreUpdate::MatrixRow {
+                        setting,
+                        cells,
+                        found_by_budget,
+                    } => {
+                        if let Some(matrix) = &mut next.matrix {
+                            matrix.rows.push(RowView {
+                                setting,
+                                cells,
+                                found_by_budget,
+                            });
+                        }
+                    }
                     ExploreUpdate::Done {
                         runs_done,
                         steps_done,
@@ -111,15 +161,21 @@ impl SearchView {
             .steps_per_second()
             .map(|s| format!(", {} steps/s", group_thousands(s.round() as u64)))
             .unwrap_or_default();
-        let found = match self.findings.len() {
-            0 => "nothing broken yet".to_owned(),
-            1 => "1 guarantee broken".to_owned(),
-            n => format!("{n} guarantees broken"),
+        let found = match (self.job, self.findings.len()) {
+            (JobKind::Matrix, _) => {
+                let rows = self.matrix.as_ref().map_or(0, |m| m.rows.len());
+                let of = self.matrix.as_ref().map_or(0, |m| m.settings.len());
+                format!("{rows} of {of} settings done")
+            }
+            (JobKind::Search, 0) => "nothing broken yet".to_owned(),
+            (JobKind::Search, 1) => "1 guarantee broken".to_owned(),
+            (JobKind::Search, n) => format!("{n} guarantees broken"),
         };
-        let verb = if self.running {
-            "Searching"
-        } else {
-            "Searched"
+        let verb = match (self.job, self.running) {
+            (JobKind::Search, true) => "Searching",
+            (JobKind::Search, false) => "Searched",
+            (JobKind::Matrix, true) => "Building the matrix",
+            (JobKind::Matrix, false) => "Built the matrix",
         };
         let place = match self.place {
             Some(Place::Worker) => " in a background worker",
@@ -151,23 +207,33 @@ fn now_ms() -> f64 {
     js_sys::Date::now()
 }
 
+/// Reads a whole number typed into a field; a field being edited (empty, "1e") keeps the last.
+fn on_number(state: UseStateHandle<u64>, max: u64) -> Callback<InputEvent> {
+    Callback::from(move |e: InputEvent| {
+        if let Some(input) = e.target_dyn_into::<HtmlInputElement>()
+            && let Ok(n) = input.value().trim().parse::<u64>()
+        {
+            state.set(n.clamp(1, max));
+        }
+    })
+}
+
 #[component]
 pub fn ExplorerPanel(props: &ExplorerPanelProps) -> Html {
     let search = use_reducer(SearchView::default);
     let runs = use_state(|| DEFAULT_RUNS);
+    let matrix_runs = use_state(|| DEFAULT_MATRIX_RUNS);
     let seed = use_state(|| 0u64);
+    let world = use_state(|| THIS_LAB.to_owned());
     let run = use_mut_ref(|| None::<ExplorerRun>);
+    // Names, titles and what each setting gives up; built once.
+    let settings = use_memo((), |()| {
+        catalogue()
+            .into_iter()
+            .map(|s| (s.name, s.title, s.about))
+            .collect::<Vec<_>>()
+    });
 
-    let on_runs = {
-        let runs = runs.clone();
-        Callback::from(move |e: InputEvent| {
-            if let Some(input) = e.target_dyn_into::<HtmlInputElement>()
-                && let Ok(n) = input.value().trim().parse::<u64>()
-            {
-                runs.set(n.clamp(1, MAX_RUNS));
-            }
-        })
-    };
     let on_seed = {
         let seed = seed.clone();
         Callback::from(move |e: InputEvent| {
@@ -178,18 +244,20 @@ pub fn ExplorerPanel(props: &ExplorerPanelProps) -> Html {
             }
         })
     };
-    let on_start = {
-        let (search, run, runs, seed) = (search.clone(), run.clone(), *runs, *seed);
-        let origin = props.origin.clone();
-        Callback::from(move |_: MouseEvent| {
-            let scenario = serde_json::to_string(&origin.as_scenario(Vec::new()));
-            let request = ExploreRequest {
-                scenario: scenario.unwrap_or_default(),
-                first_seed: seed,
-                runs,
-                steps_per_run: STEPS_PER_RUN,
-            };
+    let on_world = {
+        let world = world.clone();
+        Callback::from(move |e: Event| {
+            if let Some(select) = e.target_dyn_into::<HtmlSelectElement>() {
+                world.set(select.value());
+            }
+        })
+    };
+    // Starts a job; starting again ends the one before (dropping it stops it).
+    let start = {
+        let (search, run) = (search.clone(), run.clone());
+        move |job: JobKind, runs: u64, request: ExploreRequest| {
             search.dispatch(SearchEvent::Started {
+                job,
                 runs,
                 at_ms: now_ms(),
             });
@@ -202,8 +270,41 @@ pub fn ExplorerPanel(props: &ExplorerPanelProps) -> Html {
                     });
                 })
             };
-            // Starting again ends the search before (dropping it stops it).
             *run.borrow_mut() = Some(ExplorerRun::start(request, on_update));
+        }
+    };
+    let on_search = {
+        let start = start.clone();
+        let (runs, seed, world) = (*runs, *seed, (*world).clone());
+        let origin = props.origin.clone();
+        Callback::from(move |_: MouseEvent| {
+            let world = if world == THIS_LAB {
+                let text = serde_json::to_string(&origin.as_scenario(Vec::new()));
+                WorldSource::Scenario {
+                    text: text.unwrap_or_default(),
+                }
+            } else {
+                WorldSource::Setting {
+                    name: world.clone(),
+                }
+            };
+            let request = ExploreRequest::Search {
+                world,
+                first_seed: seed,
+                runs,
+                steps_per_run: STEPS_PER_RUN,
+            };
+            start(JobKind::Search, runs, request);
+        })
+    };
+    let on_matrix = {
+        let runs = *matrix_runs;
+        Callback::from(move |_: MouseEvent| {
+            let request = ExploreRequest::Matrix {
+                runs,
+                steps_per_run: STEPS_PER_RUN,
+            };
+            start(JobKind::Matrix, runs, request);
         })
     };
     let on_stop = {
@@ -229,32 +330,56 @@ pub fn ExplorerPanel(props: &ExplorerPanelProps) -> Html {
 
     let view = &*search;
     let started = view.runs > 0;
+    let about = settings
+        .iter()
+        .find(|(name, ..)| *name == world.as_str())
+        .map(|(_, _, about)| *about);
+    let stop_button = html! {
+        <button type="button" class="button" id="explorer-stop" onclick={on_stop}>{"Stop"}</button>
+    };
     html! {
         <section class="panel explorer" aria-labelledby="explorer-heading">
             <h2 id="explorer-heading">{"Explorer: find a run that breaks a guarantee"}</h2>
             <p class="explorer-note">
-                {"Random runs of this lab's starting world: sends, transactions, polls and commits, with lost answers, delays, timeouts and crashes of every node. The first run that breaks each guarantee is shrunk to the steps it needs, and opens in the lab as a scenario to step through."}
+                {"Random runs of a world: sends, transactions, polls and commits, with lost answers, delays, timeouts and crashes of every node, each run with its own mix. The first run that breaks each guarantee is shrunk to the steps it needs, and opens in the lab as a scenario to step through."}
             </p>
             <form class="explorer-form" onsubmit={Callback::from(|e: SubmitEvent| e.prevent_default())}>
+                <div class="explorer-field explorer-world">
+                    <label for="explorer-world">{"World"}</label>
+                    <select id="explorer-world" onchange={on_world} disabled={view.running}>
+                        <option value={THIS_LAB} selected={*world == THIS_LAB}>
+                            {"This lab's starting world"}
+                        </option>
+                        { for settings.iter().map(|(name, title, _)| html! {
+                            <option value={*name} selected={world.as_str() == *name}>
+                                {format!("Setting {name}: {title}")}
+                            </option>
+                        }) }
+                    </select>
+                </div>
                 <div class="explorer-field">
                     <label for="explorer-runs">{"Runs"}</label>
                     <input id="explorer-runs" type="number" inputmode="numeric" min="1"
                         max={MAX_RUNS.to_string()} step="1" value={runs.to_string()}
-                        oninput={on_runs} disabled={view.running} />
+                        oninput={on_number(runs.clone(), MAX_RUNS)} disabled={view.running} />
                 </div>
                 <div class="explorer-field">
                     <label for="explorer-seed">{"First seed"}</label>
                     <input id="explorer-seed" type="number" inputmode="numeric" min="0" step="1"
                         value={seed.to_string()} oninput={on_seed} disabled={view.running} />
                 </div>
-                if view.running {
-                    <button type="button" class="button" id="explorer-stop" onclick={on_stop}>{"Stop"}</button>
+                if view.running && view.job == JobKind::Search {
+                    {stop_button.clone()}
                 } else {
-                    <button type="button" id="explorer-start" class="button button-primary" onclick={on_start}>
-                        {if started { "Search again" } else { "Search" }}
+                    <button type="button" id="explorer-start" class="button button-primary"
+                        onclick={on_search} disabled={view.running}>
+                        {if started && view.job == JobKind::Search { "Search again" } else { "Search" }}
                     </button>
                 }
             </form>
+            if let Some(about) = about {
+                <p class="explorer-about">{about}</p>
+            }
             if started {
                 <div class="explorer-progress">
                     <progress id="explorer-progress-bar" max={view.runs.to_string()}
@@ -265,43 +390,75 @@ pub fn ExplorerPanel(props: &ExplorerPanelProps) -> Html {
             if let Some(why) = &view.failed {
                 <p class="explorer-failed" role="alert">{format!("The search stopped: {why}")}</p>
             }
-            if !view.findings.is_empty() {
-                <ul class="explorer-findings" aria-label="What the search found">
-                    { for view.findings.iter().map(|finding| finding_item(finding, &props.dispatch)) }
-                </ul>
-            } else if started && !view.running && view.failed.is_none() {
-                <p class="explorer-none">
-                    {format!("No guarantee broke in {} runs of up to {STEPS_PER_RUN} steps. \
-                              That is evidence, not proof: try more runs or other seeds.",
-                             view.runs_done)}
-                </p>
+            if view.job == JobKind::Search {
+                if !view.findings.is_empty() {
+                    <ul class="explorer-findings" aria-label="What the search found">
+                        { for view.findings.iter().map(|finding| finding_item(finding, &props.dispatch)) }
+                    </ul>
+                } else if started && !view.running && view.failed.is_none() {
+                    <p class="explorer-none">
+                        {format!("No guarantee broke in {} runs of up to {STEPS_PER_RUN} steps. \
+                                  That is evidence, not proof: try more runs or other seeds.",
+                                 view.runs_done)}
+                    </p>
+                }
+            }
+            <h3 id="explorer-matrix-heading">{"The exactly-once matrix"}</h3>
+            <p class="explorer-note">
+                {"The same search for every named setting: which anomaly each weaker choice lets through, and how many runs it took to find it."}
+            </p>
+            <form class="explorer-form" onsubmit={Callback::from(|e: SubmitEvent| e.prevent_default())}>
+                <div class="explorer-field">
+                    <label for="explorer-matrix-runs">{"Runs per setting"}</label>
+                    <input id="explorer-matrix-runs" type="number" inputmode="numeric" min="1"
+                        max="2000" step="1" value={matrix_runs.to_string()}
+                        oninput={on_number(matrix_runs.clone(), 2_000)} disabled={view.running} />
+                </div>
+                if view.running && view.job == JobKind::Matrix {
+                    {stop_button}
+                } else {
+                    <button type="button" id="explorer-matrix-start" class="button button-primary"
+                        onclick={on_matrix} disabled={view.running}>
+                        {"Build the matrix"}
+                    </button>
+                }
+            </form>
+            if let (JobKind::Matrix, Some(matrix)) = (view.job, &view.matrix) {
+                <MatrixTable matrix={matrix.clone()} dispatch={props.dispatch.clone()} />
+                if let Some(svg) = growth_svg(matrix) {
+                    <figure class="plot-figure">
+                        // Plotters escapes every text it draws; `accessible` the title and description.
+                        <div class="plot">{Html::from_html_unchecked(AttrValue::from(svg))}</div>
+                        <figcaption class="plot-legend">
+                            <p class="plot-cursor-note">{growth_summary(matrix)}</p>
+                            {growth_legend(matrix)}
+                        </figcaption>
+                    </figure>
+                }
             }
         </section>
     }
 }
 
-fn finding_item(finding: &Finding, dispatch: &Callback<LabAction>) -> Html {
-    let open = {
-        let dispatch = dispatch.clone();
-        let (name, text): (Rc<str>, Rc<str>) = (
-            format!("found-{}-seed-{}.json", finding.guarantee, finding.seed).into(),
-            finding.scenario.as_str().into(),
-        );
-        Callback::from(move |_: MouseEvent| {
-            dispatch.emit(LabAction::Load(Source::File {
-                name: name.clone(),
-                text: text.clone(),
-            }));
-        })
-    };
+fn finding_item(finding: &FoundRun, dispatch: &Callback<LabAction>) -> Html {
+    let jepsen = finding
+        .jepsen
+        .as_ref()
+        .map_or(String::new(), |name| format!(" (Jepsen: {name})"));
     html! {
-        <li class="explorer-finding">
+        <li class={classes!("explorer-finding", finding.expected.is_some().then_some("explorer-expected"))}>
             <p>
+                <strong>{format!("{}{jepsen}", finding.anomaly)}</strong>{": "}
                 <code>{finding.guarantee.clone()}</code>
                 {format!(" broke in {} steps (seed {}). ", finding.steps, finding.seed)}
                 {finding.why.clone()}
+                <br />
+                {match &finding.expected {
+                    Some(why) => format!("Expected by design: {why}."),
+                    None => "Not expected: this world is meant to prevent it.".to_owned(),
+                }}
             </p>
-            <button type="button" class="button explorer-open" onclick={open}
+            <button type="button" class="button explorer-open" onclick={open_in_lab(finding, dispatch)}
                 aria-label={format!("Open the run that breaks {} in the lab", finding.guarantee)}>
                 {"Open in the lab"}
             </button>
@@ -335,6 +492,7 @@ mod tests {
     fn updates_after_a_stop_are_ignored() {
         let view = Rc::new(SearchView::default())
             .reduce(SearchEvent::Started {
+                job: JobKind::Search,
                 runs: 10,
                 at_ms: 0.0,
             })
@@ -342,6 +500,7 @@ mod tests {
             .reduce(SearchEvent::Update {
                 heard: Heard::Update(ExploreUpdate::Progress {
                     runs_done: 5,
+                    runs_total: 10,
                     steps_done: 1000,
                 }),
                 at_ms: 10.0,

@@ -12,6 +12,7 @@ pub mod detail_layer;
 pub mod exercise_maker;
 pub mod exercise_panel;
 pub mod exercise_picker;
+pub mod explorer_matrix;
 pub mod explorer_panel;
 pub mod guarantee_strip;
 pub mod help_dialog;

@@ -1,0 +1,163 @@
+//! Two checks on what consumers read, kept beside the world's own guarantees rather than in
+//! them: only the explorer needs them, and `World::step` stays as fast as it is. They are fed
+//! each step's events, as the world's checks are.
+//!
+//! - `no_aborted_read`: no consumer receives a record whose transaction aborts (Jepsen's
+//!   aborted read, G1a). A record polled while its transaction is open is remembered until
+//!   the partition's marker decides it.
+//! - `polls_monotonic`: a consumer's polls of a partition move forward; only a crash, a
+//!   restart, a rebalance of its group or a Streams rewind may send it back.
+
+use crate::event::{Event, EventKind};
+use crate::ids::{ClientId, Offset, ProducerId, TopicPartition};
+use crate::views::visibility::{TxnStatus, transaction_status};
+use crate::world::World;
+use std::collections::BTreeMap;
+
+pub const NO_ABORTED_READ: &str = "no_aborted_read";
+pub const POLLS_MONOTONIC: &str = "polls_monotonic";
+
+/// The two checks' names and what they promise.
+pub const CATALOGUE: [(&str, &str); 2] = [
+    (
+        NO_ABORTED_READ,
+        "No consumer receives a record of a transaction that aborts.",
+    ),
+    (
+        POLLS_MONOTONIC,
+        "Each poll of a partition by a consumer returns offsets after the ones it returned before, unless a crash, a restart, a rebalance or a Streams rewind moved it back.",
+    ),
+];
+
+/// What the read checks remember between steps, and what broke.
+#[derive(Clone, Debug, Default)]
+pub struct ReadChecks {
+    /// Records received while their transaction was open: by partition and producer, who read
+    /// which offset.
+    open_reads: BTreeMap<(TopicPartition, ProducerId), Vec<(ClientId, Offset)>>,
+    /// The last offset each consumer received from each partition since it last moved back.
+    last_polled: BTreeMap<(ClientId, TopicPartition), Offset>,
+    broken: BTreeMap<&'static str, String>,
+}
+
+impl ReadChecks {
+    /// Why `name` broke, if it did; `None` also for a name these checks do not know.
+    pub fn broken(&self, name: &str) -> Option<&str> {
+        self.broken.get(name).map(String::as_str)
+    }
+
+    /// Checks one step's events against the world after it; returns what broke just now.
+    pub fn observe(&mut self, world: &World, events: &[Event]) -> Vec<(&'static str, String)> {
+        let mut now = Vec::new();
+        for event in events {
+            match &event.kind {
+                EventKind::RecordsPolled {
+                    consumer,
+                    topic_partition,
+                    offsets,
+                } => {
+                    self.check_order(consumer, topic_partition, offsets, &mut now);
+                    self.check_reads(world, consumer, topic_partition, offsets, &mut now);
+                }
+                EventKind::MarkerWritten {
+                    topic_partition,
+                    broker,
+                    producer_id,
+                    offset,
+                    commit,
+                } if world.cluster().leader_of(topic_partition) == Some(*broker) => {
+                    let reads = self
+                        .open_reads
+                        .remove(&(topic_partition.clone(), *producer_id))
+                        .unwrap_or_default();
+                    if let (false, Some((consumer, read))) =
+                        (*commit, reads.iter().find(|(_, o)| o < offset))
+                    {
+                        now.push((
+                            NO_ABORTED_READ,
+                            format!(
+                                "{consumer} received {topic_partition}@{read} while its transaction was open, and the ABORT marker at offset {offset} has now aborted it."
+                            ),
+                        ));
+                    }
+                }
+                EventKind::ConsumerCrashed { consumer, .. }
+                | EventKind::ConsumerRestarted { consumer }
+                | EventKind::StreamsTasksReset {
+                    thread: consumer, ..
+                } => self.last_polled.retain(|(c, _), _| c != consumer),
+                EventKind::GroupRebalanced { group_id, .. } => {
+                    self.last_polled.retain(|(c, _), _| {
+                        world
+                            .consumer(c)
+                            .is_none_or(|c| c.config.group_id != *group_id)
+                    });
+                }
+                _ => {}
+            }
+        }
+        now.retain(|(name, _)| !self.broken.contains_key(name));
+        for (name, why) in &now {
+            self.broken.entry(name).or_insert_with(|| why.clone());
+        }
+        now
+    }
+
+    fn check_order(
+        &mut self,
+        consumer: &ClientId,
+        tp: &TopicPartition,
+        offsets: &[Offset],
+        now: &mut Vec<(&'static str, String)>,
+    ) {
+        let key = (consumer.clone(), tp.clone());
+        for offset in offsets {
+            if let Some(last) = self.last_polled.get(&key).filter(|last| *offset <= **last) {
+                now.push((
+                    POLLS_MONOTONIC,
+                    format!(
+                        "{consumer} received {tp}@{offset} after it had already received offset {last}, with no crash, restart or rebalance between."
+                    ),
+                ));
+            }
+            self.last_polled.insert(key.clone(), *offset);
+        }
+    }
+
+    fn check_reads(
+        &mut self,
+        world: &World,
+        consumer: &ClientId,
+        tp: &TopicPartition,
+        offsets: &[Offset],
+        now: &mut Vec<(&'static str, String)>,
+    ) {
+        let Some(log) = world
+            .cluster()
+            .partition(tp)
+            .and_then(|p| p.leader_replica())
+            .map(|l| &l.log)
+        else {
+            return;
+        };
+        for offset in offsets {
+            match transaction_status(world, tp, *offset) {
+                Some(TxnStatus::Aborted) => now.push((
+                    NO_ABORTED_READ,
+                    format!(
+                        "{consumer} received {tp}@{offset}, a record of a transaction that had already aborted."
+                    ),
+                )),
+                Some(TxnStatus::Open) => {
+                    if let Some(batch) = log.batch_containing(*offset) {
+                        self.open_reads
+                            .entry((tp.clone(), batch.stamp.producer_id))
+                            .or_default()
+                            .push((consumer.clone(), *offset));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}

@@ -1,0 +1,66 @@
+//! Swarm testing (Groce et al., 2012): every run draws its own mix of actions and faults from
+//! its seed. One run hardly ever crashes a broker, another loses every third answer, a third
+//! never lets time pass; rare combinations come up because most runs leave most faults out.
+//! The seed alone decides the mix, so it stays the run's whole identity.
+
+use super::{ActionWeights, ExploreLimits};
+use crate::rng::SimRng;
+
+/// Kept apart from the seed's action stream, so the mix does not shift the actions drawn.
+const MIX_STREAM: u64 = 0x5357_4152_4d5f_4d49;
+
+/// The limits of the run with this seed: `base`'s flags (what the application may do at all),
+/// with weights and time jumps drawn from the seed. Request faults stay off if `base` has them
+/// off; otherwise half the runs keep them.
+pub fn swarm(seed: u64, base: ExploreLimits) -> ExploreLimits {
+    let mut rng = SimRng::new(seed ^ MIX_STREAM);
+    let mut between = |low: u32, high: u32| low + rng.below(u64::from(high - low + 1)) as u32;
+    let weights = ActionWeights {
+        send: between(4, 12),
+        deliver: between(2, 8),
+        message_fault: between(0, 4),
+        drop: between(0, 3),
+        duplicate: between(0, 3),
+        delay: between(0, 3),
+        advance_time: between(0, 2),
+        replicate: between(3, 10),
+        broker_fault: between(0, 1),
+        producer_fault: between(0, 1),
+        consumer: between(3, 8),
+        poll: between(1, 3),
+        process: between(1, 3),
+        commit: between(1, 3),
+        consumer_fault: between(0, 2),
+        raw_request: base.weights.raw_request,
+        admin: base.weights.admin,
+        streams: between(1, 4),
+        flush: between(0, 1),
+    };
+    const ADVANCES_MS: [u64; 4] = [500, 5_000, 40_000, 130_000];
+    let advance = ADVANCES_MS[between(0, 3) as usize];
+    let request_faults = base.request_faults && between(0, 1) == 1;
+    ExploreLimits {
+        max_advance_ms: advance,
+        request_faults,
+        weights,
+        ..base
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_mix_is_the_seeds_and_differs_between_seeds() {
+        let base = ExploreLimits::default();
+        assert_eq!(swarm(7, base), swarm(7, base));
+        let mixes: std::collections::BTreeSet<_> = (0..20)
+            .map(|seed| format!("{:?}", swarm(seed, base)))
+            .collect();
+        assert!(mixes.len() > 15, "{} distinct mixes", mixes.len());
+        // Some runs leave broker faults out entirely, others keep them.
+        let broker = |seed| swarm(seed, base).weights.broker_fault;
+        assert!((0..20).any(|s| broker(s) == 0) && (0..20).any(|s| broker(s) > 0));
+    }
+}
