@@ -391,6 +391,13 @@ impl World {
         &self.streams
     }
 
+    /// Whether the consumer is a Kafka Streams thread's.
+    pub fn is_streams_thread(&self, consumer: &ClientId) -> bool {
+        self.streams
+            .iter()
+            .any(|app| app.threads.contains(consumer))
+    }
+
     pub fn now_ms(&self) -> u64 {
         self.now_ms
     }
