@@ -206,6 +206,11 @@ impl Producer {
         &self.next_sequence
     }
 
+    /// The last sequence acknowledged per partition in this session.
+    pub fn last_acked_sequences(&self) -> &BTreeMap<TopicPartition, Sequence> {
+        &self.last_acked_sequence
+    }
+
     /// Whether the producer still needs its producer id before it may send.
     pub fn awaiting_producer_id(&self) -> bool {
         self.idempotent && self.producer_id.is_none()

@@ -69,7 +69,7 @@ impl World {
     /// What `consumer.groupMetadata()` returns: the generation and member id it holds, or
     /// generation -1 and no member id outside the group (`ConsumerGroupMetadata`,
     /// `AbstractCoordinator.Generation.NO_GENERATION`). The lab's member id is the consumer's id.
-    pub(crate) fn group_metadata_of(&self, consumer: &Consumer) -> (i32, String) {
+    pub fn group_metadata_of(&self, consumer: &Consumer) -> (i32, String) {
         match self.groups.get(&consumer.config.group_id) {
             Some(group) if consumer.in_group && group.members.contains_key(consumer.id()) => {
                 (group.generation_id, consumer.id().0.clone())
