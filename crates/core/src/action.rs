@@ -309,6 +309,26 @@ pub enum Action {
     CloseConsumer {
         consumer: ClientId,
     },
+    // ---- the producer's API beyond send and the transaction calls ----
+    /// `producer.close()`: no new call is taken; the sender sends what is queued, waits for the
+    /// answers, aborts a transaction still open, then the producer is closed.
+    CloseProducer {
+        producer: ClientId,
+    },
+    /// `producer.sendOffsetsToTransaction(offsets, groupMetadata)` with offsets and group
+    /// metadata given by hand (a stale generation, another member id) rather than taken from a
+    /// consumer.
+    SendOffsetsToTransactionWith {
+        producer: ClientId,
+        group_id: String,
+        generation_id: i32,
+        /// The member id; `""` names none.
+        #[serde(default)]
+        member_id: String,
+        #[serde(default)]
+        group_instance_id: Option<String>,
+        offsets: Vec<PartitionOffset>,
+    },
 }
 
 /// How a transaction ends (`TransactionResult`).
@@ -534,6 +554,27 @@ impl Action {
                 )
             }
             Action::CloseConsumer { consumer } => format!("{consumer} closes"),
+            Action::CloseProducer { producer } => format!("{producer} closes"),
+            Action::SendOffsetsToTransactionWith {
+                producer,
+                group_id,
+                generation_id,
+                member_id,
+                offsets,
+                ..
+            } => format!(
+                "{producer} sends offsets {} of group {group_id} (generation {generation_id}{}) to its transaction",
+                offsets
+                    .iter()
+                    .map(|o| format!("{}-{} at {}", o.topic, o.partition, o.offset))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if member_id.is_empty() {
+                    String::new()
+                } else {
+                    format!(", member {member_id}")
+                }
+            ),
             Action::ListTransactions {} => "admin: list transactions".to_owned(),
             Action::DescribeProducers { topic, partition } => {
                 format!("admin: describe the producers of {topic}-{partition}")

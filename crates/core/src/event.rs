@@ -478,6 +478,17 @@ pub enum EventKind {
         group_id: String,
         error: Option<ErrorCode>,
     },
+    // ---- the producer's close ----
+    /// `producer.close()` was called: the sender finishes what is queued and in flight.
+    ProducerCloseStarted {
+        producer: ClientId,
+    },
+    /// The closing producer had nothing left to send or wait for, and is closed;
+    /// `aborted_transaction` says whether it aborted an open transaction on the way.
+    ProducerClosed {
+        producer: ClientId,
+        aborted_transaction: bool,
+    },
 }
 
 /// Where a seek moved a consumer.

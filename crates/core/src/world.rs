@@ -35,6 +35,7 @@ use std::fmt;
 mod admin;
 mod consumer_api;
 mod consumers;
+mod producer_api;
 mod streams_runtime;
 mod transactions;
 
@@ -476,6 +477,7 @@ impl World {
     /// Checks every reference in `action` before anything changes, so a rejected action leaves
     /// the world as it was.
     fn validate(&self, action: &Action) -> Result<(), ActionError> {
+        self.closed_producer_refusal(action)?;
         let producer = |id: &ClientId| {
             self.producers
                 .get(id)
@@ -801,6 +803,39 @@ impl World {
             }
             Action::GroupMetadata { consumer: id } | Action::CloseConsumer { consumer: id } => {
                 running(id, consumer(id)?.alive)
+            }
+            Action::CloseProducer { producer: id } => running(id, producer(id)?.alive),
+            Action::SendOffsetsToTransactionWith {
+                producer: id,
+                offsets,
+                ..
+            } => {
+                let prod = producer(id)?;
+                running(id, prod.alive)?;
+                if offsets.is_empty() {
+                    return Err(ActionError::InvalidRequest(
+                        "sendOffsetsToTransaction needs at least one offset".to_owned(),
+                    ));
+                }
+                for o in offsets {
+                    partition(&o.topic, o.partition)?;
+                    if o.offset < 0 {
+                        return Err(ActionError::InvalidRequest(format!(
+                            "offset {} for {}-{} is negative",
+                            o.offset, o.topic, o.partition
+                        )));
+                    }
+                }
+                match prod.txn_state() {
+                    Some(ClientTxnState::InTransaction) => Ok(()),
+                    _ => Err(ActionError::InvalidRequest(
+                        prod.txn_refusal(
+                            "sendOffsetsToTransaction",
+                            ClientTxnState::CommittingTransaction,
+                        )
+                        .unwrap_or_else(|| "sendOffsetsToTransaction is refused: IllegalStateException: Cannot send offsets if a transaction is not in progress".to_owned()),
+                    )),
+                }
             }
             Action::AddConsumer { consumer: c } => {
                 if self.consumers.contains_key(&c.id) || self.producers.contains_key(&c.id) {
@@ -1131,6 +1166,30 @@ impl World {
             Action::GroupMetadata { consumer } => self.group_metadata(consumer, out),
             Action::AddConsumer { consumer } => self.add_consumer(consumer, out),
             Action::CloseConsumer { consumer } => self.close_consumer(consumer, out),
+            Action::CloseProducer { producer } => self.close_producer(producer, out),
+            Action::SendOffsetsToTransactionWith {
+                producer,
+                group_id,
+                generation_id,
+                member_id,
+                group_instance_id,
+                offsets,
+            } => {
+                let offsets = TxnOffsets {
+                    group_id: group_id.clone(),
+                    generation_id: *generation_id,
+                    member_id: member_id.clone(),
+                    group_instance_id: group_instance_id.clone(),
+                    offsets: offsets
+                        .iter()
+                        .map(|o| (TopicPartition::new(&o.topic, o.partition), Offset(o.offset)))
+                        .collect(),
+                };
+                if let Some(p) = self.producers.get_mut(producer) {
+                    p.send_offsets_to_transaction(offsets, out);
+                }
+                self.drain(producer, out);
+            }
             Action::ProduceRaw {
                 topic,
                 partition,
@@ -1284,6 +1343,9 @@ impl World {
             None => return,
         };
         self.send_requests(producer, requests, out);
+        if self.producers.get(producer).is_some_and(|p| p.closing) {
+            self.advance_close(producer, out);
+        }
     }
 
     fn send_requests(
