@@ -400,7 +400,7 @@ impl World {
         if consumer.config.is_subscribed() && !consumer.in_group {
             out.push(
                 EventKind::CommitFailed { consumer: consumer_id.clone(), group_id: group_id.clone(), error: None },
-                format!("{consumer_id}'s commit fails with CommitFailedException before any request is sent: it is not a member of group {group_id} any more (it was taken out when it did not poll within max.poll.interval.ms), so the offsets of the records it polled are not committed. Another member may already be reading them."),
+                format!("{consumer_id}'s commit fails before any request is sent (CommitFailedException from commitSync; an automatic commit only logs it): it is not a member of group {group_id} any more (it was taken out when it did not poll within max.poll.interval.ms), so the offsets of the records it polled are not committed. Another member may already be reading them."),
             );
             return;
         }
@@ -421,7 +421,7 @@ impl World {
         ) {
             out.push(
                 EventKind::CommitFailed { consumer: consumer_id.clone(), group_id: group_id.clone(), error: Some(error) },
-                format!("{consumer_id}'s OffsetCommit (generation {generation_id}, member id \"{member_id}\") is answered {error} by the group coordinator{}: the application gets CommitFailedException and nothing is committed.", if error == ErrorCode::UnknownMemberId && generation_id == NO_GENERATION { format!(", because group {group_id} has members and a commit from outside the group is taken only while it has none") } else { String::new() }),
+                format!("{consumer_id}'s OffsetCommit (generation {generation_id}, member id \"{member_id}\") is answered {error} by the group coordinator{}: nothing is committed (commitSync throws CommitFailedException; an automatic commit only logs it).", if error == ErrorCode::UnknownMemberId && generation_id == NO_GENERATION { format!(", because group {group_id} has members and a commit from outside the group is taken only while it has none") } else { String::new() }),
             );
             return;
         }
