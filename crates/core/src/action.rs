@@ -2,7 +2,7 @@
 //! all speak this one vocabulary: a scenario's `steps` are a list of these, written as JSON
 //! objects tagged by `"step"` (e.g. `{"step": "send", "producer": "p1", "value": "10"}`).
 
-use crate::config::{Acks, TransactionVersionLevel};
+use crate::config::{Acks, ConsumerConfig, TransactionVersionLevel};
 use crate::ids::{BrokerId, ClientId, TopicPartition};
 use crate::network::MessageId;
 use serde::{Deserialize, Serialize};
@@ -254,6 +254,81 @@ pub enum Action {
         producer_epoch: i16,
         result: TxnResult,
     },
+    // ---- the consumer's API beyond poll and commit ----
+    /// `consumer.seek(partition, offset)`: the next poll fetches from `offset`.
+    Seek {
+        consumer: ClientId,
+        topic: String,
+        partition: u32,
+        offset: i64,
+    },
+    /// `consumer.seekToBeginning(partitions)`: to the log start offset (ListOffsets EARLIEST);
+    /// no partition named: every assigned one.
+    SeekToBeginning {
+        consumer: ClientId,
+        #[serde(default)]
+        partitions: Vec<TopicPartition>,
+    },
+    /// `consumer.seekToEnd(partitions)`: to the last stable offset under read_committed, the
+    /// high watermark under read_uncommitted (ListOffsets LATEST); no partition named: every
+    /// assigned one.
+    SeekToEnd {
+        consumer: ClientId,
+        #[serde(default)]
+        partitions: Vec<TopicPartition>,
+    },
+    /// `consumer.position(partition)`, answered as an event.
+    Position {
+        consumer: ClientId,
+        topic: String,
+        partition: u32,
+    },
+    /// `consumer.committed(partition)`: the group's committed offset, answered as an event.
+    Committed {
+        consumer: ClientId,
+        topic: String,
+        partition: u32,
+    },
+    /// `consumer.offsetsForTimes({partition: timestamp_ms})`, answered as an event.
+    OffsetsForTimes {
+        consumer: ClientId,
+        topic: String,
+        partition: u32,
+        timestamp_ms: u64,
+    },
+    /// `consumer.groupMetadata()`, answered as an event.
+    GroupMetadata {
+        consumer: ClientId,
+    },
+    /// A new consumer process starts during the run; a subscribing one joins its group.
+    AddConsumer {
+        consumer: ConsumerConfig,
+    },
+    /// `consumer.close()`: commits its positions if `enable.auto.commit` is on, then leaves its
+    /// group, which rebalances.
+    CloseConsumer {
+        consumer: ClientId,
+    },
+    // ---- the producer's API beyond send and the transaction calls ----
+    /// `producer.close()`: no new call is taken; the sender sends what is queued, waits for the
+    /// answers, aborts a transaction still open, then the producer is closed.
+    CloseProducer {
+        producer: ClientId,
+    },
+    /// `producer.sendOffsetsToTransaction(offsets, groupMetadata)` with offsets and group
+    /// metadata given by hand (a stale generation, another member id) rather than taken from a
+    /// consumer.
+    SendOffsetsToTransactionWith {
+        producer: ClientId,
+        group_id: String,
+        generation_id: i32,
+        /// The member id; `""` names none.
+        #[serde(default)]
+        member_id: String,
+        #[serde(default)]
+        group_instance_id: Option<String>,
+        offsets: Vec<PartitionOffset>,
+    },
 }
 
 /// How a transaction ends (`TransactionResult`).
@@ -262,6 +337,19 @@ pub enum Action {
 pub enum TxnResult {
     Commit,
     Abort,
+}
+
+/// The partitions a seek names, or "every assigned partition" for none.
+fn partitions_or_all(partitions: &[TopicPartition]) -> String {
+    if partitions.is_empty() {
+        "every assigned partition".to_owned()
+    } else {
+        partitions
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 fn one() -> u32 {
@@ -418,6 +506,73 @@ impl Action {
                 match result {
                     TxnResult::Commit => "COMMIT",
                     TxnResult::Abort => "ABORT",
+                }
+            ),
+            Action::Seek {
+                consumer,
+                topic,
+                partition,
+                offset,
+            } => format!("{consumer} seeks {topic}-{partition} to offset {offset}"),
+            Action::SeekToBeginning {
+                consumer,
+                partitions,
+            } => format!(
+                "{consumer} seeks {} to the beginning",
+                partitions_or_all(partitions)
+            ),
+            Action::SeekToEnd {
+                consumer,
+                partitions,
+            } => format!(
+                "{consumer} seeks {} to the end",
+                partitions_or_all(partitions)
+            ),
+            Action::Position {
+                consumer,
+                topic,
+                partition,
+            } => format!("{consumer} asks its position on {topic}-{partition}"),
+            Action::Committed {
+                consumer,
+                topic,
+                partition,
+            } => format!("{consumer} asks the committed offset of {topic}-{partition}"),
+            Action::OffsetsForTimes {
+                consumer,
+                topic,
+                partition,
+                timestamp_ms,
+            } => format!(
+                "{consumer} asks which offset of {topic}-{partition} is at time {timestamp_ms} ms"
+            ),
+            Action::GroupMetadata { consumer } => format!("{consumer} asks its group metadata"),
+            Action::AddConsumer { consumer } => {
+                format!(
+                    "consumer {} starts in group {}",
+                    consumer.id, consumer.group_id
+                )
+            }
+            Action::CloseConsumer { consumer } => format!("{consumer} closes"),
+            Action::CloseProducer { producer } => format!("{producer} closes"),
+            Action::SendOffsetsToTransactionWith {
+                producer,
+                group_id,
+                generation_id,
+                member_id,
+                offsets,
+                ..
+            } => format!(
+                "{producer} sends offsets {} of group {group_id} (generation {generation_id}{}) to its transaction",
+                offsets
+                    .iter()
+                    .map(|o| format!("{}-{} at {}", o.topic, o.partition, o.offset))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if member_id.is_empty() {
+                    String::new()
+                } else {
+                    format!(", member {member_id}")
                 }
             ),
             Action::ListTransactions {} => "admin: list transactions".to_owned(),

@@ -3,7 +3,7 @@
 //! learner sets here is what they would set in a real client.
 
 use crate::clients::streams::StreamsAppConfig;
-use crate::ids::{ClientId, TransactionVersion};
+use crate::ids::{ClientId, TopicPartition, TransactionVersion};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -349,7 +349,13 @@ pub struct ConsumerConfig {
     #[serde(default, rename = "group.instance.id")]
     pub group_instance_id: Option<String>,
     /// Topics the consumer subscribes to; the group spreads their partitions over its members.
+    /// Empty for a consumer given `assign` instead (Kafka refuses both on one consumer).
+    #[serde(default)]
     pub topics: Vec<String>,
+    /// `consumer.assign(partitions)`: partitions read without group membership (no rebalance);
+    /// its commits go to `group.id` as a simple commit, generation -1 and no member id.
+    #[serde(default)]
+    pub assign: Vec<TopicPartition>,
     #[serde(default, rename = "isolation.level")]
     pub isolation_level: IsolationLevel,
     #[serde(default, rename = "enable.auto.commit")]
@@ -360,6 +366,13 @@ pub struct ConsumerConfig {
     pub auto_offset_reset: OffsetReset,
     #[serde(default = "default_max_poll", rename = "max.poll.records")]
     pub max_poll_records: u32,
+    /// `max.poll.interval.ms`: a group member that does not poll within it leaves the group
+    /// (`AbstractCoordinator.handlePollTimeoutExpiry`).
+    #[serde(
+        default = "default_max_poll_interval_ms",
+        rename = "max.poll.interval.ms"
+    )]
+    pub max_poll_interval_ms: u64,
     #[serde(default)]
     pub processing: ProcessingMode,
 }
@@ -371,12 +384,42 @@ impl ConsumerConfig {
             group_id: "billing".to_owned(),
             group_instance_id: None,
             topics: vec![topic.to_owned()],
+            assign: Vec::new(),
             isolation_level: IsolationLevel::default(),
             enable_auto_commit: false,
             auto_commit_interval_ms: default_auto_commit_ms(),
             auto_offset_reset: OffsetReset::default(),
             max_poll_records: default_max_poll(),
+            max_poll_interval_ms: default_max_poll_interval_ms(),
             processing: ProcessingMode::default(),
+        }
+    }
+
+    /// Whether the consumer subscribes (group membership) rather than being assigned partitions.
+    pub fn is_subscribed(&self) -> bool {
+        !self.topics.is_empty()
+    }
+
+    /// Kafka's own refusals of a consumer setting: `subscribe` and `assign` are exclusive
+    /// (`SubscriptionState.setSubscriptionType`), and `max.poll.interval.ms` is at least 1.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        let refuse = |message: &str| {
+            Err(ConfigError {
+                client: self.id.clone(),
+                message: message.to_owned(),
+            })
+        };
+        match (self.topics.is_empty(), self.assign.is_empty()) {
+            (false, false) => refuse(
+                "give `topics` (subscribe) or `assign`, not both: Kafka's subscribe and assign are mutually exclusive",
+            ),
+            (true, true) => refuse(
+                "give `topics` to subscribe or `assign` to read chosen partitions: the consumer has nothing to read",
+            ),
+            _ if self.max_poll_interval_ms == 0 => {
+                refuse("max.poll.interval.ms must be at least 1")
+            }
+            _ => Ok(()),
         }
     }
 }
@@ -458,6 +501,9 @@ fn default_auto_commit_ms() -> u64 {
 }
 fn default_max_poll() -> u32 {
     500
+}
+fn default_max_poll_interval_ms() -> u64 {
+    300_000
 }
 
 #[cfg(test)]

@@ -409,6 +409,98 @@ pub enum EventKind {
         request: String,
         error: ErrorCode,
     },
+    // ---- the consumer's API beyond poll and commit ----
+    /// `seek`, `seekToBeginning` or `seekToEnd` moved a consumer's position.
+    ConsumerSeeked {
+        consumer: ClientId,
+        topic_partition: TopicPartition,
+        offset: Offset,
+        to: SeekTarget,
+    },
+    /// A fetch position outside the leader's log (`OFFSET_OUT_OF_RANGE`) was reset by
+    /// `auto.offset.reset`.
+    PositionReset {
+        consumer: ClientId,
+        topic_partition: TopicPartition,
+        from: Offset,
+        offset: Offset,
+    },
+    /// `consumer.position(partition)`: `offset` is `None` when it cannot be known yet (`error`).
+    PositionRead {
+        consumer: ClientId,
+        topic_partition: TopicPartition,
+        offset: Option<Offset>,
+        error: Option<ErrorCode>,
+    },
+    /// `consumer.committed(partition)`: the group's committed offset, `None` without one.
+    CommittedRead {
+        consumer: ClientId,
+        topic_partition: TopicPartition,
+        offset: Option<Offset>,
+        error: Option<ErrorCode>,
+    },
+    /// `consumer.offsetsForTimes`: the first offset whose record time is at least
+    /// `timestamp_ms`, below the consumer's bound; `None` when there is none.
+    OffsetForTimeRead {
+        consumer: ClientId,
+        topic_partition: TopicPartition,
+        timestamp_ms: u64,
+        offset: Option<Offset>,
+        record_timestamp_ms: Option<u64>,
+    },
+    /// `consumer.groupMetadata()`.
+    GroupMetadataRead {
+        consumer: ClientId,
+        group_id: String,
+        generation_id: i32,
+        member_id: String,
+        group_instance_id: Option<String>,
+    },
+    /// A consumer started during the run.
+    ConsumerAdded {
+        consumer: ClientId,
+        group_id: String,
+    },
+    /// `consumer.close()`: it committed if auto-commit is on, and left its group.
+    ConsumerClosed {
+        consumer: ClientId,
+        unprocessed_records: usize,
+    },
+    /// The consumer did not poll within `max.poll.interval.ms` and left its group.
+    PollTimeoutExpired {
+        consumer: ClientId,
+        group_id: String,
+    },
+    /// An offset commit failed (`CommitFailedException`); `error` is the group coordinator's
+    /// answer, `None` when the client refused to send it.
+    CommitFailed {
+        consumer: ClientId,
+        group_id: String,
+        error: Option<ErrorCode>,
+    },
+    // ---- the producer's close ----
+    /// `producer.close()` was called: the sender finishes what is queued and in flight.
+    ProducerCloseStarted {
+        producer: ClientId,
+    },
+    /// The closing producer had nothing left to send or wait for, and is closed;
+    /// `aborted_transaction` says whether it aborted an open transaction on the way.
+    ProducerClosed {
+        producer: ClientId,
+        aborted_transaction: bool,
+    },
+}
+
+/// Where a seek moved a consumer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SeekTarget {
+    /// `seek(partition, offset)`.
+    Offset,
+    /// `seekToBeginning`: the log start offset.
+    Beginning,
+    /// `seekToEnd`: the last stable offset under read_committed, the high watermark otherwise.
+    End,
 }
 
 impl Event {

@@ -43,6 +43,10 @@ pub struct ExploreLimits {
     /// process, a consume-transform-produce consumer never commits outside its transaction,
     /// and a Kafka Streams application's clients are driven only by its threads.
     pub early_commits: bool,
+    /// Whether consumers also seek, read their own state (`position`, `committed`,
+    /// `offsetsForTimes`, `groupMetadata`), join mid-run and close. Off by default so that runs
+    /// drawn before these calls existed (the explorer's, the benchmark's) stay the same.
+    pub consumer_api: bool,
     /// Every send gets a key and value of its own, so two sends are never mistaken for one
     /// record sent twice (a business id is the key; with shared keys two payments would look
     /// like one applied twice).
@@ -172,6 +176,7 @@ impl Default for ExploreLimits {
             early_commits: true,
             unique_records: false,
             weights: ActionWeights::default(),
+            consumer_api: false,
         }
     }
 }
@@ -314,6 +319,10 @@ pub fn random_action(world: &World, rng: &mut SimRng, limits: ExploreLimits) -> 
                     .map(|c| c.id().clone())
                     .collect();
                 pick(rng, &live).and_then(|c| {
+                    if limits.consumer_api && rng.below(4) == 0 {
+                        // A call beyond poll, process and commit: a read or a seek.
+                        return consumer_call(world, c, rng, limits);
+                    }
                     Some(match weighted(rng, &[w.poll, w.process, w.commit])? {
                         0 => Action::Poll { consumer: c },
                         1 => Action::Process { consumer: c },
@@ -329,13 +338,24 @@ pub fn random_action(world: &World, rng: &mut SimRng, limits: ExploreLimits) -> 
                     .consumers()
                     .map(|c| (c.id().clone(), c.alive))
                     .collect();
-                pick(rng, &consumers).map(|(c, alive)| {
-                    if alive {
-                        Action::CrashConsumer { consumer: c }
-                    } else {
-                        Action::RestartConsumer { consumer: c }
-                    }
-                })
+                let draw = if limits.consumer_api && !consumers.is_empty() {
+                    rng.below(8)
+                } else {
+                    2
+                };
+                match draw {
+                    0 => add_consumer(world),
+                    1 => pick(rng, &consumers)
+                        .filter(|(c, alive)| *alive && may_close(world, c, limits))
+                        .map(|(c, _)| Action::CloseConsumer { consumer: c }),
+                    _ => pick(rng, &consumers).map(|(c, alive)| {
+                        if alive {
+                            Action::CrashConsumer { consumer: c }
+                        } else {
+                            Action::RestartConsumer { consumer: c }
+                        }
+                    }),
+                }
             }
             Kind::RawRequest if limits.raw_requests => {
                 pick(rng, &partitions).map(|tp| Action::ProduceRaw {
@@ -394,6 +414,91 @@ fn commits_as_configured(world: &World, consumer: &ClientId) -> bool {
     world.consumer(consumer).is_some_and(|c| {
         c.buffer.is_empty() && c.processing() != crate::config::ProcessingMode::Transactional
     })
+}
+
+/// The most consumers a random run adds.
+const MAX_ADDED_CONSUMERS: usize = 2;
+
+/// A consumer's API call beyond poll and commit: a read of its own state, or a seek within the
+/// leader's log of one of its partitions. Moving forward past what it has not processed skips
+/// records, an application's choice made only where early commits are allowed.
+fn consumer_call(
+    world: &World,
+    consumer: ClientId,
+    rng: &mut SimRng,
+    limits: ExploreLimits,
+) -> Option<Action> {
+    let c = world.consumer(&consumer)?;
+    let tp = pick(rng, &c.assignment);
+    Some(match (rng.below(6), tp) {
+        (0, _) => Action::GroupMetadata { consumer },
+        (1, Some(tp)) => Action::Position {
+            consumer,
+            topic: tp.topic,
+            partition: tp.partition,
+        },
+        (2, Some(tp)) => Action::Committed {
+            consumer,
+            topic: tp.topic,
+            partition: tp.partition,
+        },
+        (3, Some(tp)) => Action::OffsetsForTimes {
+            consumer,
+            topic: tp.topic,
+            partition: tp.partition,
+            timestamp_ms: rng.below(world.now_ms().saturating_add(1)),
+        },
+        (4, Some(tp)) => Action::SeekToBeginning {
+            consumer,
+            partitions: vec![tp],
+        },
+        (_, Some(tp)) if limits.early_commits => {
+            let log = &world.cluster().partition(&tp)?.leader_replica()?.log;
+            let start = log.log_start_offset().0;
+            let span = log.log_end_offset().0.saturating_sub(start).max(0) as u64;
+            if rng.below(2) == 0 {
+                Action::SeekToEnd {
+                    consumer,
+                    partitions: Vec::new(),
+                }
+            } else {
+                Action::Seek {
+                    consumer,
+                    topic: tp.topic,
+                    partition: tp.partition,
+                    offset: start + rng.below(span + 1) as i64,
+                }
+            }
+        }
+        _ => Action::GroupMetadata { consumer },
+    })
+}
+
+/// A consumer closing commits what it polled if auto-commit is on, processed or not: a skip
+/// allowed only where early commits are.
+fn may_close(world: &World, consumer: &ClientId, limits: ExploreLimits) -> bool {
+    limits.early_commits
+        || world
+            .consumer(consumer)
+            .is_some_and(|c| !c.config.enable_auto_commit)
+}
+
+/// A new consumer like the first subscribing one, joining its group mid-run.
+fn add_consumer(world: &World) -> Option<Action> {
+    let added = world
+        .consumers()
+        .filter(|c| c.id().0.starts_with("added-"))
+        .count();
+    if added >= MAX_ADDED_CONSUMERS {
+        return None;
+    }
+    let model = world
+        .consumers()
+        .find(|c| c.config.is_subscribed() && !world.is_streams_thread(c.id()))?;
+    let mut config = model.config.clone();
+    config.id = ClientId::new(format!("added-{}", added + 1));
+    config.group_instance_id = None;
+    Some(Action::AddConsumer { consumer: config })
 }
 
 /// What an operator with `kafka-transactions.sh` (KIP-664) might do: list, describe, look for

@@ -7,7 +7,8 @@ use crate::broker::batch::{ControlKind, ProducedBatch, ProducerStamp, Provenance
 use crate::broker::cluster::{Cluster, ProduceOutcome, ReleasedAck};
 use crate::clients::consumer::{
     Consumer, Group, ProcessedRecord, TxnOffsetCommitAccepted, TxnOffsetCommitRefusal,
-    assign_round_robin, offsets_partition, read_fetched, validate_txn_offset_commit,
+    assign_round_robin, offsets_partition, read_fetched, validate_offset_commit,
+    validate_txn_offset_commit,
 };
 use crate::clients::partitioner::partition_for_key;
 use crate::clients::producer::{OutgoingRequest, Producer};
@@ -22,7 +23,7 @@ use crate::coordinator::state_machine::{ProducerIdAndEpoch, TransactionState, Tr
 use crate::error_code::ErrorCode;
 use crate::event::{
     DescribedProducer, EffectOutcome, Event, EventKind, Events, HangingTransaction,
-    ListedTransaction,
+    ListedTransaction, SeekTarget,
 };
 use crate::ids::{BrokerId, ClientId, Offset, ProducerEpoch, ProducerId, Sequence, TopicPartition};
 use crate::invariants::Invariants;
@@ -32,7 +33,9 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 mod admin;
+mod consumer_api;
 mod consumers;
+mod producer_api;
 mod streams_runtime;
 mod transactions;
 
@@ -216,13 +219,7 @@ impl World {
             if world.consumers.contains_key(&c.id) {
                 return Err(WorldConfigError::DuplicateClient(c.id.clone()));
             }
-            if let Some(topic) = c.topics.iter().find(|t| world.cluster.topic(t).is_none()) {
-                return Err(WorldConfigError::UnknownTopic {
-                    client: c.id.clone(),
-                    topic: topic.clone(),
-                });
-            }
-            world.check_group_instance_id(c)?;
+            world.check_consumer_config(c)?;
             world
                 .consumers
                 .insert(c.id.clone(), Consumer::new(c.clone()));
@@ -263,15 +260,54 @@ impl World {
             }
             world.drain(&id, &mut out);
         }
+        // One rebalance per subscribing consumer, as each joins in turn.
         let groups: Vec<String> = world
             .consumers
             .values()
+            .filter(|c| c.config.is_subscribed())
             .map(|c| c.config.group_id.clone())
             .collect();
         for group in groups {
             world.rebalance(&group, &mut out);
         }
+        let manual: Vec<ClientId> = world
+            .consumers
+            .values()
+            .filter(|c| !c.config.is_subscribed())
+            .map(|c| c.id().clone())
+            .collect();
+        for id in manual {
+            world.assign_manually(&id);
+        }
         Ok(world)
+    }
+
+    /// A consumer's settings as Kafka checks them, and the topics, partitions and static
+    /// member id they name as the world has them.
+    fn check_consumer_config(&self, c: &ConsumerConfig) -> Result<(), WorldConfigError> {
+        c.check().map_err(WorldConfigError::Client)?;
+        let unknown_topic = c
+            .topics
+            .iter()
+            .chain(c.assign.iter().map(|tp| &tp.topic))
+            .find(|t| self.cluster.topic(t).is_none());
+        if let Some(topic) = unknown_topic {
+            return Err(WorldConfigError::UnknownTopic {
+                client: c.id.clone(),
+                topic: topic.clone(),
+            });
+        }
+        if let Some(tp) = c
+            .assign
+            .iter()
+            .find(|tp| self.cluster.partition(tp).is_none())
+        {
+            return Err(WorldConfigError::Client(ConfigError {
+                client: c.id.clone(),
+                message: format!("assign: partition `{tp}` is not defined"),
+            }));
+        }
+        self.check_group_instance_id(c)
     }
 
     /// `group.instance.id` is not empty and names one static member per group
@@ -356,6 +392,13 @@ impl World {
         &self.streams
     }
 
+    /// Whether the consumer is a Kafka Streams thread's.
+    pub fn is_streams_thread(&self, consumer: &ClientId) -> bool {
+        self.streams
+            .iter()
+            .any(|app| app.threads.contains(consumer))
+    }
+
     pub fn now_ms(&self) -> u64 {
         self.now_ms
     }
@@ -434,6 +477,7 @@ impl World {
     /// Checks every reference in `action` before anything changes, so a rejected action leaves
     /// the world as it was.
     fn validate(&self, action: &Action) -> Result<(), ActionError> {
+        self.closed_producer_refusal(action)?;
         let producer = |id: &ClientId| {
             self.producers
                 .get(id)
@@ -704,6 +748,105 @@ impl World {
                 }
                 Ok(())
             }
+            Action::Seek {
+                consumer: id,
+                topic,
+                partition: p,
+                offset,
+            } => {
+                running(id, consumer(id)?.alive)?;
+                partition(topic, *p)?;
+                self.assigned(id, &[TopicPartition::new(topic.as_str(), *p)], "seek")?;
+                if *offset < 0 {
+                    return Err(ActionError::InvalidRequest(
+                        "seek is refused: IllegalArgumentException: seek offset must not be a negative number".to_owned(),
+                    ));
+                }
+                Ok(())
+            }
+            Action::SeekToBeginning {
+                consumer: id,
+                partitions,
+            }
+            | Action::SeekToEnd {
+                consumer: id,
+                partitions,
+            } => {
+                running(id, consumer(id)?.alive)?;
+                for tp in partitions {
+                    partition(&tp.topic, tp.partition)?;
+                }
+                self.assigned(id, partitions, "seek")
+            }
+            Action::Position {
+                consumer: id,
+                topic,
+                partition: p,
+            } => {
+                running(id, consumer(id)?.alive)?;
+                partition(topic, *p)?;
+                self.assigned(id, &[TopicPartition::new(topic.as_str(), *p)], "position")
+            }
+            Action::Committed {
+                consumer: id,
+                topic,
+                partition: p,
+            }
+            | Action::OffsetsForTimes {
+                consumer: id,
+                topic,
+                partition: p,
+                ..
+            } => {
+                running(id, consumer(id)?.alive)?;
+                partition(topic, *p)
+            }
+            Action::GroupMetadata { consumer: id } | Action::CloseConsumer { consumer: id } => {
+                running(id, consumer(id)?.alive)
+            }
+            Action::CloseProducer { producer: id } => running(id, producer(id)?.alive),
+            Action::SendOffsetsToTransactionWith {
+                producer: id,
+                offsets,
+                ..
+            } => {
+                let prod = producer(id)?;
+                running(id, prod.alive)?;
+                if offsets.is_empty() {
+                    return Err(ActionError::InvalidRequest(
+                        "sendOffsetsToTransaction needs at least one offset".to_owned(),
+                    ));
+                }
+                for o in offsets {
+                    partition(&o.topic, o.partition)?;
+                    if o.offset < 0 {
+                        return Err(ActionError::InvalidRequest(format!(
+                            "offset {} for {}-{} is negative",
+                            o.offset, o.topic, o.partition
+                        )));
+                    }
+                }
+                match prod.txn_state() {
+                    Some(ClientTxnState::InTransaction) => Ok(()),
+                    _ => Err(ActionError::InvalidRequest(
+                        prod.txn_refusal(
+                            "sendOffsetsToTransaction",
+                            ClientTxnState::CommittingTransaction,
+                        )
+                        .unwrap_or_else(|| "sendOffsetsToTransaction is refused: IllegalStateException: Cannot send offsets if a transaction is not in progress".to_owned()),
+                    )),
+                }
+            }
+            Action::AddConsumer { consumer: c } => {
+                if self.consumers.contains_key(&c.id) || self.producers.contains_key(&c.id) {
+                    return Err(ActionError::InvalidRequest(format!(
+                        "client `{}` is already defined",
+                        c.id
+                    )));
+                }
+                self.check_consumer_config(c)
+                    .map_err(|e| ActionError::InvalidRequest(e.to_string()))
+            }
             Action::ProduceRaw {
                 topic,
                 partition: p,
@@ -972,6 +1115,81 @@ impl World {
                 *coordinator_epoch,
                 out,
             ),
+            Action::Seek {
+                consumer,
+                topic,
+                partition,
+                offset,
+            } => self.seek(
+                consumer,
+                &TopicPartition::new(topic.as_str(), *partition),
+                Offset(*offset),
+                out,
+            ),
+            Action::SeekToBeginning {
+                consumer,
+                partitions,
+            } => self.seek_to(consumer, partitions, SeekTarget::Beginning, out),
+            Action::SeekToEnd {
+                consumer,
+                partitions,
+            } => self.seek_to(consumer, partitions, SeekTarget::End, out),
+            Action::Position {
+                consumer,
+                topic,
+                partition,
+            } => self.position(
+                consumer,
+                &TopicPartition::new(topic.as_str(), *partition),
+                out,
+            ),
+            Action::Committed {
+                consumer,
+                topic,
+                partition,
+            } => self.committed(
+                consumer,
+                &TopicPartition::new(topic.as_str(), *partition),
+                out,
+            ),
+            Action::OffsetsForTimes {
+                consumer,
+                topic,
+                partition,
+                timestamp_ms,
+            } => self.offsets_for_times(
+                consumer,
+                &TopicPartition::new(topic.as_str(), *partition),
+                *timestamp_ms,
+                out,
+            ),
+            Action::GroupMetadata { consumer } => self.group_metadata(consumer, out),
+            Action::AddConsumer { consumer } => self.add_consumer(consumer, out),
+            Action::CloseConsumer { consumer } => self.close_consumer(consumer, out),
+            Action::CloseProducer { producer } => self.close_producer(producer, out),
+            Action::SendOffsetsToTransactionWith {
+                producer,
+                group_id,
+                generation_id,
+                member_id,
+                group_instance_id,
+                offsets,
+            } => {
+                let offsets = TxnOffsets {
+                    group_id: group_id.clone(),
+                    generation_id: *generation_id,
+                    member_id: member_id.clone(),
+                    group_instance_id: group_instance_id.clone(),
+                    offsets: offsets
+                        .iter()
+                        .map(|o| (TopicPartition::new(&o.topic, o.partition), Offset(o.offset)))
+                        .collect(),
+                };
+                if let Some(p) = self.producers.get_mut(producer) {
+                    p.send_offsets_to_transaction(offsets, out);
+                }
+                self.drain(producer, out);
+            }
             Action::ProduceRaw {
                 topic,
                 partition,
@@ -1125,6 +1343,9 @@ impl World {
             None => return,
         };
         self.send_requests(producer, requests, out);
+        if self.producers.get(producer).is_some_and(|p| p.closing) {
+            self.advance_close(producer, out);
+        }
     }
 
     fn send_requests(
@@ -1748,6 +1969,7 @@ impl World {
             self.send_host_outputs(outputs, out);
             self.coordinator.expire_transactional_ids(now, out);
         }
+        self.expire_poll_timeouts(out);
         let ids: Vec<ClientId> = self.producers.keys().cloned().collect();
         for id in ids {
             if let Some(p) = self.producers.get_mut(&id) {

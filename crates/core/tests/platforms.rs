@@ -22,6 +22,7 @@ macro_rules! shipped {
 const SHIPPED: &[(&str, &str, &str)] = &[
     shipped!("01-at-most-once"),
     shipped!("02-at-least-once"),
+    shipped!("02-slow-consumer-leaves-its-group"),
     shipped!("03-two-generals"),
     shipped!("04-effect-once"),
     shipped!("05-pid-epoch-sequence"),
@@ -44,6 +45,7 @@ const SHIPPED: &[(&str, &str, &str)] = &[
     shipped!("15-transaction-timeout-aborts-good-work"),
     shipped!("16-shared-transactional-id-fences-over-and-over"),
     shipped!("17-coordinator-failure-mid-commit"),
+    shipped!("18-19-seek-to-end-stops-at-the-lso"),
     shipped!("18-21-aborted-records-are-skipped"),
     shipped!("20-admin-abort-of-a-live-transaction-breaks-atomicity"),
     shipped!("20-hanging-transaction-found-and-aborted"),

@@ -205,7 +205,7 @@ proptest! {
 
     #[test]
     fn random_runs_never_panic_and_keep_logs_well_formed(seed in any::<u64>()) {
-        let (world, _) = run(&unsafe_world(), seed, 300, ExploreLimits::default());
+        let (world, _) = run(&unsafe_world(), seed, 300, ExploreLimits { consumer_api: true, ..ExploreLimits::default() });
         for name in [OFFSETS_CONTIGUOUS, HIGH_WATERMARK_WITHIN_LOG] {
             prop_assert!(world.invariants().status(name).unwrap().broken.is_none(), "seed {seed}: {}", describe_violations(&world));
         }
@@ -218,7 +218,7 @@ proptest! {
         // a connection never loses or reorders one request while delivering later ones, so here
         // the network loses, copies and delays answers only.
         // Consumers commit what they processed (at-least-once), never a position ahead of it.
-        let limits = ExploreLimits { raw_requests: false, request_faults: false, early_commits: false, ..ExploreLimits::default() };
+        let limits = ExploreLimits { raw_requests: false, request_faults: false, early_commits: false, consumer_api: true, ..ExploreLimits::default() };
         let (world, _) = run(&safe_world(), seed, 300, limits);
         for name in [NO_DUPLICATE_WRITE, NO_ACKNOWLEDGED_WRITE_LOST, NO_RECORD_SKIPPED_BY_GROUP, OFFSETS_CONTIGUOUS, HIGH_WATERMARK_WITHIN_LOG] {
             prop_assert!(world.invariants().status(name).unwrap().broken.is_none(), "seed {seed}: {}", describe_violations(&world));
@@ -237,7 +237,7 @@ proptest! {
     ) {
         // no_record_skipped_by_group is not claimed here: the explorer hands one consumer's
         // offsets to any producer's transaction, which no application does.
-        let limits = ExploreLimits { raw_requests: false, ..ExploreLimits::default() };
+        let limits = ExploreLimits { raw_requests: false, consumer_api: true, ..ExploreLimits::default() };
         let (world, _) = run(&transactional_world(transaction_version), seed, 300, limits);
         for name in [OFFSETS_CONTIGUOUS, HIGH_WATERMARK_WITHIN_LOG, LSO_WITHIN_HIGH_WATERMARK, READ_COMMITTED_SEES_ONLY_COMMITTED, TRANSACTIONS_ALL_OR_NOTHING, COORDINATOR_TRANSITIONS_VALID, FENCED_WRITES_NEVER_COMMITTED] {
             prop_assert!(world.invariants().status(name).unwrap().broken.is_none(), "seed {seed}, transaction.version {transaction_version}: {}", describe_violations(&world));
@@ -254,7 +254,7 @@ proptest! {
         seed in any::<u64>(),
         transaction_version in 1u8..=2,
     ) {
-        let limits = ExploreLimits { raw_requests: false, ..ExploreLimits::default() };
+        let limits = ExploreLimits { raw_requests: false, consumer_api: true, ..ExploreLimits::default() };
         let mut config = transactional_world(transaction_version);
         config.cluster.transactional_id_expiration_ms = 30_000;
         let (world, _) = run(&config, seed, 300, limits);
@@ -293,4 +293,34 @@ fn the_same_seed_gives_the_same_run() {
     let (b, actions_b) = run(&safe_world(), 42, 200, ExploreLimits::default());
     assert_eq!(actions_a, actions_b);
     assert_eq!(a.steps_taken(), b.steps_taken());
+}
+
+// The properties above cover the consumer's whole API only if random runs use it: seeks,
+// reads, consumers joining and closing, and the refusals never reached (only valid calls drawn).
+#[test]
+fn random_runs_seek_read_add_and_close_consumers() {
+    let mut seen = std::collections::BTreeSet::new();
+    for seed in 0..40 {
+        let limits = ExploreLimits {
+            consumer_api: true,
+            ..ExploreLimits::default()
+        };
+        let (_, actions) = run(&unsafe_world(), seed, 300, limits);
+        for action in actions {
+            let kind = match action {
+                Action::Seek { .. } => "seek",
+                Action::SeekToBeginning { .. } => "seek_to_beginning",
+                Action::SeekToEnd { .. } => "seek_to_end",
+                Action::Position { .. } => "position",
+                Action::Committed { .. } => "committed",
+                Action::OffsetsForTimes { .. } => "offsets_for_times",
+                Action::GroupMetadata { .. } => "group_metadata",
+                Action::AddConsumer { .. } => "add_consumer",
+                Action::CloseConsumer { .. } => "close_consumer",
+                _ => continue,
+            };
+            seen.insert(kind);
+        }
+    }
+    assert_eq!(seen.len(), 9, "only {seen:?}");
 }

@@ -10,7 +10,8 @@ use eos_core::error_code::ErrorCode;
 use eos_core::invariants::{
     COORDINATOR_TRANSITIONS_VALID, FENCED_WRITES_NEVER_COMMITTED, NO_ACKNOWLEDGED_WRITE_LOST,
     NO_DUPLICATE_EFFECT, NO_DUPLICATE_WRITE, NO_DUPLICATE_WRITE_ACROSS_SESSIONS,
-    NO_RECORD_SKIPPED_BY_GROUP, NO_SEND_LOST, TRANSACTIONS_ALL_OR_NOTHING,
+    NO_RECORD_SKIPPED_BY_GROUP, NO_SEND_LOST, READ_COMMITTED_SEES_ONLY_COMMITTED,
+    TRANSACTIONS_ALL_OR_NOTHING,
 };
 use eos_core::run::report::Report;
 use eos_core::run::scenario::{Scenario, ScenarioRun};
@@ -1588,4 +1589,121 @@ fn the_concepts_table_lists_every_scenario_under_each_of_its_concepts() {
         }
     }
     assert_eq!(listed, expected);
+}
+
+/// The events of one step (counting from 1), as the report numbers them.
+fn step_events(run: &ScenarioRun, step: usize) -> Vec<EventKind> {
+    run.trace.steps[step - 1]
+        .outcome
+        .clone()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect()
+}
+
+// TransactionsTest.testReadCommittedConsumerShouldNotSeeUndecidedData: seekToEnd goes to the LSO
+// under read_committed and to the high watermark under read_uncommitted, and offsetsForTimes
+// answers null for undecided data (Partition.fetchOffsetForTimestamp).
+#[test]
+fn seek_to_end_and_offsets_for_times_stop_at_the_lso_under_read_committed() {
+    use eos_core::event::SeekTarget;
+    let (_, run) = run("18-19-seek-to-end-stops-at-the-lso");
+    let tp = TopicPartition::new("payments", 0);
+    let seeked = |step, consumer: &str| {
+        step_events(&run, step).into_iter().find_map(|k| match k {
+            EventKind::ConsumerSeeked {
+                consumer: c,
+                offset,
+                to: SeekTarget::End,
+                ..
+            } if c.0 == consumer => Some(offset.0),
+            _ => None,
+        })
+    };
+    assert_eq!(seeked(10, "reader"), Some(1), "read_committed: the LSO");
+    assert_eq!(seeked(11, "auditor"), Some(2), "read_uncommitted: the HW");
+    let for_time = |step| {
+        step_events(&run, step).into_iter().find_map(|k| match k {
+            EventKind::OffsetForTimeRead { offset, .. } => Some(offset.map(|o| o.0)),
+            _ => None,
+        })
+    };
+    assert_eq!(
+        for_time(12),
+        Some(Some(1)),
+        "auditor sees the undecided record"
+    );
+    assert_eq!(
+        for_time(13),
+        Some(None),
+        "reader is told null while undecided"
+    );
+    assert_eq!(for_time(16), Some(Some(1)), "after the commit");
+    assert_eq!(
+        seeked(17, "reader"),
+        Some(3),
+        "past the marker once decided"
+    );
+    assert!(step_events(&run, 19).iter().any(|k| matches!(
+        k,
+        EventKind::PositionRead {
+            offset: Some(eos_core::Offset(0)),
+            ..
+        }
+    )));
+    // An assigned consumer commits as a simple group: generation -1, no member.
+    assert_eq!(
+        run.world
+            .groups()
+            .get("reporting")
+            .and_then(|g| g.committed.get(&tp)),
+        Some(&eos_core::Offset(3))
+    );
+    assert!(step_events(&run, 23).iter().any(|k| matches!(
+        k,
+        EventKind::GroupMetadataRead { generation_id: -1, member_id, .. } if member_id.is_empty()
+    )));
+    assert!(holds(&run, READ_COMMITTED_SEES_ONLY_COMMITTED));
+}
+
+// AbstractCoordinator.handlePollTimeoutExpiry and ConsumerCoordinator.sendOffsetCommitRequest: a
+// member that does not poll within max.poll.interval.ms leaves, its commit fails without a
+// request, and another member processes the same records again. A simple commit while the group
+// has members is UNKNOWN_MEMBER_ID (ClassicGroup.validateOffsetCommit).
+#[test]
+fn a_consumer_too_slow_for_max_poll_interval_loses_its_partitions_and_its_commit() {
+    let (_, run) = run("02-slow-consumer-leaves-its-group");
+    assert!(step_events(&run, 7).iter().any(|k| matches!(
+        k,
+        EventKind::PollTimeoutExpired { consumer, .. } if consumer.0 == "c1"
+    )));
+    assert!(step_events(&run, 9).iter().any(|k| matches!(
+        k,
+        EventKind::CommitFailed { consumer, error: None, .. } if consumer.0 == "c1"
+    )));
+    assert!(step_events(&run, 11).iter().any(|k| matches!(
+        k,
+        EventKind::GroupRebalanced {
+            generation_id: 3,
+            ..
+        }
+    )));
+    assert!(step_events(&run, 16).iter().any(|k| matches!(
+        k,
+        EventKind::CommitFailed { consumer, error: Some(ErrorCode::UnknownMemberId), .. } if consumer.0 == "auditor"
+    )));
+    assert_eq!(times_applied(&run, "pay-1"), 2);
+    assert!(!holds(&run, NO_DUPLICATE_EFFECT));
+    let c1 = run.world.consumer(&eos_core::ClientId::new("c1")).unwrap();
+    assert_eq!(c1.assignment, vec![TopicPartition::new("payments", 0)]);
+    assert!(step_events(&run, 18).iter().any(|k| matches!(
+        k,
+        EventKind::ConsumerClosed { consumer, .. } if consumer.0 == "c2"
+    )));
+    assert!(
+        step_events(&run, 18)
+            .iter()
+            .any(|k| matches!(k, EventKind::GroupRebalanced { .. }))
+    );
 }

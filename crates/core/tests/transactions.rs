@@ -594,3 +594,90 @@ fn an_empty_read_committed_poll_blames_a_transaction_only_when_the_lso_is_below_
         "{after}"
     );
 }
+
+// Sender.run after KafkaProducer.close: queued batches are sent and answered, then the
+// transaction left open is aborted ("Aborting incomplete transaction due to shutdown"); no new
+// call is taken meanwhile. A crash instead leaves the transaction to the coordinator's timeout.
+#[test]
+fn close_sends_what_is_queued_then_aborts_the_open_transaction() {
+    let mut w = world(|_| {});
+    ready(&mut w);
+    step(&mut w, Action::BeginTransaction { producer: p1() });
+    step(&mut w, send("queued at close"));
+    let started = step(&mut w, Action::CloseProducer { producer: p1() });
+    assert!(
+        started
+            .iter()
+            .any(|k| matches!(k, EventKind::ProducerCloseStarted { .. }))
+    );
+    let why = refused(&mut w, send("after close"));
+    assert!(why.contains("after producer has been closed"), "{why}");
+    let events = step(&mut w, Action::DeliverAll {});
+    assert!(
+        events
+            .iter()
+            .any(|k| matches!(k, EventKind::SendAcknowledged { .. }))
+    );
+    assert!(events.iter().any(|k| matches!(
+        k,
+        EventKind::ProducerClosed {
+            aborted_transaction: true,
+            ..
+        }
+    )));
+    assert_eq!(coordinator_state(&w), TransactionState::CompleteAbort);
+    let p = w.producer(&p1()).unwrap();
+    assert!(!p.alive, "closed");
+    assert!(p.outcomes.values().all(|o| matches!(
+        o,
+        eos_core::clients::producer::SendOutcome::Acknowledged { .. }
+    )));
+    // A new instance may start after a close, as after a crash.
+    step(&mut w, Action::RestartProducer { producer: p1() });
+}
+
+#[test]
+fn a_crash_leaves_the_open_transaction_to_the_coordinator() {
+    let mut w = world(|_| {});
+    ready(&mut w);
+    step(&mut w, Action::BeginTransaction { producer: p1() });
+    step(&mut w, send("x"));
+    step(&mut w, Action::DeliverAll {});
+    step(&mut w, Action::CrashProducer { producer: p1() });
+    step(&mut w, Action::DeliverAll {});
+    assert_eq!(coordinator_state(&w), TransactionState::Ongoing);
+}
+
+// KIP-447: offsets handed over with a stale generation are refused by the group coordinator
+// (ILLEGAL_GENERATION) and the transaction becomes abortable.
+#[test]
+fn offsets_sent_with_a_stale_generation_are_refused_by_the_group() {
+    let mut w = world(|_| {});
+    ready(&mut w);
+    step(&mut w, Action::BeginTransaction { producer: p1() });
+    let generation = w.groups()["billing"].generation_id;
+    step(
+        &mut w,
+        Action::SendOffsetsToTransactionWith {
+            producer: p1(),
+            group_id: "billing".to_owned(),
+            generation_id: generation - 1,
+            member_id: "c1".to_owned(),
+            group_instance_id: None,
+            offsets: vec![eos_core::action::PartitionOffset {
+                topic: "payments".to_owned(),
+                partition: 0,
+                offset: 1,
+            }],
+        },
+    );
+    let events = step(&mut w, Action::DeliverAll {});
+    assert!(events.iter().any(|k| matches!(
+        k,
+        EventKind::TxnOffsetCommitRefused {
+            error: ErrorCode::IllegalGeneration,
+            ..
+        }
+    )));
+    assert_eq!(state(&w), Some(ClientTxnState::AbortableError));
+}

@@ -166,9 +166,10 @@ macro_rules! shipped {
     };
 }
 
-const SHIPPED: [(&str, &str); 43] = shipped![
+const SHIPPED: [(&str, &str); 45] = shipped![
     "01-at-most-once.json",
     "02-at-least-once.json",
+    "02-slow-consumer-leaves-its-group.json",
     "03-two-generals.json",
     "04-effect-once.json",
     "05-pid-epoch-sequence.json",
@@ -191,6 +192,7 @@ const SHIPPED: [(&str, &str); 43] = shipped![
     "15-transaction-timeout-aborts-good-work.json",
     "16-shared-transactional-id-fences-over-and-over.json",
     "17-coordinator-failure-mid-commit.json",
+    "18-19-seek-to-end-stops-at-the-lso.json",
     "18-21-aborted-records-are-skipped.json",
     "20-admin-abort-of-a-live-transaction-breaks-atomicity.json",
     "20-hanging-transaction-found-and-aborted.json",

@@ -365,8 +365,16 @@ async fn consumer_buttons_poll_process_and_commit() {
     click(&root, "#commit-raw-reader").await;
     let row = text(&root, "#consumer-raw-reader tbody tr");
     assert_eq!(row, "payments-011");
+    assert_eq!(
+        text(&root, "#consumer-membership-raw-reader"),
+        "member raw-reader, generation 1"
+    );
     click(&root, "#crash-raw-reader").await;
     assert!(text(&root, "#consumer-raw-reader").contains("crashed"));
+    assert_eq!(
+        text(&root, "#consumer-membership-raw-reader"),
+        "not a member of its group now"
+    );
 }
 
 #[wasm_bindgen_test]

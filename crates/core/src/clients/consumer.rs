@@ -44,12 +44,16 @@ pub struct Consumer {
     pub received: imbl::Vector<ReceivedRecord>,
     pub processed: imbl::Vector<ProcessedRecord>,
     pub last_auto_commit_ms: u64,
+    /// When it last polled (or joined): `max.poll.interval.ms` counts from here.
+    pub last_poll_ms: u64,
+    /// Whether it is a member of its group now: false for an `assign` consumer, and after it
+    /// left (close, crash, poll timeout) until it joins again.
+    pub in_group: bool,
 }
 
 impl Consumer {
     pub fn new(config: ConsumerConfig) -> Self {
         Self {
-            config,
             alive: true,
             incarnation: 1,
             assignment: Vec::new(),
@@ -58,6 +62,9 @@ impl Consumer {
             received: imbl::Vector::new(),
             processed: imbl::Vector::new(),
             last_auto_commit_ms: 0,
+            last_poll_ms: 0,
+            in_group: config.is_subscribed(),
+            config,
         }
     }
 
@@ -271,6 +278,36 @@ pub fn validate_txn_offset_commit(
     Ok(TxnOffsetCommitAccepted::MemberOfThisGeneration)
 }
 
+/// The group coordinator's checks of a plain OffsetCommit's group metadata
+/// (`OffsetMetadataManager.validateOffsetCommit`, then `ClassicGroup.validateOffsetCommit` with
+/// `isTransactional` false): generation -1 commits to a group with no member, or creates a simple
+/// group; without a member id or generation a group with members answers UNKNOWN_MEMBER_ID;
+/// otherwise the member, its instance id and the generation are checked as for TxnOffsetCommit.
+pub fn validate_offset_commit(
+    group: Option<&Group>,
+    generation_id: i32,
+    member_id: &str,
+    group_instance_id: Option<&str>,
+) -> Result<(), ErrorCode> {
+    let Some(group) = group else {
+        // Kafka answers GROUP_ID_NOT_FOUND from OffsetCommit v9, ILLEGAL_GENERATION before.
+        return if generation_id < 0 {
+            Ok(())
+        } else {
+            Err(ErrorCode::IllegalGeneration)
+        };
+    };
+    if generation_id < 0 && group.members.is_empty() {
+        return Ok(());
+    }
+    if generation_id < 0 && member_id.is_empty() && group_instance_id.is_none() {
+        return Err(ErrorCode::UnknownMemberId);
+    }
+    validate_txn_offset_commit(Some(group), generation_id, member_id, group_instance_id)
+        .map(|_| ())
+        .map_err(|refusal| refusal.error())
+}
+
 /// Spreads `partitions` over `members` round-robin (both sorted), as Kafka's
 /// `RoundRobinAssignor` does for one subscription.
 pub fn assign_round_robin(
@@ -387,6 +424,27 @@ mod tests {
         );
         assert_eq!(check("c2", "checkout-1"), Err(ErrorCode::FencedInstanceId));
         assert_eq!(check("c2", "checkout-9"), Err(ErrorCode::UnknownMemberId));
+    }
+
+    // ClassicGroup.validateOffsetCommit: a simple commit (generation -1, no member) is taken only
+    // while the group has no member; a member's commit is checked like a transactional one.
+    #[test]
+    fn a_simple_commit_is_refused_while_the_group_has_members() {
+        assert_eq!(validate_offset_commit(None, -1, "", None), Ok(()));
+        assert_eq!(
+            validate_offset_commit(Some(&group_of(3, &[])), -1, "", None),
+            Ok(())
+        );
+        let group = group_of(3, &[("c1", None)]);
+        assert_eq!(
+            validate_offset_commit(Some(&group), -1, "", None),
+            Err(ErrorCode::UnknownMemberId)
+        );
+        assert_eq!(validate_offset_commit(Some(&group), 3, "c1", None), Ok(()));
+        assert_eq!(
+            validate_offset_commit(Some(&group), 2, "c1", None),
+            Err(ErrorCode::IllegalGeneration)
+        );
     }
 
     // OffsetMetadataManagerTest.testReplayTransactionEndMarkerKeepsTheMostRecentCommittedOffset.

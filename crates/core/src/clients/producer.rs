@@ -142,6 +142,10 @@ pub struct Producer {
     /// The cluster runs transaction protocol V2, which the client then uses (it learns so from
     /// the brokers' API versions).
     transaction_v2: bool,
+    /// `close()` was called: no new call is taken while the sender finishes what is left.
+    pub closing: bool,
+    /// The close aborted a transaction left open.
+    pub close_aborted_transaction: bool,
 }
 
 /// How long a batch may stay unanswered in total, and how often it may be retried, before the
@@ -172,6 +176,8 @@ impl Producer {
                 .clone()
                 .map(|id| TransactionManager::new(id, false)),
             transaction_v2: false,
+            closing: false,
+            close_aborted_transaction: false,
             config,
         }
     }
@@ -204,6 +210,11 @@ impl Producer {
 
     pub fn next_sequences(&self) -> &BTreeMap<TopicPartition, Sequence> {
         &self.next_sequence
+    }
+
+    /// The last sequence acknowledged per partition in this session.
+    pub fn last_acked_sequences(&self) -> &BTreeMap<TopicPartition, Sequence> {
+        &self.last_acked_sequence
     }
 
     /// Whether the producer still needs its producer id before it may send.
@@ -724,10 +735,26 @@ impl Producer {
         lost
     }
 
+    /// Nothing left to send or to wait for: no batch queued or in flight, no transactional
+    /// request pending (the condition under which `Sender.run` stops after `close()`).
+    pub fn is_idle(&self) -> bool {
+        self.accumulator.values().all(VecDeque::is_empty)
+            && self.in_flight.is_empty()
+            && self.init_correlation.is_none()
+            && self.txn.as_ref().is_none_or(|t| {
+                t.in_flight.is_none()
+                    && t.retry.is_none()
+                    && t.pending_offsets.is_none()
+                    && t.new_partitions.is_empty()
+            })
+    }
+
     /// A new instance with the same configuration; a non-transactional idempotent producer gets
     /// a new producer id, so the broker cannot link its sends to the old instance's.
     pub fn restart(&mut self) -> Vec<OutgoingRequest> {
         self.alive = true;
+        self.closing = false;
+        self.close_aborted_transaction = false;
         self.incarnation += 1;
         self.producer_id = ProducerId::NONE;
         self.producer_epoch = ProducerEpoch::NONE;

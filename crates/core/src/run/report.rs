@@ -137,6 +137,34 @@ pub struct ProducerReport {
     /// `transactional.id`.
     pub transaction_state: Option<ClientTxnState>,
     pub sends: Vec<SendReport>,
+    /// Per partition the client has sequenced: next sequence, last acknowledged sequence and
+    /// offset.
+    pub partition_states: Vec<ProducerPartitionReport>,
+    /// Produce requests sent and not yet answered, oldest first.
+    pub in_flight_requests: Vec<InFlightReport>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ProducerPartitionReport {
+    pub topic: String,
+    pub partition: u32,
+    /// The sequence the next new batch to this partition gets.
+    pub next_sequence: Sequence,
+    /// The last sequence acknowledged in this session, if any.
+    pub last_acked_sequence: Option<Sequence>,
+    /// The offset of the last acknowledged send to this partition, if any.
+    pub last_acked_offset: Option<Offset>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct InFlightReport {
+    pub correlation_id: u64,
+    pub broker: BrokerId,
+    pub topic: String,
+    pub partition: u32,
+    pub base_sequence: Sequence,
+    pub record_count: usize,
+    pub attempt: u32,
 }
 
 #[derive(Debug, Serialize)]
@@ -162,6 +190,23 @@ pub struct ConsumerReport {
     pub committed: Vec<CommittedReport>,
     /// Transactional offset commits the group holds pending for this consumer's topics.
     pub pending_txn_offsets: Vec<PendingTxnOffsetReport>,
+    /// Whether its process is running (false after a crash or a close).
+    pub alive: bool,
+    /// Whether it is a member of its group now (false with `assign`, and after it left).
+    pub in_group: bool,
+    /// The partitions it reads now, by group assignment or `assign`.
+    pub assignment: Vec<PartitionRef>,
+    /// The next offset it fetches, per partition whose start is known.
+    pub positions: Vec<CommittedReport>,
+    /// What `groupMetadata()` returns: the group's generation and its member id, or -1 and "".
+    pub generation_id: i32,
+    pub member_id: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PartitionRef {
+    pub topic: String,
+    pub partition: u32,
 }
 
 #[derive(Debug, Serialize)]
@@ -460,7 +505,59 @@ fn producers(world: &World) -> Vec<ProducerReport> {
                 transactional_id: p.config.transactional_id.clone(),
                 transaction_state: p.txn_state(),
                 sends,
+                partition_states: producer_partitions(p),
+                in_flight_requests: p
+                    .in_flight()
+                    .iter()
+                    .map(|f| InFlightReport {
+                        correlation_id: f.correlation_id,
+                        broker: f.broker,
+                        topic: f.batch.topic_partition.topic.clone(),
+                        partition: f.batch.topic_partition.partition,
+                        base_sequence: f.batch.stamp.map_or(Sequence::NONE, |s| s.base_sequence),
+                        record_count: f.batch.records.len(),
+                        attempt: f.batch.attempts,
+                    })
+                    .collect(),
             }
+        })
+        .collect()
+}
+
+/// The client's sequence state per partition, with the offset its last acknowledged send got.
+fn producer_partitions(p: &crate::clients::producer::Producer) -> Vec<ProducerPartitionReport> {
+    let mut last_offset: std::collections::BTreeMap<&crate::ids::TopicPartition, Offset> =
+        std::collections::BTreeMap::new();
+    for outcome in p.outcomes.values() {
+        if let SendOutcome::Acknowledged {
+            topic_partition,
+            offset,
+        } = outcome
+        {
+            let at = last_offset.entry(topic_partition).or_insert(*offset);
+            *at = (*at).max(*offset);
+        }
+    }
+    let mut partitions: Vec<&crate::ids::TopicPartition> = p
+        .next_sequences()
+        .keys()
+        .chain(p.last_acked_sequences().keys())
+        .chain(last_offset.keys().copied())
+        .collect();
+    partitions.sort();
+    partitions.dedup();
+    partitions
+        .into_iter()
+        .map(|tp| ProducerPartitionReport {
+            topic: tp.topic.clone(),
+            partition: tp.partition,
+            next_sequence: if p.idempotent {
+                p.next_sequence(tp)
+            } else {
+                Sequence::NONE
+            },
+            last_acked_sequence: p.last_acked_sequences().get(tp).copied(),
+            last_acked_offset: last_offset.get(tp).copied(),
         })
         .collect()
 }
@@ -525,6 +622,27 @@ fn consumers(world: &World) -> Vec<ConsumerReport> {
                             .collect()
                     })
                     .unwrap_or_default(),
+                alive: c.alive,
+                in_group: c.in_group,
+                assignment: c
+                    .assignment
+                    .iter()
+                    .map(|tp| PartitionRef {
+                        topic: tp.topic.clone(),
+                        partition: tp.partition,
+                    })
+                    .collect(),
+                positions: c
+                    .positions
+                    .iter()
+                    .map(|(tp, o)| CommittedReport {
+                        topic: tp.topic.clone(),
+                        partition: tp.partition,
+                        offset: *o,
+                    })
+                    .collect(),
+                generation_id: world.group_metadata_of(c).0,
+                member_id: world.group_metadata_of(c).1,
             }
         })
         .collect()

@@ -1,6 +1,7 @@
 //! Consumers and their groups: rebalances, fetches under each isolation level, processing
 //! into the external database, offset commits.
 
+use super::consumer_api::NO_GENERATION;
 use super::*;
 
 impl World {
@@ -9,7 +10,7 @@ impl World {
         let members: Vec<ClientId> = self
             .consumers
             .values()
-            .filter(|c| c.alive && c.config.group_id == group_id)
+            .filter(|c| c.alive && c.in_group && c.config.group_id == group_id)
             .map(|c| c.id().clone())
             .collect();
         let mut topics: Vec<String> = self
@@ -94,6 +95,17 @@ impl World {
 
     pub(super) fn poll(&mut self, consumer_id: &ClientId, out: &mut Events) {
         let now = self.now_ms;
+        let Some(consumer) = self.consumers.get_mut(consumer_id) else {
+            return;
+        };
+        consumer.last_poll_ms = now;
+        // A member that left on max.poll.interval.ms joins again first
+        // (`ConsumerCoordinator.poll` → `ensureActiveGroup`).
+        if consumer.config.is_subscribed() && !consumer.in_group {
+            consumer.in_group = true;
+            let group_id = consumer.config.group_id.clone();
+            self.rebalance(&group_id, out);
+        }
         let Some(consumer) = self.consumers.get(consumer_id) else {
             return;
         };
@@ -157,7 +169,10 @@ impl World {
         // Partitions where read_committed is stopped at an LSO below the high watermark: only
         // there is an undecided transaction what keeps the consumer from reading more.
         let mut held_back: Vec<(TopicPartition, Offset, Offset)> = Vec::new();
-        for (tp, position) in plan {
+        for (tp, planned) in plan {
+            let Some(position) = self.reset_if_out_of_range(consumer_id, &tp, planned, out) else {
+                continue;
+            };
             let Some(partition) = self.cluster.partition(&tp) else {
                 continue;
             };
@@ -380,6 +395,36 @@ impl World {
         };
         let group_id = consumer.config.group_id.clone();
         let positions = consumer.positions.clone();
+        // ConsumerCoordinator.sendOffsetCommitRequest: a subscribing consumer outside its group
+        // fails the commit without sending it.
+        if consumer.config.is_subscribed() && !consumer.in_group {
+            out.push(
+                EventKind::CommitFailed { consumer: consumer_id.clone(), group_id: group_id.clone(), error: None },
+                format!("{consumer_id}'s commit fails before any request is sent (CommitFailedException from commitSync; an automatic commit only logs it): it is not a member of group {group_id} any more (it was taken out when it did not poll within max.poll.interval.ms), so the offsets of the records it polled are not committed. Another member may already be reading them."),
+            );
+            return;
+        }
+        let (generation_id, member_id) = self.group_metadata_of(consumer);
+        let instance = if consumer.config.is_subscribed() {
+            consumer.config.group_instance_id.clone()
+        } else {
+            None
+        };
+        if positions.is_empty() {
+            return;
+        }
+        if let Err(error) = validate_offset_commit(
+            self.groups.get(&group_id),
+            generation_id,
+            &member_id,
+            instance.as_deref(),
+        ) {
+            out.push(
+                EventKind::CommitFailed { consumer: consumer_id.clone(), group_id: group_id.clone(), error: Some(error) },
+                format!("{consumer_id}'s OffsetCommit (generation {generation_id}, member id \"{member_id}\") is answered {error} by the group coordinator{}: nothing is committed (commitSync throws CommitFailedException; an automatic commit only logs it).", if error == ErrorCode::UnknownMemberId && generation_id == NO_GENERATION { format!(", because group {group_id} has members and a commit from outside the group is taken only while it has none") } else { String::new() }),
+            );
+            return;
+        }
         let group = self.groups.entry(group_id.clone()).or_default();
         for (tp, offset) in positions {
             if group.committed.get(&tp) == Some(&offset) {
@@ -422,6 +467,7 @@ impl World {
             return;
         };
         c.alive = false;
+        c.in_group = false;
         let unprocessed_records = c.buffer.len();
         c.buffer.clear();
         c.positions.clear();
@@ -440,8 +486,53 @@ impl World {
         };
         c.alive = true;
         c.incarnation += 1;
+        c.last_poll_ms = self.now_ms;
         let group = c.config.group_id.clone();
+        if !c.config.is_subscribed() {
+            out.push(EventKind::ConsumerRestarted { consumer: consumer_id.clone() }, format!("{consumer_id} restarts with its partitions assigned by hand and resumes from group {group}'s committed offsets."));
+            self.assign_manually(consumer_id);
+            return;
+        }
+        c.in_group = true;
         out.push(EventKind::ConsumerRestarted { consumer: consumer_id.clone() }, format!("{consumer_id} restarts, rejoins group {group} and resumes from the group's committed offsets."));
         self.rebalance(&group, out);
+    }
+
+    /// A fetch outside the leader's log is answered OFFSET_OUT_OF_RANGE, and the consumer resets
+    /// its position by `auto.offset.reset` (`FetchCollector.handleInitializeErrors`). Returns
+    /// where to fetch from.
+    fn reset_if_out_of_range(
+        &mut self,
+        consumer_id: &ClientId,
+        tp: &TopicPartition,
+        position: Offset,
+        out: &mut Events,
+    ) -> Option<Offset> {
+        // Without a leader the fetch itself fails and says so.
+        let Some((log_start, log_end)) = self
+            .cluster
+            .partition(tp)
+            .and_then(|p| p.leader_replica())
+            .map(|r| (r.log.log_start_offset(), r.log.log_end_offset()))
+        else {
+            return Some(position);
+        };
+        if (log_start..=log_end).contains(&position) {
+            return Some(position);
+        }
+        let consumer = self.consumers.get(consumer_id)?;
+        let (target, policy) = match consumer.offset_reset() {
+            OffsetReset::Earliest => (SeekTarget::Beginning, "earliest"),
+            OffsetReset::Latest => (SeekTarget::End, "latest"),
+        };
+        let offset = self.list_offset(tp, target, consumer.isolation_level())?;
+        if let Some(c) = self.consumers.get_mut(consumer_id) {
+            c.positions.insert(tp.clone(), offset);
+        }
+        out.push(
+            EventKind::PositionReset { consumer: consumer_id.clone(), topic_partition: tp.clone(), from: position, offset },
+            format!("{consumer_id} fetches {tp} at {position}, outside the leader's log ({log_start} to {log_end}): the leader answers OFFSET_OUT_OF_RANGE, and auto.offset.reset={policy} moves the position to {offset}."),
+        );
+        Some(offset)
     }
 }

@@ -470,6 +470,21 @@ fn errors_in(world: &World, kind: &EventKind) -> Vec<(ErrorCode, Option<String>)
         } => vec![(*error, Some(producer.to_string()))],
         EventKind::FetchFailed {
             consumer, error, ..
+        }
+        | EventKind::CommitFailed {
+            consumer,
+            error: Some(error),
+            ..
+        }
+        | EventKind::PositionRead {
+            consumer,
+            error: Some(error),
+            ..
+        }
+        | EventKind::CommittedRead {
+            consumer,
+            error: Some(error),
+            ..
         } => vec![(*error, Some(consumer.to_string()))],
         EventKind::TransactionVerificationFailed {
             coordinator_error,

@@ -21,6 +21,8 @@ pub struct ConsumerView {
     pub settings: Vec<(&'static str, String)>,
     /// Partition, position and the group's committed offset.
     pub partitions: Vec<(String, Option<i64>, Option<i64>)>,
+    /// Its place in the group, as `groupMetadata()` would tell it.
+    pub membership: String,
     pub received: usize,
     pub polled_unprocessed: usize,
     pub processed: usize,
@@ -68,6 +70,11 @@ impl ConsumerView {
                     )
                 })
                 .collect(),
+            membership: match world.group_metadata_of(consumer) {
+                _ if !config.is_subscribed() => "assigned by hand, outside the group".to_owned(),
+                (-1, _) => "not a member of its group now".to_owned(),
+                (generation, member) => format!("member {member}, generation {generation}"),
+            },
             received: consumer.received.len(),
             polled_unprocessed: consumer.buffer.len(),
             processed: consumer.processed.len(),
@@ -129,6 +136,7 @@ pub fn ConsumerCard(props: &ConsumerCardProps) -> Html {
                     }) }
                 </tbody>
             </table>
+            <p class="membership" id={dom_id("consumer-membership", &id.0)}>{&view.membership}</p>
             <p class="counts" id={dom_id("consumer-counts", &id.0)}>
                 {format!("Received {} · polled, not processed {} · processed {}",
                     view.received, view.polled_unprocessed, view.processed)}

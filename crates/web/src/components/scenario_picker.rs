@@ -217,7 +217,8 @@ mod tests {
         assert_eq!(
             titles(&groups[2]),
             [
-                "At-least-once: a retry after a lost ack writes a duplicate, a late commit repeats processing"
+                "At-least-once: a retry after a lost ack writes a duplicate, a late commit repeats processing",
+                "A consumer too slow for max.poll.interval.ms: its commit fails and the records are processed twice"
             ]
         );
         let concepts: Vec<u32> = groups[1..]
