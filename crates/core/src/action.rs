@@ -254,6 +254,30 @@ pub enum Action {
         producer_epoch: i16,
         result: TxnResult,
     },
+    // Hand-made group, fetch and admin requests (issue 12, the scenario surface, part A).
+    /// An OffsetCommit request built by hand, handed straight to the group coordinator: a plain
+    /// commit, stored at once if the group accepts it. Generation -1 with no member id is a
+    /// commit from outside group management (a simple commit with explicit offsets).
+    OffsetCommitRaw {
+        group_id: String,
+        generation_id: i32,
+        /// The member id the request carries; `""` names none.
+        #[serde(default)]
+        member_id: String,
+        /// The static member's `group.instance.id`, if any.
+        #[serde(default)]
+        group_instance_id: Option<String>,
+        offsets: Vec<PartitionOffset>,
+    },
+    /// An OffsetFetch request built by hand, handed straight to the group coordinator: the
+    /// group's committed offset for each partition. With `require_stable` (as every consumer
+    /// sends it) a partition with a pending transactional commit is `UNSTABLE_OFFSET_COMMIT`.
+    OffsetFetchRaw {
+        group_id: String,
+        partitions: Vec<TopicPartition>,
+        #[serde(default)]
+        require_stable: bool,
+    },
 }
 
 /// How a transaction ends (`TransactionResult`).
@@ -419,6 +443,42 @@ impl Action {
                     TxnResult::Commit => "COMMIT",
                     TxnResult::Abort => "ABORT",
                 }
+            ),
+            Action::OffsetCommitRaw {
+                group_id,
+                generation_id,
+                member_id,
+                offsets,
+                ..
+            } => format!(
+                "hand-made OffsetCommit for group {group_id} (generation {generation_id}{}): {}",
+                if member_id.is_empty() {
+                    String::new()
+                } else {
+                    format!(", member {member_id}")
+                },
+                offsets
+                    .iter()
+                    .map(|o| format!("{}-{} at {}", o.topic, o.partition, o.offset))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Action::OffsetFetchRaw {
+                group_id,
+                partitions,
+                require_stable,
+            } => format!(
+                "hand-made OffsetFetch for group {group_id}{}: {}",
+                if *require_stable {
+                    " (require_stable)"
+                } else {
+                    ""
+                },
+                partitions
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             Action::ListTransactions {} => "admin: list transactions".to_owned(),
             Action::DescribeProducers { topic, partition } => {

@@ -43,6 +43,12 @@ pub enum ErrorCode {
     /// InitProducerId asked for a `transaction.timeout.ms` above the brokers'
     /// `transaction.max.timeout.ms` (or not above 0).
     InvalidTransactionTimeout,
+    /// An OffsetCommit (v9 and later) named a group that does not exist with a generation
+    /// other than -1 (`OffsetMetadataManager.validateOffsetCommit`).
+    GroupIdNotFound,
+    /// A fetch or DeleteRecords named an offset outside the log (`UnifiedLog.read`,
+    /// `UnifiedLog.maybeIncrementLogStartOffset`).
+    OffsetOutOfRange,
 }
 
 impl ErrorCode {
@@ -73,6 +79,8 @@ impl ErrorCode {
             ErrorCode::UnknownMemberId => "UNKNOWN_MEMBER_ID",
             ErrorCode::FencedInstanceId => "FENCED_INSTANCE_ID",
             ErrorCode::InvalidTransactionTimeout => "INVALID_TRANSACTION_TIMEOUT",
+            ErrorCode::GroupIdNotFound => "GROUP_ID_NOT_FOUND",
+            ErrorCode::OffsetOutOfRange => "OFFSET_OUT_OF_RANGE",
         }
     }
 

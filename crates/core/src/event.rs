@@ -408,7 +408,37 @@ pub enum EventKind {
         transactional_id: String,
         request: String,
         error: ErrorCode,
+    }, // Answers to hand-made group, fetch and admin requests (issue 12, scenario surface, part A).
+    /// A hand-made OffsetCommit was answered: `error` for the whole request (`None` when the
+    /// group accepted it), and the offsets it stored.
+    OffsetCommitAnswered {
+        group_id: String,
+        generation_id: i32,
+        error: Option<ErrorCode>,
+        committed: Vec<PartitionOffsetAnswer>,
     },
+    /// A hand-made OffsetFetch was answered, one row per partition asked for.
+    OffsetFetchAnswered {
+        group_id: String,
+        require_stable: bool,
+        partitions: Vec<FetchedOffsetAnswer>,
+    },
+}
+
+/// One partition's offset in an OffsetCommit answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartitionOffsetAnswer {
+    pub topic_partition: TopicPartition,
+    pub offset: Offset,
+}
+
+/// One partition of an OffsetFetch answer: the committed offset (-1 for none, Kafka's
+/// `INVALID_OFFSET`) or the partition's error.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FetchedOffsetAnswer {
+    pub topic_partition: TopicPartition,
+    pub committed_offset: Offset,
+    pub error: Option<ErrorCode>,
 }
 
 impl Event {

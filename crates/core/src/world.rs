@@ -33,6 +33,7 @@ use std::fmt;
 
 mod admin;
 mod consumers;
+mod hand_made;
 mod streams_runtime;
 mod transactions;
 
@@ -686,6 +687,34 @@ impl World {
                 }
                 Ok(())
             }
+            Action::OffsetCommitRaw { offsets, .. } => {
+                if offsets.is_empty() {
+                    return Err(ActionError::InvalidRequest(
+                        "OffsetCommit needs at least one offset".to_owned(),
+                    ));
+                }
+                for o in offsets {
+                    partition(&o.topic, o.partition)?;
+                    if o.offset < 0 {
+                        return Err(ActionError::InvalidRequest(format!(
+                            "offset {} for {}-{} is negative",
+                            o.offset, o.topic, o.partition
+                        )));
+                    }
+                }
+                Ok(())
+            }
+            Action::OffsetFetchRaw { partitions, .. } => {
+                if partitions.is_empty() {
+                    return Err(ActionError::InvalidRequest(
+                        "OffsetFetch needs at least one partition".to_owned(),
+                    ));
+                }
+                for tp in partitions {
+                    partition(&tp.topic, tp.partition)?;
+                }
+                Ok(())
+            }
             Action::DescribeProducers {
                 topic,
                 partition: p,
@@ -949,6 +978,31 @@ impl World {
                 },
                 out,
             ),
+            Action::OffsetCommitRaw {
+                group_id,
+                generation_id,
+                member_id,
+                group_instance_id,
+                offsets,
+            } => {
+                let offsets: Vec<(TopicPartition, Offset)> = offsets
+                    .iter()
+                    .map(|o| (TopicPartition::new(&o.topic, o.partition), Offset(o.offset)))
+                    .collect();
+                self.offset_commit_raw(
+                    group_id,
+                    *generation_id,
+                    member_id,
+                    group_instance_id.as_deref(),
+                    &offsets,
+                    out,
+                );
+            }
+            Action::OffsetFetchRaw {
+                group_id,
+                partitions,
+                require_stable,
+            } => self.offset_fetch_raw(group_id, partitions, *require_stable, out),
             Action::ListTransactions {} => self.list_transactions(out),
             Action::DescribeProducers { topic, partition } => {
                 self.describe_producers(&TopicPartition::new(topic.as_str(), *partition), out);

@@ -1589,3 +1589,56 @@ fn the_concepts_table_lists_every_scenario_under_each_of_its_concepts() {
     }
     assert_eq!(listed, expected);
 }
+
+fn offset_commit_errors(run: &ScenarioRun) -> Vec<Option<ErrorCode>> {
+    run.trace
+        .steps
+        .iter()
+        .filter_map(|s| s.outcome.as_ref().ok())
+        .flatten()
+        .filter_map(|e| match &e.kind {
+            EventKind::OffsetCommitAnswered { error, .. } => Some(*error),
+            _ => None,
+        })
+        .collect()
+}
+
+fn offset_fetch_answers(run: &ScenarioRun) -> Vec<(i64, Option<ErrorCode>)> {
+    run.trace
+        .steps
+        .iter()
+        .filter_map(|s| s.outcome.as_ref().ok())
+        .flatten()
+        .filter_map(|e| match &e.kind {
+            EventKind::OffsetFetchAnswered { partitions, .. } => {
+                partitions.first().map(|p| (p.committed_offset.0, p.error))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn hand_made_offset_commits_check_the_group_and_a_stable_fetch_waits_for_the_transaction() {
+    let (_, run) = run("22-offset-commit-and-fetch-by-hand");
+    assert_eq!(
+        offset_commit_errors(&run),
+        vec![
+            Some(ErrorCode::GroupIdNotFound),
+            None,
+            Some(ErrorCode::UnknownMemberId),
+            None
+        ]
+    );
+    assert_eq!(committed_offset(&run, "audit", "payments"), Some(2));
+    assert_eq!(
+        offset_fetch_answers(&run),
+        vec![
+            (-1, Some(ErrorCode::UnstableOffsetCommit)),
+            (1, None),
+            (4, None)
+        ],
+        "stable: unstable while pending; plain: the last committed; stable after the marker: the transaction's"
+    );
+    assert_eq!(committed_offset(&run, "billing", "payments"), Some(4));
+}

@@ -145,7 +145,7 @@ macro_rules! shipped {
     };
 }
 
-const SHIPPED: [(&str, &str); 43] = shipped![
+const SHIPPED: [(&str, &str); 44] = shipped![
     "01-at-most-once.json",
     "02-at-least-once.json",
     "03-two-generals.json",
@@ -178,6 +178,7 @@ const SHIPPED: [(&str, &str); 43] = shipped![
     "20-verification-refuses-a-hanging-write.json",
     "22-consume-transform-produce-transaction-v2.json",
     "22-consume-transform-produce.json",
+    "22-offset-commit-and-fetch-by-hand.json",
     "22-txn-offset-commit-checks-the-group.json",
     "23-auto-commit-breaks-exactly-once.json",
     "24-side-effect-twice.json",

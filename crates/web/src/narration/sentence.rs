@@ -158,6 +158,25 @@ pub(super) fn error_clause(step: &StepRecord, names: &Names<'_>) -> Option<Strin
         } => Some(format!(
             "The leader of {topic_partition} refused the admin's abort with {error}"
         )),
+        EventKind::OffsetCommitAnswered {
+            group_id,
+            error: Some(error),
+            ..
+        } => Some(format!(
+            "The group coordinator refused the hand-made OffsetCommit for group {group_id} with {error}"
+        )),
+        EventKind::OffsetFetchAnswered {
+            group_id,
+            partitions,
+            ..
+        } => partitions.iter().find_map(|p| {
+            p.error.map(|error| {
+                format!(
+                    "The group coordinator answered the hand-made OffsetFetch for group {group_id} with {error} for {}",
+                    p.topic_partition
+                )
+            })
+        }),
         _ => None,
     })
 }

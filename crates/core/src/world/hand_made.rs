@@ -1,0 +1,190 @@
+//! Hand-made group requests (OffsetCommit, OffsetFetch): each goes straight to the group
+//! coordinator and is answered within the step, so one coordinator rule can be seen alone.
+
+use super::*;
+use crate::clients::consumer::{
+    OffsetCommitRefusal, fetch_committed_offset, validate_offset_commit,
+};
+use crate::event::{FetchedOffsetAnswer, PartitionOffsetAnswer};
+
+/// Kafka's `INVALID_OFFSET`: no committed offset.
+const NO_OFFSET: Offset = Offset(-1);
+
+impl World {
+    /// A plain OffsetCommit at the group coordinator (`GroupCoordinatorShard.commitOffset` →
+    /// `OffsetMetadataManager.commitOffset`): the group checks, then each offset committed at
+    /// once, newer than any pending transactional offset for the same partition.
+    pub(super) fn offset_commit_raw(
+        &mut self,
+        group_id: &str,
+        generation_id: i32,
+        member_id: &str,
+        group_instance_id: Option<&str>,
+        offsets: &[(TopicPartition, Offset)],
+        out: &mut Events,
+    ) {
+        let check = validate_offset_commit(
+            self.groups.get(group_id),
+            generation_id,
+            member_id,
+            group_instance_id,
+        );
+        let member = if member_id.is_empty() {
+            "no member id".to_owned()
+        } else {
+            format!("member {member_id}")
+        };
+        let request = format!("generation {generation_id}, {member}");
+        match check {
+            Err(refusal) => {
+                let error = refusal.error();
+                let group = self.groups.get(group_id);
+                let why = match &refusal {
+                    OffsetCommitRefusal::GroupIdNotFound => format!(
+                        "group {group_id} does not exist and the request carries generation {generation_id}; only a commit from outside group management (generation -1) may create a group"
+                    ),
+                    OffsetCommitRefusal::NoMemberNamed => format!(
+                        "the request names no member and carries generation -1, but group {group_id} has members ({}); a plain commit from outside the group is only taken while the group is empty",
+                        group
+                            .map(|g| g
+                                .members
+                                .keys()
+                                .map(ToString::to_string)
+                                .collect::<Vec<_>>()
+                                .join(", "))
+                            .unwrap_or_default()
+                    ),
+                    OffsetCommitRefusal::Member(TxnOffsetCommitRefusal::OtherGeneration {
+                        current,
+                    }) => format!(
+                        "group {group_id} is at generation {current}: the member has not joined the current generation, so the partitions it commits for may belong to another member now"
+                    ),
+                    OffsetCommitRefusal::Member(
+                        TxnOffsetCommitRefusal::InstanceHeldByAnotherMember { holder },
+                    ) => format!(
+                        "group.instance.id {} belongs to member {holder}, so this sender is an instance the group has replaced",
+                        group_instance_id.unwrap_or_default()
+                    ),
+                    OffsetCommitRefusal::Member(_) => format!(
+                        "{member} (group.instance.id {}) is not a member of {group_id}",
+                        group_instance_id.unwrap_or("none")
+                    ),
+                };
+                out.push(
+                    EventKind::OffsetCommitAnswered {
+                        group_id: group_id.to_owned(),
+                        generation_id,
+                        error: Some(error),
+                        committed: Vec::new(),
+                    },
+                    format!(
+                        "The hand-made OffsetCommit ({request}) goes straight to the group coordinator of {group_id}: {why}. It answers {error} for every partition and stores nothing."
+                    ),
+                );
+            }
+            Ok(creates_group) => {
+                let group = self.groups.entry(group_id.to_owned()).or_default();
+                for (tp, offset) in offsets {
+                    group.commit(tp.clone(), *offset);
+                }
+                let list: Vec<String> = offsets
+                    .iter()
+                    .map(|(tp, offset)| format!("{tp} at {offset}"))
+                    .collect();
+                let created = if creates_group {
+                    format!(
+                        " Group {group_id} did not exist: a commit at generation -1 creates it as a simple group with no member."
+                    )
+                } else {
+                    String::new()
+                };
+                out.push(
+                    EventKind::OffsetCommitAnswered {
+                        group_id: group_id.to_owned(),
+                        generation_id,
+                        error: None,
+                        committed: offsets
+                            .iter()
+                            .map(|(tp, offset)| PartitionOffsetAnswer {
+                                topic_partition: tp.clone(),
+                                offset: *offset,
+                            })
+                            .collect(),
+                    },
+                    format!(
+                        "The hand-made OffsetCommit ({request}) goes straight to the group coordinator of {group_id}, which commits {} at once: a plain commit is not held for any transaction, and being written last it wins over a pending transactional offset for the same partition when that transaction commits.{created}",
+                        list.join(", ")
+                    ),
+                );
+            }
+        }
+    }
+
+    /// OffsetFetch at the group coordinator (`OffsetMetadataManager.fetchOffsets`).
+    pub(super) fn offset_fetch_raw(
+        &self,
+        group_id: &str,
+        partitions: &[TopicPartition],
+        require_stable: bool,
+        out: &mut Events,
+    ) {
+        let group = self.groups.get(group_id);
+        let answers: Vec<FetchedOffsetAnswer> = partitions
+            .iter()
+            .map(
+                |tp| match fetch_committed_offset(group, tp, require_stable) {
+                    Ok(committed) => FetchedOffsetAnswer {
+                        topic_partition: tp.clone(),
+                        committed_offset: committed.unwrap_or(NO_OFFSET),
+                        error: None,
+                    },
+                    Err(error) => FetchedOffsetAnswer {
+                        topic_partition: tp.clone(),
+                        committed_offset: NO_OFFSET,
+                        error: Some(error),
+                    },
+                },
+            )
+            .collect();
+        let rows: Vec<String> = answers
+            .iter()
+            .map(|a| match a.error {
+                Some(error) => format!(
+                    "{} {error} (a transactional offset commit for it is still pending; a consumer would wait and ask again)",
+                    a.topic_partition
+                ),
+                None if a.committed_offset == NO_OFFSET => {
+                    format!("{} none (-1)", a.topic_partition)
+                }
+                None => format!("{} {}", a.topic_partition, a.committed_offset),
+            })
+            .collect();
+        let pending_hidden = !require_stable
+            && partitions
+                .iter()
+                .any(|tp| group.is_some_and(|g| g.has_pending(tp)));
+        let note = if group.is_none() {
+            format!(" Group {group_id} does not exist, so nothing is committed for it.")
+        } else if pending_hidden {
+            " Without require_stable the answer is the last committed offset even where a transactional commit is pending, which may be about to change.".to_owned()
+        } else {
+            String::new()
+        };
+        out.push(
+            EventKind::OffsetFetchAnswered {
+                group_id: group_id.to_owned(),
+                require_stable,
+                partitions: answers,
+            },
+            format!(
+                "The hand-made OffsetFetch{} goes straight to the group coordinator of {group_id}, which answers: {}.{note}",
+                if require_stable {
+                    " (require_stable)"
+                } else {
+                    ""
+                },
+                rows.join("; ")
+            ),
+        );
+    }
+}
