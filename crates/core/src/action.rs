@@ -2,7 +2,7 @@
 //! all speak this one vocabulary: a scenario's `steps` are a list of these, written as JSON
 //! objects tagged by `"step"` (e.g. `{"step": "send", "producer": "p1", "value": "10"}`).
 
-use crate::config::{Acks, TransactionVersionLevel};
+use crate::config::{Acks, IsolationLevel, TransactionVersionLevel};
 use crate::ids::{BrokerId, ClientId, TopicPartition};
 use crate::network::MessageId;
 use serde::{Deserialize, Serialize};
@@ -278,6 +278,20 @@ pub enum Action {
         #[serde(default)]
         require_stable: bool,
     },
+    /// A consumer's Fetch request built by hand, handed straight to the partition's leader: its
+    /// answer is Kafka's Fetch response (batches and markers, high watermark, last stable offset,
+    /// log start, and under read_committed the aborted transactions).
+    FetchRaw {
+        topic: String,
+        partition: u32,
+        offset: i64,
+        #[serde(default)]
+        isolation_level: IsolationLevel,
+        /// Stands in for the request's byte limits: at most this many records, in whole
+        /// batches, and always the first batch. Absent: everything up to the bound.
+        #[serde(default)]
+        max_records: Option<u32>,
+    },
 }
 
 /// How a transaction ends (`TransactionResult`).
@@ -479,6 +493,20 @@ impl Action {
                     .map(ToString::to_string)
                     .collect::<Vec<_>>()
                     .join(", ")
+            ),
+            Action::FetchRaw {
+                topic,
+                partition,
+                offset,
+                isolation_level,
+                max_records,
+            } => format!(
+                "hand-made Fetch of {topic}-{partition} from offset {offset} ({}{})",
+                match isolation_level {
+                    IsolationLevel::ReadUncommitted => "read_uncommitted",
+                    IsolationLevel::ReadCommitted => "read_committed",
+                },
+                max_records.map_or_else(String::new, |m| format!(", at most {m} records"))
             ),
             Action::ListTransactions {} => "admin: list transactions".to_owned(),
             Action::DescribeProducers { topic, partition } => {

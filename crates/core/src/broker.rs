@@ -3,5 +3,6 @@
 
 pub mod batch;
 pub mod cluster;
+pub mod fetch;
 pub mod log;
 pub mod producer_state;

@@ -2,7 +2,9 @@
 //! names the Kafka concept involved, so every step can be narrated; the kind is data for views,
 //! checks and the JSON report.
 
+use crate::broker::fetch::FetchResponse;
 use crate::clients::producer_txn::ClientTxnState;
+use crate::config::IsolationLevel;
 use crate::coordinator::state_machine::TransactionState;
 use crate::error_code::ErrorCode;
 use crate::ids::{
@@ -314,10 +316,17 @@ pub enum EventKind {
         topic_partition: TopicPartition,
         offset: Offset,
     },
+    /// A poll returned the records at `offsets` to the application; `response` is the Fetch
+    /// response behind it, and `skipped_aborted` and `skipped_markers` what the consumer
+    /// dropped from it (aborted records under read_committed, markers always).
     RecordsPolled {
         consumer: ClientId,
         topic_partition: TopicPartition,
         offsets: Vec<Offset>,
+        fetch_offset: Offset,
+        response: FetchResponse,
+        skipped_aborted: Vec<Offset>,
+        skipped_markers: Vec<Offset>,
     },
     RecordProcessed {
         consumer: ClientId,
@@ -416,6 +425,18 @@ pub enum EventKind {
         generation_id: i32,
         error: Option<ErrorCode>,
         committed: Vec<PartitionOffsetAnswer>,
+    },
+    /// A hand-made Fetch was answered by the partition's leader (`broker`, `None` without one):
+    /// Kafka's Fetch response, and `returned`, the offsets a consumer at this isolation level
+    /// would hand the application from it.
+    FetchAnswered {
+        topic_partition: TopicPartition,
+        broker: Option<BrokerId>,
+        fetch_offset: Offset,
+        isolation_level: IsolationLevel,
+        max_records: Option<u32>,
+        response: FetchResponse,
+        returned: Vec<Offset>,
     },
     /// A hand-made OffsetFetch was answered, one row per partition asked for.
     OffsetFetchAnswered {

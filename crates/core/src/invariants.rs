@@ -310,6 +310,7 @@ impl Invariants {
                     consumer,
                     topic_partition,
                     offsets,
+                    ..
                 } => {
                     check_read_committed(world, consumer, topic_partition, offsets, &mut broken);
                     self.on_polled(world, consumer, topic_partition, offsets);

@@ -704,6 +704,11 @@ impl World {
                 }
                 Ok(())
             }
+            Action::FetchRaw {
+                topic,
+                partition: p,
+                ..
+            } => partition(topic, *p),
             Action::OffsetFetchRaw { partitions, .. } => {
                 if partitions.is_empty() {
                     return Err(ActionError::InvalidRequest(
@@ -1003,6 +1008,19 @@ impl World {
                 partitions,
                 require_stable,
             } => self.offset_fetch_raw(group_id, partitions, *require_stable, out),
+            Action::FetchRaw {
+                topic,
+                partition,
+                offset,
+                isolation_level,
+                max_records,
+            } => self.fetch_raw(
+                &TopicPartition::new(topic.as_str(), *partition),
+                Offset(*offset),
+                *isolation_level,
+                *max_records,
+                out,
+            ),
             Action::ListTransactions {} => self.list_transactions(out),
             Action::DescribeProducers { topic, partition } => {
                 self.describe_producers(&TopicPartition::new(topic.as_str(), *partition), out);

@@ -45,6 +45,7 @@ const SHIPPED: &[(&str, &str, &str)] = &[
     shipped!("16-shared-transactional-id-fences-over-and-over"),
     shipped!("17-coordinator-failure-mid-commit"),
     shipped!("18-21-aborted-records-are-skipped"),
+    shipped!("18-21-hand-made-fetch-and-delete-records"),
     shipped!("20-admin-abort-of-a-live-transaction-breaks-atomicity"),
     shipped!("20-hanging-transaction-found-and-aborted"),
     shipped!("20-transaction-v1-lets-a-late-write-hang"),

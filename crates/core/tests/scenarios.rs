@@ -1642,3 +1642,56 @@ fn hand_made_offset_commits_check_the_group_and_a_stable_fetch_waits_for_the_tra
     );
     assert_eq!(committed_offset(&run, "billing", "payments"), Some(4));
 }
+
+#[test]
+fn a_hand_made_fetch_returns_kafkas_response_and_the_consumer_filters_it() {
+    let (_, run) = run("18-21-hand-made-fetch-and-delete-records");
+    let answers: Vec<_> = run
+        .trace
+        .steps
+        .iter()
+        .filter_map(|s| s.outcome.as_ref().ok())
+        .flatten()
+        .filter_map(|e| match &e.kind {
+            EventKind::FetchAnswered {
+                response, returned, ..
+            } => Some((response.clone(), returned.clone())),
+            _ => None,
+        })
+        .collect();
+    let (committed, returned) = &answers[0];
+    assert_eq!(committed.last_stable_offset.0, 4);
+    assert_eq!(committed.high_watermark.0, 6);
+    let bases: Vec<i64> = committed.batches.iter().map(|b| b.base_offset.0).collect();
+    assert_eq!(
+        bases,
+        vec![0, 2, 3],
+        "unfiltered: aborted batch and marker included"
+    );
+    let aborted = committed
+        .aborted_transactions
+        .clone()
+        .expect("read_committed");
+    assert_eq!(
+        aborted
+            .iter()
+            .map(|t| (t.producer_id.0, t.first_offset.0))
+            .collect::<Vec<_>>(),
+        vec![(5000, 0)]
+    );
+    assert_eq!(returned.iter().map(|o| o.0).collect::<Vec<_>>(), vec![2]);
+    let (uncommitted, returned) = &answers[1];
+    assert_eq!(uncommitted.aborted_transactions, None);
+    assert_eq!(
+        returned.iter().map(|o| o.0).collect::<Vec<_>>(),
+        vec![0, 1, 2, 4, 5]
+    );
+    assert_eq!(
+        answers[2].0.batches.len(),
+        1,
+        "max_records 2: the first batch only"
+    );
+    assert_eq!(answers[3].0.error, Some(ErrorCode::OffsetOutOfRange));
+    assert_eq!(answers[3].0.high_watermark.0, -1);
+    assert_eq!(received_offsets(&run, "reader"), vec![2, 4, 5]);
+}

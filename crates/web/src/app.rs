@@ -10,6 +10,7 @@ use crate::components::detail_layer::{self, Detail, DetailGroup};
 use crate::components::exercise_maker::ExerciseMaker;
 use crate::components::exercise_panel::ExercisePanel;
 use crate::components::exercise_picker::ExercisePicker;
+use crate::components::fetch_response::FetchShown;
 use crate::components::guarantee_strip::GuaranteeStrip;
 use crate::components::inspect_panel::InspectPanel;
 use crate::components::narration::Narration;
@@ -320,7 +321,9 @@ pub fn App(props: &AppProps) -> Html {
                         })}
                         {detail(DetailGroup::Network, html! {
                             <NetworkPanel world={world.clone()} dispatch={dispatch.clone()}
-                                auto_deliver={state.auto_deliver()} />
+                                auto_deliver={state.auto_deliver()}
+                                fetch_answer={cursor.checked_sub(1).and_then(|i| history.get(i))
+                                    .and_then(|step| FetchShown::hand_made_of(&step.events))} />
                         })}
                         {detail(DetailGroup::Logs, html! {
                             <div class="logs">
@@ -335,7 +338,9 @@ pub fn App(props: &AppProps) -> Html {
                             <ConsumerView world={world.clone()} dispatch={dispatch.clone()}
                                 inspected={inspected.as_ref().map(|i| (i.topic_partition.clone(), i.offset))}
                                 acted_on={cursor.checked_sub(1).and_then(|i| history.get(i))
-                                    .and_then(|step| partition_acted_on(&step.events))} />
+                                    .and_then(|step| partition_acted_on(&step.events))}
+                                fetch={cursor.checked_sub(1).and_then(|i| history.get(i))
+                                    .and_then(|step| FetchShown::last_of(&step.events))} />
                         })}
                         {detail(DetailGroup::Coordinator, html! {
                             <CoordinatorPanel world={world.clone()} dispatch={dispatch.clone()} />

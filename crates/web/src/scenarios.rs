@@ -145,7 +145,7 @@ macro_rules! shipped {
     };
 }
 
-const SHIPPED: [(&str, &str); 44] = shipped![
+const SHIPPED: [(&str, &str); 45] = shipped![
     "01-at-most-once.json",
     "02-at-least-once.json",
     "03-two-generals.json",
@@ -171,6 +171,7 @@ const SHIPPED: [(&str, &str); 44] = shipped![
     "16-shared-transactional-id-fences-over-and-over.json",
     "17-coordinator-failure-mid-commit.json",
     "18-21-aborted-records-are-skipped.json",
+    "18-21-hand-made-fetch-and-delete-records.json",
     "20-admin-abort-of-a-live-transaction-breaks-atomicity.json",
     "20-hanging-transaction-found-and-aborted.json",
     "20-transaction-v1-lets-a-late-write-hang.json",

@@ -758,29 +758,6 @@ impl Cluster {
         released
     }
 
-    /// What a consumer's fetch from the leader returns (`UnifiedLog.read`): whole batches from
-    /// `from` below `bound`, and the aborted transactions among them. The broker does not filter
-    /// aborted data; the consumer does.
-    pub fn fetch(
-        &self,
-        tp: &TopicPartition,
-        from: Offset,
-        bound: Offset,
-        max_batches: usize,
-    ) -> Result<(Vec<StoredBatch>, Vec<AbortedTxn>), ErrorCode> {
-        let partition = self
-            .partitions
-            .get(tp)
-            .ok_or(ErrorCode::UnknownTopicOrPartition)?;
-        let leader = partition
-            .leader_replica()
-            .ok_or(ErrorCode::NotLeaderOrFollower)?;
-        let batches: Vec<StoredBatch> =
-            leader.log.read(from, bound, max_batches).cloned().collect();
-        let aborted = leader.log.aborted_txns_between(from, bound);
-        Ok((batches, aborted))
-    }
-
     /// Appends a transaction marker at the partition leader (`KafkaApis.handleWriteTxnMarkersRequest`
     /// → `UnifiedLog.appendAsLeader` with origin COORDINATOR): a control batch of one record that
     /// ends the producer's open transaction here.

@@ -542,14 +542,14 @@ pub struct FetchOutcome {
 pub fn read_fetched(
     tp: &TopicPartition,
     batches: &[crate::broker::batch::StoredBatch],
-    aborted: &[crate::broker::log::AbortedTxn],
+    aborted: &[crate::broker::fetch::AbortedTransaction],
     position: Offset,
     isolation: IsolationLevel,
     mut budget: usize,
 ) -> FetchOutcome {
     use crate::broker::batch::ControlKind;
     use std::collections::BTreeSet;
-    let mut pending: Vec<&crate::broker::log::AbortedTxn> = aborted.iter().collect();
+    let mut pending: Vec<&crate::broker::fetch::AbortedTransaction> = aborted.iter().collect();
     pending.sort_by_key(|t| t.first_offset);
     let mut pending = pending.into_iter().peekable();
     let mut aborted_producers = BTreeSet::new();

@@ -336,28 +336,25 @@ fn partitions(world: &World) -> Vec<PartitionReport> {
             let high_watermark = p.high_watermark();
             let visible = |isolation| {
                 let start = log.map_or(Offset(0), |l| l.log_start_offset());
-                let bound = match isolation {
-                    IsolationLevel::ReadUncommitted => high_watermark,
-                    IsolationLevel::ReadCommitted => p.last_stable_offset(),
-                };
-                world
+                let answer = world
                     .cluster()
-                    .fetch(&p.topic_partition, start, bound, usize::MAX)
-                    .map(|(batches, aborted)| {
-                        read_fetched(
-                            &p.topic_partition,
-                            &batches,
-                            &aborted,
-                            start,
-                            isolation,
-                            usize::MAX,
-                        )
-                        .records
-                        .iter()
-                        .map(|r| r.offset)
-                        .collect()
-                    })
-                    .unwrap_or_default()
+                    .fetch(&p.topic_partition, start, isolation, None);
+                read_fetched(
+                    &p.topic_partition,
+                    &answer.batches,
+                    answer
+                        .response
+                        .aborted_transactions
+                        .as_deref()
+                        .unwrap_or_default(),
+                    start,
+                    isolation,
+                    usize::MAX,
+                )
+                .records
+                .iter()
+                .map(|r| r.offset)
+                .collect()
             };
             PartitionReport {
                 aborted_transactions: log

@@ -158,11 +158,20 @@ impl World {
         // there is an undecided transaction what keeps the consumer from reading more.
         let mut held_back: Vec<(TopicPartition, Offset, Offset)> = Vec::new();
         for (tp, position) in plan {
-            let Some(partition) = self.cluster.partition(&tp) else {
+            let answer = self.cluster.fetch(&tp, position, isolation, None);
+            if let Some(error) = answer.response.error {
+                out.push(
+                    EventKind::FetchFailed {
+                        consumer: consumer_id.clone(),
+                        topic_partition: tp.clone(),
+                        error,
+                    },
+                    format!("{consumer_id} cannot fetch {tp}: {error}."),
+                );
                 continue;
-            };
-            let high_watermark = partition.high_watermark();
-            let last_stable_offset = partition.last_stable_offset();
+            }
+            let high_watermark = answer.response.high_watermark;
+            let last_stable_offset = answer.response.last_stable_offset;
             // FetchIsolation: read_uncommitted reads up to the high watermark, read_committed up to
             // the last stable offset.
             let (bound, bound_name) = match isolation {
@@ -171,21 +180,18 @@ impl World {
                     (last_stable_offset, "the last stable offset (LSO)")
                 }
             };
-            let (batches, aborted) = match self.cluster.fetch(&tp, position, bound, usize::MAX) {
-                Ok(fetched) => fetched,
-                Err(error) => {
-                    out.push(
-                        EventKind::FetchFailed {
-                            consumer: consumer_id.clone(),
-                            topic_partition: tp.clone(),
-                            error,
-                        },
-                        format!("{consumer_id} cannot fetch {tp}: {error}."),
-                    );
-                    continue;
-                }
-            };
-            let fetched = read_fetched(&tp, &batches, &aborted, position, isolation, budget);
+            let fetched = read_fetched(
+                &tp,
+                &answer.batches,
+                answer
+                    .response
+                    .aborted_transactions
+                    .as_deref()
+                    .unwrap_or_default(),
+                position,
+                isolation,
+                budget,
+            );
             if isolation == IsolationLevel::ReadCommitted
                 && last_stable_offset < high_watermark
                 && fetched.next_offset >= last_stable_offset
@@ -233,7 +239,15 @@ impl World {
                 format!(", {}", skipped.join(", and "))
             };
             out.push(
-                EventKind::RecordsPolled { consumer: consumer_id.clone(), topic_partition: tp.clone(), offsets },
+                EventKind::RecordsPolled {
+                    consumer: consumer_id.clone(),
+                    topic_partition: tp.clone(),
+                    offsets,
+                    fetch_offset: position,
+                    response: answer.response,
+                    skipped_aborted: fetched.skipped_aborted.clone(),
+                    skipped_markers: fetched.skipped_markers.clone(),
+                },
                 format!("{consumer_id} fetches {tp} from offset {position} and {got}{skipped}; it may read up to {bound_name}, {bound}. Its position is now {next}."),
             );
         }

@@ -188,3 +188,145 @@ impl World {
         );
     }
 }
+
+impl World {
+    /// A consumer's Fetch at the partition's leader (`ReplicaManager.fetchMessages`), answered
+    /// with Kafka's Fetch response and what a consumer would return from it.
+    pub(super) fn fetch_raw(
+        &self,
+        tp: &TopicPartition,
+        fetch_offset: Offset,
+        isolation_level: IsolationLevel,
+        max_records: Option<u32>,
+        out: &mut Events,
+    ) {
+        let answer = self
+            .cluster
+            .fetch(tp, fetch_offset, isolation_level, max_records);
+        let broker = self.cluster.leader_of(tp);
+        let aborted = answer
+            .response
+            .aborted_transactions
+            .as_deref()
+            .unwrap_or_default();
+        let read = read_fetched(
+            tp,
+            &answer.batches,
+            aborted,
+            fetch_offset,
+            isolation_level,
+            usize::MAX,
+        );
+        let returned: Vec<Offset> = read.records.iter().map(|r| r.offset).collect();
+        let level = match isolation_level {
+            IsolationLevel::ReadUncommitted => "read_uncommitted",
+            IsolationLevel::ReadCommitted => "read_committed",
+        };
+        let response = &answer.response;
+        let explanation = match (response.error, broker) {
+            (Some(error), Some(broker)) => format!(
+                "The hand-made {level} Fetch of {tp} from offset {fetch_offset} goes straight to leader broker {broker}, which answers {error}: the log holds offsets {} to {} only, so it returns nothing and every offset in its answer is -1.",
+                self.cluster
+                    .partition(tp)
+                    .and_then(|p| p.leader_replica())
+                    .map_or(Offset(0), |r| r.log.log_start_offset()),
+                self.cluster
+                    .partition(tp)
+                    .and_then(|p| p.leader_replica())
+                    .map_or(Offset(0), |r| r.log.log_end_offset().plus(-1)),
+            ),
+            (Some(error), None) => {
+                format!("The hand-made Fetch of {tp} finds no leader to answer it: {error}.")
+            }
+            (None, _) => {
+                let batches = match response.batches.as_slice() {
+                    [] => "no batch".to_owned(),
+                    [one] => format!(
+                        "1 batch (offsets {} to {})",
+                        one.base_offset, one.last_offset
+                    ),
+                    [first, .., last] => format!(
+                        "{} batches (offsets {} to {})",
+                        response.batches.len(),
+                        first.base_offset,
+                        last.last_offset
+                    ),
+                };
+                let markers = response
+                    .batches
+                    .iter()
+                    .filter(|b| b.control_type.is_some())
+                    .count();
+                let aborted_list = match &response.aborted_transactions {
+                    None => {
+                        " Under read_uncommitted the response carries no aborted-transactions list."
+                            .to_owned()
+                    }
+                    Some(list) if list.is_empty() => {
+                        " Its aborted-transactions list is empty.".to_owned()
+                    }
+                    Some(list) => format!(
+                        " Its aborted-transactions list names {}: the consumer skips that producer's transactional batches from each first offset until the producer's ABORT marker.",
+                        list.iter()
+                            .map(|t| format!(
+                                "producer {} from offset {}",
+                                t.producer_id, t.first_offset
+                            ))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                };
+                let bound = match isolation_level {
+                    IsolationLevel::ReadUncommitted => {
+                        format!("the high watermark, {}", response.high_watermark)
+                    }
+                    IsolationLevel::ReadCommitted => {
+                        format!("the last stable offset, {}", response.last_stable_offset)
+                    }
+                };
+                let given = match returned.as_slice() {
+                    [] => "nothing".to_owned(),
+                    [one] => format!("offset {one}"),
+                    list => format!(
+                        "offsets {}",
+                        list.iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                };
+                format!(
+                    "The hand-made {level} Fetch of {tp} from offset {fetch_offset} goes straight to leader broker {}, which returns {batches}{} below {bound} (high watermark {}, last stable offset {}, log start {}); the broker filters nothing.{aborted_list} A consumer would hand the application {given}.",
+                    broker.map_or_else(|| "?".to_owned(), |b| b.to_string()),
+                    if markers > 0 {
+                        format!(
+                            ", {markers} of them {}",
+                            if markers == 1 {
+                                "a transaction marker"
+                            } else {
+                                "transaction markers"
+                            }
+                        )
+                    } else {
+                        String::new()
+                    },
+                    response.high_watermark,
+                    response.last_stable_offset,
+                    response.log_start_offset,
+                )
+            }
+        };
+        out.push(
+            EventKind::FetchAnswered {
+                topic_partition: tp.clone(),
+                broker,
+                fetch_offset,
+                isolation_level,
+                max_records,
+                response: answer.response,
+                returned,
+            },
+            explanation,
+        );
+    }
+}

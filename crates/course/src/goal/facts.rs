@@ -497,6 +497,9 @@ fn errors_in(world: &World, kind: &EventKind) -> Vec<(ErrorCode, Option<String>)
         EventKind::OffsetCommitAnswered {
             error: Some(error), ..
         } => vec![(*error, None)],
+        EventKind::FetchAnswered { response, .. } => {
+            response.error.map(|e| (e, None)).into_iter().collect()
+        }
         EventKind::OffsetFetchAnswered { partitions, .. } => partitions
             .iter()
             .filter_map(|p| p.error.map(|e| (e, None)))

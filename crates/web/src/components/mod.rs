@@ -12,6 +12,7 @@ pub mod detail_layer;
 pub mod exercise_maker;
 pub mod exercise_panel;
 pub mod exercise_picker;
+pub mod fetch_response;
 pub mod guarantee_strip;
 pub mod help_dialog;
 pub mod inspect_panel;
