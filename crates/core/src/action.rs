@@ -292,6 +292,14 @@ pub enum Action {
         #[serde(default)]
         max_records: Option<u32>,
     },
+    /// `kafka-delete-records.sh` (`Admin.deleteRecords`): the partition's leader moves its log
+    /// start offset up to `offset` (-1: the high watermark); records below it can no longer be
+    /// read.
+    DeleteRecords {
+        topic: String,
+        partition: u32,
+        offset: i64,
+    },
 }
 
 /// How a transaction ends (`TransactionResult`).
@@ -508,6 +516,18 @@ impl Action {
                 },
                 max_records.map_or_else(String::new, |m| format!(", at most {m} records"))
             ),
+            Action::DeleteRecords {
+                topic,
+                partition,
+                offset,
+            } if *offset == -1 => {
+                format!("admin: delete the records of {topic}-{partition} below its high watermark")
+            }
+            Action::DeleteRecords {
+                topic,
+                partition,
+                offset,
+            } => format!("admin: delete the records of {topic}-{partition} below offset {offset}"),
             Action::ListTransactions {} => "admin: list transactions".to_owned(),
             Action::DescribeProducers { topic, partition } => {
                 format!("admin: describe the producers of {topic}-{partition}")

@@ -438,6 +438,17 @@ pub enum EventKind {
         response: FetchResponse,
         returned: Vec<Offset>,
     },
+    /// `delete_records` was answered by the partition's leader (`broker`, `None` without one):
+    /// its new `log_start_offset` and the `low_watermark` (the smallest log start among live
+    /// replicas), both -1 with an `error`.
+    RecordsDeleted {
+        topic_partition: TopicPartition,
+        broker: Option<BrokerId>,
+        requested_offset: Offset,
+        error: Option<ErrorCode>,
+        log_start_offset: Offset,
+        low_watermark: Offset,
+    },
     /// A hand-made OffsetFetch was answered, one row per partition asked for.
     OffsetFetchAnswered {
         group_id: String,

@@ -32,6 +32,9 @@ pub struct ExploreLimits {
     /// Whether a consumer may commit its position before processing what it polled (an
     /// application's choice that skips records after a crash: at-most-once).
     pub early_commits: bool,
+    /// Whether an operator may delete records below a partition's high watermark
+    /// (`kafka-delete-records.sh`), moving its log start offset.
+    pub delete_records: bool,
 }
 
 impl Default for ExploreLimits {
@@ -42,6 +45,7 @@ impl Default for ExploreLimits {
             raw_requests: true,
             request_faults: true,
             early_commits: true,
+            delete_records: true,
         }
     }
 }
@@ -213,6 +217,7 @@ pub fn random_action(world: &World, rng: &mut SimRng, limits: ExploreLimits) -> 
                     }
                 })
             }
+            _ if limits.delete_records && rng.below(8) == 0 => delete_records(world, rng),
             _ => {
                 let live: Vec<_> = world
                     .producers()
@@ -227,6 +232,27 @@ pub fn random_action(world: &World, rng: &mut SimRng, limits: ExploreLimits) -> 
         }
     }
     Action::AdvanceTime { ms: 1 }
+}
+
+/// `kafka-delete-records.sh` on a partition with a live leader and records below its high
+/// watermark that are not yet deleted: the log start moves to a random offset up to it.
+fn delete_records(world: &World, rng: &mut SimRng) -> Option<Action> {
+    let candidates: Vec<(TopicPartition, i64, i64)> = world
+        .cluster()
+        .partitions()
+        .filter_map(|p| {
+            let start = p.leader_replica()?.log.log_start_offset().0;
+            let high_watermark = p.high_watermark().0;
+            (high_watermark > start).then(|| (p.topic_partition.clone(), start, high_watermark))
+        })
+        .collect();
+    let (tp, start, high_watermark) = pick(rng, &candidates)?;
+    let span = u64::try_from(high_watermark - start).unwrap_or(1);
+    Some(Action::DeleteRecords {
+        topic: tp.topic,
+        partition: tp.partition,
+        offset: start + 1 + i64::try_from(rng.below(span)).unwrap_or(0),
+    })
 }
 
 /// What an operator with `kafka-transactions.sh` (KIP-664) might do: list, describe, look for

@@ -344,6 +344,20 @@ impl Invariants {
             }
         }
         for partition in world.cluster().partitions() {
+            // UnifiedLog.maybeIncrementFirstUnstableOffset: never below the log start either.
+            let log_start = partition
+                .leader_replica()
+                .map_or(Offset(0), |r| r.log.log_start_offset());
+            if partition.last_stable_offset() < log_start {
+                broken.push((
+                    LSO_WITHIN_HIGH_WATERMARK,
+                    format!(
+                        "{} has last stable offset {} below its log start {log_start}.",
+                        partition.topic_partition,
+                        partition.last_stable_offset(),
+                    ),
+                ));
+            }
             if partition.last_stable_offset() > partition.high_watermark() {
                 broken.push((
                     LSO_WITHIN_HIGH_WATERMARK,

@@ -709,6 +709,11 @@ impl World {
                 partition: p,
                 ..
             } => partition(topic, *p),
+            Action::DeleteRecords {
+                topic,
+                partition: p,
+                ..
+            } => partition(topic, *p),
             Action::OffsetFetchRaw { partitions, .. } => {
                 if partitions.is_empty() {
                     return Err(ActionError::InvalidRequest(
@@ -1019,6 +1024,15 @@ impl World {
                 Offset(*offset),
                 *isolation_level,
                 *max_records,
+                out,
+            ),
+            Action::DeleteRecords {
+                topic,
+                partition,
+                offset,
+            } => self.delete_records(
+                &TopicPartition::new(topic.as_str(), *partition),
+                Offset(*offset),
                 out,
             ),
             Action::ListTransactions {} => self.list_transactions(out),

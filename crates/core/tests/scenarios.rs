@@ -1695,3 +1695,52 @@ fn a_hand_made_fetch_returns_kafkas_response_and_the_consumer_filters_it() {
     assert_eq!(answers[3].0.high_watermark.0, -1);
     assert_eq!(received_offsets(&run, "reader"), vec![2, 4, 5]);
 }
+
+#[test]
+fn deleting_records_moves_the_log_start_and_the_lso_never_falls_below_it() {
+    let (_, run) = run("18-21-hand-made-fetch-and-delete-records");
+    let deleted: Vec<(Option<ErrorCode>, i64)> = run
+        .trace
+        .steps
+        .iter()
+        .filter_map(|s| s.outcome.as_ref().ok())
+        .flatten()
+        .filter_map(|e| match &e.kind {
+            EventKind::RecordsDeleted {
+                error,
+                log_start_offset,
+                ..
+            } => Some((*error, log_start_offset.0)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        deleted,
+        vec![(Some(ErrorCode::OffsetOutOfRange), -1), (None, 8)],
+        "past the high watermark: refused; below it: the log start moves"
+    );
+    let partition = run
+        .world
+        .cluster()
+        .partition(&TopicPartition::new("payments", 0))
+        .expect("payments-0");
+    let log = &partition.leader_replica().expect("a leader").log;
+    assert_eq!(log.log_start_offset().0, 8);
+    assert_eq!(
+        partition.last_stable_offset().0,
+        8,
+        "the open transaction at 7 is below the log start: the LSO is the log start"
+    );
+    let reader = run
+        .world
+        .consumer(&eos_core::ClientId::new("reader"))
+        .expect("reader");
+    assert_eq!(
+        reader
+            .positions
+            .get(&TopicPartition::new("payments", 0))
+            .map(|o| o.0),
+        Some(8),
+        "reset to the log start by auto.offset.reset=earliest"
+    );
+}

@@ -310,9 +310,14 @@ fn partitions(world: &World) -> Vec<PartitionReport> {
             let leader = p.leader_replica();
             let log = leader.map(|r| &r.log);
             let mut records = Vec::new();
+            let log_start = log.map_or(Offset(0), |l| l.log_start_offset());
             for batch in log.into_iter().flat_map(|l| l.batches()) {
                 for (i, record) in batch.records.iter().enumerate() {
                     let i32_index = i32::try_from(i).unwrap_or(0);
+                    // Records below the log start (delete_records) are gone for every reader.
+                    if batch.base_offset.plus(i64::from(i32_index)) < log_start {
+                        continue;
+                    }
                     records.push(RecordReport {
                         offset: batch.base_offset.plus(i64::from(i32_index)),
                         key: record.key.clone(),

@@ -159,6 +159,10 @@ impl World {
         let mut held_back: Vec<(TopicPartition, Offset, Offset)> = Vec::new();
         for (tp, position) in plan {
             let answer = self.cluster.fetch(&tp, position, isolation, None);
+            if answer.response.error == Some(ErrorCode::OffsetOutOfRange) {
+                self.reset_out_of_range(consumer_id, &tp, position, out);
+                continue;
+            }
             if let Some(error) = answer.response.error {
                 out.push(
                     EventKind::FetchFailed {
@@ -284,6 +288,46 @@ impl World {
         {
             self.commit_positions(consumer_id, "it commits before processing (at-most-once): if it crashes now, these records are never processed", out);
         }
+    }
+
+    /// A fetch position outside the log (its records deleted): the consumer resets it by
+    /// `auto.offset.reset` (`FetchCollector.handleInitializeErrors` → `SubscriptionState
+    /// .requestOffsetReset`) and reads from there on its next poll.
+    fn reset_out_of_range(
+        &mut self,
+        consumer_id: &ClientId,
+        tp: &TopicPartition,
+        position: Offset,
+        out: &mut Events,
+    ) {
+        let Some(consumer) = self.consumers.get(consumer_id) else {
+            return;
+        };
+        let reset = consumer.offset_reset();
+        let partition = self.cluster.partition(tp);
+        let (offset, named) = match reset {
+            OffsetReset::Earliest => (
+                partition
+                    .and_then(|p| p.leader_replica())
+                    .map_or(Offset(0), |r| r.log.log_start_offset()),
+                "earliest: the log start offset",
+            ),
+            OffsetReset::Latest => (
+                partition.map_or(Offset(0), |p| p.high_watermark()),
+                "latest: the high watermark",
+            ),
+        };
+        if let Some(c) = self.consumers.get_mut(consumer_id) {
+            c.positions.insert(tp.clone(), offset);
+        }
+        out.push(
+            EventKind::FetchFailed {
+                consumer: consumer_id.clone(),
+                topic_partition: tp.clone(),
+                error: ErrorCode::OffsetOutOfRange,
+            },
+            format!("{consumer_id} fetches {tp} from offset {position}, which is no longer in the log: OFFSET_OUT_OF_RANGE. By auto.offset.reset={named}, it moves its position to {offset} and reads from there on its next poll; the records in between are never read."),
+        );
     }
 
     pub(super) fn process(&mut self, consumer_id: &ClientId, out: &mut Events) {

@@ -224,17 +224,17 @@ impl World {
         };
         let response = &answer.response;
         let explanation = match (response.error, broker) {
-            (Some(error), Some(broker)) => format!(
-                "The hand-made {level} Fetch of {tp} from offset {fetch_offset} goes straight to leader broker {broker}, which answers {error}: the log holds offsets {} to {} only, so it returns nothing and every offset in its answer is -1.",
-                self.cluster
+            (Some(error), Some(broker)) => {
+                let log = self
+                    .cluster
                     .partition(tp)
                     .and_then(|p| p.leader_replica())
-                    .map_or(Offset(0), |r| r.log.log_start_offset()),
-                self.cluster
-                    .partition(tp)
-                    .and_then(|p| p.leader_replica())
-                    .map_or(Offset(0), |r| r.log.log_end_offset().plus(-1)),
-            ),
+                    .map(|r| (r.log.log_start_offset(), r.log.log_end_offset()));
+                let (start, end) = log.unwrap_or((Offset(0), Offset(0)));
+                format!(
+                    "The hand-made {level} Fetch of {tp} from offset {fetch_offset} goes straight to leader broker {broker}, which answers {error}: a fetch offset must lie between the log start offset, {start}, and the log end offset, {end}. It returns nothing, and every offset in its answer is -1."
+                )
+            }
             (Some(error), None) => {
                 format!("The hand-made Fetch of {tp} finds no leader to answer it: {error}.")
             }
@@ -325,6 +325,93 @@ impl World {
                 max_records,
                 response: answer.response,
                 returned,
+            },
+            explanation,
+        );
+    }
+}
+
+impl World {
+    /// `Admin.deleteRecords` at the partition's leader (`ReplicaManager.deleteRecords`).
+    pub(super) fn delete_records(&mut self, tp: &TopicPartition, offset: Offset, out: &mut Events) {
+        let before = self
+            .cluster
+            .partition(tp)
+            .and_then(|p| p.leader_replica())
+            .map(|r| r.log.log_start_offset());
+        let target = if offset == NO_OFFSET {
+            "below its high watermark".to_owned()
+        } else {
+            format!("below offset {offset}")
+        };
+        let (broker, error, log_start_offset, low_watermark, explanation) = match self
+            .cluster
+            .delete_records(tp, offset)
+        {
+            Ok(deleted) => {
+                let moved = before.is_some_and(|b| deleted.log_start_offset > b);
+                let partition = self.cluster.partition(tp);
+                let last_stable = partition.map_or(Offset(0), |p| p.last_stable_offset());
+                let what = if moved {
+                    format!(
+                        "moves its log start offset to {}: records below it can no longer be fetched (a consumer positioned there gets OFFSET_OUT_OF_RANGE and resets by auto.offset.reset), and the last stable offset, now {last_stable}, never falls below it",
+                        deleted.log_start_offset
+                    )
+                } else {
+                    format!(
+                        "keeps its log start offset at {}: nothing below the requested offset is left to delete",
+                        deleted.log_start_offset
+                    )
+                };
+                let followers = if deleted.low_watermark < deleted.log_start_offset {
+                    format!(
+                        " The low watermark, the smallest log start among live replicas, is {}: followers move theirs on their next fetch.",
+                        deleted.low_watermark
+                    )
+                } else {
+                    String::new()
+                };
+                (
+                    Some(deleted.leader),
+                    None,
+                    deleted.log_start_offset,
+                    deleted.low_watermark,
+                    format!(
+                        "kafka-delete-records.sh asks leader broker {} to delete the records of {tp} {target}. It {what}.{followers}",
+                        deleted.leader
+                    ),
+                )
+            }
+            Err(error) => {
+                let high_watermark = self
+                    .cluster
+                    .partition(tp)
+                    .map_or(Offset(0), |p| p.high_watermark());
+                let why = match error {
+                    ErrorCode::OffsetOutOfRange => format!(
+                        "records may be deleted only below the high watermark, {high_watermark}; offset {offset} is past it"
+                    ),
+                    _ => format!("{tp} has no leader to ask"),
+                };
+                (
+                    self.cluster.leader_of(tp),
+                    Some(error),
+                    NO_OFFSET,
+                    NO_OFFSET,
+                    format!(
+                        "kafka-delete-records.sh asks to delete the records of {tp} {target}, and is answered {error}: {why}. Nothing is deleted."
+                    ),
+                )
+            }
+        };
+        out.push(
+            EventKind::RecordsDeleted {
+                topic_partition: tp.clone(),
+                broker,
+                requested_offset: offset,
+                error,
+                log_start_offset,
+                low_watermark,
             },
             explanation,
         );

@@ -500,6 +500,9 @@ fn errors_in(world: &World, kind: &EventKind) -> Vec<(ErrorCode, Option<String>)
         EventKind::FetchAnswered { response, .. } => {
             response.error.map(|e| (e, None)).into_iter().collect()
         }
+        EventKind::RecordsDeleted {
+            error: Some(error), ..
+        } => vec![(*error, None)],
         EventKind::OffsetFetchAnswered { partitions, .. } => partitions
             .iter()
             .filter_map(|p| p.error.map(|e| (e, None)))

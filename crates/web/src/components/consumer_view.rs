@@ -208,6 +208,9 @@ pub fn partition_acted_on(events: &[Event]) -> Option<TopicPartition> {
         }
         | EventKind::FetchAnswered {
             topic_partition, ..
+        }
+        | EventKind::RecordsDeleted {
+            topic_partition, ..
         } => Some(topic_partition.clone()),
         _ => None,
     })

@@ -42,7 +42,9 @@ pub(super) fn group_of(kind: &EventKind) -> GroupKind {
         | K::RawCoordinatorRequestHandled { error: Some(_), .. }
         | K::PartitionAddedForProducer { error: Some(_), .. }
         | K::TransactionAbortedByAdmin { result: Err(_), .. }
-        | K::OffsetCommitAnswered { error: Some(_), .. } => GroupKind::Errors,
+        | K::OffsetCommitAnswered { error: Some(_), .. }
+        | K::RecordsDeleted { error: Some(_), .. } => GroupKind::Errors,
+        K::FetchAnswered { response, .. } if response.error.is_some() => GroupKind::Errors,
         K::OffsetFetchAnswered { partitions, .. }
             if partitions.iter().any(|p| p.error.is_some()) =>
         {
@@ -473,7 +475,11 @@ pub(super) fn error_of(event: &EventKind) -> Option<&'static str> {
         }
         | K::OffsetCommitAnswered {
             error: Some(error), ..
+        }
+        | K::RecordsDeleted {
+            error: Some(error), ..
         } => Some(error.name()),
+        K::FetchAnswered { response, .. } => response.error.map(|e| e.name()),
         K::OffsetFetchAnswered { partitions, .. } => {
             partitions.iter().find_map(|p| p.error).map(|e| e.name())
         }

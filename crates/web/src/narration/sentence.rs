@@ -158,6 +158,20 @@ pub(super) fn error_clause(step: &StepRecord, names: &Names<'_>) -> Option<Strin
         } => Some(format!(
             "The leader of {topic_partition} refused the admin's abort with {error}"
         )),
+        EventKind::FetchAnswered {
+            topic_partition,
+            response,
+            ..
+        } => response.error.map(|error| {
+            format!("The leader answered the hand-made Fetch of {topic_partition} with {error}")
+        }),
+        EventKind::RecordsDeleted {
+            topic_partition,
+            error: Some(error),
+            ..
+        } => Some(format!(
+            "Deleting the records of {topic_partition} was refused with {error}"
+        )),
         EventKind::OffsetCommitAnswered {
             group_id,
             error: Some(error),
