@@ -10,7 +10,7 @@ use crate::error_code::ErrorCode;
 use crate::ids::{
     BrokerId, ClientId, LeaderEpoch, Offset, ProducerEpoch, ProducerId, TopicPartition,
 };
-use crate::network::MessageId;
+use crate::network::{Endpoint, MessageId};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -70,9 +70,12 @@ pub enum EventKind {
     TimeAdvanced {
         now_ms: u64,
     },
+    /// A message went on the network from `from` to `to`.
     MessageSent {
         message_id: MessageId,
         label: String,
+        from: Endpoint,
+        to: Endpoint,
     },
     MessageDelivered {
         message_id: MessageId,
@@ -262,6 +265,10 @@ pub enum EventKind {
     RawCoordinatorRequestHandled {
         request: String,
         error: Option<ErrorCode>,
+        /// The producer id and epoch the answer carries (InitProducerId; EndTxn under
+        /// transaction version 2), else `None`.
+        producer_id: Option<ProducerId>,
+        producer_epoch: Option<ProducerEpoch>,
     },
     /// Admin `listTransactions`: the coordinator's transactional ids.
     TransactionsListed {
@@ -288,6 +295,9 @@ pub enum EventKind {
         topic_partition: TopicPartition,
         broker: BrokerId,
         result: Option<Result<Offset, ErrorCode>>,
+        /// The producer id and epoch of the batch.
+        producer_id: ProducerId,
+        producer_epoch: ProducerEpoch,
     },
     NetworkFull {
         label: String,

@@ -134,6 +134,15 @@ fn reply_error(payload: &Payload) -> Option<ErrorCode> {
     }
 }
 
+/// The producer id and epoch a coordinator answer carries, if any.
+fn reply_producer(payload: &Payload) -> Option<(ProducerId, ProducerEpoch)> {
+    match payload {
+        Payload::TxnInitProducerIdResponse { result, .. } => result.ok(),
+        Payload::EndTxnResponse { result, .. } => result.ok().flatten(),
+        _ => None,
+    }
+}
+
 /// The first producer id the cluster hands out, so ids read like Kafka's and never like counts.
 const FIRST_PRODUCER_ID: i64 = 1000;
 
@@ -1131,7 +1140,13 @@ impl World {
                     ProduceOutcome::Waiting | ProduceOutcome::NoResponse => None,
                 };
                 out.push(
-                    EventKind::RawProduceHandled { topic_partition: tp, broker: leader, result },
+                    EventKind::RawProduceHandled {
+                        topic_partition: tp,
+                        broker: leader,
+                        result,
+                        producer_id: ProducerId(*producer_id),
+                        producer_epoch: ProducerEpoch(*producer_epoch),
+                    },
                     format!("The hand-made produce request goes straight to leader broker {leader}, bypassing the producer client. {answer}"),
                 );
                 self.send_released(
@@ -1331,7 +1346,7 @@ impl World {
             let label = payload.label();
             match self.network.send(Endpoint::Client(producer.clone()), Endpoint::Broker(to), self.now_ms, payload) {
                 Some(message_id) => out.push(
-                    EventKind::MessageSent { message_id, label: label.clone() },
+                    EventKind::MessageSent { message_id, label: label.clone(), from: Endpoint::Client(producer.clone()), to: Endpoint::Broker(to) },
                     format!("{producer} sends message {message_id} to broker {to}: {label}."),
                 ),
                 None => out.push(
@@ -1589,6 +1604,8 @@ impl World {
                 EventKind::MessageSent {
                     message_id,
                     label: label.clone(),
+                    from: Endpoint::Broker(from),
+                    to: Endpoint::Broker(to),
                 },
                 format!("Broker {from} sends message {message_id} to broker {to}: {label}."),
             );
@@ -1647,6 +1664,8 @@ impl World {
                 EventKind::MessageSent {
                     message_id,
                     label: label.clone(),
+                    from: Endpoint::Broker(broker),
+                    to: Endpoint::Client(client.clone()),
                 },
                 format!("Broker {broker} answers {client} with message {message_id}: {label}."),
             );

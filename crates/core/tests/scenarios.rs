@@ -332,7 +332,7 @@ fn last_stable_offset(run: &ScenarioRun) -> i64 {
 fn raw_answers(run: &ScenarioRun) -> Vec<(String, Option<ErrorCode>)> {
     run.events()
         .filter_map(|e| match &e.kind {
-            EventKind::RawCoordinatorRequestHandled { request, error } => {
+            EventKind::RawCoordinatorRequestHandled { request, error, .. } => {
                 Some((request.clone(), *error))
             }
             _ => None,
@@ -456,7 +456,7 @@ fn hand_made_coordinator_requests_show_each_coordinator_rule_alone() {
     let answers: Vec<(String, Option<ErrorCode>)> = run
         .events()
         .filter_map(|e| match &e.kind {
-            EventKind::RawCoordinatorRequestHandled { request, error } => {
+            EventKind::RawCoordinatorRequestHandled { request, error, .. } => {
                 Some((request.clone(), *error))
             }
             _ => None,
@@ -1743,4 +1743,55 @@ fn deleting_records_moves_the_log_start_and_the_lso_never_falls_below_it() {
         Some(8),
         "reset to the log start by auto.offset.reset=earliest"
     );
+}
+
+#[test]
+fn the_report_gives_the_first_unstable_offset_each_producers_state_and_kafkas_messages() {
+    let (scenario, run) = run("18-21-hand-made-fetch-and-delete-records");
+    let report: serde_json::Value =
+        serde_json::from_str(&Report::new(&scenario, &run).to_json()).expect("JSON");
+    let partition = &report["partitions"][0];
+    assert_eq!(
+        partition["first_unstable_offset"], 8,
+        "the open transaction at 7, bounded below by the log start"
+    );
+    let states = partition["producer_states"].as_array().expect("a list");
+    let p5000 = states
+        .iter()
+        .find(|p| p["producer_id"] == 5000)
+        .expect("producer 5000");
+    assert_eq!(p5000["first_sequence"], 0);
+    assert_eq!(p5000["last_sequence"], 4);
+    assert_eq!(p5000["first_offset"], 0);
+    assert_eq!(p5000["last_offset"], 7);
+    assert_eq!(p5000["coordinator_epoch"], 0, "its last marker's");
+    assert_eq!(p5000["current_transaction_first_offset"], 7);
+    let messages = report["error_messages"].as_array().expect("a list");
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0]["error"], "OFFSET_OUT_OF_RANGE");
+    assert_eq!(
+        messages[0]["message"],
+        ErrorCode::OffsetOutOfRange.message()
+    );
+    let sent = report["steps"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|s| s["events"].as_array().into_iter().flatten())
+        .find(|e| e["event"] == "message_sent");
+    assert!(sent.is_none(), "no message travels in this scenario");
+}
+
+#[test]
+fn every_message_names_its_sender_and_receiver() {
+    let (_, run) = run("02-at-least-once");
+    let sent: Vec<(String, String)> = run
+        .events()
+        .filter_map(|e| match &e.kind {
+            EventKind::MessageSent { from, to, .. } => Some((from.to_string(), to.to_string())),
+            _ => None,
+        })
+        .collect();
+    assert!(sent.contains(&("p1".to_owned(), "broker 1".to_owned())));
+    assert!(sent.contains(&("broker 1".to_owned(), "p1".to_owned())));
 }

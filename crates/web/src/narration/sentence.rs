@@ -134,12 +134,14 @@ pub(super) fn error_clause(step: &StepRecord, names: &Names<'_>) -> Option<Strin
             topic_partition,
             broker,
             result: Some(Err(error)),
+            ..
         } => Some(format!(
             "Broker {broker} refused the hand-made batch for {topic_partition} with {error}"
         )),
         EventKind::RawCoordinatorRequestHandled {
             request,
             error: Some(error),
+            ..
         } => Some(format!(
             "The transaction coordinator refused the hand-made {request} with {error}"
         )),
