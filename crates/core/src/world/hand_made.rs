@@ -1,5 +1,6 @@
-//! Hand-made group requests (OffsetCommit, OffsetFetch): each goes straight to the group
-//! coordinator and is answered within the step, so one coordinator rule can be seen alone.
+//! Hand-made requests answered within the step, so one rule can be seen alone: OffsetCommit and
+//! OffsetFetch at the group coordinator, a consumer's Fetch at a partition's leader, and
+//! `kafka-delete-records.sh` (DeleteRecords) there.
 
 use super::*;
 use crate::clients::consumer::{
@@ -7,7 +8,8 @@ use crate::clients::consumer::{
 };
 use crate::event::{FetchedOffsetAnswer, PartitionOffsetAnswer};
 
-/// Kafka's `INVALID_OFFSET`: no committed offset.
+/// Kafka's `-1`: no committed offset (`INVALID_OFFSET`), an error answer's offsets, or
+/// DeleteRecords' "the high watermark".
 const NO_OFFSET: Offset = Offset(-1);
 
 impl World {
