@@ -2,7 +2,7 @@
 //! all speak this one vocabulary: a scenario's `steps` are a list of these, written as JSON
 //! objects tagged by `"step"` (e.g. `{"step": "send", "producer": "p1", "value": "10"}`).
 
-use crate::config::{Acks, ConsumerConfig, TransactionVersionLevel};
+use crate::config::{Acks, ConsumerConfig, IsolationLevel, TransactionVersionLevel};
 use crate::ids::{BrokerId, ClientId, TopicPartition};
 use crate::network::MessageId;
 use serde::{Deserialize, Serialize};
@@ -329,6 +329,52 @@ pub enum Action {
         group_instance_id: Option<String>,
         offsets: Vec<PartitionOffset>,
     },
+    // Hand-made group, fetch and admin requests (issue 12, the scenario surface, part A).
+    /// An OffsetCommit request built by hand, handed straight to the group coordinator: a plain
+    /// commit, stored at once if the group accepts it. Generation -1 with no member id is a
+    /// commit from outside group management (a simple commit with explicit offsets).
+    OffsetCommitRaw {
+        group_id: String,
+        generation_id: i32,
+        /// The member id the request carries; `""` names none.
+        #[serde(default)]
+        member_id: String,
+        /// The static member's `group.instance.id`, if any.
+        #[serde(default)]
+        group_instance_id: Option<String>,
+        offsets: Vec<PartitionOffset>,
+    },
+    /// An OffsetFetch request built by hand, handed straight to the group coordinator: the
+    /// group's committed offset for each partition. With `require_stable` (as every consumer
+    /// sends it) a partition with a pending transactional commit is `UNSTABLE_OFFSET_COMMIT`.
+    OffsetFetchRaw {
+        group_id: String,
+        partitions: Vec<TopicPartition>,
+        #[serde(default)]
+        require_stable: bool,
+    },
+    /// A consumer's Fetch request built by hand, handed straight to the partition's leader: its
+    /// answer is Kafka's Fetch response (batches and markers, high watermark, last stable offset,
+    /// log start, and under read_committed the aborted transactions).
+    FetchRaw {
+        topic: String,
+        partition: u32,
+        offset: i64,
+        #[serde(default)]
+        isolation_level: IsolationLevel,
+        /// Stands in for the request's byte limits: at most this many records, in whole
+        /// batches, and always the first batch. Absent: everything up to the bound.
+        #[serde(default)]
+        max_records: Option<u32>,
+    },
+    /// `kafka-delete-records.sh` (`Admin.deleteRecords`): the partition's leader moves its log
+    /// start offset up to `offset` (-1: the high watermark); records below it can no longer be
+    /// read.
+    DeleteRecords {
+        topic: String,
+        partition: u32,
+        offset: i64,
+    },
 }
 
 /// How a transaction ends (`TransactionResult`).
@@ -575,6 +621,68 @@ impl Action {
                     format!(", member {member_id}")
                 }
             ),
+            Action::OffsetCommitRaw {
+                group_id,
+                generation_id,
+                member_id,
+                offsets,
+                ..
+            } => format!(
+                "hand-made OffsetCommit for group {group_id} (generation {generation_id}{}): {}",
+                if member_id.is_empty() {
+                    String::new()
+                } else {
+                    format!(", member {member_id}")
+                },
+                offsets
+                    .iter()
+                    .map(|o| format!("{}-{} at {}", o.topic, o.partition, o.offset))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Action::OffsetFetchRaw {
+                group_id,
+                partitions,
+                require_stable,
+            } => format!(
+                "hand-made OffsetFetch for group {group_id}{}: {}",
+                if *require_stable {
+                    " (require_stable)"
+                } else {
+                    ""
+                },
+                partitions
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Action::FetchRaw {
+                topic,
+                partition,
+                offset,
+                isolation_level,
+                max_records,
+            } => format!(
+                "hand-made Fetch of {topic}-{partition} from offset {offset} ({}{})",
+                match isolation_level {
+                    IsolationLevel::ReadUncommitted => "read_uncommitted",
+                    IsolationLevel::ReadCommitted => "read_committed",
+                },
+                max_records.map_or_else(String::new, |m| format!(", at most {m} records"))
+            ),
+            Action::DeleteRecords {
+                topic,
+                partition,
+                offset,
+            } if *offset == -1 => {
+                format!("admin: delete the records of {topic}-{partition} below its high watermark")
+            }
+            Action::DeleteRecords {
+                topic,
+                partition,
+                offset,
+            } => format!("admin: delete the records of {topic}-{partition} below offset {offset}"),
             Action::ListTransactions {} => "admin: list transactions".to_owned(),
             Action::DescribeProducers { topic, partition } => {
                 format!("admin: describe the producers of {topic}-{partition}")

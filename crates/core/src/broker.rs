@@ -3,5 +3,7 @@
 
 pub mod batch;
 pub mod cluster;
+pub mod delete_records;
+pub mod fetch;
 pub mod log;
 pub mod producer_state;

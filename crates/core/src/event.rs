@@ -2,13 +2,15 @@
 //! names the Kafka concept involved, so every step can be narrated; the kind is data for views,
 //! checks and the JSON report.
 
+use crate::broker::fetch::FetchResponse;
 use crate::clients::producer_txn::ClientTxnState;
+use crate::config::IsolationLevel;
 use crate::coordinator::state_machine::TransactionState;
 use crate::error_code::ErrorCode;
 use crate::ids::{
     BrokerId, ClientId, LeaderEpoch, Offset, ProducerEpoch, ProducerId, TopicPartition,
 };
-use crate::network::MessageId;
+use crate::network::{Endpoint, MessageId};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -68,9 +70,12 @@ pub enum EventKind {
     TimeAdvanced {
         now_ms: u64,
     },
+    /// A message went on the network from `from` to `to`.
     MessageSent {
         message_id: MessageId,
         label: String,
+        from: Endpoint,
+        to: Endpoint,
     },
     MessageDelivered {
         message_id: MessageId,
@@ -260,6 +265,10 @@ pub enum EventKind {
     RawCoordinatorRequestHandled {
         request: String,
         error: Option<ErrorCode>,
+        /// The producer id and epoch the answer carries (InitProducerId; EndTxn under
+        /// transaction version 2), else `None`.
+        producer_id: Option<ProducerId>,
+        producer_epoch: Option<ProducerEpoch>,
     },
     /// Admin `listTransactions`: the coordinator's transactional ids.
     TransactionsListed {
@@ -286,6 +295,9 @@ pub enum EventKind {
         topic_partition: TopicPartition,
         broker: BrokerId,
         result: Option<Result<Offset, ErrorCode>>,
+        /// The producer id and epoch of the batch.
+        producer_id: ProducerId,
+        producer_epoch: ProducerEpoch,
     },
     NetworkFull {
         label: String,
@@ -314,10 +326,17 @@ pub enum EventKind {
         topic_partition: TopicPartition,
         offset: Offset,
     },
+    /// A poll returned the records at `offsets` to the application; `response` is the Fetch
+    /// response behind it, and `skipped_aborted` and `skipped_markers` what the consumer
+    /// dropped from it (aborted records under read_committed, markers always).
     RecordsPolled {
         consumer: ClientId,
         topic_partition: TopicPartition,
         offsets: Vec<Offset>,
+        fetch_offset: Offset,
+        response: FetchResponse,
+        skipped_aborted: Vec<Offset>,
+        skipped_markers: Vec<Offset>,
     },
     RecordProcessed {
         consumer: ClientId,
@@ -489,6 +508,60 @@ pub enum EventKind {
         producer: ClientId,
         aborted_transaction: bool,
     },
+    // Answers to hand-made group, fetch and admin requests (issue 12, scenario surface, part A).
+    /// A hand-made OffsetCommit was answered: `error` for the whole request (`None` when the
+    /// group accepted it), and the offsets it stored.
+    OffsetCommitAnswered {
+        group_id: String,
+        generation_id: i32,
+        error: Option<ErrorCode>,
+        committed: Vec<PartitionOffsetAnswer>,
+    },
+    /// A hand-made Fetch was answered by the partition's leader (`broker`, `None` without one):
+    /// Kafka's Fetch response, and `returned`, the offsets a consumer at this isolation level
+    /// would hand the application from it.
+    FetchAnswered {
+        topic_partition: TopicPartition,
+        broker: Option<BrokerId>,
+        fetch_offset: Offset,
+        isolation_level: IsolationLevel,
+        max_records: Option<u32>,
+        response: FetchResponse,
+        returned: Vec<Offset>,
+    },
+    /// `delete_records` was answered by the partition's leader (`broker`, `None` without one):
+    /// its new `log_start_offset` and the `low_watermark` (the smallest log start among live
+    /// replicas), both -1 with an `error`.
+    RecordsDeleted {
+        topic_partition: TopicPartition,
+        broker: Option<BrokerId>,
+        requested_offset: Offset,
+        error: Option<ErrorCode>,
+        log_start_offset: Offset,
+        low_watermark: Offset,
+    },
+    /// A hand-made OffsetFetch was answered, one row per partition asked for.
+    OffsetFetchAnswered {
+        group_id: String,
+        require_stable: bool,
+        partitions: Vec<FetchedOffsetAnswer>,
+    },
+}
+
+/// One partition's offset in an OffsetCommit answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartitionOffsetAnswer {
+    pub topic_partition: TopicPartition,
+    pub offset: Offset,
+}
+
+/// One partition of an OffsetFetch answer: the committed offset (-1 for none, Kafka's
+/// `INVALID_OFFSET`) or the partition's error.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FetchedOffsetAnswer {
+    pub topic_partition: TopicPartition,
+    pub committed_offset: Offset,
+    pub error: Option<ErrorCode>,
 }
 
 /// Where a seek moved a consumer.

@@ -47,6 +47,10 @@ pub struct ExploreLimits {
     /// `offsetsForTimes`, `groupMetadata`), join mid-run and close. Off by default so that runs
     /// drawn before these calls existed (the explorer's, the benchmark's) stay the same.
     pub consumer_api: bool,
+    /// Whether an operator may delete records below a partition's high watermark
+    /// (`kafka-delete-records.sh`), moving its log start offset. Off by default, like
+    /// `consumer_api`, so the runs drawn before it existed stay the same.
+    pub delete_records: bool,
     /// Every send gets a key and value of its own, so two sends are never mistaken for one
     /// record sent twice (a business id is the key; with shared keys two payments would look
     /// like one applied twice).
@@ -177,6 +181,7 @@ impl Default for ExploreLimits {
             unique_records: false,
             weights: ActionWeights::default(),
             consumer_api: false,
+            delete_records: false,
         }
     }
 }
@@ -389,6 +394,7 @@ pub fn random_action(world: &World, rng: &mut SimRng, limits: ExploreLimits) -> 
                     }
                 })
             }
+            Kind::Flush if limits.delete_records && rng.below(8) == 0 => delete_records(world, rng),
             // A kind turned off by a flag flushes instead, as it always has, so that turning
             // faults off does not change how the other kinds are drawn.
             Kind::Flush | Kind::BrokerFault | Kind::RawRequest | Kind::Admin => {
@@ -499,6 +505,27 @@ fn add_consumer(world: &World) -> Option<Action> {
     config.id = ClientId::new(format!("added-{}", added + 1));
     config.group_instance_id = None;
     Some(Action::AddConsumer { consumer: config })
+}
+
+/// `kafka-delete-records.sh` on a partition with a live leader and records below its high
+/// watermark that are not yet deleted: the log start moves to a random offset up to it.
+fn delete_records(world: &World, rng: &mut SimRng) -> Option<Action> {
+    let candidates: Vec<(TopicPartition, i64, i64)> = world
+        .cluster()
+        .partitions()
+        .filter_map(|p| {
+            let start = p.leader_replica()?.log.log_start_offset().0;
+            let high_watermark = p.high_watermark().0;
+            (high_watermark > start).then(|| (p.topic_partition.clone(), start, high_watermark))
+        })
+        .collect();
+    let (tp, start, high_watermark) = pick(rng, &candidates)?;
+    let span = u64::try_from(high_watermark - start).unwrap_or(1);
+    Some(Action::DeleteRecords {
+        topic: tp.topic,
+        partition: tp.partition,
+        offset: start + 1 + i64::try_from(rng.below(span)).unwrap_or(0),
+    })
 }
 
 /// What an operator with `kafka-transactions.sh` (KIP-664) might do: list, describe, look for

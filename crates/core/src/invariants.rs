@@ -310,6 +310,7 @@ impl Invariants {
                     consumer,
                     topic_partition,
                     offsets,
+                    ..
                 } => {
                     check_read_committed(world, consumer, topic_partition, offsets, &mut broken);
                     self.on_polled(world, consumer, topic_partition, offsets);
@@ -343,6 +344,20 @@ impl Invariants {
             }
         }
         for partition in world.cluster().partitions() {
+            // UnifiedLog.maybeIncrementFirstUnstableOffset: never below the log start either.
+            let log_start = partition
+                .leader_replica()
+                .map_or(Offset(0), |r| r.log.log_start_offset());
+            if partition.last_stable_offset() < log_start {
+                broken.push((
+                    LSO_WITHIN_HIGH_WATERMARK,
+                    format!(
+                        "{} has last stable offset {} below its log start {log_start}.",
+                        partition.topic_partition,
+                        partition.last_stable_offset(),
+                    ),
+                ));
+            }
             if partition.last_stable_offset() > partition.high_watermark() {
                 broken.push((
                     LSO_WITHIN_HIGH_WATERMARK,

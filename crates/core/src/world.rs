@@ -35,6 +35,7 @@ use std::fmt;
 mod admin;
 mod consumer_api;
 mod consumers;
+mod hand_made;
 mod producer_api;
 mod streams_runtime;
 mod transactions;
@@ -132,6 +133,15 @@ fn reply_error(payload: &Payload) -> Option<ErrorCode> {
         Payload::AddPartitionsToTxnResponse { result, .. }
         | Payload::AddOffsetsToTxnResponse { result, .. } => result.err(),
         Payload::EndTxnResponse { result, .. } => result.err(),
+        _ => None,
+    }
+}
+
+/// The producer id and epoch a coordinator answer carries, if any.
+fn reply_producer(payload: &Payload) -> Option<(ProducerId, ProducerEpoch)> {
+    match payload {
+        Payload::TxnInitProducerIdResponse { result, .. } => result.ok(),
+        Payload::EndTxnResponse { result, .. } => result.ok().flatten(),
         _ => None,
     }
 }
@@ -730,6 +740,44 @@ impl World {
                 }
                 Ok(())
             }
+            Action::OffsetCommitRaw { offsets, .. } => {
+                if offsets.is_empty() {
+                    return Err(ActionError::InvalidRequest(
+                        "OffsetCommit needs at least one offset".to_owned(),
+                    ));
+                }
+                for o in offsets {
+                    partition(&o.topic, o.partition)?;
+                    if o.offset < 0 {
+                        return Err(ActionError::InvalidRequest(format!(
+                            "offset {} for {}-{} is negative",
+                            o.offset, o.topic, o.partition
+                        )));
+                    }
+                }
+                Ok(())
+            }
+            Action::FetchRaw {
+                topic,
+                partition: p,
+                ..
+            } => partition(topic, *p),
+            Action::DeleteRecords {
+                topic,
+                partition: p,
+                ..
+            } => partition(topic, *p),
+            Action::OffsetFetchRaw { partitions, .. } => {
+                if partitions.is_empty() {
+                    return Err(ActionError::InvalidRequest(
+                        "OffsetFetch needs at least one partition".to_owned(),
+                    ));
+                }
+                for tp in partitions {
+                    partition(&tp.topic, tp.partition)?;
+                }
+                Ok(())
+            }
             Action::DescribeProducers {
                 topic,
                 partition: p,
@@ -1092,6 +1140,53 @@ impl World {
                 },
                 out,
             ),
+            Action::OffsetCommitRaw {
+                group_id,
+                generation_id,
+                member_id,
+                group_instance_id,
+                offsets,
+            } => {
+                let offsets: Vec<(TopicPartition, Offset)> = offsets
+                    .iter()
+                    .map(|o| (TopicPartition::new(&o.topic, o.partition), Offset(o.offset)))
+                    .collect();
+                self.offset_commit_raw(
+                    group_id,
+                    *generation_id,
+                    member_id,
+                    group_instance_id.as_deref(),
+                    &offsets,
+                    out,
+                );
+            }
+            Action::OffsetFetchRaw {
+                group_id,
+                partitions,
+                require_stable,
+            } => self.offset_fetch_raw(group_id, partitions, *require_stable, out),
+            Action::FetchRaw {
+                topic,
+                partition,
+                offset,
+                isolation_level,
+                max_records,
+            } => self.fetch_raw(
+                &TopicPartition::new(topic.as_str(), *partition),
+                Offset(*offset),
+                *isolation_level,
+                *max_records,
+                out,
+            ),
+            Action::DeleteRecords {
+                topic,
+                partition,
+                offset,
+            } => self.delete_records(
+                &TopicPartition::new(topic.as_str(), *partition),
+                Offset(*offset),
+                out,
+            ),
             Action::ListTransactions {} => self.list_transactions(out),
             Action::DescribeProducers { topic, partition } => {
                 self.describe_producers(&TopicPartition::new(topic.as_str(), *partition), out);
@@ -1263,7 +1358,13 @@ impl World {
                     ProduceOutcome::Waiting | ProduceOutcome::NoResponse => None,
                 };
                 out.push(
-                    EventKind::RawProduceHandled { topic_partition: tp, broker: leader, result },
+                    EventKind::RawProduceHandled {
+                        topic_partition: tp,
+                        broker: leader,
+                        result,
+                        producer_id: ProducerId(*producer_id),
+                        producer_epoch: ProducerEpoch(*producer_epoch),
+                    },
                     format!("The hand-made produce request goes straight to leader broker {leader}, bypassing the producer client. {answer}"),
                 );
                 self.send_released(
@@ -1466,7 +1567,7 @@ impl World {
             let label = payload.label();
             match self.network.send(Endpoint::Client(producer.clone()), Endpoint::Broker(to), self.now_ms, payload) {
                 Some(message_id) => out.push(
-                    EventKind::MessageSent { message_id, label: label.clone() },
+                    EventKind::MessageSent { message_id, label: label.clone(), from: Endpoint::Client(producer.clone()), to: Endpoint::Broker(to) },
                     format!("{producer} sends message {message_id} to broker {to}: {label}."),
                 ),
                 None => out.push(
@@ -1724,6 +1825,8 @@ impl World {
                 EventKind::MessageSent {
                     message_id,
                     label: label.clone(),
+                    from: Endpoint::Broker(from),
+                    to: Endpoint::Broker(to),
                 },
                 format!("Broker {from} sends message {message_id} to broker {to}: {label}."),
             );
@@ -1782,6 +1885,8 @@ impl World {
                 EventKind::MessageSent {
                     message_id,
                     label: label.clone(),
+                    from: Endpoint::Broker(broker),
+                    to: Endpoint::Client(client.clone()),
                 },
                 format!("Broker {broker} answers {client} with message {message_id}: {label}."),
             );

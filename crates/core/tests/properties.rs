@@ -324,3 +324,39 @@ fn random_runs_seek_read_add_and_close_consumers() {
     }
     assert_eq!(seen.len(), 9, "only {seen:?}");
 }
+
+/// Random runs delete records now and then (`kafka-delete-records.sh`), and every guarantee
+/// about offsets holds through it: the log start moves, the LSO never falls below it.
+#[test]
+fn random_runs_delete_records_and_the_offsets_stay_ordered() {
+    let limits = ExploreLimits {
+        raw_requests: false,
+        delete_records: true,
+        ..ExploreLimits::default()
+    };
+    let mut moved = 0;
+    for seed in 0..20u64 {
+        let (world, _) = run(&transactional_world(2), seed, 300, limits);
+        for name in [
+            OFFSETS_CONTIGUOUS,
+            HIGH_WATERMARK_WITHIN_LOG,
+            LSO_WITHIN_HIGH_WATERMARK,
+            READ_COMMITTED_SEES_ONLY_COMMITTED,
+        ] {
+            assert!(
+                world.invariants().status(name).unwrap().broken.is_none(),
+                "seed {seed}: {}",
+                describe_violations(&world)
+            );
+        }
+        moved += world
+            .cluster()
+            .partitions()
+            .filter(|p| {
+                p.leader_replica()
+                    .is_some_and(|r| r.log.log_start_offset().0 > 0)
+            })
+            .count();
+    }
+    assert!(moved > 0, "some random run deleted records");
+}

@@ -333,7 +333,7 @@ fn last_stable_offset(run: &ScenarioRun) -> i64 {
 fn raw_answers(run: &ScenarioRun) -> Vec<(String, Option<ErrorCode>)> {
     run.events()
         .filter_map(|e| match &e.kind {
-            EventKind::RawCoordinatorRequestHandled { request, error } => {
+            EventKind::RawCoordinatorRequestHandled { request, error, .. } => {
                 Some((request.clone(), *error))
             }
             _ => None,
@@ -457,7 +457,7 @@ fn hand_made_coordinator_requests_show_each_coordinator_rule_alone() {
     let answers: Vec<(String, Option<ErrorCode>)> = run
         .events()
         .filter_map(|e| match &e.kind {
-            EventKind::RawCoordinatorRequestHandled { request, error } => {
+            EventKind::RawCoordinatorRequestHandled { request, error, .. } => {
                 Some((request.clone(), *error))
             }
             _ => None,
@@ -1706,4 +1706,210 @@ fn a_consumer_too_slow_for_max_poll_interval_loses_its_partitions_and_its_commit
             .iter()
             .any(|k| matches!(k, EventKind::GroupRebalanced { .. }))
     );
+}
+
+fn offset_commit_errors(run: &ScenarioRun) -> Vec<Option<ErrorCode>> {
+    run.trace
+        .steps
+        .iter()
+        .filter_map(|s| s.outcome.as_ref().ok())
+        .flatten()
+        .filter_map(|e| match &e.kind {
+            EventKind::OffsetCommitAnswered { error, .. } => Some(*error),
+            _ => None,
+        })
+        .collect()
+}
+
+fn offset_fetch_answers(run: &ScenarioRun) -> Vec<(i64, Option<ErrorCode>)> {
+    run.trace
+        .steps
+        .iter()
+        .filter_map(|s| s.outcome.as_ref().ok())
+        .flatten()
+        .filter_map(|e| match &e.kind {
+            EventKind::OffsetFetchAnswered { partitions, .. } => {
+                partitions.first().map(|p| (p.committed_offset.0, p.error))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn hand_made_offset_commits_check_the_group_and_a_stable_fetch_waits_for_the_transaction() {
+    let (_, run) = run("22-offset-commit-and-fetch-by-hand");
+    assert_eq!(
+        offset_commit_errors(&run),
+        vec![
+            Some(ErrorCode::GroupIdNotFound),
+            None,
+            Some(ErrorCode::UnknownMemberId),
+            None
+        ]
+    );
+    assert_eq!(committed_offset(&run, "audit", "payments"), Some(2));
+    assert_eq!(
+        offset_fetch_answers(&run),
+        vec![
+            (-1, Some(ErrorCode::UnstableOffsetCommit)),
+            (1, None),
+            (4, None)
+        ],
+        "stable: unstable while pending; plain: the last committed; stable after the marker: the transaction's"
+    );
+    assert_eq!(committed_offset(&run, "billing", "payments"), Some(4));
+}
+
+#[test]
+fn a_hand_made_fetch_returns_kafkas_response_and_the_consumer_filters_it() {
+    let (_, run) = run("18-21-hand-made-fetch-and-delete-records");
+    let answers: Vec<_> = run
+        .trace
+        .steps
+        .iter()
+        .filter_map(|s| s.outcome.as_ref().ok())
+        .flatten()
+        .filter_map(|e| match &e.kind {
+            EventKind::FetchAnswered {
+                response, returned, ..
+            } => Some((response.clone(), returned.clone())),
+            _ => None,
+        })
+        .collect();
+    let (committed, returned) = &answers[0];
+    assert_eq!(committed.last_stable_offset.0, 4);
+    assert_eq!(committed.high_watermark.0, 6);
+    let bases: Vec<i64> = committed.batches.iter().map(|b| b.base_offset.0).collect();
+    assert_eq!(
+        bases,
+        vec![0, 2, 3],
+        "unfiltered: aborted batch and marker included"
+    );
+    let aborted = committed
+        .aborted_transactions
+        .clone()
+        .expect("read_committed");
+    assert_eq!(
+        aborted
+            .iter()
+            .map(|t| (t.producer_id.0, t.first_offset.0))
+            .collect::<Vec<_>>(),
+        vec![(5000, 0)]
+    );
+    assert_eq!(returned.iter().map(|o| o.0).collect::<Vec<_>>(), vec![2]);
+    let (uncommitted, returned) = &answers[1];
+    assert_eq!(uncommitted.aborted_transactions, None);
+    assert_eq!(
+        returned.iter().map(|o| o.0).collect::<Vec<_>>(),
+        vec![0, 1, 2, 4, 5]
+    );
+    assert_eq!(
+        answers[2].0.batches.len(),
+        1,
+        "max_records 2: the first batch only"
+    );
+    assert_eq!(answers[3].0.error, Some(ErrorCode::OffsetOutOfRange));
+    assert_eq!(answers[3].0.high_watermark.0, -1);
+    assert_eq!(received_offsets(&run, "reader"), vec![2, 4, 5]);
+}
+
+#[test]
+fn deleting_records_moves_the_log_start_and_the_lso_never_falls_below_it() {
+    let (_, run) = run("18-21-hand-made-fetch-and-delete-records");
+    let deleted: Vec<(Option<ErrorCode>, i64)> = run
+        .trace
+        .steps
+        .iter()
+        .filter_map(|s| s.outcome.as_ref().ok())
+        .flatten()
+        .filter_map(|e| match &e.kind {
+            EventKind::RecordsDeleted {
+                error,
+                log_start_offset,
+                ..
+            } => Some((*error, log_start_offset.0)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        deleted,
+        vec![(Some(ErrorCode::OffsetOutOfRange), -1), (None, 8)],
+        "past the high watermark: refused; below it: the log start moves"
+    );
+    let partition = run
+        .world
+        .cluster()
+        .partition(&TopicPartition::new("payments", 0))
+        .expect("payments-0");
+    let log = &partition.leader_replica().expect("a leader").log;
+    assert_eq!(log.log_start_offset().0, 8);
+    assert_eq!(
+        partition.last_stable_offset().0,
+        8,
+        "the open transaction at 7 is below the log start: the LSO is the log start"
+    );
+    let reader = run
+        .world
+        .consumer(&eos_core::ClientId::new("reader"))
+        .expect("reader");
+    assert_eq!(
+        reader
+            .positions
+            .get(&TopicPartition::new("payments", 0))
+            .map(|o| o.0),
+        Some(8),
+        "reset to the log start by auto.offset.reset=earliest"
+    );
+}
+
+#[test]
+fn the_report_gives_the_first_unstable_offset_each_producers_state_and_kafkas_messages() {
+    let (scenario, run) = run("18-21-hand-made-fetch-and-delete-records");
+    let report: serde_json::Value =
+        serde_json::from_str(&Report::new(&scenario, &run).to_json()).expect("JSON");
+    let partition = &report["partitions"][0];
+    assert_eq!(
+        partition["first_unstable_offset"], 8,
+        "the open transaction at 7, bounded below by the log start"
+    );
+    let states = partition["producer_states"].as_array().expect("a list");
+    let p5000 = states
+        .iter()
+        .find(|p| p["producer_id"] == 5000)
+        .expect("producer 5000");
+    assert_eq!(p5000["first_sequence"], 0);
+    assert_eq!(p5000["last_sequence"], 4);
+    assert_eq!(p5000["first_offset"], 0);
+    assert_eq!(p5000["last_offset"], 7);
+    assert_eq!(p5000["coordinator_epoch"], 0, "its last marker's");
+    assert_eq!(p5000["current_transaction_first_offset"], 7);
+    let messages = report["error_messages"].as_array().expect("a list");
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0]["error"], "OFFSET_OUT_OF_RANGE");
+    assert_eq!(
+        messages[0]["message"],
+        ErrorCode::OffsetOutOfRange.message()
+    );
+    let sent = report["steps"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|s| s["events"].as_array().into_iter().flatten())
+        .find(|e| e["event"] == "message_sent");
+    assert!(sent.is_none(), "no message travels in this scenario");
+}
+
+#[test]
+fn every_message_names_its_sender_and_receiver() {
+    let (_, run) = run("02-at-least-once");
+    let sent: Vec<(String, String)> = run
+        .events()
+        .filter_map(|e| match &e.kind {
+            EventKind::MessageSent { from, to, .. } => Some((from.to_string(), to.to_string())),
+            _ => None,
+        })
+        .collect();
+    assert!(sent.contains(&("p1".to_owned(), "broker 1".to_owned())));
+    assert!(sent.contains(&("broker 1".to_owned(), "p1".to_owned())));
 }

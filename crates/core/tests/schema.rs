@@ -657,3 +657,13 @@ fn every_event_kind_is_documented_in_the_report_docs() {
         "docs/report.md does not document {missing:?}"
     );
 }
+
+/// docs/report.md's table of Kafka's error messages is the core's, row for row.
+#[test]
+fn the_report_docs_quote_kafkas_message_for_every_error() {
+    let doc = include_str!("../../../docs/report.md");
+    for error in eos_core::error_code::ErrorCode::ALL {
+        let row = format!("| `{}` | {} |", error.name(), error.message());
+        assert!(doc.contains(&row), "docs/report.md lacks the row {row}");
+    }
+}

@@ -11,6 +11,7 @@ use crate::components::exercise_maker::ExerciseMaker;
 use crate::components::exercise_panel::ExercisePanel;
 use crate::components::exercise_picker::ExercisePicker;
 use crate::components::explorer_panel::ExplorerPanel;
+use crate::components::fetch_response::FetchShown;
 use crate::components::guarantee_strip::GuaranteeStrip;
 use crate::components::inspect_panel::InspectPanel;
 use crate::components::narration::Narration;
@@ -324,7 +325,9 @@ pub fn App(props: &AppProps) -> Html {
                         })}
                         {detail(DetailGroup::Network, html! {
                             <NetworkPanel world={world.clone()} dispatch={dispatch.clone()}
-                                auto_deliver={state.auto_deliver()} />
+                                auto_deliver={state.auto_deliver()}
+                                fetch_answer={cursor.checked_sub(1).and_then(|i| history.get(i))
+                                    .and_then(|step| FetchShown::hand_made_of(&step.events))} />
                         })}
                         {detail(DetailGroup::Logs, html! {
                             <div class="logs">
@@ -339,7 +342,9 @@ pub fn App(props: &AppProps) -> Html {
                             <ConsumerView world={world.clone()} dispatch={dispatch.clone()}
                                 inspected={inspected.as_ref().map(|i| (i.topic_partition.clone(), i.offset))}
                                 acted_on={cursor.checked_sub(1).and_then(|i| history.get(i))
-                                    .and_then(|step| partition_acted_on(&step.events))} />
+                                    .and_then(|step| partition_acted_on(&step.events))}
+                                fetch={cursor.checked_sub(1).and_then(|i| history.get(i))
+                                    .and_then(|step| FetchShown::last_of(&step.events))} />
                         })}
                         {detail(DetailGroup::Coordinator, html! {
                             <CoordinatorPanel world={world.clone()} dispatch={dispatch.clone()} />

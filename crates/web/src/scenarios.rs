@@ -166,7 +166,7 @@ macro_rules! shipped {
     };
 }
 
-const SHIPPED: [(&str, &str); 45] = shipped![
+const SHIPPED: [(&str, &str); 47] = shipped![
     "01-at-most-once.json",
     "02-at-least-once.json",
     "02-slow-consumer-leaves-its-group.json",
@@ -194,6 +194,7 @@ const SHIPPED: [(&str, &str); 45] = shipped![
     "17-coordinator-failure-mid-commit.json",
     "18-19-seek-to-end-stops-at-the-lso.json",
     "18-21-aborted-records-are-skipped.json",
+    "18-21-hand-made-fetch-and-delete-records.json",
     "20-admin-abort-of-a-live-transaction-breaks-atomicity.json",
     "20-hanging-transaction-found-and-aborted.json",
     "20-transaction-v1-lets-a-late-write-hang.json",
@@ -201,6 +202,7 @@ const SHIPPED: [(&str, &str); 45] = shipped![
     "20-verification-refuses-a-hanging-write.json",
     "22-consume-transform-produce-transaction-v2.json",
     "22-consume-transform-produce.json",
+    "22-offset-commit-and-fetch-by-hand.json",
     "22-txn-offset-commit-checks-the-group.json",
     "23-auto-commit-breaks-exactly-once.json",
     "24-side-effect-twice.json",

@@ -319,6 +319,42 @@ async fn an_aborted_record_is_returned_only_under_read_uncommitted() {
     assert!(text(&root, ".consumer-view-reasons").contains("Aborted-transaction index"));
 }
 
+// The poll's Fetch response beside what the consumer returned: the aborted batch and its
+// marker were sent, the aborted-transactions list named the producer, the application got none.
+#[wasm_bindgen_test]
+async fn a_read_committed_poll_shows_the_fetch_response_behind_it() {
+    let root = mount_app().await;
+    clicks(
+        &root,
+        &[
+            "#init-tx1",
+            "#deliver-all",
+            "#begin-tx1",
+            "#send-tx1",
+            "#deliver-all",
+            "#abort-tx1",
+            "#deliver-all",
+        ],
+    )
+    .await;
+    assert!(!exists(&root, "#consumer-view-fetch"), "no fetch yet");
+    click(&root, "#poll-committed-reader").await;
+    let shown = text(&root, "#consumer-view-fetch");
+    assert!(
+        shown.contains("Fetch response behind committed-reader's poll: payments-0 from offset 0"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("0: producer"),
+        "the aborted batch was sent: {shown}"
+    );
+    assert!(shown.contains("ABORT marker"), "{shown}");
+    assert!(shown.contains("Aborted transactions: producer"), "{shown}");
+    assert!(shown.contains("Offsets none"), "{shown}");
+    assert!(shown.contains("Skipped as aborted: 0"), "{shown}");
+    assert!(shown.contains("Skipped markers: 1"), "{shown}");
+}
+
 #[wasm_bindgen_test]
 async fn the_consumer_view_shows_the_chosen_partition() {
     let root = mount_app().await;
@@ -450,6 +486,7 @@ async fn the_new_panels_fit_a_phone_screen() {
             dispatch: Callback::noop(),
             inspected: None,
             acted_on: None,
+            fetch: None,
         },
         375,
     )

@@ -350,6 +350,10 @@ impl Cluster {
         self.partitions.get(tp)
     }
 
+    pub(crate) fn partition_mut(&mut self, tp: &TopicPartition) -> Option<&mut Partition> {
+        self.partitions.get_mut(tp)
+    }
+
     pub fn topic(&self, name: &str) -> Option<&TopicConfig> {
         self.topics.get(name)
     }
@@ -596,6 +600,9 @@ impl Cluster {
         }
         released.extend(partition.maybe_increment_high_watermark(out));
         let leader_high_watermark = partition.high_watermark();
+        let leader_log_start = partition
+            .replica(leader)
+            .map_or(Offset(0), |r| r.log.log_start_offset());
         let count: i64 = leader_batches.iter().map(StoredBatch::record_count).sum();
         let Some(replica) = partition.replica_mut(follower) else {
             return released;
@@ -615,6 +622,11 @@ impl Cluster {
         replica
             .log
             .set_follower_high_watermark(leader_high_watermark);
+        // ReplicaFetcherThread.processPartitionData: the follower follows the leader's log start.
+        let follower_high_watermark = replica.log.high_watermark();
+        replica
+            .log
+            .increment_log_start_offset(leader_log_start.min(follower_high_watermark));
         let log_end_offset = replica.log.log_end_offset();
         let copied = if count == 0 {
             "nothing new to copy".to_owned()
@@ -756,29 +768,6 @@ impl Cluster {
             }
         }
         released
-    }
-
-    /// What a consumer's fetch from the leader returns (`UnifiedLog.read`): whole batches from
-    /// `from` below `bound`, and the aborted transactions among them. The broker does not filter
-    /// aborted data; the consumer does.
-    pub fn fetch(
-        &self,
-        tp: &TopicPartition,
-        from: Offset,
-        bound: Offset,
-        max_batches: usize,
-    ) -> Result<(Vec<StoredBatch>, Vec<AbortedTxn>), ErrorCode> {
-        let partition = self
-            .partitions
-            .get(tp)
-            .ok_or(ErrorCode::UnknownTopicOrPartition)?;
-        let leader = partition
-            .leader_replica()
-            .ok_or(ErrorCode::NotLeaderOrFollower)?;
-        let batches: Vec<StoredBatch> =
-            leader.log.read(from, bound, max_batches).cloned().collect();
-        let aborted = leader.log.aborted_txns_between(from, bound);
-        Ok((batches, aborted))
     }
 
     /// Appends a transaction marker at the partition leader (`KafkaApis.handleWriteTxnMarkersRequest`

@@ -132,6 +132,19 @@ impl PartitionLog {
             .max(self.log_start_offset);
     }
 
+    /// Moves the log start offset forward to `offset` (`UnifiedLog.maybeIncrementLogStartOffset`):
+    /// records below it can no longer be read. The caller keeps it at or below the high
+    /// watermark. Kafka deletes the segments wholly below it later, on its retention check; the
+    /// lab keeps their batches, unreadable. Returns whether it moved.
+    pub fn increment_log_start_offset(&mut self, offset: Offset) -> bool {
+        if offset <= self.log_start_offset {
+            return false;
+        }
+        self.log_start_offset = offset;
+        self.high_watermark = self.high_watermark.max(offset);
+        true
+    }
+
     /// Index of the batch that holds `offset`, if any.
     fn batch_index(&self, offset: Offset) -> Option<usize> {
         let i = partition_point(&self.batches, |b| b.next_offset() <= offset);
@@ -302,6 +315,16 @@ mod tests {
             1,
             "the batch 1..=2 reaches past 2"
         );
+    }
+
+    #[test]
+    fn the_log_start_only_moves_forward() {
+        let mut log = log_with(&[&["a"], &["b"], &["c"]], 10);
+        log.advance_high_watermark(Offset(3));
+        assert!(log.increment_log_start_offset(Offset(2)));
+        assert_eq!(log.log_start_offset(), Offset(2));
+        assert!(!log.increment_log_start_offset(Offset(1)), "never back");
+        assert_eq!(log.log_end_offset(), Offset(3), "the log end stays");
     }
 
     #[test]

@@ -278,34 +278,73 @@ pub fn validate_txn_offset_commit(
     Ok(TxnOffsetCommitAccepted::MemberOfThisGeneration)
 }
 
-/// The group coordinator's checks of a plain OffsetCommit's group metadata
-/// (`OffsetMetadataManager.validateOffsetCommit`, then `ClassicGroup.validateOffsetCommit` with
-/// `isTransactional` false): generation -1 commits to a group with no member, or creates a simple
-/// group; without a member id or generation a group with members answers UNKNOWN_MEMBER_ID;
-/// otherwise the member, its instance id and the generation are checked as for TxnOffsetCommit.
+/// Why the group coordinator refused a plain OffsetCommit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OffsetCommitRefusal {
+    /// No such group, and the request carries a generation (not -1): OffsetCommit v9 and later
+    /// answer `GROUP_ID_NOT_FOUND` (`OffsetMetadataManager.validateOffsetCommit`).
+    GroupIdNotFound,
+    /// Generation -1 with no member id and no instance id, but the group has members: only an
+    /// Empty group takes commits from outside group management.
+    NoMemberNamed,
+    /// The member checks a TxnOffsetCommit makes too (`ClassicGroup.validateMember`, generation).
+    Member(TxnOffsetCommitRefusal),
+}
+
+impl OffsetCommitRefusal {
+    pub fn error(&self) -> ErrorCode {
+        match self {
+            OffsetCommitRefusal::GroupIdNotFound => ErrorCode::GroupIdNotFound,
+            OffsetCommitRefusal::NoMemberNamed => ErrorCode::UnknownMemberId,
+            OffsetCommitRefusal::Member(refusal) => refusal.error(),
+        }
+    }
+}
+
+/// The group coordinator's checks of a plain OffsetCommit, in Kafka's order
+/// (`OffsetMetadataManager.validateOffsetCommit`, then `ClassicGroup.validateOffsetCommit`). A
+/// plain commit differs from a transactional one where the request names no member: a group
+/// with members refuses it. Returns whether the group must be created (a simple group).
 pub fn validate_offset_commit(
     group: Option<&Group>,
     generation_id: i32,
     member_id: &str,
     group_instance_id: Option<&str>,
-) -> Result<(), ErrorCode> {
+) -> Result<bool, OffsetCommitRefusal> {
     let Some(group) = group else {
-        // Kafka answers GROUP_ID_NOT_FOUND from OffsetCommit v9, ILLEGAL_GENERATION before.
         return if generation_id < 0 {
-            Ok(())
+            Ok(true)
         } else {
-            Err(ErrorCode::IllegalGeneration)
+            Err(OffsetCommitRefusal::GroupIdNotFound)
         };
     };
     if generation_id < 0 && group.members.is_empty() {
-        return Ok(());
+        return Ok(false);
     }
     if generation_id < 0 && member_id.is_empty() && group_instance_id.is_none() {
-        return Err(ErrorCode::UnknownMemberId);
+        return Err(OffsetCommitRefusal::NoMemberNamed);
     }
-    validate_txn_offset_commit(Some(group), generation_id, member_id, group_instance_id)
-        .map(|_| ())
-        .map_err(|refusal| refusal.error())
+    match validate_txn_offset_commit(Some(group), generation_id, member_id, group_instance_id) {
+        Ok(_) => Ok(false),
+        Err(refusal) => Err(OffsetCommitRefusal::Member(refusal)),
+    }
+}
+
+/// What OffsetFetch answers for one partition (`OffsetMetadataManager.fetchOffsets`): with
+/// `require_stable`, `UNSTABLE_OFFSET_COMMIT` while a transactional commit for it is pending;
+/// otherwise the committed offset, or none (-1) for a group or partition with no commit.
+pub fn fetch_committed_offset(
+    group: Option<&Group>,
+    tp: &TopicPartition,
+    require_stable: bool,
+) -> Result<Option<Offset>, ErrorCode> {
+    let Some(group) = group else {
+        return Ok(None);
+    };
+    if require_stable && group.has_pending(tp) {
+        return Err(ErrorCode::UnstableOffsetCommit);
+    }
+    Ok(group.committed.get(tp).copied())
 }
 
 /// Spreads `partitions` over `members` round-robin (both sorted), as Kafka's
@@ -429,22 +468,56 @@ mod tests {
     // ClassicGroup.validateOffsetCommit: a simple commit (generation -1, no member) is taken only
     // while the group has no member; a member's commit is checked like a transactional one.
     #[test]
-    fn a_simple_commit_is_refused_while_the_group_has_members() {
-        assert_eq!(validate_offset_commit(None, -1, "", None), Ok(()));
-        assert_eq!(
-            validate_offset_commit(Some(&group_of(3, &[])), -1, "", None),
-            Ok(())
-        );
-        let group = group_of(3, &[("c1", None)]);
+    fn a_plain_commit_without_a_member_is_refused_by_a_group_with_members() {
+        let group = group_of(2, &[("c1", None)]);
         assert_eq!(
             validate_offset_commit(Some(&group), -1, "", None),
-            Err(ErrorCode::UnknownMemberId)
+            Err(OffsetCommitRefusal::NoMemberNamed)
         );
-        assert_eq!(validate_offset_commit(Some(&group), 3, "c1", None), Ok(()));
+        assert_eq!(
+            validate_txn_offset_commit(Some(&group), -1, "", None),
+            Ok(TxnOffsetCommitAccepted::NoMemberNamed),
+            "a transactional commit may name no member"
+        );
         assert_eq!(
             validate_offset_commit(Some(&group), 2, "c1", None),
+            Ok(false)
+        );
+        assert_eq!(
+            validate_offset_commit(Some(&group), 1, "c1", None).map_err(|r| r.error()),
             Err(ErrorCode::IllegalGeneration)
         );
+    }
+
+    #[test]
+    fn a_plain_commit_to_no_group_creates_one_only_at_generation_minus_one() {
+        assert_eq!(validate_offset_commit(None, -1, "", None), Ok(true));
+        assert_eq!(
+            validate_offset_commit(None, 0, "c1", None).map_err(|r| r.error()),
+            Err(ErrorCode::GroupIdNotFound)
+        );
+        let empty = group_of(3, &[]);
+        assert_eq!(
+            validate_offset_commit(Some(&empty), -1, "", None),
+            Ok(false)
+        );
+    }
+
+    #[test]
+    fn offset_fetch_answers_unstable_only_when_asked_for_stable_offsets() {
+        let tp = TopicPartition::new("payments", 0);
+        let mut group = Group::default();
+        group.commit(tp.clone(), Offset(3));
+        group.stage_txn_offsets(ProducerId(1000), &offsets(&tp, 7));
+        assert_eq!(
+            fetch_committed_offset(Some(&group), &tp, true),
+            Err(ErrorCode::UnstableOffsetCommit)
+        );
+        assert_eq!(
+            fetch_committed_offset(Some(&group), &tp, false),
+            Ok(Some(Offset(3)))
+        );
+        assert_eq!(fetch_committed_offset(None, &tp, true), Ok(None));
     }
 
     // OffsetMetadataManagerTest.testReplayTransactionEndMarkerKeepsTheMostRecentCommittedOffset.
@@ -479,14 +552,14 @@ pub struct FetchOutcome {
 pub fn read_fetched(
     tp: &TopicPartition,
     batches: &[crate::broker::batch::StoredBatch],
-    aborted: &[crate::broker::log::AbortedTxn],
+    aborted: &[crate::broker::fetch::AbortedTransaction],
     position: Offset,
     isolation: IsolationLevel,
     mut budget: usize,
 ) -> FetchOutcome {
     use crate::broker::batch::ControlKind;
     use std::collections::BTreeSet;
-    let mut pending: Vec<&crate::broker::log::AbortedTxn> = aborted.iter().collect();
+    let mut pending: Vec<&crate::broker::fetch::AbortedTransaction> = aborted.iter().collect();
     pending.sort_by_key(|t| t.first_offset);
     let mut pending = pending.into_iter().peekable();
     let mut aborted_producers = BTreeSet::new();

@@ -55,6 +55,7 @@ impl ReadChecks {
                     consumer,
                     topic_partition,
                     offsets,
+                    ..
                 } => {
                     self.check_order(consumer, topic_partition, offsets, &mut now);
                     self.check_reads(world, consumer, topic_partition, offsets, &mut now);

@@ -11,6 +11,7 @@ use crate::clients::producer::SendOutcome;
 use crate::clients::producer_txn::ClientTxnState;
 use crate::config::IsolationLevel;
 use crate::coordinator::state_machine::{TransactionLogRecord, TransactionState};
+use crate::error_code::ErrorCode;
 use crate::event::Event;
 use crate::ids::{BrokerId, LeaderEpoch, Offset, ProducerEpoch, ProducerId, Sequence};
 use crate::run::scenario::{Scenario, ScenarioRun};
@@ -39,6 +40,8 @@ pub struct Report {
     pub transaction_log: Vec<TransactionLogRecord>,
     /// What the run's steps cost in requests, transaction-log writes and markers.
     pub costs: Costs,
+    /// Kafka's message for each error the run's events carry, sorted by error name.
+    pub error_messages: Vec<ErrorMessageReport>,
 }
 
 #[derive(Debug, Serialize)]
@@ -86,6 +89,37 @@ pub struct PartitionReport {
     /// The offsets a `read_committed` consumer starting at the log start would receive now.
     pub visible_read_committed: Vec<Offset>,
     pub replicas: Vec<ReplicaReport>,
+    /// The leader's first unstable offset (`ProducerStateManager.firstUnstableOffset`, bounded
+    /// below by the log start): the earliest undecided transaction, or decided one whose marker is
+    /// not yet below the high watermark. `None` when every offset is stable.
+    pub first_unstable_offset: Option<Offset>,
+    /// What the leader remembers of each producer (`ProducerStateEntry`), by producer id.
+    pub producer_states: Vec<ProducerStateReport>,
+}
+
+/// One producer's state on a partition's leader.
+#[derive(Debug, Serialize)]
+pub struct ProducerStateReport {
+    pub producer_id: ProducerId,
+    pub producer_epoch: ProducerEpoch,
+    /// The coordinator epoch of the producer's last marker here, -1 before any.
+    pub coordinator_epoch: i32,
+    pub last_timestamp_ms: u64,
+    /// First and last sequence of the retained batches (at most 5), -1 when none is retained.
+    pub first_sequence: Sequence,
+    pub last_sequence: Sequence,
+    /// First and last offset of the retained data batches, -1 when none is retained.
+    pub first_offset: Offset,
+    pub last_offset: Offset,
+    /// Where the producer's open transaction starts here, if one is open.
+    pub current_transaction_first_offset: Option<Offset>,
+}
+
+/// Kafka's message for an error the run's events carry (`Errors.java`).
+#[derive(Debug, Serialize)]
+pub struct ErrorMessageReport {
+    pub error: ErrorCode,
+    pub message: &'static str,
 }
 
 #[derive(Debug, Serialize)]
@@ -338,7 +372,41 @@ impl Report {
                 .collect(),
             transaction_log: world.coordinator().log().to_vec(),
             costs: Costs::of(run.events()),
+            error_messages: Vec::new(),
         }
+        .with_error_messages()
+    }
+
+    /// Lists Kafka's message for every error name the steps' events carry, found by name in
+    /// their JSON so that an event added later is covered too.
+    fn with_error_messages(mut self) -> Self {
+        fn collect(value: &serde_json::Value, seen: &mut std::collections::BTreeSet<String>) {
+            match value {
+                serde_json::Value::String(s) => {
+                    seen.insert(s.clone());
+                }
+                serde_json::Value::Array(items) => items.iter().for_each(|v| collect(v, seen)),
+                serde_json::Value::Object(map) => map
+                    .iter()
+                    .filter(|(key, _)| key.as_str() != "explanation")
+                    .for_each(|(_, v)| collect(v, seen)),
+                _ => {}
+            }
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        if let Ok(steps) = serde_json::to_value(&self.steps) {
+            collect(&steps, &mut seen);
+        }
+        self.error_messages = ErrorCode::ALL
+            .iter()
+            .filter(|e| seen.contains(e.name()))
+            .map(|e| ErrorMessageReport {
+                error: *e,
+                message: e.message(),
+            })
+            .collect();
+        self.error_messages.sort_by_key(|m| m.error.name());
+        self
     }
 
     /// The report as pretty-printed JSON.
@@ -355,9 +423,14 @@ fn partitions(world: &World) -> Vec<PartitionReport> {
             let leader = p.leader_replica();
             let log = leader.map(|r| &r.log);
             let mut records = Vec::new();
+            let log_start = log.map_or(Offset(0), |l| l.log_start_offset());
             for batch in log.into_iter().flat_map(|l| l.batches()) {
                 for (i, record) in batch.records.iter().enumerate() {
                     let i32_index = i32::try_from(i).unwrap_or(0);
+                    // Records below the log start (delete_records) are gone for every reader.
+                    if batch.base_offset.plus(i64::from(i32_index)) < log_start {
+                        continue;
+                    }
                     records.push(RecordReport {
                         offset: batch.base_offset.plus(i64::from(i32_index)),
                         key: record.key.clone(),
@@ -381,28 +454,25 @@ fn partitions(world: &World) -> Vec<PartitionReport> {
             let high_watermark = p.high_watermark();
             let visible = |isolation| {
                 let start = log.map_or(Offset(0), |l| l.log_start_offset());
-                let bound = match isolation {
-                    IsolationLevel::ReadUncommitted => high_watermark,
-                    IsolationLevel::ReadCommitted => p.last_stable_offset(),
-                };
-                world
+                let answer = world
                     .cluster()
-                    .fetch(&p.topic_partition, start, bound, usize::MAX)
-                    .map(|(batches, aborted)| {
-                        read_fetched(
-                            &p.topic_partition,
-                            &batches,
-                            &aborted,
-                            start,
-                            isolation,
-                            usize::MAX,
-                        )
-                        .records
-                        .iter()
-                        .map(|r| r.offset)
-                        .collect()
-                    })
-                    .unwrap_or_default()
+                    .fetch(&p.topic_partition, start, isolation, None);
+                read_fetched(
+                    &p.topic_partition,
+                    &answer.batches,
+                    answer
+                        .response
+                        .aborted_transactions
+                        .as_deref()
+                        .unwrap_or_default(),
+                    start,
+                    isolation,
+                    usize::MAX,
+                )
+                .records
+                .iter()
+                .map(|r| r.offset)
+                .collect()
             };
             PartitionReport {
                 aborted_transactions: log
@@ -459,6 +529,36 @@ fn partitions(world: &World) -> Vec<PartitionReport> {
                         high_watermark: r.log.high_watermark(),
                     })
                     .collect(),
+                first_unstable_offset: leader.and_then(|r| {
+                    r.producers
+                        .first_unstable_offset()
+                        .map(|o| o.max(r.log.log_start_offset()))
+                }),
+                producer_states: leader
+                    .map(|r| {
+                        r.producers
+                            .entries()
+                            .map(|e| {
+                                let batches = e.batch_metadata();
+                                ProducerStateReport {
+                                    producer_id: e.producer_id,
+                                    producer_epoch: e.producer_epoch,
+                                    coordinator_epoch: e.coordinator_epoch,
+                                    last_timestamp_ms: e.last_timestamp_ms,
+                                    first_sequence: e.first_seq(),
+                                    last_sequence: e.last_seq(),
+                                    first_offset: batches
+                                        .front()
+                                        .map_or(Offset(-1), |b| b.first_offset),
+                                    last_offset: batches
+                                        .back()
+                                        .map_or(Offset(-1), |b| b.last_offset),
+                                    current_transaction_first_offset: e.current_txn_first_offset,
+                                }
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
             }
         })
         .collect()

@@ -115,6 +115,8 @@ mod tests {
             event(EventKind::MessageSent {
                 message_id: MessageId(1),
                 label: label.to_owned(),
+                from: crate::network::Endpoint::Client(crate::ids::ClientId::new("p1")),
+                to: crate::network::Endpoint::Broker(BrokerId(1)),
             })
         };
         let costs = Costs::of(&[

@@ -312,10 +312,13 @@ impl World {
             if let HostOutput::Reply { payload, .. } = answer {
                 answered = true;
                 let error = reply_error(&payload);
+                let producer = reply_producer(&payload);
                 out.push(
                     EventKind::RawCoordinatorRequestHandled {
                         request: request.to_owned(),
                         error,
+                        producer_id: producer.map(|(id, _)| id),
+                        producer_epoch: producer.map(|(_, epoch)| epoch),
                     },
                     format!(
                         "The hand-made {request} request goes straight to the transaction coordinator on broker {coordinator}, bypassing the producer client. The coordinator answers: {}.",
@@ -329,6 +332,8 @@ impl World {
                 EventKind::RawCoordinatorRequestHandled {
                     request: request.to_owned(),
                     error: None,
+                    producer_id: None,
+                    producer_epoch: None,
                 },
                 format!(
                     "The hand-made {request} request goes straight to the transaction coordinator on broker {coordinator}, bypassing the producer client. The coordinator will answer once its __transaction_state write completes."
@@ -356,7 +361,7 @@ impl World {
         };
         let error = result.err();
         out.push(
-            EventKind::RawCoordinatorRequestHandled { request: "TxnOffsetCommit".to_owned(), error },
+            EventKind::RawCoordinatorRequestHandled { request: "TxnOffsetCommit".to_owned(), error, producer_id: None, producer_epoch: None },
             format!(
                 "The hand-made TxnOffsetCommit request goes straight to the group coordinator of {group_id}, bypassing the producer client. It answers {}.",
                 error.map_or("NONE".to_owned(), |e| e.to_string())

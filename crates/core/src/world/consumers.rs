@@ -173,11 +173,20 @@ impl World {
             let Some(position) = self.reset_if_out_of_range(consumer_id, &tp, planned, out) else {
                 continue;
             };
-            let Some(partition) = self.cluster.partition(&tp) else {
+            let answer = self.cluster.fetch(&tp, position, isolation, None);
+            if let Some(error) = answer.response.error {
+                out.push(
+                    EventKind::FetchFailed {
+                        consumer: consumer_id.clone(),
+                        topic_partition: tp.clone(),
+                        error,
+                    },
+                    format!("{consumer_id} cannot fetch {tp}: {error}."),
+                );
                 continue;
-            };
-            let high_watermark = partition.high_watermark();
-            let last_stable_offset = partition.last_stable_offset();
+            }
+            let high_watermark = answer.response.high_watermark;
+            let last_stable_offset = answer.response.last_stable_offset;
             // FetchIsolation: read_uncommitted reads up to the high watermark, read_committed up to
             // the last stable offset.
             let (bound, bound_name) = match isolation {
@@ -186,21 +195,18 @@ impl World {
                     (last_stable_offset, "the last stable offset (LSO)")
                 }
             };
-            let (batches, aborted) = match self.cluster.fetch(&tp, position, bound, usize::MAX) {
-                Ok(fetched) => fetched,
-                Err(error) => {
-                    out.push(
-                        EventKind::FetchFailed {
-                            consumer: consumer_id.clone(),
-                            topic_partition: tp.clone(),
-                            error,
-                        },
-                        format!("{consumer_id} cannot fetch {tp}: {error}."),
-                    );
-                    continue;
-                }
-            };
-            let fetched = read_fetched(&tp, &batches, &aborted, position, isolation, budget);
+            let fetched = read_fetched(
+                &tp,
+                &answer.batches,
+                answer
+                    .response
+                    .aborted_transactions
+                    .as_deref()
+                    .unwrap_or_default(),
+                position,
+                isolation,
+                budget,
+            );
             if isolation == IsolationLevel::ReadCommitted
                 && last_stable_offset < high_watermark
                 && fetched.next_offset >= last_stable_offset
@@ -248,7 +254,15 @@ impl World {
                 format!(", {}", skipped.join(", and "))
             };
             out.push(
-                EventKind::RecordsPolled { consumer: consumer_id.clone(), topic_partition: tp.clone(), offsets },
+                EventKind::RecordsPolled {
+                    consumer: consumer_id.clone(),
+                    topic_partition: tp.clone(),
+                    offsets,
+                    fetch_offset: position,
+                    response: answer.response,
+                    skipped_aborted: fetched.skipped_aborted.clone(),
+                    skipped_markers: fetched.skipped_markers.clone(),
+                },
                 format!("{consumer_id} fetches {tp} from offset {position} and {got}{skipped}; it may read up to {bound_name}, {bound}. Its position is now {next}."),
             );
         }
@@ -418,7 +432,9 @@ impl World {
             generation_id,
             &member_id,
             instance.as_deref(),
-        ) {
+        )
+        .map_err(|refusal| refusal.error())
+        {
             out.push(
                 EventKind::CommitFailed { consumer: consumer_id.clone(), group_id: group_id.clone(), error: Some(error) },
                 format!("{consumer_id}'s OffsetCommit (generation {generation_id}, member id \"{member_id}\") is answered {error} by the group coordinator{}: nothing is committed (commitSync throws CommitFailedException; an automatic commit only logs it).", if error == ErrorCode::UnknownMemberId && generation_id == NO_GENERATION { format!(", because group {group_id} has members and a commit from outside the group is taken only while it has none") } else { String::new() }),

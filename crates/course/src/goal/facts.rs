@@ -509,6 +509,19 @@ fn errors_in(world: &World, kind: &EventKind) -> Vec<(ErrorCode, Option<String>)
             error,
             ..
         } => vec![(*error, producer_of(transactional_id))],
+        EventKind::OffsetCommitAnswered {
+            error: Some(error), ..
+        } => vec![(*error, None)],
+        EventKind::FetchAnswered { response, .. } => {
+            response.error.map(|e| (e, None)).into_iter().collect()
+        }
+        EventKind::RecordsDeleted {
+            error: Some(error), ..
+        } => vec![(*error, None)],
+        EventKind::OffsetFetchAnswered { partitions, .. } => partitions
+            .iter()
+            .filter_map(|p| p.error.map(|e| (e, None)))
+            .collect(),
         _ => Vec::new(),
     }
 }

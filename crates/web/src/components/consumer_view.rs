@@ -4,6 +4,7 @@
 //! that take offsets but are never returned. Every verdict is the core's
 //! (`eos_core::views::visibility::explain`); only the newest offsets get rows.
 
+use super::fetch_response::{FetchShown, fetch_response_view};
 use super::partition_log::{inspect_button, inspected_tag};
 use super::{WorldRef, dom_id};
 use crate::state::LabAction;
@@ -204,6 +205,12 @@ pub fn partition_acted_on(events: &[Event]) -> Option<TopicPartition> {
         }
         | EventKind::RecordsPolled {
             topic_partition, ..
+        }
+        | EventKind::FetchAnswered {
+            topic_partition, ..
+        }
+        | EventKind::RecordsDeleted {
+            topic_partition, ..
         } => Some(topic_partition.clone()),
         _ => None,
     })
@@ -237,6 +244,10 @@ pub struct ConsumerViewProps {
     /// the user picks one.
     #[prop_or_default]
     pub acted_on: Option<TopicPartition>,
+    /// The Fetch response behind the step's poll or hand-made Fetch, shown beside what the
+    /// consumer returned ([`FetchShown::last_of`]).
+    #[prop_or_default]
+    pub fetch: Option<FetchShown>,
 }
 
 #[component]
@@ -299,6 +310,7 @@ pub fn ConsumerView(props: &ConsumerViewProps) -> Html {
                 </select>
             </div>
             {body}
+            {props.fetch.as_ref().map(|shown| fetch_response_view(shown, "consumer-view-fetch"))}
         </section>
     }
 }

@@ -14,6 +14,7 @@ pub mod exercise_panel;
 pub mod exercise_picker;
 pub mod explorer_matrix;
 pub mod explorer_panel;
+pub mod fetch_response;
 pub mod guarantee_strip;
 pub mod help_dialog;
 pub mod inspect_panel;

@@ -1,6 +1,7 @@
 //! The network: every request and response in flight, and what can befall each one. Dropping a
 //! produce response is the lost acknowledgement, so it gets its own plainly named button.
 
+use super::fetch_response::{FetchShown, fetch_response_view};
 use super::{WorldRef, act};
 use crate::state::LabAction;
 use eos_core::Action;
@@ -57,6 +58,9 @@ pub struct NetworkPanelProps {
     /// Whether the lab delivers everything in flight after each action.
     #[prop_or_default]
     pub auto_deliver: bool,
+    /// The answer of a hand-made Fetch in the step at the cursor, which no message carries.
+    #[prop_or_default]
+    pub fetch_answer: Option<FetchShown>,
 }
 
 #[component]
@@ -139,6 +143,7 @@ pub fn NetworkPanel(props: &NetworkPanelProps) -> Html {
                     </>
                 }
             }}
+            {props.fetch_answer.as_ref().map(|shown| fetch_response_view(shown, "network-fetch-answer"))}
             <div class="clock">
                 <p>{"Simulated time "}<strong id="clock">{format!("{} ms", props.world.now_ms())}</strong></p>
                 <div class="button-row" role="group" aria-label="Advance simulated time">

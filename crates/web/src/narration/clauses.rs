@@ -294,6 +294,7 @@ pub(super) fn consumer_clause(step: &StepRecord) -> Option<String> {
             consumer,
             topic_partition,
             offsets,
+            ..
         } => Some(match (offsets.first(), offsets.last()) {
             (Some(first), Some(last)) if first == last => {
                 format!("{consumer} read offset {first} of {topic_partition}")

@@ -41,7 +41,15 @@ pub(super) fn group_of(kind: &EventKind) -> GroupKind {
         }
         | K::RawCoordinatorRequestHandled { error: Some(_), .. }
         | K::PartitionAddedForProducer { error: Some(_), .. }
-        | K::TransactionAbortedByAdmin { result: Err(_), .. } => GroupKind::Errors,
+        | K::TransactionAbortedByAdmin { result: Err(_), .. }
+        | K::OffsetCommitAnswered { error: Some(_), .. }
+        | K::RecordsDeleted { error: Some(_), .. } => GroupKind::Errors,
+        K::FetchAnswered { response, .. } if response.error.is_some() => GroupKind::Errors,
+        K::OffsetFetchAnswered { partitions, .. }
+            if partitions.iter().any(|p| p.error.is_some()) =>
+        {
+            GroupKind::Errors
+        }
         K::DuplicateBatch { .. } => GroupKind::Duplicates,
         K::BatchAppended { .. } | K::HighWatermarkAdvanced { .. } | K::AckDeferred { .. } => {
             GroupKind::Written
@@ -464,7 +472,17 @@ pub(super) fn error_of(event: &EventKind) -> Option<&'static str> {
         }
         | K::TransactionAbortedByAdmin {
             result: Err(error), ..
+        }
+        | K::OffsetCommitAnswered {
+            error: Some(error), ..
+        }
+        | K::RecordsDeleted {
+            error: Some(error), ..
         } => Some(error.name()),
+        K::FetchAnswered { response, .. } => response.error.map(|e| e.name()),
+        K::OffsetFetchAnswered { partitions, .. } => {
+            partitions.iter().find_map(|p| p.error).map(|e| e.name())
+        }
         _ => None,
     }
 }

@@ -134,12 +134,14 @@ pub(super) fn error_clause(step: &StepRecord, names: &Names<'_>) -> Option<Strin
             topic_partition,
             broker,
             result: Some(Err(error)),
+            ..
         } => Some(format!(
             "Broker {broker} refused the hand-made batch for {topic_partition} with {error}"
         )),
         EventKind::RawCoordinatorRequestHandled {
             request,
             error: Some(error),
+            ..
         } => Some(format!(
             "The transaction coordinator refused the hand-made {request} with {error}"
         )),
@@ -158,6 +160,39 @@ pub(super) fn error_clause(step: &StepRecord, names: &Names<'_>) -> Option<Strin
         } => Some(format!(
             "The leader of {topic_partition} refused the admin's abort with {error}"
         )),
+        EventKind::FetchAnswered {
+            topic_partition,
+            response,
+            ..
+        } => response.error.map(|error| {
+            format!("The leader answered the hand-made Fetch of {topic_partition} with {error}")
+        }),
+        EventKind::RecordsDeleted {
+            topic_partition,
+            error: Some(error),
+            ..
+        } => Some(format!(
+            "Deleting the records of {topic_partition} was refused with {error}"
+        )),
+        EventKind::OffsetCommitAnswered {
+            group_id,
+            error: Some(error),
+            ..
+        } => Some(format!(
+            "The group coordinator refused the hand-made OffsetCommit for group {group_id} with {error}"
+        )),
+        EventKind::OffsetFetchAnswered {
+            group_id,
+            partitions,
+            ..
+        } => partitions.iter().find_map(|p| {
+            p.error.map(|error| {
+                format!(
+                    "The group coordinator answered the hand-made OffsetFetch for group {group_id} with {error} for {}",
+                    p.topic_partition
+                )
+            })
+        }),
         _ => None,
     })
 }
