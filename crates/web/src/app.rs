@@ -418,7 +418,9 @@ pub fn App(props: &AppProps) -> Html {
                 {lab}
             </main>
             {help_open.then(|| html! { <HelpDialog on_close={on_close_help} within_lab={embed} /> })}
-            <footer class="site-footer" hidden={embed}>
+            // Shown once the lab is drawn whole: a footer drawn first would be pushed down by
+            // each part drawn after it, a layout shift the reader sees.
+            <footer class="site-footer" hidden={embed || drawn != Drawn::Everything}>
                 <p>
                     {"EOS Lab runs entirely in your browser. The simulation is deterministic: \
                       the same steps always give the same log."}
