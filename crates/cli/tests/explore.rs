@@ -3,28 +3,10 @@
 //! errors for bad flags and files.
 
 use eos_core::Scenario;
-use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn eos_lab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_eos-lab"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("eos-lab runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
+mod support;
+use support::{eos_lab, stderr, stdout};
 
 fn json(output: &Output) -> serde_json::Value {
     serde_json::from_slice(&output.stdout).expect("JSON on standard output")

@@ -5,27 +5,9 @@
 //! exercises.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn eos_lab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_eos-lab"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("eos-lab runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
+mod support;
+use support::{eos_lab, root, stderr, stdout};
 
 /// A fresh folder under the system's temp dir, named for the test.
 fn scratch(name: &str) -> PathBuf {

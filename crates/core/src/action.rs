@@ -527,20 +527,12 @@ impl Action {
                 ..
             } => format!(
                 "hand-made TxnOffsetCommit for group {group_id} (producer {producer_id}, generation {generation_id}{}{}): {}",
-                if member_id.is_empty() {
-                    String::new()
-                } else {
-                    format!(", member {member_id}")
-                },
+                member_clause(member_id),
                 group_instance_id
                     .as_ref()
                     .map(|i| format!(", group.instance.id {i}"))
                     .unwrap_or_default(),
-                offsets
-                    .iter()
-                    .map(|o| format!("{}-{} at {}", o.topic, o.partition, o.offset))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                offsets_list(offsets)
             ),
             Action::EndTxnRaw {
                 transactional_id,
@@ -610,16 +602,8 @@ impl Action {
                 ..
             } => format!(
                 "{producer} sends offsets {} of group {group_id} (generation {generation_id}{}) to its transaction",
-                offsets
-                    .iter()
-                    .map(|o| format!("{}-{} at {}", o.topic, o.partition, o.offset))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                if member_id.is_empty() {
-                    String::new()
-                } else {
-                    format!(", member {member_id}")
-                }
+                offsets_list(offsets),
+                member_clause(member_id)
             ),
             Action::OffsetCommitRaw {
                 group_id,
@@ -629,16 +613,8 @@ impl Action {
                 ..
             } => format!(
                 "hand-made OffsetCommit for group {group_id} (generation {generation_id}{}): {}",
-                if member_id.is_empty() {
-                    String::new()
-                } else {
-                    format!(", member {member_id}")
-                },
-                offsets
-                    .iter()
-                    .map(|o| format!("{}-{} at {}", o.topic, o.partition, o.offset))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                member_clause(member_id),
+                offsets_list(offsets)
             ),
             Action::OffsetFetchRaw {
                 group_id,
@@ -710,6 +686,24 @@ impl Action {
             ),
         }
     }
+}
+
+/// ", member ID" in a request's description; nothing when it names no member.
+fn member_clause(member_id: &str) -> String {
+    if member_id.is_empty() {
+        String::new()
+    } else {
+        format!(", member {member_id}")
+    }
+}
+
+/// A request's offsets, "payments-0 at 3, payments-1 at 7".
+fn offsets_list(offsets: &[PartitionOffset]) -> String {
+    offsets
+        .iter()
+        .map(|o| format!("{}-{} at {}", o.topic, o.partition, o.offset))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]

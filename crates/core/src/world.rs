@@ -723,28 +723,16 @@ impl World {
                 Ok(())
             }
             Action::EndTxnRaw { .. } | Action::AddOffsetsRaw { .. } => Ok(()),
-            Action::TxnOffsetCommitRaw { offsets, .. } => {
+            Action::TxnOffsetCommitRaw { offsets, .. }
+            | Action::OffsetCommitRaw { offsets, .. } => {
+                let request = match action {
+                    Action::TxnOffsetCommitRaw { .. } => "TxnOffsetCommit",
+                    _ => "OffsetCommit",
+                };
                 if offsets.is_empty() {
-                    return Err(ActionError::InvalidRequest(
-                        "TxnOffsetCommit needs at least one offset".to_owned(),
-                    ));
-                }
-                for o in offsets {
-                    partition(&o.topic, o.partition)?;
-                    if o.offset < 0 {
-                        return Err(ActionError::InvalidRequest(format!(
-                            "offset {} for {}-{} is negative",
-                            o.offset, o.topic, o.partition
-                        )));
-                    }
-                }
-                Ok(())
-            }
-            Action::OffsetCommitRaw { offsets, .. } => {
-                if offsets.is_empty() {
-                    return Err(ActionError::InvalidRequest(
-                        "OffsetCommit needs at least one offset".to_owned(),
-                    ));
+                    return Err(ActionError::InvalidRequest(format!(
+                        "{request} needs at least one offset"
+                    )));
                 }
                 for o in offsets {
                     partition(&o.topic, o.partition)?;

@@ -49,21 +49,11 @@ impl Origin {
     /// The starting world as a scenario file with these steps. The moment and recap tell the
     /// origin's own script, so they are left out: the steps may be any.
     pub fn as_scenario(&self, steps: Vec<Action>) -> Scenario {
-        let config = &self.config;
         Scenario {
-            format_version: eos_core::run::scenario::FORMAT_VERSION,
             name: self.name.clone(),
             description: self.description.clone(),
             concepts: self.concepts.clone(),
-            seed: self.seed,
-            cluster: config.cluster.clone(),
-            producers: config.producers.clone(),
-            consumers: config.consumers.clone(),
-            database: config.database.clone(),
-            streams: config.streams.clone(),
-            moment: None,
-            recap: None,
-            steps,
+            ..Scenario::of_world(&self.config, self.seed, steps)
         }
     }
 

@@ -16,10 +16,9 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
-use serde_json::json;
-
 use crate::Res;
 use crate::cmd::{Cmd, which};
+use crate::explorer_check;
 use crate::smoke::Browser;
 use crate::toolchain::{Needs, Toolchain, write_atomic};
 
@@ -218,28 +217,14 @@ fn explorer_in_worker(tc: &Toolchain, dist: &Path) -> Ratio {
         let browser = Browser::open(tc, dist, chromium, chromedriver, "eos-bench-profile")?;
         let s = &browser.session;
         s.navigate(&format!("{}{EXPLORER_QUERY}", browser.server.url()))?;
-        let start = s.wait_for(
-            "the explorer's Search button",
-            Duration::from_secs(60),
-            |s| {
-                s.unfold_details()?;
-                Ok(s.find_all("#explorer-start")?.into_iter().next())
-            },
+        explorer_check::start(
+            s,
+            "#explorer-start",
+            "#explorer-runs",
+            &EXPLORER_RUNS.to_string(),
         )?;
-        s.execute(
-            "const input = document.querySelector('#explorer-runs');
-             input.value = arguments[0];
-             input.dispatchEvent(new InputEvent('input', { bubbles: true }));",
-            json!(EXPLORER_RUNS.to_string()),
-            false,
-        )?;
-        s.click(&start)?;
-        let status = s.wait_for("the search to finish", Duration::from_secs(600), |s| {
-            let Some(status) = s.find_all("#explorer-status")?.into_iter().next() else {
-                return Ok(None);
-            };
-            let text = s.text(&status)?;
-            Ok(text.starts_with("Searched").then_some(text))
+        let status = explorer_check::status_when(s, "the search to finish", 600, |text| {
+            Ok(text.starts_with("Searched"))
         })?;
         println!("  {status}");
         if !status.contains("in a background worker") {

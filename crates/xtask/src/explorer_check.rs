@@ -20,44 +20,15 @@ const MATRIX_RUNS: &str = "10";
 /// Runs the check; a screenshot of the panel after the search goes to `screenshot`.
 pub(crate) fn check(s: &Session, base: &str, screenshot: &Path) -> Res<()> {
     s.navigate(&format!("{base}{QUERY}"))?;
-    s.wait_for(
-        "the explorer's detail group (#detail-explorer)",
-        Duration::from_secs(30),
-        |s| Ok(s.find_all("#detail-explorer")?.into_iter().next()),
-    )?;
-    let start = s.wait_for(
-        "the explorer's Search button",
-        Duration::from_secs(10),
-        |s| {
-            s.unfold_details()?;
-            Ok(s.find_all("#explorer-start")?.into_iter().next())
-        },
-    )?;
-    // As typing would: the panel reads the field on `input`.
-    s.execute(
-        "const input = document.querySelector('#explorer-runs');
-         input.value = arguments[0];
-         input.dispatchEvent(new InputEvent('input', { bubbles: true }));",
-        json!(RUNS),
-        false,
-    )?;
-    s.click(&start)?;
-    let status = s.wait_for(
-        "the search to finish in the worker",
-        Duration::from_secs(120),
-        |s| {
-            let Some(status) = s.find_all("#explorer-status")?.into_iter().next() else {
-                return Ok(None);
-            };
-            let text = s.text(&status)?;
-            if text.starts_with("Searched on this page") {
-                return Err(format!(
-                    "the search ran on the page, not in the worker: {text}"
-                ));
-            }
-            Ok(text.starts_with(DONE_IN_WORKER).then_some(text))
-        },
-    )?;
+    start(s, "#explorer-start", "#explorer-runs", RUNS)?;
+    let status = status_when(s, "the search to finish in the worker", 120, |text| {
+        if text.starts_with("Searched on this page") {
+            return Err(format!(
+                "the search ran on the page, not in the worker: {text}"
+            ));
+        }
+        Ok(text.starts_with(DONE_IN_WORKER))
+    })?;
     println!("  explorer: {status}");
     if let Some(panel) = s.find_all("#explorer-status")?.into_iter().next() {
         s.scroll_into_view(&panel)?;
@@ -95,31 +66,15 @@ pub(crate) fn check(s: &Session, base: &str, screenshot: &Path) -> Res<()> {
 /// Builds the exactly-once matrix in the worker, a few runs per setting, and checks every row
 /// got its cells.
 fn matrix(s: &Session, screenshot: &Path) -> Res<()> {
-    let start = s.wait_for("the matrix's button", Duration::from_secs(10), |s| {
-        s.unfold_details()?;
-        Ok(s.find_all("#explorer-matrix-start")?.into_iter().next())
+    start(
+        s,
+        "#explorer-matrix-start",
+        "#explorer-matrix-runs",
+        MATRIX_RUNS,
+    )?;
+    let status = status_when(s, "the matrix to be built in the worker", 180, |text| {
+        Ok(text.starts_with("Built the matrix in a background worker"))
     })?;
-    s.execute(
-        "const input = document.querySelector('#explorer-matrix-runs');
-         input.value = arguments[0];
-         input.dispatchEvent(new InputEvent('input', { bubbles: true }));",
-        json!(MATRIX_RUNS),
-        false,
-    )?;
-    s.click(&start)?;
-    let status = s.wait_for(
-        "the matrix to be built in the worker",
-        Duration::from_secs(180),
-        |s| {
-            let Some(status) = s.find_all("#explorer-status")?.into_iter().next() else {
-                return Ok(None);
-            };
-            let text = s.text(&status)?;
-            Ok(text
-                .starts_with("Built the matrix in a background worker")
-                .then_some(text))
-        },
-    )?;
     let pending = s.find_all("#explorer-matrix .matrix-pending")?.len();
     let rows = s.find_all("#explorer-matrix tbody tr")?.len();
     if rows == 0 || pending > 0 {
@@ -140,4 +95,42 @@ fn matrix(s: &Session, screenshot: &Path) -> Res<()> {
         screenshot.display()
     );
     Ok(())
+}
+
+/// Unfolds the panels, types `runs` into `runs_field` (as typing would: the panel reads it on
+/// `input`) and clicks `button`.
+pub(crate) fn start(s: &Session, button: &str, runs_field: &str, runs: &str) -> Res<()> {
+    let button = s.wait_for(
+        &format!("the explorer's {button}"),
+        Duration::from_secs(60),
+        |s| {
+            s.unfold_details()?;
+            Ok(s.find_all(button)?.into_iter().next())
+        },
+    )?;
+    s.execute(
+        "const [field, runs] = arguments[0];
+         const input = document.querySelector(field);
+         input.value = runs;
+         input.dispatchEvent(new InputEvent('input', { bubbles: true }));",
+        json!([runs_field, runs]),
+        false,
+    )?;
+    s.click(&button)
+}
+
+/// Waits up to `seconds` for the explorer's status line to be `done`; returns it.
+pub(crate) fn status_when(
+    s: &Session,
+    what: &str,
+    seconds: u64,
+    done: impl Fn(&str) -> Res<bool>,
+) -> Res<String> {
+    s.wait_for(what, Duration::from_secs(seconds), |s| {
+        let Some(status) = s.find_all("#explorer-status")?.into_iter().next() else {
+            return Ok(None);
+        };
+        let text = s.text(&status)?;
+        Ok(done(&text)?.then_some(text))
+    })
 }

@@ -16,7 +16,7 @@ use super::{ActionWeights, ExploreLimits, random_action};
 use crate::action::Action;
 use crate::config::WorldConfig;
 use crate::rng::SimRng;
-use crate::run::scenario::{FORMAT_VERSION, Scenario};
+use crate::run::scenario::Scenario;
 use crate::run::trace::Trace;
 use crate::world::{World, WorldConfigError};
 use std::collections::BTreeSet;
@@ -243,32 +243,21 @@ impl Finding {
             .kind
             .jepsen_name()
             .map_or(String::new(), |n| format!(" (Jepsen: {n})"));
-        Scenario {
-            format_version: FORMAT_VERSION,
-            name: format!(
-                "{}{jepsen}: {} broken in {} steps",
-                self.kind,
-                self.guarantee,
-                self.actions.len()
-            ),
-            description: format!(
-                "Found by the explorer in the random run with seed {} and shrunk to the steps that matter: {}{}",
-                self.seed,
-                self.why,
-                self.expected
-                    .map_or(String::new(), |r| format!(" Expected by design: {r}."))
-            ),
-            concepts: Vec::new(),
-            seed: self.seed,
-            cluster: config.cluster.clone(),
-            producers: config.producers.clone(),
-            consumers: config.consumers.clone(),
-            database: config.database.clone(),
-            streams: config.streams.clone(),
-            moment: None,
-            recap: None,
-            steps: self.actions.clone(),
-        }
+        let mut scenario = Scenario::of_world(config, self.seed, self.actions.clone());
+        scenario.name = format!(
+            "{}{jepsen}: {} broken in {} steps",
+            self.kind,
+            self.guarantee,
+            self.actions.len()
+        );
+        scenario.description = format!(
+            "Found by the explorer in the random run with seed {} and shrunk to the steps that matter: {}{}",
+            self.seed,
+            self.why,
+            self.expected
+                .map_or(String::new(), |r| format!(" Expected by design: {r}."))
+        );
+        scenario
     }
 }
 

@@ -233,6 +233,26 @@ impl Scenario {
         })
     }
 
+    /// A scenario of this starting world, seed and steps, still without a name, description,
+    /// concepts, moment or recap: the inverse of [`Scenario::world_config`].
+    pub fn of_world(config: &WorldConfig, seed: u64, steps: Vec<Action>) -> Self {
+        Self {
+            format_version: FORMAT_VERSION,
+            name: String::new(),
+            description: String::new(),
+            concepts: Vec::new(),
+            seed,
+            cluster: config.cluster.clone(),
+            producers: config.producers.clone(),
+            consumers: config.consumers.clone(),
+            database: config.database.clone(),
+            streams: config.streams.clone(),
+            moment: None,
+            recap: None,
+            steps,
+        }
+    }
+
     /// The starting world the scenario describes.
     pub fn world_config(&self) -> WorldConfig {
         WorldConfig {
