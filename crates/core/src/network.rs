@@ -72,6 +72,8 @@ pub enum Payload {
         correlation_id: u64,
         transactional_id: String,
         transaction_timeout_ms: u64,
+        /// The producer id and epoch the client asks to bump (KIP-360); `None` from a new instance.
+        bump: Option<(ProducerId, ProducerEpoch)>,
     },
     TxnInitProducerIdResponse {
         correlation_id: u64,
@@ -196,8 +198,17 @@ impl Payload {
                 Err(error) => format!("Produce response for {topic_partition} ({error})"),
             },
             Payload::TxnInitProducerIdRequest {
-                transactional_id, ..
+                transactional_id,
+                bump: None,
+                ..
             } => format!("InitProducerId request (transactional.id {transactional_id})"),
+            Payload::TxnInitProducerIdRequest {
+                transactional_id,
+                bump: Some((producer_id, producer_epoch)),
+                ..
+            } => format!(
+                "InitProducerId request (transactional.id {transactional_id}, bump producer {producer_id} epoch {producer_epoch})"
+            ),
             Payload::TxnInitProducerIdResponse { result, .. } => match result {
                 Ok((producer_id, producer_epoch)) => format!(
                     "InitProducerId response (producer id {producer_id}, epoch {producer_epoch})"

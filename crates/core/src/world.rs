@@ -1495,12 +1495,14 @@ impl World {
                     correlation_id,
                     transactional_id,
                     transaction_timeout_ms,
+                    bump,
                 } => (
                     self.coordinator.broker(),
                     Payload::TxnInitProducerIdRequest {
                         correlation_id,
                         transactional_id,
                         transaction_timeout_ms,
+                        bump,
                     },
                 ),
                 OutgoingRequest::AddPartitionsToTxn {
@@ -1609,12 +1611,13 @@ impl World {
                 correlation_id,
                 transactional_id,
                 transaction_timeout_ms,
+                bump,
             } => Some(host.init_producer_id(
                 &client,
                 *correlation_id,
                 transactional_id,
                 *transaction_timeout_ms,
-                None,
+                bump.map(|(id, epoch)| ProducerIdAndEpoch::new(id, epoch)),
                 now,
                 &mut allocate,
                 &leader_of,

@@ -50,6 +50,7 @@ const SHIPPED: &[(&str, &str, &str)] = &[
     shipped!("18-21-hand-made-fetch-and-delete-records"),
     shipped!("20-admin-abort-of-a-live-transaction-breaks-atomicity"),
     shipped!("20-hanging-transaction-found-and-aborted"),
+    shipped!("20-late-write-after-a-given-up-send-is-committed"),
     shipped!("20-transaction-v1-lets-a-late-write-hang"),
     shipped!("20-transaction-v2-refuses-a-late-write"),
     shipped!("20-verification-refuses-a-hanging-write"),

@@ -552,6 +552,29 @@ fn without_verification_a_write_outside_the_transaction_hangs_until_an_admin_abo
     assert_eq!(last_stable_offset(&run), 3);
 }
 
+// TransactionManager (KIP-360): under protocol V1 a send that fails inside a transaction makes
+// the abort end with InitProducerId for the current producer id and epoch; a produce held up past
+// all that still fits the partition, which has only seen the old epoch.
+#[test]
+fn a_send_given_up_under_v1_arrives_late_and_the_next_transaction_commits_it() {
+    let (_, run) = run("20-late-write-after-a-given-up-send-is-committed");
+    assert_eq!(epochs_of(&run, "p1"), vec![0, 1], "the abort bumps the epoch");
+    assert!(has_event(&run, |k| matches!(
+        k,
+        EventKind::SendFailed {
+            error: ErrorCode::RequestTimedOut,
+            ..
+        }
+    )));
+    assert_eq!(
+        log_values(&run, 0),
+        vec!["coordinator_epoch=0", "1", "2", "coordinator_epoch=0"],
+        "the given-up record sits between the ABORT marker and the next COMMIT marker"
+    );
+    assert_eq!(received_offsets(&run, "reader"), vec![1, 2]);
+    assert!(!holds(&run, "fenced_writes_never_committed"));
+}
+
 #[test]
 fn with_verification_the_leader_refuses_a_write_outside_the_transaction() {
     let (_, run) = run("20-verification-refuses-a-hanging-write");

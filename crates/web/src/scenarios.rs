@@ -156,7 +156,7 @@ macro_rules! shipped {
     };
 }
 
-const SHIPPED: [(&str, &str); 47] = shipped![
+const SHIPPED: [(&str, &str); 48] = shipped![
     "01-at-most-once.json",
     "02-at-least-once.json",
     "02-slow-consumer-leaves-its-group.json",
@@ -187,6 +187,7 @@ const SHIPPED: [(&str, &str); 47] = shipped![
     "18-21-hand-made-fetch-and-delete-records.json",
     "20-admin-abort-of-a-live-transaction-breaks-atomicity.json",
     "20-hanging-transaction-found-and-aborted.json",
+    "20-late-write-after-a-given-up-send-is-committed.json",
     "20-transaction-v1-lets-a-late-write-hang.json",
     "20-transaction-v2-refuses-a-late-write.json",
     "20-verification-refuses-a-hanging-write.json",

@@ -58,6 +58,8 @@ pub enum OutgoingRequest {
         correlation_id: u64,
         transactional_id: String,
         transaction_timeout_ms: u64,
+        /// The producer id and epoch to bump (KIP-360); `None` for a new instance.
+        bump: Option<(ProducerId, ProducerEpoch)>,
     },
     AddPartitionsToTxn {
         correlation_id: u64,
@@ -651,7 +653,13 @@ impl Producer {
     /// the producer is fenced (`TransactionManager.handleFailedBatch`).
     fn fail(&mut self, batch: PendingBatch, error: ErrorCode, out: &mut Events) {
         self.fail_sends(batch, error, out);
-        if self.txn.is_some() {
+        if let Some(txn) = self.txn.as_mut() {
+            // TransactionManager.maybeTransitionToErrorState: under protocol V1 a send that fails
+            // outside a commit or abort means the abort must also bump the epoch, since the failed
+            // batch may still reach its partition (`needToTriggerEpochBumpFromClient`).
+            if !txn.transaction_v2 && !txn.is_completing() {
+                txn.epoch_bump_required = true;
+            }
             self.enter_txn_error(error, out);
         }
     }
@@ -1039,6 +1047,13 @@ impl Producer {
                 correlation_id,
                 transactional_id,
                 transaction_timeout_ms: timeout,
+                bump: None,
+            },
+            TxnRequest::BumpEpoch => OutgoingRequest::TxnInitProducerId {
+                correlation_id,
+                transactional_id,
+                transaction_timeout_ms: timeout,
+                bump: Some((producer_id, producer_epoch)),
             },
             TxnRequest::AddPartitions(partitions) => OutgoingRequest::AddPartitionsToTxn {
                 correlation_id,
@@ -1116,15 +1131,22 @@ impl Producer {
             Ok((producer_id, producer_epoch)) => {
                 self.adopt_producer_id(producer_id, producer_epoch);
                 let producer = self.id().clone();
+                let (assigned, done) = if request == TxnRequest::BumpEpoch {
+                    (
+                        format!("{producer} gets epoch {producer_epoch} for producer id {producer_id}: the coordinator bumped the epoch it had. Its next writes carry the new epoch, and each partition refuses the old one once it has seen the new one (a marker or a write)."),
+                        "abortTransaction returns with the new epoch; the producer may begin a transaction.",
+                    )
+                } else {
+                    (
+                        format!("{producer} gets producer id {producer_id} with epoch {producer_epoch} from the transaction coordinator. Any older instance with the same transactional.id has a lower epoch now, so brokers and the coordinator refuse it."),
+                        "initTransactions is done; the producer may begin a transaction.",
+                    )
+                };
                 out.push(
                     EventKind::ProducerIdAssigned { producer: producer.clone(), producer_id, producer_epoch },
-                    format!("{producer} gets producer id {producer_id} with epoch {producer_epoch} from the transaction coordinator. Any older instance with the same transactional.id has a lower epoch now, so brokers and the coordinator refuse it."),
+                    assigned,
                 );
-                self.set_txn_state(
-                    ClientTxnState::Ready,
-                    "initTransactions is done; the producer may begin a transaction.",
-                    out,
-                );
+                self.set_txn_state(ClientTxnState::Ready, done, out);
             }
             Err(error) if error.is_retriable() => self.retry_txn_request(request, now_ms),
             Err(ErrorCode::TransactionAbortable) => {
@@ -1299,6 +1321,21 @@ impl Producer {
                         EventKind::ProducerIdAssigned { producer: producer.clone(), producer_id, producer_epoch },
                         format!("Transaction protocol V2: the EndTxn answer gives {producer} producer id {producer_id} with epoch {producer_epoch}, one more than the transaction it ended. Its next transaction starts every partition's sequence at 0 under the new epoch, so a late write from the old transaction can never be taken for part of the next one."),
                     );
+                }
+                // TransactionManager.completeTransaction: after a failed send the abort goes on
+                // to InitProducerId with the current producer id and epoch (KIP-360).
+                if let Some(txn) = self.txn.as_mut()
+                    && std::mem::take(&mut txn.epoch_bump_required)
+                {
+                    txn.retry = Some(TxnRequest::BumpEpoch);
+                    txn.retry_not_before_ms = 0;
+                    let epoch = self.producer_epoch;
+                    self.set_txn_state(
+                        ClientTxnState::Initializing,
+                        &format!("the coordinator has written PrepareAbort, but a send of this transaction failed and may still be on its way to its partition. Under transaction protocol V1 the epoch stays {epoch} across transactions, so such a late write could join the next one: abortTransaction goes on to ask the coordinator for a new epoch (InitProducerId with the current producer id and epoch, KIP-360)."),
+                        out,
+                    );
+                    return true;
                 }
                 let done = match request {
                     TxnRequest::EndTxn(TxnResult::Commit) => {

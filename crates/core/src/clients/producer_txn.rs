@@ -83,6 +83,11 @@ impl fmt::Display for ClientTxnState {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TxnRequest {
     InitProducerId,
+    /// InitProducerId with the producer's current id and epoch, which the coordinator answers
+    /// with the next epoch (KIP-360): transaction protocol V1's way to fence what a failed
+    /// transaction may still have in flight (`TransactionManager.initializeTransactions` with a
+    /// `ProducerIdAndEpoch`).
+    BumpEpoch,
     AddPartitions(BTreeSet<TopicPartition>),
     /// AddOffsetsToTxn, followed by TxnOffsetCommit once answered (`AddOffsetsToTxnHandler`).
     AddOffsets(TxnOffsets),
@@ -126,6 +131,9 @@ pub struct TransactionManager {
     pub in_flight: Option<(u64, TxnRequest, u64)>,
     /// The error behind ABORTABLE_ERROR or FATAL_ERROR (`lastError`).
     pub last_error: Option<ErrorCode>,
+    /// A send failed inside the open transaction under protocol V1, so its abort ends with an
+    /// epoch bump (`clientSideEpochBumpRequired`).
+    pub epoch_bump_required: bool,
 }
 
 impl TransactionManager {
@@ -141,7 +149,16 @@ impl TransactionManager {
             retry_not_before_ms: 0,
             in_flight: None,
             last_error: None,
+            epoch_bump_required: false,
         }
+    }
+
+    /// Whether the transaction is being committed or aborted (`TransactionManager.isCompleting`).
+    pub fn is_completing(&self) -> bool {
+        matches!(
+            self.state,
+            ClientTxnState::CommittingTransaction | ClientTxnState::AbortingTransaction
+        )
     }
 
     /// Whether an AddPartitionsToTxn carrying `tp` is in flight or waits to be sent again

@@ -4,10 +4,13 @@
 //!
 //! - `no_aborted_read`: no consumer receives a record whose transaction aborts (Jepsen's
 //!   aborted read, G1a). A record polled while its transaction is open is remembered until
-//!   the partition's marker decides it.
+//!   the partition's marker decides it. A record whose send its transactional producer was
+//!   told failed counts as aborted too: its application's transaction could only abort.
 //! - `polls_monotonic`: a consumer's polls of a partition move forward; only a crash, a
 //!   restart, a rebalance of its group or a Streams rewind may send it back.
 
+use crate::broker::batch::StoredBatch;
+use crate::clients::producer::SendOutcome;
 use crate::event::{Event, EventKind};
 use crate::ids::{ClientId, Offset, ProducerId, TopicPartition};
 use crate::views::visibility::{TxnStatus, transaction_status};
@@ -159,6 +162,36 @@ impl ReadChecks {
                 }
                 _ => {}
             }
+            if let Some(why) = failed_transactional_send(world, log.batch_containing(*offset), *offset) {
+                now.push((
+                    NO_ABORTED_READ,
+                    format!("{consumer} received {tp}@{offset}, {why}"),
+                ));
+            }
         }
     }
+}
+
+/// The record at `offset`, if a transactional producer was told its send failed: a failed send
+/// leaves its transaction only abort (`TransactionManager` moves to ABORTABLE_ERROR or
+/// FATAL_ERROR), so the application counts the record as aborted whatever the log says. It
+/// reaches a reader only as a late write that a partition took into a later transaction.
+fn failed_transactional_send(
+    world: &World,
+    batch: Option<&StoredBatch>,
+    offset: Offset,
+) -> Option<String> {
+    let batch = batch.filter(|b| b.is_transactional)?;
+    let index = usize::try_from(offset.0 - batch.base_offset.0).ok()?;
+    let send_id = *batch.provenance.send_ids.get(index)?;
+    world
+        .producers()
+        .filter(|p| p.txn.is_some())
+        .find_map(|p| match p.outcomes.get(&send_id) {
+            Some(SendOutcome::Failed { error }) => Some(format!(
+                "the record of {}'s send #{send_id}, which failed with {error} inside a transaction that could then only abort: the write reached the partition late, after that transaction ended, and a later transaction of the same producer id took it in.",
+                p.id()
+            )),
+            _ => None,
+        })
 }
