@@ -472,7 +472,14 @@ fn matrix_text(matrix: &Matrix) -> String {
         matrix.runs.saturating_sub(1)
     );
     out.push_str("a cell: the shortest run found (steps after shrinking) and its seed; ! marks an anomaly the setting is meant to prevent; - none found\n\n");
-    let width = 20;
+    // Each column as wide as the longest anomaly name, and a gap.
+    let width = matrix
+        .columns
+        .iter()
+        .map(|c| c.name().len())
+        .max()
+        .unwrap_or(0)
+        + 2;
     let _ = write!(out, "{:<31}", "setting");
     for column in &matrix.columns {
         let _ = write!(out, "{:<width$}", column.name());

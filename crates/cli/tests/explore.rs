@@ -134,7 +134,7 @@ fn the_matrix_has_a_row_per_setting_and_a_growth_series() {
     assert_eq!(rows[0]["setting"], "safe");
     assert_eq!(matrix["budgets"], serde_json::json!([1, 2]));
     for row in rows {
-        assert_eq!(row["cells"].as_array().map(Vec::len), Some(8));
+        assert_eq!(row["cells"].as_array().map(Vec::len), Some(9));
         assert_eq!(row["found_by_budget"].as_array().map(Vec::len), Some(2));
     }
     let table = stdout(&eos_lab(&["matrix", "--runs", "1", "--steps", "30"]));

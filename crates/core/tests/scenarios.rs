@@ -558,7 +558,11 @@ fn without_verification_a_write_outside_the_transaction_hangs_until_an_admin_abo
 #[test]
 fn a_send_given_up_under_v1_arrives_late_and_the_next_transaction_commits_it() {
     let (_, run) = run("20-late-write-after-a-given-up-send-is-committed");
-    assert_eq!(epochs_of(&run, "p1"), vec![0, 1], "the abort bumps the epoch");
+    assert_eq!(
+        epochs_of(&run, "p1"),
+        vec![0, 1],
+        "the abort bumps the epoch"
+    );
     assert!(has_event(&run, |k| matches!(
         k,
         EventKind::SendFailed {

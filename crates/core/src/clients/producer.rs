@@ -1133,17 +1133,25 @@ impl Producer {
                 let producer = self.id().clone();
                 let (assigned, done) = if request == TxnRequest::BumpEpoch {
                     (
-                        format!("{producer} gets epoch {producer_epoch} for producer id {producer_id}: the coordinator bumped the epoch it had. Its next writes carry the new epoch, and each partition refuses the old one once it has seen the new one (a marker or a write)."),
+                        format!(
+                            "{producer} gets epoch {producer_epoch} for producer id {producer_id}: the coordinator bumped the epoch it had. Its next writes carry the new epoch, and each partition refuses the old one once it has seen the new one (a marker or a write)."
+                        ),
                         "abortTransaction returns with the new epoch; the producer may begin a transaction.",
                     )
                 } else {
                     (
-                        format!("{producer} gets producer id {producer_id} with epoch {producer_epoch} from the transaction coordinator. Any older instance with the same transactional.id has a lower epoch now, so brokers and the coordinator refuse it."),
+                        format!(
+                            "{producer} gets producer id {producer_id} with epoch {producer_epoch} from the transaction coordinator. Any older instance with the same transactional.id has a lower epoch now, so brokers and the coordinator refuse it."
+                        ),
                         "initTransactions is done; the producer may begin a transaction.",
                     )
                 };
                 out.push(
-                    EventKind::ProducerIdAssigned { producer: producer.clone(), producer_id, producer_epoch },
+                    EventKind::ProducerIdAssigned {
+                        producer: producer.clone(),
+                        producer_id,
+                        producer_epoch,
+                    },
                     assigned,
                 );
                 self.set_txn_state(ClientTxnState::Ready, done, out);

@@ -5,7 +5,7 @@
 //! Several guarantees map to one name (a duplicate in the log and a side effect applied twice are
 //! both a duplicate). Guarantees with no counterpart in Jepsen's checker keep a lab name.
 
-use super::reads::{NO_ABORTED_READ, POLLS_MONOTONIC};
+use super::reads::{NO_ABORTED_READ, ONE_PRODUCER_PER_TRANSACTIONAL_ID, POLLS_MONOTONIC};
 use crate::config::{Acks, IsolationLevel, ProcessingMode, WorldConfig};
 use crate::invariants::{
     COORDINATOR_TRANSITIONS_VALID, FENCED_WRITES_NEVER_COMMITTED, HIGH_WATERMARK_WITHIN_LOG,
@@ -34,13 +34,15 @@ pub enum AnomalyKind {
     PartialTransaction,
     /// A producer gave up on a send that is in no log (lab name).
     SendGivenUp,
+    /// A producer is fenced by a different producer with its `transactional.id` (lab name).
+    FencedByAnother,
     /// The model's own bookkeeping disagrees with itself (lab name): a bug in the lab.
     ModelInconsistent,
 }
 
 impl AnomalyKind {
     /// Every kind, in the matrix's column order.
-    pub const ALL: [AnomalyKind; 8] = [
+    pub const ALL: [AnomalyKind; 9] = [
         AnomalyKind::Duplicate,
         AnomalyKind::LostWrite,
         AnomalyKind::PollSkip,
@@ -48,6 +50,7 @@ impl AnomalyKind {
         AnomalyKind::AbortedRead,
         AnomalyKind::PartialTransaction,
         AnomalyKind::SendGivenUp,
+        AnomalyKind::FencedByAnother,
         AnomalyKind::ModelInconsistent,
     ];
 
@@ -73,6 +76,7 @@ impl AnomalyKind {
             AnomalyKind::AbortedRead => "aborted read",
             AnomalyKind::PartialTransaction => "partial transaction",
             AnomalyKind::SendGivenUp => "send given up",
+            AnomalyKind::FencedByAnother => "fenced by another producer",
             AnomalyKind::ModelInconsistent => "model inconsistent",
         }
     }
@@ -85,7 +89,7 @@ impl fmt::Display for AnomalyKind {
 }
 
 /// Every guarantee the explorer checks (the world's and the read checks'), with its kind.
-pub const GUARANTEES: [(&str, AnomalyKind); 15] = [
+pub const GUARANTEES: [(&str, AnomalyKind); 16] = [
     (NO_DUPLICATE_WRITE, AnomalyKind::Duplicate),
     (NO_DUPLICATE_WRITE_ACROSS_SESSIONS, AnomalyKind::Duplicate),
     (NO_DUPLICATE_EFFECT, AnomalyKind::Duplicate),
@@ -97,6 +101,10 @@ pub const GUARANTEES: [(&str, AnomalyKind); 15] = [
     (FENCED_WRITES_NEVER_COMMITTED, AnomalyKind::AbortedRead),
     (TRANSACTIONS_ALL_OR_NOTHING, AnomalyKind::PartialTransaction),
     (NO_SEND_LOST, AnomalyKind::SendGivenUp),
+    (
+        ONE_PRODUCER_PER_TRANSACTIONAL_ID,
+        AnomalyKind::FencedByAnother,
+    ),
     (OFFSETS_CONTIGUOUS, AnomalyKind::ModelInconsistent),
     (HIGH_WATERMARK_WITHIN_LOG, AnomalyKind::ModelInconsistent),
     (LSO_WITHIN_HIGH_WATERMARK, AnomalyKind::ModelInconsistent),

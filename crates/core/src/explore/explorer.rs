@@ -474,6 +474,15 @@ mod tests {
         assert!(found.why.contains("aborted"), "{}", found.why);
     }
 
+    // A transactional.id names one producer: a second application given it fences the first.
+    #[test]
+    fn a_shared_transactional_id_fences_a_different_producer() {
+        let found = finds("shared-transactional-id", 0, 5, 8);
+        assert_eq!(found.kind, AnomalyKind::FencedByAnother);
+        assert_eq!(found.expected, None);
+        assert!(found.why.contains("payments-tx"), "{}", found.why);
+    }
+
     #[test]
     fn runs_absorbed_in_seed_order_find_what_run_next_finds() {
         let config = setting("acks-1").expect("a named setting").config;

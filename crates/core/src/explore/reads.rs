@@ -8,9 +8,13 @@
 //!   told failed counts as aborted too: its application's transaction could only abort.
 //! - `polls_monotonic`: a consumer's polls of a partition move forward; only a crash, a
 //!   restart, a rebalance of its group or a Streams rewind may send it back.
+//! - `one_producer_per_transactional_id`: a producer is fenced only by a newer instance of
+//!   itself or by the coordinator's timeout, never by a different producer that was given the
+//!   same `transactional.id`.
 
 use crate::broker::batch::StoredBatch;
 use crate::clients::producer::SendOutcome;
+use crate::clients::producer_txn::ClientTxnState;
 use crate::event::{Event, EventKind};
 use crate::ids::{ClientId, Offset, ProducerId, TopicPartition};
 use crate::views::visibility::{TxnStatus, transaction_status};
@@ -19,9 +23,10 @@ use std::collections::BTreeMap;
 
 pub const NO_ABORTED_READ: &str = "no_aborted_read";
 pub const POLLS_MONOTONIC: &str = "polls_monotonic";
+pub const ONE_PRODUCER_PER_TRANSACTIONAL_ID: &str = "one_producer_per_transactional_id";
 
-/// The two checks' names and what they promise.
-pub const CATALOGUE: [(&str, &str); 2] = [
+/// The checks' names and what they promise.
+pub const CATALOGUE: [(&str, &str); 3] = [
     (
         NO_ABORTED_READ,
         "No consumer receives a record of a transaction that aborts.",
@@ -29,6 +34,10 @@ pub const CATALOGUE: [(&str, &str); 2] = [
     (
         POLLS_MONOTONIC,
         "Each poll of a partition by a consumer returns offsets after the ones it returned before, unless a crash, a restart, a rebalance or a Streams rewind moved it back.",
+    ),
+    (
+        ONE_PRODUCER_PER_TRANSACTIONAL_ID,
+        "A producer is fenced only by a newer instance of itself or by its transaction's timeout, never by a different producer given the same transactional.id.",
     ),
 ];
 
@@ -40,6 +49,8 @@ pub struct ReadChecks {
     open_reads: BTreeMap<(TopicPartition, ProducerId), Vec<(ClientId, Offset)>>,
     /// The last offset each consumer received from each partition since it last moved back.
     last_polled: BTreeMap<(ClientId, TopicPartition), Offset>,
+    /// Which producer last got a producer id and epoch for each transactional id.
+    holders: BTreeMap<String, ClientId>,
     broken: BTreeMap<&'static str, String>,
 }
 
@@ -81,6 +92,27 @@ impl ReadChecks {
                             NO_ABORTED_READ,
                             format!(
                                 "{consumer} received {topic_partition}@{read} while its transaction was open, and the ABORT marker at offset {offset} has now aborted it."
+                            ),
+                        ));
+                    }
+                }
+                EventKind::ProducerIdAssigned { producer, .. } => {
+                    if let Some(id) = transactional_id(world, producer) {
+                        self.holders.insert(id.to_owned(), producer.clone());
+                    }
+                }
+                EventKind::ProducerTxnStateChanged {
+                    producer,
+                    to: ClientTxnState::FatalError,
+                    ..
+                } => {
+                    if let Some(id) = transactional_id(world, producer)
+                        && let Some(holder) = self.holders.get(id).filter(|h| *h != producer)
+                    {
+                        now.push((
+                            ONE_PRODUCER_PER_TRANSACTIONAL_ID,
+                            format!(
+                                "{producer} is fenced because {holder}, a different producer given the same transactional.id {id}, called initTransactions after it: the coordinator takes the two for one producer's old and new instance, and whatever {producer} had open is aborted."
                             ),
                         ));
                     }
@@ -162,7 +194,9 @@ impl ReadChecks {
                 }
                 _ => {}
             }
-            if let Some(why) = failed_transactional_send(world, log.batch_containing(*offset), *offset) {
+            if let Some(why) =
+                failed_transactional_send(world, log.batch_containing(*offset), *offset)
+            {
                 now.push((
                     NO_ABORTED_READ,
                     format!("{consumer} received {tp}@{offset}, {why}"),
@@ -170,6 +204,10 @@ impl ReadChecks {
             }
         }
     }
+}
+
+fn transactional_id<'w>(world: &'w World, producer: &ClientId) -> Option<&'w str> {
+    world.producer(producer)?.config.transactional_id.as_deref()
 }
 
 /// The record at `offset`, if a transactional producer was told its send failed: a failed send

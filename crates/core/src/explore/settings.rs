@@ -7,10 +7,9 @@ use crate::config::{
     Acks, ClusterConfig, ConsumerConfig, DatabaseConfig, IsolationLevel, ProcessingMode,
     ProducerConfig, TopicConfig, WorldConfig,
 };
-use crate::explore::reads::NO_ABORTED_READ;
+use crate::explore::reads::{NO_ABORTED_READ, ONE_PRODUCER_PER_TRANSACTIONAL_ID};
 use crate::invariants::{
-    NO_ACKNOWLEDGED_WRITE_LOST, NO_DUPLICATE_EFFECT,
-    NO_DUPLICATE_WRITE, NO_RECORD_SKIPPED_BY_GROUP,
+    NO_ACKNOWLEDGED_WRITE_LOST, NO_DUPLICATE_EFFECT, NO_DUPLICATE_WRITE, NO_RECORD_SKIPPED_BY_GROUP,
 };
 
 /// One row of the matrix.
@@ -178,7 +177,7 @@ pub fn catalogue() -> Vec<Setting> {
             name: "shared-transactional-id",
             title: "One transactional.id, two producers",
             about: "Two different producers share one transactional.id: each initTransactions fences the other and aborts its open transaction.",
-            shows: None,
+            shows: Some(ONE_PRODUCER_PER_TRANSACTIONAL_ID),
             config: changed(|c| {
                 c.producers = vec![
                     transactional("tx-a", "payments-tx"),
@@ -190,7 +189,7 @@ pub fn catalogue() -> Vec<Setting> {
             name: "verification-off-v1",
             title: "transaction.partition.verification.enable=false under transaction.version 1",
             about: "A partition leader accepts a transactional write without asking the coordinator, and under protocol V1 the epoch stays the same from one transaction to the next: a write that arrives after its transaction was aborted is taken into the next one. Here transaction.timeout.ms is 15 minutes, longer than delivery.timeout.ms (as sinks that keep a transaction open across a checkpoint set it), so the producer gives up on a send and aborts before the coordinator would.",
-            shows: Some(NO_ABORTED_READ),
+            shows: None,
             config: changed(|c| {
                 c.cluster.transaction_partition_verification_enable = false;
                 for producer in &mut c.producers {
