@@ -7,6 +7,7 @@ use eos_core::explore::explorer::{ExploreOptions, Explorer, Finding, RunRecord, 
 use eos_core::explore::matrix::{self, Cell, Matrix, MatrixRow};
 use eos_core::explore::settings::{self, Setting};
 use eos_core::run::scenario::Scenario;
+use eos_core::run::share::{self, SharedLab};
 use serde_json::{Value, json};
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -71,6 +72,7 @@ struct Flags {
     steps: usize,
     jobs: usize,
     json: bool,
+    markdown: bool,
 }
 
 fn number<T: std::str::FromStr>(flag: &str, value: Option<&&str>) -> Result<T, Failure> {
@@ -88,6 +90,7 @@ fn parse_flags(args: &[&str], sources_allowed: bool) -> Result<Flags, Failure> {
         steps: ExploreOptions::default().steps_per_run,
         jobs: 1,
         json: false,
+        markdown: false,
     };
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
@@ -117,6 +120,7 @@ fn parse_flags(args: &[&str], sources_allowed: bool) -> Result<Flags, Failure> {
             "--steps" => flags.steps = number(arg, rest.next())?,
             "--jobs" => flags.jobs = number(arg, rest.next())?,
             "--json" => flags.json = true,
+            "--markdown" if !sources_allowed => flags.markdown = true,
             other => return Err(Failure::Usage(format!("unknown argument `{other}`"))),
         }
     }
@@ -458,6 +462,8 @@ pub(crate) fn matrix(args: &[&str]) -> Result<Done, Failure> {
     let matrix = matrix::assemble(&options, rows);
     let text = if flags.json {
         format!("{}\n", matrix_json(&matrix))
+    } else if flags.markdown {
+        matrix_markdown(&matrix)
     } else {
         matrix_text(&matrix)
     };
@@ -510,6 +516,62 @@ fn matrix_text(matrix: &Matrix) -> String {
     for row in &matrix.rows {
         let counts: Vec<String> = row.found_by_budget.iter().map(usize::to_string).collect();
         let _ = writeln!(out, "{:<31}{}", row.setting, counts.join(" "));
+    }
+    out
+}
+
+/// The matrix as the book prints it: a row per setting with what its runs found, each finding
+/// a link that opens its shrunk run in the lab (`../#v2.…`, the book sits one folder below the
+/// lab), then the growth series.
+fn matrix_markdown(matrix: &Matrix) -> String {
+    let catalogue = settings::catalogue();
+    let mut out = format!(
+        "| Setting | What changes | Found in {} runs of {} steps |\n|---|---|---|\n",
+        matrix.runs, matrix.steps_per_run
+    );
+    for row in &matrix.rows {
+        let Some(setting) = catalogue.iter().find(|s| s.name == row.setting) else {
+            continue;
+        };
+        let found: Vec<String> = row
+            .cells
+            .iter()
+            .filter_map(|cell| match cell {
+                Cell::Found(f) => Some(f),
+                Cell::NoneIn { .. } => None,
+            })
+            .map(|f| {
+                let origin = f.scenario(&setting.config);
+                let link = share::encode(&SharedLab::at_start(origin));
+                let verdict = if f.expected.is_some() {
+                    "expected"
+                } else {
+                    "**not expected**"
+                };
+                format!(
+                    "[{}](../#{link}) in {} steps ({verdict})",
+                    f.kind.name(),
+                    f.actions.len()
+                )
+            })
+            .collect();
+        let found = if found.is_empty() {
+            "nothing".to_owned()
+        } else {
+            found.join("<br>")
+        };
+        let _ = writeln!(out, "| `{}` | {} | {found} |", row.setting, row.title);
+    }
+    let budgets: Vec<String> = matrix.budgets.iter().map(u64::to_string).collect();
+    let _ = write!(
+        out,
+        "\nKinds of anomaly found within the first N runs:\n\n| Setting | {} |\n|---|{}\n",
+        budgets.join(" | "),
+        "---|".repeat(budgets.len())
+    );
+    for row in &matrix.rows {
+        let counts: Vec<String> = row.found_by_budget.iter().map(usize::to_string).collect();
+        let _ = writeln!(out, "| `{}` | {} |", row.setting, counts.join(" | "));
     }
     out
 }

@@ -12,7 +12,8 @@
 //! - `eos-lab explore (--setting NAME | --config FILE | --scenario FILE) [--seed N] [--runs N]
 //!   [--steps N] [--jobs N] [--json]` runs the counterexample explorer over seeds, in parallel
 //!   threads, and prints each anomaly found, explained, with the command that replays it.
-//! - `eos-lab matrix [--runs N] [--steps N] [--jobs N] [--json]` prints the exactly-once matrix.
+//! - `eos-lab matrix [--runs N] [--steps N] [--jobs N] [--json | --markdown]` prints the
+//!   exactly-once matrix.
 //!
 //! - `eos-lab grade EXERCISE ATTEMPTS_DIR [--json | --csv]` grades every attempt file of a
 //!   folder against an exercise by replaying it, one row per file (`docs/exercises.md`).
@@ -39,7 +40,7 @@ const USAGE: &str = "usage: eos-lab run [--json] [SCENARIO.json | --link LINK]
        eos-lab find GUARANTEE SCENARIO.json
        eos-lab explore (--setting NAME | --config FILE | --scenario FILE) [--seed N]
                        [--runs N] [--steps N] [--jobs N] [--json]
-       eos-lab matrix [--runs N] [--steps N] [--jobs N] [--json]
+       eos-lab matrix [--runs N] [--steps N] [--jobs N] [--json | --markdown]
        eos-lab grade EXERCISE.json ATTEMPTS_DIR [--json | --csv] [--scenarios DIR]
        eos-lab check-exercise EXERCISE.json [--scenarios DIR]
        eos-lab check-lesson LESSON.json [--scenarios DIR]
@@ -64,7 +65,8 @@ const USAGE: &str = "usage: eos-lab run [--json] [SCENARIO.json | --link LINK]
                       configuration allows it by design), its shrunk run explained step by
                       step and as a scenario file, and the command that replays it
   matrix              every named setting against every kind of anomaly (--runs per setting,
-                      default 200), and the kinds found as the budget grows
+                      default 200), and the kinds found as the budget grows; --markdown
+                      prints it as the book's tables, each finding a link into the lab
   grade EXERCISE ATTEMPTS_DIR
                       replay every *.json attempt file in ATTEMPTS_DIR from the exercise's own
                       scenario and print one row per file: passed, not yet or invalid, steps

@@ -16,10 +16,11 @@ use super::{ActionWeights, ExploreLimits, random_action};
 use crate::action::Action;
 use crate::config::WorldConfig;
 use crate::rng::SimRng;
-use crate::run::scenario::Scenario;
+use crate::run::scenario::{Moment, Recap, Scenario};
 use crate::run::trace::Trace;
 use crate::world::{World, WorldConfigError};
 use std::collections::BTreeSet;
+use std::num::NonZeroU32;
 
 /// How far the explorer goes, and what the runs may do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -237,7 +238,8 @@ impl Finding {
         steps
     }
 
-    /// The finding as a scenario file the lab opens: the configuration, the seed and the steps.
+    /// The finding as a scenario file the lab opens and tells like any other: the
+    /// configuration, the seed and the steps, the step where it breaks, then what it showed.
     pub fn scenario(&self, config: &WorldConfig) -> Scenario {
         let jepsen = self
             .kind
@@ -257,6 +259,28 @@ impl Finding {
             self.expected
                 .map_or(String::new(), |r| format!(" Expected by design: {r}."))
         );
+        let steps = self.actions.len();
+        let guarantee = self.guarantee;
+        scenario.moment =
+            NonZeroU32::new(u32::try_from(steps).unwrap_or(u32::MAX)).map(|step| Moment {
+                step,
+                caption: format!("Here {guarantee} breaks: {}.", self.kind),
+            });
+        scenario.recap = Some(Recap {
+            saw: format!(
+                "A random run of this world broke {guarantee}. Shrinking dropped every step it \
+                 could while the guarantee still broke; these {steps} were left."
+            ),
+            guarantee: format!(
+                "{guarantee} broke at step {steps}: {}{}",
+                self.why,
+                self.expected
+                    .map_or(String::new(), |why| format!(" Expected by design: {why}."))
+            ),
+            try_next: "Step back through the timeline to find the step that made it possible, \
+                       then change a setting and play the same steps again."
+                .to_owned(),
+        });
         scenario
     }
 }

@@ -6,8 +6,6 @@
 //! The request and the updates are plain data with a JSON form: the same values cross the
 //! boundary between the page and its worker as text, and mean the same thing natively.
 
-use std::num::NonZeroU32;
-
 use serde::{Deserialize, Serialize};
 
 use crate::config::WorldConfig;
@@ -15,7 +13,7 @@ use crate::explore::anomaly::AnomalyKind;
 use crate::explore::explorer::{ExploreOptions, Explorer, Finding, RunRecord, run_seed};
 use crate::explore::matrix::{Cell, MatrixRow, budgets, matrix_row};
 use crate::explore::settings::{Setting, catalogue, setting};
-use crate::run::scenario::{Moment, Recap, Scenario};
+use crate::run::scenario::Scenario;
 
 /// What a worker running explorations posts once it listens for requests.
 pub const READY: &str = "ready";
@@ -327,8 +325,7 @@ fn row_update(row: &MatrixRow, config: &WorldConfig) -> ExploreUpdate {
     }
 }
 
-/// A finding as the page shows it, with its run as a scenario the lab tells like any other:
-/// the step where it breaks, then what it showed.
+/// A finding as the page shows it, with its run as the scenario the lab opens.
 fn found_run(finding: &Finding, config: &WorldConfig, base: Option<&Scenario>) -> FoundRun {
     let mut scenario = finding.scenario(config);
     if let Some(base) = base {
@@ -337,37 +334,14 @@ fn found_run(finding: &Finding, config: &WorldConfig, base: Option<&Scenario>) -
             scenario.description, base.name
         );
     }
-    let steps = scenario.steps.len();
-    let guarantee = finding.guarantee;
-    scenario.moment =
-        NonZeroU32::new(u32::try_from(steps).unwrap_or(u32::MAX)).map(|step| Moment {
-            step,
-            caption: format!("Here {guarantee} breaks: {}.", finding.kind),
-        });
-    scenario.recap = Some(Recap {
-        saw: format!(
-            "A random run of this world broke {guarantee}. Shrinking dropped every step it could \
-             while the guarantee still broke; these {steps} were left."
-        ),
-        guarantee: format!(
-            "{guarantee} broke at step {steps}: {}{}",
-            finding.why,
-            finding
-                .expected
-                .map_or(String::new(), |why| format!(" Expected by design: {why}."))
-        ),
-        try_next: "Step back through the timeline to find the step that made it possible, \
-                   then change a setting and play the same steps again."
-            .to_owned(),
-    });
     FoundRun {
-        guarantee: guarantee.to_owned(),
+        guarantee: finding.guarantee.to_owned(),
         anomaly: finding.kind.name().to_owned(),
         jepsen: finding.kind.jepsen_name().map(str::to_owned),
         expected: finding.expected.map(str::to_owned),
         why: finding.why.clone(),
         seed: finding.seed,
-        steps,
+        steps: scenario.steps.len(),
         scenario: serde_json::to_string_pretty(&scenario).unwrap_or_default(),
     }
 }
