@@ -213,3 +213,30 @@ fn a_consumer_with_neither_topics_nor_assign_is_a_located_error() {
     let err = Scenario::parse(text).unwrap_err().to_string();
     assert!(err.contains("steps[0]") || err.contains("step 1"), "{err}");
 }
+
+// Partition.fetchOffsetForTimestamp: the latest offset a read_committed consumer is given is the
+// last stable offset, so auto.offset.reset=latest does not jump over an open transaction.
+#[test]
+fn latest_under_read_committed_starts_at_the_last_stable_offset() {
+    let text = r#"{"format_version": 1, "name": "x", "description": "x", "seed": 1,
+        "producers": [{"id": "plain"}, {"id": "tx", "transactional.id": "t"}],
+        "steps": [
+            {"step": "send", "producer": "plain", "topic": "payments", "key": "a", "value": "before"},
+            {"step": "deliver_all"},
+            {"step": "init_transactions", "producer": "tx"},
+            {"step": "deliver_all"},
+            {"step": "begin_transaction", "producer": "tx"},
+            {"step": "send", "producer": "tx", "topic": "payments", "key": "b", "value": "in the transaction"},
+            {"step": "deliver_all"},
+            {"step": "add_consumer", "consumer": {"id": "reader", "group.id": "g", "topics": ["payments"],
+                "isolation.level": "read_committed", "auto.offset.reset": "latest"}},
+            {"step": "poll", "consumer": "reader"},
+            {"step": "commit_transaction", "producer": "tx"},
+            {"step": "deliver_all"},
+            {"step": "poll", "consumer": "reader"}
+        ]}"#;
+    let run = Scenario::parse(text).expect("valid").run().expect("runs");
+    let reader = run.world.consumer(&c("reader")).expect("reader");
+    let received: Vec<String> = reader.received.iter().map(|r| r.value.clone()).collect();
+    assert_eq!(received, vec!["in the transaction"]);
+}

@@ -470,10 +470,12 @@ impl World {
                     .partition(tp)
                     .and_then(|p| p.leader_replica())
                     .map_or(Offset(0), |r| r.log.log_start_offset()),
+                // ListOffsets for the latest offset answers the last stable offset to a
+                // read_committed consumer (`Partition.fetchOffsetForTimestamp`).
                 OffsetReset::Latest => self
-                    .cluster
-                    .partition(tp)
-                    .map_or(Offset(0), |p| p.high_watermark()),
+                    .list_offset(tp, SeekTarget::End, consumer.isolation_level())
+                    .or_else(|| self.cluster.partition(tp).map(|p| p.high_watermark()))
+                    .unwrap_or(Offset(0)),
             },
         })
     }
