@@ -133,6 +133,10 @@ pub enum Action {
         partition: u32,
         #[serde(default)]
         broker: Option<BrokerId>,
+        /// Copy only the leader's batches that begin below this offset, as a fetch cut short by
+        /// its size limit returns whole batches up to there; absent: everything the leader has.
+        #[serde(default)]
+        up_to: Option<i64>,
     },
     CrashBroker {
         broker: BrokerId,
@@ -462,10 +466,17 @@ impl Action {
                 topic,
                 partition,
                 broker,
-            } => match broker {
-                Some(b) => format!("broker {b} fetches {topic}-{partition} from its leader"),
-                None => format!("followers fetch {topic}-{partition} from its leader"),
-            },
+                up_to,
+            } => {
+                let what = match up_to {
+                    Some(end) => format!("{topic}-{partition} below offset {end}"),
+                    None => format!("{topic}-{partition}"),
+                };
+                match broker {
+                    Some(b) => format!("broker {b} fetches {what} from its leader"),
+                    None => format!("followers fetch {what} from its leader"),
+                }
+            }
             Action::CrashBroker { broker } => format!("crash broker {broker}"),
             Action::RestartBroker { broker } => format!("restart broker {broker}"),
             Action::AdvanceTime { ms } => format!("advance time by {ms} ms"),

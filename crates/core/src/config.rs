@@ -159,6 +159,10 @@ pub struct TopicConfig {
     /// (`segment.bytes`); the lab counts records so segments show up with a few records.
     #[serde(default = "default_segment_records", rename = "segment.records")]
     pub segment_records: u64,
+    /// Which brokers hold each partition's replicas, in order, the first being the preferred
+    /// leader (`kafka-topics.sh --replica-assignment`); absent: Kafka's round-robin placement.
+    #[serde(default, rename = "replica.assignment")]
+    pub replica_assignment: Option<Vec<Vec<u32>>>,
 }
 
 impl TopicConfig {
@@ -169,6 +173,7 @@ impl TopicConfig {
             replication_factor: 1,
             min_insync_replicas: 1,
             segment_records: default_segment_records(),
+            replica_assignment: None,
         }
     }
 }

@@ -286,6 +286,7 @@ pub fn random_action(world: &World, rng: &mut SimRng, limits: ExploreLimits) -> 
                         topic: tp.topic,
                         partition: tp.partition,
                         broker: None,
+                        up_to: None,
                     })
                 })
             }

@@ -648,8 +648,15 @@ impl World {
                 topic,
                 partition: p,
                 broker: b,
+                up_to,
             } => {
                 partition(topic, *p)?;
+                if up_to.is_some_and(|end| end < 0) {
+                    return Err(ActionError::InvalidRequest(format!(
+                        "up_to {} is not an offset: a fetch stops at an offset of 0 or more",
+                        up_to.unwrap_or_default()
+                    )));
+                }
                 if let Some(b) = b {
                     broker(b)?;
                     let tp = TopicPartition::new(topic.as_str(), *p);
@@ -1022,6 +1029,7 @@ impl World {
                 topic,
                 partition,
                 broker,
+                up_to,
             } => {
                 let tp = TopicPartition::new(topic.as_str(), *partition);
                 let followers: Vec<BrokerId> = match broker {
@@ -1048,7 +1056,9 @@ impl World {
                     )));
                 }
                 for follower in live {
-                    let released = self.cluster.replicate(&tp, follower, self.now_ms, out);
+                    let released =
+                        self.cluster
+                            .replicate(&tp, follower, up_to.map(Offset), self.now_ms, out);
                     self.send_released(released, out);
                 }
             }

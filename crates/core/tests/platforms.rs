@@ -33,6 +33,7 @@ const SHIPPED: &[(&str, &str, &str)] = &[
     shipped!("09-acks-1-leader-failover-loses-acked-write"),
     shipped!("09-acks-1-turns-idempotence-off"),
     shipped!("09-acks-all-survives-failover"),
+    shipped!("09-partial-fetches-and-a-chosen-leader"),
     shipped!("10-14-hand-made-coordinator-requests"),
     shipped!("10-14-hand-made-requests-transaction-v2"),
     shipped!("10-14-transactional-id-expires"),

@@ -271,6 +271,26 @@ fn acks_1_loses_an_acknowledged_write_when_the_leader_fails_early() {
     )));
 }
 
+// Partition.maybeIncrementHighWatermark over followers that fetched only part of the log, and
+// the leader chosen in replica.assignment order among the in-sync replicas.
+#[test]
+fn partial_fetches_hold_the_high_watermark_and_the_next_assigned_replica_leads() {
+    let (_, run) = run("09-partial-fetches-and-a-chosen-leader");
+    let tp = TopicPartition::new("payments", 0);
+    let partition = run.world.cluster().partition(&tp).expect("payments-0");
+    let brokers: Vec<u32> = partition.replicas.iter().map(|r| r.broker.0).collect();
+    assert_eq!(
+        brokers,
+        vec![2, 3, 1],
+        "the scenario's assignment, in order"
+    );
+    assert_eq!(partition.leader.map(|b| b.0), Some(3));
+    assert_eq!(log_values(&run, 0), vec!["10 EUR", "20 EUR", "30 EUR"]);
+    assert_eq!(received_offsets(&run, "reader"), vec![0, 1, 2]);
+    assert!(holds(&run, "no_acknowledged_write_lost"));
+    assert!(holds(&run, "no_duplicate_write"));
+}
+
 #[test]
 fn acks_all_keeps_the_write_through_a_leader_failover() {
     let (_, run) = run("09-acks-all-survives-failover");

@@ -156,7 +156,7 @@ macro_rules! shipped {
     };
 }
 
-const SHIPPED: [(&str, &str); 48] = shipped![
+const SHIPPED: [(&str, &str); 49] = shipped![
     "01-at-most-once.json",
     "02-at-least-once.json",
     "02-slow-consumer-leaves-its-group.json",
@@ -170,6 +170,7 @@ const SHIPPED: [(&str, &str); 48] = shipped![
     "09-acks-1-leader-failover-loses-acked-write.json",
     "09-acks-1-turns-idempotence-off.json",
     "09-acks-all-survives-failover.json",
+    "09-partial-fetches-and-a-chosen-leader.json",
     "10-14-hand-made-coordinator-requests.json",
     "10-14-hand-made-requests-transaction-v2.json",
     "10-14-transactional-id-expires.json",

@@ -274,12 +274,13 @@ impl Cluster {
                     topic.name
                 )));
             }
-            for p in 0..topic.partitions {
+            let assignment = replica_assignment(topic, &ids)?;
+            for (p, brokers) in (0..topic.partitions).zip(assignment) {
                 let tp = TopicPartition::new(topic.name.clone(), p);
-                // Round-robin assignment, as Kafka's rack-unaware replica placement does.
-                let replicas: Vec<Replica> = (0..topic.replication_factor)
-                    .map(|i| Replica {
-                        broker: ids[((p + i) % config.brokers) as usize],
+                let replicas: Vec<Replica> = brokers
+                    .into_iter()
+                    .map(|broker| Replica {
+                        broker,
                         log: PartitionLog::new(topic.segment_records),
                         producers: ProducerStateManager::new(),
                     })
@@ -547,6 +548,7 @@ impl Cluster {
         &mut self,
         tp: &TopicPartition,
         follower: BrokerId,
+        up_to: Option<Offset>,
         now_ms: u64,
         out: &mut Events,
     ) -> Vec<ReleasedAck> {
@@ -574,6 +576,8 @@ impl Cluster {
                 r.log.log_end_offset(),
                 r.log
                     .read(fetch_offset, r.log.log_end_offset(), usize::MAX)
+                    // A fetch cut short returns whole batches (`FetchRequest` max bytes).
+                    .take_while(|b| up_to.is_none_or(|end| b.base_offset < end))
                     .cloned()
                     .collect::<Vec<_>>(),
             ),
@@ -628,7 +632,7 @@ impl Cluster {
             .log
             .increment_log_start_offset(leader_log_start.min(follower_high_watermark));
         let log_end_offset = replica.log.log_end_offset();
-        let copied = if count == 0 {
+        let mut copied = if count == 0 {
             "nothing new to copy".to_owned()
         } else {
             format!(
@@ -636,6 +640,11 @@ impl Cluster {
                 log_end_offset.plus(-1)
             )
         };
+        if let Some(end) = up_to.filter(|_| log_end_offset < leader_end) {
+            copied.push_str(&format!(
+                " (this fetch takes only the batches that begin below {end}, so the follower stays behind the leader's log end, {leader_end})"
+            ));
+        }
         out.push(
             EventKind::ReplicaFetched {
                 topic_partition: tp.clone(),
@@ -890,6 +899,63 @@ fn index_if_aborted(replica: &mut Replica, completed: &CompletedTxn) {
 
 /// Picks the first live in-sync replica, in assignment order, as the new leader, and bumps the
 /// leader epoch; with none, the partition goes offline (no unclean election).
+/// Each partition's replicas, the preferred leader first: the topic's own assignment, checked
+/// as `kafka-topics.sh --replica-assignment` checks it (`AdminUtils` / `ReplicationControlManager`),
+/// or round-robin as Kafka's rack-unaware placement lays them out.
+fn replica_assignment(
+    topic: &TopicConfig,
+    brokers: &[BrokerId],
+) -> Result<Vec<Vec<BrokerId>>, ClusterConfigError> {
+    let name = &topic.name;
+    let Some(assignment) = &topic.replica_assignment else {
+        let n = brokers.len();
+        return Ok((0..topic.partitions as usize)
+            .map(|p| {
+                (0..topic.replication_factor as usize)
+                    .map(|i| brokers[(p + i) % n])
+                    .collect()
+            })
+            .collect());
+    };
+    if assignment.len() != topic.partitions as usize {
+        return Err(ClusterConfigError(format!(
+            "topic `{name}`: replica.assignment lists {} partitions, but the topic has {}",
+            assignment.len(),
+            topic.partitions
+        )));
+    }
+    assignment
+        .iter()
+        .enumerate()
+        .map(|(p, replicas)| {
+            if replicas.len() != topic.replication_factor as usize {
+                return Err(ClusterConfigError(format!(
+                    "topic `{name}`: replica.assignment gives partition {p} {} replicas, but replication.factor is {}",
+                    replicas.len(),
+                    topic.replication_factor
+                )));
+            }
+            let mut seen = Vec::with_capacity(replicas.len());
+            for broker in replicas {
+                let id = BrokerId(*broker);
+                if !brokers.contains(&id) {
+                    return Err(ClusterConfigError(format!(
+                        "topic `{name}`: replica.assignment puts partition {p} on broker {broker}, which the cluster does not have (brokers 1 to {})",
+                        brokers.len()
+                    )));
+                }
+                if seen.contains(&id) {
+                    return Err(ClusterConfigError(format!(
+                        "topic `{name}`: replica.assignment names broker {broker} twice for partition {p}"
+                    )));
+                }
+                seen.push(id);
+            }
+            Ok(seen)
+        })
+        .collect()
+}
+
 fn elect_leader(partition: &mut Partition, alive: &BTreeMap<BrokerId, bool>, out: &mut Events) {
     let tp = partition.topic_partition.clone();
     let candidate = partition
@@ -1088,7 +1154,7 @@ mod tests {
 
     /// One follower fetch; returns the correlation ids of the acks=all answers it released.
     fn fetch(c: &mut Cluster, follower: BrokerId, now_ms: u64) -> Vec<u64> {
-        released_ids(c.replicate(&tp(), follower, now_ms, &mut Events::default()))
+        released_ids(c.replicate(&tp(), follower, None, now_ms, &mut Events::default()))
     }
 
     fn released_ids(released: Vec<ReleasedAck>) -> Vec<u64> {
@@ -1461,7 +1527,7 @@ mod tests {
         assert_eq!(log_end(&c, B1), Offset(1), "nothing written twice");
 
         fetch(&mut c, B2, 0);
-        let released = c.replicate(&tp(), B2, 0, &mut Events::default());
+        let released = c.replicate(&tp(), B2, None, 0, &mut Events::default());
         let answers: Vec<(u64, Offset)> = released
             .iter()
             .map(|r| (r.ack.correlation_id, r.ack.base_offset))
@@ -1493,5 +1559,48 @@ mod tests {
             produce(&mut c, B2, Acks::Leader, &plain(), 3).outcome,
             ok(0)
         );
+    }
+
+    // kafka-topics.sh --replica-assignment: a list per partition, replication.factor distinct
+    // brokers of the cluster each; anything else is refused with the topic and partition named.
+    #[test]
+    fn a_replica_assignment_places_replicas_in_order_or_is_refused_with_its_reason() {
+        let with = |assignment: Vec<Vec<u32>>| {
+            Cluster::new(&ClusterConfig {
+                brokers: 3,
+                topics: vec![TopicConfig {
+                    replication_factor: 2,
+                    replica_assignment: Some(assignment),
+                    ..TopicConfig::named("payments", 2)
+                }],
+                ..ClusterConfig::default()
+            })
+        };
+        let c = with(vec![vec![3, 1], vec![2, 3]]).expect("a valid assignment");
+        let brokers = |p: u32| -> Vec<u32> {
+            let tp = TopicPartition::new("payments", p);
+            let partition = c.partition(&tp).expect("partition");
+            partition.replicas.iter().map(|r| r.broker.0).collect()
+        };
+        assert_eq!((brokers(0), brokers(1)), (vec![3, 1], vec![2, 3]));
+        assert_eq!(
+            c.leader_of(&TopicPartition::new("payments", 0)),
+            Some(BrokerId(3))
+        );
+        for (assignment, why) in [
+            (vec![vec![1, 2]], "lists 1 partitions, but the topic has 2"),
+            (vec![vec![1, 2], vec![3]], "gives partition 1 1 replicas"),
+            (
+                vec![vec![1, 4], vec![2, 3]],
+                "broker 4, which the cluster does not have",
+            ),
+            (
+                vec![vec![1, 2], vec![2, 2]],
+                "names broker 2 twice for partition 1",
+            ),
+        ] {
+            let err = with(assignment).expect_err("refused").0;
+            assert!(err.contains(why), "{err}");
+        }
     }
 }
