@@ -313,6 +313,12 @@ pub enum Action {
     CloseConsumer {
         consumer: ClientId,
     },
+    /// `consumer.assign(partitions)` on a consumer that does not subscribe: its partitions
+    /// become these, with no group and no rebalance (an empty list is `unsubscribe()`).
+    Assign {
+        consumer: ClientId,
+        partitions: Vec<TopicPartition>,
+    },
     // ---- the producer's API beyond send and the transaction calls ----
     /// `producer.close()`: no new call is taken; the sender sends what is queued, waits for the
     /// answers, aborts a transaction still open, then the producer is closed.
@@ -603,6 +609,17 @@ impl Action {
                 )
             }
             Action::CloseConsumer { consumer } => format!("{consumer} closes"),
+            Action::Assign {
+                consumer,
+                partitions,
+            } if partitions.is_empty() => format!("{consumer} assigns itself no partition"),
+            Action::Assign {
+                consumer,
+                partitions,
+            } => format!(
+                "{consumer} assigns itself {}",
+                partitions_or_all(partitions)
+            ),
             Action::CloseProducer { producer } => format!("{producer} closes"),
             Action::SendOffsetsToTransactionWith {
                 producer,

@@ -480,6 +480,11 @@ pub enum EventKind {
         consumer: ClientId,
         group_id: String,
     },
+    /// `consumer.assign(partitions)` during the run: its partitions, with no rebalance.
+    ConsumerAssigned {
+        consumer: ClientId,
+        partitions: Vec<TopicPartition>,
+    },
     /// `consumer.close()`: it committed if auto-commit is on, and left its group.
     ConsumerClosed {
         consumer: ClientId,

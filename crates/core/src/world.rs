@@ -847,6 +847,23 @@ impl World {
             Action::GroupMetadata { consumer: id } | Action::CloseConsumer { consumer: id } => {
                 running(id, consumer(id)?.alive)
             }
+            Action::Assign {
+                consumer: id,
+                partitions,
+            } => {
+                running(id, consumer(id)?.alive)?;
+                for tp in partitions {
+                    partition(&tp.topic, tp.partition)?;
+                }
+                // SubscriptionState.setSubscriptionType: subscribe and assign are exclusive.
+                if consumer(id)?.config.is_subscribed() {
+                    return Err(ActionError::InvalidRequest(format!(
+                        "assign is refused: IllegalStateException: Subscription to topics, partitions and pattern are mutually exclusive (`{id}` subscribes to {})",
+                        consumer(id)?.config.topics.join(", ")
+                    )));
+                }
+                Ok(())
+            }
             Action::CloseProducer { producer: id } => running(id, producer(id)?.alive),
             Action::SendOffsetsToTransactionWith {
                 producer: id,
@@ -1259,6 +1276,10 @@ impl World {
             Action::GroupMetadata { consumer } => self.group_metadata(consumer, out),
             Action::AddConsumer { consumer } => self.add_consumer(consumer, out),
             Action::CloseConsumer { consumer } => self.close_consumer(consumer, out),
+            Action::Assign {
+                consumer,
+                partitions,
+            } => self.assign(consumer, partitions, out),
             Action::CloseProducer { producer } => self.close_producer(producer, out),
             Action::SendOffsetsToTransactionWith {
                 producer,

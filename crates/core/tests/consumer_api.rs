@@ -240,3 +240,51 @@ fn latest_under_read_committed_starts_at_the_last_stable_offset() {
     let received: Vec<String> = reader.received.iter().map(|r| r.value.clone()).collect();
     assert_eq!(received, vec!["in the transaction"]);
 }
+
+// KafkaConsumer.assign: a consumer outside any group changes its partitions with no rebalance,
+// keeping the positions of those it keeps; a subscribing consumer is refused
+// (SubscriptionState.setSubscriptionType).
+#[test]
+fn assign_moves_a_consumer_between_partitions_without_a_group() {
+    let p = |n| TopicPartition::new("payments", n);
+    let auditor = ConsumerConfig {
+        topics: Vec::new(),
+        assign: vec![p(0)],
+        ..ConsumerConfig::named("auditor", "payments")
+    };
+    let mut w = world(vec![ConsumerConfig::named("member", "payments"), auditor]);
+    let member_before = w.consumer(&c("member")).unwrap().assignment.clone();
+    let events = step(
+        &mut w,
+        Action::Assign {
+            consumer: c("auditor"),
+            partitions: vec![p(1), p(0), p(1)],
+        },
+    );
+    assert!(events.iter().any(|e| matches!(
+        e,
+        EventKind::ConsumerAssigned { partitions, .. } if partitions == &vec![p(1), p(0)]
+    )));
+    assert!(
+        !events
+            .iter()
+            .any(|e| matches!(e, EventKind::GroupRebalanced { .. }))
+    );
+    assert_eq!(w.consumer(&c("member")).unwrap().assignment, member_before);
+    step(
+        &mut w,
+        Action::Assign {
+            consumer: c("auditor"),
+            partitions: Vec::new(),
+        },
+    );
+    assert!(w.consumer(&c("auditor")).unwrap().assignment.is_empty());
+    let why = refused(
+        &mut w,
+        Action::Assign {
+            consumer: c("member"),
+            partitions: vec![p(0)],
+        },
+    );
+    assert!(why.contains("mutually exclusive"), "{why}");
+}

@@ -66,6 +66,59 @@ impl World {
         }
     }
 
+    /// `consumer.assign(partitions)` during the run (`KafkaConsumer.assign`): partitions kept
+    /// keep their positions, new ones start from the group's committed offsets or
+    /// `auto.offset.reset`, and dropped ones are forgotten; no group hears of it.
+    pub(super) fn assign(
+        &mut self,
+        consumer: &ClientId,
+        partitions: &[TopicPartition],
+        out: &mut Events,
+    ) {
+        let Some(c) = self.consumers.get_mut(consumer) else {
+            return;
+        };
+        let before = std::mem::replace(&mut c.config.assign, dedup(partitions));
+        self.assign_manually(consumer);
+        let listed = |tps: &[TopicPartition]| {
+            if tps.is_empty() {
+                "no partition".to_owned()
+            } else {
+                tps.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        };
+        let Some(c) = self.consumers.get(consumer) else {
+            return;
+        };
+        let positions: Vec<String> = c
+            .assignment
+            .iter()
+            .map(|tp| match c.positions.get(tp) {
+                Some(offset) => format!("{tp} at {offset}"),
+                None => format!("{tp} once the pending transactional commit is decided"),
+            })
+            .collect();
+        out.push(
+            EventKind::ConsumerAssigned {
+                consumer: consumer.clone(),
+                partitions: c.assignment.clone(),
+            },
+            format!(
+                "{consumer} calls assign: it now reads {} (it read {} before). No group is told and nobody rebalances: assigning by hand is the application's own business.{}",
+                listed(&c.assignment),
+                listed(&before),
+                if positions.is_empty() {
+                    String::new()
+                } else {
+                    format!(" It reads from {}.", positions.join(", "))
+                }
+            ),
+        );
+    }
+
     /// What `consumer.groupMetadata()` returns: the generation and member id it holds, or
     /// generation -1 and no member id outside the group (`ConsumerGroupMetadata`,
     /// `AbstractCoordinator.Generation.NO_GENERATION`). The lab's member id is the consumer's id.
@@ -438,4 +491,15 @@ fn isolation_name(isolation: IsolationLevel) -> &'static str {
         IsolationLevel::ReadCommitted => "read_committed",
         IsolationLevel::ReadUncommitted => "read_uncommitted",
     }
+}
+
+/// The partitions in their first order, each once (`assign` takes a collection).
+fn dedup(partitions: &[TopicPartition]) -> Vec<TopicPartition> {
+    let mut out: Vec<TopicPartition> = Vec::with_capacity(partitions.len());
+    for tp in partitions {
+        if !out.contains(tp) {
+            out.push(tp.clone());
+        }
+    }
+    out
 }
