@@ -244,6 +244,11 @@ pub struct ProducerConfig {
         rename = "transaction.timeout.ms"
     )]
     pub transaction_timeout_ms: u64,
+    /// `max.block.ms`: how long initTransactions, commitTransaction and abortTransaction wait
+    /// for their answer before they throw TimeoutException (the request goes on; calling the
+    /// same method again waits for it again).
+    #[serde(default = "default_max_block_ms", rename = "max.block.ms")]
+    pub max_block_ms: u64,
 }
 
 impl ProducerConfig {
@@ -260,6 +265,7 @@ impl ProducerConfig {
             batch_records: 1,
             transactional_id: None,
             transaction_timeout_ms: default_transaction_timeout_ms(),
+            max_block_ms: default_max_block_ms(),
         }
     }
 
@@ -492,6 +498,9 @@ fn default_delivery_timeout_ms() -> u64 {
     120_000
 }
 fn default_transaction_timeout_ms() -> u64 {
+    60_000
+}
+fn default_max_block_ms() -> u64 {
     60_000
 }
 /// `TransactionStateManagerConfig`'s default: 15 minutes.

@@ -386,6 +386,17 @@ pub enum EventKind {
     InvariantBroken {
         name: String,
     },
+    /// A blocking transactional call threw TimeoutException after `max.block.ms`; its request
+    /// goes on.
+    ProducerCallTimedOut {
+        producer: ClientId,
+        method: String,
+    },
+    /// The application called the timed-out method again: it waits for the same answer.
+    ProducerCallResumed {
+        producer: ClientId,
+        method: String,
+    },
     /// The producer client's transaction state moved (`TransactionManager.State`).
     ProducerTxnStateChanged {
         producer: ClientId,

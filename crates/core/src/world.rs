@@ -266,7 +266,7 @@ impl World {
             .collect();
         for id in streams_producers {
             if let Some(p) = world.producers.get_mut(&id) {
-                p.init_transactions(&mut out);
+                p.init_transactions(0, &mut out);
             }
             world.drain(&id, &mut out);
         }
@@ -955,10 +955,10 @@ impl World {
             | Action::AbortTransaction { producer } => {
                 if let Some(p) = self.producers.get_mut(producer) {
                     match action {
-                        Action::InitTransactions { .. } => p.init_transactions(out),
+                        Action::InitTransactions { .. } => p.init_transactions(self.now_ms, out),
                         Action::BeginTransaction { .. } => p.begin_transaction(out),
-                        Action::CommitTransaction { .. } => p.commit_transaction(out),
-                        _ => p.abort_transaction(out),
+                        Action::CommitTransaction { .. } => p.commit_transaction(self.now_ms, out),
+                        _ => p.abort_transaction(self.now_ms, out),
                     }
                 }
                 self.drain(producer, out);

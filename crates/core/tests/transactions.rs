@@ -681,3 +681,37 @@ fn offsets_sent_with_a_stale_generation_are_refused_by_the_group() {
     )));
     assert_eq!(state(&w), Some(ClientTxnState::AbortableError));
 }
+
+// KafkaProducer.initTransactions: TimeoutException after max.block.ms while InitProducerId is
+// unanswered; calling it again waits for the same result instead of starting over
+// (TransactionManager.handleCachedTransactionRequestResult), and a second call without a timeout
+// is refused as an invalid transition.
+#[test]
+fn a_blocking_call_times_out_after_max_block_ms_and_a_second_call_waits_for_the_same_answer() {
+    let mut w = world(|p| p.max_block_ms = 5_000);
+    step(&mut w, Action::InitTransactions { producer: p1() });
+    assert!(matches!(
+        w.step(&Action::InitTransactions { producer: p1() }),
+        Err(ActionError::InvalidRequest(_))
+    ));
+    let events = step(&mut w, Action::AdvanceTime { ms: 5_000 });
+    assert!(events.iter().any(|e| matches!(
+        e,
+        EventKind::ProducerCallTimedOut { method, .. } if method == "initTransactions"
+    )));
+    let in_flight = w.network().in_flight().len();
+    let events = step(&mut w, Action::InitTransactions { producer: p1() });
+    assert!(events.iter().any(|e| matches!(
+        e,
+        EventKind::ProducerCallResumed { method, .. } if method == "initTransactions"
+    )));
+    assert_eq!(
+        w.network().in_flight().len(),
+        in_flight,
+        "nothing new is sent"
+    );
+    step(&mut w, Action::DeliverAll {});
+    let p = w.producer(&p1()).expect("p1");
+    assert_eq!(p.txn_state(), Some(ClientTxnState::Ready));
+    assert_eq!(p.txn.as_ref().and_then(|t| t.pending_call.clone()), None);
+}

@@ -14,7 +14,9 @@
 use crate::action::TxnResult;
 use crate::broker::batch::{ProducedBatch, ProducerStamp, Provenance, Record};
 use crate::clients::consumer::offsets_partition;
-use crate::clients::producer_txn::{ClientTxnState, TransactionManager, TxnOffsets, TxnRequest};
+use crate::clients::producer_txn::{
+    ClientTxnState, PendingCall, TransactionManager, TxnOffsets, TxnRequest,
+};
 use crate::config::{Acks, ProducerConfig};
 use crate::error_code::ErrorCode;
 use crate::event::{EventKind, Events};
@@ -831,6 +833,15 @@ impl Producer {
             return;
         }
         txn.state = to;
+        // The awaited result is there (or failed, which the call throws instead of waiting on).
+        if !matches!(
+            to,
+            ClientTxnState::Initializing
+                | ClientTxnState::CommittingTransaction
+                | ClientTxnState::AbortingTransaction
+        ) {
+            txn.pending_call = None;
+        }
         out.push(
             EventKind::ProducerTxnStateChanged {
                 producer: producer.clone(),
@@ -841,8 +852,50 @@ impl Producer {
         );
     }
 
+    /// A blocking call called again after it timed out waits for the answer it awaited
+    /// (`TransactionManager.handleCachedTransactionRequestResult`); `true` if this call was one.
+    fn resume_call(&mut self, method: &'static str, now_ms: u64, out: &mut Events) -> bool {
+        let producer = self.id().clone();
+        let Some(call) = self
+            .txn
+            .as_mut()
+            .and_then(|t| t.pending_call.as_mut())
+            .filter(|call| call.timed_out && call.method == method)
+        else {
+            return false;
+        };
+        call.timed_out = false;
+        call.since_ms = now_ms;
+        out.push(
+            EventKind::ProducerCallResumed { producer: producer.clone(), method: method.to_owned() },
+            format!("{producer} calls {method} again after its TimeoutException: nothing new is sent; it waits, up to max.block.ms once more, for the answer the first call was waiting for."),
+        );
+        true
+    }
+
+    /// Remembers that the application now waits in `method`, if the call did not end at once.
+    fn await_call(&mut self, method: &'static str, now_ms: u64) {
+        if let Some(txn) = self.txn.as_mut()
+            && matches!(
+                txn.state,
+                ClientTxnState::Initializing
+                    | ClientTxnState::CommittingTransaction
+                    | ClientTxnState::AbortingTransaction
+            )
+        {
+            txn.pending_call = Some(PendingCall {
+                method,
+                since_ms: now_ms,
+                timed_out: false,
+            });
+        }
+    }
+
     /// `initTransactions`: InitProducerId with the `transactional.id` goes to the coordinator.
-    pub fn init_transactions(&mut self, out: &mut Events) {
+    pub fn init_transactions(&mut self, now_ms: u64, out: &mut Events) {
+        if self.resume_call("initTransactions", now_ms, out) {
+            return;
+        }
         self.set_txn_state(
             ClientTxnState::Initializing,
             "initTransactions asks the transaction coordinator for the producer id and epoch of this transactional.id.",
@@ -852,6 +905,7 @@ impl Producer {
             txn.retry = Some(TxnRequest::InitProducerId);
             txn.retry_not_before_ms = 0;
         }
+        self.await_call("initTransactions", now_ms);
     }
 
     /// `beginTransaction`: only the client's state changes; nothing is sent.
@@ -864,7 +918,10 @@ impl Producer {
     }
 
     /// `commitTransaction`: flush, then EndTxn(COMMIT) once every batch is acknowledged.
-    pub fn commit_transaction(&mut self, out: &mut Events) {
+    pub fn commit_transaction(&mut self, now_ms: u64, out: &mut Events) {
+        if self.resume_call("commitTransaction", now_ms, out) {
+            return;
+        }
         self.set_txn_state(
             ClientTxnState::CommittingTransaction,
             "commitTransaction first flushes every batch; EndTxn(COMMIT) goes to the coordinator once all of them are acknowledged.",
@@ -872,11 +929,15 @@ impl Producer {
         );
         self.flush();
         self.maybe_complete_locally(out);
+        self.await_call("commitTransaction", now_ms);
     }
 
     /// `abortTransaction`: unsent batches are dropped, then EndTxn(ABORT) once in-flight ones are
     /// answered (`RecordAccumulator.abortUndrainedBatches`).
-    pub fn abort_transaction(&mut self, out: &mut Events) {
+    pub fn abort_transaction(&mut self, now_ms: u64, out: &mut Events) {
+        if self.resume_call("abortTransaction", now_ms, out) {
+            return;
+        }
         self.set_txn_state(
             ClientTxnState::AbortingTransaction,
             "abortTransaction drops the batches not yet sent; EndTxn(ABORT) goes to the coordinator once the batches in flight are answered.",
@@ -888,6 +949,7 @@ impl Producer {
             txn.pending_offsets = None;
         }
         self.maybe_complete_locally(out);
+        self.await_call("abortTransaction", now_ms);
     }
 
     /// TransactionManager.beginCompletingTransaction: a transaction that never added a partition
@@ -1366,8 +1428,30 @@ impl Producer {
         true
     }
 
+    /// `KafkaProducer`: a blocking transactional call unanswered after `max.block.ms` throws
+    /// TimeoutException (`TransactionalRequestResult.await`); the request is not cancelled.
+    fn call_on_time(&mut self, now_ms: u64, out: &mut Events) {
+        let max_block = self.config.max_block_ms;
+        let producer = self.id().clone();
+        let Some(call) = self
+            .txn
+            .as_mut()
+            .and_then(|t| t.pending_call.as_mut())
+            .filter(|call| !call.timed_out && now_ms.saturating_sub(call.since_ms) >= max_block)
+        else {
+            return;
+        };
+        call.timed_out = true;
+        let method = call.method;
+        out.push(
+            EventKind::ProducerCallTimedOut { producer: producer.clone(), method: method.to_owned() },
+            format!("{producer}'s {method} has waited max.block.ms ({max_block} ms) without an answer: it throws TimeoutException to the application. The request is not withdrawn; the application may call {method} again, which waits for the same answer rather than starting over."),
+        );
+    }
+
     /// A coordinator request unanswered for `request.timeout.ms` is sent again.
     fn txn_on_time(&mut self, now_ms: u64, out: &mut Events) {
+        self.call_on_time(now_ms, out);
         let timeout = self.config.request_timeout_ms;
         let producer = self.id().clone();
         let Some(txn) = self.txn.as_mut() else {

@@ -134,6 +134,20 @@ pub struct TransactionManager {
     /// A send failed inside the open transaction under protocol V1, so its abort ends with an
     /// epoch bump (`clientSideEpochBumpRequired`).
     pub epoch_bump_required: bool,
+    /// The blocking call the application is waiting in, if any.
+    pub pending_call: Option<PendingCall>,
+}
+
+/// A blocking transactional call not answered yet (`TransactionalRequestResult.await`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingCall {
+    /// `initTransactions`, `commitTransaction` or `abortTransaction`.
+    pub method: &'static str,
+    /// When the application called it (or called it again after a timeout).
+    pub since_ms: u64,
+    /// It threw TimeoutException after `max.block.ms`; calling it again waits for the same answer
+    /// (`TransactionManager.handleCachedTransactionRequestResult`).
+    pub timed_out: bool,
 }
 
 impl TransactionManager {
@@ -150,6 +164,7 @@ impl TransactionManager {
             in_flight: None,
             last_error: None,
             epoch_bump_required: false,
+            pending_call: None,
         }
     }
 
@@ -159,6 +174,13 @@ impl TransactionManager {
             self.state,
             ClientTxnState::CommittingTransaction | ClientTxnState::AbortingTransaction
         )
+    }
+
+    /// Whether calling `method` now waits again for the answer a timed-out call of it awaited.
+    pub fn resumes(&self, method: &str) -> bool {
+        self.pending_call
+            .as_ref()
+            .is_some_and(|call| call.timed_out && call.method == method)
     }
 
     /// Whether an AddPartitionsToTxn carrying `tp` is in flight or waits to be sent again
@@ -175,6 +197,9 @@ impl TransactionManager {
     /// (`TransactionManager.transitionTo`, `maybeFailWithError`), or `None` if the move is valid.
     pub fn refusal(&self, method: &str, target: ClientTxnState) -> Option<String> {
         let id = &self.transactional_id;
+        if self.resumes(method) {
+            return None;
+        }
         match self.state {
             ClientTxnState::FatalError => Some(format!(
                 "{method} is refused: the producer is in FATAL_ERROR ({}); the application must close it (KafkaException: Cannot execute transactional method because we are in an error state)",

@@ -52,6 +52,7 @@ impl World {
     /// The sender's shutdown loop, one stage per call: once nothing is left to send or wait
     /// for, abort a transaction still open; once that is answered too, the producer is closed.
     pub(super) fn advance_close(&mut self, producer: &ClientId, out: &mut Events) {
+        let now = self.now_ms;
         let Some(p) = self.producers.get_mut(producer) else {
             return;
         };
@@ -61,7 +62,7 @@ impl World {
         match p.txn_state() {
             Some(ClientTxnState::InTransaction | ClientTxnState::AbortableError) => {
                 // Sender.run: "Aborting incomplete transaction due to shutdown".
-                p.abort_transaction(out);
+                p.abort_transaction(now, out);
                 p.close_aborted_transaction = true;
                 self.drain(producer, out);
                 return;

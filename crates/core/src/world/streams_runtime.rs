@@ -170,8 +170,9 @@ impl World {
                 EventKind::StreamsTasksReset { thread: thread.clone(), producer: producer.clone(), partitions: rewound.clone() },
                 format!("{thread} finds {producer} in ABORTABLE_ERROR. Kafka Streams closes the affected tasks dirty: it aborts the producer's transaction, so their output vanishes, and rewinds their input ({}) to the group's committed offsets, so the same records are processed again in a new transaction.", if listed.is_empty() { "no partition".to_owned() } else { listed.join(", ") }),
             );
+            let now = self.now_ms;
             if let Some(p) = self.producers.get_mut(producer) {
-                p.abort_transaction(out);
+                p.abort_transaction(now, out);
             }
             self.drain(producer, out);
         }
@@ -211,8 +212,9 @@ impl World {
                 continue;
             }
             self.send_offsets(&producer, thread, offsets, out);
+            let now = self.now_ms;
             if let Some(p) = self.producers.get_mut(&producer) {
-                p.commit_transaction(out);
+                p.commit_transaction(now, out);
             }
             self.drain(&producer, out);
         }
