@@ -1913,3 +1913,44 @@ fn every_message_names_its_sender_and_receiver() {
     assert!(sent.contains(&("p1".to_owned(), "broker 1".to_owned())));
     assert!(sent.contains(&("broker 1".to_owned(), "p1".to_owned())));
 }
+
+// Transaction metadata in the report (`TransactionMetadata`): the epoch a retried bump repeats,
+// the producer ids around a rotation and the coordinator epoch, so a check never reads narration.
+#[test]
+fn the_report_gives_each_transactional_ids_metadata_and_the_coordinator_epoch_of_each_record() {
+    let report = |name: &str| -> serde_json::Value {
+        let (scenario, run) = run(name);
+        serde_json::from_str(&Report::new(&scenario, &run).to_json()).expect("JSON")
+    };
+    let v2 = report("10-14-hand-made-requests-transaction-v2");
+    let txn = &v2["transactions"][0];
+    assert_eq!(txn["producer_epoch"], 2);
+    assert_eq!(
+        txn["last_producer_epoch"], 1,
+        "the epoch before the abort's bump: an EndTxn retried at epoch 1 is answered as that bump"
+    );
+    assert_eq!(txn["prev_producer_id"], 1000);
+    assert_eq!(txn["next_producer_id"], -1, "the epoch is far from exhausted");
+    assert_eq!(txn["has_failed_epoch_fence"], false);
+    assert_eq!(txn["coordinator_epoch"], 0);
+
+    let reloaded = report("17-coordinator-failure-mid-commit");
+    assert_eq!(reloaded["transactions"][0]["coordinator_epoch"], 1);
+    let epochs: Vec<(String, i64)> = reloaded["transaction_log"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|r| {
+            (
+                r["state"].as_str().unwrap_or_default().to_owned(),
+                r["coordinator_epoch"].as_i64().unwrap_or(-2),
+            )
+        })
+        .collect();
+    assert_eq!(
+        epochs.last(),
+        Some(&("CompleteCommit".to_owned(), 1)),
+        "the restarted coordinator, at epoch 1, writes the completion of the commit decided at epoch 0"
+    );
+    assert!(epochs[..epochs.len() - 1].iter().all(|(_, e)| *e == 0));
+}

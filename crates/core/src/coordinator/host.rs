@@ -114,6 +114,11 @@ impl CoordinatorHost {
         self.state.transaction_version()
     }
 
+    /// The coordinator epoch: raised each time the coordinator loads `__transaction_state`.
+    pub fn coordinator_epoch(&self) -> i32 {
+        self.state.coordinator_epoch()
+    }
+
     /// Every transactional id's metadata.
     pub fn transactions(&self) -> impl Iterator<Item = &TransactionMetadata> {
         self.state.transactions()
