@@ -264,6 +264,8 @@ pub enum EventKind {
     /// A hand-made coordinator request was handled; `error` is `None` for NONE.
     RawCoordinatorRequestHandled {
         request: String,
+        /// The broker that answered: the coordinator's, or the one the request was addressed to.
+        broker: BrokerId,
         error: Option<ErrorCode>,
         /// The producer id and epoch the answer carries (InitProducerId; EndTxn under
         /// transaction version 2), else `None`.
@@ -416,6 +418,13 @@ pub enum EventKind {
     MarkerAcknowledged {
         transactional_id: String,
         topic_partition: TopicPartition,
+    },
+    /// The restarted coordinator's broker started reading `__transaction_state` back; until
+    /// `until_ms` it answers COORDINATOR_LOAD_IN_PROGRESS.
+    CoordinatorLoading {
+        broker: BrokerId,
+        coordinator_epoch: i32,
+        until_ms: u64,
     },
     /// The transaction coordinator rebuilt its state from `__transaction_state`.
     CoordinatorLoaded {

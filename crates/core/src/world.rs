@@ -212,7 +212,8 @@ impl World {
                 transaction_version,
                 config.cluster.transaction_max_timeout_ms,
             )
-            .with_transactional_id_expiration_ms(config.cluster.transactional_id_expiration_ms),
+            .with_transactional_id_expiration_ms(config.cluster.transactional_id_expiration_ms)
+            .with_load_ms(config.cluster.coordinator_load_ms),
             streams: Vec::new(),
         };
         for p in &config.producers {
@@ -702,8 +703,12 @@ impl World {
             Action::InitProducerIdRaw {
                 expected_producer_id,
                 expected_epoch,
+                broker: addressed,
                 ..
             } => {
+                if let Some(b) = addressed {
+                    broker(b)?;
+                }
                 if expected_producer_id.is_some() != expected_epoch.is_some() {
                     return Err(ActionError::InvalidRequest(
                         "give both expected_producer_id and expected_epoch, or neither".to_owned(),
@@ -711,7 +716,14 @@ impl World {
                 }
                 Ok(())
             }
-            Action::AddPartitionsRaw { partitions, .. } => {
+            Action::AddPartitionsRaw {
+                partitions,
+                broker: addressed,
+                ..
+            } => {
+                if let Some(b) = addressed {
+                    broker(b)?;
+                }
                 if partitions.is_empty() {
                     return Err(ActionError::InvalidRequest(
                         "AddPartitionsToTxn needs at least one partition".to_owned(),
@@ -722,7 +734,14 @@ impl World {
                 }
                 Ok(())
             }
-            Action::EndTxnRaw { .. } | Action::AddOffsetsRaw { .. } => Ok(()),
+            Action::EndTxnRaw {
+                broker: addressed,
+                ..
+            }
+            | Action::AddOffsetsRaw {
+                broker: addressed,
+                ..
+            } => addressed.as_ref().map_or(Ok(()), broker),
             Action::TxnOffsetCommitRaw { offsets, .. }
             | Action::OffsetCommitRaw { offsets, .. } => {
                 let request = match action {
@@ -1604,6 +1623,20 @@ impl World {
             }
         };
         let payload = &message.payload;
+        if self.coordinator.is_loading() {
+            if let Some(answer) = payload.coordinator_error_answer(ErrorCode::CoordinatorLoadInProgress) {
+                out.push(
+                    EventKind::TxnRequestRefused {
+                        transactional_id: payload.transactional_id().unwrap_or_default().to_owned(),
+                        request: payload.api_name().to_owned(),
+                        error: ErrorCode::CoordinatorLoadInProgress,
+                    },
+                    format!("The transaction coordinator on broker {broker} is still reading __transaction_state back: it answers {} with COORDINATOR_LOAD_IN_PROGRESS, and {client} retries after retry.backoff.ms.", payload.api_name()),
+                );
+                self.reply(broker, &client, answer, out);
+                return;
+            }
+        }
         let outputs = self.at_coordinator(|host, now, mut allocate, leader_of| match payload {
             Payload::TxnInitProducerIdRequest {
                 correlation_id,
@@ -2056,6 +2089,11 @@ impl World {
         let released = self.cluster.on_time(now, out);
         self.send_released(released, out);
         if self.cluster.is_alive(self.coordinator.broker()) {
+            let loaded =
+                self.at_coordinator(|host, now, _, leader_of| host.finish_load(now, &leader_of, out));
+            self.send_host_outputs(loaded, out);
+        }
+        if self.cluster.is_alive(self.coordinator.broker()) && !self.coordinator.is_loading() {
             let outputs = self.at_coordinator(|host, now, mut allocate, leader_of| {
                 host.abort_timed_out(now, &mut allocate, &leader_of, out)
             });

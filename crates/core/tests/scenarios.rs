@@ -1954,3 +1954,51 @@ fn the_report_gives_each_transactional_ids_metadata_and_the_coordinator_epoch_of
     );
     assert!(epochs[..epochs.len() - 1].iter().all(|(_, e)| *e == 0));
 }
+
+// TransactionStateManager.getTransactionState: only the coordinator's broker coordinates a
+// transactional id (NOT_COORDINATOR elsewhere), and not while it reads its log back
+// (COORDINATOR_LOAD_IN_PROGRESS); the load finishes the commit decided before the crash.
+#[test]
+fn a_wrong_broker_answers_not_coordinator_and_a_loading_coordinator_load_in_progress() {
+    let (_, run) = run("17-not-coordinator-and-load-in-progress");
+    assert!(run.world.invariants().all_hold());
+    assert_eq!(
+        raw_answers(&run),
+        vec![
+            ("InitProducerId".to_owned(), Some(ErrorCode::NotCoordinator)),
+            ("InitProducerId".to_owned(), None),
+            ("AddPartitionsToTxn".to_owned(), None),
+            ("EndTxn".to_owned(), None),
+            (
+                "EndTxn".to_owned(),
+                Some(ErrorCode::CoordinatorLoadInProgress)
+            ),
+            ("EndTxn".to_owned(), None),
+        ]
+    );
+    let answered_by: Vec<u32> = run
+        .events()
+        .filter_map(|e| match &e.kind {
+            EventKind::RawCoordinatorRequestHandled { broker, .. } => Some(broker.0),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(answered_by, [2, 1, 1, 1, 1, 1]);
+    assert_eq!(
+        txn_log(&run, "payment-writer"),
+        vec![
+            (TransactionState::Empty, 0),
+            (TransactionState::Ongoing, 0),
+            (TransactionState::PrepareCommit, 0),
+            (TransactionState::CompleteCommit, 0),
+        ],
+        "NOT_COORDINATOR and COORDINATOR_LOAD_IN_PROGRESS write nothing"
+    );
+    assert!(has_event(&run, |k| matches!(
+        k,
+        EventKind::CoordinatorLoaded {
+            coordinator_epoch: 1,
+            ..
+        }
+    )));
+}

@@ -441,6 +441,7 @@ fn verification_lets_a_write_to_a_partition_in_the_transaction_through() {
             producer_id: pid,
             producer_epoch: 0,
             partitions: vec![eos_core::TopicPartition::new("payments", 0)],
+            broker: None,
         },
     );
     let events = step(&mut w, raw_txn_produce(pid, 0));
@@ -466,6 +467,7 @@ fn verification_with_an_old_epoch_answers_invalid_producer_epoch() {
             transactional_id: "tx".to_owned(),
             expected_producer_id: None,
             expected_epoch: None,
+            broker: None,
         },
     );
     let events = step(&mut w, raw_txn_produce(pid, 0));
@@ -497,6 +499,7 @@ fn a_hand_made_init_producer_id_needs_both_expected_fields_or_neither() {
             transactional_id: "tx".to_owned(),
             expected_producer_id: Some(1000),
             expected_epoch: None,
+            broker: None,
         },
     );
     assert!(why.contains("expected_epoch"), "{why}");
@@ -680,4 +683,57 @@ fn offsets_sent_with_a_stale_generation_are_refused_by_the_group() {
         }
     )));
     assert_eq!(state(&w), Some(ClientTxnState::AbortableError));
+}
+
+// TransactionStateManager.getTransactionState while the partition loads: a producer's EndTxn is
+// answered COORDINATOR_LOAD_IN_PROGRESS, retried, and succeeds once the load is done.
+#[test]
+fn a_producer_retries_its_commit_while_the_restarted_coordinator_loads() {
+    let mut config = WorldConfig::default();
+    config.cluster.coordinator_load_ms = 500;
+    let mut producer = ProducerConfig::named("p1");
+    producer.transactional_id = Some("tx".to_owned());
+    config.producers = vec![producer];
+    config.consumers = Vec::new();
+    let mut w = World::new(&config, 1).expect("valid world");
+    ready(&mut w);
+    step(&mut w, Action::BeginTransaction { producer: p1() });
+    step(&mut w, send("a"));
+    step(&mut w, Action::DeliverAll {});
+    step(&mut w, Action::CrashBroker { broker: eos_core::ids::BrokerId(1) });
+    step(&mut w, Action::RestartBroker { broker: eos_core::ids::BrokerId(1) });
+    step(&mut w, Action::CommitTransaction { producer: p1() });
+    let refused = step(&mut w, Action::DeliverAll {});
+    assert!(
+        refused.iter().any(|k| matches!(
+            k,
+            EventKind::TxnRequestRefused {
+                error: ErrorCode::CoordinatorLoadInProgress,
+                ..
+            }
+        )),
+        "{refused:?}"
+    );
+    assert_eq!(state(&w), Some(ClientTxnState::CommittingTransaction));
+    let loaded = step(&mut w, Action::AdvanceTime { ms: 500 });
+    assert!(loaded
+        .iter()
+        .any(|k| matches!(k, EventKind::CoordinatorLoaded { .. })));
+    step(&mut w, Action::DeliverAll {});
+    assert_eq!(state(&w), Some(ClientTxnState::Ready), "the retried EndTxn got through");
+}
+
+#[test]
+fn a_hand_made_request_to_a_broker_the_cluster_lacks_is_refused_with_its_id() {
+    let mut w = world(|_| {});
+    let result = w.step(&Action::InitProducerIdRaw {
+        transactional_id: "tx".to_owned(),
+        expected_producer_id: None,
+        expected_epoch: None,
+        broker: Some(eos_core::ids::BrokerId(7)),
+    });
+    assert!(
+        matches!(result, Err(ActionError::UnknownBroker(eos_core::ids::BrokerId(7)))),
+        "{result:?}"
+    );
 }

@@ -214,8 +214,38 @@ impl World {
         out: &mut Events,
     ) -> Result<(), ActionError> {
         let coordinator = self.coordinator.broker();
-        if !self.cluster.is_alive(coordinator) {
-            return Err(ActionError::BrokerDown(coordinator));
+        let Some((request, transactional_id, addressed)) = raw_coordinator_request(action) else {
+            return Ok(());
+        };
+        let addressed = addressed.unwrap_or(coordinator);
+        if !self.cluster.is_alive(addressed) {
+            return Err(ActionError::BrokerDown(addressed));
+        }
+        // TransactionStateManager.getTransactionState: a broker that does not lead the
+        // transactional id's `__transaction_state` partition answers NOT_COORDINATOR, one still
+        // reading it back COORDINATOR_LOAD_IN_PROGRESS. An empty id is refused before that
+        // (INVALID_REQUEST, TransactionCoordinator), so it reaches the coordinator's own checks.
+        let refusal = if transactional_id.is_empty() {
+            None
+        } else if addressed != coordinator {
+            Some((ErrorCode::NotCoordinator, format!("broker {addressed} is not the transaction coordinator (broker {coordinator} is), so it answers NOT_COORDINATOR; a client would look the coordinator up again (FindCoordinator) and resend")))
+        } else if self.coordinator.is_loading() {
+            Some((ErrorCode::CoordinatorLoadInProgress, "the coordinator is still reading __transaction_state back after its restart, so it answers COORDINATOR_LOAD_IN_PROGRESS; a client retries after retry.backoff.ms".to_owned()))
+        } else {
+            None
+        };
+        if let Some((error, why)) = refusal {
+            out.push(
+                EventKind::RawCoordinatorRequestHandled {
+                    request: request.to_owned(),
+                    broker: addressed,
+                    error: Some(error),
+                    producer_id: None,
+                    producer_epoch: None,
+                },
+                format!("The hand-made {request} request for {transactional_id} goes to broker {addressed}, bypassing the producer client: {why}."),
+            );
+            return Ok(());
         }
         let lab = ClientId::new("lab");
         let Some((request, outputs)) = self.at_coordinator(|host, now, mut allocate, leader_of| {
@@ -224,6 +254,7 @@ impl World {
                     transactional_id,
                     expected_producer_id,
                     expected_epoch,
+                    ..
                 } => (
                     "InitProducerId",
                     host.init_producer_id(
@@ -247,6 +278,7 @@ impl World {
                     producer_id,
                     producer_epoch,
                     partitions,
+                    ..
                 } => (
                     "AddPartitionsToTxn",
                     host.add_partitions(
@@ -265,7 +297,7 @@ impl World {
                     transactional_id,
                     producer_id,
                     producer_epoch,
-                    group_id: _,
+                    ..
                 } => (
                     "AddOffsetsToTxn",
                     host.add_offsets(
@@ -284,6 +316,7 @@ impl World {
                     producer_id,
                     producer_epoch,
                     result,
+                    ..
                 } => (
                     "EndTxn",
                     host.end_txn(
@@ -316,6 +349,7 @@ impl World {
                 out.push(
                     EventKind::RawCoordinatorRequestHandled {
                         request: request.to_owned(),
+                        broker: coordinator,
                         error,
                         producer_id: producer.map(|(id, _)| id),
                         producer_epoch: producer.map(|(_, epoch)| epoch),
@@ -331,6 +365,7 @@ impl World {
             out.push(
                 EventKind::RawCoordinatorRequestHandled {
                     request: request.to_owned(),
+                    broker: coordinator,
                     error: None,
                     producer_id: None,
                     producer_epoch: None,
@@ -361,11 +396,38 @@ impl World {
         };
         let error = result.err();
         out.push(
-            EventKind::RawCoordinatorRequestHandled { request: "TxnOffsetCommit".to_owned(), error, producer_id: None, producer_epoch: None },
+            EventKind::RawCoordinatorRequestHandled { request: "TxnOffsetCommit".to_owned(), broker: self.coordinator.broker(), error, producer_id: None, producer_epoch: None },
             format!(
                 "The hand-made TxnOffsetCommit request goes straight to the group coordinator of {group_id}, bypassing the producer client. It answers {}.",
                 error.map_or("NONE".to_owned(), |e| e.to_string())
             ),
         );
     }
+}
+
+/// A hand-made transaction coordinator request's API name, transactional id and addressed broker.
+fn raw_coordinator_request(action: &Action) -> Option<(&'static str, &str, Option<BrokerId>)> {
+    Some(match action {
+        Action::InitProducerIdRaw {
+            transactional_id,
+            broker,
+            ..
+        } => ("InitProducerId", transactional_id, *broker),
+        Action::AddPartitionsRaw {
+            transactional_id,
+            broker,
+            ..
+        } => ("AddPartitionsToTxn", transactional_id, *broker),
+        Action::AddOffsetsRaw {
+            transactional_id,
+            broker,
+            ..
+        } => ("AddOffsetsToTxn", transactional_id, *broker),
+        Action::EndTxnRaw {
+            transactional_id,
+            broker,
+            ..
+        } => ("EndTxn", transactional_id, *broker),
+        _ => return None,
+    })
 }
