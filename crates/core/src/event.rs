@@ -261,7 +261,14 @@ pub enum EventKind {
         thread: ClientId,
         producer: ClientId,
     },
-    /// A hand-made coordinator request was handled; `error` is `None` for NONE.
+    /// A hand-made transaction coordinator request reached `broker`; its answer travels back to
+    /// the lab over the network.
+    RawCoordinatorRequestSent {
+        request: String,
+        broker: BrokerId,
+    },
+    /// The answer to a hand-made coordinator request reached the lab (TxnOffsetCommit: was
+    /// given within the step); `error` is `None` for NONE.
     RawCoordinatorRequestHandled {
         request: String,
         /// The broker that answered: the coordinator's, or the one the request was addressed to.

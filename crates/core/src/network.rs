@@ -181,10 +181,18 @@ impl Payload {
     /// The transactional id a transaction coordinator request names.
     pub fn transactional_id(&self) -> Option<&str> {
         match self {
-            Payload::TxnInitProducerIdRequest { transactional_id, .. }
-            | Payload::AddPartitionsToTxnRequest { transactional_id, .. }
-            | Payload::AddOffsetsToTxnRequest { transactional_id, .. }
-            | Payload::EndTxnRequest { transactional_id, .. } => Some(transactional_id),
+            Payload::TxnInitProducerIdRequest {
+                transactional_id, ..
+            }
+            | Payload::AddPartitionsToTxnRequest {
+                transactional_id, ..
+            }
+            | Payload::AddOffsetsToTxnRequest {
+                transactional_id, ..
+            }
+            | Payload::EndTxnRequest {
+                transactional_id, ..
+            } => Some(transactional_id),
             _ => None,
         }
     }

@@ -146,6 +146,10 @@ fn reply_producer(payload: &Payload) -> Option<(ProducerId, ProducerEpoch)> {
     }
 }
 
+/// The lab's own client endpoint: hand-made requests come from it and their answers go to it.
+/// A producer a scenario happens to call `lab` keeps its own answers.
+const LAB_CLIENT: &str = "lab";
+
 /// The first producer id the cluster hands out, so ids read like Kafka's and never like counts.
 const FIRST_PRODUCER_ID: i64 = 1000;
 
@@ -735,12 +739,10 @@ impl World {
                 Ok(())
             }
             Action::EndTxnRaw {
-                broker: addressed,
-                ..
+                broker: addressed, ..
             }
             | Action::AddOffsetsRaw {
-                broker: addressed,
-                ..
+                broker: addressed, ..
             } => addressed.as_ref().map_or(Ok(()), broker),
             Action::TxnOffsetCommitRaw { offsets, .. }
             | Action::OffsetCommitRaw { offsets, .. } => {
@@ -1330,7 +1332,7 @@ impl World {
                         attempt: 1,
                     },
                 };
-                let lab = ClientId::new("lab");
+                let lab = ClientId::new(LAB_CLIENT);
                 let mut epoch = None;
                 let (outcome, released) = match self.verify_transaction(leader, &tp, &batch, out) {
                     Err(error) => (ProduceOutcome::Respond(Err(error)), Vec::new()),
@@ -1624,7 +1626,9 @@ impl World {
         };
         let payload = &message.payload;
         if self.coordinator.is_loading() {
-            if let Some(answer) = payload.coordinator_error_answer(ErrorCode::CoordinatorLoadInProgress) {
+            if let Some(answer) =
+                payload.coordinator_error_answer(ErrorCode::CoordinatorLoadInProgress)
+            {
                 out.push(
                     EventKind::TxnRequestRefused {
                         transactional_id: payload.transactional_id().unwrap_or_default().to_owned(),
@@ -1928,6 +1932,10 @@ impl World {
     }
 
     fn deliver_to_client(&mut self, client: &ClientId, message: Message, out: &mut Events) {
+        if client.0 == LAB_CLIENT && !self.producers.contains_key(client) {
+            self.deliver_to_lab(message, out);
+            return;
+        }
         let id = message.id;
         let now = self.now_ms;
         let Some(producer) = self.producers.get_mut(client) else {
@@ -2089,8 +2097,8 @@ impl World {
         let released = self.cluster.on_time(now, out);
         self.send_released(released, out);
         if self.cluster.is_alive(self.coordinator.broker()) {
-            let loaded =
-                self.at_coordinator(|host, now, _, leader_of| host.finish_load(now, &leader_of, out));
+            let loaded = self
+                .at_coordinator(|host, now, _, leader_of| host.finish_load(now, &leader_of, out));
             self.send_host_outputs(loaded, out);
         }
         if self.cluster.is_alive(self.coordinator.broker()) && !self.coordinator.is_loading() {

@@ -347,11 +347,13 @@ fn raw_answers(run: &ScenarioRun) -> Vec<(String, Option<ErrorCode>)> {
 #[test]
 fn hand_made_requests_under_transaction_v2_show_its_epoch_rules() {
     let (_, run) = run("10-14-hand-made-requests-transaction-v2");
+    // The group coordinator answers a TxnOffsetCommit within its step; the transaction
+    // coordinator's answers travel the network and arrive with the last step's deliver_all.
     let expected = [
-        ("InitProducerId", None),
-        ("AddOffsetsToTxn", None),
         ("TxnOffsetCommit", None),
         ("TxnOffsetCommit", Some(ErrorCode::IllegalGeneration)),
+        ("InitProducerId", None),
+        ("AddOffsetsToTxn", None),
         ("EndTxn", None),
         ("EndTxn", None),
         ("EndTxn", Some(ErrorCode::InvalidTxnState)),
@@ -1338,14 +1340,15 @@ fn an_idle_transactional_id_expires_and_comes_back_under_a_new_producer_id() {
 #[test]
 fn txn_offset_commit_checks_group_member_instance_and_generation() {
     let (_, run) = run("22-txn-offset-commit-checks-the-group");
+    // The transaction coordinator's answers travel the network and arrive last.
     let expected = [
-        ("InitProducerId", None),
         ("TxnOffsetCommit", None),
         ("TxnOffsetCommit", Some(ErrorCode::IllegalGeneration)),
         ("TxnOffsetCommit", Some(ErrorCode::UnknownMemberId)),
         ("TxnOffsetCommit", Some(ErrorCode::FencedInstanceId)),
         ("TxnOffsetCommit", Some(ErrorCode::IllegalGeneration)),
         ("TxnOffsetCommit", None),
+        ("InitProducerId", None),
         ("EndTxn", None),
     ];
     assert_eq!(
@@ -1930,7 +1933,10 @@ fn the_report_gives_each_transactional_ids_metadata_and_the_coordinator_epoch_of
         "the epoch before the abort's bump: an EndTxn retried at epoch 1 is answered as that bump"
     );
     assert_eq!(txn["prev_producer_id"], 1000);
-    assert_eq!(txn["next_producer_id"], -1, "the epoch is far from exhausted");
+    assert_eq!(
+        txn["next_producer_id"], -1,
+        "the epoch is far from exhausted"
+    );
     assert_eq!(txn["has_failed_epoch_fence"], false);
     assert_eq!(txn["coordinator_epoch"], 0);
 

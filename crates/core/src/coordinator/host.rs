@@ -616,7 +616,10 @@ impl CoordinatorHost {
             return self.load(epoch, now_ms, leader_of, out);
         }
         let until_ms = now_ms.saturating_add(self.load_ms);
-        self.loading = Some(Loading { until_ms, coordinator_epoch: epoch });
+        self.loading = Some(Loading {
+            until_ms,
+            coordinator_epoch: epoch,
+        });
         out.push(
             EventKind::CoordinatorLoading { broker: self.broker, coordinator_epoch: epoch, until_ms },
             format!("The transaction coordinator on broker {} starts again and reads __transaction_state back ({} records) under coordinator epoch {epoch}; until it is done, at {until_ms} ms, it answers every request COORDINATOR_LOAD_IN_PROGRESS and clients retry.", self.broker, self.log.len()),
