@@ -178,6 +178,21 @@ impl Payload {
         })
     }
 
+    /// The error an answer carries, if any (the first, for a WriteTxnMarkers answer).
+    pub fn error(&self) -> Option<ErrorCode> {
+        match self {
+            Payload::ProduceResponse { result, .. } => result.err(),
+            Payload::TxnInitProducerIdResponse { result, .. } => result.err(),
+            Payload::AddPartitionsToTxnResponse { result, .. }
+            | Payload::AddOffsetsToTxnResponse { result, .. } => result.err(),
+            Payload::EndTxnResponse { result, .. } => result.err(),
+            Payload::WriteTxnMarkersResponse { results, .. } => {
+                results.iter().find_map(|(_, r)| r.err())
+            }
+            _ => None,
+        }
+    }
+
     /// The transactional id a transaction coordinator request names.
     pub fn transactional_id(&self) -> Option<&str> {
         match self {
