@@ -736,6 +736,11 @@ fn offsets_list(offsets: &[PartitionOffset]) -> String {
         .join(", ")
 }
 
+/// ", to broker N" for a hand-made request addressed to a chosen broker.
+fn to_broker(broker: Option<BrokerId>) -> String {
+    broker.map_or_else(String::new, |b| format!(", to broker {b}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -763,9 +768,4 @@ mod tests {
                 .unwrap_err();
         assert!(err.to_string().contains("force"), "{err}");
     }
-}
-
-/// ", to broker N" for a hand-made request addressed to a chosen broker.
-fn to_broker(broker: Option<BrokerId>) -> String {
-    broker.map_or_else(String::new, |b| format!(", to broker {b}"))
 }

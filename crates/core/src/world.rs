@@ -1625,11 +1625,11 @@ impl World {
             }
         };
         let payload = &message.payload;
-        if self.coordinator.is_loading() {
-            if let Some(answer) =
+        if self.coordinator.is_loading()
+            && let Some(answer) =
                 payload.coordinator_error_answer(ErrorCode::CoordinatorLoadInProgress)
-            {
-                out.push(
+        {
+            out.push(
                     EventKind::TxnRequestRefused {
                         transactional_id: payload.transactional_id().unwrap_or_default().to_owned(),
                         request: payload.api_name().to_owned(),
@@ -1637,9 +1637,8 @@ impl World {
                     },
                     format!("The transaction coordinator on broker {broker} is still reading __transaction_state back: it answers {} with COORDINATOR_LOAD_IN_PROGRESS, and {client} retries after retry.backoff.ms.", payload.api_name()),
                 );
-                self.reply(broker, &client, answer, out);
-                return;
-            }
+            self.reply(broker, &client, answer, out);
+            return;
         }
         let outputs = self.at_coordinator(|host, now, mut allocate, leader_of| match payload {
             Payload::TxnInitProducerIdRequest {
