@@ -217,6 +217,10 @@ pub enum Action {
         expected_producer_id: Option<i64>,
         #[serde(default)]
         expected_epoch: Option<i16>,
+        /// The broker the request is addressed to; absent, the transaction coordinator's. Any
+        /// other broker answers NOT_COORDINATOR.
+        #[serde(default)]
+        broker: Option<BrokerId>,
     },
     /// An AddPartitionsToTxn request built by hand, handed straight to the transaction
     /// coordinator.
@@ -225,6 +229,10 @@ pub enum Action {
         producer_id: i64,
         producer_epoch: i16,
         partitions: Vec<TopicPartition>,
+        /// The broker the request is addressed to; absent, the transaction coordinator's. Any
+        /// other broker answers NOT_COORDINATOR.
+        #[serde(default)]
+        broker: Option<BrokerId>,
     },
     /// An AddOffsetsToTxn request built by hand, handed straight to the transaction
     /// coordinator: it adds the group's `__consumer_offsets` partition to the transaction.
@@ -233,6 +241,10 @@ pub enum Action {
         producer_id: i64,
         producer_epoch: i16,
         group_id: String,
+        /// The broker the request is addressed to; absent, the transaction coordinator's. Any
+        /// other broker answers NOT_COORDINATOR.
+        #[serde(default)]
+        broker: Option<BrokerId>,
     },
     /// A TxnOffsetCommit request built by hand, handed straight to the group coordinator: the
     /// offsets are kept pending under the producer id until its transaction's marker. With
@@ -257,6 +269,10 @@ pub enum Action {
         producer_id: i64,
         producer_epoch: i16,
         result: TxnResult,
+        /// The broker the request is addressed to; absent, the transaction coordinator's. Any
+        /// other broker answers NOT_COORDINATOR.
+        #[serde(default)]
+        broker: Option<BrokerId>,
     },
     // ---- the consumer's API beyond poll and commit ----
     /// `consumer.seek(partition, offset)`: the next poll fetches from `offset`.
@@ -506,33 +522,45 @@ impl Action {
                 ))
             ),
             Action::InitProducerIdRaw {
-                transactional_id, ..
-            } if transactional_id.is_empty() => {
-                "hand-made InitProducerId with an empty transactional.id (\"\")".to_owned()
-            }
+                transactional_id,
+                broker,
+                ..
+            } if transactional_id.is_empty() => format!(
+                "hand-made InitProducerId with an empty transactional.id (\"\"){}",
+                to_broker(*broker)
+            ),
             Action::InitProducerIdRaw {
-                transactional_id, ..
-            } => format!("hand-made InitProducerId for transactional.id {transactional_id}"),
+                transactional_id,
+                broker,
+                ..
+            } => format!(
+                "hand-made InitProducerId for transactional.id {transactional_id}{}",
+                to_broker(*broker)
+            ),
             Action::AddPartitionsRaw {
                 transactional_id,
                 producer_id,
                 producer_epoch,
                 partitions,
+                broker,
             } => format!(
-                "hand-made AddPartitionsToTxn for {transactional_id} (producer {producer_id}, epoch {producer_epoch}): {}",
+                "hand-made AddPartitionsToTxn for {transactional_id} (producer {producer_id}, epoch {producer_epoch}): {}{}",
                 partitions
                     .iter()
                     .map(ToString::to_string)
                     .collect::<Vec<_>>()
-                    .join(", ")
+                    .join(", "),
+                to_broker(*broker)
             ),
             Action::AddOffsetsRaw {
                 transactional_id,
                 producer_id,
                 producer_epoch,
                 group_id,
+                broker,
             } => format!(
-                "hand-made AddOffsetsToTxn for {transactional_id} (producer {producer_id}, epoch {producer_epoch}): group {group_id}"
+                "hand-made AddOffsetsToTxn for {transactional_id} (producer {producer_id}, epoch {producer_epoch}): group {group_id}{}",
+                to_broker(*broker)
             ),
             Action::TxnOffsetCommitRaw {
                 group_id,
@@ -556,12 +584,14 @@ impl Action {
                 producer_id,
                 producer_epoch,
                 result,
+                broker,
             } => format!(
-                "hand-made EndTxn({}) for {transactional_id} (producer {producer_id}, epoch {producer_epoch})",
+                "hand-made EndTxn({}) for {transactional_id} (producer {producer_id}, epoch {producer_epoch}){}",
                 match result {
                     TxnResult::Commit => "COMMIT",
                     TxnResult::Abort => "ABORT",
-                }
+                },
+                to_broker(*broker)
             ),
             Action::Seek {
                 consumer,
@@ -732,6 +762,11 @@ fn offsets_list(offsets: &[PartitionOffset]) -> String {
         .map(|o| format!("{}-{} at {}", o.topic, o.partition, o.offset))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// ", to broker N" for a hand-made request addressed to a chosen broker.
+fn to_broker(broker: Option<BrokerId>) -> String {
+    broker.map_or_else(String::new, |b| format!(", to broker {b}"))
 }
 
 #[cfg(test)]

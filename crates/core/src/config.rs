@@ -80,6 +80,12 @@ pub struct ClusterConfig {
         rename = "transactional.id.expiration.ms"
     )]
     pub transactional_id_expiration_ms: u64,
+    /// A lab setting, not Kafka's: how long the transaction coordinator takes to read
+    /// `__transaction_state` back after its broker restarts (in Kafka, as long as the log takes
+    /// to read). Until then it answers every request COORDINATOR_LOAD_IN_PROGRESS
+    /// (`TransactionStateManager.getTransactionState`). 0 loads within the restart.
+    #[serde(default)]
+    pub coordinator_load_ms: u64,
 }
 
 impl Default for ClusterConfig {
@@ -93,6 +99,7 @@ impl Default for ClusterConfig {
             transaction_version: TransactionVersionLevel::default(),
             transaction_max_timeout_ms: default_transaction_max_timeout_ms(),
             transactional_id_expiration_ms: default_transactional_id_expiration_ms(),
+            coordinator_load_ms: 0,
         }
     }
 }

@@ -23,6 +23,9 @@ pub enum ErrorCode {
     RequestTimedOut,
     UnknownTopicOrPartition,
     CoordinatorNotAvailable,
+    /// The coordinator is still reading its log back after becoming leader of it
+    /// (`TransactionStateManager.getTransactionState` while the partition loads): retry later.
+    CoordinatorLoadInProgress,
     NotCoordinator,
     InvalidRequest,
     InvalidRecord,
@@ -70,6 +73,7 @@ impl ErrorCode {
             ErrorCode::RequestTimedOut => "REQUEST_TIMED_OUT",
             ErrorCode::UnknownTopicOrPartition => "UNKNOWN_TOPIC_OR_PARTITION",
             ErrorCode::CoordinatorNotAvailable => "COORDINATOR_NOT_AVAILABLE",
+            ErrorCode::CoordinatorLoadInProgress => "COORDINATOR_LOAD_IN_PROGRESS",
             ErrorCode::NotCoordinator => "NOT_COORDINATOR",
             ErrorCode::InvalidRequest => "INVALID_REQUEST",
             ErrorCode::InvalidRecord => "INVALID_RECORD",
@@ -85,7 +89,7 @@ impl ErrorCode {
     }
 
     /// Every error the lab uses.
-    pub const ALL: [ErrorCode; 26] = [
+    pub const ALL: [ErrorCode; 27] = [
         ErrorCode::OutOfOrderSequenceNumber,
         ErrorCode::DuplicateSequenceNumber,
         ErrorCode::InvalidProducerEpoch,
@@ -101,6 +105,7 @@ impl ErrorCode {
         ErrorCode::RequestTimedOut,
         ErrorCode::UnknownTopicOrPartition,
         ErrorCode::CoordinatorNotAvailable,
+        ErrorCode::CoordinatorLoadInProgress,
         ErrorCode::NotCoordinator,
         ErrorCode::InvalidRequest,
         ErrorCode::InvalidRecord,
@@ -155,6 +160,9 @@ impl ErrorCode {
             ErrorCode::RequestTimedOut => "The request timed out.",
             ErrorCode::UnknownTopicOrPartition => "This server does not host this topic-partition.",
             ErrorCode::CoordinatorNotAvailable => "The coordinator is not available.",
+            ErrorCode::CoordinatorLoadInProgress => {
+                "The coordinator is loading and hence can't process requests."
+            }
             ErrorCode::NotCoordinator => "This is not the correct coordinator.",
             ErrorCode::InvalidRequest => {
                 "This most likely occurs because of a request being malformed by the client library or the message was sent to an incompatible broker. See the broker logs for more details."
@@ -193,6 +201,7 @@ impl ErrorCode {
                 | ErrorCode::RequestTimedOut
                 | ErrorCode::UnknownTopicOrPartition
                 | ErrorCode::CoordinatorNotAvailable
+                | ErrorCode::CoordinatorLoadInProgress
                 | ErrorCode::NotCoordinator
                 | ErrorCode::ConcurrentTransactions
                 | ErrorCode::UnstableOffsetCommit

@@ -261,9 +261,18 @@ pub enum EventKind {
         thread: ClientId,
         producer: ClientId,
     },
-    /// A hand-made coordinator request was handled; `error` is `None` for NONE.
+    /// A hand-made transaction coordinator request reached `broker`; its answer travels back to
+    /// the lab over the network.
+    RawCoordinatorRequestSent {
+        request: String,
+        broker: BrokerId,
+    },
+    /// The answer to a hand-made coordinator request reached the lab (TxnOffsetCommit: was
+    /// given within the step); `error` is `None` for NONE.
     RawCoordinatorRequestHandled {
         request: String,
+        /// The broker that answered: the coordinator's, or the one the request was addressed to.
+        broker: BrokerId,
         error: Option<ErrorCode>,
         /// The producer id and epoch the answer carries (InitProducerId; EndTxn under
         /// transaction version 2), else `None`.
@@ -427,6 +436,13 @@ pub enum EventKind {
     MarkerAcknowledged {
         transactional_id: String,
         topic_partition: TopicPartition,
+    },
+    /// The restarted coordinator's broker started reading `__transaction_state` back; until
+    /// `until_ms` it answers COORDINATOR_LOAD_IN_PROGRESS.
+    CoordinatorLoading {
+        broker: BrokerId,
+        coordinator_epoch: i32,
+        until_ms: u64,
     },
     /// The transaction coordinator rebuilt its state from `__transaction_state`.
     CoordinatorLoaded {

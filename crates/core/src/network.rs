@@ -155,6 +155,78 @@ impl Payload {
         }
     }
 
+    /// The answer a coordinator gives a transactional request it refuses as a whole with
+    /// `error` (`NOT_COORDINATOR`, `COORDINATOR_LOAD_IN_PROGRESS`); `None` for other payloads.
+    pub fn coordinator_error_answer(&self, error: ErrorCode) -> Option<Payload> {
+        let correlation_id = self.correlation_id();
+        Some(match self {
+            Payload::TxnInitProducerIdRequest { .. } => Payload::TxnInitProducerIdResponse {
+                correlation_id,
+                result: Err(error),
+            },
+            Payload::AddPartitionsToTxnRequest { .. } => Payload::AddPartitionsToTxnResponse {
+                correlation_id,
+                result: Err(error),
+            },
+            Payload::AddOffsetsToTxnRequest { .. } => Payload::AddOffsetsToTxnResponse {
+                correlation_id,
+                result: Err(error),
+            },
+            Payload::EndTxnRequest { .. } => Payload::EndTxnResponse {
+                correlation_id,
+                result: Err(error),
+            },
+            _ => return None,
+        })
+    }
+
+    /// The error an answer carries, if any (the first, for a WriteTxnMarkers answer).
+    pub fn error(&self) -> Option<ErrorCode> {
+        match self {
+            Payload::ProduceResponse { result, .. } => result.err(),
+            Payload::TxnInitProducerIdResponse { result, .. } => result.err(),
+            Payload::AddPartitionsToTxnResponse { result, .. }
+            | Payload::AddOffsetsToTxnResponse { result, .. } => result.err(),
+            Payload::EndTxnResponse { result, .. } => result.err(),
+            Payload::WriteTxnMarkersResponse { results, .. } => {
+                results.iter().find_map(|(_, r)| r.err())
+            }
+            _ => None,
+        }
+    }
+
+    /// The transactional id a transaction coordinator request names.
+    pub fn transactional_id(&self) -> Option<&str> {
+        match self {
+            Payload::TxnInitProducerIdRequest {
+                transactional_id, ..
+            }
+            | Payload::AddPartitionsToTxnRequest {
+                transactional_id, ..
+            }
+            | Payload::AddOffsetsToTxnRequest {
+                transactional_id, ..
+            }
+            | Payload::EndTxnRequest {
+                transactional_id, ..
+            } => Some(transactional_id),
+            _ => None,
+        }
+    }
+
+    /// Kafka's API name of a transaction coordinator request, as the costs count it.
+    pub fn api_name(&self) -> &'static str {
+        match self {
+            Payload::InitProducerIdRequest { .. } | Payload::TxnInitProducerIdRequest { .. } => {
+                "InitProducerId"
+            }
+            Payload::AddPartitionsToTxnRequest { .. } => "AddPartitionsToTxn",
+            Payload::AddOffsetsToTxnRequest { .. } => "AddOffsetsToTxn",
+            Payload::EndTxnRequest { .. } => "EndTxn",
+            _ => "",
+        }
+    }
+
     /// A short label such as `Produce request for payments-0 (seq 3)`.
     /// Whether this is a produce response: the acknowledgement whose loss is the lost ack.
     pub fn is_acknowledgement(&self) -> bool {

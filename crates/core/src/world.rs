@@ -146,6 +146,10 @@ fn reply_producer(payload: &Payload) -> Option<(ProducerId, ProducerEpoch)> {
     }
 }
 
+/// The lab's own client endpoint: hand-made requests come from it and their answers go to it.
+/// A producer a scenario happens to call `lab` keeps its own answers.
+const LAB_CLIENT: &str = "lab";
+
 /// The first producer id the cluster hands out, so ids read like Kafka's and never like counts.
 const FIRST_PRODUCER_ID: i64 = 1000;
 
@@ -212,7 +216,8 @@ impl World {
                 transaction_version,
                 config.cluster.transaction_max_timeout_ms,
             )
-            .with_transactional_id_expiration_ms(config.cluster.transactional_id_expiration_ms),
+            .with_transactional_id_expiration_ms(config.cluster.transactional_id_expiration_ms)
+            .with_load_ms(config.cluster.coordinator_load_ms),
             streams: Vec::new(),
         };
         for p in &config.producers {
@@ -709,8 +714,12 @@ impl World {
             Action::InitProducerIdRaw {
                 expected_producer_id,
                 expected_epoch,
+                broker: addressed,
                 ..
             } => {
+                if let Some(b) = addressed {
+                    broker(b)?;
+                }
                 if expected_producer_id.is_some() != expected_epoch.is_some() {
                     return Err(ActionError::InvalidRequest(
                         "give both expected_producer_id and expected_epoch, or neither".to_owned(),
@@ -718,7 +727,14 @@ impl World {
                 }
                 Ok(())
             }
-            Action::AddPartitionsRaw { partitions, .. } => {
+            Action::AddPartitionsRaw {
+                partitions,
+                broker: addressed,
+                ..
+            } => {
+                if let Some(b) = addressed {
+                    broker(b)?;
+                }
                 if partitions.is_empty() {
                     return Err(ActionError::InvalidRequest(
                         "AddPartitionsToTxn needs at least one partition".to_owned(),
@@ -729,7 +745,12 @@ impl World {
                 }
                 Ok(())
             }
-            Action::EndTxnRaw { .. } | Action::AddOffsetsRaw { .. } => Ok(()),
+            Action::EndTxnRaw {
+                broker: addressed, ..
+            }
+            | Action::AddOffsetsRaw {
+                broker: addressed, ..
+            } => addressed.as_ref().map_or(Ok(()), broker),
             Action::TxnOffsetCommitRaw { offsets, .. }
             | Action::OffsetCommitRaw { offsets, .. } => {
                 let request = match action {
@@ -1342,7 +1363,7 @@ impl World {
                         attempt: 1,
                     },
                 };
-                let lab = ClientId::new("lab");
+                let lab = ClientId::new(LAB_CLIENT);
                 let mut epoch = None;
                 let (outcome, released) = match self.verify_transaction(leader, &tp, &batch, out) {
                     Err(error) => (ProduceOutcome::Respond(Err(error)), Vec::new()),
@@ -1637,6 +1658,21 @@ impl World {
             }
         };
         let payload = &message.payload;
+        if self.coordinator.is_loading()
+            && let Some(answer) =
+                payload.coordinator_error_answer(ErrorCode::CoordinatorLoadInProgress)
+        {
+            out.push(
+                    EventKind::TxnRequestRefused {
+                        transactional_id: payload.transactional_id().unwrap_or_default().to_owned(),
+                        request: payload.api_name().to_owned(),
+                        error: ErrorCode::CoordinatorLoadInProgress,
+                    },
+                    format!("The transaction coordinator on broker {broker} is still reading __transaction_state back: it answers {} with COORDINATOR_LOAD_IN_PROGRESS, and {client} retries after retry.backoff.ms.", payload.api_name()),
+                );
+            self.reply(broker, &client, answer, out);
+            return;
+        }
         let outputs = self.at_coordinator(|host, now, mut allocate, leader_of| match payload {
             Payload::TxnInitProducerIdRequest {
                 correlation_id,
@@ -1929,6 +1965,10 @@ impl World {
     }
 
     fn deliver_to_client(&mut self, client: &ClientId, message: Message, out: &mut Events) {
+        if client.0 == LAB_CLIENT && !self.producers.contains_key(client) {
+            self.deliver_to_lab(message, out);
+            return;
+        }
         let id = message.id;
         let now = self.now_ms;
         let Some(producer) = self.producers.get_mut(client) else {
@@ -2090,6 +2130,11 @@ impl World {
         let released = self.cluster.on_time(now, out);
         self.send_released(released, out);
         if self.cluster.is_alive(self.coordinator.broker()) {
+            let loaded = self
+                .at_coordinator(|host, now, _, leader_of| host.finish_load(now, &leader_of, out));
+            self.send_host_outputs(loaded, out);
+        }
+        if self.cluster.is_alive(self.coordinator.broker()) && !self.coordinator.is_loading() {
             let outputs = self.at_coordinator(|host, now, mut allocate, leader_of| {
                 host.abort_timed_out(now, &mut allocate, &leader_of, out)
             });

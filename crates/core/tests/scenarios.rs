@@ -367,11 +367,13 @@ fn raw_answers(run: &ScenarioRun) -> Vec<(String, Option<ErrorCode>)> {
 #[test]
 fn hand_made_requests_under_transaction_v2_show_its_epoch_rules() {
     let (_, run) = run("10-14-hand-made-requests-transaction-v2");
+    // The group coordinator answers a TxnOffsetCommit within its step; the transaction
+    // coordinator's answers travel the network and arrive with the last step's deliver_all.
     let expected = [
-        ("InitProducerId", None),
-        ("AddOffsetsToTxn", None),
         ("TxnOffsetCommit", None),
         ("TxnOffsetCommit", Some(ErrorCode::IllegalGeneration)),
+        ("InitProducerId", None),
+        ("AddOffsetsToTxn", None),
         ("EndTxn", None),
         ("EndTxn", None),
         ("EndTxn", Some(ErrorCode::InvalidTxnState)),
@@ -1385,14 +1387,15 @@ fn an_idle_transactional_id_expires_and_comes_back_under_a_new_producer_id() {
 #[test]
 fn txn_offset_commit_checks_group_member_instance_and_generation() {
     let (_, run) = run("22-txn-offset-commit-checks-the-group");
+    // The transaction coordinator's answers travel the network and arrive last.
     let expected = [
-        ("InitProducerId", None),
         ("TxnOffsetCommit", None),
         ("TxnOffsetCommit", Some(ErrorCode::IllegalGeneration)),
         ("TxnOffsetCommit", Some(ErrorCode::UnknownMemberId)),
         ("TxnOffsetCommit", Some(ErrorCode::FencedInstanceId)),
         ("TxnOffsetCommit", Some(ErrorCode::IllegalGeneration)),
         ("TxnOffsetCommit", None),
+        ("InitProducerId", None),
         ("EndTxn", None),
     ];
     assert_eq!(
@@ -1959,4 +1962,96 @@ fn every_message_names_its_sender_and_receiver() {
         .collect();
     assert!(sent.contains(&("p1".to_owned(), "broker 1".to_owned())));
     assert!(sent.contains(&("broker 1".to_owned(), "p1".to_owned())));
+}
+
+// Transaction metadata in the report (`TransactionMetadata`): the epoch a retried bump repeats,
+// the producer ids around a rotation and the coordinator epoch, so a check never reads narration.
+#[test]
+fn the_report_gives_each_transactional_ids_metadata_and_the_coordinator_epoch_of_each_record() {
+    let report = |name: &str| -> serde_json::Value {
+        let (scenario, run) = run(name);
+        serde_json::from_str(&Report::new(&scenario, &run).to_json()).expect("JSON")
+    };
+    let v2 = report("10-14-hand-made-requests-transaction-v2");
+    let txn = &v2["transactions"][0];
+    assert_eq!(txn["producer_epoch"], 2);
+    assert_eq!(
+        txn["last_producer_epoch"], 1,
+        "the epoch before the abort's bump: an EndTxn retried at epoch 1 is answered as that bump"
+    );
+    assert_eq!(txn["prev_producer_id"], 1000);
+    assert_eq!(
+        txn["next_producer_id"], -1,
+        "the epoch is far from exhausted"
+    );
+    assert_eq!(txn["has_failed_epoch_fence"], false);
+    assert_eq!(txn["coordinator_epoch"], 0);
+
+    let reloaded = report("17-coordinator-failure-mid-commit");
+    assert_eq!(reloaded["transactions"][0]["coordinator_epoch"], 1);
+    let epochs: Vec<(String, i64)> = reloaded["transaction_log"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|r| {
+            (
+                r["state"].as_str().unwrap_or_default().to_owned(),
+                r["coordinator_epoch"].as_i64().unwrap_or(-2),
+            )
+        })
+        .collect();
+    assert_eq!(
+        epochs.last(),
+        Some(&("CompleteCommit".to_owned(), 1)),
+        "the restarted coordinator, at epoch 1, writes the completion of the commit decided at epoch 0"
+    );
+    assert!(epochs[..epochs.len() - 1].iter().all(|(_, e)| *e == 0));
+}
+
+// TransactionStateManager.getTransactionState: only the coordinator's broker coordinates a
+// transactional id (NOT_COORDINATOR elsewhere), and not while it reads its log back
+// (COORDINATOR_LOAD_IN_PROGRESS); the load finishes the commit decided before the crash.
+#[test]
+fn a_wrong_broker_answers_not_coordinator_and_a_loading_coordinator_load_in_progress() {
+    let (_, run) = run("17-not-coordinator-and-load-in-progress");
+    assert!(run.world.invariants().all_hold());
+    assert_eq!(
+        raw_answers(&run),
+        vec![
+            ("InitProducerId".to_owned(), Some(ErrorCode::NotCoordinator)),
+            ("InitProducerId".to_owned(), None),
+            ("AddPartitionsToTxn".to_owned(), None),
+            ("EndTxn".to_owned(), None),
+            (
+                "EndTxn".to_owned(),
+                Some(ErrorCode::CoordinatorLoadInProgress)
+            ),
+            ("EndTxn".to_owned(), None),
+        ]
+    );
+    let answered_by: Vec<u32> = run
+        .events()
+        .filter_map(|e| match &e.kind {
+            EventKind::RawCoordinatorRequestHandled { broker, .. } => Some(broker.0),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(answered_by, [2, 1, 1, 1, 1, 1]);
+    assert_eq!(
+        txn_log(&run, "payment-writer"),
+        vec![
+            (TransactionState::Empty, 0),
+            (TransactionState::Ongoing, 0),
+            (TransactionState::PrepareCommit, 0),
+            (TransactionState::CompleteCommit, 0),
+        ],
+        "NOT_COORDINATOR and COORDINATOR_LOAD_IN_PROGRESS write nothing"
+    );
+    assert!(has_event(&run, |k| matches!(
+        k,
+        EventKind::CoordinatorLoaded {
+            coordinator_epoch: 1,
+            ..
+        }
+    )));
 }

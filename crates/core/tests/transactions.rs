@@ -441,6 +441,7 @@ fn verification_lets_a_write_to_a_partition_in_the_transaction_through() {
             producer_id: pid,
             producer_epoch: 0,
             partitions: vec![eos_core::TopicPartition::new("payments", 0)],
+            broker: None,
         },
     );
     let events = step(&mut w, raw_txn_produce(pid, 0));
@@ -466,6 +467,7 @@ fn verification_with_an_old_epoch_answers_invalid_producer_epoch() {
             transactional_id: "tx".to_owned(),
             expected_producer_id: None,
             expected_epoch: None,
+            broker: None,
         },
     );
     let events = step(&mut w, raw_txn_produce(pid, 0));
@@ -497,6 +499,7 @@ fn a_hand_made_init_producer_id_needs_both_expected_fields_or_neither() {
             transactional_id: "tx".to_owned(),
             expected_producer_id: Some(1000),
             expected_epoch: None,
+            broker: None,
         },
     );
     assert!(why.contains("expected_epoch"), "{why}");
@@ -714,4 +717,231 @@ fn a_blocking_call_times_out_after_max_block_ms_and_a_second_call_waits_for_the_
     let p = w.producer(&p1()).expect("p1");
     assert_eq!(p.txn_state(), Some(ClientTxnState::Ready));
     assert_eq!(p.txn.as_ref().and_then(|t| t.pending_call.clone()), None);
+}
+
+// TransactionStateManager.getTransactionState while the partition loads: a producer's EndTxn is
+// answered COORDINATOR_LOAD_IN_PROGRESS, retried, and succeeds once the load is done.
+#[test]
+fn a_producer_retries_its_commit_while_the_restarted_coordinator_loads() {
+    let mut config = WorldConfig::default();
+    config.cluster.coordinator_load_ms = 500;
+    let mut producer = ProducerConfig::named("p1");
+    producer.transactional_id = Some("tx".to_owned());
+    config.producers = vec![producer];
+    config.consumers = Vec::new();
+    let mut w = World::new(&config, 1).expect("valid world");
+    ready(&mut w);
+    step(&mut w, Action::BeginTransaction { producer: p1() });
+    step(&mut w, send("a"));
+    step(&mut w, Action::DeliverAll {});
+    step(
+        &mut w,
+        Action::CrashBroker {
+            broker: eos_core::ids::BrokerId(1),
+        },
+    );
+    step(
+        &mut w,
+        Action::RestartBroker {
+            broker: eos_core::ids::BrokerId(1),
+        },
+    );
+    step(&mut w, Action::CommitTransaction { producer: p1() });
+    let refused = step(&mut w, Action::DeliverAll {});
+    assert!(
+        refused.iter().any(|k| matches!(
+            k,
+            EventKind::TxnRequestRefused {
+                error: ErrorCode::CoordinatorLoadInProgress,
+                ..
+            }
+        )),
+        "{refused:?}"
+    );
+    assert_eq!(state(&w), Some(ClientTxnState::CommittingTransaction));
+    let loaded = step(&mut w, Action::AdvanceTime { ms: 500 });
+    assert!(
+        loaded
+            .iter()
+            .any(|k| matches!(k, EventKind::CoordinatorLoaded { .. }))
+    );
+    step(&mut w, Action::DeliverAll {});
+    assert_eq!(
+        state(&w),
+        Some(ClientTxnState::Ready),
+        "the retried EndTxn got through"
+    );
+}
+
+#[test]
+fn a_hand_made_request_to_a_broker_the_cluster_lacks_is_refused_with_its_id() {
+    let mut w = world(|_| {});
+    let result = w.step(&Action::InitProducerIdRaw {
+        transactional_id: "tx".to_owned(),
+        expected_producer_id: None,
+        expected_epoch: None,
+        broker: Some(eos_core::ids::BrokerId(7)),
+    });
+    assert!(
+        matches!(
+            result,
+            Err(ActionError::UnknownBroker(eos_core::ids::BrokerId(7)))
+        ),
+        "{result:?}"
+    );
+}
+
+fn in_flight(
+    world: &World,
+    pred: impl Fn(&eos_core::network::Payload) -> bool,
+) -> Vec<eos_core::network::MessageId> {
+    world
+        .network()
+        .in_flight()
+        .iter()
+        .filter(|m| pred(&m.payload))
+        .map(|m| m.id)
+        .collect()
+}
+
+fn raw_answers(events: &[EventKind]) -> Vec<Option<ErrorCode>> {
+    events
+        .iter()
+        .filter_map(|k| match k {
+            EventKind::RawCoordinatorRequestHandled { error, .. } => Some(*error),
+            _ => None,
+        })
+        .collect()
+}
+
+// The answer to a hand-made request is a message to the lab: reported when it arrives, never
+// when dropped, twice when duplicated; the coordinator acted on the request either way.
+#[test]
+fn a_hand_made_requests_answer_travels_the_network() {
+    let mut w = world(|_| {});
+    let init = Action::InitProducerIdRaw {
+        transactional_id: "other".to_owned(),
+        expected_producer_id: None,
+        expected_epoch: None,
+        broker: None,
+    };
+    let sent = step(&mut w, init.clone());
+    assert!(
+        raw_answers(&sent).is_empty(),
+        "nothing arrives within the step"
+    );
+    let answers = in_flight(&w, |p| {
+        matches!(
+            p,
+            eos_core::network::Payload::TxnInitProducerIdResponse { .. }
+        )
+    });
+    assert_eq!(answers.len(), 1);
+    step(
+        &mut w,
+        Action::Drop {
+            message: answers.first().copied(),
+        },
+    );
+    assert!(raw_answers(&step(&mut w, Action::DeliverAll {})).is_empty());
+    assert!(
+        w.coordinator()
+            .transactions()
+            .any(|m| m.transactional_id == "other"),
+        "the coordinator handled the request although its answer was lost"
+    );
+
+    step(&mut w, init);
+    let answer = in_flight(&w, |p| {
+        matches!(
+            p,
+            eos_core::network::Payload::TxnInitProducerIdResponse { .. }
+        )
+    });
+    step(
+        &mut w,
+        Action::Duplicate {
+            message: answer.first().copied(),
+        },
+    );
+    assert_eq!(
+        raw_answers(&step(&mut w, Action::DeliverAll {})),
+        vec![None, None],
+        "both copies arrive"
+    );
+}
+
+// TransactionCoordinator.handleEndTransaction: a producer whose EndTxn answer was lost sends
+// EndTxn again; while the markers are being written it gets CONCURRENT_TRANSACTIONS and retries,
+// and once the commit is complete the retry of the same commit is answered NONE.
+#[test]
+fn a_dropped_end_txn_answer_makes_the_producer_retry_until_the_commit_is_answered() {
+    let mut w = world(|_| {});
+    ready(&mut w);
+    step(&mut w, Action::BeginTransaction { producer: p1() });
+    step(&mut w, send("a"));
+    step(&mut w, Action::DeliverAll {});
+    step(&mut w, Action::CommitTransaction { producer: p1() });
+    let end_txn = |p: &eos_core::network::Payload| {
+        matches!(p, eos_core::network::Payload::EndTxnRequest { .. })
+    };
+    let request = in_flight(&w, end_txn);
+    step(
+        &mut w,
+        Action::Deliver {
+            message: request.first().copied(),
+        },
+    );
+    let answer = in_flight(&w, |p| {
+        matches!(p, eos_core::network::Payload::EndTxnResponse { .. })
+    });
+    assert_eq!(answer.len(), 1);
+    step(
+        &mut w,
+        Action::Drop {
+            message: answer.first().copied(),
+        },
+    );
+    assert_eq!(state(&w), Some(ClientTxnState::CommittingTransaction));
+
+    // request.timeout.ms passes before the markers are acknowledged: the resent EndTxn finds the
+    // transaction still PrepareCommit.
+    let mut seen = Vec::new();
+    seen.extend(step(&mut w, Action::AdvanceTime { ms: 30_000 }));
+    let resent = in_flight(&w, end_txn);
+    assert_eq!(resent.len(), 1, "the producer sent EndTxn again");
+    seen.extend(step(
+        &mut w,
+        Action::Deliver {
+            message: resent.first().copied(),
+        },
+    ));
+    seen.extend(step(&mut w, Action::DeliverAll {}));
+    assert!(
+        seen.iter().any(|k| matches!(
+            k,
+            EventKind::TxnRequestRefused {
+                error: ErrorCode::ConcurrentTransactions,
+                ..
+            }
+        )),
+        "{seen:?}"
+    );
+    for _ in 0..5 {
+        if state(&w) == Some(ClientTxnState::Ready) {
+            break;
+        }
+        step(&mut w, Action::AdvanceTime { ms: 100 });
+        step(&mut w, Action::DeliverAll {});
+    }
+    assert_eq!(
+        state(&w),
+        Some(ClientTxnState::Ready),
+        "the retried commit was answered NONE"
+    );
+    assert!(
+        w.coordinator()
+            .transactions()
+            .all(|m| m.state == TransactionState::CompleteCommit)
+    );
 }

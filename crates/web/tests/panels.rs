@@ -549,3 +549,32 @@ async fn the_offsets_plots_hidden_table_does_not_widen_the_page() {
         root.scroll_width()
     );
 }
+
+/// An answer carrying an error shows Kafka's message for it under the error's name.
+#[wasm_bindgen_test]
+async fn the_network_panel_gives_kafkas_message_beside_an_answers_error() {
+    use eos_web::components::network_panel::{NetworkPanel, NetworkPanelProps};
+    let scenario = Scenario::parse(
+        r#"{"format_version": 1, "cluster": {"brokers": 3, "topics": [{"name": "payments"}]},
+            "producers": [], "consumers": [],
+            "steps": [{"step": "init_producer_id_raw", "transactional_id": "payment-writer", "broker": 2}]}"#,
+    )
+    .expect("a scenario");
+    let run = scenario.run().expect("the scenario runs");
+    let root = mount::<NetworkPanel>(
+        NetworkPanelProps {
+            world: WorldRef(Rc::new(run.world)),
+            dispatch: Callback::noop(),
+            auto_deliver: false,
+            fetch_answer: None,
+        },
+        375,
+    )
+    .await;
+    assert!(text(&root, "#messages").contains("NOT_COORDINATOR"));
+    let message = text(&root, ".message-error");
+    assert!(
+        message.contains(eos_core::error_code::ErrorCode::NotCoordinator.message()),
+        "{message}"
+    );
+}

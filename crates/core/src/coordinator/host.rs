@@ -82,6 +82,17 @@ pub struct CoordinatorHost {
     /// Markers that found no live leader, sent again when leaders change or time passes.
     parked: Vec<(MarkerJob, TopicPartition)>,
     next_correlation: u64,
+    /// How long reading `__transaction_state` back takes after a restart (a lab setting).
+    load_ms: u64,
+    /// While the log is read back after a restart: when the load ends, and the epoch it brings.
+    loading: Option<Loading>,
+}
+
+/// A load of `__transaction_state` under way (`TransactionStateManager.loadingPartitions`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Loading {
+    until_ms: u64,
+    coordinator_epoch: i32,
 }
 
 impl CoordinatorHost {
@@ -93,7 +104,21 @@ impl CoordinatorHost {
             markers_in_flight: BTreeMap::new(),
             parked: Vec::new(),
             next_correlation: 0,
+            load_ms: 0,
+            loading: None,
         }
+    }
+
+    /// The same coordinator taking this long to read `__transaction_state` back after a restart.
+    pub fn with_load_ms(mut self, load_ms: u64) -> Self {
+        self.load_ms = load_ms;
+        self
+    }
+
+    /// Whether the coordinator is still reading its log back: it answers every request
+    /// COORDINATOR_LOAD_IN_PROGRESS (`TransactionStateManager.getTransactionState`).
+    pub fn is_loading(&self) -> bool {
+        self.loading.is_some()
     }
 
     /// The same coordinator with another `transactional.id.expiration.ms`.
@@ -112,6 +137,11 @@ impl CoordinatorHost {
     /// The cluster's transaction protocol, which every client follows.
     pub fn transaction_version(&self) -> TransactionVersion {
         self.state.transaction_version()
+    }
+
+    /// The coordinator epoch: raised each time the coordinator loads `__transaction_state`.
+    pub fn coordinator_epoch(&self) -> i32 {
+        self.state.coordinator_epoch()
     }
 
     /// Every transactional id's metadata.
@@ -567,21 +597,60 @@ impl CoordinatorHost {
     }
 
     /// The coordinator's broker restarts: its memory is rebuilt from `__transaction_state` under
-    /// a new coordinator epoch, and every decided transaction's markers are written again.
+    /// a new coordinator epoch, and every decided transaction's markers are written again. With a
+    /// load time, the rebuild waits until that much time has passed ([`Self::finish_load`]).
     pub fn reload(
         &mut self,
         now_ms: u64,
         leader_of: &impl Fn(&TopicPartition) -> Option<BrokerId>,
         out: &mut Events,
     ) -> Vec<HostOutput> {
-        let mut outputs = Vec::new();
         let epoch = self.state.coordinator_epoch() + 1;
         self.markers_in_flight.clear();
         self.parked.clear();
         // A cluster that never saw a transactional producer has nothing to load or to tell.
         if self.log.is_empty() {
-            return outputs;
+            return Vec::new();
         }
+        if self.load_ms == 0 {
+            return self.load(epoch, now_ms, leader_of, out);
+        }
+        let until_ms = now_ms.saturating_add(self.load_ms);
+        self.loading = Some(Loading {
+            until_ms,
+            coordinator_epoch: epoch,
+        });
+        out.push(
+            EventKind::CoordinatorLoading { broker: self.broker, coordinator_epoch: epoch, until_ms },
+            format!("The transaction coordinator on broker {} starts again and reads __transaction_state back ({} records) under coordinator epoch {epoch}; until it is done, at {until_ms} ms, it answers every request COORDINATOR_LOAD_IN_PROGRESS and clients retry.", self.broker, self.log.len()),
+        );
+        Vec::new()
+    }
+
+    /// Ends a load of `__transaction_state` whose time has come.
+    pub fn finish_load(
+        &mut self,
+        now_ms: u64,
+        leader_of: &impl Fn(&TopicPartition) -> Option<BrokerId>,
+        out: &mut Events,
+    ) -> Vec<HostOutput> {
+        match self.loading {
+            Some(loading) if loading.until_ms <= now_ms => {
+                self.loading = None;
+                self.load(loading.coordinator_epoch, now_ms, leader_of, out)
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn load(
+        &mut self,
+        epoch: i32,
+        now_ms: u64,
+        leader_of: &impl Fn(&TopicPartition) -> Option<BrokerId>,
+        out: &mut Events,
+    ) -> Vec<HostOutput> {
+        let mut outputs = Vec::new();
         let Ok(jobs) = self.state.load(epoch, &self.log, now_ms) else {
             return outputs;
         };
@@ -599,6 +668,7 @@ impl CoordinatorHost {
     pub fn crash(&mut self) {
         self.markers_in_flight.clear();
         self.parked.clear();
+        self.loading = None;
     }
 
     fn job_for(&self, transactional_id: &str) -> Option<MarkerJob> {

@@ -314,6 +314,10 @@ pub struct TransactionLogRecord {
     /// `None` is Kafka's -1.
     pub txn_start_timestamp_ms: Option<u64>,
     pub client_transaction_version: TransactionVersion,
+    /// Not in the value: the coordinator epoch of the coordinator that wrote the record, which
+    /// its batch carries as partition leader epoch (the coordinator epoch is the leader epoch of
+    /// the `__transaction_state` partition, `TransactionStateManager.appendTransactionToLog`).
+    pub coordinator_epoch: i32,
 }
 
 /// A write the coordinator waits for (the arguments of `TransactionStateManager.
@@ -354,6 +358,7 @@ impl TxnLogAppend {
             txn_last_update_timestamp_ms: transit.txn_last_update_timestamp_ms,
             txn_start_timestamp_ms: transit.txn_start_timestamp_ms,
             client_transaction_version: transit.client_transaction_version,
+            coordinator_epoch: self.coordinator_epoch,
         }
     }
 }
@@ -2066,6 +2071,7 @@ mod tests {
             txn_last_update_timestamp_ms: 1_000,
             txn_start_timestamp_ms: (state != Empty).then_some(1_000),
             client_transaction_version: version,
+            coordinator_epoch: 0,
         }
     }
 
@@ -2545,6 +2551,7 @@ mod tests {
                 txn_last_update_timestamp_ms: 1_000,
                 txn_start_timestamp_ms: None,
                 client_transaction_version: V1,
+                coordinator_epoch: 0,
             }
         );
         // The metadata exists before the write, with no epoch handed out yet.

@@ -56,6 +56,21 @@ pub struct TransactionReport {
     pub partitions: Vec<String>,
     pub transaction_timeout_ms: u64,
     pub txn_start_timestamp_ms: Option<u64>,
+    /// The epoch before the last bump (`TransactionMetadata.lastProducerEpoch`): a retried
+    /// InitProducerId or EndTxn carrying it is answered as the bump it repeats.
+    pub last_producer_epoch: ProducerEpoch,
+    /// A fence's `__transaction_state` write failed after the epoch was raised in memory, so the
+    /// next fence does not raise it again (`TransactionMetadata.hasFailedEpochFence`).
+    pub has_failed_epoch_fence: bool,
+    /// The producer id before the last transition; after a rotation (an exhausted epoch) the
+    /// old one (`TransactionMetadata.prevProducerId`).
+    pub prev_producer_id: ProducerId,
+    /// The producer id allocated when a transaction V2 EndTxn exhausted the epoch, taken over
+    /// when the transaction completes (`TransactionMetadata.nextProducerId`).
+    pub next_producer_id: ProducerId,
+    /// The coordinator's epoch (the `__transaction_state` partition's leader epoch), which its
+    /// markers carry.
+    pub coordinator_epoch: i32,
 }
 
 #[derive(Debug, Serialize)]
@@ -368,6 +383,11 @@ impl Report {
                     partitions: m.topic_partitions.iter().map(ToString::to_string).collect(),
                     transaction_timeout_ms: m.txn_timeout_ms,
                     txn_start_timestamp_ms: m.txn_start_timestamp_ms,
+                    last_producer_epoch: m.last_producer_epoch,
+                    has_failed_epoch_fence: m.has_failed_epoch_fence,
+                    prev_producer_id: m.prev_producer_id,
+                    next_producer_id: m.next_producer_id,
+                    coordinator_epoch: world.coordinator().coordinator_epoch(),
                 })
                 .collect(),
             transaction_log: world.coordinator().log().to_vec(),

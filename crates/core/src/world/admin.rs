@@ -214,16 +214,60 @@ impl World {
         out: &mut Events,
     ) -> Result<(), ActionError> {
         let coordinator = self.coordinator.broker();
-        if !self.cluster.is_alive(coordinator) {
-            return Err(ActionError::BrokerDown(coordinator));
+        let Some((request, transactional_id, addressed)) = raw_coordinator_request(action) else {
+            return Ok(());
+        };
+        let addressed = addressed.unwrap_or(coordinator);
+        if !self.cluster.is_alive(addressed) {
+            return Err(ActionError::BrokerDown(addressed));
         }
-        let lab = ClientId::new("lab");
-        let Some((request, outputs)) = self.at_coordinator(|host, now, mut allocate, leader_of| {
+        // TransactionStateManager.getTransactionState: a broker that does not lead the
+        // transactional id's `__transaction_state` partition answers NOT_COORDINATOR, one still
+        // reading it back COORDINATOR_LOAD_IN_PROGRESS. An empty id is refused before that
+        // (INVALID_REQUEST, TransactionCoordinator), so it reaches the coordinator's own checks.
+        let refusal = if transactional_id.is_empty() {
+            None
+        } else if addressed != coordinator {
+            Some((
+                ErrorCode::NotCoordinator,
+                format!(
+                    "broker {addressed} is not the transaction coordinator (broker {coordinator} is), so it answers NOT_COORDINATOR; a client would look the coordinator up again (FindCoordinator) and resend"
+                ),
+            ))
+        } else if self.coordinator.is_loading() {
+            Some((ErrorCode::CoordinatorLoadInProgress, "the coordinator is still reading __transaction_state back after its restart, so it answers COORDINATOR_LOAD_IN_PROGRESS; a client retries after retry.backoff.ms".to_owned()))
+        } else {
+            None
+        };
+        let lab = ClientId::new(LAB_CLIENT);
+        out.push(
+            EventKind::RawCoordinatorRequestSent {
+                request: request.to_owned(),
+                broker: addressed,
+            },
+            format!("The hand-made {request} request for {transactional_id:?} reaches broker {addressed} directly, bypassing the producer client. Its answer travels back to the lab over the network, where it can be delivered, dropped, delayed or duplicated like any other."),
+        );
+        if let Some((error, why)) = refusal {
+            if let Some(payload) = raw_refusal(request, error) {
+                out.push(
+                    EventKind::TxnRequestRefused {
+                        transactional_id: transactional_id.to_owned(),
+                        request: request.to_owned(),
+                        error,
+                    },
+                    format!("Broker {addressed} refuses the hand-made {request}: {why}."),
+                );
+                self.reply(addressed, &lab, payload, out);
+            }
+            return Ok(());
+        }
+        let Some((_, outputs)) = self.at_coordinator(|host, now, mut allocate, leader_of| {
             Some(match action {
                 Action::InitProducerIdRaw {
                     transactional_id,
                     expected_producer_id,
                     expected_epoch,
+                    ..
                 } => (
                     "InitProducerId",
                     host.init_producer_id(
@@ -247,6 +291,7 @@ impl World {
                     producer_id,
                     producer_epoch,
                     partitions,
+                    ..
                 } => (
                     "AddPartitionsToTxn",
                     host.add_partitions(
@@ -265,7 +310,7 @@ impl World {
                     transactional_id,
                     producer_id,
                     producer_epoch,
-                    group_id: _,
+                    ..
                 } => (
                     "AddOffsetsToTxn",
                     host.add_offsets(
@@ -284,6 +329,7 @@ impl World {
                     producer_id,
                     producer_epoch,
                     result,
+                    ..
                 } => (
                     "EndTxn",
                     host.end_txn(
@@ -304,44 +350,39 @@ impl World {
         }) else {
             return Ok(());
         };
-        let (answers, others): (Vec<HostOutput>, Vec<HostOutput>) = outputs
-            .into_iter()
-            .partition(|o| matches!(o, HostOutput::Reply { client, .. } if *client == lab));
-        let mut answered = false;
-        for answer in answers {
-            if let HostOutput::Reply { payload, .. } = answer {
-                answered = true;
-                let error = reply_error(&payload);
-                let producer = reply_producer(&payload);
-                out.push(
-                    EventKind::RawCoordinatorRequestHandled {
-                        request: request.to_owned(),
-                        error,
-                        producer_id: producer.map(|(id, _)| id),
-                        producer_epoch: producer.map(|(_, epoch)| epoch),
-                    },
-                    format!(
-                        "The hand-made {request} request goes straight to the transaction coordinator on broker {coordinator}, bypassing the producer client. The coordinator answers: {}.",
-                        payload.label()
-                    ),
-                );
-            }
-        }
-        if !answered {
-            out.push(
-                EventKind::RawCoordinatorRequestHandled {
-                    request: request.to_owned(),
-                    error: None,
-                    producer_id: None,
-                    producer_epoch: None,
-                },
-                format!(
-                    "The hand-made {request} request goes straight to the transaction coordinator on broker {coordinator}, bypassing the producer client. The coordinator will answer once its __transaction_state write completes."
-                ),
-            );
-        }
-        self.send_host_outputs(others, out);
+        self.send_host_outputs(outputs, out);
         Ok(())
+    }
+
+    /// An answer reaches the lab's own client endpoint: the answer to a hand-made coordinator
+    /// request, reported when it arrives.
+    pub(super) fn deliver_to_lab(&mut self, message: Message, out: &mut Events) {
+        let id = message.id;
+        let label = message.payload.label();
+        let (Some(request), Endpoint::Broker(broker)) =
+            (raw_answer_request(&message.payload), message.from)
+        else {
+            out.push(
+                EventKind::MessageLost { message_id: id },
+                format!("Message {id} ({label}) reaches the lab, which waits for no such answer: it is ignored."),
+            );
+            return;
+        };
+        let producer = reply_producer(&message.payload);
+        out.push(
+            EventKind::MessageDelivered { message_id: id },
+            format!("Message {id} ({label}) arrives at the lab."),
+        );
+        out.push(
+            EventKind::RawCoordinatorRequestHandled {
+                request: request.to_owned(),
+                broker,
+                error: reply_error(&message.payload),
+                producer_id: producer.map(|(id, _)| id),
+                producer_epoch: producer.map(|(_, epoch)| epoch),
+            },
+            format!("Broker {broker}'s answer to the hand-made {request} request: {label}."),
+        );
     }
 
     /// A hand-made TxnOffsetCommit reaches the group coordinator, as the client's would.
@@ -353,7 +394,7 @@ impl World {
         offsets: TxnOffsets,
         out: &mut Events,
     ) {
-        let lab = ClientId::new("lab");
+        let lab = ClientId::new(LAB_CLIENT);
         let result = if self.coordinator.transaction_version() == TransactionVersion::V2 {
             self.txn_offset_commit_v2(&lab, producer_id, producer_epoch, offsets, out)
         } else {
@@ -361,11 +402,73 @@ impl World {
         };
         let error = result.err();
         out.push(
-            EventKind::RawCoordinatorRequestHandled { request: "TxnOffsetCommit".to_owned(), error, producer_id: None, producer_epoch: None },
+            EventKind::RawCoordinatorRequestHandled { request: "TxnOffsetCommit".to_owned(), broker: self.coordinator.broker(), error, producer_id: None, producer_epoch: None },
             format!(
                 "The hand-made TxnOffsetCommit request goes straight to the group coordinator of {group_id}, bypassing the producer client. It answers {}.",
                 error.map_or("NONE".to_owned(), |e| e.to_string())
             ),
         );
+    }
+}
+
+/// A hand-made transaction coordinator request's API name, transactional id and addressed broker.
+fn raw_coordinator_request(action: &Action) -> Option<(&'static str, &str, Option<BrokerId>)> {
+    Some(match action {
+        Action::InitProducerIdRaw {
+            transactional_id,
+            broker,
+            ..
+        } => ("InitProducerId", transactional_id, *broker),
+        Action::AddPartitionsRaw {
+            transactional_id,
+            broker,
+            ..
+        } => ("AddPartitionsToTxn", transactional_id, *broker),
+        Action::AddOffsetsRaw {
+            transactional_id,
+            broker,
+            ..
+        } => ("AddOffsetsToTxn", transactional_id, *broker),
+        Action::EndTxnRaw {
+            transactional_id,
+            broker,
+            ..
+        } => ("EndTxn", transactional_id, *broker),
+        _ => return None,
+    })
+}
+
+/// The answer a broker gives a hand-made coordinator request it refuses as a whole.
+fn raw_refusal(request: &str, error: ErrorCode) -> Option<Payload> {
+    let correlation_id = 0;
+    Some(match request {
+        "InitProducerId" => Payload::TxnInitProducerIdResponse {
+            correlation_id,
+            result: Err(error),
+        },
+        "AddPartitionsToTxn" => Payload::AddPartitionsToTxnResponse {
+            correlation_id,
+            result: Err(error),
+        },
+        "AddOffsetsToTxn" => Payload::AddOffsetsToTxnResponse {
+            correlation_id,
+            result: Err(error),
+        },
+        "EndTxn" => Payload::EndTxnResponse {
+            correlation_id,
+            result: Err(error),
+        },
+        _ => return None,
+    })
+}
+
+/// The hand-made request an answer to the lab belongs to.
+fn raw_answer_request(payload: &Payload) -> Option<&'static str> {
+    match payload {
+        Payload::TxnInitProducerIdResponse { .. } => Some("InitProducerId"),
+        Payload::AddPartitionsToTxnResponse { .. } => Some("AddPartitionsToTxn"),
+        Payload::AddOffsetsToTxnResponse { .. } => Some("AddOffsetsToTxn"),
+        Payload::EndTxnResponse { .. } => Some("EndTxn"),
+        _ => None,
     }
 }

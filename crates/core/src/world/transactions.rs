@@ -70,6 +70,11 @@ impl World {
                 ErrorCode::NotEnoughReplicas,
                 "the coordinator is down".to_owned(),
             ),
+            _ if self.coordinator.is_loading() => (
+                ErrorCode::CoordinatorLoadInProgress,
+                ErrorCode::NotEnoughReplicas,
+                "the coordinator is still reading __transaction_state back".to_owned(),
+            ),
             None => (
                 ErrorCode::InvalidProducerIdMapping,
                 ErrorCode::InvalidProducerIdMapping,
@@ -147,6 +152,9 @@ impl World {
         if !self.cluster.is_alive(self.coordinator.broker()) {
             return Err(ErrorCode::CoordinatorNotAvailable);
         }
+        if self.coordinator.is_loading() {
+            return Err(ErrorCode::CoordinatorLoadInProgress);
+        }
         self.at_coordinator(|host, now, _, leader_of| {
             host.add_partition_for_producer(
                 asked_by,
@@ -192,6 +200,10 @@ impl World {
             Err(ErrorCode::CoordinatorNotAvailable) => (
                 Some(ErrorCode::NotEnoughReplicas),
                 "the coordinator's broker is down. The leader refuses the write with NOT_ENOUGH_REPLICAS, which the producer retries.".to_owned(),
+            ),
+            Err(ErrorCode::CoordinatorLoadInProgress) => (
+                Some(ErrorCode::NotEnoughReplicas),
+                "the coordinator is still reading __transaction_state back and answers COORDINATOR_LOAD_IN_PROGRESS. The leader refuses the write with NOT_ENOUGH_REPLICAS, which the producer retries.".to_owned(),
             ),
             Err(ErrorCode::ConcurrentTransactions) => (
                 Some(ErrorCode::NotEnoughReplicas),

@@ -5,6 +5,7 @@ use super::fetch_response::{FetchShown, fetch_response_view};
 use super::{WorldRef, act};
 use crate::state::LabAction;
 use eos_core::Action;
+use eos_core::error_code::ErrorCode;
 use eos_core::network::{Message, Payload};
 use yew::prelude::*;
 
@@ -18,6 +19,8 @@ pub struct MessageView {
     /// A produce response: losing it is the lost ack.
     pub is_ack: bool,
     pub is_request: bool,
+    /// The error an answer carries, shown with Kafka's message for it.
+    pub error: Option<ErrorCode>,
 }
 
 impl MessageView {
@@ -40,6 +43,7 @@ impl MessageView {
             label: message.payload.label(),
             is_ack,
             is_request,
+            error: message.payload.error(),
         }
     }
 }
@@ -94,6 +98,11 @@ pub fn NetworkPanel(props: &NetworkPanelProps) -> Html {
                     <span class="tag">{if m.is_request { "request" } else { "response" }}</span>
                 </p>
                 <p class="message-label">{&m.label}</p>
+                {m.error.map(|error| html! {
+                    <p class="message-error" id={format!("message-error-{}", m.id)}>
+                        {format!("Kafka: “{}”", error.message())}
+                    </p>
+                })}
                 <div class="button-row" role="group" aria-label={format!("Message #{}", m.id)}>
                     <button type="button" class="button button-primary" id={format!("deliver-{}", m.id)}
                         onclick={act::<MouseEvent>(dispatch, Action::Deliver { message })}>{"Deliver"}</button>

@@ -67,6 +67,7 @@ pub(super) fn group_of(kind: &EventKind) -> GroupKind {
         | K::TxnOffsetCommitPending { .. }
         | K::TxnOffsetCompleted { .. }
         | K::PartitionAddedForProducer { .. }
+        | K::CoordinatorLoading { .. }
         | K::CoordinatorLoaded { .. }
         | K::TransactionAbortedByAdmin { .. } => GroupKind::Transactions,
         K::RequestTimedOut { .. }

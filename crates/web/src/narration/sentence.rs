@@ -140,10 +140,11 @@ pub(super) fn error_clause(step: &StepRecord, names: &Names<'_>) -> Option<Strin
         )),
         EventKind::RawCoordinatorRequestHandled {
             request,
+            broker,
             error: Some(error),
             ..
         } => Some(format!(
-            "The transaction coordinator refused the hand-made {request} with {error}"
+            "Broker {broker} refused the hand-made {request} with {error}"
         )),
         EventKind::PartitionAddedForProducer {
             topic_partition,
