@@ -253,6 +253,15 @@ fn explorer_in_worker(tc: &Toolchain, dist: &Path) -> Ratio {
     }
 }
 
+/// The first visit's bytes in words, for the bundle report.
+pub(crate) fn first_load_line(dist: &Path) -> Res<String> {
+    let ratio = first_load(dist)?;
+    Ok(format!(
+        "first visit (every file the main page loads, brotli; budget {FIRST_LOAD_BUDGET_KIB} KiB): {}",
+        ratio.detail
+    ))
+}
+
 /// Every file the main page fetches on a first visit, as `dist/index.html` names them, brotli.
 fn first_load(dist: &Path) -> Res<Ratio> {
     let index = std::fs::read_to_string(dist.join("index.html"))

@@ -38,6 +38,9 @@ pub(crate) fn run(args: &[String]) -> Res<()> {
     }
     let dist = tc.root.join("dist");
     let mut report = bundle_size::report(&dist, &tc.target_dir.join("bundle-size.txt"))?;
+    report.push('\n');
+    report.push_str(&crate::bench::first_load_line(&dist)?);
+    report.push('\n');
 
     println!("\n==> a Yew hello world, built like the app");
     report.push('\n');
