@@ -1,12 +1,18 @@
-//! Runs an exploration (`eos_core::explore::job`) without freezing the page: in the explorer's
-//! own Web Worker (crates/explore-worker), or, where that worker cannot start (a page served
-//! without it, as in the browser tests), on the page itself, one run per turn of the event loop.
-//! Either way the page hears the same [`ExploreUpdate`]s and can stop the search at any time.
+//! Runs an exploration (`eos_core::explore::job`) without freezing the page, in the explorer's
+//! own Web Worker (crates/explore-worker); the page hears its [`ExploreUpdate`]s and can stop
+//! the search at any time. Where that worker cannot start (a page served without it), the app
+//! says so: the explorer's code is in the worker's wasm only, kept out of the first visit's
+//! download. The browser tests' page has no worker, so they build the app with the
+//! `explorer-on-page` feature, which runs the same search on the page itself, one run per turn
+//! of the event loop.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use eos_core::explore::job::{Exploration, ExploreRequest, ExploreUpdate, READY};
+#[cfg(feature = "explorer-on-page")]
+use eos_core::explore::job::Exploration;
+use eos_core::explore::job::{ExploreRequest, ExploreUpdate, READY};
+#[cfg(feature = "explorer-on-page")]
 use gloo_timers::callback::Timeout;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
@@ -21,7 +27,9 @@ const WORKER_SCRIPT: &str = "explorer-worker.js";
 pub enum Place {
     /// The explorer's Web Worker: the page stays free.
     Worker,
-    /// The page itself, between turns of its event loop (the worker could not start).
+    /// The page itself, between turns of its event loop (the worker could not start; in the
+    /// browser tests' build only).
+    #[cfg(feature = "explorer-on-page")]
     Page,
 }
 
@@ -57,7 +65,7 @@ impl ExplorerRun {
         };
         match start_worker(&request, &on_update, &run.stopped, &run.worker) {
             Ok(link) => *run.worker.borrow_mut() = Some(link),
-            Err(()) => run_in_page(&request, on_update, Rc::clone(&run.stopped)),
+            Err(()) => without_worker(&request, on_update, Rc::clone(&run.stopped)),
         }
         run
     }
@@ -110,8 +118,8 @@ fn start_worker(
             on_update.emit(Heard::Update(update));
         })
     };
-    // A worker that never answered did not load (a page served without it): the search runs on
-    // the page instead. One that stops after answering has failed, and says so.
+    // A worker that never answered did not load (a page served without it). One that stops
+    // after answering has failed, and says so.
     let on_error = {
         let (on_update, stopped, slot) = (on_update.clone(), Rc::clone(stopped), Rc::clone(slot));
         let request = request.clone();
@@ -128,7 +136,7 @@ fn start_worker(
                     why: "the explorer's worker stopped unexpectedly".to_owned(),
                 }));
             } else {
-                run_in_page(&request, on_update.clone(), Rc::clone(&stopped));
+                without_worker(&request, on_update.clone(), Rc::clone(&stopped));
             }
         })
     };
@@ -141,9 +149,20 @@ fn start_worker(
     })
 }
 
+/// The app without its worker: the search cannot run, and the panel says why.
+#[cfg(not(feature = "explorer-on-page"))]
+fn without_worker(_request: &ExploreRequest, on_update: Callback<Heard>, _stopped: Rc<Cell<bool>>) {
+    on_update.emit(Heard::Update(ExploreUpdate::Failed {
+        why: "the explorer's background worker could not start (is explorer-worker.js served \
+              beside the page?); the search runs only there, so the page stays responsive"
+            .to_owned(),
+    }));
+}
+
 /// The same search on the page: one run per turn of the event loop, so the page still answers
 /// between runs.
-fn run_in_page(request: &ExploreRequest, on_update: Callback<Heard>, stopped: Rc<Cell<bool>>) {
+#[cfg(feature = "explorer-on-page")]
+fn without_worker(request: &ExploreRequest, on_update: Callback<Heard>, stopped: Rc<Cell<bool>>) {
     on_update.emit(Heard::RunsIn(Place::Page));
     match Exploration::new(request) {
         Ok(exploration) => {
@@ -156,6 +175,7 @@ fn run_in_page(request: &ExploreRequest, on_update: Callback<Heard>, stopped: Rc
     }
 }
 
+#[cfg(feature = "explorer-on-page")]
 fn next_turn(
     exploration: Rc<RefCell<Exploration>>,
     on_update: Callback<Heard>,

@@ -1,8 +1,10 @@
 //! Browser tests of the explorer panel: a search of a weak setting finds a broken guarantee,
 //! says where it ran and how far it got, and "Open in the lab" turns the shrunk run into the
 //! lab's scenario, whose scripted steps replay it. The test page has no worker script, so the
-//! search runs on the page, as it would wherever the worker cannot start; the smoke test
-//! (`cargo xtask test --only smoke`) runs it in the worker of the real build.
+//! search runs on the page: the tests build the app with the `explorer-on-page` feature (the
+//! shipped app, without it, says the worker could not start and keeps the explorer's code out
+//! of its wasm); the smoke test (`cargo xtask test --only smoke`) runs it in the worker of the
+//! real build.
 //! Run with `/work/wasmtest.sh WORKTREE explorer`.
 
 #![cfg(target_arch = "wasm32")]

@@ -1,5 +1,5 @@
 //! The explorer in the real build: a search runs in its Web Worker (the browser tests, served
-//! without the worker's script, only reach the on-page fallback), finds the duplicate that a
+//! without the worker's script, run it on the page, with a feature the app is built without), finds the duplicate that a
 //! producer without idempotence writes, and "Open in the lab" loads the shrunk run; then the
 //! exactly-once matrix is built in the worker, every row with its cells and the plot.
 

@@ -12,7 +12,9 @@
 mod bench;
 mod book_check;
 mod book_page;
+mod bundle;
 mod bundle_size;
+mod bundle_why;
 mod cmd;
 mod csp;
 mod css_check;
@@ -30,6 +32,7 @@ mod toolchain;
 mod tools;
 mod wasm_path;
 mod webdriver;
+mod yew_hello;
 
 use std::process::ExitCode;
 
@@ -47,6 +50,8 @@ commands:
                             (default 60); `cargo xtask fuzz --help` says more
   bench [--quick] [--skip-build]  every performance ratio in one run (core wasm/native, step cost,
                             explorer in its worker, time travel, memory, first-load bytes)
+  bundle [--skip-build] [--top N]  what a first visit downloads: each file's size, the app's wasm
+                            against a Yew hello world, and twiggy's breakdown of the wasm
   bench-render [--skip-build] [--records N,M]  time one step and render with 100 and 10 000 records in headless
                             Chromium (a benchmark for docs/performance.md, not a test)
 
@@ -67,6 +72,7 @@ fn main() -> ExitCode {
         "test" => phases::run(rest),
         "fuzz" => fuzz::command(rest),
         "bench" => bench::run(rest),
+        "bundle" => bundle::run(rest),
         "bench-render" => render_bench::run(rest),
         "help" | "-h" | "--help" => {
             println!("{USAGE}");

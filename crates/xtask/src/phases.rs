@@ -9,6 +9,7 @@ use serde_json::json;
 
 use crate::Res;
 use crate::book_check;
+use crate::bundle;
 use crate::bundle_size;
 use crate::cmd::TestCounts;
 use crate::css_check;
@@ -101,7 +102,10 @@ impl Phase {
                  concept the lab has, embedded labs have a title and load lazily, every concept \
                  has its section"
             }
-            Self::Size => "bundle size of dist/ (raw, gzip, brotli) to target/bundle-size.txt",
+            Self::Size => {
+                "bundle size of dist/ (raw, gzip, brotli), and the app's wasm against a Yew hello \
+                 world built the same way, to target/bundle-size.txt"
+            }
             Self::Smoke => {
                 "serve dist/, send and deliver twice in headless Chromium, open the named views \
                  (idle, lost-ack duplicate, open transaction holding the LSO, fenced zombie), \
@@ -123,7 +127,9 @@ impl Phase {
                 wasm_clippy: true,
                 ..none
             },
-            Self::Css | Self::Test | Self::Fuzz | Self::Book | Self::Size => none,
+            Self::Css | Self::Test | Self::Fuzz | Self::Book => none,
+            // The hello world it compares the app with is a Trunk build.
+            Self::Size => Needs::trunk_build(),
             Self::TestWasm => Needs {
                 wasm: true,
                 wasm_bindgen: true,
@@ -191,7 +197,10 @@ impl Phase {
             Self::Book => book_check::run(&tc.root).map(|()| none),
             Self::Size => {
                 let out = tc.target_dir.join("bundle-size.txt");
-                let report = bundle_size::report(&tc.root.join("dist"), &out)?;
+                let mut report = bundle_size::report(&tc.root.join("dist"), &out)?;
+                report.push_str(&bundle::hello_ratio(tc)?);
+                report.push('\n');
+                write_atomic(&out, report.as_bytes())?;
                 println!("{report}(written to {})", out.display());
                 Ok(none)
             }

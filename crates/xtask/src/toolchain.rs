@@ -34,6 +34,8 @@ pub(crate) struct Needs {
     /// mdBook, which Trunk's hook runs to build the book into the app's `dist/book/`.
     pub(crate) mdbook: bool,
     pub(crate) wasm_opt: bool,
+    /// twiggy, the wasm size profiler (`cargo xtask bundle`).
+    pub(crate) twiggy: bool,
     /// Chromium and chromedriver.
     pub(crate) browser: bool,
 }
@@ -61,6 +63,7 @@ impl Needs {
             trunk: self.trunk || other.trunk,
             mdbook: self.mdbook || other.mdbook,
             wasm_opt: self.wasm_opt || other.wasm_opt,
+            twiggy: self.twiggy || other.twiggy,
             browser: self.browser || other.browser,
         }
     }
@@ -138,6 +141,10 @@ impl Toolchain {
         if needs.wasm_opt {
             let wasm_opt = tools::ensure_wasm_opt()?;
             link_tool(&bin_dir, "wasm-opt", &wasm_opt)?;
+        }
+        if needs.twiggy {
+            let twiggy = tools::ensure_twiggy(&host_cargo)?;
+            link_tool(&bin_dir, "twiggy", &twiggy)?;
         }
         let (chromium, chromedriver) = if needs.browser {
             let (chromium, chromedriver) = tools::ensure_browser()?;
@@ -225,6 +232,14 @@ impl Toolchain {
 
     fn debian_target_dir(&self) -> PathBuf {
         self.target_dir.join("wasm-debian")
+    }
+
+    /// Where cargo (and Trunk through it) writes wasm32 artifacts on the path selected.
+    pub(crate) fn wasm_target_dir(&self) -> Res<PathBuf> {
+        Ok(match self.wasm_path()? {
+            WasmPath::Rustup => self.target_dir.clone(),
+            WasmPath::Debian => self.debian_target_dir(),
+        })
     }
 
     /// The directory for xtask outputs (screenshots go to `target/screenshots`, logs here).

@@ -1,6 +1,6 @@
 //! The tools besides the compiler, each found at the exact version the build needs or installed:
-//! the wasm-bindgen CLI (the Cargo.lock version), Trunk, mdBook, wasm-opt (npm binaryen) and
-//! Chromium with chromedriver.
+//! the wasm-bindgen CLI (the Cargo.lock version), Trunk, mdBook, wasm-opt (npm binaryen),
+//! twiggy and Chromium with chromedriver.
 
 use std::path::{Path, PathBuf};
 
@@ -18,6 +18,8 @@ const MDBOOK_VERSION: &str = "0.5.4";
 /// serve`) and rebuilt by its hook, so mdBook's own server and file watcher would be dead weight
 /// in the install.
 const MDBOOK_FEATURES: [&str; 3] = ["--no-default-features", "--features", "search"];
+/// twiggy tells what the app's wasm is made of (`cargo xtask bundle`).
+const TWIGGY_VERSION: &str = "0.8.0";
 /// The npm binaryen: Debian's (108) and crates.io's (116) wasm-opt cannot read wasm-bindgen 0.2.130
 /// output.
 const BINARYEN_VERSION: &str = "132.0.0";
@@ -130,6 +132,29 @@ pub(crate) fn ensure_mdbook(host_cargo: &Path) -> Res<PathBuf> {
     find_tool("mdbook", |v| v == want)
         .map(|(mdbook, _)| mdbook)
         .ok_or_else(|| format!("installed mdbook {MDBOOK_VERSION}, but cannot find it"))
+}
+
+pub(crate) fn ensure_twiggy(host_cargo: &Path) -> Res<PathBuf> {
+    // Its binary calls itself `twiggy-opt` when asked for its version.
+    let want = format!("twiggy-opt {TWIGGY_VERSION}");
+    if let Some((twiggy, _)) = find_tool("twiggy", |v| v == want) {
+        println!("ok: twiggy {TWIGGY_VERSION} ({})", twiggy.display());
+        return Ok(twiggy);
+    }
+    cargo_install(
+        host_cargo,
+        "twiggy",
+        TWIGGY_VERSION,
+        &[],
+        &format!(
+            "twiggy breaks the app's wasm down by item and crate for `cargo xtask bundle` ({}; \
+             takes ~3 minutes)",
+            found_version("twiggy")
+        ),
+    )?;
+    find_tool("twiggy", |v| v == want)
+        .map(|(twiggy, _)| twiggy)
+        .ok_or_else(|| format!("installed twiggy {TWIGGY_VERSION}, but cannot find it"))
 }
 
 fn binaryen_major() -> &'static str {

@@ -179,6 +179,7 @@ impl SearchView {
         };
         let place = match self.place {
             Some(Place::Worker) => " in a background worker",
+            #[cfg(feature = "explorer-on-page")]
             Some(Place::Page) => " on this page",
             None => "",
         };
