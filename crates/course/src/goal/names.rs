@@ -41,7 +41,7 @@ pub(crate) fn event_name(kind: &EventKind) -> Option<String> {
 
 /// Every event kind's name as the report writes it, in the core's order (what serde lists
 /// after "expected one of"; the test `the_event_kinds_are_serdes` keeps it so).
-const EVENT_KINDS: [&str; 83] = [
+const EVENT_KINDS: [&str; 88] = [
     "time_advanced",
     "message_sent",
     "message_delivered",
@@ -81,6 +81,7 @@ const EVENT_KINDS: [&str; 83] = [
     "streams_output_skipped",
     "streams_tasks_reset",
     "streams_commit_skipped",
+    "raw_coordinator_request_sent",
     "raw_coordinator_request_handled",
     "transactions_listed",
     "producers_described",
@@ -102,11 +103,14 @@ const EVENT_KINDS: [&str; 83] = [
     "txn_offset_completed",
     "producer_state_expired",
     "invariant_broken",
+    "producer_call_timed_out",
+    "producer_call_resumed",
     "producer_txn_state_changed",
     "txn_log_appended",
     "txn_state_changed",
     "markers_requested",
     "marker_acknowledged",
+    "coordinator_loading",
     "coordinator_loaded",
     "txn_request_refused",
     "consumer_seeked",
@@ -116,6 +120,7 @@ const EVENT_KINDS: [&str; 83] = [
     "offset_for_time_read",
     "group_metadata_read",
     "consumer_added",
+    "consumer_assigned",
     "consumer_closed",
     "poll_timeout_expired",
     "commit_failed",
