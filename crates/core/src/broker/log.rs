@@ -49,6 +49,9 @@ pub struct PartitionLog {
     log_start_offset: Offset,
     high_watermark: Offset,
     segment_max_records: i64,
+    /// How many times the log was truncated: below its end, a log that was not truncated
+    /// still holds the batches it held.
+    truncations: u64,
 }
 
 impl PartitionLog {
@@ -65,6 +68,7 @@ impl PartitionLog {
             log_start_offset: Offset(0),
             high_watermark: Offset(0),
             segment_max_records: i64::try_from(segment_max_records.max(1)).unwrap_or(i64::MAX),
+            truncations: 0,
         }
     }
 
@@ -89,6 +93,11 @@ impl PartitionLog {
 
     pub fn batches(&self) -> &Batches {
         &self.batches
+    }
+
+    /// How many times [`Self::truncate_to`] cut the log.
+    pub fn truncations(&self) -> u64 {
+        self.truncations
     }
 
     /// Appends `batch` at the log end, giving it its base offset, and returns that offset.
@@ -208,6 +217,7 @@ impl PartitionLog {
     /// Returns the removed batches.
     pub fn truncate_to(&mut self, offset: Offset) -> Vec<StoredBatch> {
         let keep = partition_point(&self.batches, |b| b.base_offset < offset);
+        self.truncations += 1;
         let removed: Vec<StoredBatch> = self.batches.split_off(keep).into_iter().collect();
         let end = self.log_end_offset();
         self.segments
@@ -229,10 +239,15 @@ pub type Batches = imbl::Vector<StoredBatch>;
 /// The number of leading batches for which `before` holds (`slice::partition_point` for the
 /// persistent vector): `before` must hold for a prefix and not after it.
 pub fn partition_point(batches: &Batches, before: impl Fn(&StoredBatch) -> bool) -> usize {
-    let (mut low, mut high) = (0, batches.len());
+    partition_point_by(batches, before)
+}
+
+/// [`partition_point`] for any persistent vector.
+pub fn partition_point_by<T: Clone>(items: &imbl::Vector<T>, before: impl Fn(&T) -> bool) -> usize {
+    let (mut low, mut high) = (0, items.len());
     while low < high {
         let middle = low + (high - low) / 2;
-        if before(&batches[middle]) {
+        if before(&items[middle]) {
             low = middle + 1;
         } else {
             high = middle;
