@@ -888,7 +888,7 @@ impl Invariants {
                     && last.acks_seen <= acks.len() =>
             {
                 let mut since = last.missing.clone();
-                since.extend(acks.iter().skip(last.acks_seen).cloned());
+                since.extend(acks.skip(last.acks_seen));
                 since
             }
             _ => acks.iter().cloned().collect(),

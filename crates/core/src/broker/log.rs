@@ -183,7 +183,8 @@ impl PartitionLog {
         {
             end += 1;
         }
-        self.batches.iter().skip(start).take(end - start)
+        // By index: an iterator's `skip` would walk the persistent vector from its start.
+        (start..end).map(|i| &self.batches[i])
     }
 
     /// Records an aborted transaction in the segment that holds its marker

@@ -793,7 +793,8 @@ impl ReplayCheckpoint {
         if !still_a_prefix {
             *self = Self::default();
         }
-        for batch in batches.iter().skip(self.replayed) {
+        // `Vector::skip` splits the persistent vector; an iterator's `skip` would walk the log.
+        for batch in &batches.skip(self.replayed) {
             if let Some(txn) = self
                 .state
                 .on_batch_appended(batch, AppendOrigin::Replication)
@@ -810,7 +811,7 @@ impl ReplayCheckpoint {
         let passed = crate::broker::log::partition_point_by(&self.completed, |t| {
             t.last_offset < high_watermark
         });
-        for txn in self.completed.iter().skip(passed) {
+        for txn in &self.completed.skip(passed) {
             state.unreplicated_txns.insert(txn.first_offset, *txn);
         }
         state
