@@ -10,7 +10,6 @@ use crate::coordinator::state_machine::TransactionState;
 use crate::event::{Event, EventKind};
 use crate::ids::{BrokerId, ClientId, Offset, ProducerEpoch, ProducerId, TopicPartition};
 use crate::world::World;
-use std::collections::BTreeMap;
 
 /// One guarantee and, once broken, where and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -127,15 +126,15 @@ pub struct Invariants {
     /// Where each send was first written, per partition.
     written: imbl::OrdMap<(TopicPartition, u64), Offset>,
     /// Each transactional id's last state in `__transaction_state`.
-    txn_states: BTreeMap<String, TransactionState>,
+    txn_states: imbl::OrdMap<String, TransactionState>,
     /// Each decided transaction's producer id and partitions, from its Prepare record.
-    prepared: BTreeMap<String, (ProducerId, Vec<TopicPartition>)>,
+    prepared: imbl::OrdMap<String, (ProducerId, Vec<TopicPartition>)>,
     /// Transactional records with no marker after them yet, per partition and producer.
-    open_data: BTreeMap<(TopicPartition, ProducerId), OpenTxnData>,
+    open_data: imbl::OrdMap<(TopicPartition, ProducerId), OpenTxnData>,
     /// How a marker decided those records (true for COMMIT), until the coordinator completes.
-    decided: BTreeMap<(TopicPartition, ProducerId), bool>,
+    decided: imbl::OrdMap<(TopicPartition, ProducerId), bool>,
     /// The epoch of each producer id's latest `__transaction_state` record.
-    coordinator_epochs: BTreeMap<ProducerId, ProducerEpoch>,
+    coordinator_epochs: imbl::OrdMap<ProducerId, ProducerEpoch>,
     /// Who made each send, and in which session.
     send_owners: imbl::OrdMap<u64, SendOwner>,
     /// Where each client first wrote a record outside transactions: by partition, client, key
@@ -147,11 +146,11 @@ pub struct Invariants {
     /// (from before a rebalance) is not skipped when that member crashes.
     processed: imbl::OrdSet<(String, TopicPartition, Offset)>,
     /// Below which offset a committed transaction settled the group's input.
-    settled_below: BTreeMap<(String, TopicPartition), Offset>,
+    settled_below: imbl::OrdMap<(String, TopicPartition), Offset>,
     /// Every acknowledgement per partition, in order: producer and send.
     acks: imbl::OrdMap<TopicPartition, imbl::Vector<(ClientId, u64)>>,
     /// What the last acknowledged-writes check of each partition found on each replica.
-    ack_checks: BTreeMap<(TopicPartition, BrokerId), AckCheck>,
+    ack_checks: imbl::OrdMap<(TopicPartition, BrokerId), AckCheck>,
 }
 
 /// An acknowledged-writes check of one replica's log, so that the next check of that replica
@@ -179,18 +178,18 @@ impl Default for Invariants {
                 })
                 .collect(),
             written: imbl::OrdMap::new(),
-            txn_states: BTreeMap::new(),
-            prepared: BTreeMap::new(),
-            open_data: BTreeMap::new(),
-            decided: BTreeMap::new(),
-            coordinator_epochs: BTreeMap::new(),
+            txn_states: imbl::OrdMap::new(),
+            prepared: imbl::OrdMap::new(),
+            open_data: imbl::OrdMap::new(),
+            decided: imbl::OrdMap::new(),
+            coordinator_epochs: imbl::OrdMap::new(),
             send_owners: imbl::OrdMap::new(),
             contents: imbl::OrdMap::new(),
             unsettled: imbl::OrdMap::new(),
             processed: imbl::OrdSet::new(),
-            settled_below: BTreeMap::new(),
+            settled_below: imbl::OrdMap::new(),
             acks: imbl::OrdMap::new(),
-            ack_checks: BTreeMap::new(),
+            ack_checks: imbl::OrdMap::new(),
         }
     }
 }

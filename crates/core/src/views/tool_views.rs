@@ -41,9 +41,9 @@ pub fn dump_last_segments(
     let log = &partition.leader_replica()?.log;
     let all = log.segments();
     let first = all.len().saturating_sub(segments);
-    let shown = &all[first..];
+    let shown = all.skip(first);
     let mut output = String::new();
-    for segment in shown {
+    for segment in &shown {
         dump_segment(&mut output, tp, log, segment);
     }
     Some(SegmentDump {
