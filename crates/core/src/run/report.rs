@@ -370,7 +370,7 @@ impl Report {
                     txn_start_timestamp_ms: m.txn_start_timestamp_ms,
                 })
                 .collect(),
-            transaction_log: world.coordinator().log().to_vec(),
+            transaction_log: world.coordinator().log().iter().cloned().collect(),
             costs: Costs::of(run.events()),
             error_messages: Vec::new(),
         }
