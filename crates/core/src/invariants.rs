@@ -10,7 +10,6 @@ use crate::coordinator::state_machine::TransactionState;
 use crate::event::{Event, EventKind};
 use crate::ids::{BrokerId, ClientId, Offset, ProducerEpoch, ProducerId, TopicPartition};
 use crate::world::World;
-use std::collections::BTreeMap;
 
 /// One guarantee and, once broken, where and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -127,15 +126,15 @@ pub struct Invariants {
     /// Where each send was first written, per partition.
     written: imbl::OrdMap<(TopicPartition, u64), Offset>,
     /// Each transactional id's last state in `__transaction_state`.
-    txn_states: BTreeMap<String, TransactionState>,
+    txn_states: imbl::OrdMap<String, TransactionState>,
     /// Each decided transaction's producer id and partitions, from its Prepare record.
-    prepared: BTreeMap<String, (ProducerId, Vec<TopicPartition>)>,
+    prepared: imbl::OrdMap<String, (ProducerId, Vec<TopicPartition>)>,
     /// Transactional records with no marker after them yet, per partition and producer.
-    open_data: BTreeMap<(TopicPartition, ProducerId), OpenTxnData>,
+    open_data: imbl::OrdMap<(TopicPartition, ProducerId), OpenTxnData>,
     /// How a marker decided those records (true for COMMIT), until the coordinator completes.
-    decided: BTreeMap<(TopicPartition, ProducerId), bool>,
+    decided: imbl::OrdMap<(TopicPartition, ProducerId), bool>,
     /// The epoch of each producer id's latest `__transaction_state` record.
-    coordinator_epochs: BTreeMap<ProducerId, ProducerEpoch>,
+    coordinator_epochs: imbl::OrdMap<ProducerId, ProducerEpoch>,
     /// Who made each send, and in which session.
     send_owners: imbl::OrdMap<u64, SendOwner>,
     /// Where each client first wrote a record outside transactions: by partition, client, key
@@ -147,7 +146,24 @@ pub struct Invariants {
     /// (from before a rebalance) is not skipped when that member crashes.
     processed: imbl::OrdSet<(String, TopicPartition, Offset)>,
     /// Below which offset a committed transaction settled the group's input.
-    settled_below: BTreeMap<(String, TopicPartition), Offset>,
+    settled_below: imbl::OrdMap<(String, TopicPartition), Offset>,
+    /// Every acknowledgement per partition, in order: producer and send.
+    acks: imbl::OrdMap<TopicPartition, imbl::Vector<(ClientId, u64)>>,
+    /// What the last acknowledged-writes check of each partition found on each replica.
+    ack_checks: imbl::OrdMap<(TopicPartition, BrokerId), AckCheck>,
+}
+
+/// An acknowledged-writes check of one replica's log, so that the next check of that replica
+/// looks only at what may have changed: below `log_end`, a log that was not truncated since
+/// still holds every send it held.
+#[derive(Clone, Debug)]
+struct AckCheck {
+    truncations: u64,
+    log_end: Offset,
+    /// How many of the partition's acknowledgements it looked at.
+    acks_seen: usize,
+    /// The acknowledged sends it found missing (every one at or past `log_end` among them).
+    missing: Vec<(ClientId, u64)>,
 }
 
 impl Default for Invariants {
@@ -162,16 +178,18 @@ impl Default for Invariants {
                 })
                 .collect(),
             written: imbl::OrdMap::new(),
-            txn_states: BTreeMap::new(),
-            prepared: BTreeMap::new(),
-            open_data: BTreeMap::new(),
-            decided: BTreeMap::new(),
-            coordinator_epochs: BTreeMap::new(),
+            txn_states: imbl::OrdMap::new(),
+            prepared: imbl::OrdMap::new(),
+            open_data: imbl::OrdMap::new(),
+            decided: imbl::OrdMap::new(),
+            coordinator_epochs: imbl::OrdMap::new(),
             send_owners: imbl::OrdMap::new(),
             contents: imbl::OrdMap::new(),
             unsettled: imbl::OrdMap::new(),
             processed: imbl::OrdSet::new(),
-            settled_below: BTreeMap::new(),
+            settled_below: imbl::OrdMap::new(),
+            acks: imbl::OrdMap::new(),
+            ack_checks: imbl::OrdMap::new(),
         }
     }
 }
@@ -197,6 +215,19 @@ impl Invariants {
         events: &[Event],
     ) -> Vec<(&'static str, String)> {
         let mut broken = Vec::new();
+        // Every acknowledgement of the step first: a check reads the world after the step.
+        for event in events {
+            if let EventKind::SendAcknowledged {
+                producer,
+                send_ids,
+                topic_partition,
+                ..
+            } = &event.kind
+            {
+                let acks = self.acks.entry(topic_partition.clone()).or_default();
+                acks.extend(send_ids.iter().map(|id| (producer.clone(), *id)));
+            }
+        }
         for event in events {
             match &event.kind {
                 EventKind::BatchAppended {
@@ -304,7 +335,7 @@ impl Invariants {
                 | EventKind::FollowerTruncated {
                     topic_partition, ..
                 } => {
-                    check_acknowledged(world, topic_partition, &mut broken);
+                    self.check_acknowledged(world, topic_partition, &mut broken);
                 }
                 EventKind::RecordsPolled {
                     consumer,
@@ -827,51 +858,86 @@ impl Invariants {
     }
 }
 
-fn group_of(world: &World, consumer: &ClientId) -> Option<String> {
-    world.consumer(consumer).map(|c| c.config.group_id.clone())
-}
-
-fn committed_offset(world: &World, group: &str, tp: &TopicPartition) -> Option<Offset> {
-    world.groups().get(group)?.committed.get(tp).copied()
-}
-
-/// After a leader change or truncation: is every acknowledged send to `tp` still in the leader's log?
-fn check_acknowledged(
-    world: &World,
-    tp: &TopicPartition,
-    broken: &mut Vec<(&'static str, String)>,
-) {
-    let Some(leader) = world
-        .cluster()
-        .partition(tp)
-        .and_then(|p| p.leader_replica())
-    else {
-        return;
-    };
-    for producer in world.producers() {
-        for (send_id, outcome) in &producer.outcomes {
-            let SendOutcome::Acknowledged {
+impl Invariants {
+    /// After a leader change or truncation: is every acknowledged send to `tp` still in the
+    /// leader's log? Looks again only at the sends the leader's last check found missing and
+    /// those acknowledged since, unless the leader's log was truncated since that check: the
+    /// answer is the same as looking at every acknowledged send, at a cost that does not grow
+    /// with the history.
+    fn check_acknowledged(
+        &mut self,
+        world: &World,
+        tp: &TopicPartition,
+        broken: &mut Vec<(&'static str, String)>,
+    ) {
+        let Some(leader) = world
+            .cluster()
+            .partition(tp)
+            .and_then(|p| p.leader_replica())
+        else {
+            return;
+        };
+        let log = &leader.log;
+        let acks = self.acks.get(tp).cloned().unwrap_or_default();
+        let key = (tp.clone(), leader.broker);
+        let mut candidates: Vec<(ClientId, u64)> = match self.ack_checks.get(&key) {
+            Some(last)
+                if last.truncations == log.truncations()
+                    && last.log_end <= log.log_end_offset()
+                    && last.acks_seen <= acks.len() =>
+            {
+                let mut since = last.missing.clone();
+                since.extend(acks.skip(last.acks_seen));
+                since
+            }
+            _ => acks.iter().cloned().collect(),
+        };
+        // In the order of a walk over every producer's sends: by producer, then send.
+        candidates.sort();
+        candidates.dedup();
+        let mut missing = Vec::new();
+        for (client, send_id) in candidates {
+            let Some(SendOutcome::Acknowledged {
                 topic_partition,
                 offset,
-            } = outcome
+            }) = world
+                .producer(&client)
+                .and_then(|p| p.outcomes.get(&send_id))
             else {
                 continue;
             };
             if topic_partition != tp {
                 continue;
             }
-            let present = leader
-                .log
+            let present = log
                 .batch_containing(*offset)
-                .is_some_and(|b| b.provenance.send_ids.contains(send_id));
+                .is_some_and(|b| b.provenance.send_ids.contains(&send_id));
             if !present {
                 broken.push((
                     NO_ACKNOWLEDGED_WRITE_LOST,
                     format!("send #{send_id} was acknowledged at offset {offset} of {tp}, but the current leader (broker {}) does not have it.", leader.broker),
                 ));
+                missing.push((client, send_id));
             }
         }
+        self.ack_checks.insert(
+            key,
+            AckCheck {
+                truncations: log.truncations(),
+                log_end: log.log_end_offset(),
+                acks_seen: acks.len(),
+                missing,
+            },
+        );
     }
+}
+
+fn group_of(world: &World, consumer: &ClientId) -> Option<String> {
+    world.consumer(consumer).map(|c| c.config.group_id.clone())
+}
+
+fn committed_offset(world: &World, group: &str, tp: &TopicPartition) -> Option<Offset> {
+    world.groups().get(group)?.committed.get(tp).copied()
 }
 
 /// A read_committed poll may return only records below the LSO that no aborted transaction covers.

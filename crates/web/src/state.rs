@@ -1001,7 +1001,7 @@ mod tests {
 
     #[test]
     fn jumping_across_snapshots_replays_to_the_same_world_as_acting() {
-        let interval = crate::snapshots::FIRST_INTERVAL;
+        let interval = crate::snapshots::INTERVAL;
         let steps = interval * 2 + 10;
         let state = sent(steps / 2);
         assert_eq!(state.snapshots.as_ref().map(Snapshots::len), Some(3));
@@ -1017,6 +1017,36 @@ mod tests {
             assert_eq!(
                 format!("{:?}", jumped.world().expect("world")),
                 format!("{:?}", direct.world().expect("world")),
+                "step {target}"
+            );
+        }
+    }
+
+    // Far into a long lab with crashes, restarts and leader changes, a jump (from the nearest
+    // snapshot, whose caches were filled by other steps) lands on the world that playing the
+    // same steps from the start gives.
+    #[test]
+    fn a_jump_far_into_a_long_lab_gives_the_world_of_a_replay_from_the_start() {
+        use eos_core::explore::{ExploreLimits, random_action};
+        use eos_core::rng::SimRng;
+        let mut rng = SimRng::new(3);
+        let mut lab = Rc::new(LabState::default());
+        for _ in 0..3_000 {
+            let world = lab.world().expect("world");
+            let action = random_action(world, &mut rng, ExploreLimits::default());
+            lab = lab.reduce(LabAction::Act(action));
+        }
+        let total = lab.history().len();
+        for target in [total - 1, total / 2 + 7, 130] {
+            let jumped = Rc::clone(&lab).reduce(LabAction::JumpTo(target));
+            let mut replayed = Rc::new(LabState::default());
+            for step in lab.history().iter().take(target) {
+                replayed = replayed.reduce(LabAction::Act(step.action.clone()));
+            }
+            assert_eq!(jumped.cursor(), target);
+            assert_eq!(
+                format!("{:?}", jumped.world().expect("world")),
+                format!("{:?}", replayed.world().expect("world")),
                 "step {target}"
             );
         }

@@ -10,7 +10,8 @@
 use crate::broker::batch::{ControlKind, ProducedBatch, ProducerStamp, Provenance, StoredBatch};
 use crate::broker::log::{AbortedTxn, PartitionLog};
 use crate::broker::producer_state::{
-    AppendOrigin, CompletedTxn, DataBatchVerdict, ProducerStateManager, end_txn_marker_record,
+    AppendOrigin, CompletedTxn, DataBatchVerdict, ProducerStateManager, ReplayCheckpoint,
+    end_txn_marker_record,
 };
 use crate::config::{Acks, ClusterConfig, TopicConfig};
 use crate::error_code::ErrorCode;
@@ -26,6 +27,9 @@ pub struct Replica {
     pub broker: BrokerId,
     pub log: PartitionLog,
     pub producers: ProducerStateManager,
+    /// What rebuilding `producers` from `log` gave so far, so a rebuild replays only what was
+    /// appended since.
+    pub replay: ReplayCheckpoint,
 }
 
 /// What the leader knows of a follower, from the follower's fetches.
@@ -283,6 +287,7 @@ impl Cluster {
                         broker,
                         log: PartitionLog::new(topic.segment_records),
                         producers: ProducerStateManager::new(),
+                        replay: ReplayCheckpoint::default(),
                     })
                     .collect();
                 let leader = replicas[0].broker;
@@ -712,8 +717,9 @@ impl Cluster {
             let Some(replica) = partition.replica_mut(broker) else {
                 continue;
             };
-            replica.producers =
-                ProducerStateManager::rebuild(replica.log.batches(), replica.log.high_watermark());
+            replica.producers = replica
+                .replay
+                .rebuild(replica.log.batches(), replica.log.high_watermark());
             if partition.leader.is_none() && partition.isr.contains(&broker) {
                 elect_leader(partition, &alive, out);
             } else {
@@ -1045,8 +1051,9 @@ fn truncate_follower(partition: &mut Partition, follower: BrokerId, out: &mut Ev
     let before = replica.log.log_end_offset();
     if keep < before {
         replica.log.truncate_to(keep);
-        replica.producers =
-            ProducerStateManager::rebuild(replica.log.batches(), replica.log.high_watermark());
+        replica.producers = replica
+            .replay
+            .rebuild(replica.log.batches(), replica.log.high_watermark());
         let removed_records = before.0 - keep.0;
         out.push(
             EventKind::FollowerTruncated { topic_partition: tp.clone(), broker: follower, log_end_offset: keep, removed_records },

@@ -45,10 +45,14 @@ impl Segment {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PartitionLog {
     batches: Batches,
-    segments: Vec<Segment>,
+    /// A new one every few records: persistent too, for the same reason as the batches.
+    segments: imbl::Vector<Segment>,
     log_start_offset: Offset,
     high_watermark: Offset,
     segment_max_records: i64,
+    /// How many times the log was truncated: below its end, a log that was not truncated
+    /// still holds the batches it held.
+    truncations: u64,
 }
 
 impl PartitionLog {
@@ -57,7 +61,7 @@ impl PartitionLog {
     pub fn new(segment_max_records: u64) -> Self {
         Self {
             batches: Batches::new(),
-            segments: vec![Segment {
+            segments: imbl::vector![Segment {
                 base_offset: Offset(0),
                 next_offset: Offset(0),
                 aborted_txns: Vec::new(),
@@ -65,6 +69,7 @@ impl PartitionLog {
             log_start_offset: Offset(0),
             high_watermark: Offset(0),
             segment_max_records: i64::try_from(segment_max_records.max(1)).unwrap_or(i64::MAX),
+            truncations: 0,
         }
     }
 
@@ -83,12 +88,17 @@ impl PartitionLog {
         self.high_watermark
     }
 
-    pub fn segments(&self) -> &[Segment] {
+    pub fn segments(&self) -> &imbl::Vector<Segment> {
         &self.segments
     }
 
     pub fn batches(&self) -> &Batches {
         &self.batches
+    }
+
+    /// How many times [`Self::truncate_to`] cut the log.
+    pub fn truncations(&self) -> u64 {
+        self.truncations
     }
 
     /// Appends `batch` at the log end, giving it its base offset, and returns that offset.
@@ -100,13 +110,13 @@ impl PartitionLog {
             s.record_count() > 0 && s.record_count() + count > self.segment_max_records
         });
         if roll {
-            self.segments.push(Segment {
+            self.segments.push_back(Segment {
                 base_offset: base,
                 next_offset: base,
                 aborted_txns: Vec::new(),
             });
         }
-        if let Some(active) = self.segments.last_mut() {
+        if let Some(active) = self.segments.back_mut() {
             active.next_offset = base.plus(count);
         }
         self.batches.push_back(batch);
@@ -174,18 +184,19 @@ impl PartitionLog {
         {
             end += 1;
         }
-        self.batches.iter().skip(start).take(end - start)
+        // By index: an iterator's `skip` would walk the persistent vector from its start.
+        (start..end).map(|i| &self.batches[i])
     }
 
     /// Records an aborted transaction in the segment that holds its marker
     /// (`LogSegment.updateTxnIndex`; only aborted transactions are indexed).
     pub fn index_aborted(&mut self, entry: AbortedTxn) {
         let marker = entry.last_offset;
-        if let Some(segment) = self
-            .segments
-            .iter_mut()
-            .rev()
-            .find(|s| s.base_offset <= marker)
+        // The last segment that starts at or before the marker (segments are in offset order).
+        let holding = partition_point_by(&self.segments, |s| s.base_offset <= marker);
+        if let Some(segment) = holding
+            .checked_sub(1)
+            .and_then(|i| self.segments.get_mut(i))
         {
             segment.aborted_txns.push(entry);
         }
@@ -195,9 +206,13 @@ impl PartitionLog {
     /// collects them (`TransactionIndex.collectAbortedTxns`): marker at or after `from` and first
     /// offset before the bound.
     pub fn aborted_txns_between(&self, from: Offset, upper_bound: Offset) -> Vec<AbortedTxn> {
+        // Segments are in offset order: those that reach `from` are the last ones.
+        let first = partition_point_by(&self.segments, |s| {
+            !(s.next_offset > from || s.base_offset >= from)
+        });
         self.segments
+            .skip(first)
             .iter()
-            .filter(|s| s.next_offset > from || s.base_offset >= from)
             .flat_map(|s| s.aborted_txns.iter())
             .filter(|t| t.last_offset >= from && t.first_offset < upper_bound)
             .copied()
@@ -208,15 +223,29 @@ impl PartitionLog {
     /// Returns the removed batches.
     pub fn truncate_to(&mut self, offset: Offset) -> Vec<StoredBatch> {
         let keep = partition_point(&self.batches, |b| b.base_offset < offset);
+        self.truncations += 1;
         let removed: Vec<StoredBatch> = self.batches.split_off(keep).into_iter().collect();
         let end = self.log_end_offset();
-        self.segments
-            .retain(|s| s.base_offset < end || s.base_offset == self.log_start_offset);
-        if let Some(active) = self.segments.last_mut() {
+        // Segments are in offset order: those starting at or past the new end are the last ones.
+        let past_end = partition_point_by(&self.segments, |s| s.base_offset < end);
+        let log_start = self.log_start_offset;
+        for segment in self.segments.split_off(past_end) {
+            if segment.base_offset == log_start {
+                self.segments.push_back(segment);
+            }
+        }
+        if let Some(active) = self.segments.back_mut() {
             active.next_offset = end;
         }
-        for segment in &mut self.segments {
-            segment.aborted_txns.retain(|t| t.last_offset < end);
+        // Changed in place only where an aborted transaction goes, so the rest stays shared.
+        let cut: Vec<usize> = (self.segments.iter().enumerate())
+            .filter(|(_, s)| s.aborted_txns.iter().any(|t| t.last_offset >= end))
+            .map(|(i, _)| i)
+            .collect();
+        for i in cut {
+            if let Some(segment) = self.segments.get_mut(i) {
+                segment.aborted_txns.retain(|t| t.last_offset < end);
+            }
         }
         self.high_watermark = self.high_watermark.min(end);
         removed
@@ -229,10 +258,15 @@ pub type Batches = imbl::Vector<StoredBatch>;
 /// The number of leading batches for which `before` holds (`slice::partition_point` for the
 /// persistent vector): `before` must hold for a prefix and not after it.
 pub fn partition_point(batches: &Batches, before: impl Fn(&StoredBatch) -> bool) -> usize {
-    let (mut low, mut high) = (0, batches.len());
+    partition_point_by(batches, before)
+}
+
+/// [`partition_point`] for any persistent vector.
+pub fn partition_point_by<T: Clone>(items: &imbl::Vector<T>, before: impl Fn(&T) -> bool) -> usize {
+    let (mut low, mut high) = (0, items.len());
     while low < high {
         let middle = low + (high - low) / 2;
-        if before(&batches[middle]) {
+        if before(&items[middle]) {
             low = middle + 1;
         } else {
             high = middle;

@@ -425,7 +425,9 @@ pub fn marker_coordinator_epoch(marker: &StoredBatch) -> Option<i32> {
 /// The producer state of one partition replica (`ProducerStateManager`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ProducerStateManager {
-    producers: BTreeMap<ProducerId, ProducerStateEntry>,
+    /// One entry per producer id the partition has seen and not expired: it grows with every
+    /// new producer id, so it is a persistent map that a clone of the world shares.
+    producers: imbl::OrdMap<ProducerId, ProducerStateEntry>,
     /// Undecided transactions by first offset (`ongoingTxns`).
     ongoing_txns: BTreeMap<Offset, ProducerId>,
     /// Decided transactions whose marker is at or above the high watermark, by first offset
@@ -750,6 +752,68 @@ impl ProducerStateManager {
             state.on_batch_appended(batch, AppendOrigin::Replication);
         }
         state.on_high_watermark(high_watermark);
+        state
+    }
+}
+
+/// What replaying a replica's log gave so far, kept so that the next rebuild replays only the
+/// batches appended since (the lab's stand-in for the snapshot Kafka takes when a segment rolls,
+/// `ProducerStateManager.takeSnapshot`). Not part of the model: the rebuilt state is the same
+/// as [`ProducerStateManager::rebuild`] over the whole log, and a long lab's restarts cost no
+/// more than a short one's.
+#[derive(Clone, Debug, Default)]
+pub struct ReplayCheckpoint {
+    /// How many leading batches of the log `state` has replayed, and the last of them (base
+    /// offset, leader epoch), to notice a log that changed under it.
+    replayed: usize,
+    last: Option<(Offset, crate::ids::LeaderEpoch)>,
+    /// The replayed state, without its decided transactions.
+    state: ProducerStateManager,
+    /// The replay's decided transactions in log order, so by marker offset: those the high
+    /// watermark has passed are a prefix.
+    completed: imbl::Vector<CompletedTxn>,
+}
+
+impl ReplayCheckpoint {
+    /// The producer state replayed from `batches` (the replica's whole log) with
+    /// `high_watermark`, as [`ProducerStateManager::rebuild`] gives it, replaying only the
+    /// batches after the checkpoint when its batches are still the log's first ones.
+    pub fn rebuild(
+        &mut self,
+        batches: &crate::broker::log::Batches,
+        high_watermark: Offset,
+    ) -> ProducerStateManager {
+        let still_a_prefix = self.replayed <= batches.len()
+            && match self.replayed.checked_sub(1) {
+                None => true,
+                Some(last) => {
+                    self.last == batches.get(last).map(|b| (b.base_offset, b.leader_epoch))
+                }
+            };
+        if !still_a_prefix {
+            *self = Self::default();
+        }
+        // `Vector::skip` splits the persistent vector; an iterator's `skip` would walk the log.
+        for batch in &batches.skip(self.replayed) {
+            if let Some(txn) = self
+                .state
+                .on_batch_appended(batch, AppendOrigin::Replication)
+            {
+                self.state.unreplicated_txns.remove(&txn.first_offset);
+                self.completed.push_back(txn);
+            }
+            self.last = Some((batch.base_offset, batch.leader_epoch));
+        }
+        self.replayed = batches.len();
+        let mut state = self.state.clone();
+        // ProducerStateManager.onHighWatermarkUpdated: only the decided transactions whose marker
+        // the high watermark has not passed stay unreplicated.
+        let passed = crate::broker::log::partition_point_by(&self.completed, |t| {
+            t.last_offset < high_watermark
+        });
+        for txn in &self.completed.skip(passed) {
+            state.unreplicated_txns.insert(txn.first_offset, *txn);
+        }
         state
     }
 }
@@ -1669,6 +1733,44 @@ mod tests {
             truncated.entry(PID).unwrap().current_txn_first_offset,
             Some(Offset(99))
         );
+    }
+
+    // A restart after more appends, and one after a truncation, rebuild what a replay of the
+    // whole log gives, however much the checkpoint had replayed before.
+    #[test]
+    fn rebuilding_from_the_checkpoint_gives_the_whole_replay() {
+        let mut leader = Leader::new();
+        let mut checkpoint = ReplayCheckpoint::default();
+        let log = |leader: &Leader| {
+            leader
+                .log
+                .iter()
+                .cloned()
+                .collect::<crate::broker::log::Batches>()
+        };
+        let same = |checkpoint: &mut ReplayCheckpoint, log: &crate::broker::log::Batches, hw| {
+            assert_eq!(
+                checkpoint.rebuild(log, hw),
+                ProducerStateManager::rebuild(log, hw)
+            );
+        };
+        leader.append_ok(PID, 0, 0, 1, true);
+        leader.append_ok(OTHER, 2, 0, 2, true);
+        same(&mut checkpoint, &log(&leader), Offset(1));
+        leader.marker(PID, 0, 0, ControlKind::Commit).unwrap();
+        leader.marker(OTHER, 2, 1, ControlKind::Abort).unwrap();
+        leader.append_ok(PID, 0, 1, 1, true);
+        for hw in [Offset(2), Offset(4), Offset(5), Offset(7)] {
+            same(&mut checkpoint, &log(&leader), hw);
+        }
+        let truncated: crate::broker::log::Batches = leader
+            .log
+            .iter()
+            .filter(|b| b.base_offset < Offset(3))
+            .cloned()
+            .collect();
+        same(&mut checkpoint, &truncated, Offset(3));
+        same(&mut checkpoint, &log(&leader), Offset(6));
     }
 
     // ProducerAppendInfo.inSequence; ProducerStateManagerTest.testProducerSequenceWrapAround,

@@ -76,7 +76,8 @@ enum Waiter {
 pub struct CoordinatorHost {
     broker: BrokerId,
     state: TransactionCoordinatorState,
-    log: Vec<TransactionLogRecord>,
+    /// Grows with every transaction: persistent, so a clone of the world shares it.
+    log: imbl::Vector<TransactionLogRecord>,
     /// WriteTxnMarkers in flight, by correlation id: the transactional id they complete.
     markers_in_flight: BTreeMap<u64, String>,
     /// Markers that found no live leader, sent again when leaders change or time passes.
@@ -100,7 +101,7 @@ impl CoordinatorHost {
         Self {
             broker,
             state: TransactionCoordinatorState::new(version, 0).with_max_timeout_ms(max_timeout_ms),
-            log: Vec::new(),
+            log: imbl::Vector::new(),
             markers_in_flight: BTreeMap::new(),
             parked: Vec::new(),
             next_correlation: 0,
@@ -150,7 +151,7 @@ impl CoordinatorHost {
     }
 
     /// The `__transaction_state` log, oldest first.
-    pub fn log(&self) -> &[TransactionLogRecord] {
+    pub fn log(&self) -> &imbl::Vector<TransactionLogRecord> {
         &self.log
     }
 
@@ -569,7 +570,7 @@ impl CoordinatorHost {
                 },
                 format!("{transactional_id} has been idle in {from} for {idle_ms} ms, at least transactional.id.expiration.ms ({expiration_ms} ms): the coordinator appends a tombstone for it to __transaction_state (the key with no value) and forgets it. The id no longer maps to producer {producer_id}: its next InitProducerId gets a new producer id at epoch 0, and an instance still holding producer {producer_id} (epoch {producer_epoch}) is refused."),
             );
-            self.log.push(record);
+            self.log.push_back(record);
             if self.state.remove_dead(&append).is_ok() {
                 out.push(
                     EventKind::TxnStateChanged {
@@ -651,7 +652,8 @@ impl CoordinatorHost {
         out: &mut Events,
     ) -> Vec<HostOutput> {
         let mut outputs = Vec::new();
-        let Ok(jobs) = self.state.load(epoch, &self.log, now_ms) else {
+        let records: Vec<TransactionLogRecord> = self.log.iter().cloned().collect();
+        let Ok(jobs) = self.state.load(epoch, &records, now_ms) else {
             return outputs;
         };
         out.push(
@@ -759,7 +761,7 @@ impl CoordinatorHost {
                 log_meaning(to)
             ),
         );
-        self.log.push(record);
+        self.log.push_back(record);
         let after = match self.state.complete_transition(&append, now_ms) {
             Ok(after) => after,
             Err(_) => return,

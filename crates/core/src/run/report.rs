@@ -390,7 +390,7 @@ impl Report {
                     coordinator_epoch: world.coordinator().coordinator_epoch(),
                 })
                 .collect(),
-            transaction_log: world.coordinator().log().to_vec(),
+            transaction_log: world.coordinator().log().iter().cloned().collect(),
             costs: Costs::of(run.events()),
             error_messages: Vec::new(),
         }

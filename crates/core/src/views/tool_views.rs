@@ -41,9 +41,9 @@ pub fn dump_last_segments(
     let log = &partition.leader_replica()?.log;
     let all = log.segments();
     let first = all.len().saturating_sub(segments);
-    let shown = &all[first..];
+    let shown = all.skip(first);
     let mut output = String::new();
-    for segment in shown {
+    for segment in &shown {
         dump_segment(&mut output, tp, log, segment);
     }
     Some(SegmentDump {
@@ -66,7 +66,8 @@ fn dump_segment(out: &mut String, tp: &TopicPartition, log: &PartitionLog, segme
     let batches = log.batches();
     let start = partition_point(batches, |b| b.base_offset < segment.base_offset);
     let end = partition_point(batches, |b| b.base_offset < segment.next_offset);
-    for batch in batches.iter().skip(start).take(end.saturating_sub(start)) {
+    // By index: an iterator's `skip` would walk the persistent vector from its start.
+    for batch in (start..end).map(|i| &batches[i]) {
         dump_batch(out, batch);
     }
     if !segment.aborted_txns.is_empty() {
