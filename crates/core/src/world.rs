@@ -535,6 +535,10 @@ impl World {
                 .map(|_| ())
                 .ok_or(ActionError::UnknownPartition(tp))
         };
+        let known_partitions = |tps: &[TopicPartition]| {
+            tps.iter()
+                .try_for_each(|tp| partition(&tp.topic, tp.partition))
+        };
         let message = |m: &Option<MessageId>| match m {
             Some(id) => self
                 .network
@@ -837,9 +841,7 @@ impl World {
                 partitions,
             } => {
                 running(id, consumer(id)?.alive)?;
-                for tp in partitions {
-                    partition(&tp.topic, tp.partition)?;
-                }
+                known_partitions(partitions)?;
                 self.assigned(id, partitions, "seek")
             }
             Action::Position {
@@ -873,9 +875,7 @@ impl World {
                 partitions,
             } => {
                 running(id, consumer(id)?.alive)?;
-                for tp in partitions {
-                    partition(&tp.topic, tp.partition)?;
-                }
+                known_partitions(partitions)?;
                 // SubscriptionState.setSubscriptionType: subscribe and assign are exclusive.
                 if consumer(id)?.config.is_subscribed() {
                     return Err(ActionError::InvalidRequest(format!(
