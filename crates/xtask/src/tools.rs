@@ -92,69 +92,64 @@ pub(crate) fn ensure_wasm_bindgen(host_cargo: &Path, version: &str) -> Res<PathB
     })
 }
 
-pub(crate) fn ensure_trunk(host_cargo: &Path) -> Res<PathBuf> {
-    let want = format!("trunk {TRUNK_VERSION}");
-    if let Some((trunk, _)) = find_tool("trunk", |v| v == want) {
-        println!("ok: trunk {TRUNK_VERSION} ({})", trunk.display());
-        return Ok(trunk);
+/// A tool pinned to one version and installed by `cargo install` when the one on the PATH
+/// does not print `want` as its version.
+fn ensure_installed(
+    host_cargo: &Path,
+    tool: &str,
+    version: &str,
+    want: &str,
+    features: &[&str],
+    why: &str,
+) -> Res<PathBuf> {
+    if let Some((found, _)) = find_tool(tool, |v| v == want) {
+        println!("ok: {tool} {version} ({})", found.display());
+        return Ok(found);
     }
     cargo_install(
+        host_cargo,
+        tool,
+        version,
+        features,
+        &format!("{why} ({})", found_version(tool)),
+    )?;
+    find_tool(tool, |v| v == want)
+        .map(|(found, _)| found)
+        .ok_or_else(|| format!("installed {tool} {version}, but cannot find it"))
+}
+
+pub(crate) fn ensure_trunk(host_cargo: &Path) -> Res<PathBuf> {
+    ensure_installed(
         host_cargo,
         "trunk",
         TRUNK_VERSION,
+        &format!("trunk {TRUNK_VERSION}"),
         &[],
-        &format!(
-            "Trunk builds and serves the web app; 0.22 needs a newer rustc ({}; takes ~10 minutes)",
-            found_version("trunk")
-        ),
-    )?;
-    find_tool("trunk", |v| v == want)
-        .map(|(trunk, _)| trunk)
-        .ok_or_else(|| format!("installed trunk {TRUNK_VERSION}, but cannot find it"))
+        "Trunk builds and serves the web app; 0.22 needs a newer rustc; takes ~10 minutes",
+    )
 }
 
 pub(crate) fn ensure_mdbook(host_cargo: &Path) -> Res<PathBuf> {
-    let want = format!("mdbook v{MDBOOK_VERSION}");
-    if let Some((mdbook, _)) = find_tool("mdbook", |v| v == want) {
-        println!("ok: mdbook {MDBOOK_VERSION} ({})", mdbook.display());
-        return Ok(mdbook);
-    }
-    cargo_install(
+    ensure_installed(
         host_cargo,
         "mdbook",
         MDBOOK_VERSION,
+        &format!("mdbook v{MDBOOK_VERSION}"),
         &MDBOOK_FEATURES,
-        &format!(
-            "mdBook builds the book in docs/book/ into dist/book/ ({}; takes ~2 minutes)",
-            found_version("mdbook")
-        ),
-    )?;
-    find_tool("mdbook", |v| v == want)
-        .map(|(mdbook, _)| mdbook)
-        .ok_or_else(|| format!("installed mdbook {MDBOOK_VERSION}, but cannot find it"))
+        "mdBook builds the book in docs/book/ into dist/book/; takes ~2 minutes",
+    )
 }
 
 pub(crate) fn ensure_twiggy(host_cargo: &Path) -> Res<PathBuf> {
-    // Its binary calls itself `twiggy-opt` when asked for its version.
-    let want = format!("twiggy-opt {TWIGGY_VERSION}");
-    if let Some((twiggy, _)) = find_tool("twiggy", |v| v == want) {
-        println!("ok: twiggy {TWIGGY_VERSION} ({})", twiggy.display());
-        return Ok(twiggy);
-    }
-    cargo_install(
+    ensure_installed(
         host_cargo,
         "twiggy",
         TWIGGY_VERSION,
+        // Its binary calls itself `twiggy-opt` when asked for its version.
+        &format!("twiggy-opt {TWIGGY_VERSION}"),
         &[],
-        &format!(
-            "twiggy breaks the app's wasm down by item and crate for `cargo xtask bundle` ({}; \
-             takes ~3 minutes)",
-            found_version("twiggy")
-        ),
-    )?;
-    find_tool("twiggy", |v| v == want)
-        .map(|(twiggy, _)| twiggy)
-        .ok_or_else(|| format!("installed twiggy {TWIGGY_VERSION}, but cannot find it"))
+        "twiggy breaks the app's wasm down by item and crate for `cargo xtask bundle`; takes ~3 minutes",
+    )
 }
 
 fn binaryen_major() -> &'static str {
