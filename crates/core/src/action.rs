@@ -16,6 +16,28 @@ pub struct PartitionOffset {
     pub offset: i64,
 }
 
+/// One record of a hand-made produce request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRecord {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    pub value: String,
+    /// The record's CreateTime in ms; absent, the time the leader appends it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp_ms: Option<u64>,
+}
+
+/// `Some(None)` for a field written as `null`, so that "absent" (`None`, via `default`) and
+/// "explicitly none" stay apart.
+fn present_even_if_null<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
 /// One input to [`crate::World::step`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "step", rename_all = "snake_case", deny_unknown_fields)]
@@ -156,12 +178,29 @@ pub enum Action {
         producer_id: i64,
         producer_epoch: i16,
         base_sequence: i32,
-        #[serde(default = "one")]
-        record_count: u32,
+        /// How many records the batch holds; absent, 1, or as many as `records` lists.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        record_count: Option<u32>,
         #[serde(default)]
         is_transactional: bool,
         #[serde(default = "acks_all")]
         acks: Acks,
+        /// The records, each with its key, value and CreateTime timestamp; absent, values
+        /// `raw-0`, `raw-1`, ... without key or timestamp of their own.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        records: Vec<RawRecord>,
+        /// The request's `transactionalId`: absent, the one the coordinator holds for the
+        /// batch's producer id (what that producer's client would send); `null`, none.
+        #[serde(
+            default,
+            deserialize_with = "present_even_if_null",
+            skip_serializing_if = "Option::is_none"
+        )]
+        transactional_id: Option<Option<String>>,
+        /// The Produce request version (3 to 13); absent, what a Kafka 4.2 client sends: 12
+        /// under `transaction.version` 2, 11 under 1.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        version: Option<u16>,
     },
     /// A transaction marker built by hand, as the transaction coordinator's `WriteTxnMarkers`
     /// request would carry it, handed straight to the partition's leader.
@@ -422,10 +461,6 @@ fn partitions_or_all(partitions: &[TopicPartition]) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     }
-}
-
-fn one() -> u32 {
-    1
 }
 
 fn acks_all() -> Acks {
@@ -738,10 +773,14 @@ impl Action {
                 producer_epoch,
                 base_sequence,
                 record_count,
+                records,
                 ..
-            } => format!(
-                "hand-made produce to {topic}-{partition}: producer {producer_id}, epoch {producer_epoch}, sequence {base_sequence}, {record_count} record(s)"
-            ),
+            } => {
+                let count = record_count.unwrap_or(records.len().max(1) as u32);
+                format!(
+                    "hand-made produce to {topic}-{partition}: producer {producer_id}, epoch {producer_epoch}, sequence {base_sequence}, {count} record(s)"
+                )
+            }
         }
     }
 }

@@ -52,6 +52,12 @@ pub enum ErrorCode {
     /// A fetch or DeleteRecords named an offset outside the log (`UnifiedLog.read`,
     /// `UnifiedLog.maybeIncrementLogStartOffset`).
     OffsetOutOfRange,
+    /// A record's CreateTime is further ahead of the broker's clock than
+    /// `message.timestamp.after.max.ms` allows (`LogValidator.validateTimestamp`).
+    InvalidTimestamp,
+    /// A produce request with transactional batches carried no transactional id, or one the
+    /// client may not use (`KafkaApis.handleProduceRequest`).
+    TransactionalIdAuthorizationFailed,
 }
 
 impl ErrorCode {
@@ -77,6 +83,10 @@ impl ErrorCode {
             ErrorCode::NotCoordinator => "NOT_COORDINATOR",
             ErrorCode::InvalidRequest => "INVALID_REQUEST",
             ErrorCode::InvalidRecord => "INVALID_RECORD",
+            ErrorCode::InvalidTimestamp => "INVALID_TIMESTAMP",
+            ErrorCode::TransactionalIdAuthorizationFailed => {
+                "TRANSACTIONAL_ID_AUTHORIZATION_FAILED"
+            }
             ErrorCode::TransactionAbortable => "TRANSACTION_ABORTABLE",
             ErrorCode::UnstableOffsetCommit => "UNSTABLE_OFFSET_COMMIT",
             ErrorCode::IllegalGeneration => "ILLEGAL_GENERATION",
@@ -89,7 +99,7 @@ impl ErrorCode {
     }
 
     /// Every error the lab uses.
-    pub const ALL: [ErrorCode; 27] = [
+    pub const ALL: [ErrorCode; 29] = [
         ErrorCode::OutOfOrderSequenceNumber,
         ErrorCode::DuplicateSequenceNumber,
         ErrorCode::InvalidProducerEpoch,
@@ -117,6 +127,8 @@ impl ErrorCode {
         ErrorCode::InvalidTransactionTimeout,
         ErrorCode::GroupIdNotFound,
         ErrorCode::OffsetOutOfRange,
+        ErrorCode::InvalidTimestamp,
+        ErrorCode::TransactionalIdAuthorizationFailed,
     ];
 
     /// Kafka's default message for the error, as `Errors.java` (Kafka 4.2) gives it: Kafka's
@@ -187,6 +199,12 @@ impl ErrorCode {
             ErrorCode::GroupIdNotFound => "The group id does not exist.",
             ErrorCode::OffsetOutOfRange => {
                 "The requested offset is not within the range of offsets maintained by the server."
+            }
+            ErrorCode::InvalidTimestamp => {
+                "The timestamp of the message is out of acceptable range."
+            }
+            ErrorCode::TransactionalIdAuthorizationFailed => {
+                "Transactional Id authorization failed."
             }
         }
     }

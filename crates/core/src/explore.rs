@@ -370,13 +370,16 @@ pub fn random_action(world: &World, rng: &mut SimRng, limits: ExploreLimits) -> 
                     producer_id: 9000 + rng.below(2) as i64,
                     producer_epoch: rng.below(2) as i16,
                     base_sequence: rng.below(8) as i32,
-                    record_count: 1 + rng.below(2) as u32,
+                    record_count: Some(1 + rng.below(2) as u32),
                     is_transactional: false,
                     acks: if rng.below(2) == 0 {
                         Acks::All
                     } else {
                         Acks::Leader
                     },
+                    records: Vec::new(),
+                    transactional_id: None,
+                    version: None,
                 })
             }
             Kind::Admin if limits.raw_requests => admin_action(world, &partitions, rng),

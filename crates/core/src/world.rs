@@ -2,6 +2,7 @@
 //! the network, the clients and the external database, and carries messages between them; each
 //! part decides for itself what a message means.
 
+use crate::KAFKA_RELEASE;
 use crate::action::{Action, TxnResult};
 use crate::broker::batch::{ControlKind, ProducedBatch, ProducerStamp, Provenance, Record};
 use crate::broker::cluster::{Cluster, ProduceOutcome, ReleasedAck};
@@ -29,6 +30,9 @@ use crate::ids::{BrokerId, ClientId, Offset, ProducerEpoch, ProducerId, Sequence
 use crate::invariants::Invariants;
 use crate::network::{Endpoint, Message, MessageId, Network, Payload};
 use crate::rng::SimRng;
+use produce_request::{
+    FIRST_ADD_PARTITION_PRODUCE_VERSION, PRODUCE_VERSIONS, ProduceTerms, raw_record_count,
+};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -36,6 +40,7 @@ mod admin;
 mod consumer_api;
 mod consumers;
 mod hand_made;
+mod produce_request;
 mod producer_api;
 mod streams_runtime;
 mod transactions;
@@ -932,15 +937,34 @@ impl World {
                 topic,
                 partition: p,
                 record_count,
+                records,
                 base_sequence,
                 producer_id,
+                version,
                 ..
             } => {
                 partition(topic, *p)?;
-                if *record_count == 0 || *record_count > 1000 {
+                let count = raw_record_count(*record_count, records)?;
+                if count == 0 || count > 1000 {
                     return Err(ActionError::InvalidRequest(
                         "a hand-made batch holds between 1 and 1000 records".to_owned(),
                     ));
+                }
+                if let Some(v) = version {
+                    if !PRODUCE_VERSIONS.contains(v) {
+                        return Err(ActionError::InvalidRequest(format!(
+                            "Kafka {KAFKA_RELEASE} brokers take Produce versions {} to {}, not {v}",
+                            PRODUCE_VERSIONS.start(),
+                            PRODUCE_VERSIONS.end()
+                        )));
+                    }
+                    if *v >= FIRST_ADD_PARTITION_PRODUCE_VERSION
+                        && self.coordinator.transaction_version() != TransactionVersion::V2
+                    {
+                        return Err(ActionError::InvalidRequest(format!(
+                            "a client sends Produce v{FIRST_ADD_PARTITION_PRODUCE_VERSION} or later only once the cluster runs transaction.version 2; the lab does not model it under version 1"
+                        )));
+                    }
                 }
                 // UnifiedLog.analyzeAndValidateRecords: a batch with a producer id needs a sequence.
                 if *producer_id >= 0 && *base_sequence < 0 {
@@ -1334,6 +1358,9 @@ impl World {
                 record_count,
                 is_transactional,
                 acks,
+                records,
+                transactional_id,
+                version,
             } => {
                 let tp = TopicPartition::new(topic.as_str(), *partition);
                 let Some(leader) = self.cluster.leader_of(&tp) else {
@@ -1352,12 +1379,20 @@ impl World {
                         },
                     },
                     is_transactional: *is_transactional,
-                    records: (0..*record_count)
-                        .map(|i| Record {
-                            key: None,
-                            value: format!("raw-{i}"),
-                        })
-                        .collect(),
+                    records: if records.is_empty() {
+                        (0..record_count.unwrap_or(1))
+                            .map(|i| Record::new(None, format!("raw-{i}")))
+                            .collect()
+                    } else {
+                        records
+                            .iter()
+                            .map(|r| Record {
+                                key: r.key.clone(),
+                                value: r.value.clone(),
+                                timestamp_ms: r.timestamp_ms,
+                            })
+                            .collect()
+                    },
                     provenance: Provenance {
                         send_ids: Vec::new(),
                         attempt: 1,
@@ -1365,7 +1400,28 @@ impl World {
                 };
                 let lab = ClientId::new(LAB_CLIENT);
                 let mut epoch = None;
-                let (outcome, released) = match self.verify_transaction(leader, &tp, &batch, out) {
+                let terms = ProduceTerms {
+                    transactional_id: transactional_id.as_ref().map(Option::as_deref),
+                    version: version.unwrap_or_else(|| self.client_produce_version()),
+                };
+                // KafkaApis, then ReplicaManager's verification, then UnifiedLog's validation.
+                let mut why = String::new();
+                let verified = self
+                    .check_produce_request(&batch, &terms)
+                    .map_err(|(error, reason)| {
+                        why = format!(" {reason}");
+                        error
+                    })
+                    .and_then(|()| self.verify_transaction(leader, &tp, &batch, &terms, out))
+                    .and_then(|under| {
+                        self.check_timestamps(&batch)
+                            .map(|()| under)
+                            .map_err(|(error, reason)| {
+                                why = format!(" {reason}");
+                                error
+                            })
+                    });
+                let (outcome, released) = match verified {
                     Err(error) => (ProduceOutcome::Respond(Err(error)), Vec::new()),
                     Ok(verified_under) => self.cluster.handle_produce(
                         leader,
@@ -1384,7 +1440,9 @@ impl World {
                     ProduceOutcome::Respond(Ok(offset)) => {
                         format!("The leader answers NONE with base offset {offset}.")
                     }
-                    ProduceOutcome::Respond(Err(error)) => format!("The leader answers {error}."),
+                    ProduceOutcome::Respond(Err(error)) => {
+                        format!("The leader answers {error}.{why}")
+                    }
                     ProduceOutcome::Waiting => {
                         "The leader will answer once the followers have the batch (acks=all)."
                             .to_owned()
@@ -1460,7 +1518,7 @@ impl World {
         let Some(prod) = self.producers.get_mut(producer) else {
             return;
         };
-        prod.send(send_id, tp.clone(), Record { key, value }, now);
+        prod.send(send_id, tp.clone(), Record::new(key, value), now);
         let waiting = if prod.awaiting_producer_id() {
             " It waits there until the producer has its producer id."
         } else {
@@ -1766,8 +1824,12 @@ impl World {
                 batch,
             } => {
                 let mut epoch = None;
+                let terms = ProduceTerms {
+                    transactional_id: None,
+                    version: self.client_produce_version(),
+                };
                 let (outcome, released) =
-                    match self.verify_transaction(broker, &topic_partition, &batch, out) {
+                    match self.verify_transaction(broker, &topic_partition, &batch, &terms, out) {
                         Err(error) => (ProduceOutcome::Respond(Err(error)), Vec::new()),
                         Ok(verified_under) => self.cluster.handle_produce(
                             broker,

@@ -37,6 +37,7 @@ const SHIPPED: &[(&str, &str, &str)] = &[
     shipped!("10-14-hand-made-coordinator-requests"),
     shipped!("10-14-hand-made-requests-transaction-v2"),
     shipped!("10-14-transactional-id-expires"),
+    shipped!("10-20-hand-made-produce-request-fields"),
     shipped!("10-transactional-id-and-the-transaction-log"),
     shipped!("11-atomic-write-to-two-topics"),
     shipped!("12-two-phase-commit-step-by-step"),

@@ -608,17 +608,26 @@ fn with_verification_the_leader_refuses_a_write_outside_the_transaction() {
         k,
         EventKind::TransactionVerificationFailed {
             coordinator_error: ErrorCode::TransactionAbortable,
-            error: ErrorCode::InvalidTxnState,
+            error: ErrorCode::TransactionAbortable,
             ..
         }
     )));
-    assert!(has_event(&run, |k| matches!(
-        k,
-        EventKind::RawProduceHandled {
-            result: Some(Err(ErrorCode::InvalidTxnState)),
-            ..
-        }
-    )));
+    // The same request as a client older than Kafka 3.8 sends it (Produce v10) gets the error
+    // such clients know.
+    let answers: Vec<_> = run
+        .events()
+        .filter_map(|e| match &e.kind {
+            EventKind::RawProduceHandled { result, .. } => Some(*result),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        answers,
+        vec![
+            Some(Err(ErrorCode::TransactionAbortable)),
+            Some(Err(ErrorCode::InvalidTxnState))
+        ]
+    );
     assert_eq!(log_values(&run, 0), vec!["committed by default"]);
     assert_eq!(received_offsets(&run, "reader"), vec![0]);
     assert!(has_event(&run, |k| matches!(
@@ -2054,4 +2063,52 @@ fn a_wrong_broker_answers_not_coordinator_and_a_loading_coordinator_load_in_prog
             ..
         }
     )));
+}
+
+// A hand-made produce request carries records with keys, values and CreateTimes, its
+// transactional id and version: LogValidator, KafkaApis.handleProduceRequest and the
+// coordinator's verification each refuse their own case.
+#[test]
+fn a_hand_made_produce_request_carries_timestamps_a_transactional_id_and_a_version() {
+    let (scenario, run) = run("10-20-hand-made-produce-request-fields");
+    assert_eq!(log_values(&run, 0), vec!["10", "20"]);
+    assert!(has_event(&run, |k| matches!(
+        k,
+        EventKind::OffsetForTimeRead {
+            offset: Some(eos_core::Offset(1)),
+            record_timestamp_ms: Some(5000),
+            ..
+        }
+    )));
+    let answers: Vec<_> = run
+        .events()
+        .filter_map(|e| match &e.kind {
+            EventKind::RawProduceHandled { result, .. } => Some(*result),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        answers,
+        vec![
+            Some(Ok(eos_core::Offset(0))),
+            Some(Err(ErrorCode::InvalidTimestamp)),
+            Some(Err(ErrorCode::TransactionalIdAuthorizationFailed)),
+            Some(Err(ErrorCode::InvalidProducerIdMapping)),
+            Some(Err(ErrorCode::TransactionAbortable)),
+        ]
+    );
+    let report = serde_json::to_value(Report::new(&scenario, &run)).expect("report serializes");
+    let stamps: Vec<_> = report["partitions"][0]["records"]
+        .as_array()
+        .expect("records")
+        .iter()
+        .map(|r| (r["key"].clone(), r["timestamp_ms"].clone()))
+        .collect();
+    assert_eq!(
+        stamps,
+        vec![
+            (serde_json::json!("pay-1"), serde_json::json!(1000)),
+            (serde_json::json!("pay-2"), serde_json::json!(5000)),
+        ]
+    );
 }

@@ -121,6 +121,18 @@ fn example(root: &Value, node: &Value) -> Value {
     }
 }
 
+/// Like [`example`], but an array holds one example item, so that no field is left empty.
+fn full_example(root: &Value, node: &Value) -> Value {
+    match keyword(root, node, "items") {
+        Some(items)
+            if types(root, node).iter().any(|t| t == "array") && !types(root, items).is_empty() =>
+        {
+            json!([example(root, items)])
+        }
+        _ => example(root, node),
+    }
+}
+
 /// An object with only the required properties, each given a simple value.
 fn minimal(root: &Value, object: &Value) -> Map<String, Value> {
     let props = properties(root, object);
@@ -147,7 +159,15 @@ fn check_object(root: &Value, object: &Value, what: &str, parse: &RoundTrip) {
     let base = minimal(root, object);
     let parsed = parse(Value::Object(base.clone()))
         .unwrap_or_else(|e| panic!("{what}: the schema's minimal object {base:?} is refused: {e}"));
-    let rust_fields: BTreeSet<&String> = parsed
+    // Every property given a value, so that fields Rust leaves out when absent show up too.
+    let full: Map<String, Value> = props
+        .iter()
+        .map(|(name, prop)| (name.clone(), full_example(root, prop)))
+        .chain(base.clone())
+        .collect();
+    let parsed_full = parse(Value::Object(full.clone()))
+        .unwrap_or_else(|e| panic!("{what}: the schema's full object {full:?} is refused: {e}"));
+    let rust_fields: BTreeSet<&String> = parsed_full
         .as_object()
         .unwrap_or_else(|| panic!("{what} serialises to an object"))
         .keys()

@@ -412,9 +412,12 @@ fn raw_txn_produce(producer_id: i64, producer_epoch: i16) -> Action {
         producer_id,
         producer_epoch,
         base_sequence: 0,
-        record_count: 1,
+        record_count: Some(1),
         is_transactional: true,
         acks: eos_core::config::Acks::All,
+        records: Vec::new(),
+        transactional_id: None,
+        version: None,
     }
 }
 
@@ -944,4 +947,58 @@ fn a_dropped_end_txn_answer_makes_the_producer_retry_until_the_commit_is_answere
             .transactions()
             .all(|m| m.state == TransactionState::CompleteCommit)
     );
+}
+
+fn raw_produce(edit: impl FnOnce(&mut Action)) -> Action {
+    let mut action: Action = serde_json::from_str(
+        r#"{"step": "produce_raw", "topic": "payments", "partition": 0, "producer_id": -1, "producer_epoch": -1, "base_sequence": -1}"#,
+    )
+    .expect("a valid step");
+    edit(&mut action);
+    action
+}
+
+// What a scenario could write but Kafka cannot be sent is refused before anything happens, with
+// the reason: a record count that contradicts the records, a Produce version no 4.2 broker
+// takes, and v12 (the leader adds the partition) on a cluster at transaction version 1.
+#[test]
+fn a_hand_made_produce_request_that_contradicts_itself_is_refused_with_the_reason() {
+    let mut w = world(|_| {});
+    let contradicting: Action = serde_json::from_str(
+        r#"{"step": "produce_raw", "topic": "payments", "partition": 0, "producer_id": -1, "producer_epoch": -1, "base_sequence": -1, "record_count": 3, "records": [{"value": "a"}]}"#,
+    )
+    .expect("parses");
+    assert!(refused(&mut w, contradicting).contains("record_count says 3"));
+    let too_new = raw_produce(|a| {
+        if let Action::ProduceRaw { version, .. } = a {
+            *version = Some(14);
+        }
+    });
+    assert!(refused(&mut w, too_new).contains("Produce versions 3 to 13"));
+    let v12 = raw_produce(|a| {
+        if let Action::ProduceRaw { version, .. } = a {
+            *version = Some(12);
+        }
+    });
+    let why = refused(&mut w, v12);
+    assert!(why.contains("transaction.version 2"), "{why}");
+    // `null` and an absent transactional id are told apart.
+    let null_id: Action = serde_json::from_str(
+        r#"{"step": "produce_raw", "topic": "payments", "partition": 0, "producer_id": 7, "producer_epoch": 0, "base_sequence": 0, "is_transactional": true, "transactional_id": null}"#,
+    )
+    .expect("parses");
+    assert!(matches!(
+        null_id,
+        Action::ProduceRaw {
+            transactional_id: Some(None),
+            ..
+        }
+    ));
+    assert!(matches!(
+        raw_produce(|_| {}),
+        Action::ProduceRaw {
+            transactional_id: None,
+            ..
+        }
+    ));
 }

@@ -156,7 +156,7 @@ macro_rules! shipped {
     };
 }
 
-const SHIPPED: [(&str, &str); 50] = shipped![
+const SHIPPED: [(&str, &str); 51] = shipped![
     "01-at-most-once.json",
     "02-at-least-once.json",
     "02-slow-consumer-leaves-its-group.json",
@@ -174,6 +174,7 @@ const SHIPPED: [(&str, &str); 50] = shipped![
     "10-14-hand-made-coordinator-requests.json",
     "10-14-hand-made-requests-transaction-v2.json",
     "10-14-transactional-id-expires.json",
+    "10-20-hand-made-produce-request-fields.json",
     "10-transactional-id-and-the-transaction-log.json",
     "11-atomic-write-to-two-topics.json",
     "12-two-phase-commit-step-by-step.json",

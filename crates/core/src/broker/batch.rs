@@ -10,6 +10,21 @@ use serde::{Deserialize, Serialize};
 pub struct Record {
     pub key: Option<String>,
     pub value: String,
+    /// The record's own CreateTime, set only by hand-made produce requests; the lab's clients
+    /// leave it out and the batch's append time stands for it (see `StoredBatch::timestamp_ms`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp_ms: Option<u64>,
+}
+
+impl Record {
+    /// A record with no timestamp of its own.
+    pub fn new(key: Option<String>, value: String) -> Self {
+        Record {
+            key,
+            value,
+            timestamp_ms: None,
+        }
+    }
 }
 
 /// The kind of a control batch's single record (`ControlRecordType`).
@@ -79,6 +94,7 @@ pub struct StoredBatch {
     /// Set for transaction markers; such a batch holds exactly one record.
     pub control: Option<ControlKind>,
     pub records: Vec<Record>,
+    /// The append time, or with hand-made CreateTimes the largest of them (`maxTimestamp`).
     pub timestamp_ms: u64,
     pub provenance: Provenance,
 }
@@ -109,4 +125,21 @@ impl StoredBatch {
     pub fn is_control(&self) -> bool {
         self.control.is_some()
     }
+
+    /// Each record's timestamp in order: its own CreateTime, else the batch's timestamp.
+    pub fn record_timestamps_ms(&self) -> impl Iterator<Item = u64> + '_ {
+        self.records
+            .iter()
+            .map(|r| r.timestamp_ms.unwrap_or(self.timestamp_ms))
+    }
+}
+
+/// The batch's timestamp (`maxTimestamp` with CreateTime): the largest of its records' own
+/// timestamps, a record without one counting as appended now.
+pub fn max_timestamp_ms(records: &[Record], now_ms: u64) -> u64 {
+    records
+        .iter()
+        .map(|r| r.timestamp_ms.unwrap_or(now_ms))
+        .max()
+        .unwrap_or(now_ms)
 }

@@ -7,7 +7,9 @@
 //! live replica of the ISR in assignment order, and never an out-of-sync one
 //! (`unclean.leader.election.enable=false`). Follower fetches are explicit steps.
 
-use crate::broker::batch::{ControlKind, ProducedBatch, ProducerStamp, Provenance, StoredBatch};
+use crate::broker::batch::{
+    ControlKind, ProducedBatch, ProducerStamp, Provenance, StoredBatch, max_timestamp_ms,
+};
 use crate::broker::log::{AbortedTxn, PartitionLog};
 use crate::broker::producer_state::{
     AppendOrigin, CompletedTxn, DataBatchVerdict, ProducerStateManager, ReplayCheckpoint,
@@ -499,7 +501,7 @@ impl Cluster {
             is_transactional: batch.is_transactional,
             control: None,
             records: batch.records.clone(),
-            timestamp_ms: now_ms,
+            timestamp_ms: max_timestamp_ms(&batch.records, now_ms),
             provenance: batch.provenance.clone(),
         };
         let base_offset = replica.log.append(stored);
@@ -1109,10 +1111,7 @@ mod tests {
                 base_sequence: Sequence(seq),
             },
             is_transactional: false,
-            records: vec![Record {
-                key: None,
-                value: format!("{producer_id}-{seq}"),
-            }],
+            records: vec![Record::new(None, format!("{producer_id}-{seq}"))],
             provenance: Provenance {
                 send_ids: Vec::new(),
                 attempt: 1,

@@ -290,10 +290,7 @@ mod tests {
             control: None,
             records: values
                 .iter()
-                .map(|v| Record {
-                    key: None,
-                    value: (*v).to_owned(),
-                })
+                .map(|v| Record::new(None, (*v).to_owned()))
                 .collect(),
             timestamp_ms: 0,
             provenance: Provenance {

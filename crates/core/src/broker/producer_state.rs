@@ -405,10 +405,10 @@ pub fn end_txn_marker_record(kind: ControlKind, coordinator_epoch: i32) -> Recor
         ControlKind::Commit => "COMMIT",
         ControlKind::Abort => "ABORT",
     };
-    Record {
-        key: Some(control_type.to_owned()),
-        value: format!("coordinator_epoch={coordinator_epoch}"),
-    }
+    Record::new(
+        Some(control_type.to_owned()),
+        format!("coordinator_epoch={coordinator_epoch}"),
+    )
 }
 
 /// The coordinator epoch written in a marker by [`end_txn_marker_record`], if it has one.
@@ -916,10 +916,7 @@ mod tests {
             },
             is_transactional: txn,
             records: (0..records)
-                .map(|i| Record {
-                    key: None,
-                    value: format!("v{i}"),
-                })
+                .map(|i| Record::new(None, format!("v{i}")))
                 .collect(),
             provenance: Provenance {
                 send_ids: Vec::new(),

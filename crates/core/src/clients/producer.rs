@@ -1557,10 +1557,7 @@ mod tests {
     }
 
     fn send(producer: &mut Producer, send_id: u64, partition: u32, now_ms: u64) {
-        let record = Record {
-            key: None,
-            value: format!("v{send_id}"),
-        };
+        let record = Record::new(None, format!("v{send_id}"));
         producer.send(send_id, tp(partition), record, now_ms);
     }
 

@@ -154,6 +154,9 @@ pub struct RecordReport {
     pub offset: Offset,
     pub key: Option<String>,
     pub value: String,
+    /// The CreateTime a hand-made request stamped the record with; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timestamp_ms: Option<u64>,
     pub producer_id: ProducerId,
     pub producer_epoch: ProducerEpoch,
     /// The record's own sequence (the batch's base sequence plus its position), or -1.
@@ -455,6 +458,7 @@ fn partitions(world: &World) -> Vec<PartitionReport> {
                         offset: batch.base_offset.plus(i64::from(i32_index)),
                         key: record.key.clone(),
                         value: record.value.clone(),
+                        timestamp_ms: record.timestamp_ms,
                         producer_id: batch.stamp.producer_id,
                         producer_epoch: batch.stamp.producer_epoch,
                         sequence: if batch.stamp.base_sequence == Sequence::NONE {

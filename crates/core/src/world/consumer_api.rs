@@ -310,14 +310,26 @@ impl World {
             .partition(tp)
             .and_then(|p| p.leader_replica())
             .and_then(|r| {
+                // LogSegment.findOffsetByTimestamp: the first batch whose largest timestamp
+                // reaches the time, then its first record that does.
                 r.log
                     .batches()
                     .iter()
-                    .find(|b| b.timestamp_ms >= timestamp_ms)
-                    .map(|b| (b.base_offset, b.timestamp_ms))
+                    .filter(|b| b.timestamp_ms >= timestamp_ms)
+                    .find_map(|b| {
+                        b.record_timestamps_ms()
+                            .enumerate()
+                            .find(|(_, at)| *at >= timestamp_ms)
+                            .map(|(i, at)| {
+                                let stamped = b.records[i].timestamp_ms.is_some();
+                                (b.base_offset.plus(i as i64), at, stamped)
+                            })
+                    })
             });
         let answer = match (found, bound) {
-            (Some((offset, at)), Some(bound)) if offset < bound => Some((offset, at)),
+            (Some((offset, at, stamped)), Some(bound)) if offset < bound => {
+                Some((offset, at, stamped))
+            }
             _ => None,
         };
         let bound_name = match isolation {
@@ -325,10 +337,13 @@ impl World {
             IsolationLevel::ReadUncommitted => "the high watermark",
         };
         let explanation = match (answer, found) {
-            (Some((offset, at)), _) => format!(
+            (Some((offset, at, true)), _) => format!(
+                "{consumer} asks which offset of {tp} is at time {timestamp_ms} ms: offset {offset}, stamped {at} ms by its producer, the first record stamped at or after that time."
+            ),
+            (Some((offset, at, false)), _) => format!(
                 "{consumer} asks which offset of {tp} is at time {timestamp_ms} ms: offset {offset}, written at {at} ms, the first record written at or after that time."
             ),
-            (None, Some((offset, _))) => format!(
+            (None, Some((offset, ..))) => format!(
                 "{consumer} asks which offset of {tp} is at time {timestamp_ms} ms and gets null: the first record written since then, at offset {offset}, is not below {bound_name}, so a {} consumer may not be told of it yet.",
                 isolation_name(isolation)
             ),
@@ -341,8 +356,8 @@ impl World {
                 consumer: consumer.clone(),
                 topic_partition: tp.clone(),
                 timestamp_ms,
-                offset: answer.map(|(o, _)| o),
-                record_timestamp_ms: answer.map(|(_, at)| at),
+                offset: answer.map(|(o, ..)| o),
+                record_timestamp_ms: answer.map(|(_, at, _)| at),
             },
             explanation,
         );

@@ -1,6 +1,7 @@
 //! Where transactions meet partitions and groups: the leader's verification (KIP-890 part 1)
 //! and implicit add (part 2), and transactional offset commits at the group coordinator.
 
+use super::produce_request::{FIRST_ABORTABLE_ERROR_PRODUCE_VERSION, ProduceTerms};
 use super::*;
 
 impl World {
@@ -15,10 +16,12 @@ impl World {
         broker: BrokerId,
         tp: &TopicPartition,
         batch: &ProducedBatch,
+        terms: &ProduceTerms<'_>,
         out: &mut Events,
     ) -> Result<Option<TransactionVersion>, ErrorCode> {
-        let version = self.coordinator.transaction_version();
-        let v2 = version == TransactionVersion::V2;
+        // AddPartitionsToTxnManager.produceRequestVersionToTransactionSupportedOperation: the
+        // request's version, not the cluster's, decides whether the leader adds the partition.
+        let v2 = terms.adds_partition();
         // With transaction V2 the leader must add the partition itself, whatever the setting.
         if !batch.is_transactional || !(v2 || self.cluster.verifies_transactions()) {
             return Ok(None);
@@ -52,16 +55,24 @@ impl World {
                 out,
             ) {
                 Some(error) => Err(error),
-                None => Ok(Some(version)),
+                None => Ok(Some(TransactionVersion::V2)),
             };
         }
         let pid = stamp.producer_id;
         let epoch = stamp.producer_epoch;
         let coordinator_up = self.cluster.is_alive(self.coordinator.broker());
-        let txn = self
-            .coordinator
-            .transactions()
-            .find(|m| m.producer_id == pid);
+        // The request's transactional id names the transaction; the lab's own clients (and a
+        // hand-made request that leaves it out) are looked up by their producer id.
+        let txn = match terms.transactional_id {
+            Some(Some(id)) => self
+                .coordinator
+                .transactions()
+                .find(|m| m.transactional_id == id),
+            _ => self
+                .coordinator
+                .transactions()
+                .find(|m| m.producer_id == pid),
+        };
         // TransactionCoordinator.handleVerifyPartitionsInTransaction, then the broker's mapping
         // for old clients in AddPartitionsToTxnManager.
         let (coordinator_error, error, why) = match txn {
@@ -78,7 +89,18 @@ impl World {
             None => (
                 ErrorCode::InvalidProducerIdMapping,
                 ErrorCode::InvalidProducerIdMapping,
-                format!("no transactional.id has producer id {pid}"),
+                match terms.transactional_id {
+                    Some(Some(id)) => format!("it knows no transactional.id `{id}`"),
+                    _ => format!("no transactional.id has producer id {pid}"),
+                },
+            ),
+            Some(m) if m.producer_id != pid => (
+                ErrorCode::InvalidProducerIdMapping,
+                ErrorCode::InvalidProducerIdMapping,
+                format!(
+                    "{} has producer id {}, not {pid}",
+                    m.transactional_id, m.producer_id
+                ),
             ),
             Some(m) if m.producer_epoch != epoch => (
                 ErrorCode::ProducerFenced,
@@ -104,10 +126,10 @@ impl World {
                     ),
                 )
             }
-            Some(m) if m.topic_partitions.contains(tp) => return Ok(Some(version)),
+            Some(m) if m.topic_partitions.contains(tp) => return Ok(Some(TransactionVersion::V1)),
             Some(m) => (
                 ErrorCode::TransactionAbortable,
-                ErrorCode::InvalidTxnState,
+                terms.abortable_error(),
                 format!(
                     "{tp} was never added to {}'s transaction ({})",
                     m.transactional_id,
@@ -117,11 +139,23 @@ impl World {
         };
         let tail = if matches!(
             error,
-            ErrorCode::InvalidTxnState | ErrorCode::InvalidProducerIdMapping
+            ErrorCode::InvalidTxnState
+                | ErrorCode::TransactionAbortable
+                | ErrorCode::InvalidProducerIdMapping
         ) {
             format!(" No transaction is opened on {tp} that the coordinator would never end.")
         } else {
             String::new()
+        };
+        let passed_on = if coordinator_error == ErrorCode::TransactionAbortable
+            && error != coordinator_error
+        {
+            format!(
+                "The leader refuses the write with {error}, what a client sending Produce v{} understands (from v{FIRST_ABORTABLE_ERROR_PRODUCE_VERSION} it gets {coordinator_error} itself)",
+                terms.version
+            )
+        } else {
+            format!("The leader refuses the write with {error}")
         };
         out.push(
             EventKind::TransactionVerificationFailed {
@@ -132,7 +166,7 @@ impl World {
                 error,
             },
             format!(
-                "transaction.partition.verification.enable is on: before appending producer {pid}'s first transactional batch to {tp}, leader broker {broker} asks the transaction coordinator whether {tp} is in that producer's transaction. The coordinator answers {coordinator_error}: {why}. The leader refuses the write with {error}.{tail}"
+                "transaction.partition.verification.enable is on: before appending producer {pid}'s first transactional batch to {tp}, leader broker {broker} asks the transaction coordinator whether {tp} is in that producer's transaction. The coordinator answers {coordinator_error}: {why}. {passed_on}.{tail}"
             ),
         );
         Err(error)

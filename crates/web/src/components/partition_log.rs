@@ -502,9 +502,12 @@ mod tests {
                     producer_id: 5000,
                     producer_epoch: 0,
                     base_sequence: batch * 1000,
-                    record_count: 1000,
+                    record_count: Some(1000),
                     is_transactional: false,
                     acks: eos_core::config::Acks::All,
+                    records: Vec::new(),
+                    transactional_id: None,
+                    version: None,
                 })
                 .expect("a hand-made batch");
         }

@@ -145,12 +145,34 @@ pub fn RecordInspector(props: &RecordInspectorProps) -> Html {
                 </div>
             </dl>
             <h3 class="subhead" id="record-provenance-heading">{"Provenance"}</h3>
-            {provenance_list(world, origin.as_ref())}
+            {provenance_list(world, origin.as_ref(), timestamp_words(world, tp, offset))}
         </section>
     }
 }
 
-fn provenance_list(world: &World, origin: Option<&RecordProvenance>) -> Html {
+/// The record's timestamp and where it came from: the request's CreateTime, or the append time.
+fn timestamp_words(world: &World, tp: &TopicPartition, offset: Offset) -> Option<String> {
+    let replica = world.cluster().partition(tp)?.leader_replica()?;
+    let batch = replica
+        .log
+        .batches()
+        .iter()
+        .find(|b| b.base_offset <= offset && offset < b.next_offset())?;
+    let index = usize::try_from(offset.0 - batch.base_offset.0).ok()?;
+    Some(match batch.records.get(index)?.timestamp_ms {
+        Some(at) => format!("{at} ms, the CreateTime the hand-made request gave it"),
+        None => format!(
+            "{} ms, when the leader appended its batch",
+            batch.timestamp_ms
+        ),
+    })
+}
+
+fn provenance_list(
+    world: &World,
+    origin: Option<&RecordProvenance>,
+    stamp: Option<String>,
+) -> Html {
     let Some(origin) = origin else {
         return html! {
             <p class="empty" id="record-provenance">{"No record at this offset, so nothing wrote it."}</p>
@@ -171,6 +193,12 @@ fn provenance_list(world: &World, origin: Option<&RecordProvenance>) -> Html {
                 <dt>{"Batch"}</dt>
                 <dd>{format!("starts at offset {}", origin.batch_base_offset)}</dd>
             </div>
+            if let Some(stamp) = stamp {
+                <div class="inspector-fact">
+                    <dt>{"Timestamp"}</dt>
+                    <dd>{stamp}</dd>
+                </div>
+            }
             <div class="inspector-fact">
                 <dt>{"Written by"}</dt>
                 <dd>{sends}</dd>
