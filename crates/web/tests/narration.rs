@@ -54,6 +54,29 @@ fn picked(root: &Element) -> String {
 const AT_LEAST_ONCE: &str =
     "At-least-once: a retry after a lost ack writes a duplicate, a late commit repeats processing";
 
+// An error answer is told with its name in the step's groups, and Kafka's own message under it.
+#[wasm_bindgen_test]
+async fn an_error_answer_is_shown_with_kafkas_own_message() {
+    let root = mount_app().await;
+    select_option(&root, "#scenario-picker", |t| {
+        t.starts_with("Transaction verification refuses a write that would hang")
+    })
+    .await;
+    click(&root, "#load-scenario").await;
+    for _ in 0..3 {
+        click(&root, "#next-scripted").await;
+    }
+    let groups = text(&root, "#narration-groups");
+    assert!(groups.contains("TRANSACTION_ABORTABLE"), "{groups}");
+    assert!(
+        groups.contains(
+            "TRANSACTION_ABORTABLE: “The server encountered an error with the transaction."
+        ),
+        "{groups}"
+    );
+    root.remove();
+}
+
 // After a step, the narration says in one sentence what it did; every event is one click away.
 #[wasm_bindgen_test]
 async fn a_step_is_told_in_one_sentence_with_every_event_behind_a_disclosure() {

@@ -100,6 +100,13 @@ fn told_step(told: &StepNarration) -> Html {
                         <li class={classes!("narration-group", group.kind.class())}>
                             <span class="group-label">{group.kind.label()}</span>
                             <span class="group-line">{&group.line}</span>
+                            {(!group.kafka_errors.is_empty()).then(|| html! {
+                                <ul class="group-kafka-errors" aria-label="Kafka's messages">
+                                    { for group.kafka_errors.iter().map(|error| html! {
+                                        <li><code>{error.name()}</code>{format!(": “{}”", error.message())}</li>
+                                    }) }
+                                </ul>
+                            })}
                         </li>
                     }) }
                 </ul>

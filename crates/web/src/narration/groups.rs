@@ -4,7 +4,8 @@ use super::words::{Names, and_list, count, dedup, partitions, times};
 use super::{EventGroup, GroupKind};
 use crate::steps::StepRecord;
 use eos_core::EventKind;
-use std::collections::BTreeMap;
+use eos_core::error_code::ErrorCode;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The step's events as at most one line per [`GroupKind`].
 pub(super) fn groups(step: &StepRecord, names: &Names<'_>) -> Vec<EventGroup> {
@@ -21,6 +22,14 @@ pub(super) fn groups(step: &StepRecord, names: &Names<'_>) -> Vec<EventGroup> {
             kind,
             count: events.len(),
             line: group_line(kind, &events, names),
+            kafka_errors: match kind {
+                GroupKind::Errors => {
+                    let distinct: BTreeSet<ErrorCode> =
+                        events.iter().filter_map(|e| error_of(e)).collect();
+                    distinct.into_iter().collect()
+                }
+                _ => Vec::new(),
+            },
         })
         .collect()
 }
@@ -117,7 +126,7 @@ pub(super) fn group_line(kind: GroupKind, events: &[&EventKind], names: &Names<'
             let mut counts: BTreeMap<&'static str, usize> = BTreeMap::new();
             for event in events {
                 if let Some(error) = error_of(event) {
-                    *counts.entry(error).or_default() += 1;
+                    *counts.entry(error.name()).or_default() += 1;
                 }
             }
             let parts: Vec<String> = counts
@@ -452,7 +461,7 @@ pub(super) fn consumers_line(events: &[&EventKind]) -> String {
     parts.join("; ")
 }
 
-pub(super) fn error_of(event: &EventKind) -> Option<&'static str> {
+pub(super) fn error_of(event: &EventKind) -> Option<ErrorCode> {
     use EventKind as K;
     match event {
         K::BatchRejected { error, .. }
@@ -479,11 +488,9 @@ pub(super) fn error_of(event: &EventKind) -> Option<&'static str> {
         }
         | K::RecordsDeleted {
             error: Some(error), ..
-        } => Some(error.name()),
-        K::FetchAnswered { response, .. } => response.error.map(|e| e.name()),
-        K::OffsetFetchAnswered { partitions, .. } => {
-            partitions.iter().find_map(|p| p.error).map(|e| e.name())
-        }
+        } => Some(*error),
+        K::FetchAnswered { response, .. } => response.error,
+        K::OffsetFetchAnswered { partitions, .. } => partitions.iter().find_map(|p| p.error),
         _ => None,
     }
 }

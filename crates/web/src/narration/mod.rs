@@ -13,6 +13,7 @@ mod words;
 
 use crate::steps::StepRecord;
 use eos_core::World;
+use eos_core::error_code::ErrorCode;
 use words::Names;
 
 /// A step told for a reader: the sentence, the groups, and every event's own explanation.
@@ -31,6 +32,8 @@ pub struct EventGroup {
     /// How many of the step's events the line stands for.
     pub count: usize,
     pub line: String,
+    /// The errors of an error group, each shown with Kafka's own message.
+    pub kafka_errors: Vec<ErrorCode>,
 }
 
 /// What a group of events is about, in the order the groups are shown.
@@ -222,6 +225,11 @@ mod tests {
         assert_eq!(
             group(narration, GroupKind::Errors).line,
             "2 error answers: OUT_OF_ORDER_SEQUENCE_NUMBER ×2"
+        );
+        // Each error once, shown with Kafka's own message.
+        assert_eq!(
+            group(narration, GroupKind::Errors).kafka_errors,
+            vec![ErrorCode::OutOfOrderSequenceNumber]
         );
     }
 
