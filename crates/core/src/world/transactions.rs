@@ -5,6 +5,7 @@ use super::*;
 use crate::broker::offsets_log::OFFSET_METADATA_MAX_BYTES;
 use crate::broker::producer_state::Rejection;
 use crate::event::DecidedOffset;
+use std::collections::BTreeSet;
 
 impl World {
     /// KIP-890 part 1: before a producer's first transactional write to a partition at this
@@ -375,11 +376,11 @@ impl World {
         // OffsetMetadataManager.commitTransactionalOffset: metadata over offset.metadata.max.bytes
         // fails its partition (OFFSET_METADATA_TOO_LARGE), which TxnOffsetCommitHandler takes as
         // an unexpected error: fatal for the producer. The other partitions are still written.
-        let too_large: Vec<String> = offsets
+        let too_large: BTreeSet<&TopicPartition> = offsets
             .details
             .iter()
             .filter(|(_, d)| is_metadata_too_large(&d.metadata))
-            .map(|(tp, _)| tp.to_string())
+            .map(|(tp, _)| tp)
             .collect();
         let mut why_accepted = Some(match accepted {
             TxnOffsetCommitAccepted::SimpleGroupCreated => format!(
@@ -396,7 +397,7 @@ impl World {
         let written: BTreeMap<TopicPartition, Offset> = offsets
             .offsets
             .iter()
-            .filter(|(tp, _)| !too_large.contains(&tp.to_string()))
+            .filter(|(tp, _)| !too_large.contains(tp))
             .map(|(tp, offset)| (tp.clone(), *offset))
             .collect();
         let group = self.groups.entry(group_id.clone()).or_default();
@@ -425,7 +426,7 @@ impl World {
                     group_id: group_id.clone(),
                     error,
                 },
-                format!("The group coordinator of {group_id} answers {error} for {}: the metadata given with the offset is longer than offset.metadata.max.bytes ({OFFSET_METADATA_MAX_BYTES}), so nothing is written for it. The producer client treats this answer as an unexpected error, which is fatal.", too_large.join(", ")),
+                format!("The group coordinator of {group_id} answers {error} for {}: the metadata given with the offset is longer than offset.metadata.max.bytes ({OFFSET_METADATA_MAX_BYTES}), so nothing is written for it. The producer client treats this answer as an unexpected error, which is fatal.", too_large.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")),
             );
             return Err(error);
         }
