@@ -2,18 +2,42 @@
 //! all speak this one vocabulary: a scenario's `steps` are a list of these, written as JSON
 //! objects tagged by `"step"` (e.g. `{"step": "send", "producer": "p1", "value": "10"}`).
 
+use crate::broker::offsets_log::OffsetMetadata;
 use crate::config::{Acks, ConsumerConfig, IsolationLevel, TransactionVersionLevel};
 use crate::ids::{BrokerId, ClientId, TopicPartition};
 use crate::network::MessageId;
 use serde::{Deserialize, Serialize};
 
-/// An offset for one partition, as TxnOffsetCommit carries it.
+/// An offset for one partition, as OffsetCommit and TxnOffsetCommit carry it
+/// (`OffsetAndMetadata`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PartitionOffset {
     pub topic: String,
     pub partition: u32,
     pub offset: i64,
+    /// `committedLeaderEpoch`: the leader epoch of the last record consumed; absent, Kafka's -1.
+    #[serde(default)]
+    pub leader_epoch: Option<i32>,
+    /// `committedMetadata`: free text stored with the offset; longer than
+    /// `offset.metadata.max.bytes` (4096) it is refused with OFFSET_METADATA_TOO_LARGE.
+    #[serde(default)]
+    pub metadata: Option<String>,
+}
+
+impl PartitionOffset {
+    /// The partition it names.
+    pub fn topic_partition(&self) -> TopicPartition {
+        TopicPartition::new(&self.topic, self.partition)
+    }
+
+    /// The leader epoch and metadata it carries besides the offset.
+    pub fn details(&self) -> OffsetMetadata {
+        OffsetMetadata {
+            leader_epoch: self.leader_epoch,
+            metadata: self.metadata.clone().unwrap_or_default(),
+        }
+    }
 }
 
 /// One record of a hand-made produce request.

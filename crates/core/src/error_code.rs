@@ -49,6 +49,9 @@ pub enum ErrorCode {
     /// An OffsetCommit (v9 and later) named a group that does not exist with a generation
     /// other than -1 (`OffsetMetadataManager.validateOffsetCommit`).
     GroupIdNotFound,
+    /// An offset commit's metadata is longer than `offset.metadata.max.bytes`
+    /// (`OffsetMetadataManager.isMetadataInvalid`); that partition is not committed.
+    OffsetMetadataTooLarge,
     /// A fetch or DeleteRecords named an offset outside the log (`UnifiedLog.read`,
     /// `UnifiedLog.maybeIncrementLogStartOffset`).
     OffsetOutOfRange,
@@ -94,12 +97,13 @@ impl ErrorCode {
             ErrorCode::FencedInstanceId => "FENCED_INSTANCE_ID",
             ErrorCode::InvalidTransactionTimeout => "INVALID_TRANSACTION_TIMEOUT",
             ErrorCode::GroupIdNotFound => "GROUP_ID_NOT_FOUND",
+            ErrorCode::OffsetMetadataTooLarge => "OFFSET_METADATA_TOO_LARGE",
             ErrorCode::OffsetOutOfRange => "OFFSET_OUT_OF_RANGE",
         }
     }
 
     /// Every error the lab uses.
-    pub const ALL: [ErrorCode; 29] = [
+    pub const ALL: [ErrorCode; 30] = [
         ErrorCode::OutOfOrderSequenceNumber,
         ErrorCode::DuplicateSequenceNumber,
         ErrorCode::InvalidProducerEpoch,
@@ -129,6 +133,7 @@ impl ErrorCode {
         ErrorCode::OffsetOutOfRange,
         ErrorCode::InvalidTimestamp,
         ErrorCode::TransactionalIdAuthorizationFailed,
+        ErrorCode::OffsetMetadataTooLarge,
     ];
 
     /// Kafka's default message for the error, as `Errors.java` (Kafka 4.2) gives it: Kafka's
@@ -197,6 +202,9 @@ impl ErrorCode {
                 "The transaction timeout is larger than the maximum value allowed by the broker (as configured by transaction.max.timeout.ms)."
             }
             ErrorCode::GroupIdNotFound => "The group id does not exist.",
+            ErrorCode::OffsetMetadataTooLarge => {
+                "The metadata field of the offset request was too large."
+            }
             ErrorCode::OffsetOutOfRange => {
                 "The requested offset is not within the range of offsets maintained by the server."
             }

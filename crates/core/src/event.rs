@@ -578,6 +578,24 @@ pub enum EventKind {
         require_stable: bool,
         partitions: Vec<FetchedOffsetAnswer>,
     },
+    /// A hand-made WriteTxnMarkers reached `__consumer_offsets-0`: the marker's offset there or
+    /// the error, and the pending offsets it decided.
+    OffsetsMarkerAnswered {
+        producer_id: ProducerId,
+        commit: bool,
+        result: Result<Offset, ErrorCode>,
+        decided: Vec<DecidedOffset>,
+    },
+}
+
+/// One pending transactional offset a marker in `__consumer_offsets-0` decided.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecidedOffset {
+    pub group_id: String,
+    pub topic_partition: TopicPartition,
+    pub offset: Offset,
+    /// Whether it became the group's committed offset (false: aborted, or a newer commit won).
+    pub applied: bool,
 }
 
 /// One partition's offset in an OffsetCommit answer.
@@ -585,6 +603,9 @@ pub enum EventKind {
 pub struct PartitionOffsetAnswer {
     pub topic_partition: TopicPartition,
     pub offset: Offset,
+    /// The partition's own error (OFFSET_METADATA_TOO_LARGE); absent when it was committed.
+    #[serde(default)]
+    pub error: Option<ErrorCode>,
 }
 
 /// One partition of an OffsetFetch answer: the committed offset (-1 for none, Kafka's
@@ -594,6 +615,12 @@ pub struct FetchedOffsetAnswer {
     pub topic_partition: TopicPartition,
     pub committed_offset: Offset,
     pub error: Option<ErrorCode>,
+    /// The leader epoch committed with the offset; absent for Kafka's -1.
+    #[serde(default)]
+    pub leader_epoch: Option<i32>,
+    /// The metadata committed with the offset; absent when empty.
+    #[serde(default)]
+    pub metadata: Option<String>,
 }
 
 /// Where a seek moved a consumer.

@@ -6,6 +6,7 @@ use crate::KAFKA_RELEASE;
 use crate::action::{Action, TxnResult};
 use crate::broker::batch::{ControlKind, ProducedBatch, ProducerStamp, Provenance, Record};
 use crate::broker::cluster::{Cluster, ProduceOutcome, ReleasedAck};
+use crate::broker::offsets_log::{OffsetsLog, is_metadata_too_large};
 use crate::clients::consumer::{
     Consumer, Group, ProcessedRecord, TxnOffsetCommitAccepted, TxnOffsetCommitRefusal,
     assign_round_robin, offsets_partition, read_fetched, validate_offset_commit,
@@ -35,6 +36,7 @@ use produce_request::{
 };
 use std::collections::BTreeMap;
 use std::fmt;
+use transactions::OffsetsMarker;
 
 mod admin;
 mod consumer_api;
@@ -171,6 +173,8 @@ pub struct World {
     producers: BTreeMap<ClientId, Producer>,
     consumers: BTreeMap<ClientId, Consumer>,
     groups: BTreeMap<String, Group>,
+    /// `__consumer_offsets-0`: the records the group coordinator wrote, which `groups` replays.
+    offsets_log: OffsetsLog,
     store: ExternalStore,
     next_producer_id: i64,
     /// Every `send()` so far, by send id; shared between clones of the world.
@@ -212,6 +216,7 @@ impl World {
             producers: BTreeMap::new(),
             consumers: BTreeMap::new(),
             groups: BTreeMap::new(),
+            offsets_log: OffsetsLog::default(),
             store: ExternalStore::new(&config.database),
             next_producer_id: FIRST_PRODUCER_ID,
             sends: imbl::OrdMap::new(),
@@ -454,6 +459,12 @@ impl World {
 
     pub fn groups(&self) -> &BTreeMap<String, Group> {
         &self.groups
+    }
+
+    /// `__consumer_offsets-0`: every offset commit and transaction marker the group coordinator
+    /// wrote.
+    pub fn offsets_log(&self) -> &OffsetsLog {
+        &self.offsets_log
     }
 
     pub fn store(&self) -> &ExternalStore {
@@ -709,7 +720,10 @@ impl World {
                 producer_id,
                 ..
             } => {
-                partition(topic, *p)?;
+                // The group coordinator's `__consumer_offsets-0` takes markers like any partition.
+                if TopicPartition::new(topic.as_str(), *p) != offsets_partition() {
+                    partition(topic, *p)?;
+                }
                 if *producer_id < 0 {
                     return Err(ActionError::InvalidRequest(
                         "a marker needs a producer id of 0 or more".to_owned(),
@@ -1161,16 +1175,27 @@ impl World {
                     .map_or(self.coordinator.transaction_version(), |level| {
                         level.version()
                     });
-                let _ = self.cluster.write_marker(
-                    &tp,
-                    ProducerId(*producer_id),
-                    ProducerEpoch(*producer_epoch),
-                    *coordinator_epoch,
-                    version,
-                    kind,
-                    self.now_ms,
-                    out,
-                );
+                if tp == offsets_partition() {
+                    let marker = OffsetsMarker {
+                        producer_id: ProducerId(*producer_id),
+                        producer_epoch: ProducerEpoch(*producer_epoch),
+                        coordinator_epoch: *coordinator_epoch,
+                        transaction_version: version,
+                        commit: kind == ControlKind::Commit,
+                    };
+                    self.offsets_marker_raw(&marker, out);
+                } else {
+                    let _ = self.cluster.write_marker(
+                        &tp,
+                        ProducerId(*producer_id),
+                        ProducerEpoch(*producer_epoch),
+                        *coordinator_epoch,
+                        version,
+                        kind,
+                        self.now_ms,
+                        out,
+                    );
+                }
             }
             Action::InitProducerIdRaw { .. }
             | Action::AddPartitionsRaw { .. }
@@ -1195,7 +1220,11 @@ impl World {
                     group_instance_id: group_instance_id.clone(),
                     offsets: offsets
                         .iter()
-                        .map(|o| (TopicPartition::new(&o.topic, o.partition), Offset(o.offset)))
+                        .map(|o| (o.topic_partition(), Offset(o.offset)))
+                        .collect(),
+                    details: offsets
+                        .iter()
+                        .map(|o| (o.topic_partition(), o.details()))
                         .collect(),
                 },
                 out,
@@ -1207,16 +1236,12 @@ impl World {
                 group_instance_id,
                 offsets,
             } => {
-                let offsets: Vec<(TopicPartition, Offset)> = offsets
-                    .iter()
-                    .map(|o| (TopicPartition::new(&o.topic, o.partition), Offset(o.offset)))
-                    .collect();
                 self.offset_commit_raw(
                     group_id,
                     *generation_id,
                     member_id,
                     group_instance_id.as_deref(),
-                    &offsets,
+                    offsets,
                     out,
                 );
             }
@@ -1341,7 +1366,11 @@ impl World {
                     group_instance_id: group_instance_id.clone(),
                     offsets: offsets
                         .iter()
-                        .map(|o| (TopicPartition::new(&o.topic, o.partition), Offset(o.offset)))
+                        .map(|o| (o.topic_partition(), Offset(o.offset)))
+                        .collect(),
+                    details: offsets
+                        .iter()
+                        .map(|o| (o.topic_partition(), o.details()))
                         .collect(),
                 };
                 if let Some(p) = self.producers.get_mut(producer) {
@@ -1968,20 +1997,24 @@ impl World {
                     correlation_id,
                     transactional_id,
                     producer_id,
+                    producer_epoch,
+                    coordinator_epoch,
+                    transaction_version,
                     commit,
                     topic_partition,
                 } => {
-                    self.group_marker(
-                        &transactional_id,
+                    let marker = OffsetsMarker {
                         producer_id,
+                        producer_epoch,
+                        coordinator_epoch,
+                        transaction_version,
                         commit,
-                        &topic_partition,
-                        out,
-                    );
+                    };
+                    let written = self.group_marker(&transactional_id, &marker, out);
                     let more = self.at_coordinator(|host, now, _, leader_of| {
                         host.on_markers_response(
                             correlation_id,
-                            &[(topic_partition, Ok(Offset(0)))],
+                            &[(topic_partition, written)],
                             now,
                             &leader_of,
                             out,

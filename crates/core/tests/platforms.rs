@@ -59,6 +59,7 @@ const SHIPPED: &[(&str, &str, &str)] = &[
     shipped!("20-verification-refuses-a-hanging-write"),
     shipped!("22-consume-transform-produce"),
     shipped!("22-consume-transform-produce-transaction-v2"),
+    shipped!("22-consumer-offsets-log"),
     shipped!("22-offset-commit-and-fetch-by-hand"),
     shipped!("22-txn-offset-commit-checks-the-group"),
     shipped!("23-auto-commit-breaks-exactly-once"),

@@ -4,6 +4,7 @@
 //! After an intended change, regenerate the golden reports with
 //! `UPDATE_GOLDEN=1 cargo test -p eos-core --test scenarios` and review the diff.
 
+use eos_core::broker::offsets_log::CommitRecordStatus;
 use eos_core::clients::producer_txn::ClientTxnState;
 use eos_core::coordinator::state_machine::TransactionState;
 use eos_core::error_code::ErrorCode;
@@ -1818,6 +1819,65 @@ fn hand_made_offset_commits_check_the_group_and_a_stable_fetch_waits_for_the_tra
         "stable: unstable while pending; plain: the last committed; stable after the marker: the transaction's"
     );
     assert_eq!(committed_offset(&run, "billing", "payments"), Some(4));
+}
+
+#[test]
+fn consumer_offsets_is_a_log_whose_markers_decide_the_pending_commits() {
+    let (_, run) = run("22-consumer-offsets-log");
+    let log = run.world.offsets_log();
+    let statuses: Vec<Option<&str>> = log
+        .records()
+        .map(|(at, _)| log.status_of(at).map(CommitRecordStatus::name))
+        .collect();
+    assert_eq!(
+        statuses,
+        vec![
+            Some("plain"),
+            Some("committed"),
+            None,
+            Some("aborted"),
+            None,
+            Some("committed"),
+            None
+        ],
+        "records 2, 4 and 6 are markers"
+    );
+    assert_eq!(
+        offset_fetch_answers(&run),
+        vec![
+            (-1, Some(ErrorCode::UnstableOffsetCommit)),
+            (5, None),
+            (5, None),
+            (12, None)
+        ],
+        "pending, committed by the marker, kept through the abort, committed by the hand-made marker"
+    );
+    let details: Vec<(Option<i32>, Option<String>)> = run
+        .events()
+        .filter_map(|e| match &e.kind {
+            EventKind::OffsetFetchAnswered { partitions, .. } => partitions.first().cloned(),
+            _ => None,
+        })
+        .map(|p| (p.leader_epoch, p.metadata))
+        .collect();
+    assert_eq!(
+        details[1],
+        (Some(0), Some("receipts-run-1".to_owned())),
+        "OffsetFetch returns the leader epoch and metadata committed with the offset"
+    );
+    let hand_made: Vec<Result<i64, ErrorCode>> = run
+        .events()
+        .filter_map(|e| match &e.kind {
+            EventKind::OffsetsMarkerAnswered { result, .. } => Some(result.map(|o| o.0)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        hand_made,
+        vec![Err(ErrorCode::InvalidProducerEpoch), Ok(6)],
+        "transaction version 2 wants the marker's epoch above the partition's"
+    );
+    assert_eq!(committed_offset(&run, "billing", "payments"), Some(12));
 }
 
 #[test]

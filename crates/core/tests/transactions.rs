@@ -674,6 +674,8 @@ fn offsets_sent_with_a_stale_generation_are_refused_by_the_group() {
                 topic: "payments".to_owned(),
                 partition: 0,
                 offset: 1,
+                leader_epoch: None,
+                metadata: None,
             }],
         },
     );
@@ -686,6 +688,92 @@ fn offsets_sent_with_a_stale_generation_are_refused_by_the_group() {
         }
     )));
     assert_eq!(state(&w), Some(ClientTxnState::AbortableError));
+}
+
+// OffsetMetadataManager.commitTransactionalOffset: metadata longer than offset.metadata.max.bytes
+// fails its partition with OFFSET_METADATA_TOO_LARGE, which TxnOffsetCommitHandler has no case for
+// ("Unexpected error in TxnOffsetCommitResponse"): the producer is in a fatal error.
+#[test]
+fn offsets_with_metadata_over_offset_metadata_max_bytes_are_refused_and_fatal_for_the_producer() {
+    let mut w = world(|_| {});
+    ready(&mut w);
+    step(&mut w, Action::BeginTransaction { producer: p1() });
+    let generation = w.groups()["billing"].generation_id;
+    step(
+        &mut w,
+        Action::SendOffsetsToTransactionWith {
+            producer: p1(),
+            group_id: "billing".to_owned(),
+            generation_id: generation,
+            member_id: "c1".to_owned(),
+            group_instance_id: None,
+            offsets: vec![eos_core::action::PartitionOffset {
+                topic: "payments".to_owned(),
+                partition: 0,
+                offset: 1,
+                leader_epoch: Some(0),
+                metadata: Some("m".repeat(4097)),
+            }],
+        },
+    );
+    let events = step(&mut w, Action::DeliverAll {});
+    assert!(events.iter().any(|k| matches!(
+        k,
+        EventKind::TxnOffsetCommitRefused {
+            error: ErrorCode::OffsetMetadataTooLarge,
+            ..
+        }
+    )));
+    assert_eq!(state(&w), Some(ClientTxnState::FatalError));
+    assert!(
+        w.offsets_log().is_empty(),
+        "nothing written to __consumer_offsets"
+    );
+}
+
+// OffsetMetadataManager.commitOffset: the partition with too much metadata alone is refused.
+#[test]
+fn a_plain_commit_refuses_only_the_partition_whose_metadata_is_too_large() {
+    let mut config = WorldConfig::default();
+    config.cluster.topics[0].partitions = 2;
+    let mut w = World::new(&config, 1).expect("valid world");
+    let offset = |partition: u32, metadata: String| eos_core::action::PartitionOffset {
+        topic: "payments".to_owned(),
+        partition,
+        offset: 3,
+        leader_epoch: Some(1),
+        metadata: Some(metadata),
+    };
+    let events = step(
+        &mut w,
+        Action::OffsetCommitRaw {
+            group_id: "audit".to_owned(),
+            generation_id: -1,
+            member_id: String::new(),
+            group_instance_id: None,
+            offsets: vec![offset(0, "m".repeat(4097)), offset(1, "m".repeat(4096))],
+        },
+    );
+    let committed = events
+        .iter()
+        .find_map(|k| match k {
+            EventKind::OffsetCommitAnswered { committed, .. } => Some(committed.clone()),
+            _ => None,
+        })
+        .expect("answered");
+    let errors: Vec<Option<ErrorCode>> = committed.iter().map(|c| c.error).collect();
+    assert_eq!(errors, vec![Some(ErrorCode::OffsetMetadataTooLarge), None]);
+    let group = &w.groups()["audit"];
+    assert_eq!(group.committed.len(), 1, "only partition 1 is committed");
+    assert_eq!(
+        group
+            .committed_details
+            .values()
+            .next()
+            .map(|d| d.leader_epoch),
+        Some(Some(1))
+    );
+    assert_eq!(w.offsets_log().records().count(), 1);
 }
 
 // KafkaProducer.initTransactions: TimeoutException after max.block.ms while InitProducerId is

@@ -15,6 +15,7 @@ use crate::components::fetch_response::FetchShown;
 use crate::components::guarantee_strip::GuaranteeStrip;
 use crate::components::inspect_panel::InspectPanel;
 use crate::components::narration::Narration;
+use crate::components::offsets_log::OffsetsLogPanel;
 use crate::components::recap::{Recap, recap_view};
 use crate::components::save_box::SaveBox;
 use crate::components::settings_form::ClusterSettings;
@@ -336,6 +337,7 @@ pub fn App(props: &AppProps) -> Html {
                                         topic_partition={p.topic_partition.clone()} dispatch={dispatch.clone()}
                                         inspected={inspected.as_ref().filter(|i| i.topic_partition == p.topic_partition).map(|i| i.offset)} />
                                 }) }
+                                <OffsetsLogPanel world={world.clone()} />
                             </div>
                         })}
                         {detail(DetailGroup::Readers, html! {

@@ -196,6 +196,7 @@ const SHIPPED: [(&str, &str); 51] = shipped![
     "20-verification-refuses-a-hanging-write.json",
     "22-consume-transform-produce-transaction-v2.json",
     "22-consume-transform-produce.json",
+    "22-consumer-offsets-log.json",
     "22-offset-commit-and-fetch-by-hand.json",
     "22-txn-offset-commit-checks-the-group.json",
     "23-auto-commit-breaks-exactly-once.json",

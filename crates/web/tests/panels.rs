@@ -12,6 +12,7 @@ use eos_core::{Action, World};
 use eos_web::components::WorldRef;
 use eos_web::components::consumer_view::{ConsumerView, ConsumerViewProps};
 use eos_web::components::coordinator_panel::{CoordinatorPanel, CoordinatorPanelProps};
+use eos_web::components::offsets_log::{OffsetsLogPanel, OffsetsLogProps, OffsetsLogView};
 use eos_web::components::offsets_plot::{OffsetsPlot, OffsetsPlotProps};
 use eos_web::steps::StepsSoFar;
 use std::rc::Rc;
@@ -29,6 +30,7 @@ const TWO_PHASE: &str =
     include_str!("../../../assets/scenarios/12-two-phase-commit-step-by-step.json");
 const TIMEOUT: &str =
     include_str!("../../../assets/scenarios/15-transaction-timeout-aborts-good-work.json");
+const OFFSETS_LOG: &str = include_str!("../../../assets/scenarios/22-consumer-offsets-log.json");
 const STYLE_CSS: &str = include_str!("../../../web/style.css");
 const INSPECTORS_CSS: &str = include_str!("../../../web/inspectors.css");
 const LOG_0: &str = "#partition-log-payments-0";
@@ -506,6 +508,57 @@ async fn the_new_panels_fit_a_phone_screen() {
             "{selector} scrolls sideways: {} > {}",
             element.scroll_width(),
             element.client_width()
+        );
+    }
+}
+
+// __consumer_offsets-0 is folded as an internal topic; opened, it lists every record the core
+// holds with its fate, and fits a phone.
+#[wasm_bindgen_test]
+async fn the_consumer_offsets_log_shows_pending_and_decided_commits_and_their_markers() {
+    load_css();
+    let steps = Scenario::parse(OFFSETS_LOG).expect("parses").steps.len();
+    for (after, pending) in [(3, 1), (steps, 0)] {
+        let world = Rc::new(core_after(OFFSETS_LOG, after));
+        let expected = OffsetsLogView::of(&world, 30);
+        assert_eq!(expected.pending, pending);
+        let root = mount::<OffsetsLogPanel>(
+            OffsetsLogProps {
+                world: WorldRef(world),
+            },
+            375,
+        )
+        .await;
+        let details = find(&root, "#consumer-offsets");
+        assert!(!details.has_attribute("open"), "folded until asked for");
+        details.set_attribute("open", "").expect("opens");
+        yew::scheduler::flush().await;
+        let rows = all(&root, "#consumer-offsets-log li.record");
+        assert_eq!(rows.len(), expected.records.len());
+        for (row, record) in rows.iter().zip(&expected.records) {
+            let shown = row.text_content().unwrap_or_default();
+            assert!(shown.contains(&record.text), "{shown}");
+            if let Some((word, fate)) = &record.fate {
+                assert!(
+                    shown.contains(word) && shown.contains(fate.as_str()),
+                    "{shown}"
+                );
+            }
+        }
+        if pending > 0 {
+            assert!(text(&root, "#consumer-offsets summary").contains("1 pending"));
+        } else {
+            assert!(text(&root, "#consumer-offsets-log").contains("committed by the marker at 2"));
+            assert!(
+                text(&root, "#consumer-offsets-log").contains("dropped by the ABORT marker at 4")
+            );
+        }
+        let section = find(&root, "section");
+        assert!(
+            section.scroll_width() <= section.client_width(),
+            "scrolls sideways: {} > {}",
+            section.scroll_width(),
+            section.client_width()
         );
     }
 }

@@ -6,6 +6,7 @@
 //! and a membership change reassigns partitions at once (round-robin over live members sorted by
 //! id), bumping the group's generation.
 
+use crate::broker::offsets_log::OffsetMetadata;
 use crate::config::{ConsumerConfig, IsolationLevel, OffsetReset, ProcessingMode};
 use crate::error_code::ErrorCode;
 use crate::ids::{ClientId, Offset, ProducerId, TopicPartition};
@@ -86,8 +87,8 @@ impl Consumer {
 }
 
 /// The topic partition of `__consumer_offsets` that holds every group's offsets in the lab:
-/// Kafka picks `abs(groupId.hashCode) % offsets.topic.num.partitions`; the lab has one. It is not
-/// a log in the cluster: the group coordinator's state ([`Group`]) stands in for it.
+/// Kafka picks `abs(groupId.hashCode) % offsets.topic.num.partitions`; the lab has one. Its
+/// records are [`crate::broker::offsets_log::OffsetsLog`]; [`Group`] is what replaying them gives.
 pub fn offsets_partition() -> TopicPartition {
     TopicPartition::new("__consumer_offsets", 0)
 }
@@ -96,6 +97,7 @@ pub fn offsets_partition() -> TopicPartition {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PendingTxnOffset {
     pub offset: Offset,
+    pub details: OffsetMetadata,
     /// Where its record sits in `__consumer_offsets` (the lab counts commit records per group).
     pub record_position: u64,
 }
@@ -110,6 +112,8 @@ pub struct Group {
     /// is Empty, as a simple group made by an offset commit is.
     pub members: BTreeMap<ClientId, Option<String>>,
     pub committed: BTreeMap<TopicPartition, Offset>,
+    /// The leader epoch and metadata each committed offset was committed with.
+    pub committed_details: BTreeMap<TopicPartition, OffsetMetadata>,
     /// Record position of each committed offset, so a transactional commit never overwrites a
     /// newer plain one (`OffsetMetadataManager.replayEndTransactionMarker`).
     pub committed_at: BTreeMap<TopicPartition, u64>,
@@ -123,8 +127,14 @@ pub struct Group {
 impl Group {
     /// A plain OffsetCommit: committed at once.
     pub fn commit(&mut self, tp: TopicPartition, offset: Offset) {
+        self.commit_with(tp, offset, OffsetMetadata::default());
+    }
+
+    /// A plain OffsetCommit carrying a leader epoch and metadata.
+    pub fn commit_with(&mut self, tp: TopicPartition, offset: Offset, details: OffsetMetadata) {
         self.records_written += 1;
         self.committed_at.insert(tp.clone(), self.records_written);
+        self.committed_details.insert(tp.clone(), details);
         self.committed.insert(tp, offset);
     }
 
@@ -140,6 +150,7 @@ impl Group {
         &mut self,
         producer_id: ProducerId,
         offsets: &BTreeMap<TopicPartition, Offset>,
+        details: &BTreeMap<TopicPartition, OffsetMetadata>,
     ) {
         for (tp, offset) in offsets {
             self.records_written += 1;
@@ -151,6 +162,7 @@ impl Group {
                     tp.clone(),
                     PendingTxnOffset {
                         offset: *offset,
+                        details: details.get(tp).cloned().unwrap_or_default(),
                         record_position,
                     },
                 );
@@ -178,6 +190,7 @@ impl Group {
             if applied {
                 self.committed.insert(tp.clone(), p.offset);
                 self.committed_at.insert(tp.clone(), p.record_position);
+                self.committed_details.insert(tp.clone(), p.details);
             }
             outcome.push((tp, p.offset, applied));
         }
@@ -391,13 +404,13 @@ mod tests {
     fn txn_offsets_stay_pending_until_the_marker() {
         let tp = TopicPartition::new("payments", 0);
         let mut g = Group::default();
-        g.stage_txn_offsets(ProducerId(7), &offsets(&tp, 3));
+        g.stage_txn_offsets(ProducerId(7), &offsets(&tp, 3), &BTreeMap::new());
         assert!(g.has_pending(&tp));
         assert!(g.committed.is_empty(), "pending is not committed");
         g.end_transaction(ProducerId(7), false);
         assert!(!g.has_pending(&tp));
         assert!(g.committed.is_empty(), "an abort discards the offsets");
-        g.stage_txn_offsets(ProducerId(7), &offsets(&tp, 3));
+        g.stage_txn_offsets(ProducerId(7), &offsets(&tp, 3), &BTreeMap::new());
         g.end_transaction(ProducerId(7), true);
         assert_eq!(g.committed[&tp], Offset(3));
     }
@@ -508,7 +521,7 @@ mod tests {
         let tp = TopicPartition::new("payments", 0);
         let mut group = Group::default();
         group.commit(tp.clone(), Offset(3));
-        group.stage_txn_offsets(ProducerId(1000), &offsets(&tp, 7));
+        group.stage_txn_offsets(ProducerId(1000), &offsets(&tp, 7), &BTreeMap::new());
         assert_eq!(
             fetch_committed_offset(Some(&group), &tp, true),
             Err(ErrorCode::UnstableOffsetCommit)
@@ -525,7 +538,7 @@ mod tests {
     fn a_newer_plain_commit_wins_over_a_committed_txn_offset() {
         let tp = TopicPartition::new("payments", 0);
         let mut g = Group::default();
-        g.stage_txn_offsets(ProducerId(7), &offsets(&tp, 3));
+        g.stage_txn_offsets(ProducerId(7), &offsets(&tp, 3), &BTreeMap::new());
         g.commit(tp.clone(), Offset(5));
         let outcome = g.end_transaction(ProducerId(7), true);
         assert_eq!(outcome, vec![(tp.clone(), Offset(3), false)]);

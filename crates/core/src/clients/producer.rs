@@ -984,12 +984,15 @@ impl Producer {
     fn enter_txn_error(&mut self, error: ErrorCode, out: &mut Events) {
         // TransactionManager: PRODUCER_FENCED, INVALID_TXN_STATE and INVALID_PRODUCER_ID_MAPPING
         // (`maybeTransitionToErrorState`, the request handlers' `fatalError`) are fatal;
-        // everything else (INVALID_PRODUCER_EPOCH on a produce included) is abortable.
+        // everything else (INVALID_PRODUCER_EPOCH on a produce included) is abortable, except
+        // TxnOffsetCommit's OFFSET_METADATA_TOO_LARGE, which TxnOffsetCommitHandler has no case
+        // for: "Unexpected error in TxnOffsetCommitResponse", fatal.
         let fatal = matches!(
             error,
             ErrorCode::ProducerFenced
                 | ErrorCode::InvalidTxnState
                 | ErrorCode::InvalidProducerIdMapping
+                | ErrorCode::OffsetMetadataTooLarge
         );
         self.enter_txn_error_as(error, fatal, out);
     }

@@ -13,6 +13,7 @@
 //! ```
 
 use crate::action::TxnResult;
+use crate::broker::offsets_log::OffsetMetadata;
 use crate::error_code::ErrorCode;
 use crate::ids::{Offset, TopicPartition};
 use serde::{Deserialize, Serialize};
@@ -108,6 +109,9 @@ pub struct TxnOffsets {
     /// The static member's `group.instance.id`, if any.
     pub group_instance_id: Option<String>,
     pub offsets: BTreeMap<TopicPartition, Offset>,
+    /// The leader epoch and metadata given with an offset (`OffsetAndMetadata`); a partition
+    /// absent here carries none (-1 and `""`).
+    pub details: BTreeMap<TopicPartition, OffsetMetadata>,
 }
 
 /// The transactional state of one producer instance.

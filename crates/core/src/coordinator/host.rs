@@ -10,9 +10,10 @@
 //!   (Kafka writes it with acks=all to a replicated, compacted topic). A restarted coordinator
 //!   broker rebuilds its state from it and writes the markers of every decided transaction again
 //!   (`TransactionStateManager.loadTransactionsForTxnTopicPartition`).
-//! - The group coordinator's `__consumer_offsets-0` (added by AddOffsetsToTxn) is not a log in
-//!   the cluster: its marker goes straight to the world's group state and is acknowledged within
-//!   the step, so it cannot be dropped or delayed.
+//! - The marker for the group coordinator's `__consumer_offsets-0` (added by AddOffsetsToTxn) is
+//!   written into that log within the step and acknowledged at once, so unlike the markers to
+//!   data partitions it cannot be dropped or delayed (the partition is the group coordinator's,
+//!   always available in the lab; `broker::offsets_log`).
 //! - Marker answers (rule M5): retriable errors are sent again to the current leader; a partition
 //!   with no live leader waits until leaders change or time passes; any other error counts the
 //!   partition as done (Kafka stops writing markers for such a transaction).
@@ -41,14 +42,17 @@ pub enum HostOutput {
     Reply { client: ClientId, payload: Payload },
     /// `WriteTxnMarkers` to a partition leader.
     Markers { leader: BrokerId, payload: Payload },
-    /// The marker for the group's `__consumer_offsets` partition: the group coordinator applies
-    /// it to its pending transactional offsets instead of a log append
-    /// (`GroupCoordinator.onTransactionCompleted`). The world answers at once with
+    /// The marker for the group's `__consumer_offsets` partition: written into that log, then
+    /// replayed by the group coordinator into its pending transactional offsets
+    /// (`GroupCoordinatorService.onTransactionCompleted`). The world answers at once with
     /// [`CoordinatorHost::on_markers_response`].
     GroupMarker {
         correlation_id: u64,
         transactional_id: String,
         producer_id: ProducerId,
+        producer_epoch: ProducerEpoch,
+        coordinator_epoch: i32,
+        transaction_version: TransactionVersion,
         commit: bool,
         topic_partition: TopicPartition,
     },
@@ -865,6 +869,9 @@ impl CoordinatorHost {
                     correlation_id,
                     transactional_id: job.transactional_id.clone(),
                     producer_id: job.producer_id,
+                    producer_epoch: job.producer_epoch,
+                    coordinator_epoch: job.coordinator_epoch,
+                    transaction_version: job.transaction_version,
                     commit: job.result == TransactionResult::Commit,
                     topic_partition: tp,
                 });

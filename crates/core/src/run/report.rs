@@ -6,7 +6,8 @@
 use crate::action::Action;
 use crate::broker::batch::ControlKind;
 use crate::broker::log::AbortedTxn;
-use crate::clients::consumer::read_fetched;
+use crate::broker::offsets_log::{CommitRecordStatus, OffsetsLogRecord};
+use crate::clients::consumer::{offsets_partition, read_fetched};
 use crate::clients::producer::SendOutcome;
 use crate::clients::producer_txn::ClientTxnState;
 use crate::config::IsolationLevel;
@@ -42,6 +43,8 @@ pub struct Report {
     pub costs: Costs,
     /// Kafka's message for each error the run's events carry, sorted by error name.
     pub error_messages: Vec<ErrorMessageReport>,
+    /// `__consumer_offsets-0`, the group coordinator's log of offset commits and markers.
+    pub consumer_offsets: ConsumerOffsetsReport,
 }
 
 #[derive(Debug, Serialize)]
@@ -131,6 +134,44 @@ pub struct ProducerStateReport {
 }
 
 /// Kafka's message for an error the run's events carry (`Errors.java`).
+/// `__consumer_offsets-0` at the end of the run.
+#[derive(Debug, Serialize)]
+pub struct ConsumerOffsetsReport {
+    pub topic: &'static str,
+    pub partition: u32,
+    /// The broker that holds it (the lab's group coordinator shares the transaction
+    /// coordinator's broker).
+    pub leader: BrokerId,
+    pub log_end_offset: Offset,
+    pub records: Vec<OffsetsRecordReport>,
+}
+
+/// One record of `__consumer_offsets-0`: an offset commit or a transaction marker.
+#[derive(Debug, Serialize)]
+pub struct OffsetsRecordReport {
+    pub offset: Offset,
+    /// `offset_commit` or `marker`.
+    #[serde(rename = "type")]
+    pub record_type: &'static str,
+    /// An offset commit's group, partition, committed offset, leader epoch and metadata.
+    pub group_id: Option<String>,
+    pub topic: Option<String>,
+    pub partition: Option<u32>,
+    pub committed_offset: Option<Offset>,
+    pub leader_epoch: Option<i32>,
+    pub metadata: Option<String>,
+    /// -1 for a plain commit.
+    pub producer_id: ProducerId,
+    pub producer_epoch: ProducerEpoch,
+    /// An offset commit's fate: `plain`, `pending`, `committed`, `superseded` or `aborted`.
+    pub status: Option<&'static str>,
+    /// The offset of the marker that decided a transactional commit.
+    pub decided_by: Option<Offset>,
+    /// A marker's result (false: ABORT) and coordinator epoch.
+    pub commit: Option<bool>,
+    pub coordinator_epoch: Option<i32>,
+}
+
 #[derive(Debug, Serialize)]
 pub struct ErrorMessageReport {
     pub error: ErrorCode,
@@ -396,6 +437,7 @@ impl Report {
             transaction_log: world.coordinator().log().iter().cloned().collect(),
             costs: Costs::of(run.events()),
             error_messages: Vec::new(),
+            consumer_offsets: consumer_offsets(world),
         }
         .with_error_messages()
     }
@@ -770,4 +812,69 @@ fn consumers(world: &World) -> Vec<ConsumerReport> {
             }
         })
         .collect()
+}
+
+fn consumer_offsets(world: &World) -> ConsumerOffsetsReport {
+    let log = world.offsets_log();
+    let tp = offsets_partition();
+    ConsumerOffsetsReport {
+        topic: "__consumer_offsets",
+        partition: tp.partition,
+        leader: world.coordinator().broker(),
+        log_end_offset: log.log_end_offset(),
+        records: log
+            .records()
+            .map(|(at, record)| match record {
+                OffsetsLogRecord::OffsetCommit {
+                    group_id,
+                    topic_partition,
+                    offset,
+                    details,
+                    producer_id,
+                    producer_epoch,
+                    ..
+                } => {
+                    let status = log.status_of(at);
+                    OffsetsRecordReport {
+                        offset: at,
+                        record_type: "offset_commit",
+                        group_id: Some(group_id.clone()),
+                        topic: Some(topic_partition.topic.clone()),
+                        partition: Some(topic_partition.partition),
+                        committed_offset: Some(*offset),
+                        leader_epoch: details.leader_epoch,
+                        metadata: Some(details.metadata.clone()),
+                        producer_id: *producer_id,
+                        producer_epoch: *producer_epoch,
+                        status: status.map(CommitRecordStatus::name),
+                        decided_by: status.and_then(CommitRecordStatus::marker_offset),
+                        commit: None,
+                        coordinator_epoch: None,
+                    }
+                }
+                OffsetsLogRecord::Marker {
+                    producer_id,
+                    producer_epoch,
+                    coordinator_epoch,
+                    commit,
+                    ..
+                } => OffsetsRecordReport {
+                    offset: at,
+                    record_type: "marker",
+                    group_id: None,
+                    topic: None,
+                    partition: None,
+                    committed_offset: None,
+                    leader_epoch: None,
+                    metadata: None,
+                    producer_id: *producer_id,
+                    producer_epoch: *producer_epoch,
+                    status: None,
+                    decided_by: None,
+                    commit: Some(*commit),
+                    coordinator_epoch: Some(*coordinator_epoch),
+                },
+            })
+            .collect(),
+    }
 }

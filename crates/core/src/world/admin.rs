@@ -398,7 +398,7 @@ impl World {
         let result = if self.coordinator.transaction_version() == TransactionVersion::V2 {
             self.txn_offset_commit_v2(&lab, producer_id, producer_epoch, offsets, out)
         } else {
-            self.stage_txn_offsets(&lab, producer_id, offsets, out)
+            self.stage_txn_offsets(&lab, producer_id, producer_epoch, offsets, out)
         };
         let error = result.err();
         out.push(

@@ -3,6 +3,7 @@
 
 use super::consumer_api::NO_GENERATION;
 use super::*;
+use crate::broker::offsets_log::OffsetMetadata;
 
 impl World {
     /// Reassigns the group's partitions over its live members and bumps its generation.
@@ -447,6 +448,13 @@ impl World {
                 continue;
             }
             group.commit(tp.clone(), offset);
+            self.offsets_log.append_commit(
+                &group_id,
+                &tp,
+                offset,
+                &OffsetMetadata::default(),
+                self.now_ms,
+            );
             out.push(
                 EventKind::OffsetCommitted { consumer: consumer_id.clone(), group_id: group_id.clone(), topic_partition: tp.clone(), offset },
                 format!("{consumer_id} commits offset {offset} for {tp} in group {group_id} ({why}). After a restart the group resumes from {offset}."),

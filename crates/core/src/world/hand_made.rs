@@ -3,6 +3,8 @@
 //! `kafka-delete-records.sh` (DeleteRecords) there.
 
 use super::*;
+use crate::action::PartitionOffset;
+use crate::broker::offsets_log::OFFSET_METADATA_MAX_BYTES;
 use crate::clients::consumer::{
     OffsetCommitRefusal, fetch_committed_offset, validate_offset_commit,
 };
@@ -22,7 +24,7 @@ impl World {
         generation_id: i32,
         member_id: &str,
         group_instance_id: Option<&str>,
-        offsets: &[(TopicPartition, Offset)],
+        offsets: &[PartitionOffset],
         out: &mut Events,
     ) {
         let check = validate_offset_commit(
@@ -86,13 +88,49 @@ impl World {
             }
             Ok(creates_group) => {
                 let group = self.groups.entry(group_id.to_owned()).or_default();
-                for (tp, offset) in offsets {
-                    group.commit(tp.clone(), *offset);
+                let mut answers = Vec::new();
+                let mut list = Vec::new();
+                let mut too_large = Vec::new();
+                for o in offsets {
+                    let (tp, offset) = (o.topic_partition(), Offset(o.offset));
+                    // OffsetMetadataManager.commitOffset: metadata over offset.metadata.max.bytes
+                    // fails its partition alone; the others are written.
+                    if is_metadata_too_large(o.metadata.as_deref().unwrap_or_default()) {
+                        too_large.push(tp.to_string());
+                        answers.push(PartitionOffsetAnswer {
+                            topic_partition: tp,
+                            offset: NO_OFFSET,
+                            error: Some(ErrorCode::OffsetMetadataTooLarge),
+                        });
+                        continue;
+                    }
+                    let details = o.details();
+                    let at = self.offsets_log.append_commit(
+                        group_id,
+                        &tp,
+                        offset,
+                        &details,
+                        self.now_ms,
+                    );
+                    list.push(format!(
+                        "{tp} at {offset} (record {at} of {})",
+                        offsets_partition()
+                    ));
+                    group.commit_with(tp.clone(), offset, details);
+                    answers.push(PartitionOffsetAnswer {
+                        topic_partition: tp,
+                        offset,
+                        error: None,
+                    });
                 }
-                let list: Vec<String> = offsets
-                    .iter()
-                    .map(|(tp, offset)| format!("{tp} at {offset}"))
-                    .collect();
+                let refused = if too_large.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " It answers OFFSET_METADATA_TOO_LARGE for {}: the metadata is longer than offset.metadata.max.bytes ({OFFSET_METADATA_MAX_BYTES}), so nothing is written for it.",
+                        too_large.join(", ")
+                    )
+                };
                 let created = if creates_group {
                     format!(
                         " Group {group_id} did not exist: a commit at generation -1 creates it as a simple group with no member."
@@ -105,18 +143,18 @@ impl World {
                         group_id: group_id.to_owned(),
                         generation_id,
                         error: None,
-                        committed: offsets
-                            .iter()
-                            .map(|(tp, offset)| PartitionOffsetAnswer {
-                                topic_partition: tp.clone(),
-                                offset: *offset,
-                            })
-                            .collect(),
+                        committed: answers,
                     },
-                    format!(
-                        "The hand-made OffsetCommit ({request}) goes straight to the group coordinator of {group_id}, which commits {} at once: a plain commit is not held for any transaction, and being written last it wins over a pending transactional offset for the same partition when that transaction commits.{created}",
-                        list.join(", ")
-                    ),
+                    if list.is_empty() {
+                        format!(
+                            "The hand-made OffsetCommit ({request}) goes straight to the group coordinator of {group_id}.{refused}{created}"
+                        )
+                    } else {
+                        format!(
+                            "The hand-made OffsetCommit ({request}) goes straight to the group coordinator of {group_id}, which commits {} at once: a plain commit is not held for any transaction, and being written last it wins over a pending transactional offset for the same partition when that transaction commits.{refused}{created}",
+                            list.join(", ")
+                        )
+                    },
                 );
             }
         }
@@ -135,15 +173,27 @@ impl World {
             .iter()
             .map(
                 |tp| match fetch_committed_offset(group, tp, require_stable) {
-                    Ok(committed) => FetchedOffsetAnswer {
-                        topic_partition: tp.clone(),
-                        committed_offset: committed.unwrap_or(NO_OFFSET),
-                        error: None,
-                    },
+                    Ok(committed) => {
+                        // OffsetFetch answers the offset with the leader epoch and metadata it
+                        // was committed with (`OffsetFetchResponsePartition`).
+                        let details = committed
+                            .and_then(|_| group.and_then(|g| g.committed_details.get(tp)))
+                            .cloned()
+                            .unwrap_or_default();
+                        FetchedOffsetAnswer {
+                            topic_partition: tp.clone(),
+                            committed_offset: committed.unwrap_or(NO_OFFSET),
+                            error: None,
+                            leader_epoch: details.leader_epoch,
+                            metadata: (!details.metadata.is_empty()).then_some(details.metadata),
+                        }
+                    }
                     Err(error) => FetchedOffsetAnswer {
                         topic_partition: tp.clone(),
                         committed_offset: NO_OFFSET,
                         error: Some(error),
+                        leader_epoch: None,
+                        metadata: None,
                     },
                 },
             )
@@ -158,7 +208,21 @@ impl World {
                 None if a.committed_offset == NO_OFFSET => {
                     format!("{} none (-1)", a.topic_partition)
                 }
-                None => format!("{} {}", a.topic_partition, a.committed_offset),
+                None => {
+                    let mut with = Vec::new();
+                    if let Some(epoch) = a.leader_epoch {
+                        with.push(format!("leader epoch {epoch}"));
+                    }
+                    if let Some(metadata) = &a.metadata {
+                        with.push(format!("metadata {metadata:?}"));
+                    }
+                    let with = if with.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", with.join(", "))
+                    };
+                    format!("{} {}{with}", a.topic_partition, a.committed_offset)
+                }
             })
             .collect();
         let pending_hidden = !require_stable

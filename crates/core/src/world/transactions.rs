@@ -3,6 +3,10 @@
 
 use super::produce_request::{FIRST_ABORTABLE_ERROR_PRODUCE_VERSION, ProduceTerms};
 use super::*;
+use crate::broker::offsets_log::OFFSET_METADATA_MAX_BYTES;
+use crate::broker::producer_state::Rejection;
+use crate::event::DecidedOffset;
+use std::collections::BTreeSet;
 
 impl World {
     /// KIP-890 part 1: before a producer's first transactional write to a partition at this
@@ -289,6 +293,7 @@ impl World {
             member_id: consumer_id.0.clone(),
             group_instance_id: consumer.config.group_instance_id.clone(),
             offsets: positions,
+            details: BTreeMap::new(),
         };
         if let Some(p) = self.producers.get_mut(producer) {
             p.send_offsets_to_transaction(offsets, out);
@@ -305,10 +310,15 @@ impl World {
         offsets: TxnOffsets,
         out: &mut Events,
     ) {
-        let Some(producer_id) = self.producers.get(producer).map(|p| p.producer_id) else {
+        let Some((producer_id, producer_epoch)) = self
+            .producers
+            .get(producer)
+            .map(|p| (p.producer_id, p.producer_epoch))
+        else {
             return;
         };
-        if let Err(error) = self.stage_txn_offsets(producer, producer_id, offsets, out)
+        if let Err(error) =
+            self.stage_txn_offsets(producer, producer_id, producer_epoch, offsets, out)
             && let Some(p) = self.producers.get_mut(producer)
         {
             p.on_txn_offset_commit(error, out);
@@ -348,7 +358,7 @@ impl World {
             format!("Transaction protocol V2: {producer} sends TxnOffsetCommit for group {group_id} without AddOffsetsToTxn, so the group coordinator asks the transaction coordinator to add {tp} to producer {producer_id}'s transaction (epoch {producer_epoch}): {what}"),
         ));
         added?;
-        self.stage_txn_offsets(producer, producer_id, offsets, out)
+        self.stage_txn_offsets(producer, producer_id, producer_epoch, offsets, out)
     }
 
     /// The group coordinator's part of TxnOffsetCommit: the group metadata checked (KIP-447),
@@ -357,6 +367,7 @@ impl World {
         &mut self,
         producer: &ClientId,
         producer_id: ProducerId,
+        producer_epoch: ProducerEpoch,
         offsets: TxnOffsets,
         out: &mut Events,
     ) -> Result<(), ErrorCode> {
@@ -396,6 +407,15 @@ impl World {
                 return Err(error);
             }
         };
+        // OffsetMetadataManager.commitTransactionalOffset: metadata over offset.metadata.max.bytes
+        // fails its partition (OFFSET_METADATA_TOO_LARGE), which TxnOffsetCommitHandler takes as
+        // an unexpected error: fatal for the producer. The other partitions are still written.
+        let too_large: BTreeSet<&TopicPartition> = offsets
+            .details
+            .iter()
+            .filter(|(_, d)| is_metadata_too_large(&d.metadata))
+            .map(|(tp, _)| tp)
+            .collect();
         let mut why_accepted = Some(match accepted {
             TxnOffsetCommitAccepted::SimpleGroupCreated => format!(
                 "Group {group_id} does not exist and the request carries generation -1, a commit from outside group management, so the group coordinator creates {group_id} as a simple group with no member to hold the offsets. "
@@ -408,59 +428,203 @@ impl World {
             ),
             TxnOffsetCommitAccepted::MemberOfThisGeneration => String::new(),
         });
+        let written: BTreeMap<TopicPartition, Offset> = offsets
+            .offsets
+            .iter()
+            .filter(|(tp, _)| !too_large.contains(tp))
+            .map(|(tp, offset)| (tp.clone(), *offset))
+            .collect();
         let group = self.groups.entry(group_id.clone()).or_default();
-        group.stage_txn_offsets(producer_id, &offsets.offsets);
-        for (tp, offset) in &offsets.offsets {
+        group.stage_txn_offsets(producer_id, &written, &offsets.details);
+        for (tp, offset) in &written {
+            let details = offsets.details.get(tp).cloned().unwrap_or_default();
+            self.offsets_log.append_txn_commit(
+                &group_id,
+                tp,
+                *offset,
+                &details,
+                producer_id,
+                producer_epoch,
+                self.now_ms,
+            );
             out.push(
                 EventKind::TxnOffsetCommitPending { producer: producer.clone(), group_id: group_id.clone(), producer_id, topic_partition: tp.clone(), offset: *offset },
                 format!("{}{producer} sends TxnOffsetCommit to the group coordinator: group {group_id} writes offset {offset} for {tp} with producer id {producer_id} to __consumer_offsets, but keeps it PENDING (OffsetMetadataManager.pendingTransactionalOffsets). The committed offset does not move until the transaction's marker arrives.", why_accepted.take().unwrap_or_default()),
             );
         }
+        if !too_large.is_empty() {
+            let error = ErrorCode::OffsetMetadataTooLarge;
+            out.push(
+                EventKind::TxnOffsetCommitRefused {
+                    producer: producer.clone(),
+                    group_id: group_id.clone(),
+                    error,
+                },
+                format!("The group coordinator of {group_id} answers {error} for {}: the metadata given with the offset is longer than offset.metadata.max.bytes ({OFFSET_METADATA_MAX_BYTES}), so nothing is written for it. The producer client treats this answer as an unexpected error, which is fatal.", too_large.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")),
+            );
+            return Err(error);
+        }
         Ok(())
     }
 
-    /// The transaction's marker reaches `__consumer_offsets-0` (`OffsetMetadataManager
-    /// .replayEndTransactionMarker`): the group coordinator commits or discards the pending offsets.
+    /// The transaction's marker reaches `__consumer_offsets-0`: written there as into any
+    /// partition, then replayed by the group coordinator (`OffsetMetadataManager
+    /// .replayEndTransactionMarker`), which commits or discards the producer's pending offsets.
     pub(super) fn group_marker(
         &mut self,
         transactional_id: &str,
-        producer_id: ProducerId,
-        commit: bool,
-        tp: &TopicPartition,
+        marker: &OffsetsMarker,
         out: &mut Events,
-    ) {
-        let marker = if commit { "COMMIT" } else { "ABORT" };
-        let mut any = false;
-        for (group_id, group) in &mut self.groups {
-            for (offset_tp, offset, applied) in group.end_transaction(producer_id, commit) {
-                any = true;
-                let kept = group
-                    .committed
-                    .get(&offset_tp)
-                    .map_or_else(|| "none yet".to_owned(), ToString::to_string);
-                let what = match (commit, applied) {
-                    (true, true) => format!(
-                        "offset {offset} for {offset_tp} is now committed: a restarted consumer resumes there"
-                    ),
-                    (true, false) => format!(
-                        "offset {offset} for {offset_tp} is dropped because a plain commit written after it is newer (the group always keeps the most recent committed offset)"
-                    ),
-                    _ => format!(
-                        "pending offset {offset} for {offset_tp} is discarded: the group's committed offset for it stays {kept}, and a restarted consumer resumes from there"
-                    ),
-                };
+    ) -> Result<Offset, ErrorCode> {
+        let tp = offsets_partition();
+        let name = marker.name();
+        let producer_id = marker.producer_id;
+        let (marker_offset, decided) = match self.write_offsets_marker(marker) {
+            Ok(written) => written,
+            Err(rejection) => {
+                let error = rejection.error_code();
                 out.push(
-                    EventKind::TxnOffsetCompleted { group_id: group_id.clone(), producer_id, commit, topic_partition: offset_tp, offset, applied },
-                    format!("The {marker} marker for {transactional_id} reaches {tp}, which the group coordinator handles instead of a log append: in group {group_id}, {what}."),
+                    EventKind::BatchRejected { topic_partition: tp.clone(), broker: self.coordinator.broker(), error },
+                    format!("The group coordinator's {tp} refuses the {name} marker for {transactional_id} with {error}: {rejection}. The producer's pending offsets stay pending."),
                 );
+                return Err(error);
             }
-        }
-        if !any {
+        };
+        for d in &decided {
+            let offset_tp = &d.topic_partition;
+            let offset = d.offset;
+            let kept = self
+                .groups
+                .get(&d.group_id)
+                .and_then(|g| g.committed.get(offset_tp))
+                .map_or_else(|| "none yet".to_owned(), ToString::to_string);
+            let what = match (marker.commit, d.applied) {
+                (true, true) => format!(
+                    "offset {offset} for {offset_tp} is now committed: a restarted consumer resumes there"
+                ),
+                (true, false) => format!(
+                    "offset {offset} for {offset_tp} is dropped because a plain commit written after it is newer (the group always keeps the most recent committed offset)"
+                ),
+                _ => format!(
+                    "pending offset {offset} for {offset_tp} is discarded: the group's committed offset for it stays {kept}, and a restarted consumer resumes from there"
+                ),
+            };
             out.push(
-                EventKind::MarkerAcknowledged { transactional_id: transactional_id.to_owned(), topic_partition: tp.clone() },
-                format!("The {marker} marker for {transactional_id} reaches {tp}; the group coordinator has no pending offsets from producer {producer_id}, so nothing changes."),
+                EventKind::TxnOffsetCompleted { group_id: d.group_id.clone(), producer_id, commit: marker.commit, topic_partition: offset_tp.clone(), offset, applied: d.applied },
+                format!("The {name} marker for {transactional_id} is written at offset {marker_offset} of {tp}, and the group coordinator replays it: in group {}, {what}.", d.group_id),
             );
         }
+        if decided.is_empty() {
+            out.push(
+                EventKind::MarkerAcknowledged { transactional_id: transactional_id.to_owned(), topic_partition: tp.clone() },
+                format!("The {name} marker for {transactional_id} is written at offset {marker_offset} of {tp}; the group coordinator has no pending offsets from producer {producer_id}, so nothing changes."),
+            );
+        }
+        Ok(marker_offset)
+    }
+
+    /// A hand-made WriteTxnMarkers for `__consumer_offsets-0`, answered with one event.
+    pub(super) fn offsets_marker_raw(&mut self, marker: &OffsetsMarker, out: &mut Events) {
+        let tp = offsets_partition();
+        let name = marker.name();
+        let (producer_id, producer_epoch) = (marker.producer_id, marker.producer_epoch);
+        let (result, decided, explanation) = match self.write_offsets_marker(marker) {
+            Ok((at, decided)) => {
+                let rows: Vec<String> = decided
+                    .iter()
+                    .map(|d| {
+                        let fate = match (marker.commit, d.applied) {
+                            (true, true) => "committed",
+                            (true, false) => "dropped for a newer plain commit",
+                            _ => "discarded",
+                        };
+                        format!(
+                            "in group {} offset {} for {} is {fate}",
+                            d.group_id, d.offset, d.topic_partition
+                        )
+                    })
+                    .collect();
+                let what = if rows.is_empty() {
+                    format!(
+                        "producer {producer_id} has no pending offset there, so no group changes"
+                    )
+                } else {
+                    format!("the group coordinator replays it, and {}", rows.join("; "))
+                };
+                (
+                    Ok(at),
+                    decided,
+                    format!(
+                        "The hand-made {name} marker (producer {producer_id}, epoch {producer_epoch}) is written at offset {at} of {tp}: {what}."
+                    ),
+                )
+            }
+            Err(rejection) => {
+                let error = rejection.error_code();
+                (
+                    Err(error),
+                    Vec::new(),
+                    format!(
+                        "{tp} refuses the hand-made {name} marker with {error}: {rejection}. Nothing is written, and pending offsets stay pending."
+                    ),
+                )
+            }
+        };
+        out.push(
+            EventKind::OffsetsMarkerAnswered {
+                producer_id,
+                commit: marker.commit,
+                result,
+                decided,
+            },
+            explanation,
+        );
+    }
+
+    /// Appends the marker to `__consumer_offsets-0` and replays it into every group: the
+    /// marker's offset and what it decided.
+    fn write_offsets_marker(
+        &mut self,
+        marker: &OffsetsMarker,
+    ) -> Result<(Offset, Vec<DecidedOffset>), Rejection> {
+        let at = self.offsets_log.append_marker(
+            marker.producer_id,
+            marker.producer_epoch,
+            marker.coordinator_epoch,
+            marker.transaction_version,
+            marker.commit,
+            self.now_ms,
+        )?;
+        let mut decided = Vec::new();
+        for (group_id, group) in &mut self.groups {
+            for (topic_partition, offset, applied) in
+                group.end_transaction(marker.producer_id, marker.commit)
+            {
+                decided.push(DecidedOffset {
+                    group_id: group_id.clone(),
+                    topic_partition,
+                    offset,
+                    applied,
+                });
+            }
+        }
+        Ok((at, decided))
+    }
+}
+
+/// A transaction marker for `__consumer_offsets-0`, as WriteTxnMarkers carries it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct OffsetsMarker {
+    pub producer_id: ProducerId,
+    pub producer_epoch: ProducerEpoch,
+    pub coordinator_epoch: i32,
+    pub transaction_version: TransactionVersion,
+    pub commit: bool,
+}
+
+impl OffsetsMarker {
+    fn name(&self) -> &'static str {
+        if self.commit { "COMMIT" } else { "ABORT" }
     }
 }
 

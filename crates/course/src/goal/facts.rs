@@ -453,7 +453,7 @@ pub(super) fn isolation_name(level: IsolationLevel) -> &'static str {
 
 /// Every error code an event carries, with the client it was answered to when the event names
 /// one (a producer by id; a coordinator refusal by the transactional.id's producer).
-fn errors_in(world: &World, kind: &EventKind) -> Vec<(ErrorCode, Option<String>)> {
+pub(super) fn errors_in(world: &World, kind: &EventKind) -> Vec<(ErrorCode, Option<String>)> {
     let producer_of = |txn_id: &str| {
         world
             .producers()
@@ -511,7 +511,14 @@ fn errors_in(world: &World, kind: &EventKind) -> Vec<(ErrorCode, Option<String>)
         } => vec![(*error, producer_of(transactional_id))],
         EventKind::OffsetCommitAnswered {
             error: Some(error), ..
+        }
+        | EventKind::OffsetsMarkerAnswered {
+            result: Err(error), ..
         } => vec![(*error, None)],
+        EventKind::OffsetCommitAnswered { committed, .. } => committed
+            .iter()
+            .filter_map(|p| p.error.map(|e| (e, None)))
+            .collect(),
         EventKind::FetchAnswered { response, .. } => {
             response.error.map(|e| (e, None)).into_iter().collect()
         }

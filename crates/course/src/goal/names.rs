@@ -41,7 +41,7 @@ pub(crate) fn event_name(kind: &EventKind) -> Option<String> {
 
 /// Every event kind's name as the report writes it, in the core's order (what serde lists
 /// after "expected one of"; the test `the_event_kinds_are_serdes` keeps it so).
-const EVENT_KINDS: [&str; 88] = [
+const EVENT_KINDS: [&str; 89] = [
     "time_advanced",
     "message_sent",
     "message_delivered",
@@ -130,6 +130,7 @@ const EVENT_KINDS: [&str; 88] = [
     "fetch_answered",
     "records_deleted",
     "offset_fetch_answered",
+    "offsets_marker_answered",
 ];
 
 /// Whether `name` is one of the core's event kinds.

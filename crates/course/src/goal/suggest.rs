@@ -120,7 +120,7 @@ pub(super) fn suggestions(world: &World, events: &[Event]) -> Vec<Goal> {
             }
         }
     }
-    let errors: BTreeSet<String> = events
+    let mut errors: BTreeSet<String> = events
         .iter()
         .filter_map(|e| serde_json::to_value(&e.kind).ok())
         .filter_map(|v| {
@@ -130,6 +130,13 @@ pub(super) fn suggestions(world: &World, events: &[Event]) -> Vec<Goal> {
         })
         .filter(|name| error_code(name).is_some())
         .collect();
+    // Errors an answer carries per partition or as its result, as the goal counts them.
+    errors.extend(
+        events
+            .iter()
+            .flat_map(|e| super::facts::errors_in(world, &e.kind))
+            .map(|(error, _)| error.name().to_owned()),
+    );
     for error in errors {
         goals.push(Goal::ErrorSeen(ErrorSeenFact {
             error,

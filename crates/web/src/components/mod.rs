@@ -22,6 +22,7 @@ pub mod invariants_panel;
 pub mod narration;
 pub mod network_panel;
 pub mod notice_bar;
+pub mod offsets_log;
 pub mod offsets_plot;
 pub mod partition_log;
 pub mod plot_svg;

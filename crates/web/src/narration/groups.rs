@@ -51,6 +51,7 @@ pub(super) fn group_of(kind: &EventKind) -> GroupKind {
         | K::RawCoordinatorRequestHandled { error: Some(_), .. }
         | K::PartitionAddedForProducer { error: Some(_), .. }
         | K::TransactionAbortedByAdmin { result: Err(_), .. }
+        | K::OffsetsMarkerAnswered { result: Err(_), .. }
         | K::OffsetCommitAnswered { error: Some(_), .. }
         | K::RecordsDeleted { error: Some(_), .. } => GroupKind::Errors,
         K::FetchAnswered { response, .. } if response.error.is_some() => GroupKind::Errors,
@@ -78,7 +79,8 @@ pub(super) fn group_of(kind: &EventKind) -> GroupKind {
         | K::PartitionAddedForProducer { .. }
         | K::CoordinatorLoading { .. }
         | K::CoordinatorLoaded { .. }
-        | K::TransactionAbortedByAdmin { .. } => GroupKind::Transactions,
+        | K::TransactionAbortedByAdmin { .. }
+        | K::OffsetsMarkerAnswered { .. } => GroupKind::Transactions,
         K::RequestTimedOut { .. }
         | K::BatchRequeued { .. }
         | K::BrokerCrashed { .. }
@@ -485,6 +487,9 @@ pub(super) fn error_of(event: &EventKind) -> Option<ErrorCode> {
         }
         | K::OffsetCommitAnswered {
             error: Some(error), ..
+        }
+        | K::OffsetsMarkerAnswered {
+            result: Err(error), ..
         }
         | K::RecordsDeleted {
             error: Some(error), ..

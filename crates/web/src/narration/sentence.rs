@@ -161,6 +161,11 @@ pub(super) fn error_clause(step: &StepRecord, names: &Names<'_>) -> Option<Strin
         } => Some(format!(
             "The leader of {topic_partition} refused the admin's abort with {error}"
         )),
+        EventKind::OffsetsMarkerAnswered {
+            result: Err(error), ..
+        } => Some(format!(
+            "__consumer_offsets-0 refused the hand-made marker with {error}"
+        )),
         EventKind::FetchAnswered {
             topic_partition,
             response,
