@@ -182,6 +182,7 @@ const SHIPPED: [(&str, &str); 50] = shipped![
     "14-zombie-fencing.json",
     "15-transaction-timeout-aborts-good-work.json",
     "16-shared-transactional-id-fences-over-and-over.json",
+    "17-coordinator-failover.json",
     "17-coordinator-failure-mid-commit.json",
     "17-not-coordinator-and-load-in-progress.json",
     "18-19-seek-to-end-stops-at-the-lso.json",
