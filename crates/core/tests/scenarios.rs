@@ -1193,7 +1193,10 @@ fn a_replica_of_the_transaction_log_takes_over_and_fences_the_old_coordinator() 
             )
         })
         .count();
-    assert_eq!(fenced, 2, "both of the old coordinator's markers are fenced");
+    assert_eq!(
+        fenced, 2,
+        "both of the old coordinator's markers are fenced"
+    );
     assert!(has_event(&run, |k| matches!(
         k,
         EventKind::CoordinatorFound {

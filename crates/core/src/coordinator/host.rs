@@ -740,11 +740,7 @@ impl CoordinatorHost {
             return outputs;
         };
         let broker = self.broker();
-        let how = if moved {
-            "takes over"
-        } else {
-            "starts again"
-        };
+        let how = if moved { "takes over" } else { "starts again" };
         out.push(
             EventKind::CoordinatorLoaded { broker, coordinator_epoch: epoch },
             format!("The transaction coordinator on broker {broker} {how} with coordinator epoch {epoch}: it reads __transaction_state back ({} records) and finishes every transaction whose decision was already written.", self.log.len()),
