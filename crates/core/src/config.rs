@@ -81,8 +81,8 @@ pub struct ClusterConfig {
     )]
     pub transactional_id_expiration_ms: u64,
     /// A lab setting, not Kafka's: how long the transaction coordinator takes to read
-    /// `__transaction_state` back after its broker restarts (in Kafka, as long as the log takes
-    /// to read). Until then it answers every request COORDINATOR_LOAD_IN_PROGRESS
+    /// `__transaction_state` back after its broker restarts or it moves to another replica (in
+    /// Kafka, as long as the log takes to read). Until then it answers every request COORDINATOR_LOAD_IN_PROGRESS
     /// (`TransactionStateManager.getTransactionState`). 0 loads within the restart.
     #[serde(default)]
     pub coordinator_load_ms: u64,

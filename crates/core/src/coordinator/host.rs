@@ -92,9 +92,9 @@ pub struct CoordinatorHost {
     /// Markers that found no live leader, sent again when leaders change or time passes.
     parked: Vec<(MarkerJob, TopicPartition)>,
     next_correlation: u64,
-    /// How long reading `__transaction_state` back takes after a restart (a lab setting).
+    /// How long reading `__transaction_state` back takes (a lab setting).
     load_ms: u64,
-    /// While the log is read back after a restart: when the load ends, and the epoch it brings.
+    /// While the log is read back: when the load ends, and the epoch it brings.
     loading: Option<Loading>,
 }
 
@@ -125,7 +125,8 @@ impl CoordinatorHost {
         }
     }
 
-    /// The same coordinator taking this long to read `__transaction_state` back after a restart.
+    /// The same coordinator taking this long to read `__transaction_state` back when it takes the
+    /// log over (after a restart, or on another replica).
     pub fn with_load_ms(mut self, load_ms: u64) -> Self {
         self.load_ms = load_ms;
         self

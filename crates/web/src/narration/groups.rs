@@ -69,6 +69,7 @@ pub(super) fn group_of(kind: &EventKind) -> GroupKind {
         | K::PartitionAddedForProducer { .. }
         | K::CoordinatorLoading { .. }
         | K::CoordinatorLoaded { .. }
+        | K::CoordinatorFound { .. }
         | K::TransactionAbortedByAdmin { .. } => GroupKind::Transactions,
         K::RequestTimedOut { .. }
         | K::BatchRequeued { .. }
@@ -79,6 +80,7 @@ pub(super) fn group_of(kind: &EventKind) -> GroupKind {
         | K::ConsumerCrashed { .. }
         | K::ConsumerRestarted { .. }
         | K::LeaderElected { .. }
+        | K::CoordinatorMoved { .. }
         | K::PartitionOffline { .. }
         | K::IsrShrunk { .. }
         | K::IsrExpanded { .. }
