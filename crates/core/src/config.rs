@@ -81,11 +81,17 @@ pub struct ClusterConfig {
     )]
     pub transactional_id_expiration_ms: u64,
     /// A lab setting, not Kafka's: how long the transaction coordinator takes to read
-    /// `__transaction_state` back after its broker restarts (in Kafka, as long as the log takes
-    /// to read). Until then it answers every request COORDINATOR_LOAD_IN_PROGRESS
+    /// `__transaction_state` back after its broker restarts or it moves to another replica (in
+    /// Kafka, as long as the log takes to read). Until then it answers every request COORDINATOR_LOAD_IN_PROGRESS
     /// (`TransactionStateManager.getTransactionState`). 0 loads within the restart.
     #[serde(default)]
     pub coordinator_load_ms: u64,
+    /// `transaction.state.log.replication.factor`: how many brokers hold `__transaction_state`
+    /// (the lowest-numbered ones). Its leader hosts the transaction coordinator; when that broker
+    /// crashes another in-sync replica takes over. Kafka's default is 3; the lab's is 1, where
+    /// the coordinator waits for its broker's restart.
+    #[serde(default = "one", rename = "transaction.state.log.replication.factor")]
+    pub transaction_state_log_replication_factor: u32,
 }
 
 impl Default for ClusterConfig {
@@ -100,6 +106,7 @@ impl Default for ClusterConfig {
             transaction_max_timeout_ms: default_transaction_max_timeout_ms(),
             transactional_id_expiration_ms: default_transactional_id_expiration_ms(),
             coordinator_load_ms: 0,
+            transaction_state_log_replication_factor: 1,
         }
     }
 }

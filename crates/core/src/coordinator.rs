@@ -2,4 +2,5 @@
 //! hosts it (`__transaction_state`, markers).
 
 pub mod host;
+pub mod log_partition;
 pub mod state_machine;

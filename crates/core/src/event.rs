@@ -437,6 +437,19 @@ pub enum EventKind {
         transactional_id: String,
         topic_partition: TopicPartition,
     },
+    /// The leader of `__transaction_state` crashed and another in-sync replica took it over:
+    /// the transaction coordinator now runs on `to` under `coordinator_epoch`.
+    CoordinatorMoved {
+        from: BrokerId,
+        to: BrokerId,
+        coordinator_epoch: i32,
+    },
+    /// A producer looked the transaction coordinator up again (FindCoordinator) and found it
+    /// on another broker than the one it last sent to.
+    CoordinatorFound {
+        producer: ClientId,
+        broker: BrokerId,
+    },
     /// The restarted coordinator's broker started reading `__transaction_state` back; until
     /// `until_ms` it answers COORDINATOR_LOAD_IN_PROGRESS.
     CoordinatorLoading {

@@ -51,6 +51,12 @@ pub struct ExploreLimits {
     /// (`kafka-delete-records.sh`), moving its log start offset. Off by default, like
     /// `consumer_api`, so the runs drawn before it existed stay the same.
     pub delete_records: bool,
+    /// Whether half of the broker faults crash the broker hosting the transaction coordinator
+    /// (the leader of `__transaction_state`), so that with
+    /// `transaction.state.log.replication.factor` above 1 the coordinator moves between brokers
+    /// again and again. Off by default, like `consumer_api`, so the runs drawn before it existed
+    /// stay the same.
+    pub coordinator_failover: bool,
     /// Every send gets a key and value of its own, so two sends are never mistaken for one
     /// record sent twice (a business id is the key; with shared keys two payments would look
     /// like one applied twice).
@@ -182,6 +188,7 @@ impl Default for ExploreLimits {
             weights: ActionWeights::default(),
             consumer_api: false,
             delete_records: false,
+            coordinator_failover: false,
         }
     }
 }
@@ -291,6 +298,15 @@ pub fn random_action(world: &World, rng: &mut SimRng, limits: ExploreLimits) -> 
                 })
             }
             Kind::BrokerFault if limits.broker_faults => {
+                let coordinator = world.coordinator().broker();
+                if limits.coordinator_failover
+                    && world.cluster().is_alive(coordinator)
+                    && rng.below(2) == 0
+                {
+                    return Action::CrashBroker {
+                        broker: coordinator,
+                    };
+                }
                 let brokers: Vec<(BrokerId, bool)> = world.cluster().brokers().collect();
                 pick(rng, &brokers).map(|(b, alive)| {
                     if alive {

@@ -21,6 +21,7 @@ use crate::config::{
     ConfigError, ConsumerConfig, IsolationLevel, OffsetReset, ProcessingMode, WorldConfig,
 };
 use crate::coordinator::host::{CoordinatorHost, HostOutput};
+use crate::coordinator::log_partition::TransactionLogPartition;
 use crate::coordinator::state_machine::{ProducerIdAndEpoch, TransactionState, TransactionVersion};
 use crate::error_code::ErrorCode;
 use crate::event::{
@@ -34,7 +35,7 @@ use crate::rng::SimRng;
 use produce_request::{
     FIRST_ADD_PARTITION_PRODUCE_VERSION, PRODUCE_VERSIONS, ProduceTerms, raw_record_count,
 };
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use transactions::OffsetsMarker;
 
@@ -181,6 +182,8 @@ pub struct World {
     sends: imbl::OrdMap<u64, SendRecord>,
     invariants: Invariants,
     coordinator: CoordinatorHost,
+    /// The broker each producer last sent a transactional request to (its FindCoordinator answer).
+    coordinator_seen: BTreeMap<ClientId, BrokerId>,
     /// Kafka Streams applications and which of the clients above are theirs.
     streams: Vec<StreamsLayout>,
 }
@@ -201,12 +204,13 @@ impl World {
                 "transactional.id.expiration.ms must be at least 1".to_owned(),
             ));
         }
-        // The lab's one transaction coordinator lives on the lowest-numbered broker.
-        let coordinator_broker = cluster
-            .brokers()
-            .map(|(b, _)| b)
-            .min()
-            .unwrap_or(BrokerId(1));
+        // The lab's one transaction coordinator lives on the leader of `__transaction_state`.
+        let brokers: Vec<BrokerId> = cluster.brokers().map(|(b, _)| b).collect();
+        let transaction_log = TransactionLogPartition::new(
+            &brokers,
+            config.cluster.transaction_state_log_replication_factor,
+        )
+        .map_err(WorldConfigError::Cluster)?;
         let mut world = Self {
             now_ms: 0,
             steps_taken: 0,
@@ -222,12 +226,13 @@ impl World {
             sends: imbl::OrdMap::new(),
             invariants: Invariants::default(),
             coordinator: CoordinatorHost::new(
-                coordinator_broker,
+                transaction_log,
                 transaction_version,
                 config.cluster.transaction_max_timeout_ms,
             )
             .with_transactional_id_expiration_ms(config.cluster.transactional_id_expiration_ms)
             .with_load_ms(config.cluster.coordinator_load_ms),
+            coordinator_seen: BTreeMap::new(),
             streams: Vec::new(),
         };
         for p in &config.producers {
@@ -1140,19 +1145,20 @@ impl World {
             }
             Action::CrashBroker { broker } => {
                 self.cluster.crash_broker(*broker, out);
-                if *broker == self.coordinator.broker() {
-                    self.coordinator.crash();
-                }
+                let live = self.live_brokers();
+                let outputs = self.at_coordinator(|host, now, _, leader_of| {
+                    host.on_broker_crashed(*broker, &|b| live.contains(&b), now, &leader_of, out)
+                });
+                self.send_host_outputs(outputs, out);
                 self.after_leader_change(out);
             }
             Action::RestartBroker { broker } => {
                 self.cluster.restart_broker(*broker, out);
-                if *broker == self.coordinator.broker() {
-                    let outputs = self.at_coordinator(|host, now, _, leader_of| {
-                        host.reload(now, &leader_of, out)
-                    });
-                    self.send_host_outputs(outputs, out);
-                }
+                let live = self.live_brokers();
+                let outputs = self.at_coordinator(|host, now, _, leader_of| {
+                    host.on_broker_restarted(*broker, &|b| live.contains(&b), now, &leader_of, out)
+                });
+                self.send_host_outputs(outputs, out);
                 self.after_leader_change(out);
             }
             Action::AdvanceTime { ms } => self.advance_time(*ms, out),
@@ -1576,6 +1582,22 @@ impl World {
         }
     }
 
+    /// FindCoordinator, as the lab models it: a producer sends to the broker that leads
+    /// `__transaction_state` now. Kafka's client looks it up again after NOT_COORDINATOR, a
+    /// disconnect or a timeout; the lab does the lookup for every request and shows it when the
+    /// answer changed (the first lookup, at start, is not shown).
+    fn find_coordinator(&mut self, producer: &ClientId, out: &mut Events) -> BrokerId {
+        let broker = self.coordinator.broker();
+        let last = self.coordinator_seen.insert(producer.clone(), broker);
+        if let Some(last) = last.filter(|last| *last != broker) {
+            out.push(
+                EventKind::CoordinatorFound { producer: producer.clone(), broker },
+                format!("{producer} looks the transaction coordinator up again (FindCoordinator): it is on broker {broker} now, no longer on broker {last}, so its transactional requests go there."),
+            );
+        }
+        broker
+    }
+
     fn send_requests(
         &mut self,
         producer: &ClientId,
@@ -1628,15 +1650,14 @@ impl World {
                         batch,
                     },
                 ),
-                // FindCoordinator is not modelled: transactional requests go to the one
-                // coordinator's broker.
+                // Transactional requests go to wherever the coordinator is now.
                 OutgoingRequest::TxnInitProducerId {
                     correlation_id,
                     transactional_id,
                     transaction_timeout_ms,
                     bump,
                 } => (
-                    self.coordinator.broker(),
+                    self.find_coordinator(producer, out),
                     Payload::TxnInitProducerIdRequest {
                         correlation_id,
                         transactional_id,
@@ -1651,7 +1672,7 @@ impl World {
                     producer_epoch,
                     partitions,
                 } => (
-                    self.coordinator.broker(),
+                    self.find_coordinator(producer, out),
                     Payload::AddPartitionsToTxnRequest {
                         correlation_id,
                         transactional_id,
@@ -1667,7 +1688,7 @@ impl World {
                     producer_epoch,
                     group_id,
                 } => (
-                    self.coordinator.broker(),
+                    self.find_coordinator(producer, out),
                     Payload::AddOffsetsToTxnRequest {
                         correlation_id,
                         transactional_id,
@@ -1683,7 +1704,7 @@ impl World {
                     producer_epoch,
                     result,
                 } => (
-                    self.coordinator.broker(),
+                    self.find_coordinator(producer, out),
                     Payload::EndTxnRequest {
                         correlation_id,
                         transactional_id,
@@ -1745,6 +1766,23 @@ impl World {
             }
         };
         let payload = &message.payload;
+        // TransactionStateManager.getTransactionState: a broker that does not lead
+        // `__transaction_state` (any more) answers NOT_COORDINATOR.
+        let coordinator = self.coordinator.broker();
+        if broker != coordinator
+            && let Some(answer) = payload.coordinator_error_answer(ErrorCode::NotCoordinator)
+        {
+            out.push(
+                EventKind::TxnRequestRefused {
+                    transactional_id: payload.transactional_id().unwrap_or_default().to_owned(),
+                    request: payload.api_name().to_owned(),
+                    error: ErrorCode::NotCoordinator,
+                },
+                format!("Broker {broker} does not host the transaction coordinator (broker {coordinator} does): it answers {} with NOT_COORDINATOR, and {client} looks the coordinator up again and retries.", payload.api_name()),
+            );
+            self.reply(broker, &client, answer, out);
+            return;
+        }
         if self.coordinator.is_loading()
             && let Some(answer) =
                 payload.coordinator_error_answer(ErrorCode::CoordinatorLoadInProgress)
@@ -2188,6 +2226,13 @@ impl World {
         for id in ids {
             self.drain(&id, out);
         }
+    }
+
+    fn live_brokers(&self) -> BTreeSet<BrokerId> {
+        self.cluster
+            .brokers()
+            .filter_map(|(broker, alive)| alive.then_some(broker))
+            .collect()
     }
 
     /// Runs `f` on the transaction coordinator with what its requests need from the rest of the

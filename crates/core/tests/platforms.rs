@@ -46,6 +46,7 @@ const SHIPPED: &[(&str, &str, &str)] = &[
     shipped!("14-zombie-fencing"),
     shipped!("15-transaction-timeout-aborts-good-work"),
     shipped!("16-shared-transactional-id-fences-over-and-over"),
+    shipped!("17-coordinator-failover"),
     shipped!("17-coordinator-failure-mid-commit"),
     shipped!("17-not-coordinator-and-load-in-progress"),
     shipped!("18-19-seek-to-end-stops-at-the-lso"),

@@ -8,6 +8,7 @@ use eos_core::broker::offsets_log::CommitRecordStatus;
 use eos_core::clients::producer_txn::ClientTxnState;
 use eos_core::coordinator::state_machine::TransactionState;
 use eos_core::error_code::ErrorCode;
+use eos_core::ids::BrokerId;
 use eos_core::invariants::{
     COORDINATOR_TRANSITIONS_VALID, FENCED_WRITES_NEVER_COMMITTED, NO_ACKNOWLEDGED_WRITE_LOST,
     NO_DUPLICATE_EFFECT, NO_DUPLICATE_WRITE, NO_DUPLICATE_WRITE_ACROSS_SESSIONS,
@@ -1162,6 +1163,63 @@ fn a_restarted_coordinator_finishes_a_commit_decided_before_it_failed() {
         txn_log(&run, "payment-writer").last(),
         Some(&(TransactionState::CompleteCommit, 0))
     );
+    assert_eq!(received_values(&run, "reader").len(), 2);
+}
+
+// Concept 17 with a replicated __transaction_state: when the coordinator's broker crashes after
+// PrepareCommit, another replica takes the coordinator over under a higher epoch and finishes
+// the commit at once; the old coordinator's late markers are fenced by that epoch, and the
+// producer finds the coordinator on its new broker.
+#[test]
+fn a_replica_of_the_transaction_log_takes_over_and_fences_the_old_coordinator() {
+    let (_, run) = run("17-coordinator-failover");
+    assert!(
+        run.world.invariants().all_hold(),
+        "{:?}",
+        run.world.invariants().statuses()
+    );
+    assert!(has_event(&run, |k| matches!(
+        k,
+        EventKind::CoordinatorMoved {
+            from: BrokerId(1),
+            to: BrokerId(2),
+            coordinator_epoch: 1,
+        }
+    )));
+    assert_eq!(run.world.coordinator().broker(), BrokerId(2));
+    let fenced = run
+        .trace
+        .steps
+        .iter()
+        .filter_map(|s| s.outcome.as_ref().ok())
+        .flatten()
+        .filter(|e| {
+            matches!(
+                e.kind,
+                EventKind::BatchRejected {
+                    error: ErrorCode::TransactionCoordinatorFenced,
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!(
+        fenced, 2,
+        "both of the old coordinator's markers are fenced"
+    );
+    assert!(has_event(&run, |k| matches!(
+        k,
+        EventKind::CoordinatorFound {
+            broker: BrokerId(2),
+            ..
+        }
+    )));
+    assert_eq!(
+        txn_log(&run, "payment-writer").last(),
+        Some(&(TransactionState::CompleteCommit, 0))
+    );
+    // Broker 1 never came back: the commit did not wait for it.
+    assert!(!run.world.cluster().is_alive(BrokerId(1)));
     assert_eq!(received_values(&run, "reader").len(), 2);
 }
 

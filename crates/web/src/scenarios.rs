@@ -156,7 +156,7 @@ macro_rules! shipped {
     };
 }
 
-const SHIPPED: [(&str, &str); 52] = shipped![
+const SHIPPED: [(&str, &str); 53] = shipped![
     "01-at-most-once.json",
     "02-at-least-once.json",
     "02-slow-consumer-leaves-its-group.json",
@@ -183,6 +183,7 @@ const SHIPPED: [(&str, &str); 52] = shipped![
     "14-zombie-fencing.json",
     "15-transaction-timeout-aborts-good-work.json",
     "16-shared-transactional-id-fences-over-and-over.json",
+    "17-coordinator-failover.json",
     "17-coordinator-failure-mid-commit.json",
     "17-not-coordinator-and-load-in-progress.json",
     "18-19-seek-to-end-stops-at-the-lso.json",

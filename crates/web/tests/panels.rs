@@ -31,6 +31,7 @@ const TWO_PHASE: &str =
 const TIMEOUT: &str =
     include_str!("../../../assets/scenarios/15-transaction-timeout-aborts-good-work.json");
 const OFFSETS_LOG: &str = include_str!("../../../assets/scenarios/22-consumer-offsets-log.json");
+const FAILOVER: &str = include_str!("../../../assets/scenarios/17-coordinator-failover.json");
 const STYLE_CSS: &str = include_str!("../../../web/style.css");
 const INSPECTORS_CSS: &str = include_str!("../../../web/inspectors.css");
 const LOG_0: &str = "#partition-log-payments-0";
@@ -190,6 +191,46 @@ async fn the_coordinator_panel_names_the_protocol_and_the_kafka_release_followed
     let line = text(&root, "#transaction-protocol");
     assert!(line.starts_with("Transaction protocol V2"), "{line}");
     assert!(line.contains("KIP-1228"), "{line}");
+}
+
+// Transaction coordinator: failover to another replica of __transaction_state
+
+#[wasm_bindgen_test]
+async fn a_coordinator_failover_moves_the_coordinator_in_the_panel() {
+    let root = mount_app().await;
+    load(&root, "The coordinator's broker crashes mid-commit").await;
+    let placement = text(&root, "#txn-log-placement");
+    assert!(placement.contains("brokers 1, 2, 3"), "{placement}");
+    assert!(
+        placement.contains("its leader, broker 1, under coordinator epoch 0"),
+        "{placement}"
+    );
+    // Up to and including the crash of broker 1, after PrepareCommit.
+    next_scripted(&root, 9).await;
+    let world = core_after(FAILOVER, 9);
+    assert_eq!(world.coordinator().broker().0, 2);
+    let placement = text(&root, "#txn-log-placement");
+    assert!(
+        placement.contains("its leader, broker 2, under coordinator epoch 1"),
+        "{placement}"
+    );
+    assert!(placement.contains("in sync: 2, 3"), "{placement}");
+    let rows = all(&root, ".brokers li");
+    let tagged: Vec<bool> = rows
+        .iter()
+        .map(|row| {
+            row.text_content()
+                .unwrap_or_default()
+                .contains("transaction coordinator")
+        })
+        .collect();
+    assert_eq!(tagged, [false, true, false], "the tag moved to broker 2");
+    let drawn = attribute(&root, "#stage-coordinator", "aria-label");
+    assert!(drawn.contains("epoch 1"), "{drawn}");
+    assert!(
+        drawn.contains("on broker 2"),
+        "the stage moved it too: {drawn}"
+    );
 }
 
 // Transaction coordinator: timeout countdown

@@ -4,12 +4,19 @@
 //! `WriteTxnMarkers` to partition leaders, each carrying the transaction's version).
 //!
 //! Simplifications, each a modelling choice of this slice:
-//! - One coordinator for every `transactional.id`, on a fixed broker (the lowest-numbered one);
-//!   FindCoordinator is not modelled, clients simply send to it.
+//! - One coordinator for every `transactional.id`, on the leader of the one `__transaction_state`
+//!   partition ([`TransactionLogPartition`]; `transaction.state.log.replication.factor`
+//!   replicas). Clients send to wherever it is now: FindCoordinator is a lookup the world does
+//!   for them, shown as an event when it finds the coordinator moved.
 //! - `__transaction_state` is one in-memory list of records, durable the moment it is appended
-//!   (Kafka writes it with acks=all to a replicated, compacted topic). A restarted coordinator
-//!   broker rebuilds its state from it and writes the markers of every decided transaction again
-//!   (`TransactionStateManager.loadTransactionsForTxnTopicPartition`).
+//!   and held by every in-sync replica (Kafka writes it with acks=all to a replicated, compacted
+//!   topic). A coordinator that takes over, on another replica after its leader crashed
+//!   (`TransactionCoordinator.onElection`) or on the same broker after a restart, rebuilds its
+//!   state from it under a higher coordinator epoch and writes the markers of every decided
+//!   transaction again (`TransactionStateManager.loadTransactionsForTxnTopicPartition`). The
+//!   old coordinator's state goes with its broker (`onResignation`); its markers still on the
+//!   network carry the old epoch, and leaders that took the new one refuse them
+//!   (TRANSACTION_COORDINATOR_FENCED, `ProducerStateManager`).
 //! - The marker for the group coordinator's `__consumer_offsets-0` (added by AddOffsetsToTxn) is
 //!   written into that log within the step and acknowledged at once, so unlike the markers to
 //!   data partitions it cannot be dropped or delayed (the partition is the group coordinator's,
@@ -23,6 +30,7 @@
 
 use crate::action::TxnResult;
 use crate::clients::consumer::offsets_partition;
+use crate::coordinator::log_partition::TransactionLogPartition;
 use crate::coordinator::state_machine::{
     AddPartitionsOutcome, AddPartitionsRequest, AfterAppend, CoordinatorError, EndTxnOutcome,
     EndTxnRequest, InitProducerIdOutcome, InitProducerIdRequest, MarkerJob, ProducerIdAndEpoch,
@@ -78,7 +86,8 @@ enum Waiter {
 /// The transaction coordinator and its `__transaction_state` log.
 #[derive(Clone, Debug)]
 pub struct CoordinatorHost {
-    broker: BrokerId,
+    /// `__transaction_state-0`: its leader is the broker the coordinator runs on.
+    partition: TransactionLogPartition,
     state: TransactionCoordinatorState,
     /// Grows with every transaction: persistent, so a clone of the world shares it.
     log: imbl::Vector<TransactionLogRecord>,
@@ -87,9 +96,9 @@ pub struct CoordinatorHost {
     /// Markers that found no live leader, sent again when leaders change or time passes.
     parked: Vec<(MarkerJob, TopicPartition)>,
     next_correlation: u64,
-    /// How long reading `__transaction_state` back takes after a restart (a lab setting).
+    /// How long reading `__transaction_state` back takes (a lab setting).
     load_ms: u64,
-    /// While the log is read back after a restart: when the load ends, and the epoch it brings.
+    /// While the log is read back: when the load ends, and the epoch it brings.
     loading: Option<Loading>,
 }
 
@@ -98,12 +107,18 @@ pub struct CoordinatorHost {
 struct Loading {
     until_ms: u64,
     coordinator_epoch: i32,
+    /// Whether the coordinator moved to another broker, rather than its broker restarting.
+    moved: bool,
 }
 
 impl CoordinatorHost {
-    pub fn new(broker: BrokerId, version: TransactionVersion, max_timeout_ms: u64) -> Self {
+    pub fn new(
+        partition: TransactionLogPartition,
+        version: TransactionVersion,
+        max_timeout_ms: u64,
+    ) -> Self {
         Self {
-            broker,
+            partition,
             state: TransactionCoordinatorState::new(version, 0).with_max_timeout_ms(max_timeout_ms),
             log: imbl::Vector::new(),
             markers_in_flight: BTreeMap::new(),
@@ -114,7 +129,8 @@ impl CoordinatorHost {
         }
     }
 
-    /// The same coordinator taking this long to read `__transaction_state` back after a restart.
+    /// The same coordinator taking this long to read `__transaction_state` back when it takes the
+    /// log over (after a restart, or on another replica).
     pub fn with_load_ms(mut self, load_ms: u64) -> Self {
         self.load_ms = load_ms;
         self
@@ -136,7 +152,12 @@ impl CoordinatorHost {
 
     /// The broker the coordinator runs on.
     pub fn broker(&self) -> BrokerId {
-        self.broker
+        self.partition.leader()
+    }
+
+    /// `__transaction_state-0`: its replicas and which of them are in sync.
+    pub fn log_partition(&self) -> &TransactionLogPartition {
+        &self.partition
     }
 
     /// The cluster's transaction protocol, which every client follows.
@@ -601,11 +622,53 @@ impl CoordinatorHost {
         outputs
     }
 
-    /// The coordinator's broker restarts: its memory is rebuilt from `__transaction_state` under
-    /// a new coordinator epoch, and every decided transaction's markers are written again. With a
-    /// load time, the rebuild waits until that much time has passed ([`Self::finish_load`]).
-    pub fn reload(
+    /// A broker went down. If it hosted the coordinator, the coordinator's memory and markers in
+    /// flight go with it (`TransactionCoordinator.onResignation`); if another in-sync replica of
+    /// `__transaction_state` takes the partition over, its coordinator loads the log
+    /// (`onElection`).
+    pub fn on_broker_crashed(
         &mut self,
+        broker: BrokerId,
+        is_alive: &impl Fn(BrokerId) -> bool,
+        now_ms: u64,
+        leader_of: &impl Fn(&TopicPartition) -> Option<BrokerId>,
+        out: &mut Events,
+    ) -> Vec<HostOutput> {
+        let from = self.broker();
+        if broker == from {
+            self.crash();
+        }
+        match self.partition.on_crash(broker, is_alive) {
+            Some(to) => self.take_over(from, to, now_ms, leader_of, out),
+            None => Vec::new(),
+        }
+    }
+
+    /// A broker came back. If `__transaction_state` had no live leader and this broker may lead
+    /// it, its coordinator loads the log; otherwise it is a follower again.
+    pub fn on_broker_restarted(
+        &mut self,
+        broker: BrokerId,
+        is_alive: &impl Fn(BrokerId) -> bool,
+        now_ms: u64,
+        leader_of: &impl Fn(&TopicPartition) -> Option<BrokerId>,
+        out: &mut Events,
+    ) -> Vec<HostOutput> {
+        let from = self.broker();
+        match self.partition.on_restart(broker, is_alive) {
+            Some(to) => self.take_over(from, to, now_ms, leader_of, out),
+            None => Vec::new(),
+        }
+    }
+
+    /// The coordinator starts on `to`, the new leader of `__transaction_state`: its memory is
+    /// rebuilt from the log under a new coordinator epoch, and every decided transaction's
+    /// markers are written again. With a load time, the rebuild waits until that much time has
+    /// passed ([`Self::finish_load`]).
+    fn take_over(
+        &mut self,
+        from: BrokerId,
+        to: BrokerId,
         now_ms: u64,
         leader_of: &impl Fn(&TopicPartition) -> Option<BrokerId>,
         out: &mut Events,
@@ -613,21 +676,35 @@ impl CoordinatorHost {
         let epoch = self.state.coordinator_epoch() + 1;
         self.markers_in_flight.clear();
         self.parked.clear();
-        // A cluster that never saw a transactional producer has nothing to load or to tell.
+        let moved = from != to;
+        if moved {
+            out.push(
+                EventKind::CoordinatorMoved { from, to, coordinator_epoch: epoch },
+                format!("Broker {from}, which led __transaction_state and hosted the transaction coordinator, is down. Broker {to}, an in-sync replica of that log, becomes its leader: the coordinator now runs there, under coordinator epoch {epoch}, and markers from the old one carry a lower epoch."),
+            );
+        }
+        // A cluster that never saw a transactional producer has nothing to load or to tell;
+        // a new leader still starts its coordinator under the new epoch.
         if self.log.is_empty() {
+            if moved {
+                let _ = self.state.load(epoch, &[], now_ms);
+            }
             return Vec::new();
         }
         if self.load_ms == 0 {
-            return self.load(epoch, now_ms, leader_of, out);
+            return self.load(epoch, moved, now_ms, leader_of, out);
         }
         let until_ms = now_ms.saturating_add(self.load_ms);
         self.loading = Some(Loading {
             until_ms,
             coordinator_epoch: epoch,
+            moved,
         });
+        let broker = self.broker();
+        let how = if moved { "takes over" } else { "starts again" };
         out.push(
-            EventKind::CoordinatorLoading { broker: self.broker, coordinator_epoch: epoch, until_ms },
-            format!("The transaction coordinator on broker {} starts again and reads __transaction_state back ({} records) under coordinator epoch {epoch}; until it is done, at {until_ms} ms, it answers every request COORDINATOR_LOAD_IN_PROGRESS and clients retry.", self.broker, self.log.len()),
+            EventKind::CoordinatorLoading { broker, coordinator_epoch: epoch, until_ms },
+            format!("The transaction coordinator on broker {broker} {how} and reads __transaction_state back ({} records) under coordinator epoch {epoch}; until it is done, at {until_ms} ms, it answers every request COORDINATOR_LOAD_IN_PROGRESS and clients retry.", self.log.len()),
         );
         Vec::new()
     }
@@ -642,7 +719,13 @@ impl CoordinatorHost {
         match self.loading {
             Some(loading) if loading.until_ms <= now_ms => {
                 self.loading = None;
-                self.load(loading.coordinator_epoch, now_ms, leader_of, out)
+                self.load(
+                    loading.coordinator_epoch,
+                    loading.moved,
+                    now_ms,
+                    leader_of,
+                    out,
+                )
             }
             _ => Vec::new(),
         }
@@ -651,6 +734,7 @@ impl CoordinatorHost {
     fn load(
         &mut self,
         epoch: i32,
+        moved: bool,
         now_ms: u64,
         leader_of: &impl Fn(&TopicPartition) -> Option<BrokerId>,
         out: &mut Events,
@@ -660,9 +744,11 @@ impl CoordinatorHost {
         let Ok(jobs) = self.state.load(epoch, &records, now_ms) else {
             return outputs;
         };
+        let broker = self.broker();
+        let how = if moved { "takes over" } else { "starts again" };
         out.push(
-            EventKind::CoordinatorLoaded { broker: self.broker, coordinator_epoch: epoch },
-            format!("The transaction coordinator on broker {} starts again with coordinator epoch {epoch}: it reads __transaction_state back ({} records) and finishes every transaction whose decision was already written.", self.broker, self.log.len()),
+            EventKind::CoordinatorLoaded { broker, coordinator_epoch: epoch },
+            format!("The transaction coordinator on broker {broker} {how} with coordinator epoch {epoch}: it reads __transaction_state back ({} records) and finishes every transaction whose decision was already written.", self.log.len()),
         );
         for job in jobs {
             self.send_markers(&job, job.partitions.clone(), leader_of, out, &mut outputs);
@@ -671,7 +757,7 @@ impl CoordinatorHost {
     }
 
     /// The coordinator's broker crashed: markers in flight are forgotten.
-    pub fn crash(&mut self) {
+    fn crash(&mut self) {
         self.markers_in_flight.clear();
         self.parked.clear();
         self.loading = None;

@@ -41,7 +41,7 @@ pub(crate) fn event_name(kind: &EventKind) -> Option<String> {
 
 /// Every event kind's name as the report writes it, in the core's order (what serde lists
 /// after "expected one of"; the test `the_event_kinds_are_serdes` keeps it so).
-const EVENT_KINDS: [&str; 89] = [
+const EVENT_KINDS: [&str; 91] = [
     "time_advanced",
     "message_sent",
     "message_delivered",
@@ -110,6 +110,8 @@ const EVENT_KINDS: [&str; 89] = [
     "txn_state_changed",
     "markers_requested",
     "marker_acknowledged",
+    "coordinator_moved",
+    "coordinator_found",
     "coordinator_loading",
     "coordinator_loaded",
     "txn_request_refused",

@@ -125,6 +125,7 @@ pub fn CoordinatorPanel(props: &CoordinatorPanelProps) -> Html {
             <p class="protocol-note" id="transaction-protocol">
                 {protocol_note(world.coordinator().transaction_version())}
             </p>
+            <p class="txn-log-placement" id="txn-log-placement">{placement(world)}</p>
             <ul class="brokers" aria-label="Brokers">
                 { for world.cluster().brokers().map(|(broker, alive)| broker_row(broker, alive, broker == coordinator, &props.dispatch)) }
             </ul>
@@ -152,6 +153,37 @@ pub fn CoordinatorPanel(props: &CoordinatorPanelProps) -> Html {
                 }
             }}
         </section>
+    }
+}
+
+/// Where `__transaction_state` lives and which broker hosts the coordinator, under which epoch.
+fn placement(world: &World) -> String {
+    let host = world.coordinator();
+    let partition = host.log_partition();
+    let list = |brokers: &mut dyn Iterator<Item = &BrokerId>| {
+        brokers
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let leader = host.broker();
+    let epoch = host.coordinator_epoch();
+    let hosted = if world.cluster().is_alive(leader) {
+        format!(
+            "the transaction coordinator runs on its leader, broker {leader}, under coordinator epoch {epoch}"
+        )
+    } else {
+        format!(
+            "its last leader, broker {leader}, is down: no broker hosts the transaction coordinator until an in-sync replica is back"
+        )
+    };
+    match partition.replicas() {
+        [only] => format!("__transaction_state has one replica, on broker {only}; {hosted}."),
+        replicas => format!(
+            "__transaction_state has replicas on brokers {} (in sync: {}); {hosted}. If its leader crashes, another in-sync replica takes the coordinator over under a higher epoch.",
+            list(&mut replicas.iter()),
+            list(&mut partition.isr().iter())
+        ),
     }
 }
 

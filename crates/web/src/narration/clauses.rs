@@ -222,7 +222,23 @@ pub(super) fn failure_clause(step: &StepRecord) -> Option<String> {
                 ),
             })
         }
-        EventKind::BrokerCrashed { broker } => Some(format!("Broker {broker} crashed")),
+        EventKind::BrokerCrashed { broker } => {
+            let moved = step.events.iter().find_map(|e| match &e.kind {
+                EventKind::CoordinatorMoved {
+                    to,
+                    coordinator_epoch,
+                    ..
+                } => Some((to, coordinator_epoch)),
+                _ => None,
+            });
+            Some(match moved {
+                Some((to, epoch)) => format!(
+                    "Broker {broker} crashed; the transaction coordinator moved to broker {to}, \
+                     a replica of __transaction_state, under coordinator epoch {epoch}"
+                ),
+                None => format!("Broker {broker} crashed"),
+            })
+        }
         EventKind::BrokerRestarted { broker } => Some(format!("Broker {broker} restarted")),
         EventKind::LeaderElected {
             topic_partition,

@@ -79,6 +79,7 @@ pub(super) fn group_of(kind: &EventKind) -> GroupKind {
         | K::PartitionAddedForProducer { .. }
         | K::CoordinatorLoading { .. }
         | K::CoordinatorLoaded { .. }
+        | K::CoordinatorFound { .. }
         | K::TransactionAbortedByAdmin { .. }
         | K::OffsetsMarkerAnswered { .. } => GroupKind::Transactions,
         K::RequestTimedOut { .. }
@@ -90,6 +91,7 @@ pub(super) fn group_of(kind: &EventKind) -> GroupKind {
         | K::ConsumerCrashed { .. }
         | K::ConsumerRestarted { .. }
         | K::LeaderElected { .. }
+        | K::CoordinatorMoved { .. }
         | K::PartitionOffline { .. }
         | K::IsrShrunk { .. }
         | K::IsrExpanded { .. }

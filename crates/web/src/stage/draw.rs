@@ -579,9 +579,9 @@ fn coordinator(node: &CoordinatorNode, area: &Rect, selected: bool, handlers: &H
         area.y + 15.0,
         "stage-row-title",
         if node.alive {
-            "Transaction coordinator"
+            format!("Transaction coordinator, epoch {}", node.coordinator_epoch)
         } else {
-            "Transaction coordinator (its broker is down)"
+            "Transaction coordinator (its broker is down)".to_owned()
         },
     )];
     if node.transactions.is_empty() {

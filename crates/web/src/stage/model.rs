@@ -157,6 +157,8 @@ pub struct BrokerNode {
 pub struct CoordinatorNode {
     pub broker: u32,
     pub alive: bool,
+    /// Raised each time a coordinator takes `__transaction_state` over (a restart or a move).
+    pub coordinator_epoch: i32,
     /// Transactional id, state name, moved in this step; the first [`TRANSACTIONS_DRAWN`].
     pub transactions: Vec<(String, &'static str, bool)>,
     pub hidden_transactions: usize,
@@ -514,6 +516,7 @@ impl StageModel {
         let coordinator = CoordinatorNode {
             broker: coordinator_broker,
             alive: world.cluster().is_alive(world.coordinator().broker()),
+            coordinator_epoch: world.coordinator().coordinator_epoch(),
             hidden_transactions: all_transactions.len().saturating_sub(TRANSACTIONS_DRAWN),
             changed: all_transactions.iter().any(|t| t.2)
                 || changes.brokers.contains(&coordinator_broker),
