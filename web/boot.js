@@ -108,12 +108,16 @@
     return new Response(counted, { headers: { "Content-Type": "application/wasm" } });
   };
 
-  const start = () => {
+  // Started from the static screen, the wasm is counted as it arrives, for the status line;
+  // started at once, it is handed to wasm-bindgen by its address, as before the split.
+  const start = ({ counted } = { counted: true }) => {
     if (loading === null) {
       page.dataset.lab = "starting";
+      const wasm = bundle.dataset.wasm;
       loading = (async () => {
         const { default: init } = await import(bundle.dataset.js);
-        await init({ module_or_path: fetchWasm(bundle.dataset.wasm, () => heldAct !== null) });
+        const source = counted ? fetchWasm(wasm, () => heldAct !== null) : wasm;
+        await init({ module_or_path: source });
       })().catch((error) => {
         loading = null;
         page.dataset.lab = "failed";
@@ -230,7 +234,7 @@
     // address names another start.
     page.dataset.lab = "starting";
     await new Promise((painted) => requestAnimationFrame(() => setTimeout(painted, 0)));
-    start();
+    start({ counted: false });
   };
 
   document.addEventListener("eos-lab-ready", onAppReady, { once: true });

@@ -148,3 +148,45 @@ mod tests {
         assert_eq!(named.on_first_act, ["eos-web-3.js", "eos-web-3_bg.wasm"]);
     }
 }
+
+/// `web/boot.js` holds the app's shortcut keys pressed on the static first screen, and must
+/// know them all: a key it does not hold would be lost, not done once the lab has started.
+#[cfg(test)]
+mod shortcuts {
+    use std::path::Path;
+
+    fn repo_file(path: &str) -> String {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        std::fs::read_to_string(root.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    /// The keys of `shortcut`'s `match` in the app: its arms' quoted keys.
+    fn app_keys(app: &str) -> Vec<String> {
+        let body = app
+            .split_once("let action = match key.as_str() {")
+            .expect("app.rs: the shortcut's match")
+            .1;
+        let body = &body[..body.find("_ => return None").expect("its last arm")];
+        body.lines()
+            .filter_map(|line| line.trim().strip_prefix('"'))
+            .filter_map(|rest| rest.split_once("\" =>").map(|(key, _)| key.to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn boot_js_holds_every_shortcut_key_the_app_has() {
+        let keys = app_keys(&repo_file("crates/web/src/app.rs"));
+        assert!(keys.len() >= 8, "found only {keys:?} in app.rs");
+        let boot = repo_file("web/boot.js");
+        let held = boot
+            .lines()
+            .find(|line| line.contains("const SHORTCUTS = ["))
+            .expect("boot.js: const SHORTCUTS");
+        for key in keys {
+            assert!(
+                held.contains(&format!("\"{key}\"")),
+                "web/boot.js does not hold the app's shortcut {key:?}: {held}"
+            );
+        }
+    }
+}
