@@ -30,17 +30,16 @@ pub(crate) fn run(args: &[String]) -> Res<()> {
     }
     let tc = Toolchain::prepare(Needs {
         twiggy: true,
-        ..Needs::trunk_build()
+        ..Needs::release_build()
     })?;
     if !skip_build {
         println!("\n==> release build");
-        tc.wasm_tool("trunk")?.args(["build", "--release"]).run()?;
+        crate::first_screen::release_build(&tc)?;
     }
     let dist = tc.root.join("dist");
     let mut report = bundle_size::report(&dist, &tc.target_dir.join("bundle-size.txt"))?;
     report.push('\n');
-    report.push_str(&crate::bench::first_load_line(&dist)?);
-    report.push('\n');
+    report.push_str(&crate::first_load::measure(&dist)?.lines());
 
     println!("\n==> a Yew hello world, built like the app");
     report.push('\n');

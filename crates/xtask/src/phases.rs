@@ -13,6 +13,8 @@ use crate::bundle;
 use crate::bundle_size;
 use crate::cmd::TestCounts;
 use crate::css_check;
+use crate::first_load;
+use crate::first_screen;
 use crate::fuzz;
 use crate::smoke;
 use crate::toolchain::{Needs, Toolchain, write_atomic};
@@ -95,7 +97,8 @@ impl Phase {
             }
             Self::TestWasm => "wasm tests of eos-core and eos-web in headless Chromium",
             Self::Build => {
-                "trunk build --release into dist/, the book (docs/book/) into dist/book/"
+                "trunk build --release into dist/, the book (docs/book/) into dist/book/, the \
+                 app's first screen drawn in headless Chromium into dist/index.html"
             }
             Self::Book => {
                 "dist/book/: links and anchors resolve, every lab address names a scenario or \
@@ -103,11 +106,14 @@ impl Phase {
                  has its section"
             }
             Self::Size => {
-                "bundle size of dist/ (raw, gzip, brotli), and the app's wasm against a Yew hello \
-                 world built the same way, to target/bundle-size.txt"
+                "bundle size of dist/ (raw, gzip, brotli), what a first visit transfers before \
+                 any act (at most 250 KiB brotli) and after the first act, and the app's wasm \
+                 against a Yew hello world built the same way, to target/bundle-size.txt"
             }
             Self::Smoke => {
-                "serve dist/, send and deliver twice in headless Chromium, open the named views \
+                "serve dist/; a first visit fetches no wasm and at most 250 KiB brotli, a first \
+                 act starts the app on the same screen; send and deliver twice in headless \
+                 Chromium, open the named views \
                  (idle, lost-ack duplicate, open transaction holding the LSO, fenced zombie), \
                  save their screenshots; open a book chapter and check its embedded lab starts, \
                  sizes itself and answers a click"
@@ -136,7 +142,7 @@ impl Phase {
                 browser: true,
                 ..none
             },
-            Self::Build => Needs::trunk_build(),
+            Self::Build => Needs::release_build(),
             Self::Smoke => Needs {
                 browser: true,
                 ..none
@@ -189,19 +195,28 @@ impl Phase {
                 .run_counting_tests(),
             Self::Fuzz => fuzz::phase(tc),
             Self::TestWasm => run_wasm_tests(tc),
-            Self::Build => tc
-                .wasm_tool("trunk")?
-                .args(["build", "--release"])
-                .run()
-                .map(|()| none),
+            Self::Build => first_screen::release_build(tc).map(|()| none),
             Self::Book => book_check::run(&tc.root).map(|()| none),
             Self::Size => {
                 let out = tc.target_dir.join("bundle-size.txt");
-                let mut report = bundle_size::report(&tc.root.join("dist"), &out)?;
+                let dist = tc.root.join("dist");
+                let mut report = bundle_size::report(&dist, &out)?;
+                let transfers = first_load::measure(&dist)?;
+                report.push('\n');
+                report.push_str(&transfers.lines());
+                report.push('\n');
                 report.push_str(&bundle::hello_ratio(tc)?);
                 report.push('\n');
                 write_atomic(&out, report.as_bytes())?;
                 println!("{report}(written to {})", out.display());
+                let before = transfers.before_act_kib();
+                if before > first_load::BUDGET_KIB {
+                    return Err(format!(
+                        "a first visit transfers {before:.1} KiB brotli before any act, over \
+                         the {} KiB budget",
+                        first_load::BUDGET_KIB
+                    ));
+                }
                 Ok(none)
             }
             Self::Smoke => smoke::run(tc).map(|()| TestCounts {
@@ -411,5 +426,7 @@ mod tests {
         assert!(needs.browser && !needs.wasm && !needs.trunk);
         let build = Phase::Build.needs();
         assert!(build.wasm && build.wasm_bindgen && build.trunk && build.wasm_opt && build.mdbook);
+        // The first screen is drawn by the app in a browser.
+        assert!(build.browser);
     }
 }

@@ -74,12 +74,9 @@ pub(crate) fn run(args: &[String]) -> Res<()> {
             _ => return Err(USAGE.to_owned()),
         }
     }
-    let tc = Toolchain::prepare(Needs {
-        browser: true,
-        ..Needs::trunk_build()
-    })?;
+    let tc = Toolchain::prepare(Needs::release_build())?;
     if !skip_build {
-        tc.wasm_tool("trunk")?.args(["build", "--release"]).run()?;
+        crate::first_screen::release_build(&tc)?;
     }
     let (Some(chromium), Some(chromedriver)) = (&tc.chromium, &tc.chromedriver) else {
         return Err("internal: the benchmark ran without a browser".to_owned());

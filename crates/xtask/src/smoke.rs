@@ -1,6 +1,9 @@
 //! The smoke test: what a person would do first. Serve the release build in `dist/`, open it in
-//! headless Chromium (a first visit: it opens on the welcome), keep a screenshot of the welcome,
-//! choose "Or play freely", check the app rendered an empty partition log, twice send a record and
+//! headless Chromium: a first visit shows the first screen rendered at build time, fetches no
+//! WebAssembly and stays within the first load's budget, and a first act starts the app on the
+//! same screen (`first_load_check.rs`). Open a first visit again (the welcome, static), keep a
+//! screenshot of it, choose "Or play freely" on the static screen (the click is held until the
+//! app has started, then done on it), check the app rendered an empty partition log, twice send a record and
 //! deliver every message in flight, check the log shows offsets 0 and 1 and the high watermark
 //! moved to 2, and keep a screenshot of the result. Then open each named view of the lab
 //! (`named_views.rs`), check it shows what it is named for, and keep its screenshot. Last, open a
@@ -17,6 +20,7 @@ use crate::Res;
 use crate::book_page;
 use crate::csp;
 use crate::explorer_check;
+use crate::first_load_check;
 use crate::named_views;
 use crate::serve_static::StaticServer;
 use crate::toolchain::Toolchain;
@@ -30,6 +34,8 @@ const RECORDS: &str = "ol#partition-log-payments-0 > li.record";
 const HIGH_WATERMARK: &str = "#high-watermark-payments-0";
 const WELCOME_START: &str = "#welcome-start";
 const PLAY_FREELY: &str = "#welcome-free-play";
+/// The first screen rendered at build time, before the app has started (web/boot.js).
+const STATIC_SCREEN: &str = "html[data-lab='static'] #app[data-first-screen]";
 
 /// The first visit, as a newcomer sees it.
 pub(crate) const FIRST_VISIT_SCREENSHOT: &str = "first-visit.png";
@@ -58,7 +64,8 @@ pub(crate) fn run(tc: &Toolchain) -> Res<()> {
     let browser = Browser::open(tc, &dist, chromium, chromedriver, "eos-smoke-profile")?;
     let (session, driver_log) = (&browser.session, &browser.driver_log);
     let url = browser.server.url();
-    let result = drive(session, &url, &shots.join(SCREENSHOT))
+    let result = first_load_check::check(session, &url, &dist)
+        .and_then(|()| drive(session, &url, &shots.join(SCREENSHOT)))
         .and_then(|()| csp::recorded_in_app(session, "the app, after sending and delivering"))
         .and_then(|()| explorer_check::check(session, &url, &shots.join("explorer.png")))
         .and_then(|()| named_views::capture(session, &url, &shots))
@@ -112,6 +119,9 @@ fn drive(s: &Session, url: &str, screenshot: &Path) -> Res<()> {
     )?;
     if s.find_all(WELCOME_START)?.is_empty() {
         return Err(format!("the welcome has no `{WELCOME_START}`"));
+    }
+    if s.find_all(STATIC_SCREEN)?.is_empty() {
+        return Err("a first visit did not show the static first screen".to_owned());
     }
     let first_visit = screenshot.with_file_name(FIRST_VISIT_SCREENSHOT);
     std::fs::write(&first_visit, s.screenshot_png()?)

@@ -54,6 +54,15 @@ impl Needs {
         }
     }
 
+    /// The release build: a Trunk build, then the app's first screen drawn into the page in
+    /// headless Chromium (`first_screen`).
+    pub(crate) fn release_build() -> Self {
+        Self {
+            browser: true,
+            ..Self::trunk_build()
+        }
+    }
+
     pub(crate) fn union(self, other: Self) -> Self {
         Self {
             host_lints: self.host_lints || other.host_lints,
