@@ -664,11 +664,38 @@ impl fmt::Display for Event {
 }
 
 /// Collects a step's events in order.
-#[derive(Debug, Default)]
-pub struct Events(pub Vec<Event>);
+#[derive(Debug)]
+pub struct Events(pub Vec<Event>, Narration);
+
+/// Whether events carry their plain-words explanation. Random runs that only check guarantees
+/// (the explorer) leave it out: building the sentences is most of what a step allocates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Narration {
+    On,
+    Off,
+}
+
+impl Default for Events {
+    fn default() -> Self {
+        Events::new(Narration::On)
+    }
+}
 
 impl Events {
+    pub fn new(narration: Narration) -> Self {
+        Events(Vec::new(), narration)
+    }
+
     pub fn push(&mut self, kind: EventKind, explanation: impl Into<String>) {
+        self.0.push(Event::new(kind, explanation));
+    }
+
+    /// Like [`Events::push`], building the explanation only when the world narrates.
+    pub fn push_with(&mut self, kind: EventKind, explanation: impl FnOnce() -> String) {
+        let explanation = match self.1 {
+            Narration::On => explanation(),
+            Narration::Off => String::new(),
+        };
         self.0.push(Event::new(kind, explanation));
     }
 }

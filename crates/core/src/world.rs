@@ -26,7 +26,7 @@ use crate::coordinator::state_machine::{ProducerIdAndEpoch, TransactionState, Tr
 use crate::error_code::ErrorCode;
 use crate::event::{
     DescribedProducer, EffectOutcome, Event, EventKind, Events, HangingTransaction,
-    ListedTransaction, SeekTarget,
+    ListedTransaction, Narration, SeekTarget,
 };
 use crate::ids::{BrokerId, ClientId, Offset, ProducerEpoch, ProducerId, Sequence, TopicPartition};
 use crate::invariants::Invariants;
@@ -166,6 +166,8 @@ const FIRST_PRODUCER_ID: i64 = 1000;
 pub struct World {
     now_ms: u64,
     steps_taken: u64,
+    /// Whether steps explain their events in words (on unless a search turns it off).
+    narration: Narration,
     // Reserved for randomised fault schedules; part of the state so the seed is the run's identity.
     #[allow(dead_code)]
     rng: SimRng,
@@ -214,6 +216,7 @@ impl World {
         let mut world = Self {
             now_ms: 0,
             steps_taken: 0,
+            narration: Narration::On,
             rng: SimRng::new(seed),
             cluster,
             network: Network::default(),
@@ -489,10 +492,16 @@ impl World {
         &self.coordinator
     }
 
+    /// Turns the plain-words explanations of events off (or back on). The events themselves,
+    /// and so every check and the trace's outcome, stay the same; only `explanation` is empty.
+    pub fn set_narration(&mut self, narration: Narration) {
+        self.narration = narration;
+    }
+
     /// Applies one action and returns what happened. On error the world is unchanged.
     pub fn step(&mut self, action: &Action) -> Result<Vec<Event>, ActionError> {
         self.validate(action)?;
-        let mut out = Events::default();
+        let mut out = Events::new(self.narration);
         self.apply(action, &mut out)?;
         self.steps_taken += 1;
         let step = self.steps_taken;
@@ -500,11 +509,11 @@ impl World {
         let broken = invariants.check(self, step, &out.0);
         self.invariants = invariants;
         for (name, why) in broken {
-            out.push(
+            out.push_with(
                 EventKind::InvariantBroken {
                     name: name.to_owned(),
                 },
-                format!("Guarantee `{name}` is broken: {why}"),
+                || format!("Guarantee `{name}` is broken: {why}"),
             );
         }
         Ok(out.0)
@@ -1079,20 +1088,19 @@ impl World {
             Action::Duplicate { message } => {
                 let id = self.resolve(*message)?;
                 let copy_id = self.network.duplicate(id).ok_or(ActionError::NetworkFull)?;
-                out.push(
+                out.push_with(
                     EventKind::MessageDuplicated { message_id: id, copy_id },
-                    format!("The network delivers message {id} twice: copy {copy_id} is now in flight too."),
+                    || format!("The network delivers message {id} twice: copy {copy_id} is now in flight too."),
                 );
             }
             Action::Delay { message } => {
                 let id = self.resolve(*message)?;
                 self.network.delay(id);
-                out.push(
-                    EventKind::MessageDelayed { message_id: id },
+                out.push_with(EventKind::MessageDelayed { message_id: id }, || {
                     format!(
                         "Message {id} is held up: every message sent after it may now arrive first."
-                    ),
-                );
+                    )
+                });
             }
             Action::DeliverAll {} => {
                 let mut delivered = 0;
@@ -1490,7 +1498,7 @@ impl World {
                     ProduceOutcome::Respond(result) => Some(result),
                     ProduceOutcome::Waiting | ProduceOutcome::NoResponse => None,
                 };
-                out.push(
+                out.push_with(
                     EventKind::RawProduceHandled {
                         topic_partition: tp,
                         broker: leader,
@@ -1498,7 +1506,7 @@ impl World {
                         producer_id: ProducerId(*producer_id),
                         producer_epoch: ProducerEpoch(*producer_epoch),
                     },
-                    format!("The hand-made produce request goes straight to leader broker {leader}, bypassing the producer client. {answer}"),
+                    || format!("The hand-made produce request goes straight to leader broker {leader}, bypassing the producer client. {answer}"),
                 );
                 self.send_released(
                     released
@@ -1559,9 +1567,9 @@ impl World {
         } else {
             ""
         };
-        out.push(
+        out.push_with(
             EventKind::RecordQueued { producer: producer.clone(), send_id, topic_partition: tp.clone() },
-            format!("{producer} calls send (send #{send_id}); the record joins the batch for {tp} in the producer's buffer.{waiting}"),
+            || format!("{producer} calls send (send #{send_id}); the record joins the batch for {tp} in the producer's buffer.{waiting}"),
         );
         self.drain(producer, out);
     }
@@ -1590,9 +1598,9 @@ impl World {
         let broker = self.coordinator.broker();
         let last = self.coordinator_seen.insert(producer.clone(), broker);
         if let Some(last) = last.filter(|last| *last != broker) {
-            out.push(
+            out.push_with(
                 EventKind::CoordinatorFound { producer: producer.clone(), broker },
-                format!("{producer} looks the transaction coordinator up again (FindCoordinator): it is on broker {broker} now, no longer on broker {last}, so its transactional requests go there."),
+                || format!("{producer} looks the transaction coordinator up again (FindCoordinator): it is on broker {broker} now, no longer on broker {last}, so its transactional requests go there."),
             );
         }
         broker
@@ -1716,13 +1724,13 @@ impl World {
             };
             let label = payload.label();
             match self.network.send(Endpoint::Client(producer.clone()), Endpoint::Broker(to), self.now_ms, payload) {
-                Some(message_id) => out.push(
+                Some(message_id) => out.push_with(
                     EventKind::MessageSent { message_id, label: label.clone(), from: Endpoint::Client(producer.clone()), to: Endpoint::Broker(to) },
-                    format!("{producer} sends message {message_id} to broker {to}: {label}."),
+                    || format!("{producer} sends message {message_id} to broker {to}: {label}."),
                 ),
-                None => out.push(
+                None => out.push_with(
                     EventKind::NetworkFull { label: label.clone() },
-                    format!("The network already holds {} messages, the most the lab allows; {producer}'s {label} is lost.", Network::CAPACITY),
+                    || format!("The network already holds {} messages, the most the lab allows; {producer}'s {label} is lost.", Network::CAPACITY),
                 ),
             }
         }
@@ -1745,19 +1753,17 @@ impl World {
     fn deliver_to_broker(&mut self, broker: BrokerId, message: Message, out: &mut Events) {
         let id = message.id;
         if !self.cluster.is_alive(broker) {
-            out.push(
-                EventKind::MessageLost { message_id: id },
-                format!("Message {id} reaches broker {broker}, which is down: it is lost."),
-            );
+            out.push_with(EventKind::MessageLost { message_id: id }, || {
+                format!("Message {id} reaches broker {broker}, which is down: it is lost.")
+            });
             return;
         }
-        out.push(
-            EventKind::MessageDelivered { message_id: id },
+        out.push_with(EventKind::MessageDelivered { message_id: id }, || {
             format!(
                 "Message {id} ({}) arrives at broker {broker}.",
                 message.payload.label()
-            ),
-        );
+            )
+        });
         let client = match message.from.clone() {
             Endpoint::Client(client) => client,
             Endpoint::Broker(from) => {
@@ -1772,13 +1778,13 @@ impl World {
         if broker != coordinator
             && let Some(answer) = payload.coordinator_error_answer(ErrorCode::NotCoordinator)
         {
-            out.push(
+            out.push_with(
                 EventKind::TxnRequestRefused {
                     transactional_id: payload.transactional_id().unwrap_or_default().to_owned(),
                     request: payload.api_name().to_owned(),
                     error: ErrorCode::NotCoordinator,
                 },
-                format!("Broker {broker} does not host the transaction coordinator (broker {coordinator} does): it answers {} with NOT_COORDINATOR, and {client} looks the coordinator up again and retries.", payload.api_name()),
+                || format!("Broker {broker} does not host the transaction coordinator (broker {coordinator} does): it answers {} with NOT_COORDINATOR, and {client} looks the coordinator up again and retries.", payload.api_name()),
             );
             self.reply(broker, &client, answer, out);
             return;
@@ -1787,13 +1793,13 @@ impl World {
             && let Some(answer) =
                 payload.coordinator_error_answer(ErrorCode::CoordinatorLoadInProgress)
         {
-            out.push(
+            out.push_with(
                     EventKind::TxnRequestRefused {
                         transactional_id: payload.transactional_id().unwrap_or_default().to_owned(),
                         request: payload.api_name().to_owned(),
                         error: ErrorCode::CoordinatorLoadInProgress,
                     },
-                    format!("The transaction coordinator on broker {broker} is still reading __transaction_state back: it answers {} with COORDINATOR_LOAD_IN_PROGRESS, and {client} retries after retry.backoff.ms.", payload.api_name()),
+                    || format!("The transaction coordinator on broker {broker} is still reading __transaction_state back: it answers {} with COORDINATOR_LOAD_IN_PROGRESS, and {client} retries after retry.backoff.ms.", payload.api_name()),
                 );
             self.reply(broker, &client, answer, out);
             return;
@@ -2008,14 +2014,14 @@ impl World {
             self.now_ms,
             payload,
         ) {
-            out.push(
+            out.push_with(
                 EventKind::MessageSent {
                     message_id,
                     label: label.clone(),
                     from: Endpoint::Broker(from),
                     to: Endpoint::Broker(to),
                 },
-                format!("Broker {from} sends message {message_id} to broker {to}: {label}."),
+                || format!("Broker {from} sends message {message_id} to broker {to}: {label}."),
             );
         }
     }
@@ -2072,14 +2078,14 @@ impl World {
             self.now_ms,
             payload,
         ) {
-            out.push(
+            out.push_with(
                 EventKind::MessageSent {
                     message_id,
                     label: label.clone(),
                     from: Endpoint::Broker(broker),
                     to: Endpoint::Client(client.clone()),
                 },
-                format!("Broker {broker} answers {client} with message {message_id}: {label}."),
+                || format!("Broker {broker} answers {client} with message {message_id}: {label}."),
             );
         }
     }
@@ -2108,12 +2114,11 @@ impl World {
             return;
         };
         if !producer.alive {
-            out.push(
-                EventKind::MessageLost { message_id: id },
+            out.push_with(EventKind::MessageLost { message_id: id }, || {
                 format!(
                     "Message {id} reaches {client}, whose process has crashed: nobody reads it."
-                ),
-            );
+                )
+            });
             return;
         }
         let label = message.payload.label();
@@ -2162,9 +2167,9 @@ impl World {
                 ),
             );
         } else {
-            out.push(
+            out.push_with(
                 EventKind::MessageLost { message_id: id },
-                format!("Message {id} ({label}) reaches {client}, which no longer waits for it (the request timed out, or an earlier process sent it): it is ignored."),
+                || format!("Message {id} ({label}) reaches {client}, which no longer waits for it (the request timed out, or an earlier process sent it): it is ignored."),
             );
         }
         if let Some(offsets) = txn_offsets {
@@ -2207,9 +2212,9 @@ impl World {
             return;
         };
         let unsent_records = p.crash();
-        out.push(
+        out.push_with(
             EventKind::ProducerCrashed { producer: producer.clone(), unsent_records },
-            format!(
+            || format!(
                 "{producer}'s process crashes. {unsent_records} record(s) it held in memory, queued or awaiting an answer, are gone with it; messages already on the network still travel."
             ),
         );
@@ -2263,10 +2268,9 @@ impl World {
     fn advance_time(&mut self, ms: u64, out: &mut Events) {
         self.now_ms = self.now_ms.saturating_add(ms);
         let now = self.now_ms;
-        out.push(
-            EventKind::TimeAdvanced { now_ms: now },
-            format!("{ms} ms pass; the simulated clock reads {now} ms."),
-        );
+        out.push_with(EventKind::TimeAdvanced { now_ms: now }, || {
+            format!("{ms} ms pass; the simulated clock reads {now} ms.")
+        });
         let released = self.cluster.on_time(now, out);
         self.send_released(released, out);
         if self.cluster.is_alive(self.coordinator.broker()) {

@@ -437,3 +437,44 @@ fn random_runs_delete_records_and_the_offsets_stay_ordered() {
     }
     assert!(moved > 0, "some random run deleted records");
 }
+
+// The explorer runs without narration; what it checks must be what a narrated run shows: the
+// same events, step by step, and every narrated event explained in words.
+#[test]
+fn turning_narration_off_changes_only_the_words() {
+    let config = transactional_world(2);
+    let limits = ExploreLimits {
+        consumer_api: true,
+        delete_records: true,
+        raw_requests: true,
+        broker_faults: true,
+        request_faults: true,
+        early_commits: true,
+        ..ExploreLimits::default()
+    };
+    for seed in 0..8 {
+        let mut narrated = World::new(&config, seed).expect("valid world");
+        let mut silent = World::new(&config, seed).expect("valid world");
+        silent.set_narration(eos_core::event::Narration::Off);
+        let mut rng = SimRng::new(seed);
+        for _ in 0..300 {
+            let action = random_action(&narrated, &mut rng, limits);
+            let said = narrated.step(&action);
+            let done = silent.step(&action);
+            match (said, done) {
+                (Ok(said), Ok(done)) => {
+                    let kinds = |events: &[eos_core::Event]| {
+                        events.iter().map(|e| e.kind.clone()).collect::<Vec<_>>()
+                    };
+                    assert_eq!(kinds(&said), kinds(&done), "seed {seed}: {action:?}");
+                    assert!(
+                        said.iter().all(|e| !e.explanation.is_empty()),
+                        "seed {seed}: an event without words after {action:?}"
+                    );
+                }
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+                (a, b) => panic!("seed {seed}: {action:?} gave {a:?} narrated, {b:?} silent"),
+            }
+        }
+    }
+}

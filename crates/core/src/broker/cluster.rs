@@ -138,9 +138,9 @@ impl Partition {
                     base_offset,
                     next_offset,
                 });
-                out.push(
+                out.push_with(
                     EventKind::AckDeferred { topic_partition: tp.clone(), waiting_for: next_offset },
-                    format!(
+                    || format!(
                         "With acks=all the leader holds its answer until every in-sync replica of {tp} has offset {}; followers must fetch first.",
                         next_offset.plus(-1)
                     ),
@@ -178,12 +178,12 @@ impl Partition {
         }
         let high_watermark = replica.log.high_watermark();
         replica.producers.on_high_watermark(high_watermark);
-        out.push(
+        out.push_with(
             EventKind::HighWatermarkAdvanced {
                 topic_partition: tp.clone(),
                 high_watermark,
             },
-            format!(
+            || format!(
                 "The high watermark of {tp} moves to {high_watermark}: every replica in the ISR now has the records below it, so consumers may read them."
             ),
         );
@@ -405,24 +405,24 @@ impl Cluster {
     ) -> (ProduceOutcome, Vec<ReleasedAck>) {
         let respond = |r| (ProduceOutcome::Respond(r), Vec::new());
         let Some(partition) = self.partitions.get_mut(tp) else {
-            out.push(
+            out.push_with(
                 EventKind::BatchRejected {
                     topic_partition: tp.clone(),
                     broker,
                     error: ErrorCode::UnknownTopicOrPartition,
                 },
-                format!("Broker {broker} has no partition {tp}: UNKNOWN_TOPIC_OR_PARTITION."),
+                || format!("Broker {broker} has no partition {tp}: UNKNOWN_TOPIC_OR_PARTITION."),
             );
             return respond(Err(ErrorCode::UnknownTopicOrPartition));
         };
         if partition.leader != Some(broker) {
-            out.push(
+            out.push_with(
                 EventKind::BatchRejected {
                     topic_partition: tp.clone(),
                     broker,
                     error: ErrorCode::NotLeaderOrFollower,
                 },
-                format!(
+                || format!(
                     "Broker {broker} is not the leader of {tp} (any more): it answers NOT_LEADER_OR_FOLLOWER and the producer will retry at the current leader."
                 ),
             );
@@ -431,13 +431,13 @@ impl Cluster {
         // Partition.appendRecordsToLeader: acks=all needs at least min.insync.replicas in the ISR.
         let isr_size = u32::try_from(partition.isr.len()).unwrap_or(u32::MAX);
         if acks == Acks::All && isr_size < partition.min_insync_replicas {
-            out.push(
+            out.push_with(
                 EventKind::BatchRejected {
                     topic_partition: tp.clone(),
                     broker,
                     error: ErrorCode::NotEnoughReplicas,
                 },
-                format!(
+                || format!(
                     "Only {isr_size} replica(s) of {tp} are in sync but min.insync.replicas is {}: with acks=all the leader refuses the write with NOT_ENOUGH_REPLICAS rather than risk losing it.",
                     partition.min_insync_replicas
                 ),
@@ -457,20 +457,22 @@ impl Cluster {
         {
             Err(rejection) => {
                 let error = rejection.error_code();
-                out.push(
+                out.push_with(
                     EventKind::BatchRejected {
                         topic_partition: tp.clone(),
                         broker,
                         error,
                     },
-                    format!(
-                        "Broker {broker} rejects the batch for {tp} with {error}: {rejection}."
-                    ),
+                    || {
+                        format!(
+                            "Broker {broker} rejects the batch for {tp} with {error}: {rejection}."
+                        )
+                    },
                 );
                 return respond(Err(error));
             }
             Ok(DataBatchVerdict::Duplicate(original)) => {
-                out.push(
+                out.push_with(
                     EventKind::DuplicateBatch {
                         topic_partition: tp.clone(),
                         broker,
@@ -478,7 +480,7 @@ impl Cluster {
                         send_ids: batch.provenance.send_ids.clone(),
                         attempt: batch.provenance.attempt,
                     },
-                    format!(
+                    || format!(
                         "Broker {broker} already has sequence {}..{} from producer {} epoch {} among its last 5 batches for {tp}: it answers with the original offset {} and writes nothing.",
                         original.first_seq,
                         original.last_seq,
@@ -525,7 +527,7 @@ impl Cluster {
         } else {
             format!("offsets {base_offset}..{last_offset}")
         };
-        out.push(
+        out.push_with(
             EventKind::BatchAppended {
                 topic_partition: tp.clone(),
                 broker,
@@ -534,7 +536,7 @@ impl Cluster {
                 producer_id: stamp.producer_id,
                 send_ids,
             },
-            format!("Leader broker {broker} appends the batch from {who} to {tp} at {range}."),
+            || format!("Leader broker {broker} appends the batch from {who} to {tp} at {range}."),
         );
         partition.answer(
             acks,
@@ -564,11 +566,11 @@ impl Cluster {
             return Vec::new();
         };
         let Some(leader) = partition.leader else {
-            out.push(
+            out.push_with(
                 EventKind::PartitionOffline {
                     topic_partition: tp.clone(),
                 },
-                format!("{tp} has no leader, so broker {follower} has nobody to fetch from."),
+                || format!("{tp} has no leader, so broker {follower} has nobody to fetch from."),
             );
             return Vec::new();
         };
@@ -602,9 +604,9 @@ impl Cluster {
         // Partition.maybeExpandIsr: a follower that reached the high watermark rejoins the ISR.
         if !partition.isr.contains(&follower) && fetch_offset >= partition.high_watermark() {
             partition.isr.insert(follower);
-            out.push(
+            out.push_with(
                 EventKind::IsrExpanded { topic_partition: tp.clone(), broker: follower },
-                format!(
+                || format!(
                     "Broker {follower} has caught up with the high watermark of {tp} and rejoins the in-sync replicas (ISR)."
                 ),
             );
@@ -652,14 +654,14 @@ impl Cluster {
                 " (this fetch takes only the batches that begin below {end}, so the follower stays behind the leader's log end, {leader_end})"
             ));
         }
-        out.push(
+        out.push_with(
             EventKind::ReplicaFetched {
                 topic_partition: tp.clone(),
                 follower,
                 fetch_offset,
                 log_end_offset,
             },
-            format!(
+            || format!(
                 "Follower broker {follower} fetches {tp} from leader broker {leader} at offset {fetch_offset} and {copied}; the leader learns the follower has everything below {fetch_offset}."
             ),
         );
@@ -672,9 +674,9 @@ impl Cluster {
         if let Some(alive) = self.brokers.get_mut(&broker) {
             *alive = false;
         }
-        out.push(
+        out.push_with(
             EventKind::BrokerCrashed { broker },
-            format!(
+            || format!(
                 "Broker {broker} crashes. What it wrote to its logs survives on disk; requests in flight to it and answers it was holding are lost."
             ),
         );
@@ -686,12 +688,12 @@ impl Cluster {
             let tp = partition.topic_partition.clone();
             let may_leave = partition.isr.len() > 1 || partition.leader != Some(broker);
             if may_leave && partition.isr.remove(&broker) {
-                out.push(
+                out.push_with(
                     EventKind::IsrShrunk {
                         topic_partition: tp.clone(),
                         broker,
                     },
-                    format!("Broker {broker} leaves the ISR of {tp}."),
+                    || format!("Broker {broker} leaves the ISR of {tp}."),
                 );
             }
             if partition.leader == Some(broker) {
@@ -708,9 +710,9 @@ impl Cluster {
         if let Some(alive) = self.brokers.get_mut(&broker) {
             *alive = true;
         }
-        out.push(
+        out.push_with(
             EventKind::BrokerRestarted { broker },
-            format!(
+            || format!(
                 "Broker {broker} restarts and rebuilds each partition's producer state by reading its log, as Kafka does on recovery."
             ),
         );
@@ -758,9 +760,9 @@ impl Cluster {
                 .collect();
             for broker in lagging {
                 partition.isr.remove(&broker);
-                out.push(
+                out.push_with(
                     EventKind::IsrShrunk { topic_partition: tp.clone(), broker },
-                    format!(
+                    || format!(
                         "Broker {broker} has not caught up with {tp} for more than replica.lag.time.max.ms ({} ms): the leader drops it from the ISR.",
                         self.replica_lag_time_max_ms
                     ),
@@ -773,9 +775,9 @@ impl Cluster {
                     .remove_expired(now_ms, self.producer_id_expiration_ms)
                 {
                     if replica.broker == leader {
-                        out.push(
+                        out.push_with(
                             EventKind::ProducerStateExpired { topic_partition: tp.clone(), producer_id },
-                            format!(
+                            || format!(
                                 "Producer {producer_id} has been idle on {tp} for producer.id.expiration.ms ({} ms): the partition forgets its sequence numbers.",
                                 self.producer_id_expiration_ms
                             ),
@@ -819,9 +821,9 @@ impl Cluster {
             transaction_version,
         ) {
             let error = rejection.error_code();
-            out.push(
+            out.push_with(
                 EventKind::BatchRejected { topic_partition: tp.clone(), broker: leader, error },
-                format!("Leader broker {leader} of {tp} refuses the {} marker with {error}: {rejection}.", marker_name(kind)),
+                || format!("Leader broker {leader} of {tp} refuses the {} marker with {error}: {rejection}.", marker_name(kind)),
             );
             return Err(error);
         }
@@ -865,9 +867,9 @@ impl Cluster {
         if let Some(completed) = completed {
             index_if_aborted(replica, &completed);
         }
-        out.push(
+        out.push_with(
             EventKind::MarkerWritten { topic_partition: tp.clone(), broker: leader, producer_id, offset, commit: kind == ControlKind::Commit },
-            format!(
+            || format!(
                 "Leader broker {leader} writes {} marker for producer {producer_id} (epoch {producer_epoch}) to {tp} at offset {offset}: a control record that takes one offset and that consumers never see. {what}",
                 match kind {
                     ControlKind::Commit => "a COMMIT",
@@ -973,9 +975,9 @@ fn elect_leader(partition: &mut Partition, alive: &BTreeMap<BrokerId, bool>, out
         .find(|b| partition.isr.contains(b) && alive.get(b).copied().unwrap_or(false));
     let Some(new_leader) = candidate else {
         partition.leader = None;
-        out.push(
+        out.push_with(
             EventKind::PartitionOffline { topic_partition: tp.clone() },
-            format!(
+            || format!(
                 "No live replica of {tp} is in sync, and unclean leader election is off: the partition is offline until an in-sync replica returns."
             ),
         );
@@ -1005,9 +1007,9 @@ fn elect_leader(partition: &mut Partition, alive: &BTreeMap<BrokerId, bool>, out
         })
         .collect();
     let leader_epoch = partition.leader_epoch;
-    out.push(
+    out.push_with(
         EventKind::LeaderElected { topic_partition: tp.clone(), broker: new_leader, leader_epoch },
-        format!(
+        || format!(
             "Broker {new_leader} was in sync, so it becomes the leader of {tp} with leader epoch {leader_epoch}. Records other replicas had beyond its log end ({leader_end}) will be truncated from them."
         ),
     );
@@ -1057,9 +1059,9 @@ fn truncate_follower(partition: &mut Partition, follower: BrokerId, out: &mut Ev
             .replay
             .rebuild(replica.log.batches(), replica.log.high_watermark());
         let removed_records = before.0 - keep.0;
-        out.push(
+        out.push_with(
             EventKind::FollowerTruncated { topic_partition: tp.clone(), broker: follower, log_end_offset: keep, removed_records },
-            format!(
+            || format!(
                 "Broker {follower}'s log of {tp} goes past what leader broker {leader} has: it truncates {removed_records} record(s) back to offset {keep}. Those records are gone."
             ),
         );

@@ -467,9 +467,9 @@ impl Producer {
         self.next_sequence.clear();
         self.last_acked_sequence.clear();
         self.partition_epoch.clear();
-        out.push(
+        out.push_with(
             EventKind::ProducerIdAssigned { producer: self.id().clone(), producer_id, producer_epoch },
-            format!(
+            || format!(
                 "{} gets producer id {producer_id} with epoch {producer_epoch}. From now on every batch carries this id, the epoch and a sequence number per partition starting at 0.",
                 self.id()
             ),
@@ -509,9 +509,9 @@ impl Producer {
                         },
                     );
                 }
-                out.push(
+                out.push_with(
                     EventKind::SendAcknowledged { producer: producer.clone(), send_ids: batch.send_ids.clone(), topic_partition: tp.clone(), base_offset },
-                    format!("{producer} receives the acknowledgement for {} on {tp}: written at offset {base_offset}.", sends_label(&batch.send_ids)),
+                    || format!("{producer} receives the acknowledgement for {} on {tp}: written at offset {base_offset}.", sends_label(&batch.send_ids)),
                 );
             }
             Err(error) => self.on_produce_error(batch, error, now_ms, out),
@@ -555,9 +555,9 @@ impl Producer {
         if retriable && may_retry(&self.config, &batch, now_ms) {
             batch.ready = true;
             batch.retry_not_before_ms = now_ms.saturating_add(self.config.retry_backoff_ms);
-            out.push(
+            out.push_with(
                 EventKind::BatchRequeued { producer: producer.clone(), topic_partition: tp.clone(), attempt: batch.attempts + 1 },
-                format!(
+                || format!(
                     "{producer} gets {error} for {}; the error is retriable, so the batch goes back to the front of the queue for {tp} and is retried after retry.backoff.ms ({} ms).",
                     sends_label(&batch.send_ids),
                     self.config.retry_backoff_ms
@@ -629,9 +629,9 @@ impl Producer {
         self.last_acked_sequence.remove(tp);
         self.partition_epoch.insert(tp.clone(), new_epoch);
         let producer = self.id().clone();
-        out.push(
+        out.push_with(
             EventKind::ProducerEpochBumped { producer: producer.clone(), producer_epoch: new_epoch },
-            format!(
+            || format!(
                 "{producer} bumps its epoch to {new_epoch} and renumbers its unacknowledged batches for {tp} from sequence 0, so the broker can accept them again (KIP-360). Other partitions restart at 0 once their batches are resolved."
             ),
         );
@@ -672,9 +672,9 @@ impl Producer {
             self.outcomes
                 .insert(*send_id, SendOutcome::Failed { error });
         }
-        out.push(
+        out.push_with(
             EventKind::SendFailed { producer: producer.clone(), send_ids: batch.send_ids.clone(), error },
-            format!(
+            || format!(
                 "{producer} gives up on {} with {error}: the application's send callback reports the failure, yet the broker may or may not have written it.",
                 sends_label(&batch.send_ids)
             ),
@@ -703,9 +703,9 @@ impl Producer {
             self.in_flight = kept;
             for f in timed_out.into_iter().rev() {
                 let producer = self.id().clone();
-                out.push(
+                out.push_with(
                     EventKind::RequestTimedOut { producer: producer.clone(), correlation_id: f.correlation_id },
-                    format!(
+                    || format!(
                         "{producer} has waited request.timeout.ms ({timeout} ms) for broker {broker} to answer about {}: it closes the connection and cannot tell whether the write happened (the Two Generals problem).",
                         sends_label(&f.batch.send_ids)
                     ),
@@ -842,13 +842,13 @@ impl Producer {
         ) {
             txn.pending_call = None;
         }
-        out.push(
+        out.push_with(
             EventKind::ProducerTxnStateChanged {
                 producer: producer.clone(),
                 from,
                 to,
             },
-            format!("{producer}'s transaction state moves from {from} to {to}: {why}"),
+            || format!("{producer}'s transaction state moves from {from} to {to}: {why}"),
         );
     }
 
@@ -866,9 +866,9 @@ impl Producer {
         };
         call.timed_out = false;
         call.since_ms = now_ms;
-        out.push(
+        out.push_with(
             EventKind::ProducerCallResumed { producer: producer.clone(), method: method.to_owned() },
-            format!("{producer} calls {method} again after its TimeoutException: nothing new is sent; it waits, up to max.block.ms once more, for the answer the first call was waiting for."),
+            || format!("{producer} calls {method} again after its TimeoutException: nothing new is sent; it waits, up to max.block.ms once more, for the answer the first call was waiting for."),
         );
         true
     }
@@ -1390,9 +1390,9 @@ impl Producer {
                 {
                     self.adopt_producer_id(producer_id, producer_epoch);
                     let producer = self.id().clone();
-                    out.push(
+                    out.push_with(
                         EventKind::ProducerIdAssigned { producer: producer.clone(), producer_id, producer_epoch },
-                        format!("Transaction protocol V2: the EndTxn answer gives {producer} producer id {producer_id} with epoch {producer_epoch}, one more than the transaction it ended. Its next transaction starts every partition's sequence at 0 under the new epoch, so a late write from the old transaction can never be taken for part of the next one."),
+                        || format!("Transaction protocol V2: the EndTxn answer gives {producer} producer id {producer_id} with epoch {producer_epoch}, one more than the transaction it ended. Its next transaction starts every partition's sequence at 0 under the new epoch, so a late write from the old transaction can never be taken for part of the next one."),
                     );
                 }
                 // TransactionManager.completeTransaction: after a failed send the abort goes on
@@ -1446,9 +1446,9 @@ impl Producer {
         };
         call.timed_out = true;
         let method = call.method;
-        out.push(
+        out.push_with(
             EventKind::ProducerCallTimedOut { producer: producer.clone(), method: method.to_owned() },
-            format!("{producer}'s {method} has waited max.block.ms ({max_block} ms) without an answer: it throws TimeoutException to the application. The request is not withdrawn; the application may call {method} again, which waits for the same answer rather than starting over."),
+            || format!("{producer}'s {method} has waited max.block.ms ({max_block} ms) without an answer: it throws TimeoutException to the application. The request is not withdrawn; the application may call {method} again, which waits for the same answer rather than starting over."),
         );
     }
 
@@ -1471,9 +1471,9 @@ impl Producer {
             txn.retry = Some(request);
             txn.retry_not_before_ms = now_ms;
         }
-        out.push(
+        out.push_with(
             EventKind::RequestTimedOut { producer: producer.clone(), correlation_id },
-            format!("{producer} has waited request.timeout.ms ({timeout} ms) for the transaction coordinator to answer: it sends the request again."),
+            || format!("{producer} has waited request.timeout.ms ({timeout} ms) for the transaction coordinator to answer: it sends the request again."),
         );
     }
 }

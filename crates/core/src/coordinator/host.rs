@@ -210,9 +210,9 @@ impl CoordinatorHost {
                 &mut outputs,
             ),
             Ok(InitProducerIdOutcome::FenceOngoing(append)) => {
-                out.push(
+                out.push_with(
                     EventKind::TxnStateChanged { transactional_id: transactional_id.to_owned(), from: TransactionState::Ongoing, to: TransactionState::PrepareEpochFence },
-                    format!("The coordinator sees a new instance of transactional.id {transactional_id} while its transaction is still open: it fences the old producer by raising the epoch to {} (PrepareEpochFence, never written) and aborts the open transaction.", append.transit.producer_epoch),
+                    || format!("The coordinator sees a new instance of transactional.id {transactional_id} while its transaction is still open: it fences the old producer by raising the epoch to {} (PrepareEpochFence, never written) and aborts the open transaction.", append.transit.producer_epoch),
                 );
                 self.write(
                     append,
@@ -329,13 +329,13 @@ impl CoordinatorHost {
             .find(|m| m.producer_id == producer_id)
             .map(|m| m.transactional_id.clone())
         else {
-            out.push(
+            out.push_with(
                 EventKind::TxnRequestRefused {
                     transactional_id: String::new(),
                     request: request_name.clone(),
                     error: ErrorCode::InvalidProducerIdMapping,
                 },
-                format!("The transaction coordinator answers {request_name} with INVALID_PRODUCER_ID_MAPPING: no transactional.id has producer id {producer_id}."),
+                || format!("The transaction coordinator answers {request_name} with INVALID_PRODUCER_ID_MAPPING: no transactional.id has producer id {producer_id}."),
             );
             return Err(ErrorCode::InvalidProducerIdMapping);
         };
@@ -509,9 +509,9 @@ impl CoordinatorHost {
                 .map(|m| m.topic_partitions.iter().cloned().collect())
                 .unwrap_or_default();
             if matches!(written, Ok(None)) {
-                out.push(
+                out.push_with(
                     EventKind::MarkerAcknowledged { transactional_id: transactional_id.clone(), topic_partition: tp.clone() },
-                    format!("The coordinator learns that {tp} has its marker for {transactional_id}; it still waits for {}.", tp_list(&remaining)),
+                    || format!("The coordinator learns that {tp} has its marker for {transactional_id}; it still waits for {}.", tp_list(&remaining)),
                 );
             }
             if let Ok(Some(complete)) = written {
@@ -549,9 +549,9 @@ impl CoordinatorHost {
             else {
                 continue;
             };
-            out.push(
+            out.push_with(
                 EventKind::TxnStateChanged { transactional_id: transactional_id.clone(), from: TransactionState::Ongoing, to: TransactionState::PrepareEpochFence },
-                format!("Transaction {transactional_id} has been open longer than its transaction.timeout.ms ({timeout} ms): the coordinator aborts it on its own, raising the epoch to {} so that the producer, if it is still alive, is fenced.", append.transit.producer_epoch),
+                || format!("Transaction {transactional_id} has been open longer than its transaction.timeout.ms ({timeout} ms): the coordinator aborts it on its own, raising the epoch to {} so that the producer, if it is still alive, is fenced.", append.transit.producer_epoch),
             );
             self.write(
                 append,
@@ -585,7 +585,7 @@ impl CoordinatorHost {
             };
             let record = append.record();
             let (producer_id, producer_epoch) = (record.producer_id, record.producer_epoch);
-            out.push(
+            out.push_with(
                 EventKind::TxnLogAppended {
                     transactional_id: transactional_id.clone(),
                     state: TransactionState::Dead,
@@ -593,17 +593,17 @@ impl CoordinatorHost {
                     producer_epoch,
                     partitions: Vec::new(),
                 },
-                format!("{transactional_id} has been idle in {from} for {idle_ms} ms, at least transactional.id.expiration.ms ({expiration_ms} ms): the coordinator appends a tombstone for it to __transaction_state (the key with no value) and forgets it. The id no longer maps to producer {producer_id}: its next InitProducerId gets a new producer id at epoch 0, and an instance still holding producer {producer_id} (epoch {producer_epoch}) is refused."),
+                || format!("{transactional_id} has been idle in {from} for {idle_ms} ms, at least transactional.id.expiration.ms ({expiration_ms} ms): the coordinator appends a tombstone for it to __transaction_state (the key with no value) and forgets it. The id no longer maps to producer {producer_id}: its next InitProducerId gets a new producer id at epoch 0, and an instance still holding producer {producer_id} (epoch {producer_epoch}) is refused."),
             );
             self.log.push_back(record);
             if self.state.remove_dead(&append).is_ok() {
-                out.push(
+                out.push_with(
                     EventKind::TxnStateChanged {
                         transactional_id: transactional_id.clone(),
                         from,
                         to: TransactionState::Dead,
                     },
-                    format!("Transaction {transactional_id} moves from {from} to Dead at the coordinator: the transactional id is removed."),
+                    || format!("Transaction {transactional_id} moves from {from} to Dead at the coordinator: the transactional id is removed."),
                 );
             }
         }
@@ -678,9 +678,9 @@ impl CoordinatorHost {
         self.parked.clear();
         let moved = from != to;
         if moved {
-            out.push(
+            out.push_with(
                 EventKind::CoordinatorMoved { from, to, coordinator_epoch: epoch },
-                format!("Broker {from}, which led __transaction_state and hosted the transaction coordinator, is down. Broker {to}, an in-sync replica of that log, becomes its leader: the coordinator now runs there, under coordinator epoch {epoch}, and markers from the old one carry a lower epoch."),
+                || format!("Broker {from}, which led __transaction_state and hosted the transaction coordinator, is down. Broker {to}, an in-sync replica of that log, becomes its leader: the coordinator now runs there, under coordinator epoch {epoch}, and markers from the old one carry a lower epoch."),
             );
         }
         // A cluster that never saw a transactional producer has nothing to load or to tell;
@@ -702,9 +702,9 @@ impl CoordinatorHost {
         });
         let broker = self.broker();
         let how = if moved { "takes over" } else { "starts again" };
-        out.push(
+        out.push_with(
             EventKind::CoordinatorLoading { broker, coordinator_epoch: epoch, until_ms },
-            format!("The transaction coordinator on broker {broker} {how} and reads __transaction_state back ({} records) under coordinator epoch {epoch}; until it is done, at {until_ms} ms, it answers every request COORDINATOR_LOAD_IN_PROGRESS and clients retry.", self.log.len()),
+            || format!("The transaction coordinator on broker {broker} {how} and reads __transaction_state back ({} records) under coordinator epoch {epoch}; until it is done, at {until_ms} ms, it answers every request COORDINATOR_LOAD_IN_PROGRESS and clients retry.", self.log.len()),
         );
         Vec::new()
     }
@@ -746,9 +746,9 @@ impl CoordinatorHost {
         };
         let broker = self.broker();
         let how = if moved { "takes over" } else { "starts again" };
-        out.push(
+        out.push_with(
             EventKind::CoordinatorLoaded { broker, coordinator_epoch: epoch },
-            format!("The transaction coordinator on broker {broker} {how} with coordinator epoch {epoch}: it reads __transaction_state back ({} records) and finishes every transaction whose decision was already written.", self.log.len()),
+            || format!("The transaction coordinator on broker {broker} {how} with coordinator epoch {epoch}: it reads __transaction_state back ({} records) and finishes every transaction whose decision was already written.", self.log.len()),
         );
         for job in jobs {
             self.send_markers(&job, job.partitions.clone(), leader_of, out, &mut outputs);
@@ -799,15 +799,17 @@ impl CoordinatorHost {
             }
             _ => "",
         };
-        out.push(
+        out.push_with(
             EventKind::TxnRequestRefused {
                 transactional_id: transactional_id.to_owned(),
                 request: request.to_owned(),
                 error: code,
             },
-            format!(
-                "The transaction coordinator answers {request} with {code}: {error}.{reaction}"
-            ),
+            || {
+                format!(
+                    "The transaction coordinator answers {request} with {code}: {error}.{reaction}"
+                )
+            },
         );
         code
     }
@@ -831,7 +833,7 @@ impl CoordinatorHost {
             .map_or(TransactionState::Empty, |m| m.state);
         let to = record.state;
         let partitions: Vec<TopicPartition> = record.topic_partitions.iter().cloned().collect();
-        out.push(
+        out.push_with(
             EventKind::TxnLogAppended {
                 transactional_id: transactional_id.clone(),
                 state: to,
@@ -839,7 +841,7 @@ impl CoordinatorHost {
                 producer_epoch: record.producer_epoch,
                 partitions: partitions.clone(),
             },
-            format!(
+            || format!(
                 "The coordinator appends {to} for {transactional_id} (producer {}, epoch {}{}) to __transaction_state. {}",
                 record.producer_id,
                 record.producer_epoch,
@@ -857,13 +859,13 @@ impl CoordinatorHost {
             Err(_) => return,
         };
         if from != to {
-            out.push(
+            out.push_with(
                 EventKind::TxnStateChanged {
                     transactional_id: transactional_id.clone(),
                     from,
                     to,
                 },
-                format!(
+                || format!(
                     "Transaction {transactional_id} moves from {from} to {to} at the coordinator."
                 ),
             );
@@ -975,13 +977,13 @@ impl CoordinatorHost {
             TxnResult::Abort
         };
         for (leader, tps) in by_leader {
-            out.push(
+            out.push_with(
                 EventKind::MarkersRequested {
                     transactional_id: job.transactional_id.clone(),
                     commit,
                     partitions: tps.clone(),
                 },
-                format!(
+                || format!(
                     "The coordinator asks leader broker {leader} to write {} markers for {} to {} (WriteTxnMarkers). Until every marker is written, the coordinator answers CONCURRENT_TRANSACTIONS to this transactional.id.",
                     if commit { "COMMIT" } else { "ABORT" },
                     job.transactional_id,

@@ -8,6 +8,7 @@
 
 use crate::action::Action;
 use crate::config::WorldConfig;
+use crate::event::Narration;
 use crate::explore::reads::ReadChecks;
 use crate::explore::{ExploreLimits, random_action};
 use crate::rng::SimRng;
@@ -52,6 +53,8 @@ pub fn replay(
     invariant: &str,
 ) -> Option<String> {
     let mut world = World::new(config, seed).ok()?;
+    // Guarantees are checked on the events' kinds; their words are not needed here.
+    world.set_narration(Narration::Off);
     let mut reads = ReadChecks::default();
     for action in actions {
         let events = world.step(action).unwrap_or_default();
@@ -81,6 +84,7 @@ pub fn find(
 ) -> Option<Counterexample> {
     for seed in 0..limits.seeds {
         let mut world = World::new(config, seed).ok()?;
+        world.set_narration(Narration::Off);
         let mut rng = SimRng::new(seed);
         let mut actions = Vec::new();
         for _ in 0..limits.steps_per_run {

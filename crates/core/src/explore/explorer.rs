@@ -15,6 +15,7 @@ use super::swarm::swarm;
 use super::{ActionWeights, ExploreLimits, random_action};
 use crate::action::Action;
 use crate::config::WorldConfig;
+use crate::event::Narration;
 use crate::rng::SimRng;
 use crate::run::scenario::{Moment, Recap, Scenario};
 use crate::run::trace::Trace;
@@ -105,6 +106,8 @@ pub fn run_seed(config: &WorldConfig, seed: u64, options: &ExploreOptions) -> Ru
     let Ok(mut world) = World::new(config, seed) else {
         return record;
     };
+    // Only the events' kinds are checked here; `explain` replays a finding with its words.
+    world.set_narration(Narration::Off);
     let limits = options.limits_for(seed);
     let mut rng = SimRng::new(seed);
     let mut reads = ReadChecks::default();
@@ -290,6 +293,7 @@ fn possible_steps(config: &WorldConfig, seed: u64, actions: &[Action]) -> Vec<Ac
     let Ok(mut world) = World::new(config, seed) else {
         return actions.to_vec();
     };
+    world.set_narration(Narration::Off);
     actions
         .iter()
         .filter(|a| world.step(a).is_ok())

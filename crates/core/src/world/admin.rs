@@ -240,22 +240,22 @@ impl World {
             None
         };
         let lab = ClientId::new(LAB_CLIENT);
-        out.push(
+        out.push_with(
             EventKind::RawCoordinatorRequestSent {
                 request: request.to_owned(),
                 broker: addressed,
             },
-            format!("The hand-made {request} request for {transactional_id:?} reaches broker {addressed} directly, bypassing the producer client. Its answer travels back to the lab over the network, where it can be delivered, dropped, delayed or duplicated like any other."),
+            || format!("The hand-made {request} request for {transactional_id:?} reaches broker {addressed} directly, bypassing the producer client. Its answer travels back to the lab over the network, where it can be delivered, dropped, delayed or duplicated like any other."),
         );
         if let Some((error, why)) = refusal {
             if let Some(payload) = raw_refusal(request, error) {
-                out.push(
+                out.push_with(
                     EventKind::TxnRequestRefused {
                         transactional_id: transactional_id.to_owned(),
                         request: request.to_owned(),
                         error,
                     },
-                    format!("Broker {addressed} refuses the hand-made {request}: {why}."),
+                    || format!("Broker {addressed} refuses the hand-made {request}: {why}."),
                 );
                 self.reply(addressed, &lab, payload, out);
             }
@@ -362,18 +362,17 @@ impl World {
         let (Some(request), Endpoint::Broker(broker)) =
             (raw_answer_request(&message.payload), message.from)
         else {
-            out.push(
+            out.push_with(
                 EventKind::MessageLost { message_id: id },
-                format!("Message {id} ({label}) reaches the lab, which waits for no such answer: it is ignored."),
+                || format!("Message {id} ({label}) reaches the lab, which waits for no such answer: it is ignored."),
             );
             return;
         };
         let producer = reply_producer(&message.payload);
-        out.push(
-            EventKind::MessageDelivered { message_id: id },
-            format!("Message {id} ({label}) arrives at the lab."),
-        );
-        out.push(
+        out.push_with(EventKind::MessageDelivered { message_id: id }, || {
+            format!("Message {id} ({label}) arrives at the lab.")
+        });
+        out.push_with(
             EventKind::RawCoordinatorRequestHandled {
                 request: request.to_owned(),
                 broker,
@@ -381,7 +380,7 @@ impl World {
                 producer_id: producer.map(|(id, _)| id),
                 producer_epoch: producer.map(|(_, epoch)| epoch),
             },
-            format!("Broker {broker}'s answer to the hand-made {request} request: {label}."),
+            || format!("Broker {broker}'s answer to the hand-made {request} request: {label}."),
         );
     }
 
@@ -401,9 +400,9 @@ impl World {
             self.stage_txn_offsets(&lab, producer_id, producer_epoch, offsets, out)
         };
         let error = result.err();
-        out.push(
+        out.push_with(
             EventKind::RawCoordinatorRequestHandled { request: "TxnOffsetCommit".to_owned(), broker: self.coordinator.broker(), error, producer_id: None, producer_epoch: None },
-            format!(
+            || format!(
                 "The hand-made TxnOffsetCommit request goes straight to the group coordinator of {group_id}, bypassing the producer client. It answers {}.",
                 error.map_or("NONE".to_owned(), |e| e.to_string())
             ),

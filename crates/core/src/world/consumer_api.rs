@@ -101,12 +101,12 @@ impl World {
                 None => format!("{tp} once the pending transactional commit is decided"),
             })
             .collect();
-        out.push(
+        out.push_with(
             EventKind::ConsumerAssigned {
                 consumer: consumer.clone(),
                 partitions: c.assignment.clone(),
             },
-            format!(
+            || format!(
                 "{consumer} calls assign: it now reads {} (it read {} before). No group is told and nobody rebalances: assigning by hand is the application's own business.{}",
                 listed(&c.assignment),
                 listed(&before),
@@ -164,9 +164,9 @@ impl World {
             || "an unknown position".to_owned(),
             |b| format!("position {b}"),
         );
-        out.push(
+        out.push_with(
             EventKind::ConsumerSeeked { consumer: consumer.clone(), topic_partition: tp.clone(), offset, to: SeekTarget::Offset },
-            format!("{consumer} seeks {tp} from {from} to offset {offset}: its next poll fetches from there. Nothing is committed: the group still resumes from its committed offset after a restart. Records it already polled stay in its hands."),
+            || format!("{consumer} seeks {tp} from {from} to offset {offset}: its next poll fetches from there. Nothing is committed: the group still resumes from its committed offset after a restart. Records it already polled stay in its hands."),
         );
     }
 
@@ -190,9 +190,9 @@ impl World {
         };
         for tp in partitions {
             let Some(offset) = self.list_offset(&tp, target, isolation) else {
-                out.push(
+                out.push_with(
                     EventKind::FetchFailed { consumer: consumer.clone(), topic_partition: tp.clone(), error: ErrorCode::NotLeaderOrFollower },
-                    format!("{consumer} cannot seek {tp}: the partition has no leader to answer its ListOffsets request. Its position stays where it was."),
+                    || format!("{consumer} cannot seek {tp}: the partition has no leader to answer its ListOffsets request. Its position stays where it was."),
                 );
                 continue;
             };
@@ -204,20 +204,22 @@ impl World {
                 (_, IsolationLevel::ReadCommitted) => "the last stable offset (LSO): with read_committed, ListOffsets answers the end a read_committed fetch may reach, not the high watermark".to_owned(),
                 (_, IsolationLevel::ReadUncommitted) => "the high watermark: with read_uncommitted, ListOffsets answers the end of what is replicated".to_owned(),
             };
-            out.push(
+            out.push_with(
                 EventKind::ConsumerSeeked {
                     consumer: consumer.clone(),
                     topic_partition: tp.clone(),
                     offset,
                     to: target,
                 },
-                format!(
-                    "{consumer} seeks {tp} to {}: offset {offset}, {why}.",
-                    match target {
-                        SeekTarget::Beginning => "the beginning",
-                        _ => "the end",
-                    }
-                ),
+                || {
+                    format!(
+                        "{consumer} seeks {tp} to {}: offset {offset}, {why}.",
+                        match target {
+                            SeekTarget::Beginning => "the beginning",
+                            _ => "the end",
+                        }
+                    )
+                },
             );
         }
     }
@@ -236,13 +238,13 @@ impl World {
             c.positions.insert(tp.clone(), offset);
         }
         match resolved {
-            Some(offset) => out.push(
+            Some(offset) => out.push_with(
                 EventKind::PositionRead { consumer: consumer.clone(), topic_partition: tp.clone(), offset: Some(offset), error: None },
-                format!("{consumer}'s position on {tp} is {offset}: the offset of the next record its poll will fetch{}.", if known.is_none() { ", just asked of the group coordinator" } else { "" }),
+                || format!("{consumer}'s position on {tp} is {offset}: the offset of the next record its poll will fetch{}.", if known.is_none() { ", just asked of the group coordinator" } else { "" }),
             ),
-            None => out.push(
+            None => out.push_with(
                 EventKind::PositionRead { consumer: consumer.clone(), topic_partition: tp.clone(), offset: None, error: Some(ErrorCode::UnstableOffsetCommit) },
-                format!("{consumer} cannot learn its position on {tp}: the group coordinator answers UNSTABLE_OFFSET_COMMIT while a transactional offset commit for it is pending, and position() keeps asking until its timeout (a TimeoutException in Kafka)."),
+                || format!("{consumer} cannot learn its position on {tp}: the group coordinator answers UNSTABLE_OFFSET_COMMIT while a transactional offset commit for it is pending, and position() keeps asking until its timeout (a TimeoutException in Kafka)."),
             ),
         }
     }
@@ -405,17 +407,17 @@ impl World {
         consumer.last_auto_commit_ms = self.now_ms;
         self.consumers.insert(id.clone(), consumer);
         if config.is_subscribed() {
-            out.push(
+            out.push_with(
                 EventKind::ConsumerAdded { consumer: id.clone(), group_id: group_id.clone() },
-                format!("A new consumer {id} starts and joins group {group_id}: the group rebalances, and partitions may move to it from other members."),
+                || format!("A new consumer {id} starts and joins group {group_id}: the group rebalances, and partitions may move to it from other members."),
             );
             self.rebalance(&group_id, out);
         } else {
             self.assign_manually(&id);
             let partitions: Vec<String> = config.assign.iter().map(ToString::to_string).collect();
-            out.push(
+            out.push_with(
                 EventKind::ConsumerAdded { consumer: id.clone(), group_id: group_id.clone() },
-                format!("A new consumer {id} starts with {} assigned by hand: it joins no group, so nobody rebalances; it commits to group {group_id} with generation -1.", partitions.join(", ")),
+                || format!("A new consumer {id} starts with {} assigned by hand: it joins no group, so nobody rebalances; it commits to group {group_id} with generation -1.", partitions.join(", ")),
             );
         }
     }
@@ -448,19 +450,21 @@ impl World {
         } else {
             String::new()
         };
-        out.push(
+        out.push_with(
             EventKind::ConsumerClosed {
                 consumer: consumer.clone(),
                 unprocessed_records,
             },
-            format!(
-                "{consumer} closes{}.{leaves}",
-                if unprocessed_records > 0 {
-                    format!(", leaving {unprocessed_records} polled record(s) unprocessed")
-                } else {
-                    String::new()
-                }
-            ),
+            || {
+                format!(
+                    "{consumer} closes{}.{leaves}",
+                    if unprocessed_records > 0 {
+                        format!(", leaving {unprocessed_records} polled record(s) unprocessed")
+                    } else {
+                        String::new()
+                    }
+                )
+            },
         );
         if was_member {
             self.rebalance(&group_id, out);
@@ -492,9 +496,9 @@ impl World {
             let group_id = c.config.group_id.clone();
             let interval = c.config.max_poll_interval_ms;
             let held = c.buffer.len();
-            out.push(
+            out.push_with(
                 EventKind::PollTimeoutExpired { consumer: id.clone(), group_id: group_id.clone() },
-                format!("{id} has not polled for {interval} ms (max.poll.interval.ms): its heartbeat thread takes it out of group {group_id} (LeaveGroup) and forgets its generation and partitions{}. A commit now fails with CommitFailedException; its next poll rejoins the group.", if held > 0 { format!("; the {held} record(s) it polled stay with the application, which may still process them") } else { String::new() }),
+                || format!("{id} has not polled for {interval} ms (max.poll.interval.ms): its heartbeat thread takes it out of group {group_id} (LeaveGroup) and forgets its generation and partitions{}. A commit now fails with CommitFailedException; its next poll rejoins the group.", if held > 0 { format!("; the {held} record(s) it polled stay with the application, which may still process them") } else { String::new() }),
             );
             self.rebalance(&group_id, out);
         }

@@ -78,19 +78,21 @@ impl World {
             ));
             lines.extend(unstable_note);
         }
-        out.push(
+        out.push_with(
             EventKind::GroupRebalanced {
                 group_id: group_id.to_owned(),
                 generation_id,
             },
-            format!(
-                "Group {group_id} rebalances to generation {generation_id}: {}.",
-                if lines.is_empty() {
-                    "no live member is left, so no partition is assigned".to_owned()
-                } else {
-                    lines.join("; ")
-                }
-            ),
+            || {
+                format!(
+                    "Group {group_id} rebalances to generation {generation_id}: {}.",
+                    if lines.is_empty() {
+                        "no live member is left, so no partition is assigned".to_owned()
+                    } else {
+                        lines.join("; ")
+                    }
+                )
+            },
         );
     }
 
@@ -145,14 +147,14 @@ impl World {
                     if let Some(c) = self.consumers.get_mut(consumer_id) {
                         c.positions.insert(tp.clone(), start);
                     }
-                    out.push(
+                    out.push_with(
                         EventKind::PositionResolved { consumer: consumer_id.clone(), topic_partition: tp.clone(), offset: start },
-                        format!("{consumer_id} asks the group coordinator again for its committed offset of {tp}: no transaction is pending any more, so it starts from {start}."),
+                        || format!("{consumer_id} asks the group coordinator again for its committed offset of {tp}: no transaction is pending any more, so it starts from {start}."),
                     );
                 }
-                None => out.push(
+                None => out.push_with(
                     EventKind::FetchFailed { consumer: consumer_id.clone(), topic_partition: tp.clone(), error: ErrorCode::UnstableOffsetCommit },
-                    format!("{consumer_id} cannot start reading {tp}: the group coordinator answers its OffsetFetch with UNSTABLE_OFFSET_COMMIT because a transactional offset commit for {tp} is still pending. Reading from the last committed offset now could process input that the open transaction already handled, so the consumer waits and asks again on its next poll."),
+                    || format!("{consumer_id} cannot start reading {tp}: the group coordinator answers its OffsetFetch with UNSTABLE_OFFSET_COMMIT because a transactional offset commit for {tp} is still pending. Reading from the last committed offset now could process input that the open transaction already handled, so the consumer waits and asks again on its next poll."),
                 ),
             }
         }
@@ -176,13 +178,13 @@ impl World {
             };
             let answer = self.cluster.fetch(&tp, position, isolation, None);
             if let Some(error) = answer.response.error {
-                out.push(
+                out.push_with(
                     EventKind::FetchFailed {
                         consumer: consumer_id.clone(),
                         topic_partition: tp.clone(),
                         error,
                     },
-                    format!("{consumer_id} cannot fetch {tp}: {error}."),
+                    || format!("{consumer_id} cannot fetch {tp}: {error}."),
                 );
                 continue;
             }
@@ -254,7 +256,7 @@ impl World {
             } else {
                 format!(", {}", skipped.join(", and "))
             };
-            out.push(
+            out.push_with(
                 EventKind::RecordsPolled {
                     consumer: consumer_id.clone(),
                     topic_partition: tp.clone(),
@@ -264,7 +266,7 @@ impl World {
                     skipped_aborted: fetched.skipped_aborted.clone(),
                     skipped_markers: fetched.skipped_markers.clone(),
                 },
-                format!("{consumer_id} fetches {tp} from offset {position} and {got}{skipped}; it may read up to {bound_name}, {bound}. Its position is now {next}."),
+                || format!("{consumer_id} fetches {tp} from offset {position} and {got}{skipped}; it may read up to {bound_name}, {bound}. Its position is now {next}."),
             );
         }
         if !fetched_any {
@@ -285,11 +287,11 @@ impl World {
                     )
                 }
             };
-            out.push(
+            out.push_with(
                 EventKind::NothingPolled {
                     consumer: consumer_id.clone(),
                 },
-                format!("{consumer_id} polls and receives nothing new: {why}."),
+                || format!("{consumer_id} polls and receives nothing new: {why}."),
             );
         }
         if self
@@ -309,11 +311,11 @@ impl World {
         let records = std::mem::take(&mut consumer.buffer);
         let incarnation = consumer.incarnation;
         if records.is_empty() {
-            out.push(
+            out.push_with(
                 EventKind::NothingToProcess {
                     consumer: consumer_id.clone(),
                 },
-                format!("{consumer_id} has nothing polled to process."),
+                || format!("{consumer_id} has nothing polled to process."),
             );
             return;
         }
@@ -323,9 +325,9 @@ impl World {
             .is_some_and(|c| c.processing() == ProcessingMode::Transactional)
         {
             for record in records {
-                out.push(
+                out.push_with(
                     EventKind::RecordTransformed { consumer: consumer_id.clone(), topic_partition: record.topic_partition.clone(), offset: record.offset },
-                    format!("{consumer_id} transforms {}@{}{}. Nothing is written to a database and no offset is committed here: the application sends the output through its transactional producer and hands the input offsets to the same transaction (sendOffsetsToTransaction).", record.topic_partition, record.offset, record.key.as_ref().map_or(String::new(), |k| format!(" ({k})"))),
+                    || format!("{consumer_id} transforms {}@{}{}. Nothing is written to a database and no offset is committed here: the application sends the output through its transactional producer and hands the input offsets to the same transaction (sendOffsetsToTransaction).", record.topic_partition, record.offset, record.key.as_ref().map_or(String::new(), |k| format!(" ({k})"))),
                 );
                 if let Some(c) = self.consumers.get_mut(consumer_id) {
                     c.processed.push_back(ProcessedRecord {
@@ -413,9 +415,9 @@ impl World {
         // ConsumerCoordinator.sendOffsetCommitRequest: a subscribing consumer outside its group
         // fails the commit without sending it.
         if consumer.config.is_subscribed() && !consumer.in_group {
-            out.push(
+            out.push_with(
                 EventKind::CommitFailed { consumer: consumer_id.clone(), group_id: group_id.clone(), error: None },
-                format!("{consumer_id}'s commit fails before any request is sent (CommitFailedException from commitSync; an automatic commit only logs it): it is not a member of group {group_id} any more (it was taken out when it did not poll within max.poll.interval.ms), so the offsets of the records it polled are not committed. Another member may already be reading them."),
+                || format!("{consumer_id}'s commit fails before any request is sent (CommitFailedException from commitSync; an automatic commit only logs it): it is not a member of group {group_id} any more (it was taken out when it did not poll within max.poll.interval.ms), so the offsets of the records it polled are not committed. Another member may already be reading them."),
             );
             return;
         }
@@ -436,9 +438,9 @@ impl World {
         )
         .map_err(|refusal| refusal.error())
         {
-            out.push(
+            out.push_with(
                 EventKind::CommitFailed { consumer: consumer_id.clone(), group_id: group_id.clone(), error: Some(error) },
-                format!("{consumer_id}'s OffsetCommit (generation {generation_id}, member id \"{member_id}\") is answered {error} by the group coordinator{}: nothing is committed (commitSync throws CommitFailedException; an automatic commit only logs it).", if error == ErrorCode::UnknownMemberId && generation_id == NO_GENERATION { format!(", because group {group_id} has members and a commit from outside the group is taken only while it has none") } else { String::new() }),
+                || format!("{consumer_id}'s OffsetCommit (generation {generation_id}, member id \"{member_id}\") is answered {error} by the group coordinator{}: nothing is committed (commitSync throws CommitFailedException; an automatic commit only logs it).", if error == ErrorCode::UnknownMemberId && generation_id == NO_GENERATION { format!(", because group {group_id} has members and a commit from outside the group is taken only while it has none") } else { String::new() }),
             );
             return;
         }
@@ -455,9 +457,9 @@ impl World {
                 &OffsetMetadata::default(),
                 self.now_ms,
             );
-            out.push(
+            out.push_with(
                 EventKind::OffsetCommitted { consumer: consumer_id.clone(), group_id: group_id.clone(), topic_partition: tp.clone(), offset },
-                format!("{consumer_id} commits offset {offset} for {tp} in group {group_id} ({why}). After a restart the group resumes from {offset}."),
+                || format!("{consumer_id} commits offset {offset} for {tp} in group {group_id} ({why}). After a restart the group resumes from {offset}."),
             );
         }
     }
@@ -499,9 +501,9 @@ impl World {
         c.positions.clear();
         c.assignment.clear();
         let group = c.config.group_id.clone();
-        out.push(
+        out.push_with(
             EventKind::ConsumerCrashed { consumer: consumer_id.clone(), unprocessed_records },
-            format!("{consumer_id} crashes with {unprocessed_records} polled record(s) not yet processed; its position in memory is lost. Only the offsets committed to the group survive."),
+            || format!("{consumer_id} crashes with {unprocessed_records} polled record(s) not yet processed; its position in memory is lost. Only the offsets committed to the group survive."),
         );
         self.rebalance(&group, out);
     }
@@ -515,12 +517,12 @@ impl World {
         c.last_poll_ms = self.now_ms;
         let group = c.config.group_id.clone();
         if !c.config.is_subscribed() {
-            out.push(EventKind::ConsumerRestarted { consumer: consumer_id.clone() }, format!("{consumer_id} restarts with its partitions assigned by hand and resumes from group {group}'s committed offsets."));
+            out.push_with(EventKind::ConsumerRestarted { consumer: consumer_id.clone() }, || format!("{consumer_id} restarts with its partitions assigned by hand and resumes from group {group}'s committed offsets."));
             self.assign_manually(consumer_id);
             return;
         }
         c.in_group = true;
-        out.push(EventKind::ConsumerRestarted { consumer: consumer_id.clone() }, format!("{consumer_id} restarts, rejoins group {group} and resumes from the group's committed offsets."));
+        out.push_with(EventKind::ConsumerRestarted { consumer: consumer_id.clone() }, || format!("{consumer_id} restarts, rejoins group {group} and resumes from the group's committed offsets."));
         self.rebalance(&group, out);
     }
 
@@ -555,9 +557,9 @@ impl World {
         if let Some(c) = self.consumers.get_mut(consumer_id) {
             c.positions.insert(tp.clone(), offset);
         }
-        out.push(
+        out.push_with(
             EventKind::PositionReset { consumer: consumer_id.clone(), topic_partition: tp.clone(), from: position, offset },
-            format!("{consumer_id} fetches {tp} at {position}, outside the leader's log ({log_start} to {log_end}): the leader answers OFFSET_OUT_OF_RANGE, and auto.offset.reset={policy} moves the position to {offset}."),
+            || format!("{consumer_id} fetches {tp} at {position}, outside the leader's log ({log_start} to {log_end}): the leader answers OFFSET_OUT_OF_RANGE, and auto.offset.reset={policy} moves the position to {offset}."),
         );
         Some(offset)
     }

@@ -74,14 +74,14 @@ impl World {
                         group_instance_id.unwrap_or("none")
                     ),
                 };
-                out.push(
+                out.push_with(
                     EventKind::OffsetCommitAnswered {
                         group_id: group_id.to_owned(),
                         generation_id,
                         error: Some(error),
                         committed: Vec::new(),
                     },
-                    format!(
+                    || format!(
                         "The hand-made OffsetCommit ({request}) goes straight to the group coordinator of {group_id}: {why}. It answers {error} for every partition and stores nothing."
                     ),
                 );
@@ -236,13 +236,13 @@ impl World {
         } else {
             String::new()
         };
-        out.push(
+        out.push_with(
             EventKind::OffsetFetchAnswered {
                 group_id: group_id.to_owned(),
                 require_stable,
                 partitions: answers,
             },
-            format!(
+            || format!(
                 "The hand-made OffsetFetch{} goes straight to the group coordinator of {group_id}, which answers: {}.{note}",
                 if require_stable {
                     " (require_stable)"

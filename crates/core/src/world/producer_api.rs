@@ -42,9 +42,9 @@ impl World {
             p.txn_state(),
             Some(ClientTxnState::InTransaction | ClientTxnState::AbortableError)
         );
-        out.push(
+        out.push_with(
             EventKind::ProducerCloseStarted { producer: producer.clone() },
-            format!("{producer}.close() is called: the producer takes no new call; its sender sends every queued batch and waits for the answers{}.", if open { ", then aborts the open transaction (EndTxn(ABORT)) rather than leaving it to the coordinator's timeout" } else { "" }),
+            || format!("{producer}.close() is called: the producer takes no new call; its sender sends every queued batch and waits for the answers{}.", if open { ", then aborts the open transaction (EndTxn(ABORT)) rather than leaving it to the coordinator's timeout" } else { "" }),
         );
         self.drain(producer, out);
     }
@@ -77,9 +77,9 @@ impl World {
         let aborted_transaction = p.close_aborted_transaction;
         p.alive = false;
         p.closing = false;
-        out.push(
+        out.push_with(
             EventKind::ProducerClosed { producer: producer.clone(), aborted_transaction },
-            format!("{producer} is closed: every batch it held was sent and answered{}. Unlike a crash, nothing it was asked to send is lost, and no transaction is left open for the coordinator to time out.", if aborted_transaction { ", and the transaction it left open was aborted" } else { "" }),
+            || format!("{producer} is closed: every batch it held was sent and answered{}. Unlike a crash, nothing it was asked to send is lost, and no transaction is left open for the coordinator to time out.", if aborted_transaction { ", and the transaction it left open was aborted" } else { "" }),
         );
     }
 }

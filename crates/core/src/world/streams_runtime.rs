@@ -115,9 +115,9 @@ impl World {
                 other => {
                     let state =
                         other.map_or_else(|| "not transactional".to_owned(), |s| s.to_string());
-                    out.push(
+                    out.push_with(
                         EventKind::StreamsOutputSkipped { thread: thread.clone(), producer: producer.clone(), topic_partition: record.topic_partition.clone(), offset: record.offset },
-                        format!("{thread} cannot send the output of {}@{} through {producer}, which is in state {state}: the task's transaction must be aborted first, and the input is read again after that.", record.topic_partition, record.offset),
+                        || format!("{thread} cannot send the output of {}@{} through {producer}, which is in state {state}: the task's transaction must be aborted first, and the input is read again after that.", record.topic_partition, record.offset),
                     );
                     continue;
                 }
@@ -166,9 +166,9 @@ impl World {
                 c.buffer.retain(|r| !rewound.contains(&r.topic_partition));
             }
             let listed: Vec<String> = rewound.iter().map(ToString::to_string).collect();
-            out.push(
+            out.push_with(
                 EventKind::StreamsTasksReset { thread: thread.clone(), producer: producer.clone(), partitions: rewound.clone() },
-                format!("{thread} finds {producer} in ABORTABLE_ERROR. Kafka Streams closes the affected tasks dirty: it aborts the producer's transaction, so their output vanishes, and rewinds their input ({}) to the group's committed offsets, so the same records are processed again in a new transaction.", if listed.is_empty() { "no partition".to_owned() } else { listed.join(", ") }),
+                || format!("{thread} finds {producer} in ABORTABLE_ERROR. Kafka Streams closes the affected tasks dirty: it aborts the producer's transaction, so their output vanishes, and rewinds their input ({}) to the group's committed offsets, so the same records are processed again in a new transaction.", if listed.is_empty() { "no partition".to_owned() } else { listed.join(", ") }),
             );
             let now = self.now_ms;
             if let Some(p) = self.producers.get_mut(producer) {
@@ -205,9 +205,9 @@ impl World {
             let state = self.producers.get(&producer).and_then(|p| p.txn_state());
             if state != Some(ClientTxnState::InTransaction) {
                 let state = state.map_or_else(|| "not transactional".to_owned(), |s| s.to_string());
-                out.push(
+                out.push_with(
                     EventKind::StreamsCommitSkipped { thread: thread.clone(), producer: producer.clone() },
-                    format!("{thread} has nothing to commit through {producer} (state {state}): no record of its tasks was processed since the last commit, so no transaction is open."),
+                    || format!("{thread} has nothing to commit through {producer} (state {state}): no record of its tasks was processed since the last commit, so no transaction is open."),
                 );
                 continue;
             }

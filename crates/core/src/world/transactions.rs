@@ -161,7 +161,7 @@ impl World {
         } else {
             format!("The leader refuses the write with {error}")
         };
-        out.push(
+        out.push_with(
             EventKind::TransactionVerificationFailed {
                 topic_partition: tp.clone(),
                 broker,
@@ -169,7 +169,7 @@ impl World {
                 coordinator_error,
                 error,
             },
-            format!(
+            || format!(
                 "transaction.partition.verification.enable is on: before appending producer {pid}'s first transactional batch to {tp}, leader broker {broker} asks the transaction coordinator whether {tp} is in that producer's transaction. The coordinator answers {coordinator_error}: {why}. {passed_on}.{tail}"
             ),
         );
@@ -447,20 +447,20 @@ impl World {
                 producer_epoch,
                 self.now_ms,
             );
-            out.push(
+            out.push_with(
                 EventKind::TxnOffsetCommitPending { producer: producer.clone(), group_id: group_id.clone(), producer_id, topic_partition: tp.clone(), offset: *offset },
-                format!("{}{producer} sends TxnOffsetCommit to the group coordinator: group {group_id} writes offset {offset} for {tp} with producer id {producer_id} to __consumer_offsets, but keeps it PENDING (OffsetMetadataManager.pendingTransactionalOffsets). The committed offset does not move until the transaction's marker arrives.", why_accepted.take().unwrap_or_default()),
+                || format!("{}{producer} sends TxnOffsetCommit to the group coordinator: group {group_id} writes offset {offset} for {tp} with producer id {producer_id} to __consumer_offsets, but keeps it PENDING (OffsetMetadataManager.pendingTransactionalOffsets). The committed offset does not move until the transaction's marker arrives.", why_accepted.take().unwrap_or_default()),
             );
         }
         if !too_large.is_empty() {
             let error = ErrorCode::OffsetMetadataTooLarge;
-            out.push(
+            out.push_with(
                 EventKind::TxnOffsetCommitRefused {
                     producer: producer.clone(),
                     group_id: group_id.clone(),
                     error,
                 },
-                format!("The group coordinator of {group_id} answers {error} for {}: the metadata given with the offset is longer than offset.metadata.max.bytes ({OFFSET_METADATA_MAX_BYTES}), so nothing is written for it. The producer client treats this answer as an unexpected error, which is fatal.", too_large.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")),
+                || format!("The group coordinator of {group_id} answers {error} for {}: the metadata given with the offset is longer than offset.metadata.max.bytes ({OFFSET_METADATA_MAX_BYTES}), so nothing is written for it. The producer client treats this answer as an unexpected error, which is fatal.", too_large.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")),
             );
             return Err(error);
         }
@@ -483,9 +483,9 @@ impl World {
             Ok(written) => written,
             Err(rejection) => {
                 let error = rejection.error_code();
-                out.push(
+                out.push_with(
                     EventKind::BatchRejected { topic_partition: tp.clone(), broker: self.coordinator.broker(), error },
-                    format!("The group coordinator's {tp} refuses the {name} marker for {transactional_id} with {error}: {rejection}. The producer's pending offsets stay pending."),
+                    || format!("The group coordinator's {tp} refuses the {name} marker for {transactional_id} with {error}: {rejection}. The producer's pending offsets stay pending."),
                 );
                 return Err(error);
             }
@@ -509,15 +509,15 @@ impl World {
                     "pending offset {offset} for {offset_tp} is discarded: the group's committed offset for it stays {kept}, and a restarted consumer resumes from there"
                 ),
             };
-            out.push(
+            out.push_with(
                 EventKind::TxnOffsetCompleted { group_id: d.group_id.clone(), producer_id, commit: marker.commit, topic_partition: offset_tp.clone(), offset, applied: d.applied },
-                format!("The {name} marker for {transactional_id} is written at offset {marker_offset} of {tp}, and the group coordinator replays it: in group {}, {what}.", d.group_id),
+                || format!("The {name} marker for {transactional_id} is written at offset {marker_offset} of {tp}, and the group coordinator replays it: in group {}, {what}.", d.group_id),
             );
         }
         if decided.is_empty() {
-            out.push(
+            out.push_with(
                 EventKind::MarkerAcknowledged { transactional_id: transactional_id.to_owned(), topic_partition: tp.clone() },
-                format!("The {name} marker for {transactional_id} is written at offset {marker_offset} of {tp}; the group coordinator has no pending offsets from producer {producer_id}, so nothing changes."),
+                || format!("The {name} marker for {transactional_id} is written at offset {marker_offset} of {tp}; the group coordinator has no pending offsets from producer {producer_id}, so nothing changes."),
             );
         }
         Ok(marker_offset)
