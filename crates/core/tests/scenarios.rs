@@ -72,6 +72,16 @@ fn has_event(run: &ScenarioRun, pred: impl Fn(&EventKind) -> bool) -> bool {
     run.events().any(|e| pred(&e.kind))
 }
 
+/// What the leader answered each hand-made produce request, in order.
+fn raw_produce_answers(run: &ScenarioRun) -> Vec<Option<Result<eos_core::Offset, ErrorCode>>> {
+    run.events()
+        .filter_map(|e| match &e.kind {
+            EventKind::RawProduceHandled { result, .. } => Some(*result),
+            _ => None,
+        })
+        .collect()
+}
+
 #[test]
 fn at_most_once_loses_the_dropped_send_and_the_record_polled_before_a_crash() {
     let (_, run) = run("01-at-most-once");
@@ -616,13 +626,7 @@ fn with_verification_the_leader_refuses_a_write_outside_the_transaction() {
     )));
     // The same request as a client older than Kafka 3.8 sends it (Produce v10) gets the error
     // such clients know.
-    let answers: Vec<_> = run
-        .events()
-        .filter_map(|e| match &e.kind {
-            EventKind::RawProduceHandled { result, .. } => Some(*result),
-            _ => None,
-        })
-        .collect();
+    let answers = raw_produce_answers(&run);
     assert_eq!(
         answers,
         vec![
@@ -2198,13 +2202,7 @@ fn a_hand_made_produce_request_carries_timestamps_a_transactional_id_and_a_versi
             ..
         }
     )));
-    let answers: Vec<_> = run
-        .events()
-        .filter_map(|e| match &e.kind {
-            EventKind::RawProduceHandled { result, .. } => Some(*result),
-            _ => None,
-        })
-        .collect();
+    let answers = raw_produce_answers(&run);
     assert_eq!(
         answers,
         vec![

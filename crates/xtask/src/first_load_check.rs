@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::Res;
 use crate::first_load;
-use crate::first_screen::{DRAWN_WHOLE, SNAPSHOT_SCRIPT};
+use crate::first_screen::{DRAWN_WHOLE, SNAPSHOT_SCRIPT, open_as_first_visit};
 use crate::webdriver::Session;
 
 /// What the main page may transfer before the visitor acts, brotli (issue 13).
@@ -33,9 +33,7 @@ return names;
 /// Opens a first visit, checks the static screen and its bytes, starts the app with a first
 /// act, and checks the app's screen equals the static one.
 pub(crate) fn check(s: &Session, url: &str, dist: &Path) -> Res<()> {
-    s.navigate(url)?;
-    s.execute("localStorage.clear();", Value::Null, false)?;
-    s.navigate(url)?;
+    open_as_first_visit(s, url)?;
     s.wait_for(
         "the first screen, static (html[data-lab='static'])",
         Duration::from_secs(30),

@@ -19,6 +19,7 @@ use serde_json::Value;
 use crate::Res;
 use crate::smoke::Browser;
 use crate::toolchain::{Toolchain, write_atomic};
+use crate::webdriver::Session;
 
 /// Where Trunk's page leaves the app's root, empty.
 const EMPTY_ROOT: &str = "<div id=\"app\"></div>";
@@ -98,13 +99,17 @@ pub(crate) fn render_into(tc: &Toolchain, dist: &Path) -> Res<()> {
     Ok(())
 }
 
+/// Opens `url` as a first visit would: nothing saved by an earlier one.
+pub(crate) fn open_as_first_visit(s: &Session, url: &str) -> Res<()> {
+    s.navigate(url)?;
+    s.execute("localStorage.clear();", Value::Null, false)?;
+    s.navigate(url)
+}
+
 /// A first visit's screen, once the app has drawn it whole.
 fn snapshot(browser: &Browser, url: &str) -> Res<String> {
     let s = &browser.session;
-    // A first visit: nothing saved by an earlier one.
-    s.navigate(url)?;
-    s.execute("localStorage.clear();", Value::Null, false)?;
-    s.navigate(url)?;
+    open_as_first_visit(s, url)?;
     s.wait_for(
         "the app to draw its whole first screen",
         Duration::from_secs(60),
