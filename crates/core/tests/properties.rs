@@ -207,7 +207,7 @@ proptest! {
     fn random_runs_never_panic_and_keep_logs_well_formed(seed in any::<u64>()) {
         let (world, _) = run(&unsafe_world(), seed, 300, ExploreLimits { consumer_api: true, ..ExploreLimits::default() });
         for name in [OFFSETS_CONTIGUOUS, HIGH_WATERMARK_WITHIN_LOG] {
-            prop_assert!(world.invariants().status(name).unwrap().broken.is_none(), "seed {seed}: {}", describe_violations(&world));
+            prop_assert!(world.invariants().status(name).expect("a known guarantee").broken.is_none(), "seed {seed}: {}", describe_violations(&world));
         }
     }
 
@@ -221,9 +221,37 @@ proptest! {
         let limits = ExploreLimits { raw_requests: false, request_faults: false, early_commits: false, consumer_api: true, ..ExploreLimits::default() };
         let (world, _) = run(&safe_world(), seed, 300, limits);
         for name in [NO_DUPLICATE_WRITE, NO_ACKNOWLEDGED_WRITE_LOST, NO_RECORD_SKIPPED_BY_GROUP, OFFSETS_CONTIGUOUS, HIGH_WATERMARK_WITHIN_LOG] {
-            prop_assert!(world.invariants().status(name).unwrap().broken.is_none(), "seed {seed}: {}", describe_violations(&world));
+            prop_assert!(world.invariants().status(name).expect("a known guarantee").broken.is_none(), "seed {seed}: {}", describe_violations(&world));
         }
     }
+}
+
+/// Every guarantee a transactional world keeps under random faults, and no record of an
+/// aborted or undecided transaction received by a read_committed consumer.
+fn transaction_guarantees_hold(world: &World, run: &str) -> Result<(), TestCaseError> {
+    for name in [
+        OFFSETS_CONTIGUOUS,
+        HIGH_WATERMARK_WITHIN_LOG,
+        LSO_WITHIN_HIGH_WATERMARK,
+        READ_COMMITTED_SEES_ONLY_COMMITTED,
+        TRANSACTIONS_ALL_OR_NOTHING,
+        COORDINATOR_TRANSITIONS_VALID,
+        FENCED_WRITES_NEVER_COMMITTED,
+    ] {
+        prop_assert!(
+            world
+                .invariants()
+                .status(name)
+                .expect("a known guarantee")
+                .broken
+                .is_none(),
+            "{run}: {}",
+            describe_violations(world)
+        );
+    }
+    let bad = uncommitted_reads(world);
+    prop_assert!(bad.is_empty(), "{run}: read_committed received {bad:?}");
+    Ok(())
 }
 
 proptest! {
@@ -239,11 +267,7 @@ proptest! {
         // offsets to any producer's transaction, which no application does.
         let limits = ExploreLimits { raw_requests: false, consumer_api: true, ..ExploreLimits::default() };
         let (world, _) = run(&transactional_world(transaction_version), seed, 300, limits);
-        for name in [OFFSETS_CONTIGUOUS, HIGH_WATERMARK_WITHIN_LOG, LSO_WITHIN_HIGH_WATERMARK, READ_COMMITTED_SEES_ONLY_COMMITTED, TRANSACTIONS_ALL_OR_NOTHING, COORDINATOR_TRANSITIONS_VALID, FENCED_WRITES_NEVER_COMMITTED] {
-            prop_assert!(world.invariants().status(name).unwrap().broken.is_none(), "seed {seed}, transaction.version {transaction_version}: {}", describe_violations(&world));
-        }
-        let bad = uncommitted_reads(&world);
-        prop_assert!(bad.is_empty(), "seed {seed}, transaction.version {transaction_version}: read_committed received {bad:?}");
+        transaction_guarantees_hold(&world, &format!("seed {seed}, transaction.version {transaction_version}"))?;
     }
 
     // The same with transactional.id.expiration.ms shorter than a random time step, so that idle
@@ -258,11 +282,7 @@ proptest! {
         let mut config = transactional_world(transaction_version);
         config.cluster.transactional_id_expiration_ms = 30_000;
         let (world, _) = run(&config, seed, 300, limits);
-        for name in [OFFSETS_CONTIGUOUS, HIGH_WATERMARK_WITHIN_LOG, LSO_WITHIN_HIGH_WATERMARK, READ_COMMITTED_SEES_ONLY_COMMITTED, TRANSACTIONS_ALL_OR_NOTHING, COORDINATOR_TRANSITIONS_VALID, FENCED_WRITES_NEVER_COMMITTED] {
-            prop_assert!(world.invariants().status(name).unwrap().broken.is_none(), "seed {seed}, transaction.version {transaction_version}: {}", describe_violations(&world));
-        }
-        let bad = uncommitted_reads(&world);
-        prop_assert!(bad.is_empty(), "seed {seed}, transaction.version {transaction_version}: read_committed received {bad:?}");
+        transaction_guarantees_hold(&world, &format!("seed {seed}, transaction.version {transaction_version}"))?;
     }
 
     // The same with `__transaction_state` on both brokers and half of the broker faults aimed
@@ -278,11 +298,7 @@ proptest! {
         let mut config = transactional_world(transaction_version);
         config.cluster.transaction_state_log_replication_factor = 2;
         let (world, _) = run(&config, seed, 300, limits);
-        for name in [OFFSETS_CONTIGUOUS, HIGH_WATERMARK_WITHIN_LOG, LSO_WITHIN_HIGH_WATERMARK, READ_COMMITTED_SEES_ONLY_COMMITTED, TRANSACTIONS_ALL_OR_NOTHING, COORDINATOR_TRANSITIONS_VALID, FENCED_WRITES_NEVER_COMMITTED] {
-            prop_assert!(world.invariants().status(name).unwrap().broken.is_none(), "seed {seed}, transaction.version {transaction_version}: {}", describe_violations(&world));
-        }
-        let bad = uncommitted_reads(&world);
-        prop_assert!(bad.is_empty(), "seed {seed}, transaction.version {transaction_version}: read_committed received {bad:?}");
+        transaction_guarantees_hold(&world, &format!("seed {seed}, transaction.version {transaction_version}"))?;
     }
 }
 
@@ -421,7 +437,12 @@ fn random_runs_delete_records_and_the_offsets_stay_ordered() {
             READ_COMMITTED_SEES_ONLY_COMMITTED,
         ] {
             assert!(
-                world.invariants().status(name).unwrap().broken.is_none(),
+                world
+                    .invariants()
+                    .status(name)
+                    .expect("a known guarantee")
+                    .broken
+                    .is_none(),
                 "seed {seed}: {}",
                 describe_violations(&world)
             );

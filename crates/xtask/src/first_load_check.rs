@@ -40,11 +40,7 @@ pub(crate) fn check(s: &Session, url: &str, dist: &Path) -> Res<()> {
         |s| Ok(s.find_all(STATIC)?.into_iter().next()),
     )?;
     // Anything the page would fetch on its own has been asked for by then.
-    s.execute(
-        "const done = arguments[arguments.length - 1]; setTimeout(done, 1500);",
-        Value::Null,
-        true,
-    )?;
+    s.pause(1500)?;
     if s.find_all(STATIC)?.is_empty() {
         return Err("the app started on a first visit before the visitor acted".to_owned());
     }
@@ -80,11 +76,7 @@ pub(crate) fn check(s: &Session, url: &str, dist: &Path) -> Res<()> {
         Duration::from_secs(60),
         |s| Ok(s.find_all(DRAWN_WHOLE)?.into_iter().next()),
     )?;
-    s.execute(
-        "const done = arguments[arguments.length - 1]; setTimeout(done, 300);",
-        Value::Null,
-        true,
-    )?;
+    s.pause(300)?;
     let app_screen = markup(s)?;
     if app_screen != static_screen {
         return Err(format!(

@@ -116,11 +116,7 @@ fn snapshot(browser: &Browser, url: &str) -> Res<String> {
         |s| Ok(s.find_all(DRAWN_WHOLE)?.into_iter().next()),
     )?;
     // Effects that run after the last render (focus, sizes) settle in the next turns.
-    s.execute(
-        "const done = arguments[arguments.length - 1]; setTimeout(done, 300);",
-        Value::Null,
-        true,
-    )?;
+    s.pause(300)?;
     let taken = s.execute(SNAPSHOT_SCRIPT, Value::Null, false)?;
     let html = taken["html"]
         .as_str()

@@ -219,6 +219,13 @@ impl Session {
 
     /// Runs `script` in the page (a function body; `arguments[0]` is `arg`) and returns what it
     /// returns. An async script ends by calling `arguments[arguments.length - 1](result)`.
+    /// Lets the page run for `ms` milliseconds (its timers and effects) before going on.
+    pub(crate) fn pause(&self, ms: u32) -> Res<()> {
+        let script =
+            format!("const done = arguments[arguments.length - 1]; setTimeout(done, {ms});");
+        self.execute(&script, Value::Null, true).map(drop)
+    }
+
     pub(crate) fn execute(&self, script: &str, arg: Value, asynchronous: bool) -> Res<Value> {
         let path = if asynchronous {
             "/execute/async"
