@@ -62,7 +62,7 @@ pub(crate) fn run(args: &[String]) -> Res<()> {
 }
 
 /// Builds the hello world and says how many of it the app's wasm is (brotli).
-pub(crate) fn hello_ratio(tc: &Toolchain) -> Res<String> {
+fn hello_ratio(tc: &Toolchain) -> Res<String> {
     let hello = yew_hello::build(tc)?;
     let app = yew_hello::app_wasm(&tc.root.join("dist"))?;
     let bytes = std::fs::read(&app).map_err(|e| format!("cannot read {}: {e}", app.display()))?;

@@ -23,22 +23,29 @@ pub(crate) fn report(dist: &Path, out: &Path) -> Res<String> {
             dist.display()
         )
     })?;
-    let mut rows = Vec::new();
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-        if !matches!(ext, "wasm" | "js") || !path.is_file() {
-            continue;
-        }
-        let bytes =
-            std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        rows.push(Row {
-            name: entry.file_name().to_string_lossy().into_owned(),
-            raw: bytes.len(),
-            gzip: gzip_len(&bytes)?,
-            brotli: brotli_len(&bytes)?,
-        });
-    }
+    let files: Vec<_> = entries
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| {
+            let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+            matches!(ext, "wasm" | "js") && path.is_file()
+        })
+        .collect();
+    // One thread a file: brotli at quality 11 takes tens of seconds on the app's wasm.
+    let rows = std::thread::scope(|scope| {
+        let sizing: Vec<_> = files
+            .iter()
+            .map(|path| scope.spawn(move || row_of(path)))
+            .collect();
+        sizing
+            .into_iter()
+            .map(|handle| {
+                handle
+                    .join()
+                    .map_err(|_| "sizing a file panicked".to_owned())?
+            })
+            .collect::<Res<Vec<Row>>>()
+    })?;
     if !rows.iter().any(|r| r.name.ends_with(".wasm")) {
         return Err(format!(
             "no .wasm file in {}: did the build run?",
@@ -52,6 +59,19 @@ pub(crate) fn report(dist: &Path, out: &Path) -> Res<String> {
     }
     std::fs::write(out, &text).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
     Ok(text)
+}
+
+fn row_of(path: &Path) -> Res<Row> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    Ok(Row {
+        name: path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        raw: bytes.len(),
+        gzip: gzip_len(&bytes)?,
+        brotli: brotli_len(&bytes)?,
+    })
 }
 
 /// Files a visitor downloads only when they start a search: the explorer's worker.
@@ -119,7 +139,24 @@ fn gzip_len(bytes: &[u8]) -> Res<usize> {
     Ok(encoder.finish().map_err(|e| format!("gzip: {e}"))?.len())
 }
 
+/// Brotli's length of `bytes`. The size phase and the bench size the same wasm in two reports,
+/// and quality 11 is slow on megabytes: each distinct content is compressed once per run.
 pub(crate) fn brotli_len(bytes: &[u8]) -> Res<usize> {
+    use std::collections::HashMap;
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    use std::sync::{Mutex, OnceLock};
+    static SIZED: OnceLock<Mutex<HashMap<(usize, u64), usize>>> = OnceLock::new();
+    let mut hasher = DefaultHasher::new();
+    bytes.hash(&mut hasher);
+    let key = (bytes.len(), hasher.finish());
+    let sized = SIZED.get_or_init(Default::default);
+    if let Some(&len) = sized
+        .lock()
+        .map_err(|_| "brotli: cache poisoned")?
+        .get(&key)
+    {
+        return Ok(len);
+    }
     let mut out = Vec::new();
     let params = brotli::enc::BrotliEncoderParams {
         quality: 11,
@@ -128,6 +165,10 @@ pub(crate) fn brotli_len(bytes: &[u8]) -> Res<usize> {
     };
     brotli::BrotliCompress(&mut &bytes[..], &mut out, &params)
         .map_err(|e| format!("brotli: {e}"))?;
+    sized
+        .lock()
+        .map_err(|_| "brotli: cache poisoned")?
+        .insert(key, out.len());
     Ok(out.len())
 }
 

@@ -9,7 +9,6 @@ use serde_json::json;
 
 use crate::Res;
 use crate::book_check;
-use crate::bundle;
 use crate::bundle_size;
 use crate::cmd::TestCounts;
 use crate::css_check;
@@ -107,8 +106,9 @@ impl Phase {
             }
             Self::Size => {
                 "bundle size of dist/ (raw, gzip, brotli), what a first visit transfers before \
-                 any act (at most 250 KiB brotli) and after the first act, and the app's wasm \
-                 against a Yew hello world built the same way, to target/bundle-size.txt"
+                 any act (at most 250 KiB brotli) and after the first act, to \
+                 target/bundle-size.txt (the Yew hello-world ratio is `cargo xtask bundle`'s \
+                 and `bench`'s)"
             }
             Self::Smoke => {
                 "serve dist/; a first visit fetches no wasm and at most 250 KiB brotli, a first \
@@ -134,8 +134,8 @@ impl Phase {
                 ..none
             },
             Self::Css | Self::Test | Self::Fuzz | Self::Book => none,
-            // The hello world it compares the app with is a Trunk build.
-            Self::Size => Needs::trunk_build(),
+            // It reads dist/ as the build phase left it.
+            Self::Size => none,
             Self::TestWasm => Needs {
                 wasm: true,
                 wasm_bindgen: true,
@@ -204,8 +204,6 @@ impl Phase {
                 let transfers = first_load::measure(&dist)?;
                 report.push('\n');
                 report.push_str(&transfers.lines());
-                report.push('\n');
-                report.push_str(&bundle::hello_ratio(tc)?);
                 report.push('\n');
                 write_atomic(&out, report.as_bytes())?;
                 println!("{report}(written to {})", out.display());
