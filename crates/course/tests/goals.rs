@@ -238,7 +238,7 @@ fn every_misspelt_name_is_located_by_its_json_pointer() {
         ),
         (
             r#"{"committed": {"group": "billing", "partition": "payments-0", "eq": 1}}"#,
-            "lesson.json: /beats/2/expect/committed/group: no consumer of the scenario is in group `billing` (groups: audit)",
+            "lesson.json: /beats/2/expect/committed/group: no consumer of the scenario is in group `billing`, nor has it committed offsets (groups: audit)",
         ),
         (
             r#"{"position": {"consumer": "reader", "partition": "payments-0"}}"#,

@@ -234,12 +234,17 @@ impl Checker<'_> {
             }
             Goal::Committed(f) => {
                 let at = pointer(at, "committed");
-                if !self.world.consumers().any(|c| c.config.group_id == f.group) {
+                // A group is known by its consumers, or by the offsets hand-made requests
+                // committed for it before the start.
+                let known = self.world.consumers().any(|c| c.config.group_id == f.group)
+                    || self.world.groups().contains_key(&f.group);
+                if !known {
                     return Err(self.unknown(
                         &at,
                         "group",
                         format!(
-                            "no consumer of the scenario is in group `{}` (groups: {})",
+                            "no consumer of the scenario is in group `{}`, nor has it committed \
+                             offsets (groups: {})",
                             f.group,
                             self.groups()
                         ),
@@ -485,6 +490,7 @@ impl Checker<'_> {
             .world
             .consumers()
             .map(|c| c.config.group_id.clone())
+            .chain(self.world.groups().keys().cloned())
             .collect();
         groups.sort();
         groups.dedup();
