@@ -1090,3 +1090,47 @@ fn a_hand_made_produce_request_that_contradicts_itself_is_refused_with_the_reaso
         }
     ));
 }
+
+// ProducerAppendInfo.checkProducerEpoch: the group coordinator writes a TxnOffsetCommit as a
+// batch with the producer's id and epoch, so __consumer_offsets-0's producer state fences an
+// epoch older than one it has seen, even with partition verification off (nothing asked the
+// transaction coordinator first).
+#[test]
+fn a_txn_offset_commit_older_than_the_offsets_log_has_seen_is_invalid_producer_epoch() {
+    let text = r#"{"format_version": 1, "name": "x", "description": "x", "seed": 1,
+        "cluster": {"topics": [{"name": "payments", "partitions": 1}], "transaction.version": 1,
+            "transaction.partition.verification.enable": false},
+        "steps": [
+            {"step": "init_producer_id_raw", "transactional_id": "receipts"},
+            {"step": "init_producer_id_raw", "transactional_id": "receipts"},
+            {"step": "add_offsets_raw", "transactional_id": "receipts", "producer_id": 1000, "producer_epoch": 1, "group_id": "billing"},
+            {"step": "txn_offset_commit_raw", "group_id": "billing", "producer_id": 1000, "producer_epoch": 1, "generation_id": -1,
+                "offsets": [{"topic": "payments", "partition": 0, "offset": 5}]},
+            {"step": "txn_offset_commit_raw", "group_id": "billing", "producer_id": 1000, "producer_epoch": 0, "generation_id": -1,
+                "offsets": [{"topic": "payments", "partition": 0, "offset": 7}]}
+        ]}"#;
+    let run = eos_core::run::scenario::Scenario::parse(text)
+        .expect("valid")
+        .run()
+        .expect("runs");
+    let refusals: Vec<ErrorCode> = run
+        .events()
+        .filter_map(|e| match &e.kind {
+            EventKind::TxnOffsetCommitRefused { error, .. } => Some(*error),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(refusals, vec![ErrorCode::InvalidProducerEpoch]);
+    let written: Vec<i64> = run
+        .world
+        .offsets_log()
+        .records()
+        .filter_map(|(_, r)| match r {
+            eos_core::broker::offsets_log::OffsetsLogRecord::OffsetCommit { offset, .. } => {
+                Some(offset.0)
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(written, vec![5], "the stale commit writes nothing");
+}

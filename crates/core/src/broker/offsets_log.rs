@@ -155,6 +155,25 @@ impl OffsetsLog {
         })
     }
 
+    /// Whether this log takes a transactional commit at `producer_epoch`: the group coordinator's
+    /// write is a batch with the producer's id and epoch, and the log's producer state fences
+    /// an epoch older than one it has seen, whatever the origin (`ProducerAppendInfo
+    /// .checkProducerEpoch`, INVALID_PRODUCER_EPOCH).
+    pub fn check_txn_commit_epoch(
+        &self,
+        producer_id: ProducerId,
+        producer_epoch: ProducerEpoch,
+    ) -> Result<(), Rejection> {
+        match self.producers.entry(producer_id) {
+            Some(entry) if producer_epoch < entry.producer_epoch => Err(Rejection::StaleEpoch {
+                producer_id,
+                producer_epoch,
+                current_epoch: entry.producer_epoch,
+            }),
+            _ => Ok(()),
+        }
+    }
+
     /// Appends a transactional offset commit (TxnOffsetCommit), which opens the producer's
     /// transaction on this partition if none is open; returns its offset.
     #[allow(clippy::too_many_arguments)] // the record's fields, as Kafka's record has them

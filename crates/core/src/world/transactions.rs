@@ -428,6 +428,21 @@ impl World {
             ),
             TxnOffsetCommitAccepted::MemberOfThisGeneration => String::new(),
         });
+        if let Err(rejection) = self
+            .offsets_log
+            .check_txn_commit_epoch(producer_id, producer_epoch)
+        {
+            let error = rejection.error_code();
+            out.push_with(
+                EventKind::TxnOffsetCommitRefused {
+                    producer: producer.clone(),
+                    group_id: group_id.clone(),
+                    error,
+                },
+                || format!("{producer} sends TxnOffsetCommit to the group coordinator of {group_id}: the group accepts it, but writing its records to __consumer_offsets-0 fails: {rejection}. The group coordinator answers {error} and keeps none of the offsets."),
+            );
+            return Err(error);
+        }
         let written: BTreeMap<TopicPartition, Offset> = offsets
             .offsets
             .iter()
