@@ -169,6 +169,7 @@ pub fn OffsetsLogPanel(props: &OffsetsLogProps) -> Html {
             <details id="consumer-offsets" class="producer-state">
                 <summary>{format!("Internal topic: the group coordinator's offset commits and markers ({summary})")}</summary>
                 <p class="stat-hint">{"A transactional offset commit stays pending until its transaction's marker is written here; only then does the group's committed offset move."}</p>
+                <p class="stat-hint">{"Simplified: every group shares this one partition (Kafka spreads groups over 50), it has one replica, on the transaction coordinator's broker, and never fails, and the coordinator's marker is written here in the step that sends it, so it cannot be dropped or delayed."}</p>
                 {earlier}
                 <ol id="consumer-offsets-log" class="log" aria-label="Records of __consumer_offsets-0">
                     { for view.records.iter().map(record_row) }
