@@ -47,6 +47,7 @@ mod produce_request;
 mod producer_api;
 mod streams_runtime;
 mod transactions;
+mod waiting_fetch;
 
 /// An action that cannot be carried out because it names something that does not exist or asks
 /// for something impossible. This is a mistake in the input, not a Kafka error: Kafka's errors
@@ -503,6 +504,7 @@ impl World {
         self.validate(action)?;
         let mut out = Events::new(self.narration);
         self.apply(action, &mut out)?;
+        self.complete_waiting_fetches(&mut out);
         self.steps_taken += 1;
         let step = self.steps_taken;
         let mut invariants = std::mem::take(&mut self.invariants);

@@ -9,7 +9,8 @@
 use crate::broker::offsets_log::OffsetMetadata;
 use crate::config::{ConsumerConfig, IsolationLevel, OffsetReset, ProcessingMode};
 use crate::error_code::ErrorCode;
-use crate::ids::{ClientId, Offset, ProducerId, TopicPartition};
+use crate::ids::{BrokerId, ClientId, Offset, ProducerId, TopicPartition};
+use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// A record a consumer has received and not yet processed.
@@ -50,6 +51,20 @@ pub struct Consumer {
     /// Whether it is a member of its group now: false for an `assign` consumer, and after it
     /// left (close, crash, poll timeout) until it joins again.
     pub in_group: bool,
+    /// Its poll's fetch, parked at the broker for `fetch.min.bytes` (`DelayedFetch`), if any.
+    pub waiting_fetch: Option<WaitingFetch>,
+}
+
+/// A consumer's fetch waiting at the broker: the poll that sent it blocks until it is answered.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct WaitingFetch {
+    pub min_bytes: u32,
+    pub since_ms: u64,
+    /// `since_ms + fetch.max.wait.ms`: answered then with whatever is readable.
+    pub until_ms: u64,
+    /// The leader each partition was fetched from: a leader that changes answers at once.
+    #[serde(skip)]
+    pub leaders: BTreeMap<TopicPartition, Option<BrokerId>>,
 }
 
 impl Consumer {
@@ -65,6 +80,7 @@ impl Consumer {
             last_auto_commit_ms: 0,
             last_poll_ms: 0,
             in_group: config.is_subscribed(),
+            waiting_fetch: None,
             config,
         }
     }
