@@ -62,7 +62,7 @@ pub enum FetchCompletion {
     EnoughBytes,
     /// `fetch.max.wait.ms` passed: answered with whatever is readable, maybe nothing.
     MaxWait,
-    /// The readable bound moved onto another segment than the fetch offset (case F).
+    /// The readable bound moved onto a newer segment than the fetch offset, or below it (case F).
     OtherSegment,
     /// A partition can no longer be read here: no leader, or the offset left the log (cases A-D).
     PartitionError,

@@ -95,8 +95,8 @@ pub enum Readiness {
     /// Bytes of whole batches from the fetch offset up to the isolation level's bound, on the
     /// fetch offset's segment (`LocalLog.read` reads one segment; `positionDiff`).
     Bytes(u64),
-    /// The bound lies on another segment than the fetch offset: answered at once
-    /// (`DelayedFetch` case F, the partition rolled a segment or the leader truncated).
+    /// The bound lies on a newer segment than the fetch offset, or below it: answered at once
+    /// (`DelayedFetch` case F: the partition rolled a segment, or the leader truncated).
     OtherSegment,
     /// The partition cannot be read (no such partition, no leader, offset out of range):
     /// answered at once with the error (`DelayedFetch` cases A to D).
@@ -125,8 +125,9 @@ impl Cluster {
             IsolationLevel::ReadUncommitted => partition.high_watermark(),
             IsolationLevel::ReadCommitted => partition.last_stable_offset(),
         };
-        // DelayedFetch: "Go directly to the check for Case G if the message offsets are the same".
-        if bound != from && log.segment_base_of(bound) != log.segment_base_of(from) {
+        // DelayedFetch.tryComplete, case F: a fetch offset past the bound (a truncated leader) or
+        // on an older segment than the bound is answered now; equal offsets go to case G.
+        if from > bound || (from < bound && log.segment_base_of(from) < log.segment_base_of(bound)) {
             return Readiness::OtherSegment;
         }
         Readiness::Bytes(

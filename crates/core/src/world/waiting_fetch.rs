@@ -157,7 +157,7 @@ impl World {
                     let why = match reason {
                         FetchCompletion::EnoughBytes => format!("{bytes_readable} bytes are now readable, at least fetch.min.bytes={min}"),
                         FetchCompletion::MaxWait => format!("fetch.max.wait.ms has passed with only {bytes_readable} bytes readable (fetch.min.bytes={min}), so the broker answers with what it has, which may be nothing"),
-                        FetchCompletion::OtherSegment => "the readable part of a partition moved onto another log segment than the fetch offset, which the broker answers at once".to_owned(),
+                        FetchCompletion::OtherSegment => "the end a partition may be read to moved onto a newer log segment than the fetch offset, or below it, which the broker answers at once".to_owned(),
                         FetchCompletion::PartitionError => "a partition can no longer be read where it was asked (its leader changed or is gone, or the offset left the log), which the broker answers at once".to_owned(),
                     };
                     format!("The broker answers {id}'s waiting fetch after {waited_ms} ms: {why}. Its poll returns.")
