@@ -632,6 +632,24 @@ pub enum EventKind {
         require_stable: bool,
         partitions: Vec<FetchedOffsetAnswer>,
     },
+    /// A hand-made Fetch asking for `min_bytes` found `bytes_readable` and is held by the
+    /// leader (`DelayedFetch`) until `until_ms` at most; `fetch_answered` follows when it is
+    /// answered.
+    RawFetchParked {
+        topic_partition: TopicPartition,
+        fetch_offset: Offset,
+        min_bytes: u32,
+        bytes_readable: u64,
+        until_ms: u64,
+    },
+    /// The held hand-made Fetch is answered, for `reason`, after `waited_ms`.
+    RawFetchCompleted {
+        topic_partition: TopicPartition,
+        fetch_offset: Offset,
+        reason: FetchCompletion,
+        bytes_readable: u64,
+        waited_ms: u64,
+    },
     /// A hand-made WriteTxnMarkers reached `__consumer_offsets-0`: the marker's offset there or
     /// the error, and the pending offsets it decided.
     OffsetsMarkerAnswered {

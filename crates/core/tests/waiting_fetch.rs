@@ -193,3 +193,82 @@ fn fetch_max_wait_ms_zero_answers_at_once() {
     step(&mut w, DELIVER);
     assert!(!parked(&step(&mut w, POLL)));
 }
+
+fn raw_completed(events: &[EventKind]) -> Option<FetchCompletion> {
+    events.iter().find_map(|e| match e {
+        EventKind::RawFetchCompleted { reason, .. } => Some(*reason),
+        _ => None,
+    })
+}
+
+fn answered(events: &[EventKind]) -> Option<Vec<i64>> {
+    events.iter().find_map(|e| match e {
+        EventKind::FetchAnswered { returned, .. } => Some(returned.iter().map(|o| o.0).collect()),
+        _ => None,
+    })
+}
+
+// A hand-made Fetch with MinBytes and MaxWaitMs is held by the leader like a consumer's, and a
+// read_committed one counts only bytes below the LSO: the COMMIT marker releases it.
+#[test]
+fn a_hand_made_fetch_with_min_bytes_is_held_until_the_commit_moves_the_lso() {
+    let mut w = world(
+        r#""cluster": {"topics": [{"name": "payments", "partitions": 1}]},
+        "producers": [{"id": "tx", "transactional.id": "t"}]"#,
+    );
+    for action in [
+        DELIVER,
+        r#"{"step": "init_transactions", "producer": "tx"}"#,
+        DELIVER,
+        r#"{"step": "begin_transaction", "producer": "tx"}"#,
+        r#"{"step": "send", "producer": "tx", "topic": "payments", "partition": 0, "value": "v"}"#,
+        DELIVER,
+    ] {
+        step(&mut w, action);
+    }
+    let fetch = r#"{"step": "fetch_raw", "topic": "payments", "partition": 0, "offset": 0, "isolation_level": "read_committed", "min_bytes": 1, "max_wait_ms": 500}"#;
+    let events = step(&mut w, fetch);
+    assert!(
+        events.iter().any(|e| matches!(
+            e,
+            EventKind::RawFetchParked {
+                bytes_readable: 0,
+                ..
+            }
+        )),
+        "{events:?}"
+    );
+    assert_eq!(
+        answered(&events),
+        None,
+        "no answer while the transaction is open"
+    );
+    step(
+        &mut w,
+        r#"{"step": "commit_transaction", "producer": "tx"}"#,
+    );
+    let events = step(&mut w, DELIVER);
+    assert_eq!(
+        raw_completed(&events),
+        Some(FetchCompletion::EnoughBytes),
+        "{events:?}"
+    );
+    assert_eq!(answered(&events), Some(vec![0]));
+    // Nothing readable from the end: held for MaxWaitMs, then answered empty.
+    let events = step(&mut w, &fetch.replace(r#""offset": 0"#, r#""offset": 2"#));
+    assert_eq!(answered(&events), None);
+    let events = step(&mut w, r#"{"step": "advance_time", "ms": 500}"#);
+    assert_eq!(raw_completed(&events), Some(FetchCompletion::MaxWait));
+    assert_eq!(answered(&events), Some(vec![]));
+}
+
+#[test]
+fn a_hand_made_fetch_without_min_bytes_is_answered_at_once() {
+    let mut w = reader_world("", "");
+    step(&mut w, DELIVER);
+    let events = step(
+        &mut w,
+        r#"{"step": "fetch_raw", "topic": "payments", "partition": 0, "offset": 0, "max_wait_ms": 500}"#,
+    );
+    assert_eq!(answered(&events), Some(vec![]));
+}

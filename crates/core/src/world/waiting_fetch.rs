@@ -7,6 +7,25 @@ use crate::broker::fetch::Readiness;
 use crate::clients::consumer::WaitingFetch;
 use crate::event::FetchCompletion;
 
+/// A hand-made Fetch request as the leader reads it.
+#[derive(Clone, Debug)]
+pub(crate) struct RawFetch {
+    pub topic_partition: TopicPartition,
+    pub fetch_offset: Offset,
+    pub isolation_level: IsolationLevel,
+    pub max_records: Option<u32>,
+}
+
+/// A hand-made Fetch the leader holds for its `min_bytes`.
+#[derive(Clone, Debug)]
+pub(crate) struct RawWaitingFetch {
+    request: RawFetch,
+    min_bytes: u32,
+    since_ms: u64,
+    until_ms: u64,
+    leader: Option<BrokerId>,
+}
+
 /// What a consumer's fetch finds over its partitions now.
 enum Found {
     /// Readable bytes summed over the partitions (`DelayedFetch`'s `accumulatedSize`).
@@ -15,7 +34,117 @@ enum Found {
     AtOnce(FetchCompletion, u64),
 }
 
+/// One partition's readiness as the waiting fetch counts it.
+fn found_in(readiness: Readiness) -> Found {
+    match readiness {
+        Readiness::Bytes(bytes) => Found::Bytes(bytes),
+        Readiness::OtherSegment => Found::AtOnce(FetchCompletion::OtherSegment, 0),
+        Readiness::Failed(_) => Found::AtOnce(FetchCompletion::PartitionError, 0),
+    }
+}
+
 impl World {
+    /// Holds a hand-made Fetch whose `min_bytes` are not readable yet, as the leader would
+    /// (`ReplicaManager.fetchMessages`; unlike a consumer's, 1 byte counts). Returns whether it
+    /// is held.
+    pub(super) fn park_raw_fetch(
+        &mut self,
+        request: &RawFetch,
+        min_bytes: u32,
+        max_wait_ms: u64,
+        out: &mut Events,
+    ) -> bool {
+        if min_bytes == 0 || max_wait_ms == 0 {
+            return false;
+        }
+        let tp = &request.topic_partition;
+        let Found::Bytes(bytes_readable) = found_in(self.cluster.readiness(
+            tp,
+            request.fetch_offset,
+            request.isolation_level,
+        )) else {
+            return false;
+        };
+        if bytes_readable >= u64::from(min_bytes) {
+            return false;
+        }
+        let until_ms = self.now_ms.saturating_add(max_wait_ms);
+        let fetch_offset = request.fetch_offset;
+        self.raw_fetches.push(RawWaitingFetch {
+            request: request.clone(),
+            min_bytes,
+            since_ms: self.now_ms,
+            until_ms,
+            leader: self.cluster.leader_of(tp),
+        });
+        out.push_with(
+            EventKind::RawFetchParked {
+                topic_partition: tp.clone(),
+                fetch_offset,
+                min_bytes,
+                bytes_readable,
+                until_ms,
+            },
+            || format!("The hand-made Fetch of {tp} from offset {fetch_offset} asks for at least {min_bytes} bytes (MinBytes) and finds {bytes_readable} readable: the leader holds it in its purgatory until enough bytes are readable or MaxWaitMs={max_wait_ms} has passed, at {until_ms} ms at the latest."),
+        );
+        true
+    }
+
+    /// Answers the held hand-made Fetches that can be answered after a step, oldest first.
+    fn complete_raw_fetches(&mut self, out: &mut Events) {
+        if self.raw_fetches.is_empty() {
+            return;
+        }
+        let now = self.now_ms;
+        let held = std::mem::take(&mut self.raw_fetches);
+        for fetch in held {
+            let tp = &fetch.request.topic_partition;
+            let found = if fetch.leader == self.cluster.leader_of(tp) {
+                found_in(self.cluster.readiness(
+                    tp,
+                    fetch.request.fetch_offset,
+                    fetch.request.isolation_level,
+                ))
+            } else {
+                Found::AtOnce(FetchCompletion::PartitionError, 0)
+            };
+            let (reason, bytes_readable) = match found {
+                Found::AtOnce(reason, bytes) => (reason, bytes),
+                Found::Bytes(bytes) if bytes >= u64::from(fetch.min_bytes) => {
+                    (FetchCompletion::EnoughBytes, bytes)
+                }
+                Found::Bytes(bytes) if now >= fetch.until_ms => (FetchCompletion::MaxWait, bytes),
+                Found::Bytes(_) => {
+                    self.raw_fetches.push(fetch);
+                    continue;
+                }
+            };
+            let answered_at = match reason {
+                FetchCompletion::MaxWait => fetch.until_ms,
+                _ => now,
+            };
+            let waited_ms = answered_at.saturating_sub(fetch.since_ms);
+            let fetch_offset = fetch.request.fetch_offset;
+            out.push_with(
+                EventKind::RawFetchCompleted {
+                    topic_partition: tp.clone(),
+                    fetch_offset,
+                    reason,
+                    bytes_readable,
+                    waited_ms,
+                },
+                || format!("The leader answers the held hand-made Fetch of {tp} from offset {fetch_offset} after {waited_ms} ms: {}.", completion_words(reason, bytes_readable, fetch.min_bytes, REQUEST_LIMITS)),
+            );
+            self.fetch_raw(
+                tp,
+                fetch_offset,
+                fetch.request.isolation_level,
+                fetch.request.max_records,
+                out,
+            );
+        }
+    }
+
     fn found(&self, consumer: &Consumer) -> Found {
         let mut bytes = 0u64;
         for (tp, from) in &consumer.positions {
@@ -108,6 +237,7 @@ impl World {
     /// `DelayedFetch.onExpiration` after `fetch.max.wait.ms`). The lab checks them all after
     /// every step rather than by partition key.
     pub(super) fn complete_waiting_fetches(&mut self, out: &mut Events) {
+        self.complete_raw_fetches(out);
         if !self.consumers.values().any(|c| c.waiting_fetch.is_some()) {
             return;
         }
@@ -153,17 +283,29 @@ impl World {
                     waited_ms,
                 },
                 || {
-                    let min = fetch.min_bytes;
-                    let why = match reason {
-                        FetchCompletion::EnoughBytes => format!("{bytes_readable} bytes are now readable, at least fetch.min.bytes={min}"),
-                        FetchCompletion::MaxWait => format!("fetch.max.wait.ms has passed with only {bytes_readable} bytes readable (fetch.min.bytes={min}), so the broker answers with what it has, which may be nothing"),
-                        FetchCompletion::OtherSegment => "the end a partition may be read to moved onto a newer log segment than the fetch offset, or below it, which the broker answers at once".to_owned(),
-                        FetchCompletion::PartitionError => "a partition can no longer be read where it was asked (its leader changed or is gone, or the offset left the log), which the broker answers at once".to_owned(),
-                    };
-                    format!("The broker answers {id}'s waiting fetch after {waited_ms} ms: {why}. Its poll returns.")
+                    format!("The broker answers {id}'s waiting fetch after {waited_ms} ms: {}. Its poll returns.", completion_words(reason, bytes_readable, fetch.min_bytes, CONSUMER_LIMITS))
                 },
             );
             self.fetch_into_buffer(&id, waiting_unstable, out);
         }
+    }
+}
+
+/// The names a consumer's setting and a Fetch request's fields give the two limits.
+const CONSUMER_LIMITS: (&str, &str) = ("fetch.min.bytes", "fetch.max.wait.ms");
+const REQUEST_LIMITS: (&str, &str) = ("MinBytes", "MaxWaitMs");
+
+/// Why a waiting fetch is answered, in words.
+fn completion_words(
+    reason: FetchCompletion,
+    bytes_readable: u64,
+    min_bytes: u32,
+    (min_name, wait_name): (&str, &str),
+) -> String {
+    match reason {
+        FetchCompletion::EnoughBytes => format!("{bytes_readable} bytes are now readable, at least {min_name}={min_bytes}"),
+        FetchCompletion::MaxWait => format!("{wait_name} has passed with only {bytes_readable} bytes readable ({min_name}={min_bytes}), so the broker answers with what it has, which may be nothing"),
+        FetchCompletion::OtherSegment => "the end a partition may be read to moved onto a newer log segment than the fetch offset, or below it, which the broker answers at once".to_owned(),
+        FetchCompletion::PartitionError => "a partition can no longer be read where it was asked (its leader changed or is gone, or the offset left the log), which the broker answers at once".to_owned(),
     }
 }
