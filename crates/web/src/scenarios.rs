@@ -156,7 +156,7 @@ macro_rules! shipped {
     };
 }
 
-const SHIPPED: [(&str, &str); 53] = shipped![
+const SHIPPED: [(&str, &str); 54] = shipped![
     "01-at-most-once.json",
     "02-at-least-once.json",
     "02-slow-consumer-leaves-its-group.json",
