@@ -127,8 +127,9 @@ impl Cluster {
         };
         // DelayedFetch.tryComplete, case F: a fetch offset past the bound (a truncated leader) or
         // on an older segment than the bound is answered now; equal offsets go to case G.
-        if from > bound || (from < bound && log.segment_base_of(from) < log.segment_base_of(bound))
-        {
+        let on_older_segment =
+            from < bound && log.segment_base_of(from) < log.segment_base_of(bound);
+        if from > bound || on_older_segment {
             return Readiness::OtherSegment;
         }
         Readiness::Bytes(

@@ -145,6 +145,7 @@ impl World {
         }
     }
 
+    /// What the consumer's fetch finds over its partitions, from the leader each was asked of.
     fn found(&self, consumer: &Consumer) -> Found {
         let mut bytes = 0u64;
         for (tp, from) in &consumer.positions {
@@ -156,17 +157,12 @@ impl World {
             if parked_at.is_some_and(|leader| *leader != self.cluster.leader_of(tp)) {
                 return Found::AtOnce(FetchCompletion::PartitionError, bytes);
             }
-            match self
-                .cluster
-                .readiness(tp, *from, consumer.isolation_level())
-            {
-                Readiness::Bytes(b) => bytes = bytes.saturating_add(b),
-                Readiness::OtherSegment => {
-                    return Found::AtOnce(FetchCompletion::OtherSegment, bytes);
-                }
-                Readiness::Failed(_) => {
-                    return Found::AtOnce(FetchCompletion::PartitionError, bytes);
-                }
+            match found_in(
+                self.cluster
+                    .readiness(tp, *from, consumer.isolation_level()),
+            ) {
+                Found::Bytes(more) => bytes = bytes.saturating_add(more),
+                Found::AtOnce(reason, _) => return Found::AtOnce(reason, bytes),
             }
         }
         Found::Bytes(bytes)
