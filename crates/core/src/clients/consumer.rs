@@ -2,7 +2,8 @@
 //! and the assignment of partitions to the group's live members.
 //!
 //! Simplified from Kafka's `KafkaConsumer` and group coordinator: fetches and offset commits are
-//! answered within the step (no messages in flight), the group coordinator is always available,
+//! answered within the step (no messages in flight; a fetch held for `fetch.min.bytes` in a
+//! later step), the group coordinator is always available,
 //! and a membership change reassigns partitions at once (round-robin over live members sorted by
 //! id), bumping the group's generation.
 

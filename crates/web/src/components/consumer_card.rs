@@ -100,7 +100,7 @@ impl ConsumerView {
                 .collect(),
             waiting: consumer.waiting_fetch.as_ref().map(|w| {
                 format!(
-                    "Its poll waits: the broker holds its fetch until {} bytes are readable, or until {} ms at the latest (fetch.max.wait.ms), then answers with what it has.",
+                    "Its poll waits: the broker holds its fetch until {} bytes are readable, or until {} ms at the latest (fetch.max.wait.ms), then answers with what it has. The lab counts bytes as Kafka's record format does: 61 per batch, and per record its key, its value and a few bytes of lengths.",
                     w.min_bytes, w.until_ms
                 )
             }),
