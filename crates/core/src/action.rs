@@ -455,6 +455,14 @@ pub enum Action {
         /// batches, and always the first batch. Absent: everything up to the bound.
         #[serde(default)]
         max_records: Option<u32>,
+        /// The request's MinBytes: with fewer bytes readable, the leader holds it
+        /// (`DelayedFetch`) until enough are, or `max_wait_ms` has passed. Absent or 0: answered
+        /// at once.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        min_bytes: Option<u32>,
+        /// The request's MaxWaitMs: how long the leader may hold it. Absent or 0: at once.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max_wait_ms: Option<u64>,
     },
     /// `kafka-delete-records.sh` (`Admin.deleteRecords`): the partition's leader moves its log
     /// start offset up to `offset` (-1: the high watermark); records below it can no longer be
@@ -756,13 +764,20 @@ impl Action {
                 offset,
                 isolation_level,
                 max_records,
+                min_bytes,
+                max_wait_ms,
             } => format!(
-                "hand-made Fetch of {topic}-{partition} from offset {offset} ({}{})",
+                "hand-made Fetch of {topic}-{partition} from offset {offset} ({}{}{})",
                 match isolation_level {
                     IsolationLevel::ReadUncommitted => "read_uncommitted",
                     IsolationLevel::ReadCommitted => "read_committed",
                 },
-                max_records.map_or_else(String::new, |m| format!(", at most {m} records"))
+                max_records.map_or_else(String::new, |m| format!(", at most {m} records")),
+                match (min_bytes, max_wait_ms) {
+                    (Some(min), Some(wait)) if *min > 0 && *wait > 0 =>
+                        format!(", at least {min} bytes within {wait} ms"),
+                    _ => String::new(),
+                }
             ),
             Action::DeleteRecords {
                 topic,

@@ -9,3 +9,4 @@ pub mod fetch;
 pub mod log;
 pub mod offsets_log;
 pub mod producer_state;
+pub mod record_size;

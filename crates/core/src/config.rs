@@ -398,6 +398,13 @@ pub struct ConsumerConfig {
         rename = "max.poll.interval.ms"
     )]
     pub max_poll_interval_ms: u64,
+    /// `fetch.min.bytes`: the least data a fetch waits for at the broker
+    /// (`ReplicaManager.fetchMessages`); the lab parks a poll's fetch only above 1 byte.
+    #[serde(default = "default_fetch_min_bytes", rename = "fetch.min.bytes")]
+    pub fetch_min_bytes: u32,
+    /// `fetch.max.wait.ms`: how long a fetch waits for `fetch.min.bytes` (`DelayedFetch`).
+    #[serde(default = "default_fetch_max_wait_ms", rename = "fetch.max.wait.ms")]
+    pub fetch_max_wait_ms: u64,
     #[serde(default)]
     pub processing: ProcessingMode,
 }
@@ -416,6 +423,8 @@ impl ConsumerConfig {
             auto_offset_reset: OffsetReset::default(),
             max_poll_records: default_max_poll(),
             max_poll_interval_ms: default_max_poll_interval_ms(),
+            fetch_min_bytes: default_fetch_min_bytes(),
+            fetch_max_wait_ms: default_fetch_max_wait_ms(),
             processing: ProcessingMode::default(),
         }
     }
@@ -532,6 +541,14 @@ fn default_max_poll() -> u32 {
 }
 fn default_max_poll_interval_ms() -> u64 {
     300_000
+}
+/// `ConsumerConfig.DEFAULT_FETCH_MIN_BYTES`.
+fn default_fetch_min_bytes() -> u32 {
+    1
+}
+/// `ConsumerConfig.DEFAULT_FETCH_MAX_WAIT_MS`.
+fn default_fetch_max_wait_ms() -> u64 {
+    500
 }
 
 #[cfg(test)]

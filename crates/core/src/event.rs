@@ -54,6 +54,31 @@ pub struct HangingTransaction {
     pub idle_ms: u64,
 }
 
+/// Why a waiting fetch was answered (`DelayedFetch.tryComplete` and `onExpiration`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FetchCompletion {
+    /// At least `fetch.min.bytes` became readable (case G).
+    EnoughBytes,
+    /// `fetch.max.wait.ms` passed: answered with whatever is readable, maybe nothing.
+    MaxWait,
+    /// The readable bound moved onto a newer segment than the fetch offset, or below it (case F).
+    OtherSegment,
+    /// A partition can no longer be read here: no leader, or the offset left the log (cases A-D).
+    PartitionError,
+}
+
+impl FetchCompletion {
+    pub fn name(self) -> &'static str {
+        match self {
+            FetchCompletion::EnoughBytes => "enough_bytes",
+            FetchCompletion::MaxWait => "max_wait",
+            FetchCompletion::OtherSegment => "other_segment",
+            FetchCompletion::PartitionError => "partition_error",
+        }
+    }
+}
+
 /// What a consumer's processing did to the external database.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -316,6 +341,22 @@ pub enum EventKind {
     },
     NothingToProcess {
         consumer: ClientId,
+    },
+    /// The consumer's fetch found fewer than `fetch.min.bytes` readable and waits at the broker
+    /// (`DelayedFetch` in the fetch purgatory) until `until_ms` at most; its poll blocks.
+    FetchParked {
+        consumer: ClientId,
+        min_bytes: u32,
+        bytes_readable: u64,
+        until_ms: u64,
+    },
+    /// The waiting fetch was answered, for `reason`, after `waited_ms`; the records it got follow
+    /// as `records_polled` (or `nothing_polled`).
+    FetchCompleted {
+        consumer: ClientId,
+        reason: FetchCompletion,
+        bytes_readable: u64,
+        waited_ms: u64,
     },
     FetchFailed {
         consumer: ClientId,
@@ -590,6 +631,24 @@ pub enum EventKind {
         group_id: String,
         require_stable: bool,
         partitions: Vec<FetchedOffsetAnswer>,
+    },
+    /// A hand-made Fetch asking for `min_bytes` found `bytes_readable` and is held by the
+    /// leader (`DelayedFetch`) until `until_ms` at most; `fetch_answered` follows when it is
+    /// answered.
+    RawFetchParked {
+        topic_partition: TopicPartition,
+        fetch_offset: Offset,
+        min_bytes: u32,
+        bytes_readable: u64,
+        until_ms: u64,
+    },
+    /// The held hand-made Fetch is answered, for `reason`, after `waited_ms`.
+    RawFetchCompleted {
+        topic_partition: TopicPartition,
+        fetch_offset: Offset,
+        reason: FetchCompletion,
+        bytes_readable: u64,
+        waited_ms: u64,
     },
     /// A hand-made WriteTxnMarkers reached `__consumer_offsets-0`: the marker's offset there or
     /// the error, and the pending offsets it decided.

@@ -47,6 +47,7 @@ mod produce_request;
 mod producer_api;
 mod streams_runtime;
 mod transactions;
+mod waiting_fetch;
 
 /// An action that cannot be carried out because it names something that does not exist or asks
 /// for something impossible. This is a mistake in the input, not a Kafka error: Kafka's errors
@@ -188,6 +189,8 @@ pub struct World {
     coordinator_seen: BTreeMap<ClientId, BrokerId>,
     /// Kafka Streams applications and which of the clients above are theirs.
     streams: Vec<StreamsLayout>,
+    /// Hand-made Fetch requests the leaders hold for their `min_bytes` (`DelayedFetch`).
+    raw_fetches: Vec<waiting_fetch::RawWaitingFetch>,
 }
 
 impl World {
@@ -237,6 +240,7 @@ impl World {
             .with_load_ms(config.cluster.coordinator_load_ms),
             coordinator_seen: BTreeMap::new(),
             streams: Vec::new(),
+            raw_fetches: Vec::new(),
         };
         for p in &config.producers {
             if world.producers.contains_key(&p.id) || config.consumers.iter().any(|c| c.id == p.id)
@@ -503,6 +507,7 @@ impl World {
         self.validate(action)?;
         let mut out = Events::new(self.narration);
         self.apply(action, &mut out)?;
+        self.complete_waiting_fetches(&mut out);
         self.steps_taken += 1;
         let step = self.steps_taken;
         let mut invariants = std::mem::take(&mut self.invariants);
@@ -1270,13 +1275,30 @@ impl World {
                 offset,
                 isolation_level,
                 max_records,
-            } => self.fetch_raw(
-                &TopicPartition::new(topic.as_str(), *partition),
-                Offset(*offset),
-                *isolation_level,
-                *max_records,
-                out,
-            ),
+                min_bytes,
+                max_wait_ms,
+            } => {
+                let request = waiting_fetch::RawFetch {
+                    topic_partition: TopicPartition::new(topic.as_str(), *partition),
+                    fetch_offset: Offset(*offset),
+                    isolation_level: *isolation_level,
+                    max_records: *max_records,
+                };
+                if !self.park_raw_fetch(
+                    &request,
+                    min_bytes.unwrap_or(0),
+                    max_wait_ms.unwrap_or(0),
+                    out,
+                ) {
+                    self.fetch_raw(
+                        &request.topic_partition,
+                        request.fetch_offset,
+                        request.isolation_level,
+                        request.max_records,
+                        out,
+                    );
+                }
+            }
             Action::DeleteRecords {
                 topic,
                 partition,

@@ -49,6 +49,7 @@ const SHIPPED: &[(&str, &str, &str)] = &[
     shipped!("17-coordinator-failover"),
     shipped!("17-coordinator-failure-mid-commit"),
     shipped!("17-not-coordinator-and-load-in-progress"),
+    shipped!("18-19-20-fetch-min-bytes-waits-for-data"),
     shipped!("18-19-seek-to-end-stops-at-the-lso"),
     shipped!("18-21-aborted-records-are-skipped"),
     shipped!("18-21-hand-made-fetch-and-delete-records"),

@@ -173,7 +173,7 @@ fn run(
     steps: usize,
     limits: ExploreLimits,
 ) -> (World, Vec<Action>) {
-    let mut world = World::new(config, seed).expect("valid world");
+    let mut world = World::new(&waiting_fetches(config, seed), seed).expect("valid world");
     let mut rng = SimRng::new(seed);
     let mut actions = Vec::with_capacity(steps);
     for _ in 0..steps {
@@ -184,6 +184,19 @@ fn run(
         actions.push(action);
     }
     (world, actions)
+}
+
+/// Half the runs give every consumer a `fetch.min.bytes` of one to a few records and a
+/// `fetch.max.wait.ms` of 100 to 900 ms, so polls wait at the broker under the same faults.
+fn waiting_fetches(config: &WorldConfig, seed: u64) -> WorldConfig {
+    let mut config = config.clone();
+    if seed % 2 == 1 {
+        for consumer in &mut config.consumers {
+            consumer.fetch_min_bytes = 60 + u32::try_from(seed % 400).unwrap_or(0);
+            consumer.fetch_max_wait_ms = 100 + (seed / 2) % 800;
+        }
+    }
+    config
 }
 
 fn describe_violations(world: &World) -> String {
@@ -418,6 +431,44 @@ fn random_runs_seek_read_add_and_close_consumers() {
     assert_eq!(seen.len(), 9, "only {seen:?}");
 }
 
+// The runs with fetch.min.bytes above 1 do make polls wait at the broker, and each wait ends
+// by one of DelayedFetch's ways: enough bytes, fetch.max.wait.ms, or a partition changing.
+#[test]
+fn random_runs_park_fetches_and_answer_them() {
+    let mut parked = 0;
+    let mut reasons = std::collections::BTreeSet::new();
+    for seed in (1..60).step_by(2) {
+        let mut world =
+            World::new(&waiting_fetches(&transactional_world(2), seed), seed).expect("valid world");
+        let mut rng = SimRng::new(seed);
+        let limits = ExploreLimits {
+            broker_faults: true,
+            ..ExploreLimits::default()
+        };
+        for _ in 0..300 {
+            let action = random_action(&world, &mut rng, limits);
+            let Ok(events) = world.step(&action) else {
+                continue;
+            };
+            for e in events {
+                match e.kind {
+                    eos_core::EventKind::FetchParked { .. } => parked += 1,
+                    eos_core::EventKind::FetchCompleted { reason, .. } => {
+                        reasons.insert(reason.name());
+                    }
+                    _ => {}
+                }
+            }
+        }
+        transaction_guarantees_hold(&world, &format!("seed {seed}")).expect("guarantees hold");
+    }
+    assert!(parked > 0, "no poll ever waited");
+    assert!(
+        reasons.contains("enough_bytes") && reasons.contains("max_wait"),
+        "only {reasons:?}"
+    );
+}
+
 /// Random runs delete records now and then (`kafka-delete-records.sh`), and every guarantee
 /// about offsets holds through it: the log start moves, the LSO never falls below it.
 #[test]
@@ -474,6 +525,7 @@ fn turning_narration_off_changes_only_the_words() {
         ..ExploreLimits::default()
     };
     for seed in 0..8 {
+        let config = waiting_fetches(&config, seed);
         let mut narrated = World::new(&config, seed).expect("valid world");
         let mut silent = World::new(&config, seed).expect("valid world");
         silent.set_narration(eos_core::event::Narration::Off);

@@ -156,7 +156,7 @@ macro_rules! shipped {
     };
 }
 
-const SHIPPED: [(&str, &str); 53] = shipped![
+const SHIPPED: [(&str, &str); 54] = shipped![
     "01-at-most-once.json",
     "02-at-least-once.json",
     "02-slow-consumer-leaves-its-group.json",
@@ -186,6 +186,7 @@ const SHIPPED: [(&str, &str); 53] = shipped![
     "17-coordinator-failover.json",
     "17-coordinator-failure-mid-commit.json",
     "17-not-coordinator-and-load-in-progress.json",
+    "18-19-20-fetch-min-bytes-waits-for-data.json",
     "18-19-seek-to-end-stops-at-the-lso.json",
     "18-21-aborted-records-are-skipped.json",
     "18-21-hand-made-fetch-and-delete-records.json",

@@ -310,3 +310,36 @@ async fn at_375_px_the_stage_scrolls_inside_itself() {
         "the stage keeps to the page's width"
     );
 }
+
+// fetch.min.bytes: the consumer whose fetch the broker holds says so on the stage, on its card
+// and in the step's sentence; once the commit makes enough bytes readable it reads them.
+#[wasm_bindgen_test]
+async fn a_consumer_waiting_for_fetch_min_bytes_shows_until_when() {
+    let (root, _app) =
+        support::mount_at("?scenario=18-19-20-fetch-min-bytes-waits-for-data&step=8").await;
+    support::unfold_details(&root).await;
+    let reader = name_of(&root, "#stage-consumer-reader");
+    assert!(reader.contains("fetch waiting, until 500 ms"), "{reader}");
+    let auditor = name_of(&root, "#stage-consumer-auditor");
+    assert!(!auditor.contains("fetch waiting"), "{auditor}");
+    let card = text(&root, "#consumer-waiting-reader");
+    assert!(card.contains("until 200 bytes are readable"), "{card}");
+    assert!(card.contains("until 500 ms at the latest"), "{card}");
+    let sentence = text(&root, "#step-sentence");
+    assert!(
+        sentence.contains("reader's fetch waits at the broker"),
+        "{sentence}"
+    );
+
+    for _ in 8..12 {
+        click(&root, "#next-scripted").await;
+    }
+    assert!(text(&root, "#step-status").contains("Step 12"));
+    assert!(!name_of(&root, "#stage-consumer-reader").contains("fetch waiting"));
+    assert!(!exists(&root, "#consumer-waiting-reader"));
+    let narration = text(&root, "#narration");
+    assert!(
+        narration.contains("answers reader's waiting fetch after 200 ms"),
+        "{narration}"
+    );
+}

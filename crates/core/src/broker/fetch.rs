@@ -6,6 +6,7 @@
 
 use crate::broker::batch::{ControlKind, StoredBatch};
 use crate::broker::cluster::Cluster;
+use crate::broker::record_size::batch_size_in_bytes;
 use crate::config::IsolationLevel;
 use crate::error_code::ErrorCode;
 use crate::ids::{Offset, ProducerEpoch, ProducerId, Sequence, TopicPartition};
@@ -87,7 +88,57 @@ impl FetchAnswer {
     }
 }
 
+/// What a fetch that may wait (`fetch.min.bytes`) finds on one partition now, as
+/// `ReplicaManager.fetchMessages` reads it and `DelayedFetch.tryComplete` checks it again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Readiness {
+    /// Bytes of whole batches from the fetch offset up to the isolation level's bound, on the
+    /// fetch offset's segment (`LocalLog.read` reads one segment; `positionDiff`).
+    Bytes(u64),
+    /// The bound lies on a newer segment than the fetch offset, or below it: answered at once
+    /// (`DelayedFetch` case F: the partition rolled a segment, or the leader truncated).
+    OtherSegment,
+    /// The partition cannot be read (no such partition, no leader, offset out of range):
+    /// answered at once with the error (`DelayedFetch` cases A to D).
+    Failed(ErrorCode),
+}
+
 impl Cluster {
+    /// How much a fetch of `tp` from `from` could read now, for `fetch.min.bytes`.
+    pub fn readiness(
+        &self,
+        tp: &TopicPartition,
+        from: Offset,
+        isolation: IsolationLevel,
+    ) -> Readiness {
+        let Some(partition) = self.partition(tp) else {
+            return Readiness::Failed(ErrorCode::UnknownTopicOrPartition);
+        };
+        let Some(leader) = partition.leader_replica() else {
+            return Readiness::Failed(ErrorCode::NotLeaderOrFollower);
+        };
+        let log = &leader.log;
+        if from < log.log_start_offset() || from > log.log_end_offset() {
+            return Readiness::Failed(ErrorCode::OffsetOutOfRange);
+        }
+        let bound = match isolation {
+            IsolationLevel::ReadUncommitted => partition.high_watermark(),
+            IsolationLevel::ReadCommitted => partition.last_stable_offset(),
+        };
+        // DelayedFetch.tryComplete, case F: a fetch offset past the bound (a truncated leader) or
+        // on an older segment than the bound is answered now; equal offsets go to case G.
+        let on_older_segment =
+            from < bound && log.segment_base_of(from) < log.segment_base_of(bound);
+        if from > bound || on_older_segment {
+            return Readiness::OtherSegment;
+        }
+        Readiness::Bytes(
+            log.read(from, bound, usize::MAX)
+                .map(batch_size_in_bytes)
+                .fold(0, u64::saturating_add),
+        )
+    }
+
     /// The leader's answer to a consumer fetching `tp` from `from`. read_uncommitted reads below
     /// the high watermark, read_committed below the last stable offset (`FetchIsolation`).
     /// `max_records` stands in for the byte limits: whole batches while they fit, and always the

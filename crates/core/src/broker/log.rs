@@ -188,6 +188,16 @@ impl PartitionLog {
         (start..end).map(|i| &self.batches[i])
     }
 
+    /// The base offset of the segment an offset falls in: the last one starting at or before
+    /// it (`LogOffsetMetadata.segmentBaseOffset`).
+    pub fn segment_base_of(&self, offset: Offset) -> Offset {
+        let holding = partition_point_by(&self.segments, |s| s.base_offset <= offset);
+        holding
+            .checked_sub(1)
+            .and_then(|i| self.segments.get(i))
+            .map_or(self.log_start_offset, |s| s.base_offset)
+    }
+
     /// Records an aborted transaction in the segment that holds its marker
     /// (`LogSegment.updateTxnIndex`; only aborted transactions are indexed).
     pub fn index_aborted(&mut self, entry: AbortedTxn) {

@@ -2,14 +2,16 @@
 //! and the assignment of partitions to the group's live members.
 //!
 //! Simplified from Kafka's `KafkaConsumer` and group coordinator: fetches and offset commits are
-//! answered within the step (no messages in flight), the group coordinator is always available,
+//! answered within the step (no messages in flight; a fetch held for `fetch.min.bytes` in a
+//! later step), the group coordinator is always available,
 //! and a membership change reassigns partitions at once (round-robin over live members sorted by
 //! id), bumping the group's generation.
 
 use crate::broker::offsets_log::OffsetMetadata;
 use crate::config::{ConsumerConfig, IsolationLevel, OffsetReset, ProcessingMode};
 use crate::error_code::ErrorCode;
-use crate::ids::{ClientId, Offset, ProducerId, TopicPartition};
+use crate::ids::{BrokerId, ClientId, Offset, ProducerId, TopicPartition};
+use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// A record a consumer has received and not yet processed.
@@ -50,6 +52,20 @@ pub struct Consumer {
     /// Whether it is a member of its group now: false for an `assign` consumer, and after it
     /// left (close, crash, poll timeout) until it joins again.
     pub in_group: bool,
+    /// Its poll's fetch, parked at the broker for `fetch.min.bytes` (`DelayedFetch`), if any.
+    pub waiting_fetch: Option<WaitingFetch>,
+}
+
+/// A consumer's fetch waiting at the broker: the poll that sent it blocks until it is answered.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct WaitingFetch {
+    pub min_bytes: u32,
+    pub since_ms: u64,
+    /// `since_ms + fetch.max.wait.ms`: answered then with whatever is readable.
+    pub until_ms: u64,
+    /// The leader each partition was fetched from: a leader that changes answers at once.
+    #[serde(skip)]
+    pub leaders: BTreeMap<TopicPartition, Option<BrokerId>>,
 }
 
 impl Consumer {
@@ -65,6 +81,7 @@ impl Consumer {
             last_auto_commit_ms: 0,
             last_poll_ms: 0,
             in_group: config.is_subscribed(),
+            waiting_fetch: None,
             config,
         }
     }

@@ -294,6 +294,9 @@ pub struct ConsumerReport {
     /// What `groupMetadata()` returns: the group's generation and its member id, or -1 and "".
     pub generation_id: i32,
     pub member_id: String,
+    /// Its poll's fetch while it waits at the broker for `fetch.min.bytes`; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiting_fetch: Option<crate::clients::consumer::WaitingFetch>,
 }
 
 #[derive(Debug, Serialize)]
@@ -809,6 +812,7 @@ fn consumers(world: &World) -> Vec<ConsumerReport> {
                     .collect(),
                 generation_id: world.group_metadata_of(c).0,
                 member_id: world.group_metadata_of(c).1,
+                waiting_fetch: c.waiting_fetch.clone(),
             }
         })
         .collect()

@@ -439,6 +439,7 @@ impl World {
         let unprocessed_records = c.buffer.len();
         c.alive = false;
         c.in_group = false;
+        c.waiting_fetch = None;
         c.buffer.clear();
         c.positions.clear();
         c.assignment.clear();

@@ -102,6 +102,14 @@ impl World {
             return;
         };
         consumer.last_poll_ms = now;
+        // Fetcher.prepareFetchRequests: no second fetch to a broker while one is in flight.
+        if let Some(waiting) = &consumer.waiting_fetch {
+            out.push_with(
+                EventKind::NothingPolled { consumer: consumer_id.clone() },
+                || format!("{consumer_id} polls and receives nothing new: its fetch is still waiting at the broker for fetch.min.bytes ({} bytes), until {} ms at the latest, and a consumer sends no second fetch while one is in flight.", waiting.min_bytes, waiting.until_ms),
+            );
+            return;
+        }
         // A member that left on max.poll.interval.ms joins again first
         // (`ConsumerCoordinator.poll` → `ensureActiveGroup`).
         if consumer.config.is_subscribed() && !consumer.in_group {
@@ -158,6 +166,20 @@ impl World {
                 ),
             }
         }
+        if self.park_fetch(consumer_id, out) {
+            return;
+        }
+        self.fetch_into_buffer(consumer_id, waiting_unstable, out);
+    }
+
+    /// The fetch of a poll, answered: records from every position up to the isolation level's
+    /// bound, into the application's buffer.
+    pub(super) fn fetch_into_buffer(
+        &mut self,
+        consumer_id: &ClientId,
+        waiting_unstable: bool,
+        out: &mut Events,
+    ) {
         let Some(consumer) = self.consumers.get(consumer_id) else {
             return;
         };
@@ -496,6 +518,7 @@ impl World {
         };
         c.alive = false;
         c.in_group = false;
+        c.waiting_fetch = None;
         let unprocessed_records = c.buffer.len();
         c.buffer.clear();
         c.positions.clear();

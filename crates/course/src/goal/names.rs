@@ -41,7 +41,7 @@ pub(crate) fn event_name(kind: &EventKind) -> Option<String> {
 
 /// Every event kind's name as the report writes it, in the core's order (what serde lists
 /// after "expected one of"; the test `the_event_kinds_are_serdes` keeps it so).
-const EVENT_KINDS: [&str; 91] = [
+const EVENT_KINDS: [&str; 95] = [
     "time_advanced",
     "message_sent",
     "message_delivered",
@@ -91,6 +91,8 @@ const EVENT_KINDS: [&str; 91] = [
     "network_full",
     "nothing_polled",
     "nothing_to_process",
+    "fetch_parked",
+    "fetch_completed",
     "fetch_failed",
     "position_resolved",
     "record_transformed",
@@ -132,6 +134,8 @@ const EVENT_KINDS: [&str; 91] = [
     "fetch_answered",
     "records_deleted",
     "offset_fetch_answered",
+    "raw_fetch_parked",
+    "raw_fetch_completed",
     "offsets_marker_answered",
 ];
 

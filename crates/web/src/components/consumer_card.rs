@@ -28,13 +28,22 @@ pub struct ConsumerView {
     pub processed: usize,
     /// Offset, partition, key and value of the newest received records, newest last.
     pub recent: Vec<String>,
+    /// Its fetch held at the broker for `fetch.min.bytes`, in words, if it waits.
+    pub waiting: Option<String>,
 }
 
 impl ConsumerView {
     pub fn of(consumer: &Consumer, world: &World) -> Self {
         let config = &consumer.config;
         let group = world.groups().get(&config.group_id);
-        Self {
+        // Shown only when set: at 1 byte a poll never waits in the lab.
+        let fetch_settings = (config.fetch_min_bytes > 1).then(|| {
+            [
+                ("fetch.min.bytes", config.fetch_min_bytes.to_string()),
+                ("fetch.max.wait.ms", config.fetch_max_wait_ms.to_string()),
+            ]
+        });
+        let mut view = Self {
             id: consumer.id().clone(),
             alive: consumer.alive,
             incarnation: consumer.incarnation,
@@ -89,7 +98,15 @@ impl ConsumerView {
                     format!("{} @ {}: {key} = {}", r.topic_partition, r.offset, r.value)
                 })
                 .collect(),
-        }
+            waiting: consumer.waiting_fetch.as_ref().map(|w| {
+                format!(
+                    "Its poll waits: the broker holds its fetch until {} bytes are readable, or until {} ms at the latest (fetch.max.wait.ms), then answers with what it has. The lab counts bytes as Kafka's record format does: 61 per batch, and per record its key, its value and a few bytes of lengths.",
+                    w.min_bytes, w.until_ms
+                )
+            }),
+        };
+        view.settings.extend(fetch_settings.into_iter().flatten());
+        view
     }
 }
 
@@ -137,6 +154,9 @@ pub fn ConsumerCard(props: &ConsumerCardProps) -> Html {
                 </tbody>
             </table>
             <p class="membership" id={dom_id("consumer-membership", &id.0)}>{&view.membership}</p>
+            {view.waiting.as_ref().map(|words| html! {
+                <p class="waiting-fetch" id={dom_id("consumer-waiting", &id.0)}>{words}</p>
+            })}
             <p class="counts" id={dom_id("consumer-counts", &id.0)}>
                 {format!("Received {} · polled, not processed {} · processed {}",
                     view.received, view.polled_unprocessed, view.processed)}

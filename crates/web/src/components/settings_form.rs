@@ -117,6 +117,14 @@ pub const CONSUMER_FIELDS: &[Field] = &[
         input: Input::Number,
     },
     Field {
+        key: "fetch.min.bytes",
+        input: Input::Number,
+    },
+    Field {
+        key: "fetch.max.wait.ms",
+        input: Input::Number,
+    },
+    Field {
         key: "processing",
         input: Input::Choice(&[
             ("\"commit_before_processing\"", "commit before processing"),

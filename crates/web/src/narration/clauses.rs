@@ -5,6 +5,7 @@ use super::groups::follow;
 use super::sentence::what;
 use super::words::{Names, partitions, upper_first};
 use crate::steps::StepRecord;
+use eos_core::event::FetchCompletion;
 use eos_core::{Action, EventKind};
 
 pub(super) fn written_clause(step: &StepRecord, names: &Names<'_>) -> Option<String> {
@@ -305,7 +306,31 @@ pub(super) fn consumer_clause(step: &StepRecord) -> Option<String> {
         };
         return Some(format!("{consumer} {what}{effects}"));
     }
-    step.events.iter().find_map(|e| match &e.kind {
+    let waited = step.events.iter().find_map(|e| match &e.kind {
+        EventKind::FetchCompleted {
+            reason, waited_ms, ..
+        } => Some(match reason {
+            FetchCompletion::EnoughBytes => {
+                format!(", once its fetch had waited {waited_ms} ms at the broker for enough bytes")
+            }
+            FetchCompletion::MaxWait => format!(
+                ", when its fetch had waited fetch.max.wait.ms ({waited_ms} ms) at the broker"
+            ),
+            FetchCompletion::OtherSegment | FetchCompletion::PartitionError => format!(
+                ", after its fetch had waited {waited_ms} ms at the broker and the partition changed under it"
+            ),
+        }),
+        _ => None,
+    });
+    let clause = step.events.iter().find_map(|e| match &e.kind {
+        EventKind::FetchParked {
+            consumer,
+            min_bytes,
+            until_ms,
+            ..
+        } => Some(format!(
+            "{consumer}'s fetch waits at the broker for {min_bytes} bytes (fetch.min.bytes), until {until_ms} ms at the latest"
+        )),
         EventKind::RecordsPolled {
             consumer,
             topic_partition,
@@ -350,7 +375,8 @@ pub(super) fn consumer_clause(step: &StepRecord) -> Option<String> {
             "Group {group_id} rebalanced to generation {generation_id}"
         )),
         _ => None,
-    })
+    });
+    clause.map(|clause| format!("{clause}{}", waited.unwrap_or_default()))
 }
 
 pub(super) fn message_clause(step: &StepRecord, names: &Names<'_>) -> Option<String> {

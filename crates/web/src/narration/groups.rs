@@ -102,6 +102,8 @@ pub(super) fn group_of(kind: &EventKind) -> GroupKind {
         | K::RecordProcessed { .. }
         | K::OffsetCommitted { .. }
         | K::NothingPolled { .. }
+        | K::FetchParked { .. }
+        | K::FetchCompleted { .. }
         | K::NothingToProcess { .. }
         | K::PositionResolved { .. }
         | K::RecordTransformed { .. }

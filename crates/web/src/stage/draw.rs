@@ -233,12 +233,20 @@ pub fn consumer(node: &ConsumerNode, rect: &Rect, selected: bool, handlers: &Han
                 node.isolation
             ),
         ),
-        line(
-            x,
-            rect.y + 44.0,
-            "stage-line stage-muted",
-            format!("{} processed", node.processed),
-        ),
+        match node.fetch_waits_until_ms {
+            Some(until) => line(
+                x,
+                rect.y + 44.0,
+                "stage-line stage-waiting",
+                fit(&format!("fetch waiting, until {until} ms"), 30),
+            ),
+            None => line(
+                x,
+                rect.y + 44.0,
+                "stage-line stage-muted",
+                format!("{} processed", node.processed),
+            ),
+        },
     ];
     lines.extend(
         positions

@@ -57,6 +57,8 @@ pub struct ConsumerNode {
     /// Partition, position and the group's committed offset.
     pub positions: Vec<(String, Option<i64>, Option<i64>)>,
     pub processed: usize,
+    /// When its fetch, held at the broker for `fetch.min.bytes`, is answered at the latest.
+    pub fetch_waits_until_ms: Option<u64>,
     pub changed: bool,
 }
 
@@ -548,6 +550,7 @@ impl StageModel {
                         })
                         .collect(),
                     processed: c.processed.len(),
+                    fetch_waits_until_ms: c.waiting_fetch.as_ref().map(|w| w.until_ms),
                     changed: changes.clients.contains(c.id()),
                 }
             })
