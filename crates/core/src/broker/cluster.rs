@@ -1223,6 +1223,38 @@ mod tests {
         ProduceOutcome::Respond(Ok(Offset(offset)))
     }
 
+    // ProducerStateManager.loadFromSnapshot skips expired producers: a broker that restarts
+    // after its partition forgot an idle producer does not bring it back to forget it again.
+    #[test]
+    fn a_restart_does_not_bring_back_an_expired_producer() {
+        let mut c = cluster(1, 1);
+        let expiration_ms = ClusterConfig::default().producer_id_expiration_ms;
+        let expired_now = |c: &mut Cluster, now_ms| {
+            let mut out = Events::default();
+            c.on_time(now_ms, &mut out);
+            out.0
+                .iter()
+                .filter(|e| matches!(e.kind, EventKind::ProducerStateExpired { .. }))
+                .count()
+        };
+        let idempotent = batch(PID, 0);
+        assert_eq!(
+            produce(&mut c, B1, Acks::All, &idempotent, 1).outcome,
+            ok(0)
+        );
+        assert_eq!(expired_now(&mut c, expiration_ms), 1);
+        crash(&mut c, B1);
+        let mut out = Events::default();
+        c.restart_broker(B1, expiration_ms + 1, &mut out);
+        let replica = part(&c).replica(B1).expect("a replica");
+        assert!(replica.producers.entry(PID).is_none(), "still forgotten");
+        assert_eq!(
+            expired_now(&mut c, expiration_ms + 2),
+            0,
+            "no second expiry"
+        );
+    }
+
     // DelayedProduce / Partition.checkEnoughReplicasReachOffset: the acks=all answer waits in
     // purgatory until the high watermark passes the batch, i.e. every in-sync replica has it.
     #[test]
