@@ -3,4 +3,5 @@
 
 pub mod host;
 pub mod log_partition;
+pub mod state_log;
 pub mod state_machine;

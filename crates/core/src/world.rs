@@ -1157,7 +1157,7 @@ impl World {
                 }
             }
             Action::CrashBroker { broker } => {
-                self.cluster.crash_broker(*broker, out);
+                self.cluster.crash_broker(*broker, self.now_ms, out);
                 let live = self.live_brokers();
                 let outputs = self.at_coordinator(|host, now, _, leader_of| {
                     host.on_broker_crashed(*broker, &|b| live.contains(&b), now, &leader_of, out)
@@ -1166,7 +1166,7 @@ impl World {
                 self.after_leader_change(out);
             }
             Action::RestartBroker { broker } => {
-                self.cluster.restart_broker(*broker, out);
+                self.cluster.restart_broker(*broker, self.now_ms, out);
                 let live = self.live_brokers();
                 let outputs = self.at_coordinator(|host, now, _, leader_of| {
                     host.on_broker_restarted(*broker, &|b| live.contains(&b), now, &leader_of, out)

@@ -12,7 +12,7 @@ use crate::broker::batch::{
 };
 use crate::broker::log::{AbortedTxn, PartitionLog};
 use crate::broker::producer_state::{
-    AppendOrigin, CompletedTxn, DataBatchVerdict, ProducerStateManager, ReplayCheckpoint,
+    AppendOrigin, CompletedTxn, DataBatchVerdict, Expiry, ProducerStateManager, ReplayCheckpoint,
     end_txn_marker_record,
 };
 use crate::config::{Acks, ClusterConfig, TopicConfig};
@@ -670,7 +670,8 @@ impl Cluster {
 
     /// Crashes a broker: it stops answering and leaves every ISR; partitions it led elect a new
     /// leader from the ISR. Its logs stay on disk; answers it was holding are lost.
-    pub fn crash_broker(&mut self, broker: BrokerId, out: &mut Events) {
+    pub fn crash_broker(&mut self, broker: BrokerId, now_ms: u64, out: &mut Events) {
+        let expiry = self.expiry(now_ms);
         if let Some(alive) = self.brokers.get_mut(&broker) {
             *alive = false;
         }
@@ -698,7 +699,7 @@ impl Cluster {
             }
             if partition.leader == Some(broker) {
                 partition.pending_acks.clear();
-                elect_leader(partition, &alive, out);
+                elect_leader(partition, &alive, expiry, out);
             }
         }
     }
@@ -706,7 +707,8 @@ impl Cluster {
     /// Restarts a broker: it rebuilds producer state from its logs, truncates any log that
     /// diverged from the current leader's, and follows (or leads, if the partition had no leader
     /// and it was the last in-sync replica).
-    pub fn restart_broker(&mut self, broker: BrokerId, out: &mut Events) {
+    pub fn restart_broker(&mut self, broker: BrokerId, now_ms: u64, out: &mut Events) {
+        let expiry = self.expiry(now_ms);
         if let Some(alive) = self.brokers.get_mut(&broker) {
             *alive = true;
         }
@@ -721,14 +723,24 @@ impl Cluster {
             let Some(replica) = partition.replica_mut(broker) else {
                 continue;
             };
-            replica.producers = replica
-                .replay
-                .rebuild(replica.log.batches(), replica.log.high_watermark());
+            replica.producers =
+                replica
+                    .replay
+                    .rebuild(replica.log.batches(), replica.log.high_watermark(), expiry);
             if partition.leader.is_none() && partition.isr.contains(&broker) {
-                elect_leader(partition, &alive, out);
+                elect_leader(partition, &alive, expiry, out);
             } else {
-                truncate_follower(partition, broker, out);
+                truncate_follower(partition, broker, expiry, out);
             }
+        }
+    }
+
+    /// The time a rebuild of producer state happens at, with this cluster's
+    /// `producer.id.expiration.ms`.
+    fn expiry(&self, now_ms: u64) -> Expiry {
+        Expiry {
+            now_ms,
+            producer_id_expiration_ms: self.producer_id_expiration_ms,
         }
     }
 
@@ -966,7 +978,12 @@ fn replica_assignment(
         .collect()
 }
 
-fn elect_leader(partition: &mut Partition, alive: &BTreeMap<BrokerId, bool>, out: &mut Events) {
+fn elect_leader(
+    partition: &mut Partition,
+    alive: &BTreeMap<BrokerId, bool>,
+    expiry: Expiry,
+    out: &mut Events,
+) {
     let tp = partition.topic_partition.clone();
     let candidate = partition
         .replicas
@@ -1016,7 +1033,7 @@ fn elect_leader(partition: &mut Partition, alive: &BTreeMap<BrokerId, bool>, out
     let followers: Vec<BrokerId> = partition.followers.keys().copied().collect();
     for follower in followers {
         if alive.get(&follower).copied().unwrap_or(false) {
-            truncate_follower(partition, follower, out);
+            truncate_follower(partition, follower, expiry, out);
         }
     }
 }
@@ -1024,7 +1041,12 @@ fn elect_leader(partition: &mut Partition, alive: &BTreeMap<BrokerId, bool>, out
 /// Truncates a follower's log to where it stops matching the leader's, as Kafka's followers do
 /// with the leader epoch (`OffsetsForLeaderEpoch`, `ReplicaFetcherThread.truncate`); then the
 /// follower rebuilds its producer state from what is left.
-fn truncate_follower(partition: &mut Partition, follower: BrokerId, out: &mut Events) {
+fn truncate_follower(
+    partition: &mut Partition,
+    follower: BrokerId,
+    expiry: Expiry,
+    out: &mut Events,
+) {
     let tp = partition.topic_partition.clone();
     let Some(leader) = partition.leader else {
         return;
@@ -1055,9 +1077,10 @@ fn truncate_follower(partition: &mut Partition, follower: BrokerId, out: &mut Ev
     let before = replica.log.log_end_offset();
     if keep < before {
         replica.log.truncate_to(keep);
-        replica.producers = replica
-            .replay
-            .rebuild(replica.log.batches(), replica.log.high_watermark());
+        replica.producers =
+            replica
+                .replay
+                .rebuild(replica.log.batches(), replica.log.high_watermark(), expiry);
         let removed_records = before.0 - keep.0;
         out.push_with(
             EventKind::FollowerTruncated { topic_partition: tp.clone(), broker: follower, log_end_offset: keep, removed_records },
@@ -1186,18 +1209,50 @@ mod tests {
 
     fn crash(c: &mut Cluster, broker: BrokerId) -> Vec<EventKind> {
         let mut out = Events::default();
-        c.crash_broker(broker, &mut out);
+        c.crash_broker(broker, 0, &mut out);
         out.0.into_iter().map(|e| e.kind).collect()
     }
 
     fn restart(c: &mut Cluster, broker: BrokerId) -> Vec<EventKind> {
         let mut out = Events::default();
-        c.restart_broker(broker, &mut out);
+        c.restart_broker(broker, 0, &mut out);
         out.0.into_iter().map(|e| e.kind).collect()
     }
 
     fn ok(offset: i64) -> ProduceOutcome {
         ProduceOutcome::Respond(Ok(Offset(offset)))
+    }
+
+    // ProducerStateManager.loadFromSnapshot skips expired producers: a broker that restarts
+    // after its partition forgot an idle producer does not bring it back to forget it again.
+    #[test]
+    fn a_restart_does_not_bring_back_an_expired_producer() {
+        let mut c = cluster(1, 1);
+        let expiration_ms = ClusterConfig::default().producer_id_expiration_ms;
+        let expired_now = |c: &mut Cluster, now_ms| {
+            let mut out = Events::default();
+            c.on_time(now_ms, &mut out);
+            out.0
+                .iter()
+                .filter(|e| matches!(e.kind, EventKind::ProducerStateExpired { .. }))
+                .count()
+        };
+        let idempotent = batch(PID, 0);
+        assert_eq!(
+            produce(&mut c, B1, Acks::All, &idempotent, 1).outcome,
+            ok(0)
+        );
+        assert_eq!(expired_now(&mut c, expiration_ms), 1);
+        crash(&mut c, B1);
+        let mut out = Events::default();
+        c.restart_broker(B1, expiration_ms + 1, &mut out);
+        let replica = part(&c).replica(B1).expect("a replica");
+        assert!(replica.producers.entry(PID).is_none(), "still forgotten");
+        assert_eq!(
+            expired_now(&mut c, expiration_ms + 2),
+            0,
+            "no second expiry"
+        );
     }
 
     // DelayedProduce / Partition.checkEnoughReplicasReachOffset: the acks=all answer waits in

@@ -253,6 +253,10 @@ impl OffsetsLog {
         );
         self.producers
             .on_marker_appended(&marker, coordinator_epoch);
+        // The lab's group coordinator has every write acknowledged at once, so the high
+        // watermark is the log end: the decided transaction is stable now, and is not kept
+        // among the unreplicated ones (`onHighWatermarkUpdated`), where it would stay forever.
+        self.producers.on_high_watermark(self.log_end_offset());
         Ok(at)
     }
 

@@ -756,11 +756,22 @@ impl ProducerStateManager {
     }
 }
 
+/// When a rebuild of producer state happens, and how long a producer may stay idle: the rebuild
+/// leaves out the producers already expired. Kafka's load skips a snapshot's expired producers
+/// (`ProducerStateManager.loadFromSnapshot`, `isProducerExpired`); without it a restart would
+/// bring back every producer id the log ever held, each to expire again, so a restart would cost
+/// more the longer the lab ran.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Expiry {
+    pub now_ms: u64,
+    pub producer_id_expiration_ms: u64,
+}
+
 /// What replaying a replica's log gave so far, kept so that the next rebuild replays only the
 /// batches appended since (the lab's stand-in for the snapshot Kafka takes when a segment rolls,
-/// `ProducerStateManager.takeSnapshot`). Not part of the model: the rebuilt state is the same
-/// as [`ProducerStateManager::rebuild`] over the whole log, and a long lab's restarts cost no
-/// more than a short one's.
+/// `ProducerStateManager.takeSnapshot`). The rebuilt state is the same as
+/// [`ProducerStateManager::rebuild`] over the whole log, less the producers expired at the time
+/// of the rebuild ([`Expiry`]), and a long lab's restarts cost no more than a short one's.
 #[derive(Clone, Debug, Default)]
 pub struct ReplayCheckpoint {
     /// How many leading batches of the log `state` has replayed, and the last of them (base
@@ -782,6 +793,7 @@ impl ReplayCheckpoint {
         &mut self,
         batches: &crate::broker::log::Batches,
         high_watermark: Offset,
+        expiry: Expiry,
     ) -> ProducerStateManager {
         let still_a_prefix = self.replayed <= batches.len()
             && match self.replayed.checked_sub(1) {
@@ -805,6 +817,8 @@ impl ReplayCheckpoint {
             self.last = Some((batch.base_offset, batch.leader_epoch));
         }
         self.replayed = batches.len();
+        self.state
+            .remove_expired(expiry.now_ms, expiry.producer_id_expiration_ms);
         let mut state = self.state.clone();
         // ProducerStateManager.onHighWatermarkUpdated: only the decided transactions whose marker
         // the high watermark has not passed stay unreplicated.
@@ -1732,6 +1746,44 @@ mod tests {
         );
     }
 
+    const NEVER_EXPIRES: Expiry = Expiry {
+        now_ms: 0,
+        producer_id_expiration_ms: u64::MAX,
+    };
+
+    // A rebuild after a producer's expiration time leaves it out, as the rebuild before it did
+    // not, and a producer that wrote since is kept.
+    #[test]
+    fn a_rebuild_leaves_out_the_producers_already_expired() {
+        let mut leader = Leader::new();
+        leader.append_ok(PID, 0, 0, 1, false);
+        let log = |leader: &Leader| {
+            leader
+                .log
+                .iter()
+                .cloned()
+                .collect::<crate::broker::log::Batches>()
+        };
+        let mut checkpoint = ReplayCheckpoint::default();
+        let at = |now_ms| Expiry {
+            now_ms,
+            producer_id_expiration_ms: 1_000,
+        };
+        let before = checkpoint.rebuild(&log(&leader), Offset(1), at(1_999));
+        assert!(
+            before.entry(PID).is_some(),
+            "idle for less than the expiration"
+        );
+        leader.now_ms = 2_000;
+        leader.append_ok(OTHER, 2, 0, 2, false);
+        let after = checkpoint.rebuild(&log(&leader), Offset(2), at(2_000));
+        assert!(after.entry(PID).is_none(), "expired: not brought back");
+        assert!(after.entry(OTHER).is_some());
+        let mut whole = ProducerStateManager::rebuild(&log(&leader), Offset(2));
+        whole.remove_expired(2_000, 1_000);
+        assert_eq!(after, whole, "the whole replay, less the expired producers");
+    }
+
     // A restart after more appends, and one after a truncation, rebuild what a replay of the
     // whole log gives, however much the checkpoint had replayed before.
     #[test]
@@ -1747,7 +1799,7 @@ mod tests {
         };
         let same = |checkpoint: &mut ReplayCheckpoint, log: &crate::broker::log::Batches, hw| {
             assert_eq!(
-                checkpoint.rebuild(log, hw),
+                checkpoint.rebuild(log, hw, NEVER_EXPIRES),
                 ProducerStateManager::rebuild(log, hw)
             );
         };

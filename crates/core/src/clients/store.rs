@@ -15,8 +15,10 @@ use crate::ids::{ClientId, Offset, TopicPartition};
 pub struct EffectRow {
     pub times_applied: u32,
     pub value: String,
-    /// Every record (partition and offset) that applied it, in order.
-    pub applied_from: Vec<(ClientId, TopicPartition, Offset)>,
+    /// Every record (partition and offset) that applied it, in order. It grows with every
+    /// repeat of the business id: persistent, so copying the row (as a clone of the world that
+    /// then changes the table does) shares it rather than copying it.
+    pub applied_from: imbl::Vector<(ClientId, TopicPartition, Offset)>,
 }
 
 /// A row of the outbox table: an event to publish, written with the effect it announces.
@@ -71,10 +73,10 @@ impl ExternalStore {
             .or_insert_with(|| EffectRow {
                 times_applied: 0,
                 value: value.to_owned(),
-                applied_from: Vec::new(),
+                applied_from: imbl::Vector::new(),
             });
         row.times_applied += 1;
-        row.applied_from.push(source);
+        row.applied_from.push_back(source);
         // The outbox row commits in the same local transaction as the effect: both or neither.
         if self.outbox_topic.is_some() {
             self.outbox.push_back(OutboxRow {

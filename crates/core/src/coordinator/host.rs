@@ -31,6 +31,7 @@
 use crate::action::TxnResult;
 use crate::clients::consumer::offsets_partition;
 use crate::coordinator::log_partition::TransactionLogPartition;
+use crate::coordinator::state_log::TransactionStateLog;
 use crate::coordinator::state_machine::{
     AddPartitionsOutcome, AddPartitionsRequest, AfterAppend, CoordinatorError, EndTxnOutcome,
     EndTxnRequest, InitProducerIdOutcome, InitProducerIdRequest, MarkerJob, ProducerIdAndEpoch,
@@ -89,8 +90,7 @@ pub struct CoordinatorHost {
     /// `__transaction_state-0`: its leader is the broker the coordinator runs on.
     partition: TransactionLogPartition,
     state: TransactionCoordinatorState,
-    /// Grows with every transaction: persistent, so a clone of the world shares it.
-    log: imbl::Vector<TransactionLogRecord>,
+    log: TransactionStateLog,
     /// WriteTxnMarkers in flight, by correlation id: the transactional id they complete.
     markers_in_flight: BTreeMap<u64, String>,
     /// Markers that found no live leader, sent again when leaders change or time passes.
@@ -120,7 +120,7 @@ impl CoordinatorHost {
         Self {
             partition,
             state: TransactionCoordinatorState::new(version, 0).with_max_timeout_ms(max_timeout_ms),
-            log: imbl::Vector::new(),
+            log: TransactionStateLog::default(),
             markers_in_flight: BTreeMap::new(),
             parked: Vec::new(),
             next_correlation: 0,
@@ -177,7 +177,7 @@ impl CoordinatorHost {
 
     /// The `__transaction_state` log, oldest first.
     pub fn log(&self) -> &imbl::Vector<TransactionLogRecord> {
-        &self.log
+        self.log.records()
     }
 
     /// InitProducerId with a transactional id (`TransactionCoordinator.handleInitProducerId`).
@@ -595,7 +595,7 @@ impl CoordinatorHost {
                 },
                 || format!("{transactional_id} has been idle in {from} for {idle_ms} ms, at least transactional.id.expiration.ms ({expiration_ms} ms): the coordinator appends a tombstone for it to __transaction_state (the key with no value) and forgets it. The id no longer maps to producer {producer_id}: its next InitProducerId gets a new producer id at epoch 0, and an instance still holding producer {producer_id} (epoch {producer_epoch}) is refused."),
             );
-            self.log.push_back(record);
+            self.log.append(record);
             if self.state.remove_dead(&append).is_ok() {
                 out.push_with(
                     EventKind::TxnStateChanged {
@@ -740,8 +740,7 @@ impl CoordinatorHost {
         out: &mut Events,
     ) -> Vec<HostOutput> {
         let mut outputs = Vec::new();
-        let records: Vec<TransactionLogRecord> = self.log.iter().cloned().collect();
-        let Ok(jobs) = self.state.load(epoch, &records, now_ms) else {
+        let Ok(jobs) = self.state.load(epoch, self.log.compacted(), now_ms) else {
             return outputs;
         };
         let broker = self.broker();
@@ -853,7 +852,7 @@ impl CoordinatorHost {
                 log_meaning(to)
             ),
         );
-        self.log.push_back(record);
+        self.log.append(record);
         let after = match self.state.complete_transition(&append, now_ms) {
             Ok(after) => after,
             Err(_) => return,

@@ -1883,10 +1883,10 @@ impl TransactionCoordinatorState {
     /// transactional id wins. Every decided transaction gets its Complete record prepared and is
     /// returned as markers to (re)write; open ones stay open, subject to the timeout. A decided
     /// transaction whose record has a negative producer id or epoch is an error.
-    pub fn load(
+    pub fn load<'a>(
         &mut self,
         coordinator_epoch: i32,
-        records: &[TransactionLogRecord],
+        records: impl IntoIterator<Item = &'a TransactionLogRecord>,
         now_ms: u64,
     ) -> Result<Vec<MarkerJob>, TransitionError> {
         self.coordinator_epoch = coordinator_epoch;
