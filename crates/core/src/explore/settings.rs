@@ -188,8 +188,8 @@ pub fn catalogue() -> Vec<Setting> {
         Setting {
             name: "verification-off-v1",
             title: "transaction.partition.verification.enable=false under transaction.version 1",
-            about: "A partition leader accepts a transactional write without asking the coordinator, and under protocol V1 the epoch stays the same from one transaction to the next: a write that arrives after its transaction was aborted is taken into the next one. Here transaction.timeout.ms is 15 minutes, longer than delivery.timeout.ms (as sinks that keep a transaction open across a checkpoint set it), so the producer gives up on a send and aborts before the coordinator would.",
-            shows: None,
+            about: "A partition leader accepts a transactional write without asking the coordinator, and under protocol V1 the epoch stays the same from one transaction to the next: a write that arrives after its transaction was aborted is taken into the next one. Here transaction.timeout.ms is 15 minutes, longer than delivery.timeout.ms (as sinks that keep a transaction open across a checkpoint set it), so the producer gives up on a send and aborts before the coordinator would. A produce request held on a stalled path arrives after the abort's marker and is committed by the next transaction.",
+            shows: Some(NO_ABORTED_READ),
             config: changed(|c| {
                 c.cluster.transaction_partition_verification_enable = false;
                 for producer in &mut c.producers {
