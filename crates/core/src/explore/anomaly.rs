@@ -5,7 +5,9 @@
 //! Several guarantees map to one name (a duplicate in the log and a side effect applied twice are
 //! both a duplicate). Guarantees with no counterpart in Jepsen's checker keep a lab name.
 
-use super::reads::{NO_ABORTED_READ, ONE_PRODUCER_PER_TRANSACTIONAL_ID, POLLS_MONOTONIC};
+use super::reads::{
+    NO_ABORTED_READ, NO_DUPLICATE_OUTPUT, ONE_PRODUCER_PER_TRANSACTIONAL_ID, POLLS_MONOTONIC,
+};
 use crate::config::{Acks, IsolationLevel, ProcessingMode, WorldConfig};
 use crate::invariants::{
     COORDINATOR_TRANSITIONS_VALID, FENCED_WRITES_NEVER_COMMITTED, HIGH_WATERMARK_WITHIN_LOG,
@@ -89,8 +91,9 @@ impl fmt::Display for AnomalyKind {
 }
 
 /// Every guarantee the explorer checks (the world's and the read checks'), with its kind.
-pub const GUARANTEES: [(&str, AnomalyKind); 16] = [
+pub const GUARANTEES: [(&str, AnomalyKind); 17] = [
     (NO_DUPLICATE_WRITE, AnomalyKind::Duplicate),
+    (NO_DUPLICATE_OUTPUT, AnomalyKind::Duplicate),
     (NO_DUPLICATE_WRITE_ACROSS_SESSIONS, AnomalyKind::Duplicate),
     (NO_DUPLICATE_EFFECT, AnomalyKind::Duplicate),
     (NO_ACKNOWLEDGED_WRITE_LOST, AnomalyKind::LostWrite),

@@ -533,6 +533,43 @@ mod tests {
         );
     }
 
+    // Kafka Streams fences a zombie under either guarantee; these seeds once committed a
+    // crashed thread's output twice, when its producer outlived it in the lab.
+    #[test]
+    fn streams_threads_commit_each_output_once_under_either_guarantee() {
+        for (name, seed) in [
+            ("streams-exactly-once", 405),
+            ("streams-exactly-once-v2", 348),
+        ] {
+            let config = setting(name).expect("a named setting").config;
+            let record = run_seed(&config, seed, &ExploreOptions::default());
+            assert_eq!(record.breaks, Vec::new(), "{name} seed {seed}");
+            assert_eq!(explore(name, 0, 10).findings(), &[], "{name}");
+        }
+    }
+
+    // KIP-447's fence is the generation in the offsets: the thread whose commit the group
+    // refused as stale in scenario 27 has it accepted when it sends the group id alone.
+    #[test]
+    fn offsets_sent_with_the_group_id_only_are_not_fenced() {
+        use crate::clients::streams::SendOffsetsGroupMetadata;
+        use crate::event::EventKind;
+        use crate::run::scenario::Scenario;
+        let text = include_str!(
+            "../../../../assets/scenarios/27-streams-v2-zombie-fenced-by-group-generation.json"
+        );
+        let refusals = |form: SendOffsetsGroupMetadata| {
+            let mut scenario = Scenario::parse(text).expect("a shipped scenario");
+            scenario.streams[0].send_offsets_group_metadata = form;
+            let run = scenario.run().expect("it plays");
+            run.events()
+                .filter(|e| matches!(e.kind, EventKind::TxnOffsetCommitRefused { .. }))
+                .count()
+        };
+        assert_eq!(refusals(SendOffsetsGroupMetadata::ConsumerGroupMetadata), 1);
+        assert_eq!(refusals(SendOffsetsGroupMetadata::GroupIdOnly), 0);
+    }
+
     #[test]
     fn runs_absorbed_in_seed_order_find_what_run_next_finds() {
         let config = setting("acks-1").expect("a named setting").config;
