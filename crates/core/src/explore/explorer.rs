@@ -548,6 +548,20 @@ mod tests {
         }
     }
 
+    // KIP-447's zombie: a thread's commit, made as the group rebalances, reaches the group
+    // coordinator after its partition moved to the other thread, which already read from the
+    // old committed offset. Without the generation nothing refuses it. Stated budget: 5000
+    // runs from seed 0 find it at 2372.
+    #[test]
+    fn a_per_thread_producer_sending_the_group_id_only_commits_an_output_twice() {
+        let found = finds("per-thread-group-id-only", 2372, 1, 30);
+        assert_eq!(found.kind, AnomalyKind::Duplicate);
+        assert!(found.expected.is_some_and(|why| why.contains("generation")));
+        // The same steps with the group metadata sent, as exactly_once_v2 does: fenced.
+        let v2 = setting("streams-exactly-once-v2").expect("named").config;
+        assert_eq!(replay(&v2, found.seed, &found.actions, found.guarantee), None);
+    }
+
     // KIP-447's fence is the generation in the offsets: the thread whose commit the group
     // refused as stale in scenario 27 has it accepted when it sends the group id alone.
     #[test]

@@ -222,7 +222,7 @@ pub fn catalogue() -> Vec<Setting> {
             ),
         },
         Setting {
-            name: "per-thread-producer-group-id-only",
+            name: "per-thread-group-id-only",
             title: "A producer per thread, sendOffsetsToTransaction(offsets, groupId)",
             about: "The per-thread layout of exactly_once_v2, but the processor hands its offsets over with the group id alone (generation -1, no member), as before KIP-447: the group coordinator accepts them from anyone, so a thread whose partitions moved in a rebalance still commits its output and offsets for them.",
             shows: Some(NO_DUPLICATE_OUTPUT),

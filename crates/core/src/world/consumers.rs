@@ -8,6 +8,7 @@ use crate::broker::offsets_log::OffsetMetadata;
 impl World {
     /// Reassigns the group's partitions over its live members and bumps its generation.
     pub(super) fn rebalance(&mut self, group_id: &str, out: &mut Events) {
+        self.streams_commit_before_revocation(group_id, out);
         let members: Vec<ClientId> = self
             .consumers
             .values()

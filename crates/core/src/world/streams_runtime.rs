@@ -89,6 +89,54 @@ impl World {
         }
     }
 
+    /// `StreamThread`'s rebalance listener under the classic (eager) protocol: before a group
+    /// rebalances, every live thread in it gives up all its tasks, and `onPartitionsRevoked`
+    /// (`TaskManager.handleRevocation`) first commits what they processed, output and input
+    /// offsets in the same transaction, so the tasks' next owner starts after it.
+    pub(super) fn streams_commit_before_revocation(&mut self, group_id: &str, out: &mut Events) {
+        let threads: Vec<ClientId> = self
+            .streams
+            .iter()
+            .filter(|l| l.config.application_id == group_id)
+            .flat_map(|l| l.threads.iter().cloned())
+            .filter(|t| self.consumers.get(t).is_some_and(|c| c.alive && c.in_group))
+            .collect();
+        for thread in threads {
+            let open = self.thread_producers(&thread).iter().any(|p| {
+                self.producers.get(p).and_then(|p| p.txn_state())
+                    == Some(ClientTxnState::InTransaction)
+            });
+            if open {
+                self.streams_commit(&thread, out);
+            }
+        }
+    }
+
+    /// `onPartitionsLost` (`TaskManager.handleLostAll`): a thread that learns it has left its
+    /// group closes its tasks dirty, aborting their open transaction, since another thread
+    /// may already own them.
+    pub(super) fn streams_tasks_lost(&mut self, thread: &ClientId, out: &mut Events) {
+        if self.streams_layout(thread).is_none() {
+            return;
+        }
+        for producer in self.thread_producers(thread) {
+            let open = self.producers.get(&producer).and_then(|p| p.txn_state())
+                == Some(ClientTxnState::InTransaction);
+            if !open {
+                continue;
+            }
+            out.push_with(
+                EventKind::StreamsTasksReset { thread: thread.clone(), producer: producer.clone(), partitions: Vec::new() },
+                || format!("{thread} has lost its tasks: Kafka Streams closes them dirty and aborts {producer}'s transaction, since another thread may already own them and process their input again."),
+            );
+            let now = self.now_ms;
+            if let Some(p) = self.producers.get_mut(&producer) {
+                p.abort_transaction(now, out);
+            }
+            self.drain(&producer, out);
+        }
+    }
+
     /// A thread can run only once its producers have finished `initTransactions`, as a real
     /// thread waits for them.
     pub(super) fn streams_refusal(&self, thread: &ClientId) -> Result<(), ActionError> {
