@@ -10,8 +10,8 @@
 
 use super::anomaly::{AnomalyKind, expected_by_design, kind_of};
 use super::counterexample::{broken_why, ddmin, replay};
-use super::reads::ReadChecks;
 use super::hold::Holds;
+use super::reads::ReadChecks;
 use super::swarm::swarm;
 use super::{ActionWeights, ExploreLimits, random_action};
 use crate::action::Action;
@@ -559,7 +559,10 @@ mod tests {
         assert!(found.expected.is_some_and(|why| why.contains("generation")));
         // The same steps with the group metadata sent, as exactly_once_v2 does: fenced.
         let v2 = setting("streams-exactly-once-v2").expect("named").config;
-        assert_eq!(replay(&v2, found.seed, &found.actions, found.guarantee), None);
+        assert_eq!(
+            replay(&v2, found.seed, &found.actions, found.guarantee),
+            None
+        );
     }
 
     // KIP-447's fence is the generation in the offsets: the thread whose commit the group

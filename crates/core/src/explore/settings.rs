@@ -7,7 +7,9 @@ use crate::config::{
     Acks, ClusterConfig, ConsumerConfig, DatabaseConfig, IsolationLevel, ProcessingMode,
     ProducerConfig, TopicConfig, WorldConfig,
 };
-use crate::explore::reads::{NO_ABORTED_READ, NO_DUPLICATE_OUTPUT, ONE_PRODUCER_PER_TRANSACTIONAL_ID};
+use crate::explore::reads::{
+    NO_ABORTED_READ, NO_DUPLICATE_OUTPUT, ONE_PRODUCER_PER_TRANSACTIONAL_ID,
+};
 use crate::invariants::{
     NO_ACKNOWLEDGED_WRITE_LOST, NO_DUPLICATE_EFFECT, NO_DUPLICATE_WRITE, NO_RECORD_SKIPPED_BY_GROUP,
 };
