@@ -130,7 +130,7 @@ fn the_matrix_has_a_row_per_setting_and_a_growth_series() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let matrix = json(&out);
     let rows = matrix["rows"].as_array().expect("rows");
-    assert_eq!(rows.len(), 11);
+    assert_eq!(rows.len(), eos_core::explore::settings::catalogue().len());
     assert_eq!(rows[0]["setting"], "safe");
     assert_eq!(matrix["budgets"], serde_json::json!([1, 2]));
     for row in rows {

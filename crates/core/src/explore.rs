@@ -9,6 +9,7 @@
 pub mod anomaly;
 pub mod counterexample;
 pub mod explorer;
+pub mod hold;
 pub mod job;
 pub mod matrix;
 pub mod reads;
@@ -62,6 +63,9 @@ pub struct ExploreLimits {
     /// like one applied twice).
     pub unique_records: bool,
     pub weights: ActionWeights,
+    /// How often the explorer holds a produce request back for long ([`hold::Holds`]); never
+    /// by default. `random_action` draws one action at a time and does not hold.
+    pub holds: hold::HoldMix,
 }
 
 /// How often each kind of action is drawn, relative to the others; 0 never. The defaults are
@@ -189,6 +193,7 @@ impl Default for ExploreLimits {
             consumer_api: false,
             delete_records: false,
             coordinator_failover: false,
+            holds: hold::HoldMix::default(),
         }
     }
 }

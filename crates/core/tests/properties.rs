@@ -125,6 +125,7 @@ fn transactional_world(transaction_version: u8) -> WorldConfig {
             input: "payments".to_owned(),
             output: "receipts".to_owned(),
             num_stream_threads: 2,
+            send_offsets_group_metadata: Default::default(),
         }],
     }
 }

@@ -37,6 +37,22 @@ impl fmt::Display for ProcessingGuarantee {
     }
 }
 
+/// How the application hands its input offsets to its transaction: which form of
+/// `sendOffsetsToTransaction` its processor calls.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SendOffsetsGroupMetadata {
+    /// `sendOffsetsToTransaction(offsets, consumer.groupMetadata())` (KIP-447, what Kafka Streams
+    /// does): the TxnOffsetCommit names the member and its generation, and the group
+    /// coordinator refuses a member that has left or a generation that has passed.
+    #[default]
+    ConsumerGroupMetadata,
+    /// The deprecated `sendOffsetsToTransaction(offsets, groupId)`: generation -1 and no member
+    /// id, which `ClassicGroup.validateOffsetCommit` accepts from anyone. With a producer per
+    /// task the `transactional.id` still fences a zombie; with one per thread nothing does.
+    GroupIdOnly,
+}
+
 /// A Kafka Streams application that reads `input`, transforms each record and writes it to
 /// `output`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,6 +68,11 @@ pub struct StreamsAppConfig {
     /// `num.stream.threads`: how many threads (each a consumer of the group) run the tasks.
     #[serde(default = "one", rename = "num.stream.threads")]
     pub num_stream_threads: u32,
+    /// The lab's knob for a hand-written processor laid out like Streams: which form of
+    /// `sendOffsetsToTransaction` it calls (Kafka Streams itself always sends the group
+    /// metadata).
+    #[serde(default)]
+    pub send_offsets_group_metadata: SendOffsetsGroupMetadata,
 }
 
 fn one() -> u32 {
@@ -166,6 +187,7 @@ mod tests {
             input: "payments".to_owned(),
             output: "receipts-out".to_owned(),
             num_stream_threads: threads,
+            send_offsets_group_metadata: SendOffsetsGroupMetadata::default(),
         }
     }
 

@@ -5,7 +5,10 @@
 //! Several guarantees map to one name (a duplicate in the log and a side effect applied twice are
 //! both a duplicate). Guarantees with no counterpart in Jepsen's checker keep a lab name.
 
-use super::reads::{NO_ABORTED_READ, ONE_PRODUCER_PER_TRANSACTIONAL_ID, POLLS_MONOTONIC};
+use super::reads::{
+    NO_ABORTED_READ, NO_DUPLICATE_OUTPUT, ONE_PRODUCER_PER_TRANSACTIONAL_ID, POLLS_MONOTONIC,
+};
+use crate::clients::streams::{ProcessingGuarantee, SendOffsetsGroupMetadata};
 use crate::config::{Acks, IsolationLevel, ProcessingMode, WorldConfig};
 use crate::invariants::{
     COORDINATOR_TRANSITIONS_VALID, FENCED_WRITES_NEVER_COMMITTED, HIGH_WATERMARK_WITHIN_LOG,
@@ -89,8 +92,9 @@ impl fmt::Display for AnomalyKind {
 }
 
 /// Every guarantee the explorer checks (the world's and the read checks'), with its kind.
-pub const GUARANTEES: [(&str, AnomalyKind); 16] = [
+pub const GUARANTEES: [(&str, AnomalyKind); 17] = [
     (NO_DUPLICATE_WRITE, AnomalyKind::Duplicate),
+    (NO_DUPLICATE_OUTPUT, AnomalyKind::Duplicate),
     (NO_DUPLICATE_WRITE_ACROSS_SESSIONS, AnomalyKind::Duplicate),
     (NO_DUPLICATE_EFFECT, AnomalyKind::Duplicate),
     (NO_ACKNOWLEDGED_WRITE_LOST, AnomalyKind::LostWrite),
@@ -178,6 +182,16 @@ pub fn expected_by_design(config: &WorldConfig, guarantee: &str) -> Option<&'sta
         {
             Some(
                 "read_uncommitted returns records of open transactions, including ones that will abort",
+            )
+        }
+        NO_DUPLICATE_OUTPUT
+            if config.streams.iter().any(|app| {
+                app.processing_guarantee == ProcessingGuarantee::ExactlyOnceV2
+                    && app.send_offsets_group_metadata == SendOffsetsGroupMetadata::GroupIdOnly
+            }) =>
+        {
+            Some(
+                "offsets committed without the group's generation are not fenced: with one producer per thread, a thread whose partitions moved to another in a rebalance still commits its output and offsets for them (KIP-447 added the generation for this)",
             )
         }
         _ => None,

@@ -10,6 +10,7 @@
 
 use super::anomaly::{AnomalyKind, expected_by_design, kind_of};
 use super::counterexample::{broken_why, ddmin, replay};
+use super::hold::Holds;
 use super::reads::ReadChecks;
 use super::swarm::swarm;
 use super::{ActionWeights, ExploreLimits, random_action};
@@ -110,12 +111,14 @@ pub fn run_seed(config: &WorldConfig, seed: u64, options: &ExploreOptions) -> Ru
     world.set_narration(Narration::Off);
     let limits = options.limits_for(seed);
     let mut rng = SimRng::new(seed);
+    let mut holds = Holds::new(seed, limits.holds);
     let mut reads = ReadChecks::default();
     let mut seen = BTreeSet::new();
     let mut actions = Vec::with_capacity(options.steps_per_run);
     for step in 1..=options.steps_per_run {
-        let action = random_action(&world, &mut rng, limits);
+        let action = holds.next_action(&world, step, || random_action(&world, &mut rng, limits));
         let events = world.step(&action).unwrap_or_default();
+        holds.observe(&events, step);
         actions.push(action);
         for (guarantee, why) in reads.observe(&world, &events) {
             if seen.insert(guarantee) {
@@ -509,6 +512,79 @@ mod tests {
         assert_eq!(found.kind, AnomalyKind::FencedByAnother);
         assert_eq!(found.expected, None);
         assert!(found.why.contains("payments-tx"), "{}", found.why);
+    }
+
+    // KIP-890's hanging transaction: a produce request held on a stalled path outlives its
+    // send; it reaches the partition after the abort's marker, and the next transaction's
+    // COMMIT marker commits it. The budget is stated: 2000 runs from seed 0 find it at 1256.
+    #[test]
+    fn verification_off_under_v1_commits_a_write_its_producer_gave_up() {
+        let found = finds("verification-off-v1", 1256, 1, 40);
+        assert_eq!(found.kind, AnomalyKind::AbortedRead);
+        assert_eq!(found.expected, None);
+        assert!(found.why.contains("late"), "{}", found.why);
+        // The same steps with the leader verifying the transaction first: the late write is
+        // refused and every guarantee holds.
+        let mut verified = setting("verification-off-v1").expect("named").config;
+        verified.cluster.transaction_partition_verification_enable = true;
+        assert_eq!(
+            replay(&verified, found.seed, &found.actions, found.guarantee),
+            None
+        );
+    }
+
+    // Kafka Streams fences a zombie under either guarantee; these seeds once committed a
+    // crashed thread's output twice, when its producer outlived it in the lab.
+    #[test]
+    fn streams_threads_commit_each_output_once_under_either_guarantee() {
+        for (name, seed) in [
+            ("streams-exactly-once", 405),
+            ("streams-exactly-once-v2", 348),
+        ] {
+            let config = setting(name).expect("a named setting").config;
+            let record = run_seed(&config, seed, &ExploreOptions::default());
+            assert_eq!(record.breaks, Vec::new(), "{name} seed {seed}");
+            assert_eq!(explore(name, 0, 10).findings(), &[], "{name}");
+        }
+    }
+
+    // KIP-447's zombie: a thread's commit, made as the group rebalances, reaches the group
+    // coordinator after its partition moved to the other thread, which already read from the
+    // old committed offset. Without the generation nothing refuses it. Stated budget: 5000
+    // runs from seed 0 find it at 2372.
+    #[test]
+    fn a_per_thread_producer_sending_the_group_id_only_commits_an_output_twice() {
+        let found = finds("per-thread-group-id-only", 2372, 1, 30);
+        assert_eq!(found.kind, AnomalyKind::Duplicate);
+        assert!(found.expected.is_some_and(|why| why.contains("generation")));
+        // The same steps with the group metadata sent, as exactly_once_v2 does: fenced.
+        let v2 = setting("streams-exactly-once-v2").expect("named").config;
+        assert_eq!(
+            replay(&v2, found.seed, &found.actions, found.guarantee),
+            None
+        );
+    }
+
+    // KIP-447's fence is the generation in the offsets: the thread whose commit the group
+    // refused as stale in scenario 27 has it accepted when it sends the group id alone.
+    #[test]
+    fn offsets_sent_with_the_group_id_only_are_not_fenced() {
+        use crate::clients::streams::SendOffsetsGroupMetadata;
+        use crate::event::EventKind;
+        use crate::run::scenario::Scenario;
+        let text = include_str!(
+            "../../../../assets/scenarios/27-streams-v2-zombie-fenced-by-group-generation.json"
+        );
+        let refusals = |form: SendOffsetsGroupMetadata| {
+            let mut scenario = Scenario::parse(text).expect("a shipped scenario");
+            scenario.streams[0].send_offsets_group_metadata = form;
+            let run = scenario.run().expect("it plays");
+            run.events()
+                .filter(|e| matches!(e.kind, EventKind::TxnOffsetCommitRefused { .. }))
+                .count()
+        };
+        assert_eq!(refusals(SendOffsetsGroupMetadata::ConsumerGroupMetadata), 1);
+        assert_eq!(refusals(SendOffsetsGroupMetadata::GroupIdOnly), 0);
     }
 
     #[test]

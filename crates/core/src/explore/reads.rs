@@ -11,6 +11,9 @@
 //! - `one_producer_per_transactional_id`: a producer is fenced only by a newer instance of
 //!   itself or by the coordinator's timeout, never by a different producer that was given the
 //!   same `transactional.id`.
+//! - `no_duplicate_output`: a Kafka Streams application commits the output of each input
+//!   record once (Jepsen's duplicate, seen in the output topic): when a COMMIT marker lands in
+//!   an output partition, no two committed records there carry the same transformed record.
 
 use crate::broker::batch::StoredBatch;
 use crate::clients::producer::SendOutcome;
@@ -24,9 +27,10 @@ use std::collections::BTreeMap;
 pub const NO_ABORTED_READ: &str = "no_aborted_read";
 pub const POLLS_MONOTONIC: &str = "polls_monotonic";
 pub const ONE_PRODUCER_PER_TRANSACTIONAL_ID: &str = "one_producer_per_transactional_id";
+pub const NO_DUPLICATE_OUTPUT: &str = "no_duplicate_output";
 
 /// The checks' names and what they promise.
-pub const CATALOGUE: [(&str, &str); 3] = [
+pub const CATALOGUE: [(&str, &str); 4] = [
     (
         NO_ABORTED_READ,
         "No consumer receives a record of a transaction that aborts.",
@@ -38,6 +42,10 @@ pub const CATALOGUE: [(&str, &str); 3] = [
     (
         ONE_PRODUCER_PER_TRANSACTIONAL_ID,
         "A producer is fenced only by a newer instance of itself or by its transaction's timeout, never by a different producer given the same transactional.id.",
+    ),
+    (
+        NO_DUPLICATE_OUTPUT,
+        "A Kafka Streams application commits the output of each input record once.",
     ),
 ];
 
@@ -81,6 +89,9 @@ impl ReadChecks {
                     offset,
                     commit,
                 } if world.cluster().leader_of(topic_partition) == Some(*broker) => {
+                    if *commit && is_streams_output(world, topic_partition) {
+                        check_output_once(world, topic_partition, &mut now);
+                    }
                     let reads = self
                         .open_reads
                         .remove(&(topic_partition.clone(), *producer_id))
@@ -201,6 +212,51 @@ impl ReadChecks {
                     NO_ABORTED_READ,
                     format!("{consumer} received {tp}@{offset}, {why}"),
                 ));
+            }
+        }
+    }
+}
+
+fn is_streams_output(world: &World, tp: &TopicPartition) -> bool {
+    world
+        .streams_apps()
+        .iter()
+        .any(|app| app.config.output == tp.topic)
+}
+
+/// Every committed record of an output partition is the transform of one input record, and
+/// each input record in the explorer's runs is unique, so two committed records with the same
+/// key and value are one input's output committed twice.
+fn check_output_once(world: &World, tp: &TopicPartition, now: &mut Vec<(&'static str, String)>) {
+    let Some(log) = world
+        .cluster()
+        .partition(tp)
+        .and_then(|p| p.leader_replica())
+        .map(|l| &l.log)
+    else {
+        return;
+    };
+    let mut seen: BTreeMap<(&Option<String>, &str), Offset> = BTreeMap::new();
+    for batch in log.batches().iter().filter(|b| b.control.is_none()) {
+        for (i, record) in batch.records.iter().enumerate() {
+            let offset = batch.base_offset.plus(i64::try_from(i).unwrap_or(0));
+            if transaction_status(world, tp, offset) != Some(TxnStatus::Committed) {
+                continue;
+            }
+            match seen.get(&(&record.key, record.value.as_str())) {
+                Some(first) => {
+                    now.push((
+                        NO_DUPLICATE_OUTPUT,
+                        format!(
+                            "{tp}@{first} and {tp}@{offset} are both committed and both hold \"{}\": one input record's output, committed by two transactions.",
+                            record.value
+                        ),
+                    ));
+                    return;
+                }
+                None => {
+                    seen.insert((&record.key, record.value.as_str()), offset);
+                }
             }
         }
     }

@@ -2,12 +2,14 @@
 //! Kafka's exactly-once needs, and each weaker choice, one knob changed. Only what the world
 //! honours is here: a knob the lab does not model has no row (see `docs/explorer.md`).
 
-use crate::clients::streams::{ProcessingGuarantee, StreamsAppConfig};
+use crate::clients::streams::{ProcessingGuarantee, SendOffsetsGroupMetadata, StreamsAppConfig};
 use crate::config::{
     Acks, ClusterConfig, ConsumerConfig, DatabaseConfig, IsolationLevel, ProcessingMode,
     ProducerConfig, TopicConfig, WorldConfig,
 };
-use crate::explore::reads::{NO_ABORTED_READ, ONE_PRODUCER_PER_TRANSACTIONAL_ID};
+use crate::explore::reads::{
+    NO_ABORTED_READ, NO_DUPLICATE_OUTPUT, ONE_PRODUCER_PER_TRANSACTIONAL_ID,
+};
 use crate::invariants::{
     NO_ACKNOWLEDGED_WRITE_LOST, NO_DUPLICATE_EFFECT, NO_DUPLICATE_WRITE, NO_RECORD_SKIPPED_BY_GROUP,
 };
@@ -86,7 +88,10 @@ fn consumer<'a>(config: &'a mut WorldConfig, id: &str) -> Option<&'a mut Consume
     config.consumers.iter_mut().find(|c| c.id.0 == id)
 }
 
-fn with_streams(guarantee: ProcessingGuarantee) -> WorldConfig {
+fn with_streams(
+    guarantee: ProcessingGuarantee,
+    send_offsets_group_metadata: SendOffsetsGroupMetadata,
+) -> WorldConfig {
     changed(|c| {
         c.cluster.topics.push(topic("receipts", 1));
         c.streams.push(StreamsAppConfig {
@@ -95,6 +100,7 @@ fn with_streams(guarantee: ProcessingGuarantee) -> WorldConfig {
             input: "payments".to_owned(),
             output: "receipts".to_owned(),
             num_stream_threads: 2,
+            send_offsets_group_metadata,
         });
     })
 }
@@ -188,8 +194,8 @@ pub fn catalogue() -> Vec<Setting> {
         Setting {
             name: "verification-off-v1",
             title: "transaction.partition.verification.enable=false under transaction.version 1",
-            about: "A partition leader accepts a transactional write without asking the coordinator, and under protocol V1 the epoch stays the same from one transaction to the next: a write that arrives after its transaction was aborted is taken into the next one. Here transaction.timeout.ms is 15 minutes, longer than delivery.timeout.ms (as sinks that keep a transaction open across a checkpoint set it), so the producer gives up on a send and aborts before the coordinator would.",
-            shows: None,
+            about: "A partition leader accepts a transactional write without asking the coordinator, and under protocol V1 the epoch stays the same from one transaction to the next: a write that arrives after its transaction was aborted is taken into the next one. Here transaction.timeout.ms is 15 minutes, longer than delivery.timeout.ms (as sinks that keep a transaction open across a checkpoint set it), so the producer gives up on a send and aborts before the coordinator would. A produce request held on a stalled path arrives after the abort's marker and is committed by the next transaction.",
+            shows: Some(NO_ABORTED_READ),
             config: changed(|c| {
                 c.cluster.transaction_partition_verification_enable = false;
                 for producer in &mut c.producers {
@@ -200,16 +206,32 @@ pub fn catalogue() -> Vec<Setting> {
         Setting {
             name: "streams-exactly-once",
             title: "Kafka Streams processing.guarantee=exactly_once",
-            about: "A Streams application with two threads beside the safe clients, a transactional producer per task; a crashed thread's tasks move to the other thread in a rebalance.",
+            about: "A Streams application with two threads beside the safe clients, a transactional producer per task; a crashed thread's tasks move to the other thread in a rebalance, and the task's producer, created again there, fences the dead one through its transactional.id.",
             shows: None,
-            config: with_streams(ProcessingGuarantee::ExactlyOnce),
+            config: with_streams(
+                ProcessingGuarantee::ExactlyOnce,
+                SendOffsetsGroupMetadata::ConsumerGroupMetadata,
+            ),
         },
         Setting {
             name: "streams-exactly-once-v2",
             title: "Kafka Streams processing.guarantee=exactly_once_v2",
-            about: "The same application with one transactional producer per thread, fenced through the consumer group's generation.",
+            about: "The same application with one transactional producer per thread, fenced through the consumer group's generation: fewer producers and transactions for the same guarantee.",
             shows: None,
-            config: with_streams(ProcessingGuarantee::ExactlyOnceV2),
+            config: with_streams(
+                ProcessingGuarantee::ExactlyOnceV2,
+                SendOffsetsGroupMetadata::ConsumerGroupMetadata,
+            ),
+        },
+        Setting {
+            name: "per-thread-group-id-only",
+            title: "A producer per thread, sendOffsetsToTransaction(offsets, groupId)",
+            about: "The per-thread layout of exactly_once_v2, but the processor hands its offsets over with the group id alone (generation -1, no member), as before KIP-447: the group coordinator accepts them from anyone, so a thread whose partitions moved in a rebalance still commits its output and offsets for them.",
+            shows: Some(NO_DUPLICATE_OUTPUT),
+            config: with_streams(
+                ProcessingGuarantee::ExactlyOnceV2,
+                SendOffsetsGroupMetadata::GroupIdOnly,
+            ),
         },
     ]
 }

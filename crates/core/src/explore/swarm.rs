@@ -3,6 +3,7 @@
 //! never lets time pass; rare combinations come up because most runs leave most faults out.
 //! The seed alone decides the mix, so it stays the run's whole identity.
 
+use super::hold::HoldMix;
 use super::{ActionWeights, ExploreLimits};
 use crate::rng::SimRng;
 
@@ -39,10 +40,19 @@ pub fn swarm(seed: u64, base: ExploreLimits) -> ExploreLimits {
     const ADVANCES_MS: [u64; 4] = [500, 5_000, 40_000, 130_000];
     let advance = ADVANCES_MS[between(0, 3) as usize];
     let request_faults = base.request_faults && between(0, 1) == 1;
+    // Drawn last, so the draws above are those of the runs before holds existed. Half the runs
+    // hold nothing; the others hold a produce request now and then, for a while.
+    const HOLD_PERCENTS: [u32; 6] = [0, 0, 0, 10, 25, 50];
+    const HOLD_STEPS: [u32; 4] = [30, 60, 100, 150];
+    let holds = HoldMix {
+        percent: HOLD_PERCENTS[between(0, 5) as usize],
+        steps: HOLD_STEPS[between(0, 3) as usize],
+    };
     ExploreLimits {
         max_advance_ms: advance,
         request_faults,
         weights,
+        holds,
         ..base
     }
 }

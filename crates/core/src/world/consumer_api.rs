@@ -488,6 +488,8 @@ impl World {
             .map(|c| c.id().clone())
             .collect();
         for id in expired {
+            // While it still knows its tasks: a stream thread's producers are theirs.
+            self.streams_tasks_lost(&id, out);
             let Some(c) = self.consumers.get_mut(&id) else {
                 continue;
             };

@@ -8,6 +8,7 @@ use crate::broker::offsets_log::OffsetMetadata;
 impl World {
     /// Reassigns the group's partitions over its live members and bumps its generation.
     pub(super) fn rebalance(&mut self, group_id: &str, out: &mut Events) {
+        self.streams_commit_before_revocation(group_id, out);
         let members: Vec<ClientId> = self
             .consumers
             .values()
@@ -522,13 +523,18 @@ impl World {
         let unprocessed_records = c.buffer.len();
         c.buffer.clear();
         c.positions.clear();
-        c.assignment.clear();
         let group = c.config.group_id.clone();
         out.push_with(
             EventKind::ConsumerCrashed { consumer: consumer_id.clone(), unprocessed_records },
             || format!("{consumer_id} crashes with {unprocessed_records} polled record(s) not yet processed; its position in memory is lost. Only the offsets committed to the group survive."),
         );
+        // Before its assignment goes: a stream thread's producers are those of its tasks.
+        self.streams_thread_crashed(consumer_id, out);
+        if let Some(c) = self.consumers.get_mut(consumer_id) {
+            c.assignment.clear();
+        }
         self.rebalance(&group, out);
+        self.streams_revive_producers(out);
     }
 
     pub(super) fn restart_consumer(&mut self, consumer_id: &ClientId, out: &mut Events) {
@@ -547,6 +553,7 @@ impl World {
         c.in_group = true;
         out.push_with(EventKind::ConsumerRestarted { consumer: consumer_id.clone() }, || format!("{consumer_id} restarts, rejoins group {group} and resumes from the group's committed offsets."));
         self.rebalance(&group, out);
+        self.streams_revive_producers(out);
     }
 
     /// A fetch outside the leader's log is answered OFFSET_OUT_OF_RANGE, and the consumer resets

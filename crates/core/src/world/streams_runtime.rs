@@ -4,8 +4,8 @@
 
 use super::World;
 use crate::ActionError;
-use crate::clients::producer_txn::ClientTxnState;
-use crate::clients::streams::{ProcessingGuarantee, StreamsLayout};
+use crate::clients::producer_txn::{ClientTxnState, TxnOffsets};
+use crate::clients::streams::{ProcessingGuarantee, SendOffsetsGroupMetadata, StreamsLayout};
 use crate::event::{EventKind, Events};
 use crate::ids::{ClientId, Offset, TopicPartition};
 use std::collections::BTreeMap;
@@ -36,6 +36,105 @@ impl World {
         producers.sort();
         producers.dedup();
         producers
+    }
+
+    /// A stream thread's producers live in it (`StreamsProducer`): when the thread dies, so do
+    /// the producer of the thread (`exactly_once_v2`) and those of the tasks it ran
+    /// (`exactly_once`), with whatever transaction they had open. Nothing the dead thread
+    /// processed can then be committed by the thread that runs its tasks next.
+    pub(super) fn streams_thread_crashed(&mut self, thread: &ClientId, out: &mut Events) {
+        if self.streams_layout(thread).is_none() {
+            return;
+        }
+        for producer in self.thread_producers(thread) {
+            if self.producers.get(&producer).is_some_and(|p| p.alive) {
+                self.crash_producer(&producer, out);
+            }
+        }
+    }
+
+    /// After a rebalance or a thread's restart, a live thread creates the producers it needs
+    /// that died with a thread, and initialises them (`StreamsProducer` calls
+    /// `initTransactions`): the coordinator bumps the epoch, fencing the dead instance and
+    /// aborting its open transaction.
+    pub(super) fn streams_revive_producers(&mut self, out: &mut Events) {
+        let threads: Vec<ClientId> = self
+            .streams
+            .iter()
+            .flat_map(|l| l.threads.iter().cloned())
+            .filter(|t| self.consumers.get(t).is_some_and(|c| c.alive))
+            .collect();
+        for thread in threads {
+            for producer in self.thread_producers(&thread) {
+                let Some(p) = self.producers.get_mut(&producer) else {
+                    continue;
+                };
+                if p.alive {
+                    continue;
+                }
+                let requests = p.restart();
+                out.push_with(
+                    EventKind::ProducerRestarted {
+                        producer: producer.clone(),
+                    },
+                    || format!("{thread} creates {producer} again for its tasks and calls initTransactions: the coordinator bumps the epoch of its transactional.id, which fences the instance that died and aborts its open transaction."),
+                );
+                self.send_requests(&producer, requests, out);
+                let now = self.now_ms;
+                if let Some(p) = self.producers.get_mut(&producer) {
+                    p.init_transactions(now, out);
+                }
+                self.drain(&producer, out);
+            }
+        }
+    }
+
+    /// `StreamThread`'s rebalance listener under the classic (eager) protocol: before a group
+    /// rebalances, every live thread in it gives up all its tasks, and `onPartitionsRevoked`
+    /// (`TaskManager.handleRevocation`) first commits what they processed, output and input
+    /// offsets in the same transaction, so the tasks' next owner starts after it.
+    pub(super) fn streams_commit_before_revocation(&mut self, group_id: &str, out: &mut Events) {
+        let threads: Vec<ClientId> = self
+            .streams
+            .iter()
+            .filter(|l| l.config.application_id == group_id)
+            .flat_map(|l| l.threads.iter().cloned())
+            .filter(|t| self.consumers.get(t).is_some_and(|c| c.alive && c.in_group))
+            .collect();
+        for thread in threads {
+            let open = self.thread_producers(&thread).iter().any(|p| {
+                self.producers.get(p).and_then(|p| p.txn_state())
+                    == Some(ClientTxnState::InTransaction)
+            });
+            if open {
+                self.streams_commit(&thread, out);
+            }
+        }
+    }
+
+    /// `onPartitionsLost` (`TaskManager.handleLostAll`): a thread that learns it has left its
+    /// group closes its tasks dirty, aborting their open transaction, since another thread
+    /// may already own them.
+    pub(super) fn streams_tasks_lost(&mut self, thread: &ClientId, out: &mut Events) {
+        if self.streams_layout(thread).is_none() {
+            return;
+        }
+        for producer in self.thread_producers(thread) {
+            let open = self.producers.get(&producer).and_then(|p| p.txn_state())
+                == Some(ClientTxnState::InTransaction);
+            if !open {
+                continue;
+            }
+            out.push_with(
+                EventKind::StreamsTasksReset { thread: thread.clone(), producer: producer.clone(), partitions: Vec::new() },
+                || format!("{thread} has lost its tasks: Kafka Streams closes them dirty and aborts {producer}'s transaction, since another thread may already own them and process their input again."),
+            );
+            let now = self.now_ms;
+            if let Some(p) = self.producers.get_mut(&producer) {
+                p.abort_transaction(now, out);
+            }
+            self.drain(&producer, out);
+        }
     }
 
     /// A thread can run only once its producers have finished `initTransactions`, as a real
@@ -211,7 +310,25 @@ impl World {
                 );
                 continue;
             }
-            self.send_offsets(&producer, thread, offsets, out);
+            match layout.config.send_offsets_group_metadata {
+                SendOffsetsGroupMetadata::ConsumerGroupMetadata => {
+                    self.send_offsets(&producer, thread, offsets, out);
+                }
+                SendOffsetsGroupMetadata::GroupIdOnly => {
+                    let offsets = TxnOffsets {
+                        group_id: layout.config.application_id.clone(),
+                        generation_id: -1,
+                        member_id: String::new(),
+                        group_instance_id: None,
+                        offsets,
+                        details: BTreeMap::new(),
+                    };
+                    if let Some(p) = self.producers.get_mut(&producer) {
+                        p.send_offsets_to_transaction(offsets, out);
+                    }
+                    self.drain(&producer, out);
+                }
+            }
             let now = self.now_ms;
             if let Some(p) = self.producers.get_mut(&producer) {
                 p.commit_transaction(now, out);
