@@ -16,6 +16,7 @@
 //!   an output partition, no two committed records there carry the same transformed record.
 
 use crate::broker::batch::StoredBatch;
+use crate::broker::log::PartitionLog;
 use crate::clients::producer::SendOutcome;
 use crate::clients::producer_txn::ClientTxnState;
 use crate::event::{Event, EventKind};
@@ -179,12 +180,7 @@ impl ReadChecks {
         offsets: &[Offset],
         now: &mut Vec<(&'static str, String)>,
     ) {
-        let Some(log) = world
-            .cluster()
-            .partition(tp)
-            .and_then(|p| p.leader_replica())
-            .map(|l| &l.log)
-        else {
+        let Some(log) = leader_log(world, tp) else {
             return;
         };
         for offset in offsets {
@@ -217,6 +213,15 @@ impl ReadChecks {
     }
 }
 
+/// The log of `tp`'s leader, as readers see it; `None` while the partition has no leader.
+fn leader_log<'w>(world: &'w World, tp: &TopicPartition) -> Option<&'w PartitionLog> {
+    world
+        .cluster()
+        .partition(tp)
+        .and_then(|p| p.leader_replica())
+        .map(|l| &l.log)
+}
+
 fn is_streams_output(world: &World, tp: &TopicPartition) -> bool {
     world
         .streams_apps()
@@ -228,12 +233,7 @@ fn is_streams_output(world: &World, tp: &TopicPartition) -> bool {
 /// each input record in the explorer's runs is unique, so two committed records with the same
 /// key and value are one input's output committed twice.
 fn check_output_once(world: &World, tp: &TopicPartition, now: &mut Vec<(&'static str, String)>) {
-    let Some(log) = world
-        .cluster()
-        .partition(tp)
-        .and_then(|p| p.leader_replica())
-        .map(|l| &l.log)
-    else {
+    let Some(log) = leader_log(world, tp) else {
         return;
     };
     let mut seen: BTreeMap<(&Option<String>, &str), Offset> = BTreeMap::new();
