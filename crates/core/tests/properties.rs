@@ -220,9 +220,7 @@ proptest! {
     #[test]
     fn random_runs_never_panic_and_keep_logs_well_formed(seed in any::<u64>()) {
         let (world, _) = run(&unsafe_world(), seed, 300, ExploreLimits { consumer_api: true, ..ExploreLimits::default() });
-        for name in [OFFSETS_CONTIGUOUS, HIGH_WATERMARK_WITHIN_LOG] {
-            prop_assert!(world.invariants().status(name).expect("a known guarantee").broken.is_none(), "seed {seed}: {}", describe_violations(&world));
-        }
+        guarantees_hold(&world, &[OFFSETS_CONTIGUOUS, HIGH_WATERMARK_WITHIN_LOG], &format!("seed {seed}"))?;
     }
 
     #[test]
@@ -234,24 +232,13 @@ proptest! {
         // Consumers commit what they processed (at-least-once), never a position ahead of it.
         let limits = ExploreLimits { raw_requests: false, request_faults: false, early_commits: false, consumer_api: true, ..ExploreLimits::default() };
         let (world, _) = run(&safe_world(), seed, 300, limits);
-        for name in [NO_DUPLICATE_WRITE, NO_ACKNOWLEDGED_WRITE_LOST, NO_RECORD_SKIPPED_BY_GROUP, OFFSETS_CONTIGUOUS, HIGH_WATERMARK_WITHIN_LOG] {
-            prop_assert!(world.invariants().status(name).expect("a known guarantee").broken.is_none(), "seed {seed}: {}", describe_violations(&world));
-        }
+        guarantees_hold(&world, &[NO_DUPLICATE_WRITE, NO_ACKNOWLEDGED_WRITE_LOST, NO_RECORD_SKIPPED_BY_GROUP, OFFSETS_CONTIGUOUS, HIGH_WATERMARK_WITHIN_LOG], &format!("seed {seed}"))?;
     }
 }
 
-/// Every guarantee a transactional world keeps under random faults, and no record of an
-/// aborted or undecided transaction received by a read_committed consumer.
-fn transaction_guarantees_hold(world: &World, run: &str) -> Result<(), TestCaseError> {
-    for name in [
-        OFFSETS_CONTIGUOUS,
-        HIGH_WATERMARK_WITHIN_LOG,
-        LSO_WITHIN_HIGH_WATERMARK,
-        READ_COMMITTED_SEES_ONLY_COMMITTED,
-        TRANSACTIONS_ALL_OR_NOTHING,
-        COORDINATOR_TRANSITIONS_VALID,
-        FENCED_WRITES_NEVER_COMMITTED,
-    ] {
+/// Each named guarantee unbroken at the end of `run`, with every violation described if not.
+fn guarantees_hold(world: &World, names: &[&str], run: &str) -> Result<(), TestCaseError> {
+    for name in names {
         prop_assert!(
             world
                 .invariants()
@@ -263,6 +250,25 @@ fn transaction_guarantees_hold(world: &World, run: &str) -> Result<(), TestCaseE
             describe_violations(world)
         );
     }
+    Ok(())
+}
+
+/// Every guarantee a transactional world keeps under random faults, and no record of an
+/// aborted or undecided transaction received by a read_committed consumer.
+fn transaction_guarantees_hold(world: &World, run: &str) -> Result<(), TestCaseError> {
+    guarantees_hold(
+        world,
+        &[
+            OFFSETS_CONTIGUOUS,
+            HIGH_WATERMARK_WITHIN_LOG,
+            LSO_WITHIN_HIGH_WATERMARK,
+            READ_COMMITTED_SEES_ONLY_COMMITTED,
+            TRANSACTIONS_ALL_OR_NOTHING,
+            COORDINATOR_TRANSITIONS_VALID,
+            FENCED_WRITES_NEVER_COMMITTED,
+        ],
+        run,
+    )?;
     let bad = uncommitted_reads(world);
     prop_assert!(bad.is_empty(), "{run}: read_committed received {bad:?}");
     Ok(())
@@ -484,23 +490,17 @@ fn random_runs_delete_records_and_the_offsets_stay_ordered() {
     let mut moved = 0;
     for seed in 0..20u64 {
         let (world, _) = run(&transactional_world(2), seed, 300, limits);
-        for name in [
-            OFFSETS_CONTIGUOUS,
-            HIGH_WATERMARK_WITHIN_LOG,
-            LSO_WITHIN_HIGH_WATERMARK,
-            READ_COMMITTED_SEES_ONLY_COMMITTED,
-        ] {
-            assert!(
-                world
-                    .invariants()
-                    .status(name)
-                    .expect("a known guarantee")
-                    .broken
-                    .is_none(),
-                "seed {seed}: {}",
-                describe_violations(&world)
-            );
-        }
+        guarantees_hold(
+            &world,
+            &[
+                OFFSETS_CONTIGUOUS,
+                HIGH_WATERMARK_WITHIN_LOG,
+                LSO_WITHIN_HIGH_WATERMARK,
+                READ_COMMITTED_SEES_ONLY_COMMITTED,
+            ],
+            &format!("seed {seed}"),
+        )
+        .expect("offsets stay ordered");
         moved += world
             .cluster()
             .partitions()
