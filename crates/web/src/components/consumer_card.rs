@@ -4,6 +4,7 @@
 use super::settings_form::{EditedConfig, SettingsForm, is_streams_client};
 use super::{WorldRef, act, client_card_title, dom_id, settings_list};
 use crate::state::LabAction;
+use eos_core::broker::record_size::RECORD_BATCH_OVERHEAD;
 use eos_core::clients::consumer::Consumer;
 use eos_core::config::{IsolationLevel, ProcessingMode};
 use eos_core::{Action, ClientId, World};
@@ -100,7 +101,7 @@ impl ConsumerView {
                 .collect(),
             waiting: consumer.waiting_fetch.as_ref().map(|w| {
                 format!(
-                    "Its poll waits: the broker holds its fetch until {} bytes are readable, or until {} ms at the latest (fetch.max.wait.ms), then answers with what it has. The lab counts bytes as Kafka's record format does: 61 per batch, and per record its key, its value and a few bytes of lengths.",
+                    "Its poll waits: the broker holds its fetch until {} bytes are readable, or until {} ms at the latest (fetch.max.wait.ms), then answers with what it has. The lab counts bytes as Kafka's record format does: {RECORD_BATCH_OVERHEAD} per batch, and per record its key, its value and a few bytes of lengths.",
                     w.min_bytes, w.until_ms
                 )
             }),
