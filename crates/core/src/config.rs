@@ -434,6 +434,12 @@ impl ConsumerConfig {
         !self.topics.is_empty()
     }
 
+    /// Whether a poll's fetch may wait at the broker for `fetch.min.bytes`. At 1 byte the lab
+    /// answers at once (ARCHITECTURE.md, "Where the lab simplifies"), as it does with no wait.
+    pub fn fetch_may_wait(&self) -> bool {
+        self.fetch_min_bytes > 1 && self.fetch_max_wait_ms > 0
+    }
+
     /// Kafka's own refusals of a consumer setting: `subscribe` and `assign` are exclusive
     /// (`SubscriptionState.setSubscriptionType`), and `max.poll.interval.ms` is at least 1.
     pub fn check(&self) -> Result<(), ConfigError> {

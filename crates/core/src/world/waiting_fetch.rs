@@ -179,7 +179,7 @@ impl World {
         };
         let min_bytes = consumer.config.fetch_min_bytes;
         let max_wait_ms = consumer.config.fetch_max_wait_ms;
-        if min_bytes <= 1 || max_wait_ms == 0 || consumer.positions.is_empty() {
+        if !consumer.config.fetch_may_wait() || consumer.positions.is_empty() {
             return false;
         }
         let Found::Bytes(bytes_readable) = self.found(consumer) else {

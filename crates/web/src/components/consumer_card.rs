@@ -37,8 +37,8 @@ impl ConsumerView {
     pub fn of(consumer: &Consumer, world: &World) -> Self {
         let config = &consumer.config;
         let group = world.groups().get(&config.group_id);
-        // Shown only when set: at 1 byte a poll never waits in the lab.
-        let fetch_settings = (config.fetch_min_bytes > 1).then(|| {
+        // Shown only when they can make a poll wait.
+        let fetch_settings = config.fetch_may_wait().then(|| {
             [
                 ("fetch.min.bytes", config.fetch_min_bytes.to_string()),
                 ("fetch.max.wait.ms", config.fetch_max_wait_ms.to_string()),
