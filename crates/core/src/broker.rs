@@ -10,3 +10,4 @@ pub mod log;
 pub mod offsets_log;
 pub mod producer_state;
 pub mod record_size;
+pub mod topic_name;

@@ -15,6 +15,7 @@ use crate::broker::producer_state::{
     AppendOrigin, CompletedTxn, DataBatchVerdict, Expiry, ProducerStateManager, ReplayCheckpoint,
     end_txn_marker_record,
 };
+use crate::broker::topic_name::{collide, invalid_topic_name};
 use crate::config::{Acks, ClusterConfig, TopicConfig};
 use crate::error_code::ErrorCode;
 use crate::event::{EventKind, Events};
@@ -253,9 +254,21 @@ impl Cluster {
         let mut topics = BTreeMap::new();
         let mut total = 0;
         for topic in &config.topics {
-            if topic.name.is_empty() || topics.contains_key(&topic.name) {
+            if let Some(why) = invalid_topic_name(&topic.name) {
+                return Err(ClusterConfigError(why));
+            }
+            if topics.contains_key(&topic.name) {
                 return Err(ClusterConfigError(format!(
-                    "topic names must be non-empty and unique (`{}`)",
+                    "topic `{}` is defined twice",
+                    topic.name
+                )));
+            }
+            if let Some(other) = topics
+                .keys()
+                .find(|other: &&String| collide(other, &topic.name))
+            {
+                return Err(ClusterConfigError(format!(
+                    "topic `{}` collides with topic `{other}`: Kafka refuses two names that differ only in `.` and `_`",
                     topic.name
                 )));
             }

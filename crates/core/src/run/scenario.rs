@@ -446,6 +446,30 @@ mod tests {
     }
 
     #[test]
+    fn a_topic_name_kafka_refuses_is_a_cluster_error_saying_why() {
+        let text = MINIMAL.replace(
+            "\"producers\"",
+            r#""cluster": {"topics": [{"name": "pay ments"}]}, "producers""#,
+        );
+        let err = Scenario::parse(&text).unwrap().run().unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("cluster: topic `pay ments`: ' ' is not allowed"),
+            "{err}"
+        );
+        let text = MINIMAL.replace(
+            "\"producers\"",
+            r#""cluster": {"topics": [{"name": "orders.v2"}, {"name": "orders_v2"}]}, "producers""#,
+        );
+        let err = Scenario::parse(&text).unwrap().run().unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("topic `orders_v2` collides with topic `orders.v2`"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn broken_json_reports_line_and_column() {
         let err = Scenario::parse("{\n  \"format_version\": 1,\n  \"steps\": [,]\n}").unwrap_err();
         assert!(
