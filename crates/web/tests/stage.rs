@@ -294,21 +294,58 @@ async fn the_stage_is_operable_by_keyboard() {
     );
 }
 
-// At a phone's width the drawing scrolls inside its own box; the page does not.
+// At a phone's width the parts are stacked (the tall drawing): every node is on the page's
+// width, nothing scrolls sideways, and the drawing goes back to the wide one when there is room.
 #[wasm_bindgen_test]
-async fn at_375_px_the_stage_scrolls_inside_itself() {
+async fn at_375_px_the_stage_stacks_its_parts_and_never_scrolls_sideways() {
     load_styles("app-css", STYLE_CSS);
     load_styles("stage-css", STAGE_CSS);
     let root = mount_app().await;
     root.set_attribute("style", "width: 375px")
         .expect("a style");
-    yew::scheduler::flush().await;
+    settle_resize().await;
     let scroll = find(&root, ".stage-scroll");
-    assert!(scroll.scroll_width() > scroll.client_width(), "it scrolls");
+    let drawing = find(&root, ".stage-drawing");
+    assert!(drawing.class_list().contains("is-tall"), "the tall drawing");
     assert!(
-        find(&root, ".stage").get_bounding_client_rect().width() <= 375.5,
+        scroll.scroll_width() <= scroll.client_width(),
+        "no sideways scroll: {} in {}",
+        scroll.scroll_width(),
+        scroll.client_width()
+    );
+    let stage = find(&root, ".stage").get_bounding_client_rect();
+    assert!(
+        stage.width() <= 375.5,
         "the stage keeps to the page's width"
     );
+    for node in [".stage-producer", ".stage-broker", ".stage-consumer"] {
+        let rect = find(&root, node).get_bounding_client_rect();
+        assert!(
+            rect.left() >= stage.left() && rect.right() <= stage.right(),
+            "{node} is on the page: {} to {} in {} to {}",
+            rect.left(),
+            rect.right(),
+            stage.left(),
+            stage.right()
+        );
+    }
+    root.set_attribute("style", "width: 1280px")
+        .expect("a style");
+    settle_resize().await;
+    assert!(
+        !find(&root, ".stage-drawing")
+            .class_list()
+            .contains("is-tall"),
+        "the wide drawing again"
+    );
+}
+
+/// Lets a ResizeObserver report the new size and the app draw again.
+async fn settle_resize() {
+    for _ in 0..5 {
+        yew::platform::time::sleep(std::time::Duration::from_millis(20)).await;
+        yew::scheduler::flush().await;
+    }
 }
 
 // fetch.min.bytes: the consumer whose fetch the broker holds says so on the stage, on its card

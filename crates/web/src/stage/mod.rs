@@ -19,10 +19,12 @@ use crate::state::LabAction;
 use crate::steps::StepRecord;
 use action_bar::ActionBar;
 use eos_core::{Offset, TopicPartition};
-use layout::{Layout, Shape, WIDTH};
+use layout::{Arrangement, Layout, Shape};
 use model::{MessageNode, StageItem, StageModel, arrivals, marks_before};
 use std::collections::BTreeMap;
 use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
 use yew::prelude::*;
 
 #[derive(Debug, Properties, PartialEq)]
@@ -52,6 +54,12 @@ pub fn Stage(props: &StageProps) -> Html {
     let last_in_flight = use_mut_ref(|| (u64::MAX, BTreeMap::<u64, MessageNode>::new()));
     let focus_bar = use_state(|| false);
     let first_button = use_node_ref();
+    let scroll_box = use_node_ref();
+    let arrangement = if use_narrow_box(scroll_box.clone()) {
+        Arrangement::Tall
+    } else {
+        Arrangement::Wide
+    };
     let drawing = {
         let step = props.step.clone();
         let before = props.before.clone();
@@ -61,8 +69,9 @@ pub fn Stage(props: &StageProps) -> Html {
                 props.world.clone(),
                 props.step.clone(),
                 props.before.clone(),
+                arrangement,
             ),
-            move |(world, _, _)| {
+            move |(world, _, _, arrangement)| {
                 let events = step.as_ref().map_or(&[][..], |s| &s.events[..]);
                 let model = StageModel::of(world, events, &marks_before(before.as_deref()));
                 let arrived = {
@@ -77,7 +86,7 @@ pub fn Stage(props: &StageProps) -> Html {
                     world.steps_taken(),
                     model.messages.iter().map(|m| (m.id, m.clone())).collect(),
                 );
-                let layout = Layout::of(&Shape::of(&model));
+                let layout = Layout::arranged(&Shape::of(&model), *arrangement);
                 (model, layout, arrived)
             },
         )
@@ -141,12 +150,13 @@ pub fn Stage(props: &StageProps) -> Html {
             ),
     };
     let inspected = props.inspected.as_ref().map(|(tp, o)| (tp, o.0));
-    let view_box = format!("0 0 {WIDTH} {}", layout.height);
+    let view_box = format!("0 0 {} {}", layout.width, layout.height);
+    let tall = layout.arrangement == Arrangement::Tall;
     html! {
         <section class="stage" aria-labelledby="stage-heading">
             <h2 id="stage-heading" class="visually-hidden">{"The system, drawn"}</h2>
-            <div class="stage-scroll">
-                <svg ref={drawing_ref} class="stage-drawing" viewBox={view_box} role="group"
+            <div class="stage-scroll" ref={scroll_box}>
+                <svg ref={drawing_ref} class={classes!("stage-drawing", tall.then_some("is-tall"))} viewBox={view_box} role="group"
                     aria-labelledby="stage-heading" focusable="false">
                     <defs>
                         <marker id="stage-arrow" viewBox="0 0 10 10" refX="9" refY="5"
@@ -180,6 +190,60 @@ pub fn Stage(props: &StageProps) -> Html {
                 dispatch={props.dispatch.clone()} {first_button} {hint} />
         </section>
     }
+}
+
+/// The wide drawing's least width in rem (`.stage-drawing`'s `min-width` in stage.css): a box
+/// narrower than this draws the tall stage.
+const WIDE_DRAWING_REM: f64 = 52.0;
+
+/// Whether `boxed` is too narrow for the wide drawing; follows it as the window is resized or
+/// turned, and as an embedding page sizes its frame.
+#[hook]
+fn use_narrow_box(boxed: NodeRef) -> bool {
+    let narrow = use_state_eq(|| false);
+    {
+        let narrow = narrow.clone();
+        use_effect_with((), move |_| {
+            let element = boxed.cast::<web_sys::Element>();
+            let measure = {
+                let element = element.clone();
+                move || {
+                    if let Some(element) = &element {
+                        let width = f64::from(element.client_width());
+                        narrow.set(width > 0.0 && width < WIDE_DRAWING_REM * rem_px());
+                    }
+                }
+            };
+            measure();
+            let callback = Closure::<dyn FnMut(wasm_bindgen::JsValue)>::new(move |_| measure());
+            let observer = web_sys::ResizeObserver::new(callback.as_ref().unchecked_ref()).ok();
+            if let (Some(observer), Some(element)) = (&observer, &element) {
+                observer.observe(element);
+            }
+            move || {
+                if let Some(observer) = observer {
+                    observer.disconnect();
+                }
+                drop(callback);
+            }
+        });
+    }
+    *narrow
+}
+
+/// The page's rem in CSS pixels (16 unless the reader set a larger text size).
+fn rem_px() -> f64 {
+    web_sys::window()
+        .zip(
+            web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.document_element()),
+        )
+        .and_then(|(window, root)| window.get_computed_style(&root).ok().flatten())
+        .and_then(|style| style.get_property_value("font-size").ok())
+        .and_then(|size| size.trim_end_matches("px").parse::<f64>().ok())
+        .filter(|px| *px > 0.0)
+        .unwrap_or(16.0)
 }
 
 /// Outlines the element a lesson points at (class `is-pointed`) after every render, since a
