@@ -348,6 +348,30 @@ async fn settle_resize() {
     }
 }
 
+// Hand-made requests come from the lab's own endpoint: drawn beside the producers while its
+// requests are on their way, each pill linked to it, and gone once nothing of it is in flight.
+#[wasm_bindgen_test]
+async fn hand_made_requests_leave_from_the_labs_own_endpoint() {
+    let (root, _app) =
+        support::mount_at("?scenario=10-14-hand-made-coordinator-requests&step=4").await;
+    let lab = text(&root, "#stage-lab");
+    assert!(lab.contains("hand-made requests"), "{lab}");
+    assert!(lab.contains("4 in flight"), "{lab}");
+    let requests = all(&root, ".stage-pill")
+        .iter()
+        .filter(|pill| {
+            pill.get_attribute("aria-label")
+                .is_some_and(|name| name.contains("#"))
+        })
+        .count();
+    assert!(requests >= 4, "its four requests drawn, {requests} pills");
+    click(&root, "#next-scripted").await;
+    click(&root, "#next-scripted").await;
+    assert!(text(&root, "#step-status").contains("Step 6"));
+    let lab = text(&root, "#stage-lab");
+    assert!(lab.contains("1 in flight"), "{lab}");
+}
+
 // fetch.min.bytes: the consumer whose fetch the broker holds says so on the stage, on its card
 // and in the step's sentence; once the commit makes enough bytes readable it reads them.
 #[wasm_bindgen_test]

@@ -8,7 +8,7 @@ use super::layout::{
     ROW_LABEL_WIDTH, Rect, STUB_WIDTH, boundary_x, cell_rect,
 };
 use super::model::{
-    BrokerNode, Cell, ConsumerNode, CoordinatorNode, DatabaseNode, LogStrip, ProducerNode,
+    BrokerNode, Cell, ConsumerNode, CoordinatorNode, DatabaseNode, LabNode, LogStrip, ProducerNode,
     ReplicaRow, Role, StageItem,
 };
 use crate::components::dom_id;
@@ -296,6 +296,21 @@ pub fn consumer(node: &ConsumerNode, rect: &Rect, selected: bool, handlers: &Han
             {changed_badge(rect, node.changed)}
         </> },
     )
+}
+
+/// The lab's own endpoint: hand-made requests leave from it and their answers come back to it.
+pub fn lab(node: &LabNode, rect: &Rect) -> Html {
+    let x = rect.x + 8.0;
+    html! {
+        <g id="stage-lab" class="stage-node stage-lab">
+            {box_rect(rect, "stage-box")}
+            {text(x, rect.y + 15.0, "stage-title", "lab")}
+            <text x={n(rect.right() - 8.0)} y={n(rect.y + 15.0)} class="stage-status" text-anchor="end">
+                {format!("{} in flight", node.in_flight)}
+            </text>
+            {text(x, rect.y + 29.0, "stage-line stage-muted", "hand-made requests")}
+        </g>
+    }
 }
 
 pub fn database(node: &DatabaseNode, rect: &Rect) -> Html {

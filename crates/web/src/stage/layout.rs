@@ -29,6 +29,7 @@ pub const LEFT_LANE: (f64, f64) = (PRODUCER_X + CLIENT_WIDTH + 6.0, MIDDLE_X - 6
 pub const RIGHT_LANE: (f64, f64) = (MIDDLE_X + MIDDLE_WIDTH + 6.0, CONSUMER_X - 6.0);
 
 pub const PRODUCER_HEIGHT: f64 = 66.0;
+pub const LAB_HEIGHT: f64 = 36.0;
 const CONSUMER_HEAD: f64 = 48.0;
 pub const CONSUMER_LINE: f64 = 15.0;
 /// Partitions listed per consumer; more are counted.
@@ -91,6 +92,8 @@ impl Rect {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Shape {
     pub producers: usize,
+    /// Whether the lab's own endpoint is drawn, after the producers.
+    pub lab: bool,
     /// Partition lines per consumer.
     pub consumers: Vec<usize>,
     pub database: bool,
@@ -109,6 +112,7 @@ impl Shape {
     pub fn of(model: &StageModel) -> Self {
         Self {
             producers: model.producers.len(),
+            lab: model.lab.is_some(),
             consumers: model.consumers.iter().map(|c| c.positions.len()).collect(),
             database: model.database.is_some(),
             brokers: model
@@ -163,6 +167,8 @@ pub struct Layout {
     pub width: f64,
     pub height: f64,
     pub producers: Vec<Rect>,
+    /// The lab's own endpoint, in the producers' column (hand-made requests come from it).
+    pub lab: Option<Rect>,
     pub brokers: Vec<BrokerBox>,
     pub consumers: Vec<Rect>,
     pub database: Option<Rect>,
@@ -258,7 +264,10 @@ impl Layout {
     }
 
     fn wide(shape: &Shape) -> Self {
-        let producer_heights = vec![PRODUCER_HEIGHT; shape.producers];
+        let mut producer_heights = vec![PRODUCER_HEIGHT; shape.producers];
+        if shape.lab {
+            producer_heights.push(LAB_HEIGHT);
+        }
         let mut right_heights: Vec<f64> = shape
             .consumers
             .iter()
@@ -278,12 +287,13 @@ impl Layout {
             + 2.0 * MARGIN;
         // The side columns are centred, so short ones sit level with the brokers' middle.
         let centred = |heights: &[f64]| MARGIN.max((height - column_height(heights)) / 2.0);
-        let producers = stack(
+        let mut producers = stack(
             PRODUCER_X,
             CLIENT_WIDTH,
             centred(&producer_heights),
             &producer_heights,
         );
+        let lab = shape.lab.then(|| producers.pop()).flatten();
         let mut right = stack(
             CONSUMER_X,
             CLIENT_WIDTH,
@@ -311,6 +321,7 @@ impl Layout {
             width: WIDTH,
             height,
             producers,
+            lab,
             brokers: broker_boxes(boxes, &shape.brokers),
             consumers: right,
             database,
@@ -346,7 +357,12 @@ impl Layout {
             }
             rects
         };
-        let producers = pairs(&vec![PRODUCER_HEIGHT; shape.producers], &mut y);
+        let mut above = vec![PRODUCER_HEIGHT; shape.producers];
+        if shape.lab {
+            above.push(LAB_HEIGHT);
+        }
+        let mut producers = pairs(&above, &mut y);
+        let lab = shape.lab.then(|| producers.pop()).flatten();
         let band = |top: f64| Lane {
             rect: Rect {
                 x: MARGIN,
@@ -378,6 +394,7 @@ impl Layout {
             width: TALL_WIDTH,
             height: y + MARGIN,
             producers,
+            lab,
             brokers: broker_boxes(boxes, &shape.brokers),
             consumers,
             database,
@@ -390,6 +407,7 @@ impl Layout {
     pub fn boxes(&self) -> Vec<Rect> {
         self.producers
             .iter()
+            .chain(&self.lab)
             .chain(self.brokers.iter().map(|b| &b.rect))
             .chain(&self.consumers)
             .chain(&self.database)
@@ -557,6 +575,7 @@ mod tests {
     fn shape(brokers: usize, partitions: usize, replication: usize, clients: usize) -> Shape {
         Shape {
             producers: clients,
+            lab: clients % 2 == 1,
             consumers: vec![partitions; clients],
             database: true,
             brokers: (0..brokers)

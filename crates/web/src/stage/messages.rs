@@ -30,8 +30,18 @@ fn anchor(
                     (r.right(), r.mid_y())
                 });
             }
-            let i = model.consumers.iter().position(|c| &c.id == id)?;
-            let r = layout.consumers.get(i)?;
+            let r = match model.consumers.iter().position(|c| &c.id == id) {
+                Some(i) => layout.consumers.get(i)?,
+                // The lab's own endpoint sits with the producers.
+                None => {
+                    let r = layout.lab.as_ref()?;
+                    return Some(if tall {
+                        (r.x + r.w / 2.0, r.bottom())
+                    } else {
+                        (r.right(), r.mid_y())
+                    });
+                }
+            };
             Some(if tall {
                 (r.x + r.w / 2.0, r.y)
             } else {
@@ -59,8 +69,10 @@ fn anchor(
     }
 }
 
+/// A producer, or the lab's own endpoint beside them: their messages take the producers' lane.
 fn is_producer(model: &StageModel, endpoint: &Endpoint) -> bool {
     matches!(endpoint, Endpoint::Client(id) if model.producers.iter().any(|p| &p.id == id))
+        || model.is_lab(endpoint)
 }
 
 /// A message's way across the stage: its lane and the two anchors.

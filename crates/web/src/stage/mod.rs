@@ -20,7 +20,7 @@ use crate::steps::StepRecord;
 use action_bar::ActionBar;
 use eos_core::{Offset, TopicPartition};
 use layout::{Arrangement, Layout, Shape};
-use model::{MessageNode, StageItem, StageModel, arrivals, marks_before};
+use model::{LabNode, MessageNode, StageItem, StageModel, arrivals, marks_before};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
@@ -73,7 +73,7 @@ pub fn Stage(props: &StageProps) -> Html {
             ),
             move |(world, _, _, arrangement)| {
                 let events = step.as_ref().map_or(&[][..], |s| &s.events[..]);
-                let model = StageModel::of(world, events, &marks_before(before.as_deref()));
+                let mut model = StageModel::of(world, events, &marks_before(before.as_deref()));
                 let arrived = {
                     let (steps, previous) = &*last_in_flight.borrow();
                     if steps.checked_add(1) == Some(world.steps_taken()) {
@@ -86,6 +86,14 @@ pub fn Stage(props: &StageProps) -> Html {
                     world.steps_taken(),
                     model.messages.iter().map(|m| (m.id, m.clone())).collect(),
                 );
+                // An answer the lab's endpoint got in this step is drawn arriving there.
+                if model.lab.is_none()
+                    && arrived
+                        .iter()
+                        .any(|m| model.is_lab(&m.from) || model.is_lab(&m.to))
+                {
+                    model.lab = Some(LabNode { in_flight: 0 });
+                }
                 let layout = Layout::arranged(&Shape::of(&model), *arrangement);
                 (model, layout, arrived)
             },
@@ -174,6 +182,7 @@ pub fn Stage(props: &StageProps) -> Html {
                         draw::consumer(c, rect, selected == Some(StageItem::Consumer(c.id.clone())), &handlers)
                     }) }
                     { for model.database.iter().zip(&layout.database).map(|(d, rect)| draw::database(d, rect)) }
+                    { for model.lab.iter().zip(&layout.lab).map(|(l, rect)| draw::lab(l, rect)) }
                     {messages::messages(model, layout, arrived, selected.as_ref(), &handlers)}
                 </svg>
             </div>

@@ -295,6 +295,15 @@ pub struct StageModel {
     /// The oldest [`MESSAGES_DRAWN`] messages in flight.
     pub messages: Vec<MessageNode>,
     pub hidden_messages: usize,
+    /// The lab's own endpoint, drawn while a hand-made request or its answer is on its way.
+    pub lab: Option<LabNode>,
+}
+
+/// Where hand-made requests come from and their answers go: no producer or consumer, the lab.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LabNode {
+    /// Its requests and answers in flight.
+    pub in_flight: usize,
 }
 
 /// What the step's events say changed, gathered once.
@@ -566,7 +575,7 @@ impl StageModel {
             changed: changes.effects,
         });
         let in_flight = world.network().in_flight();
-        Self {
+        let mut model = Self {
             producers,
             brokers,
             coordinator,
@@ -578,6 +587,27 @@ impl StageModel {
                 .map(|m| MessageNode::of(m, changes.sent.contains(&m.id.0)))
                 .collect(),
             hidden_messages: in_flight.len().saturating_sub(MESSAGES_DRAWN),
+            lab: None,
+        };
+        let lab_messages = model
+            .messages
+            .iter()
+            .filter(|m| model.is_lab(&m.from) || model.is_lab(&m.to))
+            .count();
+        model.lab = (lab_messages > 0).then_some(LabNode {
+            in_flight: lab_messages,
+        });
+        model
+    }
+
+    /// Whether `endpoint` is the lab's own: a client that is neither a producer nor a consumer.
+    pub fn is_lab(&self, endpoint: &Endpoint) -> bool {
+        match endpoint {
+            Endpoint::Client(id) => {
+                !self.producers.iter().any(|p| &p.id == id)
+                    && !self.consumers.iter().any(|c| &c.id == id)
+            }
+            Endpoint::Broker(_) => false,
         }
     }
 
