@@ -29,6 +29,7 @@ pub const LEFT_LANE: (f64, f64) = (PRODUCER_X + CLIENT_WIDTH + 6.0, MIDDLE_X - 6
 pub const RIGHT_LANE: (f64, f64) = (MIDDLE_X + MIDDLE_WIDTH + 6.0, CONSUMER_X - 6.0);
 
 pub const PRODUCER_HEIGHT: f64 = 66.0;
+/// The lab's own endpoint: a name and a line, smaller than a producer.
 pub const LAB_HEIGHT: f64 = 36.0;
 const CONSUMER_HEAD: f64 = 48.0;
 pub const CONSUMER_LINE: f64 = 15.0;
@@ -214,6 +215,15 @@ fn column_height(heights: &[f64]) -> f64 {
     heights.iter().sum::<f64>() + GAP * heights.len().saturating_sub(1) as f64
 }
 
+/// The heights of what sits before the brokers: the producers, then the lab's endpoint.
+fn senders(shape: &Shape) -> Vec<f64> {
+    let mut heights = vec![PRODUCER_HEIGHT; shape.producers];
+    if shape.lab {
+        heights.push(LAB_HEIGHT);
+    }
+    heights
+}
+
 /// Each broker's rows and coordinator section inside its box.
 fn broker_boxes(boxes: Vec<Rect>, shapes: &[BrokerShape]) -> Vec<BrokerBox> {
     boxes
@@ -264,10 +274,7 @@ impl Layout {
     }
 
     fn wide(shape: &Shape) -> Self {
-        let mut producer_heights = vec![PRODUCER_HEIGHT; shape.producers];
-        if shape.lab {
-            producer_heights.push(LAB_HEIGHT);
-        }
+        let producer_heights = senders(shape);
         let mut right_heights: Vec<f64> = shape
             .consumers
             .iter()
@@ -357,11 +364,7 @@ impl Layout {
             }
             rects
         };
-        let mut above = vec![PRODUCER_HEIGHT; shape.producers];
-        if shape.lab {
-            above.push(LAB_HEIGHT);
-        }
-        let mut producers = pairs(&above, &mut y);
+        let mut producers = pairs(&senders(shape), &mut y);
         let lab = shape.lab.then(|| producers.pop()).flatten();
         let band = |top: f64| Lane {
             rect: Rect {

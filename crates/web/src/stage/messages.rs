@@ -20,33 +20,31 @@ fn anchor(
     consumer_side: bool,
 ) -> Option<(f64, f64)> {
     let tall = layout.arrangement == Arrangement::Tall;
+    // Producers and the lab's endpoint sit before the brokers (left, or above); consumers
+    // after them (right, or below).
+    let before = |r: &Rect| {
+        if tall {
+            (r.x + r.w / 2.0, r.bottom())
+        } else {
+            (r.right(), r.mid_y())
+        }
+    };
+    let after = |r: &Rect| {
+        if tall {
+            (r.x + r.w / 2.0, r.y)
+        } else {
+            (r.x, r.mid_y())
+        }
+    };
     match endpoint {
         Endpoint::Client(id) => {
             if let Some(i) = model.producers.iter().position(|p| &p.id == id) {
-                let r = layout.producers.get(i)?;
-                return Some(if tall {
-                    (r.x + r.w / 2.0, r.bottom())
-                } else {
-                    (r.right(), r.mid_y())
-                });
+                return Some(before(layout.producers.get(i)?));
             }
-            let r = match model.consumers.iter().position(|c| &c.id == id) {
-                Some(i) => layout.consumers.get(i)?,
-                // The lab's own endpoint sits with the producers.
-                None => {
-                    let r = layout.lab.as_ref()?;
-                    return Some(if tall {
-                        (r.x + r.w / 2.0, r.bottom())
-                    } else {
-                        (r.right(), r.mid_y())
-                    });
-                }
-            };
-            Some(if tall {
-                (r.x + r.w / 2.0, r.y)
-            } else {
-                (r.x, r.mid_y())
-            })
+            match model.consumers.iter().position(|c| &c.id == id) {
+                Some(i) => Some(after(layout.consumers.get(i)?)),
+                None => Some(before(layout.lab.as_ref()?)),
+            }
         }
         Endpoint::Broker(b) => {
             let i = model.brokers.iter().position(|node| node.id == b.0)?;
