@@ -58,13 +58,16 @@
   // Where an element sits in the first screen: the child indices from `#app` down. The app's
   // first render has the same markup (the smoke test holds them equal), so the same path finds
   // the same control in it.
+  // The static page's tall stage (shown on a narrow screen) sits right after the wide one and
+  // draws the same things in the same order: an act on it is the same act on the wide one.
   const pathOf = (element) => {
     const path = [];
     for (let node = element; node !== app; node = node.parentElement) {
       if (node === null || node.parentElement === null) {
         return null;
       }
-      path.unshift(Array.prototype.indexOf.call(node.parentElement.children, node));
+      const index = Array.prototype.indexOf.call(node.parentElement.children, node);
+      path.unshift(node.classList.contains("first-screen-tall") ? index - 1 : index);
     }
     return path;
   };
@@ -215,12 +218,18 @@
         await nextTurn();
       }
     }
+    // The stage's controls are SVG elements: focusable, but without HTMLElement's click().
     const focused = focusPath && elementAt(focusPath);
-    if (focused instanceof HTMLElement) {
+    if (focused instanceof HTMLElement || focused instanceof SVGElement) {
       focused.focus();
     }
     if (heldAct?.kind === "click") {
-      elementAt(heldAct.path)?.click();
+      const clicked = elementAt(heldAct.path);
+      if (clicked instanceof HTMLElement) {
+        clicked.click();
+      } else {
+        clicked?.dispatchEvent(new MouseEvent("click", { bubbles: true, cancelable: true }));
+      }
     } else if (heldAct?.kind === "key") {
       const target = document.activeElement ?? document.body;
       const init = { key: heldAct.key, bubbles: true, cancelable: true };

@@ -103,8 +103,72 @@ pub(crate) fn check(s: &Session, url: &str, dist: &Path) -> Res<()> {
         first_load::kib(&after_act)
     );
     // The next visit is a first visit again.
-    s.execute("localStorage.clear();", Value::Null, false)
-        .map(drop)
+    s.execute("localStorage.clear();", Value::Null, false)?;
+    s.cdp(
+        "Emulation.setDeviceMetricsOverride",
+        serde_json::json!({"width": 375, "height": 812, "deviceScaleFactor": 1, "mobile": true}),
+    )?;
+    let narrow = check_narrow(s, url);
+    s.cdp(
+        "Emulation.clearDeviceMetricsOverride",
+        serde_json::json!({}),
+    )?;
+    s.execute("localStorage.clear();", Value::Null, false)?;
+    narrow
+}
+
+/// What the static screen shows at a phone's width, and how an act on it carries over.
+const NARROW_SCRIPT: &str = r##"
+const shown = (e) => e !== null && getComputedStyle(e).display !== "none";
+return {
+  tall: shown(document.querySelector("#app .stage-drawing.first-screen-tall")),
+  wide: shown(document.querySelector("#app .stage-drawing:not(.is-tall)")),
+  sideways: document.documentElement.scrollWidth - innerWidth,
+};
+"##;
+
+/// At 375 px the static screen shows the tall stage (the app's drawing at that width) and no
+/// sideways scroll; a click on its producer starts the app with that producer selected.
+fn check_narrow(s: &Session, url: &str) -> Res<()> {
+    open_as_first_visit(s, url)?;
+    s.wait_for(
+        "the first screen, static, at 375 px",
+        Duration::from_secs(30),
+        |s| Ok(s.find_all(STATIC)?.into_iter().next()),
+    )?;
+    let seen = s.execute(NARROW_SCRIPT, Value::Null, false)?;
+    if seen["tall"] != Value::Bool(true) || seen["wide"] != Value::Bool(false) {
+        return Err(format!(
+            "at 375 px the static screen should show the tall stage, not the wide one: {seen}"
+        ));
+    }
+    if seen["sideways"].as_f64().is_some_and(|px| px > 0.5) {
+        return Err(format!(
+            "at 375 px the static screen scrolls sideways: {seen}"
+        ));
+    }
+    s.execute(
+        "document.querySelector('#app .first-screen-tall .stage-producer')\
+           .dispatchEvent(new MouseEvent('click', { bubbles: true, cancelable: true }));",
+        Value::Null,
+        false,
+    )?;
+    s.wait_for(
+        "the app to start at 375 px with the clicked producer selected on its tall stage",
+        Duration::from_secs(60),
+        |s| {
+            Ok(s.find_all(
+                ".stage-drawing.is-tall:not(.first-screen-tall) .stage-producer.is-selected",
+            )?
+            .into_iter()
+            .next())
+        },
+    )?;
+    println!(
+        "  first visit at 375 px: the static screen shows the tall stage, no sideways scroll; a \
+         click on its producer starts the app with that producer selected"
+    );
+    Ok(())
 }
 
 fn markup(s: &Session) -> Res<String> {

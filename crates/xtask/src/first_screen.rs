@@ -48,8 +48,27 @@ live.forEach((field, i) => {
   }
 });
 copy.removeAttribute("aria-busy");
+// The static page's tall stage (TALL_STAGE_SCRIPT) is the page's, not the app's.
+copy.querySelectorAll(".first-screen-tall").forEach((drawing) => drawing.remove());
 return { html: copy.innerHTML, styled: copy.querySelectorAll("[style]").length };
 "#;
+
+/// The tall stage the app draws at a phone's width (crates/web/src/stage/layout.rs), for the
+/// static page to show there instead of the wide one: marked `first-screen-tall` and without
+/// ids (the wide drawing, which the app's own first render matches, keeps them). web/stage.css
+/// shows one or the other by the page's width until the app starts; web/boot.js maps an act on
+/// it to the same place in the wide one, whose children come in the same order.
+const TALL_STAGE_SCRIPT: &str = r##"
+const drawn = document.querySelector("#app .stage-drawing.is-tall");
+if (!drawn) return null;
+const copy = drawn.cloneNode(true);
+copy.classList.add("first-screen-tall");
+copy.querySelectorAll("[id]").forEach((element) => element.removeAttribute("id"));
+return copy.outerHTML;
+"##;
+
+/// The wide stage's drawing in the first screen's markup (the end of its start tag).
+const WIDE_STAGE_START: &str = "class=\"stage-drawing\">";
 
 /// The app has drawn its whole first screen: it is running (web/boot.js) and its footer,
 /// shown only once the page is drawn whole, is there.
@@ -89,6 +108,7 @@ pub(crate) fn render_into(tc: &Toolchain, dist: &Path) -> Res<()> {
             second.len()
         ));
     }
+    let first = with_tall_stage(&first, &tall_stage(&browser, &url)?)?;
     let rendered = format!("<div id=\"app\" data-first-screen>{first}</div>");
     write_atomic(&index, page.replacen(EMPTY_ROOT, &rendered, 1).as_bytes())?;
     println!(
@@ -97,6 +117,37 @@ pub(crate) fn render_into(tc: &Toolchain, dist: &Path) -> Res<()> {
         index.display()
     );
     Ok(())
+}
+
+/// The tall stage of a first visit at a phone's width.
+fn tall_stage(browser: &Browser, url: &str) -> Res<String> {
+    let s = &browser.session;
+    s.cdp(
+        "Emulation.setDeviceMetricsOverride",
+        serde_json::json!({"width": 375, "height": 812, "deviceScaleFactor": 1, "mobile": true}),
+    )?;
+    let drawn =
+        snapshot(browser, url).and_then(|_| s.execute(TALL_STAGE_SCRIPT, Value::Null, false));
+    s.cdp(
+        "Emulation.clearDeviceMetricsOverride",
+        serde_json::json!({}),
+    )?;
+    drawn?
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| "at 375 px wide the first screen's stage is not drawn tall".to_owned())
+}
+
+/// The first screen with the tall stage placed right after the wide one.
+fn with_tall_stage(first: &str, tall: &str) -> Res<String> {
+    let start = first
+        .find(WIDE_STAGE_START)
+        .ok_or_else(|| format!("the first screen has no `{WIDE_STAGE_START}`"))?;
+    let end = first[start..]
+        .find("</svg>")
+        .map(|at| start + at + "</svg>".len())
+        .ok_or("the first screen's stage drawing is not closed")?;
+    Ok(format!("{}{tall}{}", &first[..end], &first[end..]))
 }
 
 /// Opens `url` as a first visit would: nothing saved by an earlier one.

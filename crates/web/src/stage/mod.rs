@@ -205,11 +205,19 @@ pub fn Stage(props: &StageProps) -> Html {
 /// narrower than this draws the tall stage.
 const WIDE_DRAWING_REM: f64 = 52.0;
 
+/// Before the stage's box is measured, the page's width decides, as it does for the static
+/// first screen (stage.css): the first render is then the drawing that page showed.
+const NARROW_PAGE: &str = "(max-width: 55rem)";
+
 /// Whether `boxed` is too narrow for the wide drawing; follows it as the window is resized or
 /// turned, and as an embedding page sizes its frame.
 #[hook]
 fn use_narrow_box(boxed: NodeRef) -> bool {
-    let narrow = use_state_eq(|| false);
+    let narrow = use_state_eq(|| {
+        web_sys::window()
+            .and_then(|w| w.match_media(NARROW_PAGE).ok().flatten())
+            .is_some_and(|query| query.matches())
+    });
     {
         let narrow = narrow.clone();
         use_effect_with((), move |_| {
