@@ -273,13 +273,17 @@ impl Payload {
                 transactional_id,
                 bump: None,
                 ..
-            } => format!("InitProducerId request (transactional.id {transactional_id})"),
+            } => format!(
+                "InitProducerId request (transactional.id {})",
+                shown_id(transactional_id)
+            ),
             Payload::TxnInitProducerIdRequest {
                 transactional_id,
                 bump: Some((producer_id, producer_epoch)),
                 ..
             } => format!(
-                "InitProducerId request (transactional.id {transactional_id}, bump producer {producer_id} epoch {producer_epoch})"
+                "InitProducerId request (transactional.id {}, bump producer {producer_id} epoch {producer_epoch})",
+                shown_id(transactional_id)
             ),
             Payload::TxnInitProducerIdResponse { result, .. } => match result {
                 Ok((producer_id, producer_epoch)) => format!(
@@ -447,5 +451,15 @@ impl Network {
     /// Removes every message to or from `endpoint` that `keep` rejects.
     pub fn retain(&mut self, mut keep: impl FnMut(&Message) -> bool) {
         self.in_flight.retain(|m| keep(m));
+    }
+}
+
+/// A transactional id as a label shows it: the empty one (which the coordinator refuses) as
+/// `""`, so it is not read as a missing word.
+fn shown_id(transactional_id: &str) -> std::borrow::Cow<'_, str> {
+    if transactional_id.is_empty() {
+        "\"\"".into()
+    } else {
+        transactional_id.into()
     }
 }
