@@ -13,7 +13,8 @@
 //! - [`config`]: the starting world, with Kafka's config keys.
 //! - [`action`], [`event`]: everything one can do, everything that can happen.
 //! - [`world`]: the world value and its `step` function; [`network`]: messages in flight, and
-//!   the faults that befall them; [`invariants`]: named guarantees checked after every step;
+//!   the faults that befall them; [`exchanges`]: hand-made requests answered within a step,
+//!   kept beside the network; [`invariants`]: named guarantees checked after every step;
 //!   [`rng`]: the seeded generator.
 //! - [`broker`]: record batches and a replica's log (segments, high watermark), a partition's
 //!   memory of each producer (dedup, sequence and epoch checks), and the cluster (brokers,
@@ -37,6 +38,7 @@ pub mod config;
 pub mod coordinator;
 pub mod error_code;
 pub mod event;
+pub mod exchanges;
 pub mod explore;
 pub mod ids;
 pub mod invariants;

@@ -28,6 +28,7 @@ use crate::event::{
     DescribedProducer, EffectOutcome, Event, EventKind, Events, HangingTransaction,
     ListedTransaction, Narration, SeekTarget,
 };
+use crate::exchanges::Exchanges;
 use crate::ids::{BrokerId, ClientId, Offset, ProducerEpoch, ProducerId, Sequence, TopicPartition};
 use crate::invariants::Invariants;
 use crate::network::{Endpoint, Message, MessageId, Network, Payload};
@@ -191,6 +192,8 @@ pub struct World {
     streams: Vec<StreamsLayout>,
     /// Hand-made Fetch requests the leaders hold for their `min_bytes` (`DelayedFetch`).
     raw_fetches: Vec<waiting_fetch::RawWaitingFetch>,
+    /// Hand-made requests answered within a step, which no message carries.
+    exchanges: Exchanges,
 }
 
 impl World {
@@ -241,6 +244,7 @@ impl World {
             coordinator_seen: BTreeMap::new(),
             streams: Vec::new(),
             raw_fetches: Vec::new(),
+            exchanges: Exchanges::default(),
         };
         for p in &config.producers {
             if world.producers.contains_key(&p.id) || config.consumers.iter().any(|c| c.id == p.id)
@@ -451,6 +455,12 @@ impl World {
 
     pub fn network(&self) -> &Network {
         &self.network
+    }
+
+    /// The hand-made requests answered within their step (or held by a leader), oldest first:
+    /// beside the network, since no message carries them.
+    pub fn exchanges(&self) -> &Exchanges {
+        &self.exchanges
     }
 
     pub fn producers(&self) -> impl Iterator<Item = &Producer> {
@@ -1284,18 +1294,19 @@ impl World {
                     isolation_level: *isolation_level,
                     max_records: *max_records,
                 };
-                if !self.park_raw_fetch(
-                    &request,
-                    min_bytes.unwrap_or(0),
-                    max_wait_ms.unwrap_or(0),
-                    out,
-                ) {
-                    self.fetch_raw(
+                let min_bytes = min_bytes.unwrap_or(0);
+                if !self.park_raw_fetch(&request, min_bytes, max_wait_ms.unwrap_or(0), out) {
+                    let answer = self.fetch_raw(
                         &request.topic_partition,
                         request.fetch_offset,
                         request.isolation_level,
                         request.max_records,
                         out,
+                    );
+                    self.record_exchange(
+                        self.cluster.leader_of(&request.topic_partition),
+                        request.exchange_request(min_bytes),
+                        Some(answer),
                     );
                 }
             }

@@ -672,3 +672,63 @@ async fn the_network_panel_gives_kafkas_message_beside_an_answers_error() {
         "{message}"
     );
 }
+
+// A hand-made OffsetFetch is answered within its step and never travels the network; the
+// network panel still lists it, sender and receiver named, with the answer's error.
+#[wasm_bindgen_test]
+async fn the_network_panel_lists_a_hand_made_offset_fetch_and_its_unstable_offset_commit_answer() {
+    load_css();
+    let root = mount_app().await;
+    load(&root, "OffsetCommit and OffsetFetch by hand").await;
+    next_scripted(&root, 6).await;
+    assert!(
+        !text(&root, "#exchanges").contains("UNSTABLE_OFFSET_COMMIT"),
+        "not asked yet"
+    );
+    next_scripted(&root, 1).await;
+    let newest = find(&root, "#exchanges > li");
+    let shown = newest.text_content().unwrap_or_default();
+    assert!(shown.contains("step 7 lab → broker 1"), "{shown}");
+    assert!(
+        shown.contains("OffsetFetch request (group billing, require_stable: payments-0)"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("broker 1 → lab: OffsetFetch response (payments-0: UNSTABLE_OFFSET_COMMIT)"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(eos_core::error_code::ErrorCode::UnstableOffsetCommit.message()),
+        "Kafka's message beside the error: {shown}"
+    );
+    assert!(newest.class_list().contains("is-current"), "this step's");
+    // The TxnOffsetCommit of step 6 is listed under it, no longer the current step's.
+    let rows = all(&root, "#exchanges > li");
+    let before = rows[1].text_content().unwrap_or_default();
+    assert!(
+        before.contains("TxnOffsetCommit response (NONE)"),
+        "{before}"
+    );
+    assert!(!rows[1].class_list().contains("is-current"));
+    // The panel fits a phone.
+    let panel = mount::<eos_web::components::network_panel::NetworkPanel>(
+        eos_web::components::network_panel::NetworkPanelProps {
+            world: WorldRef(Rc::new(core_after(
+                include_str!("../../../assets/scenarios/22-offset-commit-and-fetch-by-hand.json"),
+                7,
+            ))),
+            dispatch: Callback::noop(),
+            auto_deliver: false,
+            fetch_answer: None,
+        },
+        375,
+    )
+    .await;
+    let section = find(&panel, "section");
+    assert!(
+        section.scroll_width() <= section.client_width(),
+        "scrolls sideways: {} > {}",
+        section.scroll_width(),
+        section.client_width()
+    );
+}

@@ -271,6 +271,57 @@ fn texts(s: &Session, css: &str) -> Res<Vec<String>> {
     s.find_all(css)?.iter().map(|e| s.text(e)).collect()
 }
 
+/// Opens scenario 22's hand-made OffsetFetch (`?scenario=22-offset-commit-and-fetch-by-hand&step=7`)
+/// at 1280 x 900 and at 375 px wide, checks that the network panel lists it with its
+/// UNSTABLE_OFFSET_COMMIT answer although no message carried it, and saves
+/// `hand-made-exchanges.png` and `hand-made-exchanges-375.png`, framed on the list.
+pub(crate) fn capture_hand_made_exchanges(s: &Session, base: &str, shots: &Path) -> Res<()> {
+    const LIST: &str = "#exchanges";
+    for (name, width, height, mobile) in [
+        ("hand-made-exchanges", 1280, 900, false),
+        ("hand-made-exchanges-375", 375, 812, true),
+    ] {
+        s.cdp(
+            "Emulation.setDeviceMetricsOverride",
+            serde_json::json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile}),
+        )?;
+        s.navigate(&format!(
+            "{base}?scenario=22-offset-commit-and-fetch-by-hand&step=7"
+        ))?;
+        s.wait_for(
+            "the network panel to list the hand-made OffsetFetch and its answer",
+            Duration::from_secs(30),
+            |s| {
+                s.unfold_details()?;
+                let rows = texts(s, &format!("{LIST} > li"))?;
+                Ok(rows
+                    .first()
+                    .is_some_and(|t| t.contains("UNSTABLE_OFFSET_COMMIT"))
+                    .then_some(()))
+            },
+        )?;
+        let list = s
+            .find_all(LIST)?
+            .into_iter()
+            .next()
+            .ok_or("the list of hand-made requests is gone")?;
+        s.scroll_into_view(&list)?;
+        let png = s.screenshot_png()?;
+        let path = shots.join(format!("{name}.png"));
+        std::fs::write(&path, &png).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    s.cdp(
+        "Emulation.clearDeviceMetricsOverride",
+        serde_json::json!({}),
+    )?;
+    println!(
+        "  hand-made requests: the OffsetFetch answered UNSTABLE_OFFSET_COMMIT in the network \
+         panel ({}/hand-made-exchanges.png, hand-made-exchanges-375.png)",
+        shots.display()
+    );
+    Ok(())
+}
+
 /// Opens `?exercise=charge-twice` (the exercise fetched from `dist/assets/exercises/`) at
 /// 1280 x 900 and at 375 px wide, checks that its goal and live status show with the stage on
 /// the first screen, and saves `exercise.png` and `exercise-375.png`.

@@ -71,6 +71,7 @@ pub(crate) fn run(tc: &Toolchain) -> Res<()> {
         .and_then(|()| named_views::capture(session, &url, &shots))
         .and_then(|()| named_views::capture_first_screens(session, &url, &shots))
         .and_then(|()| named_views::capture_exercise(session, &url, &shots))
+        .and_then(|()| named_views::capture_hand_made_exchanges(session, &url, &shots))
         .and_then(|()| named_views::capture_lesson(session, &url, &shots))
         .and_then(|()| book_page::check(session, &url, &shots))
         .and_then(|()| csp::check_embed_page(session, &url));

@@ -2,6 +2,7 @@
 //! describe-producers, find-hanging, abort) and coordinator requests built by hand.
 
 use super::*;
+use crate::exchanges::{HandMadeAnswer, HandMadeRequest};
 
 impl World {
     /// Admin `listTransactions` (`TransactionCoordinator.handleListTransactions`).
@@ -394,12 +395,27 @@ impl World {
         out: &mut Events,
     ) {
         let lab = ClientId::new(LAB_CLIENT);
+        let request = HandMadeRequest::TxnOffsetCommit {
+            group_id: group_id.to_owned(),
+            producer_id,
+            producer_epoch,
+            offsets: offsets
+                .offsets
+                .iter()
+                .map(|(tp, offset)| (tp.clone(), *offset))
+                .collect(),
+        };
         let result = if self.coordinator.transaction_version() == TransactionVersion::V2 {
             self.txn_offset_commit_v2(&lab, producer_id, producer_epoch, offsets, out)
         } else {
             self.stage_txn_offsets(&lab, producer_id, producer_epoch, offsets, out)
         };
         let error = result.err();
+        self.record_exchange(
+            Some(self.coordinator.broker()),
+            request,
+            Some(HandMadeAnswer::TxnOffsetCommit { error }),
+        );
         out.push_with(
             EventKind::RawCoordinatorRequestHandled { request: "TxnOffsetCommit".to_owned(), broker: self.coordinator.broker(), error, producer_id: None, producer_epoch: None },
             || format!(

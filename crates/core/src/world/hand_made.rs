@@ -9,10 +9,38 @@ use crate::clients::consumer::{
     OffsetCommitRefusal, fetch_committed_offset, validate_offset_commit,
 };
 use crate::event::{FetchedOffsetAnswer, PartitionOffsetAnswer};
+use crate::exchanges::{Answered, Exchange, ExchangeIndex, HandMadeAnswer, HandMadeRequest};
 
 /// Kafka's `-1`: no committed offset (`INVALID_OFFSET`), an error answer's offsets, or
 /// DeleteRecords' "the high watermark".
 const NO_OFFSET: Offset = Offset(-1);
+
+impl World {
+    /// Records a hand-made request to broker `to` (`None`: no broker could be asked), answered
+    /// within this step unless `answer` is `None` (held), for the network panel and the report.
+    pub(super) fn record_exchange(
+        &mut self,
+        to: Option<BrokerId>,
+        request: HandMadeRequest,
+        answer: Option<HandMadeAnswer>,
+    ) -> ExchangeIndex {
+        // `steps_taken` counts the step only once it is applied.
+        let step = self.steps_taken + 1;
+        self.exchanges.record(Exchange {
+            step,
+            from: Endpoint::Client(ClientId::new(LAB_CLIENT)),
+            to: to.map(Endpoint::Broker),
+            request,
+            answer: answer.map(|answer| Answered { step, answer }),
+        })
+    }
+
+    /// Gives a held hand-made request the answer this step gives it.
+    pub(super) fn answer_exchange(&mut self, index: ExchangeIndex, answer: HandMadeAnswer) {
+        let step = self.steps_taken + 1;
+        self.exchanges.answer(index, Answered { step, answer });
+    }
+}
 
 impl World {
     /// A plain OffsetCommit at the group coordinator (`GroupCoordinatorShard.commitOffset` →
@@ -39,6 +67,16 @@ impl World {
             format!("member {member_id}")
         };
         let request = format!("generation {generation_id}, {member}");
+        let exchange = HandMadeRequest::OffsetCommit {
+            group_id: group_id.to_owned(),
+            generation_id,
+            member_id: member_id.to_owned(),
+            offsets: offsets
+                .iter()
+                .map(|o| (o.topic_partition(), Offset(o.offset)))
+                .collect(),
+        };
+        let coordinator = Some(self.coordinator.broker());
         match check {
             Err(refusal) => {
                 let error = refusal.error();
@@ -74,6 +112,14 @@ impl World {
                         group_instance_id.unwrap_or("none")
                     ),
                 };
+                self.record_exchange(
+                    coordinator,
+                    exchange,
+                    Some(HandMadeAnswer::OffsetCommit {
+                        error: Some(error),
+                        committed: Vec::new(),
+                    }),
+                );
                 out.push_with(
                     EventKind::OffsetCommitAnswered {
                         group_id: group_id.to_owned(),
@@ -138,6 +184,14 @@ impl World {
                 } else {
                     String::new()
                 };
+                self.record_exchange(
+                    coordinator,
+                    exchange,
+                    Some(HandMadeAnswer::OffsetCommit {
+                        error: None,
+                        committed: answers.clone(),
+                    }),
+                );
                 out.push(
                     EventKind::OffsetCommitAnswered {
                         group_id: group_id.to_owned(),
@@ -162,7 +216,7 @@ impl World {
 
     /// OffsetFetch at the group coordinator (`OffsetMetadataManager.fetchOffsets`).
     pub(super) fn offset_fetch_raw(
-        &self,
+        &mut self,
         group_id: &str,
         partitions: &[TopicPartition],
         require_stable: bool,
@@ -236,6 +290,17 @@ impl World {
         } else {
             String::new()
         };
+        self.record_exchange(
+            Some(self.coordinator.broker()),
+            HandMadeRequest::OffsetFetch {
+                group_id: group_id.to_owned(),
+                require_stable,
+                partitions: partitions.to_vec(),
+            },
+            Some(HandMadeAnswer::OffsetFetch {
+                partitions: answers.clone(),
+            }),
+        );
         out.push_with(
             EventKind::OffsetFetchAnswered {
                 group_id: group_id.to_owned(),
@@ -257,7 +322,8 @@ impl World {
 
 impl World {
     /// A consumer's Fetch at the partition's leader (`ReplicaManager.fetchMessages`), answered
-    /// with Kafka's Fetch response and what a consumer would return from it.
+    /// with Kafka's Fetch response and what a consumer would return from it; the answer is
+    /// returned too, for the exchange the caller records or completes.
     pub(super) fn fetch_raw(
         &self,
         tp: &TopicPartition,
@@ -265,7 +331,7 @@ impl World {
         isolation_level: IsolationLevel,
         max_records: Option<u32>,
         out: &mut Events,
-    ) {
+    ) -> HandMadeAnswer {
         let answer = self
             .cluster
             .fetch(tp, fetch_offset, isolation_level, max_records);
@@ -382,6 +448,10 @@ impl World {
                 )
             }
         };
+        let exchange = HandMadeAnswer::Fetch {
+            response: answer.response.clone(),
+            returned: returned.clone(),
+        };
         out.push(
             EventKind::FetchAnswered {
                 topic_partition: tp.clone(),
@@ -394,6 +464,7 @@ impl World {
             },
             explanation,
         );
+        exchange
     }
 }
 

@@ -6,6 +6,7 @@ use super::*;
 use crate::broker::fetch::Readiness;
 use crate::clients::consumer::WaitingFetch;
 use crate::event::FetchCompletion;
+use crate::exchanges::{ExchangeIndex, HandMadeRequest};
 
 /// A hand-made Fetch request as the leader reads it.
 #[derive(Clone, Debug)]
@@ -16,6 +17,18 @@ pub(crate) struct RawFetch {
     pub max_records: Option<u32>,
 }
 
+impl RawFetch {
+    /// The request as the network panel and the report show it.
+    pub(crate) fn exchange_request(&self, min_bytes: u32) -> HandMadeRequest {
+        HandMadeRequest::Fetch {
+            topic_partition: self.topic_partition.clone(),
+            fetch_offset: self.fetch_offset,
+            isolation_level: self.isolation_level,
+            min_bytes,
+        }
+    }
+}
+
 /// A hand-made Fetch the leader holds for its `min_bytes`.
 #[derive(Clone, Debug)]
 pub(crate) struct RawWaitingFetch {
@@ -24,6 +37,8 @@ pub(crate) struct RawWaitingFetch {
     since_ms: u64,
     until_ms: u64,
     leader: Option<BrokerId>,
+    /// Its exchange, answered when the leader answers it.
+    exchange: ExchangeIndex,
 }
 
 /// What a consumer's fetch finds over its partitions now.
@@ -70,12 +85,15 @@ impl World {
         }
         let until_ms = self.now_ms.saturating_add(max_wait_ms);
         let fetch_offset = request.fetch_offset;
+        let leader = self.cluster.leader_of(tp);
+        let exchange = self.record_exchange(leader, request.exchange_request(min_bytes), None);
         self.raw_fetches.push(RawWaitingFetch {
             request: request.clone(),
             min_bytes,
             since_ms: self.now_ms,
             until_ms,
-            leader: self.cluster.leader_of(tp),
+            leader,
+            exchange,
         });
         out.push_with(
             EventKind::RawFetchParked {
@@ -135,13 +153,14 @@ impl World {
                 },
                 || format!("The leader answers the held hand-made Fetch of {tp} from offset {fetch_offset} after {waited_ms} ms: {}.", completion_words(reason, bytes_readable, fetch.min_bytes, REQUEST_LIMITS)),
             );
-            self.fetch_raw(
+            let answer = self.fetch_raw(
                 tp,
                 fetch_offset,
                 fetch.request.isolation_level,
                 fetch.request.max_records,
                 out,
             );
+            self.answer_exchange(fetch.exchange, answer);
         }
     }
 

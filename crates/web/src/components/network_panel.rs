@@ -1,12 +1,15 @@
 //! The network: every request and response in flight, and what can befall each one. Dropping a
-//! produce response is the lost acknowledgement, so it gets its own plainly named button.
+//! produce response is the lost acknowledgement, so it gets its own plainly named button. Below
+//! them, the hand-made requests a broker answers within their step (`World::exchanges`), which
+//! never travel the network, each with its answer or, for a held Fetch, as waiting.
 
 use super::fetch_response::{FetchShown, fetch_response_view};
 use super::{WorldRef, act};
 use crate::state::LabAction;
-use eos_core::Action;
 use eos_core::error_code::ErrorCode;
+use eos_core::exchanges::Exchange;
 use eos_core::network::{Message, Payload};
+use eos_core::{Action, World};
 use yew::prelude::*;
 
 /// What the panel shows of one message.
@@ -46,6 +49,63 @@ impl MessageView {
             error: message.payload.error(),
         }
     }
+}
+
+/// What the panel shows of one hand-made request answered within its step, or held.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExchangeView {
+    /// Its place among the world's exchanges, counting from 1.
+    pub number: usize,
+    /// The step that sent it.
+    pub step: u64,
+    pub from: String,
+    pub to: String,
+    pub request: String,
+    /// The step that answered it and the answer in short; `None` while the broker holds it.
+    pub answer: Option<(u64, String)>,
+    /// The error the answer carries, shown with Kafka's message for it.
+    pub error: Option<ErrorCode>,
+    /// Sent or answered by the step at the cursor.
+    pub is_current: bool,
+}
+
+impl ExchangeView {
+    /// `index`: its place among the world's exchanges; `current_step`: the number of the step
+    /// at the cursor.
+    pub fn of(index: usize, exchange: &Exchange, current_step: u64) -> Self {
+        let answer = exchange.answer.as_ref();
+        Self {
+            number: index + 1,
+            step: exchange.step,
+            from: exchange.from.to_string(),
+            to: exchange
+                .to
+                .as_ref()
+                .map_or_else(|| "no leader".to_owned(), ToString::to_string),
+            request: exchange.request.label(),
+            answer: answer.map(|a| (a.step, a.answer.label())),
+            error: answer.and_then(|a| a.answer.error()),
+            is_current: exchange.step == current_step
+                || answer.is_some_and(|a| a.step == current_step),
+        }
+    }
+}
+
+/// Only the newest hand-made exchanges get rows, and every held one, newest first.
+const EXCHANGES_SHOWN: usize = 8;
+
+/// The hand-made exchanges the panel lists for `world`: every one still held and the newest
+/// [`EXCHANGES_SHOWN`], newest first.
+pub fn exchange_views(world: &World) -> Vec<ExchangeView> {
+    let exchanges = world.exchanges();
+    let newest_from = exchanges.len().saturating_sub(EXCHANGES_SHOWN);
+    exchanges
+        .iter()
+        .enumerate()
+        .rev()
+        .filter(|(i, e)| *i >= newest_from || e.answer.is_none())
+        .map(|(i, e)| ExchangeView::of(i, e, world.steps_taken()))
+        .collect()
 }
 
 /// Time steps offered by the clock buttons: enough to pass `retry.backoff.ms`,
@@ -152,6 +212,7 @@ pub fn NetworkPanel(props: &NetworkPanelProps) -> Html {
                     </>
                 }
             }}
+            {exchanges_view(&exchange_views(&props.world))}
             {props.fetch_answer.as_ref().map(|shown| fetch_response_view(shown, "network-fetch-answer"))}
             <div class="clock">
                 <p>{"Simulated time "}<strong id="clock">{format!("{} ms", props.world.now_ms())}</strong></p>
@@ -168,10 +229,110 @@ pub fn NetworkPanel(props: &NetworkPanelProps) -> Html {
     }
 }
 
+/// The hand-made exchanges, or nothing before the first.
+fn exchanges_view(exchanges: &[ExchangeView]) -> Html {
+    if exchanges.is_empty() {
+        return Html::default();
+    }
+    let row = |e: &ExchangeView| {
+        let answer = match &e.answer {
+            Some((step, label)) => html! {
+                <p class="exchange-answer">
+                    <span class="exchange-step">{format!("step {step}")}</span>
+                    {format!(" {} → {}: ", e.to, e.from)}
+                    <span class="message-label">{label}</span>
+                </p>
+            },
+            None => html! {
+                <p class="exchange-answer is-waiting">
+                    {format!("Waiting: {} holds it and has not answered yet.", e.to)}
+                </p>
+            },
+        };
+        html! {
+            <li class={classes!("message", "exchange", e.is_current.then_some("is-current"))}
+                key={e.number} id={format!("exchange-{}", e.number)}>
+                <p class="message-route">
+                    <span class="exchange-step">{format!("step {}", e.step)}</span>
+                    {format!(" {} → {}", e.from, e.to)}
+                    <span class="tag">{if e.answer.is_some() { "answered" } else { "held" }}</span>
+                </p>
+                <p class="message-label">{&e.request}</p>
+                {answer}
+                {e.error.map(|error| html! {
+                    <p class="message-error">{format!("Kafka: “{}”", error.message())}</p>
+                })}
+            </li>
+        }
+    };
+    html! {
+        <section class="exchanges" aria-labelledby="exchanges-heading">
+            <h3 id="exchanges-heading">{"Answered within their step"}</h3>
+            <p class="hint">
+                {"Requests made by hand that a broker answers at once: they never travel the \
+                  network, so nothing here can be delivered, dropped or delayed. A Fetch asking \
+                  for more bytes than the leader has is held until it is answered."}
+            </p>
+            <ol id="exchanges" class="messages">
+                { for exchanges.iter().map(row) }
+            </ol>
+        </section>
+    }
+}
+
 fn human_ms(ms: u64) -> String {
     if ms >= 1000 && ms.is_multiple_of(1000) {
         format!("{} s", ms / 1000)
     } else {
         format!("{ms} ms")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use eos_core::Scenario;
+
+    fn step(world: &mut World, action: &str) {
+        let action: Action = serde_json::from_str(action).expect("a step");
+        world.step(&action).expect("possible");
+    }
+
+    // A Fetch the leader holds stays listed, as waiting, however many answered requests follow.
+    #[test]
+    fn a_held_fetch_is_listed_as_waiting_behind_the_newest_answered_requests() {
+        let scenario = Scenario::parse(
+            r#"{"format_version": 1, "cluster": {"topics": [{"name": "payments"}]},
+                "producers": [], "consumers": [], "steps": []}"#,
+        )
+        .expect("a scenario");
+        let mut world = World::new(&scenario.world_config(), 1).expect("its world");
+        step(
+            &mut world,
+            r#"{"step": "fetch_raw", "topic": "payments", "partition": 0, "offset": 0, "min_bytes": 1, "max_wait_ms": 500}"#,
+        );
+        for _ in 0..EXCHANGES_SHOWN + 1 {
+            step(
+                &mut world,
+                r#"{"step": "offset_fetch_raw", "group_id": "g", "partitions": [{"topic": "payments", "partition": 0}]}"#,
+            );
+        }
+        let views = exchange_views(&world);
+        assert_eq!(views.len(), EXCHANGES_SHOWN + 1);
+        let newest = &views[0];
+        assert_eq!(newest.step, 10);
+        assert!(newest.is_current);
+        assert_eq!(
+            newest.answer,
+            Some((
+                10,
+                "OffsetFetch response (payments-0: none (-1))".to_owned()
+            ))
+        );
+        let held = views.last().expect("the held fetch");
+        assert_eq!((held.number, held.step), (1, 1));
+        assert_eq!(held.to, "broker 1");
+        assert_eq!(held.answer, None);
+        assert!(!held.is_current);
     }
 }
