@@ -1,6 +1,6 @@
 //! Hand-made requests the brokers answer within their step (OffsetCommit, OffsetFetch and
-//! TxnOffsetCommit at the group coordinator, a Fetch at a partition's leader), kept beside the
-//! network. The network holds only messages in flight, and these never travel it, so without
+//! TxnOffsetCommit at the group coordinator; a Fetch, a WriteTxnMarkers and a DeleteRecords at
+//! a partition's leader), kept beside the network. The network holds only messages in flight, and these never travel it, so without
 //! this record a reader of the network would not see that they were ever asked or answered.
 //! The list is persistent (`imbl`), as every growing part of the world is: a world kept per
 //! shown step shares it rather than copying it.
@@ -9,7 +9,7 @@ use crate::broker::fetch::FetchResponse;
 use crate::config::IsolationLevel;
 use crate::error_code::ErrorCode;
 use crate::event::{FetchedOffsetAnswer, PartitionOffsetAnswer};
-use crate::ids::{Offset, ProducerEpoch, ProducerId, TopicPartition};
+use crate::ids::{Offset, ProducerEpoch, ProducerId, TopicPartition, TransactionVersion};
 use crate::network::Endpoint;
 use serde::Serialize;
 
@@ -63,6 +63,20 @@ pub enum HandMadeRequest {
         /// 0 when the request asks the leader to answer at once.
         min_bytes: u32,
     },
+    /// A marker written by hand, as the transaction coordinator's would be.
+    WriteTxnMarkers {
+        topic_partition: TopicPartition,
+        producer_id: ProducerId,
+        producer_epoch: ProducerEpoch,
+        coordinator_epoch: i32,
+        transaction_version: TransactionVersion,
+        commit: bool,
+    },
+    /// `kafka-delete-records.sh`: delete below `offset` (-1: below the high watermark).
+    DeleteRecords {
+        topic_partition: TopicPartition,
+        offset: Offset,
+    },
 }
 
 /// The answer, as the matching `*_answered` event carries it.
@@ -84,6 +98,14 @@ pub enum HandMadeAnswer {
         /// The offsets a consumer would hand the application.
         returned: Vec<Offset>,
     },
+    /// Where the marker was written, or why not.
+    WriteTxnMarkers {
+        result: Result<Offset, ErrorCode>,
+    },
+    DeleteRecords {
+        error: Option<ErrorCode>,
+        low_watermark: Offset,
+    },
 }
 
 impl HandMadeRequest {
@@ -94,6 +116,8 @@ impl HandMadeRequest {
             HandMadeRequest::OffsetFetch { .. } => "OffsetFetch",
             HandMadeRequest::TxnOffsetCommit { .. } => "TxnOffsetCommit",
             HandMadeRequest::Fetch { .. } => "Fetch",
+            HandMadeRequest::WriteTxnMarkers { .. } => "WriteTxnMarkers",
+            HandMadeRequest::DeleteRecords { .. } => "DeleteRecords",
         }
     }
 
@@ -155,6 +179,31 @@ impl HandMadeRequest {
                 };
                 format!("{topic_partition} from offset {fetch_offset}, {level}{wait}")
             }
+            HandMadeRequest::WriteTxnMarkers {
+                topic_partition,
+                producer_id,
+                producer_epoch,
+                coordinator_epoch,
+                transaction_version,
+                commit,
+            } => format!(
+                "{} to {topic_partition}, producer {producer_id} epoch {producer_epoch}, coordinator epoch {coordinator_epoch}, transaction version {}",
+                if *commit { "COMMIT" } else { "ABORT" },
+                match transaction_version {
+                    TransactionVersion::V1 => 1,
+                    TransactionVersion::V2 => 2,
+                }
+            ),
+            HandMadeRequest::DeleteRecords {
+                topic_partition,
+                offset,
+            } if *offset == Offset(-1) => {
+                format!("{topic_partition} below its high watermark")
+            }
+            HandMadeRequest::DeleteRecords {
+                topic_partition,
+                offset,
+            } => format!("{topic_partition} below offset {offset}"),
         };
         format!("{} request ({details})", self.api_name())
     }
@@ -170,6 +219,8 @@ impl HandMadeAnswer {
             HandMadeAnswer::OffsetFetch { partitions } => partitions.iter().find_map(|p| p.error),
             HandMadeAnswer::TxnOffsetCommit { error } => *error,
             HandMadeAnswer::Fetch { response, .. } => response.error,
+            HandMadeAnswer::WriteTxnMarkers { result } => result.err(),
+            HandMadeAnswer::DeleteRecords { error, .. } => *error,
         }
     }
 
@@ -227,6 +278,23 @@ impl HandMadeAnswer {
                             list => joined(list.iter().map(ToString::to_string)),
                         }
                     ),
+                },
+            ),
+            HandMadeAnswer::WriteTxnMarkers { result } => (
+                "WriteTxnMarkers",
+                match result {
+                    Ok(offset) => format!("NONE, written at offset {offset}"),
+                    Err(error) => error.to_string(),
+                },
+            ),
+            HandMadeAnswer::DeleteRecords {
+                error,
+                low_watermark,
+            } => (
+                "DeleteRecords",
+                match error {
+                    Some(error) => error.to_string(),
+                    None => format!("NONE, low watermark {low_watermark}"),
                 },
             ),
         };

@@ -28,7 +28,7 @@ use crate::event::{
     DescribedProducer, EffectOutcome, Event, EventKind, Events, HangingTransaction,
     ListedTransaction, Narration, SeekTarget,
 };
-use crate::exchanges::Exchanges;
+use crate::exchanges::{Exchanges, HandMadeAnswer, HandMadeRequest};
 use crate::ids::{BrokerId, ClientId, Offset, ProducerEpoch, ProducerId, Sequence, TopicPartition};
 use crate::invariants::Invariants;
 use crate::network::{Endpoint, Message, MessageId, Network, Payload};
@@ -1204,7 +1204,15 @@ impl World {
                     .map_or(self.coordinator.transaction_version(), |level| {
                         level.version()
                     });
-                if tp == offsets_partition() {
+                let request = HandMadeRequest::WriteTxnMarkers {
+                    topic_partition: tp.clone(),
+                    producer_id: ProducerId(*producer_id),
+                    producer_epoch: ProducerEpoch(*producer_epoch),
+                    coordinator_epoch: *coordinator_epoch,
+                    transaction_version: version,
+                    commit: kind == ControlKind::Commit,
+                };
+                let (broker, result) = if tp == offsets_partition() {
                     let marker = OffsetsMarker {
                         producer_id: ProducerId(*producer_id),
                         producer_epoch: ProducerEpoch(*producer_epoch),
@@ -1212,9 +1220,12 @@ impl World {
                         transaction_version: version,
                         commit: kind == ControlKind::Commit,
                     };
-                    self.offsets_marker_raw(&marker, out);
+                    (
+                        Some(self.coordinator.broker()),
+                        self.offsets_marker_raw(&marker, out),
+                    )
                 } else {
-                    let _ = self.cluster.write_marker(
+                    let result = self.cluster.write_marker(
                         &tp,
                         ProducerId(*producer_id),
                         ProducerEpoch(*producer_epoch),
@@ -1224,7 +1235,13 @@ impl World {
                         self.now_ms,
                         out,
                     );
-                }
+                    (self.cluster.leader_of(&tp), result)
+                };
+                self.record_exchange(
+                    broker,
+                    request,
+                    Some(HandMadeAnswer::WriteTxnMarkers { result }),
+                );
             }
             Action::InitProducerIdRaw { .. }
             | Action::AddPartitionsRaw { .. }

@@ -110,3 +110,49 @@ fn a_held_hand_made_fetch_waits_without_an_answer_until_the_leader_answers_it() 
         "Fetch response (1 batch, high watermark 1, last stable offset 1; returns 0)"
     );
 }
+
+#[test]
+fn hand_made_markers_and_deletions_are_exchanges_with_the_partitions_leader() {
+    let run = shipped("18-21-hand-made-fetch-and-delete-records")
+        .run()
+        .expect("runs");
+    let leader = Endpoint::Broker(BrokerId(1));
+    let of = |api: &str| -> Vec<(u64, String, Option<String>)> {
+        run.world
+            .exchanges()
+            .iter()
+            .filter(|e| e.request.api_name() == api)
+            .inspect(|e| assert_eq!(e.to.as_ref(), Some(&leader), "{e:?}"))
+            .map(|e| {
+                let (request, answer) = labels(e);
+                (e.step, request, answer)
+            })
+            .collect()
+    };
+    let markers = of("WriteTxnMarkers");
+    assert_eq!(markers.iter().map(|m| m.0).collect::<Vec<_>>(), vec![3, 7]);
+    assert_eq!(
+        markers[0].1,
+        "WriteTxnMarkers request (ABORT to payments-0, producer 5000 epoch 0, coordinator epoch 0, transaction version 1)"
+    );
+    assert_eq!(
+        markers[1].2.as_deref(),
+        Some("WriteTxnMarkers response (NONE, written at offset 6)")
+    );
+    let deletions = of("DeleteRecords");
+    assert_eq!(
+        deletions,
+        vec![
+            (
+                11,
+                "DeleteRecords request (payments-0 below offset 9)".to_owned(),
+                Some("DeleteRecords response (OFFSET_OUT_OF_RANGE)".to_owned())
+            ),
+            (
+                13,
+                "DeleteRecords request (payments-0 below offset 8)".to_owned(),
+                Some("DeleteRecords response (NONE, low watermark 8)".to_owned())
+            ),
+        ]
+    );
+}

@@ -541,6 +541,17 @@ impl World {
                 )
             }
         };
+        self.record_exchange(
+            broker,
+            HandMadeRequest::DeleteRecords {
+                topic_partition: tp.clone(),
+                offset,
+            },
+            Some(HandMadeAnswer::DeleteRecords {
+                error,
+                low_watermark,
+            }),
+        );
         out.push(
             EventKind::RecordsDeleted {
                 topic_partition: tp.clone(),

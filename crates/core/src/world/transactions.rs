@@ -539,7 +539,12 @@ impl World {
     }
 
     /// A hand-made WriteTxnMarkers for `__consumer_offsets-0`, answered with one event.
-    pub(super) fn offsets_marker_raw(&mut self, marker: &OffsetsMarker, out: &mut Events) {
+    /// Returns where the marker was written, or the error it was refused with.
+    pub(super) fn offsets_marker_raw(
+        &mut self,
+        marker: &OffsetsMarker,
+        out: &mut Events,
+    ) -> Result<Offset, ErrorCode> {
         let tp = offsets_partition();
         let name = marker.name();
         let (producer_id, producer_epoch) = (marker.producer_id, marker.producer_epoch);
@@ -589,11 +594,12 @@ impl World {
             EventKind::OffsetsMarkerAnswered {
                 producer_id,
                 commit: marker.commit,
-                result,
+                result: result.clone(),
                 decided,
             },
             explanation,
         );
+        result
     }
 
     /// Appends the marker to `__consumer_offsets-0` and replays it into every group: the
