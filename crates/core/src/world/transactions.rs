@@ -594,7 +594,7 @@ impl World {
             EventKind::OffsetsMarkerAnswered {
                 producer_id,
                 commit: marker.commit,
-                result: result.clone(),
+                result,
                 decided,
             },
             explanation,
