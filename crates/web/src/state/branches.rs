@@ -363,7 +363,7 @@ mod tests {
             .config
             .producers
             .iter()
-            .find(|p| p.id.0 == id)
+            .find(|p| &*p.id.0 == id)
             .expect("a free-play producer")
             .clone()
     }
