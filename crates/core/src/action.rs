@@ -28,7 +28,7 @@ pub struct PartitionOffset {
 impl PartitionOffset {
     /// The partition it names.
     pub fn topic_partition(&self) -> TopicPartition {
-        TopicPartition::new(&self.topic, self.partition)
+        TopicPartition::new(self.topic.as_str(), self.partition)
     }
 
     /// The leader epoch and metadata it carries besides the offset.

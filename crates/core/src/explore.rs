@@ -251,7 +251,7 @@ pub fn random_action(world: &World, rng: &mut SimRng, limits: ExploreLimits) -> 
                 };
                 Some(Action::Send {
                     producer,
-                    topic: tp.topic,
+                    topic: tp.topic.to_string(),
                     partition: Some(tp.partition),
                     key: Some(key),
                     value,
@@ -295,7 +295,7 @@ pub fn random_action(world: &World, rng: &mut SimRng, limits: ExploreLimits) -> 
                             && world.cluster().is_alive(r.broker)
                     });
                     live_follower.then_some(Action::Replicate {
-                        topic: tp.topic,
+                        topic: tp.topic.to_string(),
                         partition: tp.partition,
                         broker: None,
                         up_to: None,
@@ -386,7 +386,7 @@ pub fn random_action(world: &World, rng: &mut SimRng, limits: ExploreLimits) -> 
             }
             Kind::RawRequest if limits.raw_requests => {
                 pick(rng, &partitions).map(|tp| Action::ProduceRaw {
-                    topic: tp.topic,
+                    topic: tp.topic.to_string(),
                     partition: tp.partition,
                     producer_id: 9000 + rng.below(2) as i64,
                     producer_epoch: rng.below(2) as i16,
@@ -465,17 +465,17 @@ fn consumer_call(
         (0, _) => Action::GroupMetadata { consumer },
         (1, Some(tp)) => Action::Position {
             consumer,
-            topic: tp.topic,
+            topic: tp.topic.to_string(),
             partition: tp.partition,
         },
         (2, Some(tp)) => Action::Committed {
             consumer,
-            topic: tp.topic,
+            topic: tp.topic.to_string(),
             partition: tp.partition,
         },
         (3, Some(tp)) => Action::OffsetsForTimes {
             consumer,
-            topic: tp.topic,
+            topic: tp.topic.to_string(),
             partition: tp.partition,
             timestamp_ms: rng.below(world.now_ms().saturating_add(1)),
         },
@@ -495,7 +495,7 @@ fn consumer_call(
             } else {
                 Action::Seek {
                     consumer,
-                    topic: tp.topic,
+                    topic: tp.topic.to_string(),
                     partition: tp.partition,
                     offset: start + rng.below(span + 1) as i64,
                 }
@@ -547,7 +547,7 @@ fn delete_records(world: &World, rng: &mut SimRng) -> Option<Action> {
     let (tp, start, high_watermark) = pick(rng, &candidates)?;
     let span = u64::try_from(high_watermark - start).unwrap_or(1);
     Some(Action::DeleteRecords {
-        topic: tp.topic,
+        topic: tp.topic.to_string(),
         partition: tp.partition,
         offset: start + 1 + i64::try_from(rng.below(span)).unwrap_or(0),
     })
@@ -560,7 +560,7 @@ fn admin_action(world: &World, partitions: &[TopicPartition], rng: &mut SimRng) 
     Some(match rng.below(4) {
         0 => Action::ListTransactions {},
         1 => Action::DescribeProducers {
-            topic: tp.topic,
+            topic: tp.topic.to_string(),
             partition: tp.partition,
         },
         2 => Action::FindHangingTransactions {
@@ -576,7 +576,7 @@ fn admin_action(world: &World, partitions: &[TopicPartition], rng: &mut SimRng) 
                 .collect();
             let (producer_id, producer_epoch) = pick(rng, &open)?;
             Action::AbortTransactionAdmin {
-                topic: tp.topic,
+                topic: tp.topic.to_string(),
                 partition: tp.partition,
                 producer_id: producer_id.0,
                 producer_epoch: producer_epoch.0,

@@ -330,12 +330,13 @@ impl World {
         let unknown_topic = c
             .topics
             .iter()
-            .chain(c.assign.iter().map(|tp| &tp.topic))
+            .map(String::as_str)
+            .chain(c.assign.iter().map(|tp| &*tp.topic))
             .find(|t| self.cluster.topic(t).is_none());
         if let Some(topic) = unknown_topic {
             return Err(WorldConfigError::UnknownTopic {
                 client: c.id.clone(),
-                topic: topic.clone(),
+                topic: topic.to_owned(),
             });
         }
         if let Some(tp) = c
@@ -386,7 +387,7 @@ impl World {
         app: &crate::clients::streams::StreamsAppConfig,
         transaction_version: TransactionVersion,
     ) -> Result<(), WorldConfigError> {
-        let name = ClientId::new(&app.application_id);
+        let name = ClientId::new(app.application_id.as_str());
         let input_partitions = match self.cluster.topic(&app.input) {
             Some(topic) => topic.partitions,
             None => {
@@ -2154,7 +2155,7 @@ impl World {
     }
 
     fn deliver_to_client(&mut self, client: &ClientId, message: Message, out: &mut Events) {
-        if client.0 == LAB_CLIENT && !self.producers.contains_key(client) {
+        if *client.0 == *LAB_CLIENT && !self.producers.contains_key(client) {
             self.deliver_to_lab(message, out);
             return;
         }

@@ -51,7 +51,7 @@ fn seeks_and_positions_need_an_assigned_partition_and_a_valid_offset() {
         &mut w,
         Action::Seek {
             consumer: c("c1"),
-            topic: owned_by_c2.topic.clone(),
+            topic: owned_by_c2.topic.to_string(),
             partition: owned_by_c2.partition,
             offset: 0,
         },
@@ -62,7 +62,7 @@ fn seeks_and_positions_need_an_assigned_partition_and_a_valid_offset() {
         &mut w,
         Action::Seek {
             consumer: c("c1"),
-            topic: owned_by_c1.topic.clone(),
+            topic: owned_by_c1.topic.to_string(),
             partition: owned_by_c1.partition,
             offset: -1,
         },
@@ -88,7 +88,7 @@ fn a_seek_past_the_log_end_is_reset_by_auto_offset_reset() {
         &mut w,
         Action::Seek {
             consumer: c("c1"),
-            topic: tp.topic.clone(),
+            topic: tp.topic.to_string(),
             partition: tp.partition,
             offset: 50,
         },

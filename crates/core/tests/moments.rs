@@ -146,7 +146,7 @@ fn shows(concept: u32, world: &World, events: &[EventKind], step: usize) -> bool
                 .filter_map(|e| match e {
                     EventKind::RecordsPolled {
                         topic_partition, ..
-                    } => Some(topic_partition.topic.as_str()),
+                    } => Some(&*topic_partition.topic),
                     _ => None,
                 })
                 .collect();

@@ -542,7 +542,7 @@ fn without_verification_a_write_outside_the_transaction_hangs_until_an_admin_abo
     let nothing_polled = run
         .events()
         .filter(
-            |e| matches!(&e.kind, EventKind::NothingPolled { consumer } if consumer.0 == "reader"),
+            |e| matches!(&e.kind, EventKind::NothingPolled { consumer } if &*consumer.0 == "reader"),
         )
         .count();
     assert!(
@@ -650,7 +650,7 @@ fn epochs_of(run: &ScenarioRun, producer: &str) -> Vec<i16> {
                 producer: p,
                 producer_epoch,
                 ..
-            } if p.0 == producer => Some(producer_epoch.0),
+            } if &*p.0 == producer => Some(producer_epoch.0),
             _ => None,
         })
         .collect()
@@ -776,7 +776,7 @@ fn an_open_transaction_is_in_the_log_and_holds_read_committed_at_the_lso() {
     assert!(
         has_event(
             &run,
-            |k| matches!(k, EventKind::NothingPolled { consumer } if consumer.0 == "reader-committed")
+            |k| matches!(k, EventKind::NothingPolled { consumer } if &*consumer.0 == "reader-committed")
         ),
         "read_committed first gets nothing: the LSO is held at 0, even for p1's plain record at 1"
     );
@@ -895,7 +895,7 @@ fn received_values(run: &ScenarioRun, consumer: &str) -> Vec<(String, String)> {
         .expect("consumer exists")
         .received
         .iter()
-        .map(|r| (r.topic_partition.topic.clone(), r.value.clone()))
+        .map(|r| (r.topic_partition.topic.to_string(), r.value.clone()))
         .collect()
 }
 
@@ -941,7 +941,7 @@ fn a_transaction_writes_two_topics_all_or_nothing() {
     assert!(
         has_event(
             &run,
-            |k| matches!(k, EventKind::NothingPolled { consumer } if consumer.0 == "reader")
+            |k| matches!(k, EventKind::NothingPolled { consumer } if &*consumer.0 == "reader")
         ),
         "while the transaction was open, read_committed saw neither record"
     );
@@ -1298,7 +1298,7 @@ fn consume_transform_produce_under_transaction_v2_skips_add_requests_with_the_sa
     assert!(has_event(&run, |k| matches!(
         k,
         EventKind::PartitionAddedForProducer { topic_partition, error: None, .. }
-            if topic_partition.topic == "__consumer_offsets"
+            if &*topic_partition.topic == "__consumer_offsets"
     )));
     assert_eq!(
         received_values(&run, "auditor"),
@@ -1563,7 +1563,7 @@ fn consume_transform_produce_commits_output_and_input_offsets_together() {
     assert!(has_event(&run, |k| matches!(
         k,
         EventKind::FetchFailed { consumer, error: ErrorCode::UnstableOffsetCommit, .. }
-            if consumer.0 == "processor"
+            if &*consumer.0 == "processor"
     )));
     assert_eq!(committed_offset(&run, "receipt-maker", "payments"), Some(1));
     let group = &run.world.groups()["receipt-maker"];
@@ -1599,7 +1599,7 @@ fn auto_commit_with_transactions_loses_the_output_of_an_aborted_transaction() {
     assert!(has_event(&run, |k| matches!(
         k,
         EventKind::OffsetCommitted { consumer, offset, .. }
-            if consumer.0 == "processor" && offset.0 == 2
+            if &*consumer.0 == "processor" && offset.0 == 2
     )));
     assert_eq!(
         txn_offset_outcomes(&run),
@@ -1639,7 +1639,7 @@ fn one_transaction_per_checkpoint_commits_several_inputs_together() {
     assert!(
         has_event(
             &run,
-            |k| matches!(k, EventKind::NothingPolled { consumer } if consumer.0 == "auditor")
+            |k| matches!(k, EventKind::NothingPolled { consumer } if &*consumer.0 == "auditor")
         ),
         "before the first checkpoint the auditor sees no receipt at all"
     );
@@ -1739,7 +1739,7 @@ fn seek_to_end_and_offsets_for_times_stop_at_the_lso_under_read_committed() {
                 offset,
                 to: SeekTarget::End,
                 ..
-            } if c.0 == consumer => Some(offset.0),
+            } if &*c.0 == consumer => Some(offset.0),
             _ => None,
         })
     };
@@ -1798,11 +1798,11 @@ fn a_consumer_too_slow_for_max_poll_interval_loses_its_partitions_and_its_commit
     let (_, run) = run("02-slow-consumer-leaves-its-group");
     assert!(step_events(&run, 7).iter().any(|k| matches!(
         k,
-        EventKind::PollTimeoutExpired { consumer, .. } if consumer.0 == "c1"
+        EventKind::PollTimeoutExpired { consumer, .. } if &*consumer.0 == "c1"
     )));
     assert!(step_events(&run, 9).iter().any(|k| matches!(
         k,
-        EventKind::CommitFailed { consumer, error: None, .. } if consumer.0 == "c1"
+        EventKind::CommitFailed { consumer, error: None, .. } if &*consumer.0 == "c1"
     )));
     assert!(step_events(&run, 11).iter().any(|k| matches!(
         k,
@@ -1813,7 +1813,7 @@ fn a_consumer_too_slow_for_max_poll_interval_loses_its_partitions_and_its_commit
     )));
     assert!(step_events(&run, 16).iter().any(|k| matches!(
         k,
-        EventKind::CommitFailed { consumer, error: Some(ErrorCode::UnknownMemberId), .. } if consumer.0 == "auditor"
+        EventKind::CommitFailed { consumer, error: Some(ErrorCode::UnknownMemberId), .. } if &*consumer.0 == "auditor"
     )));
     assert_eq!(times_applied(&run, "pay-1"), 2);
     assert!(!holds(&run, NO_DUPLICATE_EFFECT));
@@ -1821,7 +1821,7 @@ fn a_consumer_too_slow_for_max_poll_interval_loses_its_partitions_and_its_commit
     assert_eq!(c1.assignment, vec![TopicPartition::new("payments", 0)]);
     assert!(step_events(&run, 18).iter().any(|k| matches!(
         k,
-        EventKind::ConsumerClosed { consumer, .. } if consumer.0 == "c2"
+        EventKind::ConsumerClosed { consumer, .. } if &*consumer.0 == "c2"
     )));
     assert!(
         step_events(&run, 18)

@@ -191,7 +191,7 @@ fn explanations_agree_with_what_consumers_receive_in_every_scenario() {
         let run = scenario.run().unwrap();
         let report = eos_core::run::report::Report::new(&scenario, &run);
         for p in &report.partitions {
-            let tp = TopicPartition::new(&p.topic, p.partition);
+            let tp = TopicPartition::new(p.topic.as_str(), p.partition);
             let visible = |committed: bool| -> Vec<Offset> {
                 (p.log_start_offset.0..p.log_end_offset.0)
                     .map(Offset)

@@ -3,9 +3,13 @@
 //!
 //! The lab is the reducer the page uses (`LabState`), fed random valid actions of the free-play
 //! world, natively: the reducer is plain Rust, and both ratios compare it with itself.
-//! - Time travel: jumping to step 100 000 of a long lab against jumping to step 1 000. A jump
-//!   clones the nearest snapshot and replays fewer steps than the snapshot interval, which is
-//!   the same all along (`snapshots.rs`), so this is what a long world costs a step.
+//! - Time travel: jumping near step 100 000 of a long lab against jumping near step 1 000. A
+//!   jump clones the nearest snapshot and replays fewer steps than the snapshot interval, which
+//!   is the same all along (`snapshots.rs`), so this is what a long world costs a step. Each
+//!   side is the mean of 64 jumps to targets 17 steps apart around its step (every replay
+//!   length from 0 to 63 once, from 16 snapshots), so that it weighs the jump and not the mix
+//!   of actions in one stretch of the lab: the 64 steps from 100 000 happen to cause twice the
+//!   events of those from 1 000. The 64 consecutive targets from each step are printed too.
 //! - Memory: resident memory the lab added per step after 1 000 000 steps against after 10 000
 //!   (Linux's /proc/self/statm). The history must keep every step for time travel, so memory
 //!   grows with it; the ratio says whether a step costs more once the lab is long.
@@ -42,26 +46,47 @@ fn grow(mut lab: Rc<LabState>, rng: &mut SimRng, steps: usize) -> Rc<LabState> {
     lab
 }
 
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
+fn median(mut samples: Vec<f64>) -> f64 {
+    samples.sort_by(f64::total_cmp);
     samples[samples.len() / 2]
 }
 
-/// The median time to jump to `step` (from the end, as a reader going back would).
-fn jump_time(lab: &Rc<LabState>, step: usize) -> Duration {
+/// Jump targets around `step`: 64 of them, 17 steps apart, so that each lies at a different
+/// distance from its snapshot (17 and the interval, 64, have no common factor).
+fn spread_around(step: usize) -> Vec<usize> {
+    let first = step.saturating_sub(32 * 17);
+    (0..64).map(|i| first + 17 * i).collect()
+}
+
+/// The 64 targets from `step` on.
+fn consecutive_from(step: usize) -> Vec<usize> {
+    (step..step + 64).collect()
+}
+
+/// The mean time of a jump to each of `targets` (from the end, as a reader going back would),
+/// the median of several rounds. Each jump starts from its own copy of the lab at the end,
+/// made before the clock starts.
+fn jump_time(lab: &Rc<LabState>, targets: &[usize]) -> Duration {
     let end = lab.history().len();
-    median(
-        (0..15)
-            .map(|_| {
-                let at_end = Rc::clone(lab).reduce(LabAction::JumpTo(end));
-                let start = Instant::now();
-                let there = at_end.reduce(LabAction::JumpTo(step));
-                let elapsed = start.elapsed();
-                assert_eq!(there.cursor(), step);
-                elapsed
-            })
-            .collect(),
-    )
+    let rounds = (0..7)
+        .map(|_| {
+            let starts: Vec<_> = targets
+                .iter()
+                .map(|_| Rc::clone(lab).reduce(LabAction::JumpTo(end)))
+                .collect();
+            let mut arrived = Vec::with_capacity(targets.len());
+            let start = Instant::now();
+            for (at_end, &target) in starts.into_iter().zip(targets) {
+                arrived.push(at_end.reduce(LabAction::JumpTo(target)));
+            }
+            let mean = start.elapsed().as_secs_f64() / targets.len() as f64;
+            for (there, &target) in arrived.iter().zip(targets) {
+                assert_eq!(there.cursor(), target);
+            }
+            mean
+        })
+        .collect();
+    Duration::from_secs_f64(median(rounds))
 }
 
 /// Resident memory in bytes, where the system says (Linux).
@@ -111,12 +136,26 @@ fn main() {
 
     let mut rng = SimRng::new(7);
     let lab = grow(Rc::new(LabState::default()), &mut rng, long);
-    let (near_time, far_time) = (jump_time(&lab, near), jump_time(&lab, far));
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let (near_time, far_time) = (
+        jump_time(&lab, &spread_around(near)),
+        jump_time(&lab, &spread_around(far)),
+    );
     println!(
-        "time travel: jump to step {near}: {:.2} ms, to step {far}: {:.2} ms (of {})",
-        near_time.as_secs_f64() * 1e3,
-        far_time.as_secs_f64() * 1e3,
+        "time travel: jump near step {near}: {:.3} ms, near step {far}: {:.3} ms (of {}; mean of 64 targets 17 steps apart)",
+        ms(near_time),
+        ms(far_time),
         lab.history().len()
+    );
+    let (near_run, far_run) = (
+        jump_time(&lab, &consecutive_from(near)),
+        jump_time(&lab, &consecutive_from(far)),
+    );
+    println!(
+        "time travel, 64 consecutive targets: from step {near}: {:.3} ms, from step {far}: {:.3} ms (ratio {:.2})",
+        ms(near_run),
+        ms(far_run),
+        far_run.as_secs_f64() / near_run.as_secs_f64()
     );
     println!(
         "time travel ratio: {:.2}",

@@ -311,14 +311,14 @@ pub fn App(props: &AppProps) -> Html {
                                 <section class="panel panel-producers" aria-labelledby="producers-heading">
                                     <h2 id="producers-heading">{"Producers"}</h2>
                                     { for world.producers().map(|p| html! {
-                                        <ProducerCard key={p.id().0.clone()} world={world.clone()}
+                                        <ProducerCard key={p.id().0.to_string()} world={world.clone()}
                                             id={p.id().clone()} dispatch={dispatch.clone()} />
                                     }) }
                                 </section>
                                 <section class="panel panel-consumers" aria-labelledby="consumers-heading">
                                     <h2 id="consumers-heading">{"Consumers"}</h2>
                                     { for world.consumers().map(|c| html! {
-                                        <ConsumerCard key={c.id().0.clone()} world={world.clone()}
+                                        <ConsumerCard key={c.id().0.to_string()} world={world.clone()}
                                             id={c.id().clone()} dispatch={dispatch.clone()} />
                                     }) }
                                 </section>

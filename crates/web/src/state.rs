@@ -12,7 +12,7 @@ use crate::saved::{SavedLab, SavedLabError, SavedStep};
 use crate::scenarios::{Origin, Source};
 use crate::snapshots::Snapshots;
 pub use crate::steps::StepRecord;
-use crate::steps::{History, StepsSoFar};
+use crate::steps::{History, StepsSoFar, steps_in};
 use eos_core::run::scenario::Scenario;
 use eos_core::run::share::{SharedLab, SharedLink, SharedStep};
 use eos_core::views::offset_marks::{PartitionMarks, marks};
@@ -732,7 +732,7 @@ impl LabState {
     /// before acting in the past discards those steps.
     fn branch_end(&self, current: &World) -> Option<Branch> {
         let mut end = current.clone();
-        for step in self.history.iter().skip(self.cursor) {
+        for step in steps_in(&self.history, self.cursor..self.history.len()) {
             end.step(&step.action).ok()?;
         }
         let name = self.run_name.as_deref().unwrap_or("Earlier branch");
@@ -780,13 +780,7 @@ impl LabState {
             Some((at, snapshot)) => (World::clone(snapshot), at),
             None => return,
         };
-        for (index, step) in self
-            .history
-            .iter()
-            .skip(from)
-            .take(target - from)
-            .enumerate()
-        {
+        for (index, step) in steps_in(&self.history, from..target).enumerate() {
             let reached = from + index + 1;
             if let Err(error) = world.step(&step.action) {
                 self.notice = Some(Notice::ReplayDiverged {

@@ -6,8 +6,8 @@
 //!   runs' trace hashes, which must be equal (`crates/core/benches/step.rs`);
 //! - a step's cost at a long log against a short one, natively (the same benchmark);
 //! - the explorer's steps/s in headless Chromium, in its Web Worker, on the free-play world;
-//! - time travel (jump to step 100 000 against step 1 000) and memory per step (after 1 000 000
-//!   steps against after 10 000) of the page's reducer (`crates/web/benches/history.rs`);
+//! - time travel (jumps near step 100 000 against near step 1 000) and memory per step (after
+//!   1 000 000 steps against after 10 000) of the page's reducer (`crates/web/benches/history.rs`);
 //! - the bytes the main page transfers on a first visit (brotli), against the budget, and the
 //!   app's wasm against a Yew hello world built with the same profile and pipeline.
 //!
@@ -79,7 +79,7 @@ pub(crate) fn run(args: &[String]) -> Res<()> {
     )?;
     let travel = number_after(&history, "time travel ratio: ");
     ratios.push(Ratio {
-        name: "time travel, jump to step 100k / to step 1k",
+        name: "time travel, jump near step 100k / near step 1k",
         value: travel,
         target: "<= 2",
         meets: travel.map(|r| r <= 2.0),

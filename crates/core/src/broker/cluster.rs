@@ -383,7 +383,7 @@ impl Cluster {
     pub fn partitions_of(&self, topic: &str) -> Vec<TopicPartition> {
         self.partitions
             .keys()
-            .filter(|tp| tp.topic == topic)
+            .filter(|tp| *tp.topic == *topic)
             .cloned()
             .collect()
     }

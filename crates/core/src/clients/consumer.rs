@@ -289,7 +289,7 @@ pub fn validate_txn_offset_commit(
             .map(|(m, _)| m);
         match holder {
             None => return Err(TxnOffsetCommitRefusal::UnknownInstance),
-            Some(holder) if holder.0 != member_id => {
+            Some(holder) if *holder.0 != *member_id => {
                 return Err(TxnOffsetCommitRefusal::InstanceHeldByAnotherMember {
                     holder: holder.clone(),
                 });
@@ -297,7 +297,7 @@ pub fn validate_txn_offset_commit(
             Some(_) => {}
         }
     }
-    if !group.members.keys().any(|m| m.0 == member_id) {
+    if !group.members.keys().any(|m| *m.0 == *member_id) {
         return Err(TxnOffsetCommitRefusal::UnknownMember);
     }
     if generation_id != group.generation_id {

@@ -226,7 +226,7 @@ fn is_streams_output(world: &World, tp: &TopicPartition) -> bool {
     world
         .streams_apps()
         .iter()
-        .any(|app| app.config.output == tp.topic)
+        .any(|app| *app.config.output == *tp.topic)
 }
 
 /// Every committed record of an output partition is the transform of one input record, and

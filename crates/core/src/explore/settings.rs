@@ -85,7 +85,7 @@ fn changed(change: impl FnOnce(&mut WorldConfig)) -> WorldConfig {
 }
 
 fn consumer<'a>(config: &'a mut WorldConfig, id: &str) -> Option<&'a mut ConsumerConfig> {
-    config.consumers.iter_mut().find(|c| c.id.0 == id)
+    config.consumers.iter_mut().find(|c| *c.id.0 == *id)
 }
 
 fn with_streams(

@@ -566,7 +566,7 @@ fn partitions(world: &World) -> Vec<PartitionReport> {
                     .unwrap_or_default(),
                 visible_read_uncommitted: visible(IsolationLevel::ReadUncommitted),
                 visible_read_committed: visible(IsolationLevel::ReadCommitted),
-                topic: p.topic_partition.topic.clone(),
+                topic: p.topic_partition.topic.to_string(),
                 partition: p.topic_partition.partition,
                 leader: p.leader,
                 leader_epoch: p.leader_epoch,
@@ -656,7 +656,7 @@ fn producers(world: &World) -> Vec<ProducerReport> {
                     };
                     SendReport {
                         send_id: *send_id,
-                        topic: s.topic_partition.topic.clone(),
+                        topic: s.topic_partition.topic.to_string(),
                         partition: s.topic_partition.partition,
                         key: s.key.clone(),
                         value: s.value.clone(),
@@ -681,7 +681,7 @@ fn producers(world: &World) -> Vec<ProducerReport> {
                     .map(|f| InFlightReport {
                         correlation_id: f.correlation_id,
                         broker: f.broker,
-                        topic: f.batch.topic_partition.topic.clone(),
+                        topic: f.batch.topic_partition.topic.to_string(),
                         partition: f.batch.topic_partition.partition,
                         base_sequence: f.batch.stamp.map_or(Sequence::NONE, |s| s.base_sequence),
                         record_count: f.batch.records.len(),
@@ -718,7 +718,7 @@ fn producer_partitions(p: &crate::clients::producer::Producer) -> Vec<ProducerPa
     partitions
         .into_iter()
         .map(|tp| ProducerPartitionReport {
-            topic: tp.topic.clone(),
+            topic: tp.topic.to_string(),
             partition: tp.partition,
             next_sequence: if p.idempotent {
                 p.next_sequence(tp)
@@ -738,7 +738,7 @@ fn consumers(world: &World) -> Vec<ConsumerReport> {
             let consumed = |tp: &crate::ids::TopicPartition,
                             offset: Offset,
                             key: Option<String>| ConsumedReport {
-                topic: tp.topic.clone(),
+                topic: tp.topic.to_string(),
                 partition: tp.partition,
                 offset,
                 key,
@@ -763,9 +763,9 @@ fn consumers(world: &World) -> Vec<ConsumerReport> {
                     .map(|g| {
                         g.committed
                             .iter()
-                            .filter(|(tp, _)| c.config.topics.contains(&tp.topic))
+                            .filter(|(tp, _)| c.config.topics.iter().any(|t| **t == *tp.topic))
                             .map(|(tp, o)| CommittedReport {
-                                topic: tp.topic.clone(),
+                                topic: tp.topic.to_string(),
                                 partition: tp.partition,
                                 offset: *o,
                             })
@@ -781,9 +781,9 @@ fn consumers(world: &World) -> Vec<ConsumerReport> {
                             .flat_map(|(pid, offsets)| {
                                 offsets.iter().map(move |(tp, p)| (*pid, tp, p.offset))
                             })
-                            .filter(|(_, tp, _)| c.config.topics.contains(&tp.topic))
+                            .filter(|(_, tp, _)| c.config.topics.iter().any(|t| **t == *tp.topic))
                             .map(|(producer_id, tp, offset)| PendingTxnOffsetReport {
-                                topic: tp.topic.clone(),
+                                topic: tp.topic.to_string(),
                                 partition: tp.partition,
                                 offset,
                                 producer_id,
@@ -797,7 +797,7 @@ fn consumers(world: &World) -> Vec<ConsumerReport> {
                     .assignment
                     .iter()
                     .map(|tp| PartitionRef {
-                        topic: tp.topic.clone(),
+                        topic: tp.topic.to_string(),
                         partition: tp.partition,
                     })
                     .collect(),
@@ -805,7 +805,7 @@ fn consumers(world: &World) -> Vec<ConsumerReport> {
                     .positions
                     .iter()
                     .map(|(tp, o)| CommittedReport {
-                        topic: tp.topic.clone(),
+                        topic: tp.topic.to_string(),
                         partition: tp.partition,
                         offset: *o,
                     })
@@ -843,7 +843,7 @@ fn consumer_offsets(world: &World) -> ConsumerOffsetsReport {
                         offset: at,
                         record_type: "offset_commit",
                         group_id: Some(group_id.clone()),
-                        topic: Some(topic_partition.topic.clone()),
+                        topic: Some(topic_partition.topic.to_string()),
                         partition: Some(topic_partition.partition),
                         committed_offset: Some(*offset),
                         leader_epoch: details.leader_epoch,

@@ -125,7 +125,7 @@ impl World {
     pub fn group_metadata_of(&self, consumer: &Consumer) -> (i32, String) {
         match self.groups.get(&consumer.config.group_id) {
             Some(group) if consumer.in_group && group.members.contains_key(consumer.id()) => {
-                (group.generation_id, consumer.id().0.clone())
+                (group.generation_id, consumer.id().0.to_string())
             }
             _ => (NO_GENERATION, String::new()),
         }

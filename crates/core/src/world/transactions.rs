@@ -290,7 +290,7 @@ impl World {
         let offsets = TxnOffsets {
             generation_id: self.groups.get(&group_id).map_or(0, |g| g.generation_id),
             group_id,
-            member_id: consumer_id.0.clone(),
+            member_id: consumer_id.0.to_string(),
             group_instance_id: consumer.config.group_instance_id.clone(),
             offsets: positions,
             details: BTreeMap::new(),

@@ -247,7 +247,7 @@ fn log_body(
                 </p>
                 <button type="button" class="button" id={dom_id("replicate", &name)}
                     onclick={act::<MouseEvent>(&props.dispatch, Action::Replicate {
-                        topic: tp.topic.clone(), partition: tp.partition, broker: None, up_to: None })}>
+                        topic: tp.topic.to_string(), partition: tp.partition, broker: None, up_to: None })}>
                     {"Followers fetch"}
                 </button>
             </div>

@@ -250,7 +250,7 @@ fn SendForm(props: &SendFormProps) -> Html {
         let mut names: Vec<String> = world
             .cluster()
             .partitions()
-            .map(|p| p.topic_partition.topic.clone())
+            .map(|p| p.topic_partition.topic.to_string())
             .collect();
         names.dedup();
         names

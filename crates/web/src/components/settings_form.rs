@@ -196,8 +196,8 @@ impl EditedConfig {
     /// topic's name.
     fn owner(&self) -> String {
         match self {
-            EditedConfig::Producer(config) => config.id.0.clone(),
-            EditedConfig::Consumer(config) => config.id.0.clone(),
+            EditedConfig::Producer(config) => config.id.0.to_string(),
+            EditedConfig::Consumer(config) => config.id.0.to_string(),
             EditedConfig::Cluster(_) => "cluster".to_owned(),
             EditedConfig::Topic(config) => format!("topic-{}", config.name),
         }

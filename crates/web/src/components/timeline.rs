@@ -4,7 +4,7 @@
 
 use super::on;
 use crate::state::LabAction;
-use crate::steps::History;
+use crate::steps::{History, steps_in};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
@@ -25,10 +25,7 @@ pub struct TimelineRow {
 pub fn window(history: &History, cursor: usize) -> (Vec<TimelineRow>, usize, usize) {
     let from = cursor.saturating_sub(ROWS_BEFORE);
     let to = (cursor + ROWS_AFTER).min(history.len());
-    let rows = history
-        .iter()
-        .skip(from)
-        .take(to - from)
+    let rows = steps_in(history, from..to)
         .zip(from + 1..)
         .map(|(record, step)| TimelineRow {
             step,

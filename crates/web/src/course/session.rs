@@ -6,7 +6,7 @@
 
 use crate::scenarios::{Origin, catalog};
 use crate::state::LabAction;
-use crate::steps::History;
+use crate::steps::{History, steps_in};
 use eos_core::{Action, Event, World};
 use eos_course::{BeatPoint, CheckpointStatus, CourseError, Lesson};
 use std::rc::Rc;
@@ -109,10 +109,7 @@ impl LessonRun {
         let Some(steps) = cursor.checked_sub(from) else {
             return Some(TurnState::NotStarted);
         };
-        let events: Vec<Event> = history
-            .iter()
-            .skip(from)
-            .take(steps)
+        let events: Vec<Event> = steps_in(history, from..cursor)
             .flat_map(|step| step.events.iter().cloned())
             .collect();
         Some(TurnState::Underway {

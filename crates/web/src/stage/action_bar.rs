@@ -157,7 +157,7 @@ fn producer_choices(world: &World, id: &ClientId, alive: bool, transactional: bo
         .cluster()
         .partitions()
         .next()
-        .map(|p| p.topic_partition.topic.clone())
+        .map(|p| p.topic_partition.topic.to_string())
         .unwrap_or_default();
     let (key, value) = suggested_record(world.sends().len());
     let mut list = vec![choice(

@@ -767,7 +767,7 @@ mod tests {
         let reader = model
             .consumers
             .iter()
-            .find(|c| c.id.0 == "reader-uncommitted")
+            .find(|c| &*c.id.0 == "reader-uncommitted")
             .expect("the reader");
         assert!(reader.changed, "its poll is this step's change");
     }
@@ -800,7 +800,7 @@ mod tests {
         for i in 0..10_000 {
             world
                 .step(&eos_core::Action::Send {
-                    producer: ClientId("p1".to_owned()),
+                    producer: ClientId::new("p1"),
                     topic: "payments".to_owned(),
                     partition: Some(0),
                     key: Some(format!("k{i}")),
@@ -826,7 +826,7 @@ mod tests {
             lab = act(
                 lab,
                 eos_core::Action::Send {
-                    producer: ClientId("p1".to_owned()),
+                    producer: ClientId::new("p1"),
                     topic: "payments".to_owned(),
                     partition: Some(1),
                     key: None,
@@ -836,7 +836,7 @@ mod tests {
             lab = act(
                 lab,
                 eos_core::Action::Flush {
-                    producer: ClientId("p1".to_owned()),
+                    producer: ClientId::new("p1"),
                 },
             );
         }

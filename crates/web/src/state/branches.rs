@@ -5,7 +5,7 @@
 
 use super::{Branch, LabState, Notice, StepRecord};
 use crate::scenarios::Origin;
-use crate::steps::{History, duplicate_steps};
+use crate::steps::{History, duplicate_steps, steps_in};
 use eos_core::config::{ClusterConfig, ConsumerConfig, ProducerConfig, TopicConfig, WorldConfig};
 use eos_core::views::offset_marks::marks;
 use eos_core::{Action, ActionError, ClientId, World};
@@ -64,7 +64,7 @@ impl LabState {
             Rc::clone(current)
         } else {
             let mut end = World::clone(current);
-            for step in self.history.iter().skip(self.cursor) {
+            for step in steps_in(&self.history, self.cursor..self.history.len()) {
                 end.step(&step.action).ok()?;
             }
             Rc::new(end)
@@ -363,7 +363,7 @@ mod tests {
             .config
             .producers
             .iter()
-            .find(|p| p.id.0 == id)
+            .find(|p| &*p.id.0 == id)
             .expect("a free-play producer")
             .clone()
     }
