@@ -571,7 +571,7 @@ fn admin_action(world: &World, partitions: &[&TopicPartition], rng: &mut SimRng)
             max_transaction_timeout_ms: Some(rng.below(120_000)),
         },
         _ => {
-            let leader = world.cluster().partition(&tp)?.leader_replica()?;
+            let leader = world.cluster().partition(tp)?.leader_replica()?;
             let open: Vec<_> = leader
                 .producers
                 .ongoing_txns()
