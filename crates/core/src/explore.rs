@@ -208,10 +208,11 @@ fn pick<T: Clone>(rng: &mut SimRng, items: &[T]) -> Option<T> {
 
 /// A random action the world can carry out now.
 pub fn random_action(world: &World, rng: &mut SimRng, limits: ExploreLimits) -> Action {
-    let partitions: Vec<TopicPartition> = world
+    // Borrowed: most draws need no partition, and a copy of each name allocates.
+    let partitions: Vec<&TopicPartition> = world
         .cluster()
         .partitions()
-        .map(|p| p.topic_partition.clone())
+        .map(|p| &p.topic_partition)
         .collect();
     // Most draws succeed at once; the bound keeps a world with nothing to do from spinning.
     let kinds = limits.weights.kinds();
@@ -226,11 +227,12 @@ pub fn random_action(world: &World, rng: &mut SimRng, limits: ExploreLimits) -> 
                     .producers()
                     .filter(|p| p.alive)
                     .filter(|p| limits.early_commits || !is_streams_producer(world, p.id()))
-                    .map(|p| p.id().clone())
+                    .map(|p| p.id())
                     .collect();
                 let (Some(producer), Some(tp)) = (pick(rng, &live), pick(rng, &partitions)) else {
                     continue;
                 };
+                let producer = producer.clone();
                 // A transactional producer follows its API: sends only inside a transaction.
                 if let Some(state) = world.producer(&producer).and_then(|p| p.txn_state())
                     && let Some(action) = transactional_step(
@@ -343,9 +345,9 @@ pub fn random_action(world: &World, rng: &mut SimRng, limits: ExploreLimits) -> 
                     .consumers()
                     .filter(|c| c.alive)
                     .filter(|c| limits.early_commits || !is_stream_thread(world, c.id()))
-                    .map(|c| c.id().clone())
+                    .map(|c| c.id())
                     .collect();
-                pick(rng, &live).and_then(|c| {
+                pick(rng, &live).cloned().and_then(|c| {
                     if limits.consumer_api && rng.below(4) == 0 {
                         // A call beyond poll, process and commit: a read or a seek.
                         return consumer_call(world, c, rng, limits);
@@ -426,9 +428,11 @@ pub fn random_action(world: &World, rng: &mut SimRng, limits: ExploreLimits) -> 
                 let live: Vec<_> = world
                     .producers()
                     .filter(|p| p.alive)
-                    .map(|p| p.id().clone())
+                    .map(|p| p.id())
                     .collect();
-                pick(rng, &live).map(|producer| Action::Flush { producer })
+                pick(rng, &live).map(|producer| Action::Flush {
+                    producer: producer.clone(),
+                })
             }
         };
         if let Some(action) = action {
@@ -555,7 +559,7 @@ fn delete_records(world: &World, rng: &mut SimRng) -> Option<Action> {
 
 /// What an operator with `kafka-transactions.sh` (KIP-664) might do: list, describe, look for
 /// hanging transactions, or abort an open transaction found on a partition.
-fn admin_action(world: &World, partitions: &[TopicPartition], rng: &mut SimRng) -> Option<Action> {
+fn admin_action(world: &World, partitions: &[&TopicPartition], rng: &mut SimRng) -> Option<Action> {
     let tp = pick(rng, partitions)?;
     Some(match rng.below(4) {
         0 => Action::ListTransactions {},
@@ -567,7 +571,7 @@ fn admin_action(world: &World, partitions: &[TopicPartition], rng: &mut SimRng) 
             max_transaction_timeout_ms: Some(rng.below(120_000)),
         },
         _ => {
-            let leader = world.cluster().partition(&tp)?.leader_replica()?;
+            let leader = world.cluster().partition(tp)?.leader_replica()?;
             let open: Vec<_> = leader
                 .producers
                 .ongoing_txns()

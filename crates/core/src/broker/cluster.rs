@@ -1074,14 +1074,20 @@ fn truncate_follower(
         return;
     };
     let mut keep = replica.log.log_start_offset();
+    // Both logs are in offset order: one walk over the leader's finds the batch holding each of
+    // the follower's base offsets (a lookup per batch cost a binary search of the persistent
+    // vector, and the whole walk ran at every restart and election).
+    let mut leader_batches = leader_log.batches().iter().peekable();
     for batch in replica.log.batches() {
-        let same = leader_log
-            .batch_containing(batch.base_offset)
-            .is_some_and(|b| {
-                b.base_offset == batch.base_offset
-                    && b.leader_epoch == batch.leader_epoch
-                    && b.record_count() == batch.record_count()
-            });
+        while leader_batches
+            .next_if(|b| b.next_offset() <= batch.base_offset)
+            .is_some()
+        {}
+        let same = leader_batches.peek().is_some_and(|b| {
+            b.base_offset == batch.base_offset
+                && b.leader_epoch == batch.leader_epoch
+                && b.record_count() == batch.record_count()
+        });
         if !same {
             break;
         }
