@@ -104,15 +104,9 @@ pub(crate) fn check(s: &Session, url: &str, dist: &Path) -> Res<()> {
     );
     // The next visit is a first visit again.
     s.execute("localStorage.clear();", Value::Null, false)?;
-    s.cdp(
-        "Emulation.setDeviceMetricsOverride",
-        serde_json::json!({"width": 375, "height": 812, "deviceScaleFactor": 1, "mobile": true}),
-    )?;
+    s.emulate_screen(375, 812)?;
     let narrow = check_narrow(s, url);
-    s.cdp(
-        "Emulation.clearDeviceMetricsOverride",
-        serde_json::json!({}),
-    )?;
+    s.clear_screen_emulation()?;
     s.execute("localStorage.clear();", Value::Null, false)?;
     narrow
 }

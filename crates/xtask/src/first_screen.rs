@@ -122,16 +122,10 @@ pub(crate) fn render_into(tc: &Toolchain, dist: &Path) -> Res<()> {
 /// The tall stage of a first visit at a phone's width.
 fn tall_stage(browser: &Browser, url: &str) -> Res<String> {
     let s = &browser.session;
-    s.cdp(
-        "Emulation.setDeviceMetricsOverride",
-        serde_json::json!({"width": 375, "height": 812, "deviceScaleFactor": 1, "mobile": true}),
-    )?;
+    s.emulate_screen(375, 812)?;
     let drawn =
         snapshot(browser, url).and_then(|_| s.execute(TALL_STAGE_SCRIPT, Value::Null, false));
-    s.cdp(
-        "Emulation.clearDeviceMetricsOverride",
-        serde_json::json!({}),
-    )?;
+    s.clear_screen_emulation()?;
     drawn?
         .as_str()
         .map(str::to_owned)

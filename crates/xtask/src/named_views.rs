@@ -130,10 +130,7 @@ const CONCEPTS: u32 = 28;
 /// 1280 x 900 screen, and saves each screenshot (`first-visit.png`, `concept-01.png`, …).
 pub(crate) fn capture_first_screens(s: &Session, base: &str, shots: &Path) -> Res<()> {
     // The window's frame takes part of its 900 px; lay the page out on a 1280 x 900 viewport.
-    s.cdp(
-        "Emulation.setDeviceMetricsOverride",
-        serde_json::json!({"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": false}),
-    )?;
+    s.emulate_screen(1280, 900)?;
     s.navigate(base)?;
     s.execute("localStorage.clear();", serde_json::Value::Null, false)?;
     let mut screens = vec![("first-visit".to_owned(), base.to_owned())];
@@ -160,14 +157,9 @@ pub(crate) fn capture_first_screens(s: &Session, base: &str, shots: &Path) -> Re
                  {SCREEN_HEIGHT} px screens"
             ));
         }
-        let png = s.screenshot_png()?;
-        let path = shots.join(format!("{name}.png"));
-        std::fs::write(&path, &png).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        s.save_screenshot(shots, name)?;
     }
-    s.cdp(
-        "Emulation.clearDeviceMetricsOverride",
-        serde_json::json!({}),
-    )?;
+    s.clear_screen_emulation()?;
     println!(
         "  first visit and {CONCEPTS} concepts' moments: stage, narration and step controls on the \
          first screen ({}/first-visit.png, concept-NN.png)",
@@ -183,10 +175,7 @@ pub(crate) fn capture_first_screens(s: &Session, base: &str, shots: &Path) -> Re
 pub(crate) fn capture_lesson(s: &Session, base: &str, shots: &Path) -> Res<()> {
     let url = format!("{base}?lesson=two-generals");
     for (name, width, height) in [("lesson", 1280, 900), ("lesson-375", 375, 812)] {
-        s.cdp(
-            "Emulation.setDeviceMetricsOverride",
-            serde_json::json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600}),
-        )?;
+        s.emulate_screen(width, height)?;
         s.navigate(&url)?;
         s.wait_for(
             "the lesson player's first beat with p1 outlined on the stage",
@@ -207,14 +196,9 @@ pub(crate) fn capture_lesson(s: &Session, base: &str, shots: &Path) -> Res<()> {
                 "the lesson page scrolls sideways by {overflow} px at {width} px wide"
             ));
         }
-        let png = s.screenshot_png()?;
-        let path = shots.join(format!("{name}.png"));
-        std::fs::write(&path, &png).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        s.save_screenshot(shots, name)?;
     }
-    s.cdp(
-        "Emulation.clearDeviceMetricsOverride",
-        serde_json::json!({}),
-    )?;
+    s.clear_screen_emulation()?;
     println!(
         "  lesson two-generals: first beat, p1 outlined, no sideways scroll at 375 px ({}/lesson.png, lesson-375.png)",
         shots.display()
@@ -277,14 +261,11 @@ fn texts(s: &Session, css: &str) -> Res<Vec<String>> {
 /// `hand-made-exchanges.png` and `hand-made-exchanges-375.png`, framed on the list.
 pub(crate) fn capture_hand_made_exchanges(s: &Session, base: &str, shots: &Path) -> Res<()> {
     const LIST: &str = "#exchanges";
-    for (name, width, height, mobile) in [
-        ("hand-made-exchanges", 1280, 900, false),
-        ("hand-made-exchanges-375", 375, 812, true),
+    for (name, width, height) in [
+        ("hand-made-exchanges", 1280, 900),
+        ("hand-made-exchanges-375", 375, 812),
     ] {
-        s.cdp(
-            "Emulation.setDeviceMetricsOverride",
-            serde_json::json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile}),
-        )?;
+        s.emulate_screen(width, height)?;
         s.navigate(&format!(
             "{base}?scenario=22-offset-commit-and-fetch-by-hand&step=7"
         ))?;
@@ -306,14 +287,9 @@ pub(crate) fn capture_hand_made_exchanges(s: &Session, base: &str, shots: &Path)
             .next()
             .ok_or("the list of hand-made requests is gone")?;
         s.scroll_into_view(&list)?;
-        let png = s.screenshot_png()?;
-        let path = shots.join(format!("{name}.png"));
-        std::fs::write(&path, &png).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        s.save_screenshot(shots, name)?;
     }
-    s.cdp(
-        "Emulation.clearDeviceMetricsOverride",
-        serde_json::json!({}),
-    )?;
+    s.clear_screen_emulation()?;
     println!(
         "  hand-made requests: the OffsetFetch answered UNSTABLE_OFFSET_COMMIT in the network \
          panel ({}/hand-made-exchanges.png, hand-made-exchanges-375.png)",
@@ -326,14 +302,8 @@ pub(crate) fn capture_hand_made_exchanges(s: &Session, base: &str, shots: &Path)
 /// 1280 x 900 and at 375 px wide, checks that its goal and live status show with the stage on
 /// the first screen, and saves `exercise.png` and `exercise-375.png`.
 pub(crate) fn capture_exercise(s: &Session, base: &str, shots: &Path) -> Res<()> {
-    for (name, width, height, mobile) in [
-        ("exercise", 1280, 900, false),
-        ("exercise-375", 375, 812, true),
-    ] {
-        s.cdp(
-            "Emulation.setDeviceMetricsOverride",
-            serde_json::json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile}),
-        )?;
+    for (name, width, height) in [("exercise", 1280, 900), ("exercise-375", 375, 812)] {
+        s.emulate_screen(width, height)?;
         s.navigate(&format!("{base}?exercise=charge-twice"))?;
         s.wait_for(
             "the exercise `charge-twice` to open with its status",
@@ -343,7 +313,7 @@ pub(crate) fn capture_exercise(s: &Session, base: &str, shots: &Path) -> Res<()>
                 Ok(status.starts_with("Not yet").then_some(()))
             },
         )?;
-        if !mobile {
+        if width >= 600 {
             let outside = outside_first_screen(s)?;
             let exercise = texts(s, "#exercise-status")?;
             if !outside.is_empty() || exercise.is_empty() {
@@ -353,14 +323,9 @@ pub(crate) fn capture_exercise(s: &Session, base: &str, shots: &Path) -> Res<()>
                 ));
             }
         }
-        let png = s.screenshot_png()?;
-        let path = shots.join(format!("{name}.png"));
-        std::fs::write(&path, &png).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        s.save_screenshot(shots, name)?;
     }
-    s.cdp(
-        "Emulation.clearDeviceMetricsOverride",
-        serde_json::json!({}),
-    )?;
+    s.clear_screen_emulation()?;
     println!(
         "  exercise mode: ?exercise=charge-twice fetched, its status shown ({}/exercise.png, \
          exercise-375.png)",

@@ -259,6 +259,29 @@ impl Session {
         )
     }
 
+    /// Lays the page out on a `width` x `height` viewport (a phone's, with its touch and
+    /// mobile viewport rules, below 600 px), whatever the window's size.
+    pub(crate) fn emulate_screen(&self, width: u32, height: u32) -> Res<()> {
+        self.cdp(
+            "Emulation.setDeviceMetricsOverride",
+            json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600}),
+        )
+        .map(drop)
+    }
+
+    /// Back to the window's own viewport.
+    pub(crate) fn clear_screen_emulation(&self) -> Res<()> {
+        self.cdp("Emulation.clearDeviceMetricsOverride", json!({}))
+            .map(drop)
+    }
+
+    /// Saves a screenshot of the viewport as `shots/name.png`.
+    pub(crate) fn save_screenshot(&self, shots: &std::path::Path, name: &str) -> Res<()> {
+        let png = self.screenshot_png()?;
+        let path = shots.join(format!("{name}.png"));
+        std::fs::write(&path, &png).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    }
+
     /// Sends the commands that follow into the page of `frame` (an `iframe` element of the
     /// current page), or with `None` back to the top-level page.
     pub(crate) fn switch_to_frame(&self, frame: Option<&Element>) -> Res<()> {
