@@ -205,6 +205,11 @@ pub fn Stage(props: &StageProps) -> Html {
 /// narrower than this draws the tall stage.
 const WIDE_DRAWING_REM: f64 = 52.0;
 
+/// Embedded beside a lesson, the wide drawing shrinks to its frame (style.css) and stays compact
+/// down to a phone's width: the tall one, as long as the brokers are many, would make the frame
+/// taller than the lesson around it.
+const EMBEDDED_WIDE_DRAWING_REM: f64 = 36.0;
+
 /// Before the stage's box is measured, the page's width decides, as it does for the static
 /// first screen (stage.css): the first render is then the drawing that page showed.
 const NARROW_PAGE: &str = "(max-width: 55rem)";
@@ -227,7 +232,13 @@ fn use_narrow_box(boxed: NodeRef) -> bool {
                 move || {
                     if let Some(element) = &element {
                         let width = f64::from(element.client_width());
-                        narrow.set(width > 0.0 && width < WIDE_DRAWING_REM * rem_px());
+                        let embedded = element.closest(".eos-embed").ok().flatten().is_some();
+                        let least = if embedded {
+                            EMBEDDED_WIDE_DRAWING_REM
+                        } else {
+                            WIDE_DRAWING_REM
+                        };
+                        narrow.set(width > 0.0 && width < least * rem_px());
                     }
                 }
             };
