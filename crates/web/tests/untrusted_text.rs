@@ -17,8 +17,10 @@ wasm_bindgen_test_configure!(run_in_browser);
 mod support;
 use support::{all, choose_file, click, mount_app, text, unfold_details};
 
-/// Every name and text in it is markup that would set `window.eosInjected` or add an element
-/// the app never draws itself (`img`, `b`, `i`, `script`) if it were parsed as HTML.
+/// Every name and text in it (but the topic's: a cluster takes only the names Kafka's
+/// `Topic.validate` accepts, which hold no markup) is markup that would set
+/// `window.eosInjected` or add an element the app never draws itself (`img`, `b`, `i`,
+/// `script`) if it were parsed as HTML.
 const HOSTILE_SCENARIO: &str = r#"{
   "format_version": 1,
   "name": "<b>Hostile</b> names <img src=x onerror=window.eosInjected=1>",
@@ -26,11 +28,11 @@ const HOSTILE_SCENARIO: &str = r#"{
   "seed": 1,
   "producers": [{"id": "<img src=x onerror=window.eosInjected=3>", "enable.idempotence": true}],
   "consumers": [{"id": "<b>reader</b>", "group.id": "<svg onload=window.eosInjected=4>",
-                 "topics": ["<i>pay</i>ments"]}],
-  "cluster": {"brokers": 1, "topics": [{"name": "<i>pay</i>ments"}]},
+                 "topics": ["payments"]}],
+  "cluster": {"brokers": 1, "topics": [{"name": "payments"}]},
   "steps": [
     {"step": "send", "producer": "<img src=x onerror=window.eosInjected=3>",
-     "topic": "<i>pay</i>ments", "key": "<b>key</b>",
+     "topic": "payments", "key": "<b>key</b>",
      "value": "<img src=x onerror=window.eosInjected=5> pays &amp; <b>bob</b>"},
     {"step": "deliver_all"},
     {"step": "poll", "consumer": "<b>reader</b>"}
@@ -91,7 +93,6 @@ async fn names_keys_and_values_from_an_imported_file_are_shown_as_text() {
         "<b>Hostile</b> names <img src=x onerror=window.eosInjected=1>",
         "<img src=x onerror=window.eosInjected=3>",
         "<b>reader</b>",
-        "<i>pay</i>ments",
         "<b>key</b>",
     ] {
         assert!(shown.contains(literal), "{literal:?} is not shown as text");
