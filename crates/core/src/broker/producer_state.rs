@@ -948,6 +948,11 @@ mod tests {
     }
 
     impl Leader {
+        /// The log as a replica keeps it, for rebuilds.
+        fn batches(&self) -> crate::broker::log::Batches {
+            self.log.iter().cloned().collect()
+        }
+
         fn new() -> Self {
             Self {
                 log: Vec::new(),
@@ -1757,29 +1762,22 @@ mod tests {
     fn a_rebuild_leaves_out_the_producers_already_expired() {
         let mut leader = Leader::new();
         leader.append_ok(PID, 0, 0, 1, false);
-        let log = |leader: &Leader| {
-            leader
-                .log
-                .iter()
-                .cloned()
-                .collect::<crate::broker::log::Batches>()
-        };
         let mut checkpoint = ReplayCheckpoint::default();
         let at = |now_ms| Expiry {
             now_ms,
             producer_id_expiration_ms: 1_000,
         };
-        let before = checkpoint.rebuild(&log(&leader), Offset(1), at(1_999));
+        let before = checkpoint.rebuild(&leader.batches(), Offset(1), at(1_999));
         assert!(
             before.entry(PID).is_some(),
             "idle for less than the expiration"
         );
         leader.now_ms = 2_000;
         leader.append_ok(OTHER, 2, 0, 2, false);
-        let after = checkpoint.rebuild(&log(&leader), Offset(2), at(2_000));
+        let after = checkpoint.rebuild(&leader.batches(), Offset(2), at(2_000));
         assert!(after.entry(PID).is_none(), "expired: not brought back");
         assert!(after.entry(OTHER).is_some());
-        let mut whole = ProducerStateManager::rebuild(&log(&leader), Offset(2));
+        let mut whole = ProducerStateManager::rebuild(&leader.batches(), Offset(2));
         whole.remove_expired(2_000, 1_000);
         assert_eq!(after, whole, "the whole replay, less the expired producers");
     }
@@ -1790,13 +1788,6 @@ mod tests {
     fn rebuilding_from_the_checkpoint_gives_the_whole_replay() {
         let mut leader = Leader::new();
         let mut checkpoint = ReplayCheckpoint::default();
-        let log = |leader: &Leader| {
-            leader
-                .log
-                .iter()
-                .cloned()
-                .collect::<crate::broker::log::Batches>()
-        };
         let same = |checkpoint: &mut ReplayCheckpoint, log: &crate::broker::log::Batches, hw| {
             assert_eq!(
                 checkpoint.rebuild(log, hw, NEVER_EXPIRES),
@@ -1805,12 +1796,12 @@ mod tests {
         };
         leader.append_ok(PID, 0, 0, 1, true);
         leader.append_ok(OTHER, 2, 0, 2, true);
-        same(&mut checkpoint, &log(&leader), Offset(1));
+        same(&mut checkpoint, &leader.batches(), Offset(1));
         leader.marker(PID, 0, 0, ControlKind::Commit).unwrap();
         leader.marker(OTHER, 2, 1, ControlKind::Abort).unwrap();
         leader.append_ok(PID, 0, 1, 1, true);
         for hw in [Offset(2), Offset(4), Offset(5), Offset(7)] {
-            same(&mut checkpoint, &log(&leader), hw);
+            same(&mut checkpoint, &leader.batches(), hw);
         }
         let truncated: crate::broker::log::Batches = leader
             .log
@@ -1819,7 +1810,7 @@ mod tests {
             .cloned()
             .collect();
         same(&mut checkpoint, &truncated, Offset(3));
-        same(&mut checkpoint, &log(&leader), Offset(6));
+        same(&mut checkpoint, &leader.batches(), Offset(6));
     }
 
     // ProducerAppendInfo.inSequence; ProducerStateManagerTest.testProducerSequenceWrapAround,
