@@ -14,7 +14,7 @@ use yew::prelude::*;
 use crate::components::explorer_matrix::{
     MatrixTable, MatrixView, RowView, growth_legend, growth_summary, growth_svg, open_in_lab,
 };
-use crate::explorer::{ExplorerRun, Heard, Place};
+use crate::explorer::{Explorer, Heard, Place};
 use crate::scenarios::Origin;
 use crate::state::LabAction;
 
@@ -53,7 +53,8 @@ pub struct SearchView {
     pub matrix: Option<MatrixView>,
     pub failed: Option<String>,
     pub place: Option<Place>,
-    /// When the search started and when it last reported, in page milliseconds (for steps/s).
+    /// When the search began to run (in the worker or on the page) and when it last reported,
+    /// in page milliseconds (for steps/s).
     pub started_ms: f64,
     pub last_ms: f64,
 }
@@ -87,7 +88,9 @@ impl Reducible for SearchView {
                 }
                 let update = match heard {
                     Heard::RunsIn(place) => {
+                        // Steps/s counts the search's own time, from when it begins to run.
                         next.place = Some(place);
+                        (next.started_ms, next.last_ms) = (at_ms, at_ms);
                         return Rc::new(next);
                     }
                     Heard::Update(update) => update,
@@ -226,7 +229,15 @@ pub fn ExplorerPanel(props: &ExplorerPanelProps) -> Html {
     let matrix_runs = use_state(|| DEFAULT_MATRIX_RUNS);
     let seed = use_state(|| 0u64);
     let world = use_state(|| THIS_LAB.to_owned());
-    let run = use_mut_ref(|| None::<ExplorerRun>);
+    let explorer = use_mut_ref(|| None::<Explorer>);
+    // The worker starts as the panel opens, so a search starts at once; it ends with the panel.
+    {
+        let explorer = explorer.clone();
+        use_effect_with((), move |()| {
+            *explorer.borrow_mut() = Some(Explorer::new());
+            move || drop(explorer.borrow_mut().take())
+        });
+    }
     // Names, titles and what each setting gives up; built once.
     let settings = use_memo((), |()| {
         catalogue()
@@ -253,9 +264,9 @@ pub fn ExplorerPanel(props: &ExplorerPanelProps) -> Html {
             }
         })
     };
-    // Starts a job; starting again ends the one before (dropping it stops it).
+    // Starts a job; starting again ends the one before.
     let start = {
-        let (search, run) = (search.clone(), run.clone());
+        let (search, explorer) = (search.clone(), explorer.clone());
         move |job: JobKind, runs: u64, request: ExploreRequest| {
             search.dispatch(SearchEvent::Started {
                 job,
@@ -271,7 +282,10 @@ pub fn ExplorerPanel(props: &ExplorerPanelProps) -> Html {
                     });
                 })
             };
-            *run.borrow_mut() = Some(ExplorerRun::start(request, on_update));
+            explorer
+                .borrow_mut()
+                .get_or_insert_with(Explorer::new)
+                .search(request, on_update);
         }
     };
     let on_search = {
@@ -309,10 +323,10 @@ pub fn ExplorerPanel(props: &ExplorerPanelProps) -> Html {
         })
     };
     let on_stop = {
-        let (search, run) = (search.clone(), run.clone());
+        let (search, explorer) = (search.clone(), explorer.clone());
         Callback::from(move |_: MouseEvent| {
-            if let Some(run) = run.borrow_mut().take() {
-                run.stop();
+            if let Some(explorer) = explorer.borrow().as_ref() {
+                explorer.stop();
             }
             search.dispatch(SearchEvent::Stopped);
         })
@@ -320,10 +334,12 @@ pub fn ExplorerPanel(props: &ExplorerPanelProps) -> Html {
     // A search explores one starting world: another one (a finding opened in the lab, another
     // scenario) stops it. What it found stays listed: each finding carries its own world.
     {
-        let (search, run) = (search.clone(), run.clone());
+        let (search, explorer) = (search.clone(), explorer.clone());
         use_effect_with(props.origin.clone(), move |_| {
             move || {
-                run.borrow_mut().take();
+                if let Some(explorer) = explorer.borrow().as_ref() {
+                    explorer.stop();
+                }
                 search.dispatch(SearchEvent::Stopped);
             }
         });
