@@ -7,6 +7,12 @@
 //! starts it, and the page starts that when the explorer panel opens. Once it listens, it posts
 //! [`READY`]: a message posted to a worker before it listens is lost.
 
+/// talc rather than Rust's default wasm allocator: the core allocates on every step, and talc
+/// is faster at it (docs/performance.md).
+#[cfg(all(target_family = "wasm", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 #[cfg(target_arch = "wasm32")]
 fn main() {
     worker::listen();
