@@ -223,9 +223,11 @@ pub fn random_action(world: &World, rng: &mut SimRng, limits: ExploreLimits) -> 
         };
         let action = match kind {
             Kind::Send => {
+                // A producer its application closed because it was fenced comes back as a new
+                // instance: that is the application's next call, not a fault.
                 let live: Vec<_> = world
                     .producers()
-                    .filter(|p| p.alive)
+                    .filter(|p| p.alive || closed_as_fenced(p))
                     .filter(|p| limits.early_commits || !is_streams_producer(world, p.id()))
                     .map(|p| p.id())
                     .collect();
@@ -233,6 +235,9 @@ pub fn random_action(world: &World, rng: &mut SimRng, limits: ExploreLimits) -> 
                     continue;
                 };
                 let producer = producer.clone();
+                if world.producer(&producer).is_some_and(closed_as_fenced) {
+                    return Action::RestartProducer { producer };
+                }
                 // A transactional producer follows its API: sends only inside a transaction.
                 if let Some(state) = world.producer(&producer).and_then(|p| p.txn_state())
                     && let Some(action) = transactional_step(
@@ -440,6 +445,14 @@ pub fn random_action(world: &World, rng: &mut SimRng, limits: ExploreLimits) -> 
         }
     }
     Action::AdvanceTime { ms: 1 }
+}
+
+/// Whether the producer is down because its application closed it in FATAL_ERROR (fenced, as
+/// `transactional_step` does), rather than because it crashed. Kafka's advice for a fenced
+/// producer is to close it and create a new one; without this the run would wait for a producer
+/// fault to bring it back, and runs without producer faults would lose their only writer.
+fn closed_as_fenced(producer: &crate::clients::producer::Producer) -> bool {
+    !producer.alive && producer.txn_state() == Some(ClientTxnState::FatalError)
 }
 
 /// Whether the consumer's application would call `commitSync` now: it commits what it has
