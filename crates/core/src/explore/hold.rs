@@ -228,12 +228,15 @@ mod tests {
             steps: 3,
         };
         let mut holds = Holds::new(0, always);
-        let is_wait = |action: &Action| {
-            matches!(action, Action::AdvanceTime { ms } if (1..=STALL_WAIT_MAX_MS).contains(ms))
+        let is_wait = |action: &Action| match action {
+            Action::AdvanceTime { ms } => (1..=STALL_WAIT_MAX_MS).contains(ms),
+            _ => false,
         };
         // The only message in flight is held, so "deliver everything" has nothing to deliver:
         // the run waits, and time passes.
-        assert!(is_wait(&holds.next_action(&world, 1, || Action::DeliverAll {})));
+        assert!(is_wait(
+            &holds.next_action(&world, 1, || Action::DeliverAll {})
+        ));
         assert!(holds.is_held(&world.network().in_flight()[0]));
         // Meanwhile the run goes on, with waits among its steps.
         let other = Action::Poll {
