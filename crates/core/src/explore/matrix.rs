@@ -136,7 +136,9 @@ mod tests {
 
     #[test]
     fn the_matrix_shows_the_safe_row_clean_and_the_weak_rows_red() {
+        // Seeds 8 to 10: the third run crashes acks=1's leader under an acknowledged write.
         let options = ExploreOptions {
+            first_seed: 8,
             runs: 3,
             steps_per_run: 120,
             ..ExploreOptions::default()
