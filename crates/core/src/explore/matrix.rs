@@ -36,6 +36,11 @@ pub struct Matrix {
     pub rows: Vec<MatrixRow>,
 }
 
+/// Runs per setting that `eos-lab matrix` and the book's matrix make: every weaker setting of
+/// the catalogue shows its anomaly within them (the rarest, `per-thread-group-id-only`, first
+/// at seed 433), and natively the whole matrix takes a few seconds.
+pub const MATRIX_RUNS: u64 = 1_000;
+
 /// 1, 2, 5, 10, 20, 50, ... up to `runs`, and `runs` itself.
 pub fn budgets(runs: u64) -> Vec<u64> {
     let mut out = Vec::new();

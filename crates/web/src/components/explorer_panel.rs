@@ -7,6 +7,7 @@
 use std::rc::Rc;
 
 use eos_core::explore::job::{ExploreRequest, ExploreUpdate, FoundRun, MAX_RUNS, WorldSource};
+use eos_core::explore::matrix::MATRIX_RUNS;
 use eos_core::explore::settings::catalogue;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -19,9 +20,9 @@ use crate::scenarios::Origin;
 use crate::state::LabAction;
 
 /// The budgets the panel starts with: a search of a few seconds on a phone, and a matrix of
-/// under a minute.
+/// under a minute (the book's, `explore::matrix::MATRIX_RUNS` runs per setting, is a field away).
 const DEFAULT_RUNS: u64 = 300;
-const DEFAULT_MATRIX_RUNS: u64 = 20;
+const DEFAULT_MATRIX_RUNS: u64 = 200;
 const STEPS_PER_RUN: usize = 200;
 /// The world select's value for the lab's own starting world.
 const THIS_LAB: &str = "this-lab";
@@ -422,7 +423,7 @@ pub fn ExplorerPanel(props: &ExplorerPanelProps) -> Html {
             }
             <h3 id="explorer-matrix-heading">{"The exactly-once matrix"}</h3>
             <p class="explorer-note">
-                {"The same search for every named setting: which anomaly each weaker choice lets through, and how many runs it took to find it."}
+                {format!("The same search for every named setting: which anomaly each weaker choice lets through, and how many runs it took to find it. The rarest need hundreds of runs: at {} runs per setting every weaker choice shows its anomaly.", group_thousands(MATRIX_RUNS))}
             </p>
             <form class="explorer-form" onsubmit={Callback::from(|e: SubmitEvent| e.prevent_default())}>
                 <div class="explorer-field">
