@@ -505,6 +505,20 @@ impl Invariants {
         }
     }
 
+    /// The member holding a polled record its group has not processed for good yet.
+    #[cfg(test)]
+    pub(crate) fn holder(
+        &self,
+        group: &str,
+        tp: &TopicPartition,
+        offset: Offset,
+    ) -> Option<&ClientId> {
+        self.unsettled
+            .get(&(group.to_owned(), tp.clone()))?
+            .get(&offset)
+            .map(|held| &held.consumer)
+    }
+
     fn settle(&mut self, group: String, tp: &TopicPartition, offset: Offset) {
         if let Some(held) = self.unsettled.get_mut(&(group.clone(), tp.clone())) {
             held.remove(&offset);
