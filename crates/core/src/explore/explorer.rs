@@ -589,6 +589,116 @@ mod tests {
         assert_eq!(refusals(SendOffsetsGroupMetadata::GroupIdOnly), 0);
     }
 
+    /// The run of issue #13 (per-thread-group-id-only, seed 3741) as the explorer shrank it.
+    fn seed_3741_shrunk() -> Vec<Action> {
+        serde_json::from_str(
+            r#"[
+                {"step":"init_transactions","producer":"tx"},
+                {"step":"deliver_all"},
+                {"step":"crash_consumer","consumer":"receipts-app-StreamThread-2"},
+                {"step":"begin_transaction","producer":"tx"},
+                {"step":"send","producer":"tx","topic":"payments","partition":1,"key":"k742923238170","value":"v742923238170"},
+                {"step":"commit_transaction","producer":"tx"},
+                {"step":"deliver_all"},
+                {"step":"replicate","topic":"payments","partition":1,"broker":null,"up_to":null},
+                {"step":"replicate","topic":"payments","partition":1,"broker":null,"up_to":null},
+                {"step":"deliver_all"},
+                {"step":"replicate","topic":"payments","partition":1,"broker":null,"up_to":null},
+                {"step":"replicate","topic":"payments","partition":1,"broker":null,"up_to":null},
+                {"step":"streams_process","thread":"receipts-app-StreamThread-1"},
+                {"step":"restart_consumer","consumer":"receipts-app-StreamThread-2"},
+                {"step":"deliver_all"},
+                {"step":"crash_consumer","consumer":"receipts-app-StreamThread-1"},
+                {"step":"streams_process","thread":"receipts-app-StreamThread-2"},
+                {"step":"deliver_all"},
+                {"step":"replicate","topic":"receipts","partition":0,"broker":null,"up_to":null},
+                {"step":"replicate","topic":"receipts","partition":0,"broker":null,"up_to":null},
+                {"step":"restart_consumer","consumer":"receipts-app-StreamThread-1"},
+                {"step":"deliver_all"}
+            ]"#,
+        )
+        .expect("the shrunk run's steps")
+    }
+
+    // The same run, with the zombie's abort decided in a step of its own (its new instance's
+    // InitProducerId, message #28, fences it) before the survivor commits: the abort must not
+    // take the survivor's transformed copy of the record for its own.
+    #[test]
+    fn an_aborted_zombie_transaction_leaves_the_new_owners_copy_to_its_transaction() {
+        use crate::ids::{ClientId, Offset, TopicPartition};
+        use crate::network::MessageId;
+        let mut actions = seed_3741_shrunk();
+        actions.pop();
+        let config = setting("per-thread-group-id-only").expect("named").config;
+        let mut world = World::new(&config, 3741).expect("valid");
+        for action in &actions {
+            world.step(action).expect("the world plays every step");
+        }
+        let events = world
+            .step(&Action::Deliver {
+                message: Some(MessageId(28)),
+            })
+            .expect("message #28 is in flight");
+        assert!(events.iter().any(|e| matches!(
+            e.kind,
+            crate::event::EventKind::TxnOffsetCompleted { commit: false, .. }
+        )));
+        let payments_1 = TopicPartition::new("payments", 1);
+        assert_eq!(
+            world
+                .invariants()
+                .holder("receipts-app", &payments_1, Offset(0)),
+            Some(&ClientId::new("receipts-app-StreamThread-2"))
+        );
+        world
+            .step(&Action::DeliverAll {})
+            .expect("the rest arrives");
+        assert!(world.invariants().all_hold());
+        assert_eq!(
+            world
+                .invariants()
+                .holder("receipts-app", &payments_1, Offset(0)),
+            None
+        );
+    }
+
+    // Issue #13 (seed 3741, shrunk): a thread commits payments-1@0's output with the group id
+    // alone as the group rebalances, then crashes; the other thread reads the record again
+    // from the old committed offset and commits its own output and offsets. The dead thread's
+    // transaction aborts in the same step. The group coordinator discards only the aborted
+    // producer's pending offsets, so the record was processed once, by the survivor: nothing
+    // was skipped, and the checker once said otherwise.
+    #[test]
+    fn an_aborted_zombie_transaction_does_not_skip_what_the_new_owner_committed() {
+        use crate::ids::{Offset, TopicPartition};
+        use crate::invariants::NO_RECORD_SKIPPED_BY_GROUP;
+        use crate::views::visibility::{TxnStatus, transaction_status};
+        let actions = seed_3741_shrunk();
+        let config = setting("per-thread-group-id-only").expect("named").config;
+        assert_eq!(
+            replay(&config, 3741, &actions, NO_RECORD_SKIPPED_BY_GROUP),
+            None
+        );
+        let mut world = World::new(&config, 3741).expect("valid");
+        for action in &actions {
+            world.step(action).expect("the world plays every step");
+        }
+        // What a user sees: the group resumes payments-1 past the record, and the receipts
+        // partition holds the record's output twice, the zombie's aborted, the survivor's
+        // committed.
+        let payments_1 = TopicPartition::new("payments", 1);
+        assert_eq!(
+            world.groups()["receipts-app"].committed.get(&payments_1),
+            Some(&Offset(2))
+        );
+        let receipts_0 = TopicPartition::new("receipts", 0);
+        assert_eq!(
+            [0, 1].map(|o| transaction_status(&world, &receipts_0, Offset(o))),
+            [Some(TxnStatus::Aborted), Some(TxnStatus::Committed)]
+        );
+        assert!(world.invariants().all_hold());
+    }
+
     #[test]
     fn runs_absorbed_in_seed_order_find_what_run_next_finds() {
         let config = setting("acks-1").expect("a named setting").config;
