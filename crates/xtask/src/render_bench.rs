@@ -163,8 +163,17 @@ fn cli_link(tc: &Toolchain, scenario: &Path) -> Res<String> {
         .args(["run", "-q", "--release", "-p", "eos-cli", "--", "link"])
         .arg(scenario)
         .probe()
-        .filter(|link| link.starts_with("v1."))
+        .map(|link| link.trim().to_owned())
+        .filter(|link| is_share_link(link))
         .ok_or_else(|| format!("`eos-lab link {}` gave no link", scenario.display()))
+}
+
+/// Whether `text` looks like a share link: `v` and the format's version, a dot, the data (the
+/// version moves with the format: `eos_core::run::share::LINK_VERSION`).
+fn is_share_link(text: &str) -> bool {
+    text.strip_prefix('v')
+        .and_then(|rest| rest.split_once('.'))
+        .is_some_and(|(version, data)| version.parse::<u32>().is_ok() && !data.is_empty())
 }
 
 /// Opens the link and returns the median time of a click at that log size, in ms.
@@ -257,5 +266,19 @@ fn print_hot_functions(profile: &Value, records: usize) {
     for (name, count) in hot.into_iter().take(25) {
         let share = count as f64 * 100.0 / samples.len().max(1) as f64;
         println!("    {share:5.1}%  {name}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_share_link;
+
+    #[test]
+    fn a_share_link_of_any_format_version_is_taken() {
+        assert!(is_share_link("v2.vZtBj9u8"));
+        assert!(is_share_link("v1.abc"));
+        assert!(!is_share_link("error: cannot read the scenario"));
+        assert!(!is_share_link("v2."));
+        assert!(!is_share_link("vx.abc"));
     }
 }
