@@ -382,7 +382,7 @@ impl World {
             let times = self
                 .store
                 .effects()
-                .get(&business_id)
+                .get(business_id.as_str())
                 .map_or(0, |r| r.times_applied);
             let explanation = match outcome {
                 EffectOutcome::Applied if times > 1 => format!(
