@@ -1812,7 +1812,8 @@ mod tests {
         let after = checkpoint.rebuild(&leader.batches(), Offset(2), at(2_000));
         assert!(after.entry(PID).is_none(), "expired: not brought back");
         assert!(after.entry(OTHER).is_some());
-        let mut whole = ProducerStateManager::rebuild(leader.batches().iter().map(|b| &**b), Offset(2));
+        let mut whole =
+            ProducerStateManager::rebuild(leader.batches().iter().map(|b| &**b), Offset(2));
         whole.remove_expired(2_000, 1_000);
         assert_eq!(after, whole, "the whole replay, less the expired producers");
     }

@@ -437,7 +437,12 @@ impl Report {
                     coordinator_epoch: world.coordinator().coordinator_epoch(),
                 })
                 .collect(),
-            transaction_log: world.coordinator().log().iter().map(|r| (**r).clone()).collect(),
+            transaction_log: world
+                .coordinator()
+                .log()
+                .iter()
+                .map(|r| (**r).clone())
+                .collect(),
             costs: Costs::of(run.events()),
             error_messages: Vec::new(),
             consumer_offsets: consumer_offsets(world),
