@@ -1818,6 +1818,34 @@ mod tests {
         assert_eq!(after, whole, "the whole replay, less the expired producers");
     }
 
+    // Expiry looks at the entries only once one may be due: each producer still goes exactly
+    // when it has been idle for the expiration time, an open transaction keeps one however
+    // long it idles, and its marker starts the wait again.
+    #[test]
+    fn each_producer_expires_when_its_idle_time_is_up_and_not_before() {
+        let mut leader = Leader::new(); // now 1 000
+        leader.append_ok(PID, 0, 0, 1, true);
+        leader.now_ms = 1_500;
+        leader.append_ok(OTHER, 2, 0, 1, false);
+        let expire = |leader: &mut Leader, now_ms| leader.state.remove_expired(now_ms, 1_000);
+        assert_eq!(expire(&mut leader, 2_499), Vec::<ProducerId>::new());
+        assert_eq!(expire(&mut leader, 2_500), vec![OTHER], "idle since 1 500");
+        assert_eq!(
+            expire(&mut leader, 9_000),
+            Vec::<ProducerId>::new(),
+            "an open transaction keeps its producer"
+        );
+        leader.now_ms = 9_000;
+        leader.marker(PID, 0, 0, ControlKind::Commit).unwrap();
+        leader.now_ms = 9_200;
+        leader.append_ok(OTHER, 2, 0, 1, false);
+        assert_eq!(expire(&mut leader, 9_999), Vec::<ProducerId>::new());
+        assert_eq!(expire(&mut leader, 10_000), vec![PID], "idle since its marker");
+        assert_eq!(expire(&mut leader, 10_199), Vec::<ProducerId>::new());
+        assert_eq!(expire(&mut leader, 10_200), vec![OTHER]);
+        assert!(leader.state.entries().next().is_none());
+    }
+
     // A restart after more appends, and one after a truncation, rebuild what a replay of the
     // whole log gives, however much the checkpoint had replayed before.
     #[test]
