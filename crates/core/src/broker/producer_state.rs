@@ -1840,7 +1840,11 @@ mod tests {
         leader.now_ms = 9_200;
         leader.append_ok(OTHER, 2, 0, 1, false);
         assert_eq!(expire(&mut leader, 9_999), Vec::<ProducerId>::new());
-        assert_eq!(expire(&mut leader, 10_000), vec![PID], "idle since its marker");
+        assert_eq!(
+            expire(&mut leader, 10_000),
+            vec![PID],
+            "idle since its marker"
+        );
         assert_eq!(expire(&mut leader, 10_199), Vec::<ProducerId>::new());
         assert_eq!(expire(&mut leader, 10_200), vec![OTHER]);
         assert!(leader.state.entries().next().is_none());
