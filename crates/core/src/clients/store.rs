@@ -67,24 +67,20 @@ impl ExternalStore {
         value: &str,
         source: (ClientId, TopicPartition, Offset),
     ) -> EffectOutcome {
-        if self.idempotent {
-            if self.dedup_table.contains(business_id) {
-                return EffectOutcome::SkippedDuplicate;
-            }
-            self.dedup_table.insert(Arc::from(business_id));
+        if self.idempotent && self.dedup_table.insert(Arc::from(business_id)).is_some() {
+            return EffectOutcome::SkippedDuplicate;
         }
-        let row = match self.effects.get_mut(business_id) {
-            Some(row) => Arc::make_mut(row),
-            None => Arc::make_mut(self.effects.entry(Arc::from(business_id)).or_insert_with(
-                || {
+        let row = Arc::make_mut(
+            self.effects
+                .entry(Arc::from(business_id))
+                .or_insert_with(|| {
                     Arc::new(EffectRow {
                         times_applied: 0,
                         value: value.to_owned(),
                         applied_from: imbl::Vector::new(),
                     })
-                },
-            )),
-        };
+                }),
+        );
         row.times_applied += 1;
         row.applied_from.push_back(source);
         // The outbox row commits in the same local transaction as the effect: both or neither.
