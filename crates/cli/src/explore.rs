@@ -436,7 +436,7 @@ fn explore_json(explorer: &Explorer, source: &Source) -> Value {
 /// `eos-lab matrix ...`
 pub(crate) fn matrix(args: &[&str]) -> Result<Done, Failure> {
     let flags = parse_flags(args, false)?;
-    let runs = flags.runs.unwrap_or(ExploreOptions::default().runs);
+    let runs = flags.runs.unwrap_or(matrix::MATRIX_RUNS);
     if runs > MAX_MATRIX_RUNS {
         return Err(Failure::Usage(format!(
             "--runs {runs} is more than the {MAX_MATRIX_RUNS} runs per setting the matrix makes"

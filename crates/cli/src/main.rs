@@ -65,7 +65,7 @@ const USAGE: &str = "usage: eos-lab run [--json] [SCENARIO.json | --link LINK]
                       configuration allows it by design), its shrunk run explained step by
                       step and as a scenario file, and the command that replays it
   matrix              every named setting against every kind of anomaly (--runs per setting,
-                      default 200), and the kinds found as the budget grows; --markdown
+                      default 1000), and the kinds found as the budget grows; --markdown
                       prints it as the book's tables, each finding a link into the lab
   grade EXERCISE ATTEMPTS_DIR
                       replay every *.json attempt file in ATTEMPTS_DIR from the exercise's own

@@ -13,6 +13,11 @@ use eos_core::run::trace::Trace;
 use eos_core::{Action, ClientId, World};
 use std::time::{Duration, Instant};
 
+/// The wasm side allocates as the app and the explorer's worker do (their `main.rs`).
+#[cfg(all(target_family = "wasm", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 fn world_config() -> WorldConfig {
     WorldConfig {
         cluster: ClusterConfig {

@@ -58,6 +58,16 @@ pub struct ExploreLimits {
     /// again and again. Off by default, like `consumer_api`, so the runs drawn before it existed
     /// stay the same.
     pub coordinator_failover: bool,
+    /// Whether an application replaces a producer it closed because it was fenced (Kafka's
+    /// advice for `ProducerFencedException`): the producer's next call is the new instance's
+    /// start. Off, the producer stays down until a producer fault restarts it. Off by default,
+    /// like `consumer_api`, so the runs drawn before it existed stay the same.
+    pub replace_fenced_producers: bool,
+    /// Whether followers fetch where they have something to fetch (a partition whose high
+    /// watermark is below its log end, or whose live follower differs from the leader), as
+    /// Kafka's followers fetch every partition all the time; otherwise any replicated
+    /// partition. Off by default, like `consumer_api`.
+    pub fetch_where_behind: bool,
     /// Every send gets a key and value of its own, so two sends are never mistaken for one
     /// record sent twice (a business id is the key; with shared keys two payments would look
     /// like one applied twice).
@@ -94,7 +104,10 @@ pub struct ActionWeights {
     pub consumer_fault: u32,
     pub raw_request: u32,
     pub admin: u32,
+    /// A Kafka Streams thread's next loop (the split is `streams_process`, `streams_commit`).
     pub streams: u32,
+    pub streams_process: u32,
+    pub streams_commit: u32,
     pub flush: u32,
 }
 
@@ -119,6 +132,8 @@ impl Default for ActionWeights {
             raw_request: 1,
             admin: 1,
             streams: 1,
+            streams_process: 2,
+            streams_commit: 1,
             flush: 1,
         }
     }
@@ -193,6 +208,8 @@ impl Default for ExploreLimits {
             consumer_api: false,
             delete_records: false,
             coordinator_failover: false,
+            replace_fenced_producers: false,
+            fetch_where_behind: false,
             holds: hold::HoldMix::default(),
         }
     }
@@ -223,9 +240,11 @@ pub fn random_action(world: &World, rng: &mut SimRng, limits: ExploreLimits) -> 
         };
         let action = match kind {
             Kind::Send => {
+                // A producer its application closed because it was fenced comes back as a new
+                // instance: that is the application's next call, not a fault.
                 let live: Vec<_> = world
                     .producers()
-                    .filter(|p| p.alive)
+                    .filter(|p| p.alive || (limits.replace_fenced_producers && closed_as_fenced(p)))
                     .filter(|p| limits.early_commits || !is_streams_producer(world, p.id()))
                     .map(|p| p.id())
                     .collect();
@@ -233,6 +252,11 @@ pub fn random_action(world: &World, rng: &mut SimRng, limits: ExploreLimits) -> 
                     continue;
                 };
                 let producer = producer.clone();
+                if limits.replace_fenced_producers
+                    && world.producer(&producer).is_some_and(closed_as_fenced)
+                {
+                    return Action::RestartProducer { producer };
+                }
                 // A transactional producer follows its API: sends only inside a transaction.
                 if let Some(state) = world.producer(&producer).and_then(|p| p.txn_state())
                     && let Some(action) = transactional_step(
@@ -285,12 +309,16 @@ pub fn random_action(world: &World, rng: &mut SimRng, limits: ExploreLimits) -> 
                 ms: rng.below(limits.max_advance_ms.max(1)),
             }),
             Kind::Replicate => {
-                let replicated: Vec<_> = world
+                let (behind, in_sync): (Vec<_>, Vec<_>) = world
                     .cluster()
                     .partitions()
                     .filter(|p| p.replicas.len() > 1 && p.leader.is_some())
-                    .map(|p| p.topic_partition.clone())
-                    .collect();
+                    .partition(|p| limits.fetch_where_behind && followers_behind(world, p));
+                let replicated: Vec<TopicPartition> =
+                    if behind.is_empty() { in_sync } else { behind }
+                        .into_iter()
+                        .map(|p| p.topic_partition.clone())
+                        .collect();
                 pick(rng, &replicated).and_then(|tp| {
                     let live_follower = world.cluster().partition(&tp)?.replicas.iter().any(|r| {
                         Some(r.broker) != world.cluster().leader_of(&tp)
@@ -413,12 +441,14 @@ pub fn random_action(world: &World, rng: &mut SimRng, limits: ExploreLimits) -> 
                     .flat_map(|app| app.threads.iter().cloned())
                     .filter(|t| world.consumer(t).is_some_and(|c| c.alive))
                     .collect();
-                pick(rng, &threads).map(|thread| {
-                    if rng.below(3) == 0 {
-                        Action::StreamsCommit { thread }
-                    } else {
-                        Action::StreamsProcess { thread }
-                    }
+                let w = &limits.weights;
+                pick(rng, &threads).and_then(|thread| {
+                    Some(
+                        match weighted(rng, &[w.streams_commit, w.streams_process])? {
+                            0 => Action::StreamsCommit { thread },
+                            _ => Action::StreamsProcess { thread },
+                        },
+                    )
                 })
             }
             Kind::Flush if limits.delete_records && rng.below(8) == 0 => delete_records(world, rng),
@@ -440,6 +470,29 @@ pub fn random_action(world: &World, rng: &mut SimRng, limits: ExploreLimits) -> 
         }
     }
     Action::AdvanceTime { ms: 1 }
+}
+
+/// Whether the producer is down because its application closed it in FATAL_ERROR (fenced, as
+/// `transactional_step` does), rather than because it crashed. Kafka's advice for a fenced
+/// producer is to close it and create a new one; without that the run waits for a producer
+/// fault to bring it back, and a run without producer faults loses its only writer.
+fn closed_as_fenced(producer: &crate::clients::producer::Producer) -> bool {
+    !producer.alive && producer.txn_state() == Some(ClientTxnState::FatalError)
+}
+
+/// Whether a partition's followers have something to fetch: its high watermark is below the
+/// leader's log end (a follower's next fetch moves it), or a live follower's log ends elsewhere.
+fn followers_behind(world: &World, partition: &crate::broker::cluster::Partition) -> bool {
+    let Some(leader) = partition.leader_replica() else {
+        return false;
+    };
+    let end = leader.log.log_end_offset();
+    leader.log.high_watermark() < end
+        || partition.replicas.iter().any(|r| {
+            r.broker != leader.broker
+                && world.cluster().is_alive(r.broker)
+                && r.log.log_end_offset() != end
+        })
 }
 
 /// Whether the consumer's application would call `commitSync` now: it commits what it has

@@ -103,6 +103,20 @@ struct Unsettled {
     consumer: ClientId,
     /// Transformed for a transaction that has not committed yet.
     transformed: bool,
+    /// The producer whose transaction carries the transformed output, when the consumer has
+    /// one of its own (a Kafka Streams thread's task): only that transaction's abort sends the
+    /// record back. `None` for an application that picks its producer at each call.
+    carrier: Option<ClientId>,
+}
+
+/// A record that may have been skipped: judged once every event of the step is in, since
+/// the group's committed offset is read after the step, and a transaction decided in the same
+/// step may have processed the record for good.
+struct SkipSuspect {
+    group: GroupKey,
+    topic_partition: TopicPartition,
+    offset: Offset,
+    why: String,
 }
 
 /// Which client, in which of its sessions (incarnations), made a send.
@@ -154,6 +168,9 @@ pub struct Invariants {
     processed: imbl::OrdSet<(GroupKey, TopicPartition, Offset)>,
     /// Below which offset a committed transaction settled the group's input.
     settled_below: imbl::OrdMap<(GroupKey, TopicPartition), Offset>,
+    /// Which producer sent the pending transactional offsets of each producer id, so that an
+    /// abort knows whose transaction it ended.
+    offset_senders: imbl::OrdMap<ProducerId, ClientId>,
     /// Every acknowledgement per partition, in order: producer and send.
     acks: imbl::OrdMap<TopicPartition, imbl::Vector<(ClientId, u64)>>,
     /// What the last acknowledged-writes check of each partition found on each replica.
@@ -203,6 +220,7 @@ impl Invariants {
             unsettled: imbl::OrdMap::new(),
             processed: imbl::OrdSet::new(),
             settled_below: imbl::OrdMap::new(),
+            offset_senders: imbl::OrdMap::new(),
             acks: imbl::OrdMap::new(),
             ack_checks: imbl::OrdMap::new(),
         }
@@ -234,6 +252,7 @@ impl Invariants {
         events: &[Event],
     ) -> Vec<(&'static str, String)> {
         let mut broken = Vec::new();
+        let mut suspects = Vec::new();
         // Every acknowledgement of the step first: a check reads the world after the step.
         for event in events {
             if let EventKind::SendAcknowledged {
@@ -299,26 +318,37 @@ impl Invariants {
                     topic_partition,
                     offset,
                 } => {
+                    let carrier = world
+                        .streams_output_producer(consumer, topic_partition)
+                        .cloned();
                     if let Some(held) = self.held(world, consumer, topic_partition, *offset) {
                         held.transformed = true;
+                        held.carrier = carrier;
                     }
                 }
                 EventKind::ConsumerCrashed { consumer, .. } => {
-                    self.on_consumer_crash(world, consumer, &mut broken);
+                    self.on_consumer_crash(world, consumer, &mut suspects);
+                }
+                EventKind::TxnOffsetCommitPending {
+                    producer,
+                    producer_id,
+                    ..
+                } => {
+                    self.offset_senders.insert(*producer_id, producer.clone());
                 }
                 EventKind::TxnOffsetCompleted {
                     group_id,
+                    producer_id,
                     commit,
                     topic_partition,
                     offset,
                     ..
                 } => self.on_txn_offsets_decided(
                     world,
-                    group_id,
-                    topic_partition,
-                    *offset,
+                    (group_id, topic_partition, *offset),
+                    *producer_id,
                     *commit,
-                    &mut broken,
+                    &mut suspects,
                 ),
                 EventKind::MarkerWritten {
                     topic_partition,
@@ -391,6 +421,11 @@ impl Invariants {
                     }
                 }
                 _ => {}
+            }
+        }
+        for suspect in suspects {
+            if !self.processed_for_good(&suspect.group, &suspect.topic_partition, suspect.offset) {
+                broken.push((NO_RECORD_SKIPPED_BY_GROUP, suspect.why));
             }
         }
         for partition in world.cluster().partitions() {
@@ -471,9 +506,24 @@ impl Invariants {
                 Unsettled {
                     consumer: consumer.clone(),
                     transformed: false,
+                    carrier: None,
                 },
             );
         }
+    }
+
+    /// The member holding a polled record its group has not processed for good yet.
+    #[cfg(test)]
+    pub(crate) fn holder(
+        &self,
+        group: &str,
+        tp: &TopicPartition,
+        offset: Offset,
+    ) -> Option<&ClientId> {
+        self.unsettled
+            .get(&(GroupKey::from(group), tp.clone()))?
+            .get(&offset)
+            .map(|held| &held.consumer)
     }
 
     fn settle(&mut self, group: GroupKey, tp: &TopicPartition, offset: Offset) {
@@ -511,7 +561,7 @@ impl Invariants {
         &mut self,
         world: &World,
         consumer: &ClientId,
-        broken: &mut Vec<(&'static str, String)>,
+        suspects: &mut Vec<SkipSuspect>,
     ) {
         let Some(group) = group_of(world, consumer) else {
             return;
@@ -522,7 +572,6 @@ impl Invariants {
             .filter(|(g, _)| *g == group)
             .cloned()
             .collect();
-        let mut skipped = Vec::new();
         for key in keys {
             let Some(held) = self.unsettled.get_mut(&key) else {
                 continue;
@@ -537,34 +586,34 @@ impl Invariants {
             for offset in lost {
                 held.remove(&offset);
                 if let Some(committed) = committed.filter(|c| offset < *c) {
-                    skipped.push((tp.clone(), offset, committed));
+                    suspects.push(SkipSuspect {
+                        group: group.clone(),
+                        topic_partition: tp.clone(),
+                        offset,
+                        why: format!(
+                            "{consumer} crashed before processing {tp}@{offset}, but group {group} had already committed offset {committed}: no member will read that record again."
+                        ),
+                    });
                 }
-            }
-        }
-        for (tp, offset, committed) in skipped {
-            if !self.processed_for_good(&group, &tp, offset) {
-                broken.push((
-                    NO_RECORD_SKIPPED_BY_GROUP,
-                    format!(
-                        "{consumer} crashed before processing {tp}@{offset}, but group {group} had already committed offset {committed}: no member will read that record again."
-                    ),
-                ));
             }
         }
     }
 
     /// A transaction's marker settles the records its output covered: a commit for good; an
-    /// abort sends them back to be read again, unless a plain commit already passed them.
+    /// abort sends them back to be read again, unless a plain commit already passed them. An
+    /// abort leaves alone a record another member transformed since for a transaction of its
+    /// own: the group coordinator keeps each producer id's pending offsets apart and discards
+    /// only the aborted one's (`OffsetMetadataManager.replayEndTransactionMarker`).
     fn on_txn_offsets_decided(
         &mut self,
         world: &World,
-        group: &str,
-        tp: &TopicPartition,
-        offset: Offset,
+        (group, tp, offset): (&str, &TopicPartition, Offset),
+        producer_id: ProducerId,
         commit: bool,
-        broken: &mut Vec<(&'static str, String)>,
+        suspects: &mut Vec<SkipSuspect>,
     ) {
         let committed = committed_offset(world, group, tp);
+        let sender = self.offset_senders.get(&producer_id).cloned();
         if commit {
             let below = self
                 .settled_below
@@ -575,9 +624,15 @@ impl Invariants {
         let Some(held) = self.unsettled.get_mut(&(GroupKey::from(group), tp.clone())) else {
             return;
         };
+        // A commit settles every copy below its offset (they are processed for good now); an
+        // abort only those its producer carried, when both are known.
+        let settled_by_this_marker = |u: &Unsettled| match (&u.carrier, &sender) {
+            (Some(carrier), Some(sender)) if !commit => carrier == sender,
+            _ => true,
+        };
         let covered: Vec<Offset> = held
             .range(..offset)
-            .filter(|(_, u)| u.transformed)
+            .filter(|(_, u)| u.transformed && settled_by_this_marker(u))
             .map(|(o, _)| *o)
             .collect();
         for record in &covered {
@@ -587,15 +642,15 @@ impl Invariants {
             return;
         }
         for record in covered {
-            if let Some(committed) =
-                committed.filter(|c| record < *c && !self.processed_for_good(group, tp, record))
-            {
-                broken.push((
-                    NO_RECORD_SKIPPED_BY_GROUP,
-                    format!(
+            if let Some(committed) = committed.filter(|c| record < *c) {
+                suspects.push(SkipSuspect {
+                    group: GroupKey::from(group),
+                    topic_partition: tp.clone(),
+                    offset: record,
+                    why: format!(
                         "the transaction carrying the output for {tp}@{record} aborted, but group {group} had already committed offset {committed} outside it: no member will read that record again."
                     ),
-                ));
+                });
             }
         }
     }

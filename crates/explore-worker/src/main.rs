@@ -1,11 +1,17 @@
-//! The explorer's Web Worker. The page posts one [`ExploreRequest`] as JSON text; the worker
+//! The explorer's Web Worker. The page posts an [`ExploreRequest`] as JSON text; the worker
 //! plays its runs one seed at a time and posts back [`ExploreUpdate`]s as JSON text: what each
-//! run found, progress now and then, and `done`. The page stops a search by terminating the
-//! worker, so the loop never has to listen while it runs.
+//! run found, progress now and then, and `done`; then it listens for the next request. The page
+//! stops a search by terminating the worker, so the loop never has to listen while it runs.
 //!
 //! Built by Trunk as a worker (`data-type="worker"` in index.html); `web/explorer-worker.js`
-//! starts it, and the page starts that only when a search begins. Once it listens, it posts
+//! starts it, and the page starts that when the explorer panel opens. Once it listens, it posts
 //! [`READY`]: a message posted to a worker before it listens is lost.
+
+/// talc rather than Rust's default wasm allocator: the core allocates on every step, and talc
+/// is faster at it (docs/performance.md).
+#[cfg(all(target_family = "wasm", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
 #[cfg(target_arch = "wasm32")]
 fn main() {

@@ -1,6 +1,8 @@
 //! Runs an exploration (`eos_core::explore::job`) without freezing the page, in the explorer's
 //! own Web Worker (crates/explore-worker); the page hears its [`ExploreUpdate`]s and can stop
-//! the search at any time. Where that worker cannot start (a page served without it), the app
+//! the search at any time. The worker starts when the explorer panel opens, so that fetching
+//! and compiling its wasm is done before the reader asks for a search, and it stays between
+//! searches. Where that worker cannot start (a page served without it), the app
 //! says so: the explorer's code is in the worker's wasm only, kept out of the first visit's
 //! download. The browser tests' page has no worker, so they build the app with the
 //! `explorer-on-page` feature, which runs the same search on the page itself, one run per turn
@@ -40,11 +42,48 @@ pub enum Heard {
     Update(ExploreUpdate),
 }
 
-/// A search under way; stopping it (or dropping it) ends it at once.
+/// The explorer's Web Worker, kept while the panel is open: started when the panel opens, so
+/// that its wasm is fetched and compiled before the first search is asked for, and kept warm
+/// between searches (a finished search leaves it listening, its code already optimised by the
+/// browser). One search at a time; stopping one ends the worker and starts a fresh one.
 #[derive(Debug)]
-pub struct ExplorerRun {
+pub struct Explorer {
+    inner: Rc<RefCell<Inner>>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    /// The worker, while there is one that may still answer.
+    link: Option<WorkerLink>,
+    /// It said it listens.
+    ready: bool,
+    /// It never answered (a page served without it): searches run without it.
+    unavailable: bool,
+    /// The search under way, or asked for before the worker was ready.
+    job: Option<Job>,
+}
+
+#[derive(Debug)]
+struct Job {
+    request: ExploreRequest,
+    on_update: Callback<Heard>,
+    /// Handed to the worker.
+    posted: bool,
+    /// Ends a search that runs on the page.
     stopped: Rc<Cell<bool>>,
-    worker: Rc<RefCell<Option<WorkerLink>>>,
+}
+
+impl Job {
+    /// Runs the search on the page (or, in the shipped app, says it cannot run), keeping the
+    /// job so that stopping it still ends it.
+    fn without_worker(self, inner: &Rc<RefCell<Inner>>) {
+        without_worker(
+            &self.request,
+            self.on_update.clone(),
+            Rc::clone(&self.stopped),
+        );
+        inner.borrow_mut().job = Some(self);
+    }
 }
 
 #[derive(Debug)]
@@ -55,59 +94,135 @@ struct WorkerLink {
     _on_error: Closure<dyn FnMut(web_sys::Event)>,
 }
 
-impl ExplorerRun {
-    /// Starts the search; `on_update` hears where it runs, then every update, the last being
-    /// `Done` or `Failed`.
-    pub fn start(request: ExploreRequest, on_update: Callback<Heard>) -> Self {
-        let run = Self {
-            stopped: Rc::new(Cell::new(false)),
-            worker: Rc::new(RefCell::new(None)),
+impl Explorer {
+    /// Starts the worker, which loads in the background while the reader looks at the panel.
+    pub fn new() -> Self {
+        let explorer = Self {
+            inner: Rc::new(RefCell::new(Inner::default())),
         };
-        match start_worker(&request, &on_update, &run.stopped, &run.worker) {
-            Ok(link) => *run.worker.borrow_mut() = Some(link),
-            Err(()) => without_worker(&request, on_update, Rc::clone(&run.stopped)),
-        }
-        run
+        explorer.spawn();
+        explorer
     }
 
+    /// Starts a search, ending the one under way; `on_update` hears where it runs, then every
+    /// update, the last being `Done` or `Failed`.
+    pub fn search(&self, request: ExploreRequest, on_update: Callback<Heard>) {
+        self.stop();
+        let job = Job {
+            request,
+            on_update,
+            posted: false,
+            stopped: Rc::new(Cell::new(false)),
+        };
+        let (unavailable, ready, no_worker) = {
+            let inner = self.inner.borrow();
+            (inner.unavailable, inner.ready, inner.link.is_none())
+        };
+        if unavailable {
+            job.without_worker(&self.inner);
+            return;
+        }
+        if no_worker {
+            self.spawn();
+        }
+        self.inner.borrow_mut().job = Some(job);
+        if ready && !no_worker {
+            hand_over(&self.inner);
+        }
+    }
+
+    /// Ends the search under way, if any. A worker busy with it is ended (its loop never
+    /// listens) and a fresh one started for the next search; an idle worker is kept.
     pub fn stop(&self) {
-        self.stopped.set(true);
-        if let Some(link) = self.worker.borrow_mut().take() {
+        let busy_worker = {
+            let mut inner = self.inner.borrow_mut();
+            let Some(job) = inner.job.take() else {
+                return;
+            };
+            job.stopped.set(true);
+            job.posted
+        };
+        if busy_worker {
+            self.end_worker();
+            self.spawn();
+        }
+    }
+
+    fn end_worker(&self) {
+        let mut inner = self.inner.borrow_mut();
+        if let Some(link) = inner.link.take() {
             link.worker.terminate();
         }
+        inner.ready = false;
+    }
+
+    fn spawn(&self) {
+        match start_worker(&self.inner) {
+            Ok(link) => {
+                let mut inner = self.inner.borrow_mut();
+                inner.link = Some(link);
+                inner.ready = false;
+            }
+            Err(()) => self.inner.borrow_mut().unavailable = true,
+        }
     }
 }
 
-impl Drop for ExplorerRun {
+impl Default for Explorer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for Explorer {
     fn drop(&mut self) {
-        self.stop();
+        if let Some(job) = self.inner.borrow_mut().job.take() {
+            job.stopped.set(true);
+        }
+        self.end_worker();
     }
 }
 
-fn start_worker(
-    request: &ExploreRequest,
-    on_update: &Callback<Heard>,
-    stopped: &Rc<Cell<bool>>,
-    slot: &Rc<RefCell<Option<WorkerLink>>>,
-) -> Result<WorkerLink, ()> {
-    let text = serde_json::to_string(request).map_err(|_| ())?;
+/// Gives the waiting search to the ready worker.
+fn hand_over(inner: &Rc<RefCell<Inner>>) {
+    let (posted, on_update) = {
+        let mut inner = inner.borrow_mut();
+        let Inner { link, job, .. } = &mut *inner;
+        let (Some(link), Some(job)) = (link.as_ref(), job.as_mut()) else {
+            return;
+        };
+        if job.posted {
+            return;
+        }
+        job.posted = true;
+        let posted = serde_json::to_string(&job.request)
+            .ok()
+            .is_some_and(|text| link.worker.post_message(&text.as_str().into()).is_ok());
+        (posted, job.on_update.clone())
+    };
+    if posted {
+        on_update.emit(Heard::RunsIn(Place::Worker));
+    } else {
+        inner.borrow_mut().job = None;
+        on_update.emit(Heard::Update(ExploreUpdate::Failed {
+            why: "the explorer's worker could not be given the search".to_owned(),
+        }));
+    }
+}
+
+fn start_worker(inner: &Rc<RefCell<Inner>>) -> Result<WorkerLink, ()> {
     let worker = Worker::new(WORKER_SCRIPT).map_err(|_| ())?;
-    let heard_back = Rc::new(Cell::new(false));
+    // The closures hold the explorer weakly: it owns them, through the link.
     let on_message = {
-        let (on_update, heard_back) = (on_update.clone(), Rc::clone(&heard_back));
-        let slot = Rc::clone(slot);
+        let inner = Rc::downgrade(inner);
         Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            let Some(inner) = inner.upgrade() else {
+                return;
+            };
             let data = event.data().as_string();
             if data.as_deref() == Some(READY) {
-                heard_back.set(true);
-                on_update.emit(Heard::RunsIn(Place::Worker));
-                if let Some(link) = slot.borrow().as_ref()
-                    && link.worker.post_message(&text.as_str().into()).is_err()
-                {
-                    on_update.emit(Heard::Update(ExploreUpdate::Failed {
-                        why: "the explorer's worker could not be given the search".to_owned(),
-                    }));
-                }
+                inner.borrow_mut().ready = true;
+                hand_over(&inner);
                 return;
             }
             let update = data
@@ -115,28 +230,54 @@ fn start_worker(
                 .unwrap_or_else(|| ExploreUpdate::Failed {
                     why: "the explorer's worker sent something unreadable".to_owned(),
                 });
-            on_update.emit(Heard::Update(update));
+            let finished = matches!(
+                update,
+                ExploreUpdate::Done { .. } | ExploreUpdate::Failed { .. }
+            );
+            let on_update = {
+                let mut inner = inner.borrow_mut();
+                let on_update = inner.job.as_ref().map(|job| job.on_update.clone());
+                if finished {
+                    // The worker listens again, warm, for the next search.
+                    inner.job = None;
+                }
+                on_update
+            };
+            if let Some(on_update) = on_update {
+                on_update.emit(Heard::Update(update));
+            }
         })
     };
-    // A worker that never answered did not load (a page served without it). One that stops
-    // after answering has failed, and says so.
+    // A worker that never answered did not load (a page served without it): every search runs
+    // without it. One that stops after answering has failed, and says so; the next search
+    // starts another.
     let on_error = {
-        let (on_update, stopped, slot) = (on_update.clone(), Rc::clone(stopped), Rc::clone(slot));
-        let request = request.clone();
+        let inner = Rc::downgrade(inner);
         Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
             event.prevent_default();
-            if let Some(link) = slot.borrow().as_ref() {
-                link.worker.terminate();
-            }
-            if stopped.get() {
+            let Some(inner) = inner.upgrade() else {
                 return;
-            }
-            if heard_back.get() {
-                on_update.emit(Heard::Update(ExploreUpdate::Failed {
+            };
+            let (job, ready) = {
+                let mut inner = inner.borrow_mut();
+                if let Some(link) = inner.link.take() {
+                    link.worker.terminate();
+                    // Dropped later, not inside its own handler.
+                    drop_later(link);
+                }
+                let ready = std::mem::take(&mut inner.ready);
+                inner.unavailable |= !ready;
+                (inner.job.take(), ready)
+            };
+            let Some(job) = job else {
+                return;
+            };
+            if ready {
+                job.on_update.emit(Heard::Update(ExploreUpdate::Failed {
                     why: "the explorer's worker stopped unexpectedly".to_owned(),
                 }));
             } else {
-                without_worker(&request, on_update.clone(), Rc::clone(&stopped));
+                job.without_worker(&inner);
             }
         })
     };
@@ -147,6 +288,12 @@ fn start_worker(
         _on_message: on_message,
         _on_error: on_error,
     })
+}
+
+/// Drops a worker's link after the current turn of the event loop: a closure must not be
+/// dropped while it runs.
+fn drop_later(link: WorkerLink) {
+    gloo_timers::callback::Timeout::new(0, move || drop(link)).forget();
 }
 
 /// The app without its worker: the search cannot run, and the panel says why.

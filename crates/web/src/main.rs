@@ -13,6 +13,12 @@ const FIRST_SCREEN: &str = "data-first-screen";
 /// The event `web/boot.js` waits for before replaying the visitor's first act.
 const READY_EVENT: &str = "eos-lab-ready";
 
+/// talc rather than Rust's default wasm allocator: the core allocates on every step, and talc
+/// is faster at it (docs/performance.md).
+#[cfg(all(target_family = "wasm", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 fn main() {
     // Turns of the event loop between starting the module, each part of building the first lab
     // and the first render (itself drawn in turns), so the browser gets to breathe between them

@@ -6,12 +6,12 @@
 //!   runs' trace hashes, which must be equal (`crates/core/benches/step.rs`);
 //! - a step's cost at a long log against a short one, natively (the same benchmark);
 //! - the explorer's steps/s in headless Chromium, in its Web Worker, on the free-play world;
+//! - a click (Send, Deliver all) until the page has rendered and laid out, in the release build
+//!   at a log of 10 000 records against 100 (`render_bench`, also `cargo xtask bench-render`);
 //! - time travel (jumps near step 100 000 against near step 1 000) and memory per step (after
 //!   1 000 000 steps against after 10 000) of the page's reducer (`crates/web/benches/history.rs`);
 //! - the bytes the main page transfers on a first visit (brotli), against the budget, and the
 //!   app's wasm against a Yew hello world built with the same profile and pipeline.
-//!
-//! Step-and-render in the browser, which needs a build per log size, stays in `bench-render`.
 
 use std::path::Path;
 use std::process::Stdio;
@@ -99,6 +99,8 @@ pub(crate) fn run(args: &[String]) -> Res<()> {
         crate::first_screen::release_build(&tc)?;
     }
     let dist = tc.root.join("dist");
+    println!("\n==> step and render in the page, headless Chromium");
+    ratios.push(step_and_render(&tc, &dist));
     println!("\n==> the explorer in its worker, headless Chromium");
     ratios.push(explorer_in_worker(&tc, &dist));
     println!("\n==> first load");
@@ -220,6 +222,36 @@ fn core_ratio(native: &str, wasm: Result<&str, &String>) -> Ratio {
                 format!("DIFFER: {:?} vs {:?}", hash(native), hash(wasm))
             }
         ),
+    }
+}
+
+/// A click's cost in the page at the long log against the short one.
+fn step_and_render(tc: &Toolchain, dist: &Path) -> Ratio {
+    let name = "step and render in the page, 10k / 100 records";
+    let sizes = crate::render_bench::SIZES;
+    match crate::render_bench::medians(tc, dist, &sizes, false) {
+        Ok(medians) => {
+            let (short, long) = (medians[0].1, medians[medians.len() - 1].1);
+            let ratio = long / short;
+            Ratio {
+                name,
+                value: Some(ratio),
+                target: "<= 1.5",
+                meets: Some(ratio <= 1.5),
+                detail: format!(
+                    "median click (Send, Deliver all) until rendered: {short:.2} ms at {} records, {long:.2} ms at {}",
+                    sizes[0],
+                    sizes[sizes.len() - 1]
+                ),
+            }
+        }
+        Err(why) => Ratio {
+            name,
+            value: None,
+            target: "<= 1.5",
+            meets: None,
+            detail: format!("not measured: {why}"),
+        },
     }
 }
 

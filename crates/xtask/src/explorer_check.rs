@@ -1,4 +1,5 @@
-//! The explorer in the real build: a search runs in its Web Worker (the browser tests, served
+//! The explorer in the real build: a long search stopped while it runs leaves a fresh worker
+//! for the next; a search runs in its Web Worker (the browser tests, served
 //! without the worker's script, run it on the page, with a feature the app is built without), finds the duplicate that a
 //! producer without idempotence writes, and "Open in the lab" loads the shrunk run; then the
 //! exactly-once matrix is built in the worker, every row with its cells and the plot.
@@ -20,6 +21,7 @@ const MATRIX_RUNS: &str = "10";
 /// Runs the check; a screenshot of the panel after the search goes to `screenshot`.
 pub(crate) fn check(s: &Session, base: &str, screenshot: &Path) -> Res<()> {
     s.navigate(&format!("{base}{QUERY}"))?;
+    stopped_then_fresh_worker(s)?;
     start(s, "#explorer-start", "#explorer-runs", RUNS)?;
     let status = status_when(s, "the search to finish in the worker", 120, |text| {
         if text.starts_with("Searched on this page") {
@@ -61,6 +63,26 @@ pub(crate) fn check(s: &Session, base: &str, screenshot: &Path) -> Res<()> {
     )?;
     println!("  explorer: \"Open in the lab\" loaded \"{heading}\"");
     matrix(s, &screenshot.with_file_name("explorer-matrix.png"))
+}
+
+/// A long search stopped while it runs: Stop ends the worker, and the next search (the check's
+/// own) must find a fresh one started in its place.
+fn stopped_then_fresh_worker(s: &Session) -> Res<()> {
+    start(s, "#explorer-start", "#explorer-runs", "5000")?;
+    status_when(s, "the long search to run in the worker", 60, |text| {
+        Ok(text.starts_with("Searching in a background worker") && !text.contains(": 0 of"))
+    })?;
+    let stop = s
+        .find_all("#explorer-stop")?
+        .into_iter()
+        .next()
+        .ok_or("no Stop button while the search runs")?;
+    s.click(&stop)?;
+    let status = status_when(s, "the search to stop", 20, |text| {
+        Ok(text.starts_with("Searched in a background worker"))
+    })?;
+    println!("  explorer: stopped: {status}");
+    Ok(())
 }
 
 /// Builds the exactly-once matrix in the worker, a few runs per setting, and checks every row

@@ -18,7 +18,7 @@ use crate::smoke::Browser;
 use crate::toolchain::{Needs, Toolchain, write_atomic};
 
 /// The log sizes compared by default; the first is the baseline.
-const SIZES: [usize; 2] = [100, 10_000];
+pub(crate) const SIZES: [usize; 2] = [100, 10_000];
 const USAGE: &str =
     "usage: cargo xtask bench-render [--skip-build] [--records N,M,...] [--profile]";
 /// Timed clicks per size and round (half Send, half Deliver all).
@@ -78,35 +78,7 @@ pub(crate) fn run(args: &[String]) -> Res<()> {
     if !skip_build {
         crate::first_screen::release_build(&tc)?;
     }
-    let (Some(chromium), Some(chromedriver)) = (&tc.chromium, &tc.chromedriver) else {
-        return Err("internal: the benchmark ran without a browser".to_owned());
-    };
-    let browser = Browser::open(
-        &tc,
-        &tc.root.join("dist"),
-        chromium,
-        chromedriver,
-        "eos-bench-profile",
-    )?;
-    let mut medians = Vec::new();
-    let links = sizes
-        .iter()
-        .map(|&records| link_with_records(&tc, records))
-        .collect::<Res<Vec<_>>>()?;
-    // Sizes take turns, round after round, so a busy moment of the machine does not land on
-    // one size only; each size's result is the median of its rounds.
-    let mut rounds: Vec<Vec<f64>> = vec![Vec::new(); sizes.len()];
-    for round in 1..=ROUNDS {
-        for (i, (&records, link)) in sizes.iter().zip(&links).enumerate() {
-            let median = measure(&browser, link, records, profile && round == 1)?;
-            println!("  round {round}, {records:>6} records: median {median:.2} ms per click");
-            rounds[i].push(median);
-        }
-    }
-    for (&records, mut times) in sizes.iter().zip(rounds) {
-        times.sort_by(f64::total_cmp);
-        medians.push((records, times[times.len() / 2]));
-    }
+    let medians = medians(&tc, &tc.root.join("dist"), &sizes, profile)?;
     let (base, base_ms) = medians[0];
     let ratios: String = medians[1..]
         .iter()
@@ -128,6 +100,40 @@ pub(crate) fn run(args: &[String]) -> Res<()> {
     write_atomic(&out, report.as_bytes())?;
     println!("{report}(written to {})", out.display());
     Ok(())
+}
+
+/// The median time of a click (Send or Deliver all, until rendered and laid out) in the release
+/// build in `dist` at each log size in `sizes`, in ms; `cargo xtask bench` takes its ratio too.
+pub(crate) fn medians(
+    tc: &Toolchain,
+    dist: &Path,
+    sizes: &[usize],
+    profile: bool,
+) -> Res<Vec<(usize, f64)>> {
+    let (Some(chromium), Some(chromedriver)) = (&tc.chromium, &tc.chromedriver) else {
+        return Err("internal: the benchmark ran without a browser".to_owned());
+    };
+    let browser = Browser::open(tc, dist, chromium, chromedriver, "eos-bench-profile")?;
+    let mut medians = Vec::new();
+    let links = sizes
+        .iter()
+        .map(|&records| link_with_records(tc, records))
+        .collect::<Res<Vec<_>>>()?;
+    // Sizes take turns, round after round, so a busy moment of the machine does not land on
+    // one size only; each size's result is the median of its rounds.
+    let mut rounds: Vec<Vec<f64>> = vec![Vec::new(); sizes.len()];
+    for round in 1..=ROUNDS {
+        for (i, (&records, link)) in sizes.iter().zip(&links).enumerate() {
+            let median = measure(&browser, link, records, profile && round == 1)?;
+            println!("  round {round}, {records:>6} records: median {median:.2} ms per click");
+            rounds[i].push(median);
+        }
+    }
+    for (&records, mut times) in sizes.iter().zip(rounds) {
+        times.sort_by(f64::total_cmp);
+        medians.push((records, times[times.len() / 2]));
+    }
+    Ok(medians)
 }
 
 /// A share link to the benchmark's world after `records` sends, each delivered.

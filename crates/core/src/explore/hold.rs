@@ -11,8 +11,9 @@
 //! The lab's network already lets any message in flight arrive at any time (a `deliver` may
 //! name it); what the explorer lacked was a schedule that keeps messages back for long. A
 //! [`Holds`] does that: now and then it stalls the path of a produce request in flight for a
-//! number of steps, during which no delivery of the run reaches a request on it, and then
-//! delivers what it held, in order. How often and for how long are drawn per run from the seed
+//! number of steps, during which no delivery of the run reaches a request on it and simulated
+//! time passes (a stall is stuck for minutes, not for a number of actions), and then delivers
+//! what it held, in order. How often and for how long are drawn per run from the seed
 //! ([`HoldMix`], by `explore::swarm`), and the choices from a stream of their own, so runs
 //! without stalls are the ones they were before stalls existed.
 
@@ -35,6 +36,18 @@ pub struct HoldMix {
 
 /// Kept apart from the run's action stream, so holding does not shift the actions drawn.
 const HOLD_STREAM: u64 = 0x484f_4c44_5f52_4551;
+
+/// A stall lasts in time, not in steps: while a path is stuck, the producer's
+/// `request.timeout.ms` (30 s) and `delivery.timeout.ms` (2 min) run, and so do every other
+/// timer. So while any path is stalled, one step in this many is a wait, whatever the run's own
+/// mix says about time: a stall of 30 steps spans a few minutes, long enough for the producer
+/// to give up on what it holds.
+const STALL_WAIT_ONE_IN: u64 = 3;
+
+/// The longest single wait during a stall, in simulated milliseconds: above
+/// `request.timeout.ms`, so one wait may time a request out, and well below
+/// `delivery.timeout.ms`, so giving up takes several.
+const STALL_WAIT_MAX_MS: u64 = 40_000;
 
 /// A stalled path: every request from `from` to `to` is held until step `until`, then
 /// delivered, oldest first. The producer's retries on new connections take the same path, so
@@ -95,21 +108,31 @@ impl Holds {
         }
         self.stalls.retain(|s| s.until > step);
         self.maybe_stall(in_flight, step);
-        let action = draw();
         if self.stalls.is_empty() {
-            return action;
+            return draw();
         }
-        match action {
+        // The clock runs while a path is stuck, whatever else the run does.
+        if self.rng.below(STALL_WAIT_ONE_IN) == 0 {
+            return self.wait();
+        }
+        match draw() {
             Action::Deliver { message: None } | Action::DeliverAll {} => {
                 match in_flight.iter().find(|m| !self.is_held(m)) {
                     Some(m) => Action::Deliver {
                         message: Some(m.id),
                     },
-                    // Only held requests are in flight: the run waits.
-                    None => Action::AdvanceTime { ms: 1 },
+                    // Only held requests are in flight: the run waits for them.
+                    None => self.wait(),
                 }
             }
             other => other,
+        }
+    }
+
+    /// Simulated time passing while a path is stalled.
+    fn wait(&mut self) -> Action {
+        Action::AdvanceTime {
+            ms: 1 + self.rng.below(STALL_WAIT_MAX_MS),
         }
     }
 
@@ -205,16 +228,24 @@ mod tests {
             steps: 3,
         };
         let mut holds = Holds::new(0, always);
-        // The only message in flight is held, so "deliver everything" has nothing to deliver.
-        assert_eq!(
-            holds.next_action(&world, 1, || Action::DeliverAll {}),
-            Action::AdvanceTime { ms: 1 }
-        );
+        let is_wait = |action: &Action| match action {
+            Action::AdvanceTime { ms } => (1..=STALL_WAIT_MAX_MS).contains(ms),
+            _ => false,
+        };
+        // The only message in flight is held, so "deliver everything" has nothing to deliver:
+        // the run waits, and time passes.
+        assert!(is_wait(
+            &holds.next_action(&world, 1, || Action::DeliverAll {})
+        ));
         assert!(holds.is_held(&world.network().in_flight()[0]));
+        // Meanwhile the run goes on, with waits among its steps.
         let other = Action::Poll {
             consumer: crate::ids::ClientId::new("c1"),
         };
-        assert_eq!(holds.next_action(&world, 3, || other.clone()), other);
+        let steps: Vec<Action> = (2..=3)
+            .map(|step| holds.next_action(&world, step, || other.clone()))
+            .collect();
+        assert!(steps.iter().all(|a| *a == other || is_wait(a)), "{steps:?}");
         assert_eq!(
             holds.next_action(&world, 4, || other.clone()),
             Action::Deliver {

@@ -129,7 +129,7 @@ enum Job {
         /// The world's scenario, whose name a finding's scenario mentions.
         base: Option<Box<Scenario>>,
     },
-    Matrix(MatrixJob),
+    Matrix(Box<MatrixJob>),
 }
 
 #[derive(Debug)]
@@ -191,7 +191,7 @@ impl Exploration {
                     base,
                 }
             }
-            ExploreRequest::Matrix { .. } => Job::Matrix(MatrixJob {
+            ExploreRequest::Matrix { .. } => Job::Matrix(Box::new(MatrixJob {
                 options: ExploreOptions {
                     runs,
                     steps_per_run,
@@ -202,7 +202,7 @@ impl Exploration {
                 records: Vec::new(),
                 runs_done: 0,
                 steps_done: 0,
-            }),
+            })),
         };
         Ok(Self { job })
     }

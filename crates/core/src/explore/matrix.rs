@@ -36,6 +36,11 @@ pub struct Matrix {
     pub rows: Vec<MatrixRow>,
 }
 
+/// Runs per setting that `eos-lab matrix` and the book's matrix make: every weaker setting of
+/// the catalogue shows its anomaly within them (the rarest, `per-thread-group-id-only`, first
+/// at seed 433), and natively the whole matrix takes a few seconds.
+pub const MATRIX_RUNS: u64 = 1_000;
+
 /// 1, 2, 5, 10, 20, 50, ... up to `runs`, and `runs` itself.
 pub fn budgets(runs: u64) -> Vec<u64> {
     let mut out = Vec::new();
@@ -136,7 +141,9 @@ mod tests {
 
     #[test]
     fn the_matrix_shows_the_safe_row_clean_and_the_weak_rows_red() {
+        // Seeds 8 to 10: the third run crashes acks=1's leader under an acknowledged write.
         let options = ExploreOptions {
+            first_seed: 8,
             runs: 3,
             steps_per_run: 120,
             ..ExploreOptions::default()

@@ -10,6 +10,15 @@ use crate::rng::SimRng;
 /// Kept apart from the seed's action stream, so the mix does not shift the actions drawn.
 const MIX_STREAM: u64 = 0x5357_4152_4d5f_4d49;
 
+/// The weights' unit: a kind of action drawn "once" weighs this much, so a fault can be drawn
+/// rarer than that. A broker or producer crash interrupts every transaction in flight, and a
+/// transaction needs dozens of steps to commit; at one step in thirty-five, the old unit, a run
+/// that has producer faults hardly commits, and nothing behind a commit is reached. With a
+/// weight of 1 on this scale such a run has one or two of them. Consumer crashes and restarts
+/// (the rebalances Kafka Streams' threads race through) span the other way, from none to one
+/// step in twelve.
+const SCALE: u32 = 4;
+
 /// The limits of the run with this seed: `base`'s flags (what the application may do at all),
 /// with weights and time jumps drawn from the seed. Request faults stay off if `base` has them
 /// off; otherwise half the runs keep them.
@@ -17,25 +26,29 @@ pub fn swarm(seed: u64, base: ExploreLimits) -> ExploreLimits {
     let mut rng = SimRng::new(seed ^ MIX_STREAM);
     let mut between = |low: u32, high: u32| low + rng.below(u64::from(high - low + 1)) as u32;
     let weights = ActionWeights {
-        send: between(4, 12),
-        deliver: between(2, 8),
-        message_fault: between(0, 4),
+        send: SCALE * between(4, 12),
+        deliver: SCALE * between(2, 8),
+        message_fault: SCALE * between(0, 4),
         drop: between(0, 3),
         duplicate: between(0, 3),
         delay: between(0, 3),
-        advance_time: between(0, 2),
-        replicate: between(3, 10),
+        advance_time: SCALE * between(0, 2),
+        replicate: SCALE * between(3, 10),
         broker_fault: between(0, 1),
         producer_fault: between(0, 1),
-        consumer: between(3, 8),
+        consumer: SCALE * between(3, 8),
         poll: between(1, 3),
         process: between(1, 3),
         commit: between(1, 3),
-        consumer_fault: between(0, 2),
+        consumer_fault: between(0, 3 * SCALE),
         raw_request: base.weights.raw_request,
         admin: base.weights.admin,
-        streams: between(1, 4),
-        flush: between(0, 1),
+        streams: SCALE * between(1, 4),
+        // Under exactly-once a thread commits every `commit.interval.ms` (100 ms), so most
+        // of its loops end in a commit.
+        streams_process: 1,
+        streams_commit: 1,
+        flush: SCALE * between(0, 1),
     };
     const ADVANCES_MS: [u64; 4] = [500, 5_000, 40_000, 130_000];
     let advance = ADVANCES_MS[between(0, 3) as usize];

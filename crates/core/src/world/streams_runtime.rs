@@ -15,6 +15,18 @@ impl World {
         self.streams.iter().find(|l| l.is_thread(thread))
     }
 
+    /// The producer that carries the output of `thread`'s task for input partition `tp`, and
+    /// the input offsets with it: `None` for a consumer outside Kafka Streams, whose
+    /// application picks a producer at each call.
+    pub(crate) fn streams_output_producer(
+        &self,
+        thread: &ClientId,
+        tp: &TopicPartition,
+    ) -> Option<&ClientId> {
+        self.streams_layout(thread)?
+            .producer_for(thread, tp.partition)
+    }
+
     /// The producers `thread` may write through now: the thread's own (`exactly_once_v2`) or
     /// those of the tasks it is assigned (`exactly_once`).
     fn thread_producers(&self, thread: &ClientId) -> Vec<ClientId> {

@@ -7,6 +7,7 @@
 use std::rc::Rc;
 
 use eos_core::explore::job::{ExploreRequest, ExploreUpdate, FoundRun, MAX_RUNS, WorldSource};
+use eos_core::explore::matrix::MATRIX_RUNS;
 use eos_core::explore::settings::catalogue;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -14,14 +15,14 @@ use yew::prelude::*;
 use crate::components::explorer_matrix::{
     MatrixTable, MatrixView, RowView, growth_legend, growth_summary, growth_svg, open_in_lab,
 };
-use crate::explorer::{ExplorerRun, Heard, Place};
+use crate::explorer::{Explorer, Heard, Place};
 use crate::scenarios::Origin;
 use crate::state::LabAction;
 
 /// The budgets the panel starts with: a search of a few seconds on a phone, and a matrix of
-/// under a minute.
+/// under a minute (the book's, `explore::matrix::MATRIX_RUNS` runs per setting, is a field away).
 const DEFAULT_RUNS: u64 = 300;
-const DEFAULT_MATRIX_RUNS: u64 = 20;
+const DEFAULT_MATRIX_RUNS: u64 = 200;
 const STEPS_PER_RUN: usize = 200;
 /// The world select's value for the lab's own starting world.
 const THIS_LAB: &str = "this-lab";
@@ -53,7 +54,8 @@ pub struct SearchView {
     pub matrix: Option<MatrixView>,
     pub failed: Option<String>,
     pub place: Option<Place>,
-    /// When the search started and when it last reported, in page milliseconds (for steps/s).
+    /// When the search began to run (in the worker or on the page) and when it last reported,
+    /// in page milliseconds (for steps/s).
     pub started_ms: f64,
     pub last_ms: f64,
 }
@@ -87,7 +89,9 @@ impl Reducible for SearchView {
                 }
                 let update = match heard {
                     Heard::RunsIn(place) => {
+                        // Steps/s counts the search's own time, from when it begins to run.
                         next.place = Some(place);
+                        (next.started_ms, next.last_ms) = (at_ms, at_ms);
                         return Rc::new(next);
                     }
                     Heard::Update(update) => update,
@@ -226,7 +230,15 @@ pub fn ExplorerPanel(props: &ExplorerPanelProps) -> Html {
     let matrix_runs = use_state(|| DEFAULT_MATRIX_RUNS);
     let seed = use_state(|| 0u64);
     let world = use_state(|| THIS_LAB.to_owned());
-    let run = use_mut_ref(|| None::<ExplorerRun>);
+    let explorer = use_mut_ref(|| None::<Explorer>);
+    // The worker starts as the panel opens, so a search starts at once; it ends with the panel.
+    {
+        let explorer = explorer.clone();
+        use_effect_with((), move |()| {
+            *explorer.borrow_mut() = Some(Explorer::new());
+            move || drop(explorer.borrow_mut().take())
+        });
+    }
     // Names, titles and what each setting gives up; built once.
     let settings = use_memo((), |()| {
         catalogue()
@@ -253,9 +265,9 @@ pub fn ExplorerPanel(props: &ExplorerPanelProps) -> Html {
             }
         })
     };
-    // Starts a job; starting again ends the one before (dropping it stops it).
+    // Starts a job; starting again ends the one before.
     let start = {
-        let (search, run) = (search.clone(), run.clone());
+        let (search, explorer) = (search.clone(), explorer.clone());
         move |job: JobKind, runs: u64, request: ExploreRequest| {
             search.dispatch(SearchEvent::Started {
                 job,
@@ -271,7 +283,10 @@ pub fn ExplorerPanel(props: &ExplorerPanelProps) -> Html {
                     });
                 })
             };
-            *run.borrow_mut() = Some(ExplorerRun::start(request, on_update));
+            explorer
+                .borrow_mut()
+                .get_or_insert_with(Explorer::new)
+                .search(request, on_update);
         }
     };
     let on_search = {
@@ -309,10 +324,10 @@ pub fn ExplorerPanel(props: &ExplorerPanelProps) -> Html {
         })
     };
     let on_stop = {
-        let (search, run) = (search.clone(), run.clone());
+        let (search, explorer) = (search.clone(), explorer.clone());
         Callback::from(move |_: MouseEvent| {
-            if let Some(run) = run.borrow_mut().take() {
-                run.stop();
+            if let Some(explorer) = explorer.borrow().as_ref() {
+                explorer.stop();
             }
             search.dispatch(SearchEvent::Stopped);
         })
@@ -320,10 +335,12 @@ pub fn ExplorerPanel(props: &ExplorerPanelProps) -> Html {
     // A search explores one starting world: another one (a finding opened in the lab, another
     // scenario) stops it. What it found stays listed: each finding carries its own world.
     {
-        let (search, run) = (search.clone(), run.clone());
+        let (search, explorer) = (search.clone(), explorer.clone());
         use_effect_with(props.origin.clone(), move |_| {
             move || {
-                run.borrow_mut().take();
+                if let Some(explorer) = explorer.borrow().as_ref() {
+                    explorer.stop();
+                }
                 search.dispatch(SearchEvent::Stopped);
             }
         });
@@ -406,7 +423,7 @@ pub fn ExplorerPanel(props: &ExplorerPanelProps) -> Html {
             }
             <h3 id="explorer-matrix-heading">{"The exactly-once matrix"}</h3>
             <p class="explorer-note">
-                {"The same search for every named setting: which anomaly each weaker choice lets through, and how many runs it took to find it."}
+                {format!("The same search for every named setting: which anomaly each weaker choice lets through, and how many runs it took to find it. The rarest need hundreds of runs: at {} runs per setting every weaker choice shows its anomaly.", group_thousands(MATRIX_RUNS))}
             </p>
             <form class="explorer-form" onsubmit={Callback::from(|e: SubmitEvent| e.prevent_default())}>
                 <div class="explorer-field">

@@ -61,7 +61,7 @@ pub fn TimeControls(props: &TimeControlsProps) -> Html {
         html! {
             <button type="button" class="button" {id} aria-keyshortcuts={key}
                 onclick={on::<MouseEvent>(dispatch, action)}>
-                <span aria-hidden="true">{glyph}</span>{" "}{label}
+                <span aria-hidden="true">{glyph}</span>{" "}<span class="button-label">{label}</span>
             </button>
         }
     };
@@ -76,7 +76,9 @@ pub fn TimeControls(props: &TimeControlsProps) -> Html {
                     onclick={on::<MouseEvent>(dispatch, LabAction::Reset)}>{"Reset"}</button>
                 <button type="button" class="button" id="help-button" aria-keyshortcuts="?"
                     ref={props.help_button.clone()}
-                    onclick={props.on_help.clone()}>{"Keys (?)"}</button>
+                    onclick={props.on_help.clone()}>
+                    <span aria-hidden="true">{"⌨"}</span>{" "}<span class="button-label">{"Keys (?)"}</span>
+                </button>
             </div>
             <label class="scrubber">
                 <span id="step-status">{format!("Step {} of {}", props.cursor, props.total)}</span>
