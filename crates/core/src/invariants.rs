@@ -10,6 +10,7 @@ use crate::coordinator::state_machine::TransactionState;
 use crate::event::{Event, EventKind};
 use crate::ids::{BrokerId, ClientId, Offset, ProducerEpoch, ProducerId, TopicPartition};
 use crate::world::World;
+use std::sync::Arc;
 
 /// One guarantee and, once broken, where and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -112,7 +113,7 @@ struct Unsettled {
 /// the group's committed offset is read after the step, and a transaction decided in the same
 /// step may have processed the record for good.
 struct SkipSuspect {
-    group: String,
+    group: GroupKey,
     topic_partition: TopicPartition,
     offset: Offset,
     why: String,
@@ -121,8 +122,14 @@ struct SkipSuspect {
 /// Which client, in which of its sessions (incarnations), made a send.
 type SendOwner = (ClientId, u32);
 
-/// A record as its client sent it to a partition: partition, client, key and value.
-type SentRecord = (TopicPartition, ClientId, Option<String>, String);
+/// A record as its client sent it to a partition: partition, client, key and value. Shared
+/// strings, as in the group keys below: these maps grow with the run, and a change after a
+/// clone of the world copies a node of up to 64 keys, which should count references rather
+/// than copy strings.
+type SentRecord = (TopicPartition, ClientId, Option<Arc<str>>, Arc<str>);
+
+/// A consumer group's id as the checks' keys hold it (shared, see [`SentRecord`]).
+type GroupKey = Arc<str>;
 
 /// What the transaction checks remember of a producer's records in one partition since its
 /// last marker there.
@@ -155,12 +162,12 @@ pub struct Invariants {
     /// and value, the session and offset.
     contents: imbl::OrdMap<SentRecord, (u32, Offset)>,
     /// Records polled by a group's members and not processed for good yet.
-    unsettled: imbl::OrdMap<(String, TopicPartition), imbl::OrdMap<Offset, Unsettled>>,
+    unsettled: imbl::OrdMap<(GroupKey, TopicPartition), imbl::OrdMap<Offset, Unsettled>>,
     /// Records some member of the group processed for good: a copy another member still holds
     /// (from before a rebalance) is not skipped when that member crashes.
-    processed: imbl::OrdSet<(String, TopicPartition, Offset)>,
+    processed: imbl::OrdSet<(GroupKey, TopicPartition, Offset)>,
     /// Below which offset a committed transaction settled the group's input.
-    settled_below: imbl::OrdMap<(String, TopicPartition), Offset>,
+    settled_below: imbl::OrdMap<(GroupKey, TopicPartition), Offset>,
     /// Which producer sent the pending transactional offsets of each producer id, so that an
     /// abort knows whose transaction it ended.
     offset_senders: imbl::OrdMap<ProducerId, ClientId>,
@@ -401,7 +408,7 @@ impl Invariants {
                     if let Some(row) = world
                         .store()
                         .effects()
-                        .get(business_id)
+                        .get(business_id.as_str())
                         .filter(|r| r.times_applied > 1)
                     {
                         broken.push((
@@ -514,12 +521,12 @@ impl Invariants {
         offset: Offset,
     ) -> Option<&ClientId> {
         self.unsettled
-            .get(&(group.to_owned(), tp.clone()))?
+            .get(&(GroupKey::from(group), tp.clone()))?
             .get(&offset)
             .map(|held| &held.consumer)
     }
 
-    fn settle(&mut self, group: String, tp: &TopicPartition, offset: Offset) {
+    fn settle(&mut self, group: GroupKey, tp: &TopicPartition, offset: Offset) {
         if let Some(held) = self.unsettled.get_mut(&(group.clone(), tp.clone())) {
             held.remove(&offset);
         }
@@ -528,11 +535,11 @@ impl Invariants {
 
     fn processed_for_good(&self, group: &str, tp: &TopicPartition, offset: Offset) -> bool {
         self.settled_below
-            .get(&(group.to_owned(), tp.clone()))
+            .get(&(GroupKey::from(group), tp.clone()))
             .is_some_and(|below| offset < *below)
             || self
                 .processed
-                .contains(&(group.to_owned(), tp.clone(), offset))
+                .contains(&(GroupKey::from(group), tp.clone(), offset))
     }
 
     fn held(
@@ -559,7 +566,7 @@ impl Invariants {
         let Some(group) = group_of(world, consumer) else {
             return;
         };
-        let keys: Vec<(String, TopicPartition)> = self
+        let keys: Vec<(GroupKey, TopicPartition)> = self
             .unsettled
             .keys()
             .filter(|(g, _)| *g == group)
@@ -610,11 +617,11 @@ impl Invariants {
         if commit {
             let below = self
                 .settled_below
-                .entry((group.to_owned(), tp.clone()))
+                .entry((GroupKey::from(group), tp.clone()))
                 .or_insert(offset);
             *below = (*below).max(offset);
         }
-        let Some(held) = self.unsettled.get_mut(&(group.to_owned(), tp.clone())) else {
+        let Some(held) = self.unsettled.get_mut(&(GroupKey::from(group), tp.clone())) else {
             return;
         };
         // A commit settles every copy below its offset (they are processed for good now); an
@@ -637,7 +644,7 @@ impl Invariants {
         for record in covered {
             if let Some(committed) = committed.filter(|c| record < *c) {
                 suspects.push(SkipSuspect {
-                    group: group.to_owned(),
+                    group: GroupKey::from(group),
                     topic_partition: tp.clone(),
                     offset: record,
                     why: format!(
@@ -682,8 +689,8 @@ impl Invariants {
             let key = (
                 tp.clone(),
                 client.clone(),
-                record.key.clone(),
-                record.value.clone(),
+                record.key.as_deref().map(Arc::from),
+                Arc::from(record.value.as_str()),
             );
             match self.contents.get(&key).copied() {
                 Some((first_session, first))
@@ -999,8 +1006,10 @@ impl Invariants {
     }
 }
 
-fn group_of(world: &World, consumer: &ClientId) -> Option<String> {
-    world.consumer(consumer).map(|c| c.config.group_id.clone())
+fn group_of(world: &World, consumer: &ClientId) -> Option<GroupKey> {
+    world
+        .consumer(consumer)
+        .map(|c| GroupKey::from(c.config.group_id.as_str()))
 }
 
 fn committed_offset(world: &World, group: &str, tp: &TopicPartition) -> Option<Offset> {

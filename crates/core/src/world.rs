@@ -38,6 +38,7 @@ use produce_request::{
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::sync::Arc;
 use transactions::OffsetsMarker;
 
 mod admin;
@@ -182,8 +183,10 @@ pub struct World {
     offsets_log: OffsetsLog,
     store: ExternalStore,
     next_producer_id: i64,
-    /// Every `send()` so far, by send id; shared between clones of the world.
-    sends: imbl::OrdMap<u64, SendRecord>,
+    /// Every `send()` so far, by send id; shared between clones of the world, and each send
+    /// too: a new send after a clone copies the last node of up to 64 sends, which then counts
+    /// references rather than copying every key and value.
+    sends: imbl::OrdMap<u64, Arc<SendRecord>>,
     invariants: Invariants,
     coordinator: CoordinatorHost,
     /// The broker each producer last sent a transactional request to (its FindCoordinator answer).
@@ -494,7 +497,7 @@ impl World {
         &self.store
     }
 
-    pub fn sends(&self) -> &imbl::OrdMap<u64, SendRecord> {
+    pub fn sends(&self) -> &imbl::OrdMap<u64, Arc<SendRecord>> {
         &self.sends
     }
 
@@ -511,6 +514,11 @@ impl World {
     /// and so every check and the trace's outcome, stay the same; only `explanation` is empty.
     pub fn set_narration(&mut self, narration: Narration) {
         self.narration = narration;
+    }
+
+    /// Whether steps explain their events in words ([`Self::set_narration`]).
+    pub fn narration(&self) -> Narration {
+        self.narration
     }
 
     /// Applies one action and returns what happened. On error the world is unchanged.
@@ -1604,12 +1612,12 @@ impl World {
             .saturating_add(1);
         self.sends.insert(
             send_id,
-            SendRecord {
+            Arc::new(SendRecord {
                 producer: producer.clone(),
                 topic_partition: tp.clone(),
                 key: key.clone(),
                 value: value.clone(),
-            },
+            }),
         );
         let now = self.now_ms;
         let Some(prod) = self.producers.get_mut(producer) else {

@@ -13,6 +13,7 @@ use crate::scenarios::{Origin, Source};
 use crate::snapshots::Snapshots;
 pub use crate::steps::StepRecord;
 use crate::steps::{History, StepsSoFar, steps_in};
+use eos_core::event::Narration;
 use eos_core::run::scenario::Scenario;
 use eos_core::run::share::{SharedLab, SharedLink, SharedStep};
 use eos_core::views::offset_marks::{PartitionMarks, marks};
@@ -780,6 +781,16 @@ impl LabState {
             Some((at, snapshot)) => (World::clone(snapshot), at),
             None => return,
         };
+        // The history keeps each step's events in words already: the replay needs only the
+        // world, so it does not write them again (the same steps and state, `set_narration`).
+        // Worlds kept from it narrate as the one it started from did.
+        let narration = world.narration();
+        world.set_narration(Narration::Off);
+        let kept = |world: &World| {
+            let mut kept = world.clone();
+            kept.set_narration(narration);
+            Rc::new(kept)
+        };
         for (index, step) in steps_in(&self.history, from..target).enumerate() {
             let reached = from + index + 1;
             if let Err(error) = world.step(&step.action) {
@@ -789,8 +800,9 @@ impl LabState {
                 });
                 return;
             }
-            snapshots.offer(reached, || Rc::new(world.clone()));
+            snapshots.offer(reached, || kept(&world));
         }
+        world.set_narration(narration);
         self.current = Some(Rc::new(world));
         self.cursor = target;
         self.notice = None;

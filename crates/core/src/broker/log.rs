@@ -12,6 +12,7 @@
 use crate::broker::batch::StoredBatch;
 use crate::ids::{Offset, ProducerId};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// An entry of a segment's aborted-transaction index (`AbortedTxn`, `TransactionIndex`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,7 +82,7 @@ impl PartitionLog {
     pub fn log_end_offset(&self) -> Offset {
         self.batches
             .last()
-            .map_or(self.log_start_offset, StoredBatch::next_offset)
+            .map_or(self.log_start_offset, |batch| batch.next_offset())
     }
 
     pub fn high_watermark(&self) -> Offset {
@@ -119,7 +120,7 @@ impl PartitionLog {
         if let Some(active) = self.segments.back_mut() {
             active.next_offset = base.plus(count);
         }
-        self.batches.push_back(batch);
+        self.batches.push_back(Arc::new(batch));
         base
     }
 
@@ -162,7 +163,7 @@ impl PartitionLog {
     }
 
     pub fn batch_containing(&self, offset: Offset) -> Option<&StoredBatch> {
-        self.batch_index(offset).map(|i| &self.batches[i])
+        self.batch_index(offset).map(|i| &*self.batches[i])
     }
 
     /// Whole batches from the one holding `from` up to (not including) any batch that reaches
@@ -185,7 +186,7 @@ impl PartitionLog {
             end += 1;
         }
         // By index: an iterator's `skip` would walk the persistent vector from its start.
-        (start..end).map(|i| &self.batches[i])
+        (start..end).map(|i| &*self.batches[i])
     }
 
     /// The base offset of the segment an offset falls in: the last one starting at or before
@@ -234,7 +235,9 @@ impl PartitionLog {
     pub fn truncate_to(&mut self, offset: Offset) -> Vec<StoredBatch> {
         let keep = partition_point(&self.batches, |b| b.base_offset < offset);
         self.truncations += 1;
-        let removed: Vec<StoredBatch> = self.batches.split_off(keep).into_iter().collect();
+        let removed: Vec<StoredBatch> = (self.batches.split_off(keep).into_iter())
+            .map(Arc::unwrap_or_clone)
+            .collect();
         let end = self.log_end_offset();
         // Segments are in offset order: those starting at or past the new end are the last ones.
         let past_end = partition_point_by(&self.segments, |s| s.base_offset < end);
@@ -262,13 +265,15 @@ impl PartitionLog {
     }
 }
 
-/// A log's batches in offset order.
-pub type Batches = imbl::Vector<StoredBatch>;
+/// A log's batches in offset order. Each is shared: appending after a clone of the world copies
+/// the vector's last chunk of up to 64 batches, which then costs 64 reference counts rather
+/// than 64 batches with their records' strings.
+pub type Batches = imbl::Vector<Arc<StoredBatch>>;
 
 /// The number of leading batches for which `before` holds (`slice::partition_point` for the
 /// persistent vector): `before` must hold for a prefix and not after it.
 pub fn partition_point(batches: &Batches, before: impl Fn(&StoredBatch) -> bool) -> usize {
-    partition_point_by(batches, before)
+    partition_point_by(batches, |batch| before(batch))
 }
 
 /// [`partition_point`] for any persistent vector.

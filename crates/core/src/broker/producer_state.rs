@@ -46,6 +46,7 @@ use crate::ids::{Offset, ProducerEpoch, ProducerId, Sequence, TransactionVersion
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
+use std::sync::Arc;
 
 /// How many batches' metadata a partition keeps per producer (`ProducerStateEntry`). The
 /// producer's `max.in.flight.requests.per.connection` may not exceed it with idempotence on.
@@ -423,17 +424,36 @@ pub fn marker_coordinator_epoch(marker: &StoredBatch) -> Option<i32> {
 }
 
 /// The producer state of one partition replica (`ProducerStateManager`).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 pub struct ProducerStateManager {
     /// One entry per producer id the partition has seen and not expired: it grows with every
-    /// new producer id, so it is a persistent map that a clone of the world shares.
-    producers: imbl::OrdMap<ProducerId, ProducerStateEntry>,
+    /// new producer id, so it is a persistent map that a clone of the world shares. Each entry
+    /// is shared too: the first change after a clone copies a node of up to 64 entries, which
+    /// then costs 64 reference counts rather than 64 entries with their batch lists.
+    producers: imbl::OrdMap<ProducerId, Arc<ProducerStateEntry>>,
     /// Undecided transactions by first offset (`ongoingTxns`).
     ongoing_txns: BTreeMap<Offset, ProducerId>,
     /// Decided transactions whose marker is at or above the high watermark, by first offset
     /// (`unreplicatedTxns`).
     unreplicated_txns: BTreeMap<Offset, CompletedTxn>,
+    /// No entry without an open transaction was last written before this time, so none can
+    /// expire until `producer.id.expiration.ms` after it: expiry, checked every step, looks at
+    /// the entries only then, instead of at every producer id of the last day each step.
+    /// Bookkeeping only, left out of equality.
+    idle_since_at_least_ms: u64,
 }
+
+/// Two states are equal when they hold the same producers and transactions, however each was
+/// built: the expiry bookkeeping (`idle_since_at_least_ms`) is not part of the state.
+impl PartialEq for ProducerStateManager {
+    fn eq(&self, other: &Self) -> bool {
+        self.producers == other.producers
+            && self.ongoing_txns == other.ongoing_txns
+            && self.unreplicated_txns == other.unreplicated_txns
+    }
+}
+
+impl Eq for ProducerStateManager {}
 
 impl ProducerStateManager {
     pub fn new() -> Self {
@@ -442,12 +462,12 @@ impl ProducerStateManager {
 
     /// This partition's state for `producer_id`, if it has any.
     pub fn entry(&self, producer_id: ProducerId) -> Option<&ProducerStateEntry> {
-        self.producers.get(&producer_id)
+        self.producers.get(&producer_id).map(|entry| &**entry)
     }
 
     /// Every producer this partition remembers, by producer id (`activeProducers`).
     pub fn entries(&self) -> impl Iterator<Item = &ProducerStateEntry> {
-        self.producers.values()
+        self.producers.values().map(|entry| &**entry)
     }
 
     /// Checks a data batch before it is written (`UnifiedLog.analyzeAndValidateProducerState`
@@ -480,7 +500,7 @@ impl ProducerStateManager {
                 base_sequence: first_seq,
             });
         }
-        let entry = self.producers.get(&producer_id);
+        let entry = self.entry(producer_id);
         // UnifiedLog.analyzeAndValidateProducerState: duplicates are looked for first, and only
         // for clients (ProducerStateEntry.findDuplicateBatch).
         if origin == AppendOrigin::Client
@@ -540,14 +560,16 @@ impl ProducerStateManager {
         if producer_id.is_none() {
             return;
         }
-        let entry = self
-            .producers
-            .entry(producer_id)
-            .or_insert_with(|| ProducerStateEntry::empty(producer_id));
+        let entry = Arc::make_mut(
+            self.producers
+                .entry(producer_id)
+                .or_insert_with(|| Arc::new(ProducerStateEntry::empty(producer_id))),
+        );
         // ProducerStateEntry.addBatch: epoch change clears, then the last 5 are kept.
         entry.maybe_update_producer_epoch(batch.stamp.producer_epoch);
         entry.add_batch_metadata(BatchMetadata::of(batch));
         entry.last_timestamp_ms = batch.timestamp_ms;
+        self.idle_since_at_least_ms = self.idle_since_at_least_ms.min(batch.timestamp_ms);
         // ProducerAppendInfo.appendDataBatch: a transactional batch with none open begins one.
         if batch.is_transactional && entry.current_txn_first_offset.is_none() {
             entry.current_txn_first_offset = Some(batch.base_offset);
@@ -585,7 +607,7 @@ impl ProducerStateManager {
         if origin == AppendOrigin::Replication {
             return Ok(());
         }
-        let Some(entry) = self.producers.get(&producer_id) else {
+        let Some(entry) = self.entry(producer_id) else {
             return Ok(());
         };
         // ProducerAppendInfo.checkProducerEpoch (Kafka 4.2, KIP-1228): transaction version 2
@@ -635,10 +657,11 @@ impl ProducerStateManager {
         if producer_id.is_none() {
             return None;
         }
-        let entry = self
-            .producers
-            .entry(producer_id)
-            .or_insert_with(|| ProducerStateEntry::empty(producer_id));
+        let entry = Arc::make_mut(
+            self.producers
+                .entry(producer_id)
+                .or_insert_with(|| Arc::new(ProducerStateEntry::empty(producer_id))),
+        );
         // ProducerAppendInfo.appendEndTxnMarker: "Only emit the CompletedTxn for non-empty
         // transactions".
         let completed = entry
@@ -657,6 +680,7 @@ impl ProducerStateManager {
         }
         entry.current_txn_first_offset = None;
         entry.last_timestamp_ms = marker.timestamp_ms;
+        self.idle_since_at_least_ms = self.idle_since_at_least_ms.min(marker.timestamp_ms);
         // ProducerStateManager.completeTxn: decided, but unstable until the HW passes the marker.
         if let Some(txn) = completed {
             self.ongoing_txns.remove(&txn.first_offset);
@@ -723,6 +747,9 @@ impl ProducerStateManager {
         now_ms: u64,
         producer_id_expiration_ms: u64,
     ) -> Vec<ProducerId> {
+        if now_ms.saturating_sub(self.idle_since_at_least_ms) < producer_id_expiration_ms {
+            return Vec::new();
+        }
         // ProducerStateManager.isProducerExpired: no open txn, idle for the expiration time.
         let expired: Vec<ProducerId> = self
             .producers
@@ -736,6 +763,14 @@ impl ProducerStateManager {
         for producer_id in &expired {
             self.producers.remove(producer_id);
         }
+        // An entry with an open transaction waits for its marker, which writes its time again.
+        self.idle_since_at_least_ms = self
+            .producers
+            .values()
+            .filter(|e| e.current_txn_first_offset.is_none())
+            .map(|e| e.last_timestamp_ms)
+            .min()
+            .unwrap_or(u64::MAX);
         expired
     }
 
@@ -950,7 +985,7 @@ mod tests {
     impl Leader {
         /// The log as a replica keeps it, for rebuilds.
         fn batches(&self) -> crate::broker::log::Batches {
-            self.log.iter().cloned().collect()
+            self.log.iter().cloned().map(Arc::new).collect()
         }
 
         fn new() -> Self {
@@ -1777,9 +1812,42 @@ mod tests {
         let after = checkpoint.rebuild(&leader.batches(), Offset(2), at(2_000));
         assert!(after.entry(PID).is_none(), "expired: not brought back");
         assert!(after.entry(OTHER).is_some());
-        let mut whole = ProducerStateManager::rebuild(&leader.batches(), Offset(2));
+        let mut whole =
+            ProducerStateManager::rebuild(leader.batches().iter().map(|b| &**b), Offset(2));
         whole.remove_expired(2_000, 1_000);
         assert_eq!(after, whole, "the whole replay, less the expired producers");
+    }
+
+    // Expiry looks at the entries only once one may be due: each producer still goes exactly
+    // when it has been idle for the expiration time, an open transaction keeps one however
+    // long it idles, and its marker starts the wait again.
+    #[test]
+    fn each_producer_expires_when_its_idle_time_is_up_and_not_before() {
+        let mut leader = Leader::new(); // now 1 000
+        leader.append_ok(PID, 0, 0, 1, true);
+        leader.now_ms = 1_500;
+        leader.append_ok(OTHER, 2, 0, 1, false);
+        let expire = |leader: &mut Leader, now_ms| leader.state.remove_expired(now_ms, 1_000);
+        assert_eq!(expire(&mut leader, 2_499), Vec::<ProducerId>::new());
+        assert_eq!(expire(&mut leader, 2_500), vec![OTHER], "idle since 1 500");
+        assert_eq!(
+            expire(&mut leader, 9_000),
+            Vec::<ProducerId>::new(),
+            "an open transaction keeps its producer"
+        );
+        leader.now_ms = 9_000;
+        leader.marker(PID, 0, 0, ControlKind::Commit).unwrap();
+        leader.now_ms = 9_200;
+        leader.append_ok(OTHER, 2, 0, 1, false);
+        assert_eq!(expire(&mut leader, 9_999), Vec::<ProducerId>::new());
+        assert_eq!(
+            expire(&mut leader, 10_000),
+            vec![PID],
+            "idle since its marker"
+        );
+        assert_eq!(expire(&mut leader, 10_199), Vec::<ProducerId>::new());
+        assert_eq!(expire(&mut leader, 10_200), vec![OTHER]);
+        assert!(leader.state.entries().next().is_none());
     }
 
     // A restart after more appends, and one after a truncation, rebuild what a replay of the
@@ -1791,7 +1859,7 @@ mod tests {
         let same = |checkpoint: &mut ReplayCheckpoint, log: &crate::broker::log::Batches, hw| {
             assert_eq!(
                 checkpoint.rebuild(log, hw, NEVER_EXPIRES),
-                ProducerStateManager::rebuild(log, hw)
+                ProducerStateManager::rebuild(log.iter().map(|b| &**b), hw)
             );
         };
         leader.append_ok(PID, 0, 0, 1, true);
@@ -1808,6 +1876,7 @@ mod tests {
             .iter()
             .filter(|b| b.base_offset < Offset(3))
             .cloned()
+            .map(Arc::new)
             .collect();
         same(&mut checkpoint, &truncated, Offset(3));
         same(&mut checkpoint, &leader.batches(), Offset(6));

@@ -13,6 +13,7 @@ use crate::error_code::ErrorCode;
 use crate::ids::{BrokerId, ClientId, Offset, ProducerId, TopicPartition};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// A record a consumer has received and not yet processed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,9 +44,11 @@ pub struct Consumer {
     pub positions: BTreeMap<TopicPartition, Offset>,
     pub buffer: Vec<ReceivedRecord>,
     /// Everything received so far, in order, across restarts. Persistent vectors: the lab
-    /// clones the world at every step, and these grow with the run.
-    pub received: imbl::Vector<ReceivedRecord>,
-    pub processed: imbl::Vector<ProcessedRecord>,
+    /// clones the world at every step, and these grow with the run. Each record is shared: a
+    /// push after a clone copies the last chunk of up to 64, which then counts references
+    /// rather than copying keys, values and business ids.
+    pub received: imbl::Vector<Arc<ReceivedRecord>>,
+    pub processed: imbl::Vector<Arc<ProcessedRecord>>,
     pub last_auto_commit_ms: u64,
     /// When it last polled (or joined): `max.poll.interval.ms` counts from here.
     pub last_poll_ms: u64,

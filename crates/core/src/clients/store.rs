@@ -9,6 +9,7 @@
 use crate::config::DatabaseConfig;
 use crate::event::EffectOutcome;
 use crate::ids::{ClientId, Offset, TopicPartition};
+use std::sync::Arc;
 
 /// One effect row: how often the business id was applied and what it said.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,13 +31,15 @@ pub struct OutboxRow {
 }
 
 /// The external database. Its tables are persistent collections: the lab clones the world at
-/// every step, and they grow with the run.
+/// every step, and they grow with the run. Their business ids and rows are shared
+/// (`Arc`): a change after a clone copies a node of up to 64 of them, and that should count
+/// references, not copy strings.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ExternalStore {
     pub idempotent: bool,
     pub outbox_topic: Option<String>,
-    effects: imbl::OrdMap<String, EffectRow>,
-    dedup_table: imbl::OrdSet<String>,
+    effects: imbl::OrdMap<Arc<str>, Arc<EffectRow>>,
+    dedup_table: imbl::OrdSet<Arc<str>>,
     outbox: imbl::Vector<OutboxRow>,
 }
 
@@ -49,11 +52,11 @@ impl ExternalStore {
         }
     }
 
-    pub fn effects(&self) -> &imbl::OrdMap<String, EffectRow> {
+    pub fn effects(&self) -> &imbl::OrdMap<Arc<str>, Arc<EffectRow>> {
         &self.effects
     }
 
-    pub fn dedup_table(&self) -> &imbl::OrdSet<String> {
+    pub fn dedup_table(&self) -> &imbl::OrdSet<Arc<str>> {
         &self.dedup_table
     }
 
@@ -64,17 +67,20 @@ impl ExternalStore {
         value: &str,
         source: (ClientId, TopicPartition, Offset),
     ) -> EffectOutcome {
-        if self.idempotent && self.dedup_table.insert(business_id.to_owned()).is_some() {
+        if self.idempotent && self.dedup_table.insert(Arc::from(business_id)).is_some() {
             return EffectOutcome::SkippedDuplicate;
         }
-        let row = self
-            .effects
-            .entry(business_id.to_owned())
-            .or_insert_with(|| EffectRow {
-                times_applied: 0,
-                value: value.to_owned(),
-                applied_from: imbl::Vector::new(),
-            });
+        let row = Arc::make_mut(
+            self.effects
+                .entry(Arc::from(business_id))
+                .or_insert_with(|| {
+                    Arc::new(EffectRow {
+                        times_applied: 0,
+                        value: value.to_owned(),
+                        applied_from: imbl::Vector::new(),
+                    })
+                }),
+        );
         row.times_applied += 1;
         row.applied_from.push_back(source);
         // The outbox row commits in the same local transaction as the effect: both or neither.
@@ -105,8 +111,11 @@ impl ExternalStore {
     }
 
     /// Business ids whose effect was applied more than once.
-    pub fn duplicated(&self) -> impl Iterator<Item = (&String, &EffectRow)> {
-        self.effects.iter().filter(|(_, row)| row.times_applied > 1)
+    pub fn duplicated(&self) -> impl Iterator<Item = (&str, &EffectRow)> {
+        self.effects
+            .iter()
+            .filter(|(_, row)| row.times_applied > 1)
+            .map(|(business_id, row)| (&**business_id, &**row))
     }
 }
 

@@ -176,7 +176,7 @@ impl CoordinatorHost {
     }
 
     /// The `__transaction_state` log, oldest first.
-    pub fn log(&self) -> &imbl::Vector<TransactionLogRecord> {
+    pub fn log(&self) -> &imbl::Vector<std::sync::Arc<TransactionLogRecord>> {
         self.log.records()
     }
 

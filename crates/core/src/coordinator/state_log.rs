@@ -8,28 +8,33 @@
 //! gives.
 
 use crate::coordinator::state_machine::{TransactionLogRecord, TransactionState};
+use std::sync::Arc;
 
 /// The records in the order they were appended, and the last of each transactional id.
 #[derive(Clone, Debug, Default)]
 pub struct TransactionStateLog {
-    /// Grows with every transaction: persistent, so a clone of the world shares it.
-    records: imbl::Vector<TransactionLogRecord>,
+    /// Grows with every transaction: persistent, so a clone of the world shares it. Each
+    /// record is shared as well (with `latest` too): an append after a clone copies the last
+    /// chunk of up to 64 records, which then counts references rather than copying each
+    /// record's id and partitions.
+    records: imbl::Vector<Arc<TransactionLogRecord>>,
     /// By transactional id, the newest record a load does not skip (a fence that was never
     /// written is skipped, as `TransactionCoordinatorState::load` skips it).
-    latest: imbl::OrdMap<String, TransactionLogRecord>,
+    latest: imbl::OrdMap<String, Arc<TransactionLogRecord>>,
 }
 
 impl TransactionStateLog {
     pub fn append(&mut self, record: TransactionLogRecord) {
+        let record = Arc::new(record);
         if record.state != TransactionState::PrepareEpochFence {
             self.latest
-                .insert(record.transactional_id.clone(), record.clone());
+                .insert(record.transactional_id.clone(), Arc::clone(&record));
         }
         self.records.push_back(record);
     }
 
     /// Every record, oldest first.
-    pub fn records(&self) -> &imbl::Vector<TransactionLogRecord> {
+    pub fn records(&self) -> &imbl::Vector<Arc<TransactionLogRecord>> {
         &self.records
     }
 
@@ -43,7 +48,7 @@ impl TransactionStateLog {
 
     /// The log as compaction leaves it for a load: the last record of each transactional id.
     pub fn compacted(&self) -> impl Iterator<Item = &TransactionLogRecord> {
-        self.latest.values()
+        self.latest.values().map(|record| &**record)
     }
 }
 

@@ -390,7 +390,7 @@ impl Report {
                     .effects()
                     .iter()
                     .map(|(id, row)| EffectReport {
-                        business_id: id.clone(),
+                        business_id: id.to_string(),
                         value: row.value.clone(),
                         times_applied: row.times_applied,
                     })
@@ -437,7 +437,12 @@ impl Report {
                     coordinator_epoch: world.coordinator().coordinator_epoch(),
                 })
                 .collect(),
-            transaction_log: world.coordinator().log().iter().cloned().collect(),
+            transaction_log: world
+                .coordinator()
+                .log()
+                .iter()
+                .map(|r| (**r).clone())
+                .collect(),
             costs: Costs::of(run.events()),
             error_messages: Vec::new(),
             consumer_offsets: consumer_offsets(world),

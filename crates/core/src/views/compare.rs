@@ -114,7 +114,7 @@ pub fn compare(left: &World, right: &World) -> Vec<Difference> {
         w.store()
             .effects()
             .iter()
-            .map(|(id, row)| (id.clone(), row.times_applied))
+            .map(|(id, row)| (id.to_string(), row.times_applied))
             .collect()
     };
     let (l, r) = (effects(left), effects(right));

@@ -250,7 +250,7 @@ impl World {
             };
             c.positions.insert(tp.clone(), next);
             c.buffer.extend(fetched.records.iter().cloned());
-            c.received.extend(fetched.records);
+            c.received.extend(fetched.records.into_iter().map(Arc::new));
             fetched_any |= !offsets.is_empty();
             let got = match offsets.as_slice() {
                 [] => "receives no record".to_owned(),
@@ -353,14 +353,14 @@ impl World {
                     || format!("{consumer_id} transforms {}@{}{}. Nothing is written to a database and no offset is committed here: the application sends the output through its transactional producer and hands the input offsets to the same transaction (sendOffsetsToTransaction).", record.topic_partition, record.offset, record.key.as_ref().map_or(String::new(), |k| format!(" ({k})"))),
                 );
                 if let Some(c) = self.consumers.get_mut(consumer_id) {
-                    c.processed.push_back(ProcessedRecord {
+                    c.processed.push_back(Arc::new(ProcessedRecord {
                         business_id: record.key.clone().unwrap_or_else(|| {
                             format!("{}@{}", record.topic_partition, record.offset)
                         }),
                         topic_partition: record.topic_partition,
                         offset: record.offset,
                         incarnation,
-                    });
+                    }));
                 }
             }
             return;
@@ -382,7 +382,7 @@ impl World {
             let times = self
                 .store
                 .effects()
-                .get(&business_id)
+                .get(business_id.as_str())
                 .map_or(0, |r| r.times_applied);
             let explanation = match outcome {
                 EffectOutcome::Applied if times > 1 => format!(
@@ -415,12 +415,12 @@ impl World {
                 explanation,
             );
             if let Some(c) = self.consumers.get_mut(consumer_id) {
-                c.processed.push_back(ProcessedRecord {
+                c.processed.push_back(Arc::new(ProcessedRecord {
                     topic_partition: record.topic_partition,
                     offset: record.offset,
                     business_id,
                     incarnation,
-                });
+                }));
             }
         }
     }

@@ -140,7 +140,7 @@ fn observe(fact: &Goal, seen: &Observation<'_>) -> (bool, String) {
             let effects = world.store().effects();
             match &f.business_id {
                 Some(id) => {
-                    let applied = effects.get(id).map_or(0, |row| row.times_applied);
+                    let applied = effects.get(id.as_str()).map_or(0, |row| row.times_applied);
                     (
                         bound_holds(bound, i64::from(applied)),
                         format!(

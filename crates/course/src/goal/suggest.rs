@@ -27,7 +27,7 @@ pub(super) fn suggestions(world: &World, events: &[Event]) -> Vec<Goal> {
     }
     for (business_id, row) in world.store().effects() {
         goals.push(Goal::Effects(EffectsFact {
-            business_id: Some(business_id.clone()),
+            business_id: Some(business_id.to_string()),
             eq: Some(i64::from(row.times_applied)),
             at_least: None,
             at_most: None,

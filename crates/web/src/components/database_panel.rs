@@ -5,6 +5,7 @@
 use eos_core::World;
 use eos_core::clients::store::EffectRow;
 use std::rc::Rc;
+use std::sync::Arc;
 use yew::prelude::*;
 
 #[derive(Debug, Properties)]
@@ -43,24 +44,21 @@ fn sources(row: &EffectRow) -> String {
 pub fn DatabasePanel(props: &DatabasePanelProps) -> Html {
     let store = props.world.store();
     let effects = store.effects();
-    let repeated: Vec<&String> = store.duplicated().map(|(id, _)| id).collect();
+    let repeated: Vec<&str> = store.duplicated().map(|(id, _)| id).collect();
     let summary = match repeated.as_slice() {
         [] if effects.is_empty() => "No effect applied yet.".to_owned(),
         [] => "Every effect was applied once.".to_owned(),
         ids => format!(
             "Applied more than once: {}. Kafka's exactly-once cannot undo a write to an outside database.",
-            ids.iter()
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
+            ids.join(", ")
         ),
     };
     let effect_rows = effects.iter().map(|(id, row)| {
         let twice = row.times_applied > 1;
         html! {
-            <tr class={classes!("effect", twice.then_some("is-repeated"))} key={id.clone()}
-                data-business-id={id.clone()}>
-                <th scope="row"><code>{id}</code></th>
+            <tr class={classes!("effect", twice.then_some("is-repeated"))} key={&**id}
+                data-business-id={id.to_string()}>
+                <th scope="row"><code>{&**id}</code></th>
                 <td data-label="Value">{&row.value}</td>
                 <td class="effect-times" data-label="Times">
                     {twice.then(|| html! { <span class="effect-warning" aria-hidden="true">{"⚠ "}</span> })}
@@ -103,7 +101,7 @@ pub fn DatabasePanel(props: &DatabasePanelProps) -> Html {
     }
 }
 
-fn dedup_table<'a>(idempotent: bool, ids: impl ExactSizeIterator<Item = &'a String>) -> Html {
+fn dedup_table<'a>(idempotent: bool, ids: impl ExactSizeIterator<Item = &'a Arc<str>>) -> Html {
     if !idempotent {
         return html! {
             <p class="empty" id="database-dedup">
@@ -124,7 +122,7 @@ fn dedup_table<'a>(idempotent: bool, ids: impl ExactSizeIterator<Item = &'a Stri
                 {"Business ids already applied; a repeat is skipped, in the same local transaction as the effect."}
             </p>
             <ul class="chips" aria-labelledby="dedup-heading">
-                { for ids.map(|id| html! { <li class="chip" key={id.clone()}>{id}</li> }) }
+                { for ids.map(|id| html! { <li class="chip" key={&**id}>{&**id}</li> }) }
             </ul>
         </div>
     }

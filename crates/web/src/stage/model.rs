@@ -570,7 +570,7 @@ impl StageModel {
             .any(|c| c.config.processing != ProcessingMode::Transactional);
         let database = (writes_effects || !store.effects().is_empty()).then(|| DatabaseNode {
             effects: store.effects().len(),
-            repeated: store.duplicated().map(|(id, _)| id.clone()).collect(),
+            repeated: store.duplicated().map(|(id, _)| id.to_owned()).collect(),
             idempotent: store.idempotent,
             changed: changes.effects,
         });
