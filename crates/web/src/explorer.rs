@@ -114,16 +114,17 @@ impl Explorer {
             posted: false,
             stopped: Rc::new(Cell::new(false)),
         };
-        let (unavailable, ready, no_worker) = {
+        let (ready, no_worker) = {
             let inner = self.inner.borrow();
-            (inner.unavailable, inner.ready, inner.link.is_none())
+            (inner.ready, inner.link.is_none())
         };
-        if unavailable {
+        // The last one failed after answering: another, which may not start either.
+        if no_worker && !self.inner.borrow().unavailable {
+            self.spawn();
+        }
+        if self.inner.borrow().unavailable {
             job.without_worker(&self.inner);
             return;
-        }
-        if no_worker {
-            self.spawn();
         }
         self.inner.borrow_mut().job = Some(job);
         if ready && !no_worker {
