@@ -468,7 +468,9 @@ fn finding_item(finding: &FoundRun, dispatch: &Callback<LabAction>) -> Html {
             <p>
                 <strong>{format!("{}{jepsen}", finding.anomaly)}</strong>{": "}
                 <code>{finding.guarantee.clone()}</code>
-                {format!(" broke in {} steps (seed {}). ", finding.steps, finding.seed)}
+                // A colon, not a full stop: the reason may begin with a client's name ("p1"),
+                // which must keep its case.
+                {format!(" broke in {} steps (seed {}): ", finding.steps, finding.seed)}
                 {finding.why.clone()}
                 <br />
                 {match &finding.expected {
