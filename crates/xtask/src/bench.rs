@@ -41,6 +41,19 @@ struct Ratio {
     detail: String,
 }
 
+impl Ratio {
+    /// A ratio the run could not measure, and why.
+    fn not_measured(name: &'static str, target: &'static str, why: &str) -> Self {
+        Self {
+            name,
+            value: None,
+            target,
+            meets: None,
+            detail: format!("not measured: {why}"),
+        }
+    }
+}
+
 pub(crate) fn run(args: &[String]) -> Res<()> {
     let (mut quick, mut skip_build) = (false, false);
     for arg in args {
@@ -194,13 +207,7 @@ fn core_ratio(native: &str, wasm: Result<&str, &String>) -> Ratio {
     let wasm = match wasm {
         Ok(wasm) => wasm,
         Err(why) => {
-            return Ratio {
-                name,
-                value: None,
-                target: ">= 0.7",
-                meets: None,
-                detail: format!("not measured: {why}"),
-            };
+            return Ratio::not_measured(name, ">= 0.7", why);
         }
     };
     let speed = |text| number_after(text, "random run with faults: ");
@@ -245,13 +252,7 @@ fn step_and_render(tc: &Toolchain, dist: &Path) -> Ratio {
                 ),
             }
         }
-        Err(why) => Ratio {
-            name,
-            value: None,
-            target: "<= 1.5",
-            meets: None,
-            detail: format!("not measured: {why}"),
-        },
+        Err(why) => Ratio::not_measured(name, "<= 1.5", &why),
     }
 }
 
@@ -288,13 +289,7 @@ fn explorer_in_worker(tc: &Toolchain, dist: &Path) -> Ratio {
             meets: Some(speed >= 100_000.0),
             detail: format!("{EXPLORER_RUNS} runs of the free-play world"),
         },
-        Err(why) => Ratio {
-            name,
-            value: None,
-            target: ">= 100000",
-            meets: None,
-            detail: format!("not measured: {why}"),
-        },
+        Err(why) => Ratio::not_measured(name, ">= 100000", &why),
     }
 }
 
@@ -349,13 +344,7 @@ fn against_hello(tc: &Toolchain, dist: &Path) -> Ratio {
             meets: None,
             detail: line,
         },
-        Err(why) => Ratio {
-            name,
-            value: None,
-            target: "reported",
-            meets: None,
-            detail: format!("not measured: {why}"),
-        },
+        Err(why) => Ratio::not_measured(name, "reported", &why),
     }
 }
 
