@@ -309,13 +309,13 @@ pub fn random_action(world: &World, rng: &mut SimRng, limits: ExploreLimits) -> 
                 ms: rng.below(limits.max_advance_ms.max(1)),
             }),
             Kind::Replicate => {
-                let (behind, in_sync): (Vec<_>, Vec<_>) = world
+                let (behind, others): (Vec<_>, Vec<_>) = world
                     .cluster()
                     .partitions()
                     .filter(|p| p.replicas.len() > 1 && p.leader.is_some())
                     .partition(|p| limits.fetch_where_behind && followers_behind(world, p));
                 let replicated: Vec<TopicPartition> =
-                    if behind.is_empty() { in_sync } else { behind }
+                    if behind.is_empty() { others } else { behind }
                         .into_iter()
                         .map(|p| p.topic_partition.clone())
                         .collect();

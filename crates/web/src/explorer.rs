@@ -114,11 +114,8 @@ impl Explorer {
             posted: false,
             stopped: Rc::new(Cell::new(false)),
         };
-        let (ready, no_worker) = {
-            let inner = self.inner.borrow();
-            (inner.ready, inner.link.is_none())
-        };
         // The last one failed after answering: another, which may not start either.
+        let no_worker = self.inner.borrow().link.is_none();
         if no_worker && !self.inner.borrow().unavailable {
             self.spawn();
         }
@@ -126,8 +123,13 @@ impl Explorer {
             job.without_worker(&self.inner);
             return;
         }
-        self.inner.borrow_mut().job = Some(job);
-        if ready && !no_worker {
+        let ready = {
+            let mut inner = self.inner.borrow_mut();
+            inner.job = Some(job);
+            inner.ready
+        };
+        // Otherwise the worker's READY hands the search over.
+        if ready {
             hand_over(&self.inner);
         }
     }

@@ -552,8 +552,8 @@ mod tests {
 
     // KIP-447's zombie: a thread's commit, made as the group rebalances, reaches the group
     // coordinator after its partition moved to the other thread, which already read from the
-    // old committed offset. Without the generation nothing refuses it. Stated budget: 500
-    // runs from seed 0 find it at 433.
+    // old committed offset. Without the generation nothing refuses it. The rarest row of the
+    // matrix: its budget (`MATRIX_RUNS` from seed 0) finds it at 433.
     #[test]
     fn a_per_thread_producer_sending_the_group_id_only_commits_an_output_twice() {
         let found = finds("per-thread-group-id-only", 433, 1, 30);
