@@ -1076,9 +1076,10 @@ fn truncate_follower(
     let mut keep = replica.log.log_start_offset();
     // Both logs are in offset order: one walk over the leader's finds the batch holding each of
     // the follower's base offsets (a lookup per batch cost a binary search of the persistent
-    // vector, and the whole walk ran at every restart and election).
-    let mut leader_batches = leader_log.batches().iter().peekable();
-    for batch in replica.log.batches() {
+    // vector, and the whole walk ran at every restart and election). The walks go leaf by leaf:
+    // the persistent vector's own iterator costs a tree lookup per batch.
+    let mut leader_batches = leader_log.batches().leaves().flatten().peekable();
+    for batch in replica.log.batches().leaves().flatten() {
         while leader_batches
             .next_if(|b| b.next_offset() <= batch.base_offset)
             .is_some()
