@@ -227,21 +227,33 @@ impl Payload {
         }
     }
 
-    /// A short label such as `Produce request for payments-0 (seq 3)`.
     /// Whether this is a produce response: the acknowledgement whose loss is the lost ack.
     pub fn is_acknowledgement(&self) -> bool {
         matches!(self, Payload::ProduceResponse { .. })
     }
 
-    pub fn label(&self) -> String {
-        match self {
-            Payload::InitProducerIdRequest { .. } => "InitProducerId request".to_owned(),
+    /// A short label such as `Produce request for payments-0 (producer 1, epoch 0, sequence 3)`,
+    /// written straight into the sentence that names it.
+    pub fn label(&self) -> Label<'_> {
+        Label(self)
+    }
+}
+
+/// [`Payload::label`]: a payload's short label, as text.
+#[derive(Debug)]
+pub struct Label<'a>(&'a Payload);
+
+impl fmt::Display for Label<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Payload::InitProducerIdRequest { .. } => f.write_str("InitProducerId request"),
             Payload::InitProducerIdResponse {
                 producer_id,
                 producer_epoch,
                 ..
             } => {
-                format!(
+                write!(
+                    f,
                     "InitProducerId response (producer id {producer_id}, epoch {producer_epoch})"
                 )
             }
@@ -251,9 +263,10 @@ impl Payload {
                 ..
             } => {
                 if batch.stamp.producer_id.is_none() {
-                    format!("Produce request for {topic_partition}")
+                    write!(f, "Produce request for {topic_partition}")
                 } else {
-                    format!(
+                    write!(
+                        f,
                         "Produce request for {topic_partition} (producer {}, epoch {}, sequence {})",
                         batch.stamp.producer_id,
                         batch.stamp.producer_epoch,
@@ -266,14 +279,18 @@ impl Payload {
                 result,
                 ..
             } => match result {
-                Ok(offset) => format!("Produce response for {topic_partition} (offset {offset})"),
-                Err(error) => format!("Produce response for {topic_partition} ({error})"),
+                Ok(offset) => write!(
+                    f,
+                    "Produce response for {topic_partition} (offset {offset})"
+                ),
+                Err(error) => write!(f, "Produce response for {topic_partition} ({error})"),
             },
             Payload::TxnInitProducerIdRequest {
                 transactional_id,
                 bump: None,
                 ..
-            } => format!(
+            } => write!(
+                f,
                 "InitProducerId request (transactional.id {})",
                 shown_id(transactional_id)
             ),
@@ -281,42 +298,48 @@ impl Payload {
                 transactional_id,
                 bump: Some((producer_id, producer_epoch)),
                 ..
-            } => format!(
+            } => write!(
+                f,
                 "InitProducerId request (transactional.id {}, bump producer {producer_id} epoch {producer_epoch})",
                 shown_id(transactional_id)
             ),
             Payload::TxnInitProducerIdResponse { result, .. } => match result {
-                Ok((producer_id, producer_epoch)) => format!(
+                Ok((producer_id, producer_epoch)) => write!(
+                    f,
                     "InitProducerId response (producer id {producer_id}, epoch {producer_epoch})"
                 ),
-                Err(error) => format!("InitProducerId response ({error})"),
+                Err(error) => write!(f, "InitProducerId response ({error})"),
             },
             Payload::AddPartitionsToTxnRequest { partitions, .. } => {
-                format!("AddPartitionsToTxn request ({})", tp_list(partitions))
+                write!(f, "AddPartitionsToTxn request ({})", tp_list(partitions))
             }
             Payload::AddPartitionsToTxnResponse { result, .. } => {
-                format!("AddPartitionsToTxn response ({})", or_none(*result))
+                write!(f, "AddPartitionsToTxn response ({})", or_none(*result))
             }
             Payload::AddOffsetsToTxnRequest { group_id, .. } => {
-                format!("AddOffsetsToTxn request (group {group_id})")
+                write!(f, "AddOffsetsToTxn request (group {group_id})")
             }
             Payload::AddOffsetsToTxnResponse { result, .. } => {
-                format!("AddOffsetsToTxn response ({})", or_none(*result))
+                write!(f, "AddOffsetsToTxn response ({})", or_none(*result))
             }
             Payload::EndTxnRequest {
                 result,
                 producer_epoch,
                 ..
-            } => format!(
+            } => write!(
+                f,
                 "EndTxn request ({}, epoch {producer_epoch})",
                 result_name(*result)
             ),
             Payload::EndTxnResponse { result, .. } => match result {
                 Ok(Some((producer_id, producer_epoch))) => {
-                    format!("EndTxn response (NONE, producer {producer_id} epoch {producer_epoch})")
+                    write!(
+                        f,
+                        "EndTxn response (NONE, producer {producer_id} epoch {producer_epoch})"
+                    )
                 }
-                Ok(None) => "EndTxn response (NONE)".to_owned(),
-                Err(error) => format!("EndTxn response ({error})"),
+                Ok(None) => f.write_str("EndTxn response (NONE)"),
+                Err(error) => write!(f, "EndTxn response ({error})"),
             },
             Payload::WriteTxnMarkersRequest {
                 result,
@@ -325,7 +348,8 @@ impl Payload {
                 transaction_version,
                 partitions,
                 ..
-            } => format!(
+            } => write!(
+                f,
                 "WriteTxnMarkers request ({} for producer {producer_id}, epoch {producer_epoch}{}: {})",
                 result_name(*result),
                 if transaction_version.supports_epoch_bump() {
@@ -336,14 +360,15 @@ impl Payload {
                 tp_list(partitions)
             ),
             Payload::WriteTxnMarkersResponse { results, .. } => {
-                let parts: Vec<String> = results
-                    .iter()
-                    .map(|(tp, r)| match r {
-                        Ok(offset) => format!("{tp} at offset {offset}"),
-                        Err(error) => format!("{tp}: {error}"),
-                    })
-                    .collect();
-                format!("WriteTxnMarkers response ({})", parts.join(", "))
+                f.write_str("WriteTxnMarkers response (")?;
+                for (i, (tp, result)) in results.iter().enumerate() {
+                    let comma = if i == 0 { "" } else { ", " };
+                    match result {
+                        Ok(offset) => write!(f, "{comma}{tp} at offset {offset}")?,
+                        Err(error) => write!(f, "{comma}{tp}: {error}")?,
+                    }
+                }
+                f.write_str(")")
             }
         }
     }
