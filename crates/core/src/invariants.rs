@@ -433,24 +433,23 @@ impl Invariants {
             let log_start = partition
                 .leader_replica()
                 .map_or(Offset(0), |r| r.log.log_start_offset());
-            if partition.last_stable_offset() < log_start {
+            let last_stable_offset = partition.last_stable_offset();
+            if last_stable_offset < log_start {
                 broken.push((
                     LSO_WITHIN_HIGH_WATERMARK,
                     format!(
-                        "{} has last stable offset {} below its log start {log_start}.",
+                        "{} has last stable offset {last_stable_offset} below its log start {log_start}.",
                         partition.topic_partition,
-                        partition.last_stable_offset(),
                     ),
                 ));
             }
-            if partition.last_stable_offset() > partition.high_watermark() {
+            let high_watermark = partition.high_watermark();
+            if last_stable_offset > high_watermark {
                 broken.push((
                     LSO_WITHIN_HIGH_WATERMARK,
                     format!(
-                        "{} has last stable offset {} above its high watermark {}.",
+                        "{} has last stable offset {last_stable_offset} above its high watermark {high_watermark}.",
                         partition.topic_partition,
-                        partition.last_stable_offset(),
-                        partition.high_watermark()
                     ),
                 ));
             }

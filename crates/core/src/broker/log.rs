@@ -49,6 +49,10 @@ pub struct PartitionLog {
     /// A new one every few records: persistent too, for the same reason as the batches.
     segments: imbl::Vector<Segment>,
     log_start_offset: Offset,
+    /// The last batch's next offset, or the log start with no batch: kept as the batches
+    /// change, since the checks ask for it at every step and the persistent vector's last
+    /// element is a walk down its tree.
+    log_end_offset: Offset,
     high_watermark: Offset,
     segment_max_records: i64,
     /// How many times the log was truncated: below its end, a log that was not truncated
@@ -68,6 +72,7 @@ impl PartitionLog {
                 aborted_txns: Vec::new(),
             }],
             log_start_offset: Offset(0),
+            log_end_offset: Offset(0),
             high_watermark: Offset(0),
             segment_max_records: i64::try_from(segment_max_records.max(1)).unwrap_or(i64::MAX),
             truncations: 0,
@@ -80,9 +85,15 @@ impl PartitionLog {
 
     /// The offset the next appended record will get (Kafka's log end offset, LEO).
     pub fn log_end_offset(&self) -> Offset {
-        self.batches
+        self.log_end_offset
+    }
+
+    /// Sets [`Self::log_end_offset`] after the batches or the log start changed.
+    fn batches_changed(&mut self) {
+        self.log_end_offset = self
+            .batches
             .last()
-            .map_or(self.log_start_offset, |batch| batch.next_offset())
+            .map_or(self.log_start_offset, |batch| batch.next_offset());
     }
 
     pub fn high_watermark(&self) -> Offset {
@@ -121,6 +132,7 @@ impl PartitionLog {
             active.next_offset = base.plus(count);
         }
         self.batches.push_back(Arc::new(batch));
+        self.batches_changed();
         base
     }
 
@@ -152,6 +164,7 @@ impl PartitionLog {
             return false;
         }
         self.log_start_offset = offset;
+        self.batches_changed();
         self.high_watermark = self.high_watermark.max(offset);
         true
     }
@@ -238,6 +251,7 @@ impl PartitionLog {
         let removed: Vec<StoredBatch> = (self.batches.split_off(keep).into_iter())
             .map(Arc::unwrap_or_clone)
             .collect();
+        self.batches_changed();
         let end = self.log_end_offset();
         // Segments are in offset order: those starting at or past the new end are the last ones.
         let past_end = partition_point_by(&self.segments, |s| s.base_offset < end);
