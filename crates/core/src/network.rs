@@ -237,6 +237,15 @@ impl Payload {
     pub fn label(&self) -> Label<'_> {
         Label(self)
     }
+
+    /// [`Self::label`] as a string of its own, sized for a label at once (`to_string` would
+    /// grow it from empty, copying it several times).
+    pub fn label_string(&self) -> String {
+        use fmt::Write as _;
+        let mut label = String::with_capacity(96);
+        let _ = write!(label, "{}", self.label());
+        label
+    }
 }
 
 /// [`Payload::label`]: a payload's short label, as text.

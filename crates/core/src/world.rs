@@ -1784,7 +1784,7 @@ impl World {
                     },
                 ),
             };
-            let label = payload.label().to_string();
+            let label = payload.label_string();
             match self.network.send(Endpoint::Client(producer.clone()), Endpoint::Broker(to), self.now_ms, payload) {
                 Some(message_id) => out.push_with(
                     EventKind::MessageSent { message_id, label: label.clone(), from: Endpoint::Client(producer.clone()), to: Endpoint::Broker(to) },
@@ -2069,7 +2069,7 @@ impl World {
         payload: Payload,
         out: &mut Events,
     ) {
-        let label = payload.label().to_string();
+        let label = payload.label_string();
         if let Some(message_id) = self.network.send(
             Endpoint::Broker(from),
             Endpoint::Broker(to),
@@ -2133,7 +2133,7 @@ impl World {
     }
 
     fn reply(&mut self, broker: BrokerId, client: &ClientId, payload: Payload, out: &mut Events) {
-        let label = payload.label().to_string();
+        let label = payload.label_string();
         if let Some(message_id) = self.network.send(
             Endpoint::Broker(broker),
             Endpoint::Client(client.clone()),
@@ -2183,7 +2183,7 @@ impl World {
             });
             return;
         }
-        let label = message.payload.label().to_string();
+        let label = message.payload.label_string();
         let delivered_at = out.0.len();
         let mut txn_offsets = None;
         let handled = match message.payload {

@@ -135,7 +135,7 @@ fn a_batch_is_sent_only_after_its_partition_is_added_and_is_transactional() {
         .network()
         .in_flight()
         .iter()
-        .map(|m| m.payload.label().to_string())
+        .map(|m| m.payload.label_string())
         .collect();
     assert_eq!(in_flight, ["AddPartitionsToTxn request (payments-0)"]);
     step(&mut w, Action::DeliverAll {});

@@ -43,7 +43,7 @@ impl MessageView {
             id: message.id.0,
             from: message.from.to_string(),
             to: message.to.to_string(),
-            label: message.payload.label().to_string(),
+            label: message.payload.label_string(),
             is_ack,
             is_request,
             error: message.payload.error(),

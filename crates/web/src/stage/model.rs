@@ -198,7 +198,7 @@ impl MessageNode {
             id: message.id.0,
             from: message.from.clone(),
             to: message.to.clone(),
-            label: message.payload.label().to_string(),
+            label: message.payload.label_string(),
             short: short_label(&message.payload),
             is_ack: message.payload.is_acknowledgement(),
             new,
