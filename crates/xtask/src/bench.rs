@@ -423,9 +423,17 @@ fn render(ratios: &[Ratio], quick: bool) -> String {
         if quick { " --quick" } else { "" }
     );
     for ratio in ratios {
-        let value = ratio
-            .value
-            .map_or_else(|| "-".to_owned(), |v| format!("{v:.2}"));
+        // Three decimals for a ratio, so that one a hair under its target does not print as it.
+        let value = ratio.value.map_or_else(
+            || "-".to_owned(),
+            |v| {
+                if v < 10.0 {
+                    format!("{v:.3}")
+                } else {
+                    format!("{v:.0}")
+                }
+            },
+        );
         let verdict = match ratio.meets {
             Some(true) => "meets",
             Some(false) => "MISSES",
