@@ -173,7 +173,7 @@ pub(crate) fn npm_install(
         dest.display()
     );
     if which("npm").is_none() {
-        apt_install(&["npm"], "npm installs the binaryen package")
+        apt_install(&["npm"], &format!("npm installs the {package} package"))
             .map_err(|e| format!("{e}\nthen: {manual}"))?;
     }
     let parent = dest
