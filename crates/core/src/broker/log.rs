@@ -89,7 +89,7 @@ impl PartitionLog {
     }
 
     /// Sets [`Self::log_end_offset`] after the batches or the log start changed.
-    fn batches_changed(&mut self) {
+    fn recompute_log_end(&mut self) {
         self.log_end_offset = self
             .batches
             .last()
@@ -132,7 +132,7 @@ impl PartitionLog {
             active.next_offset = base.plus(count);
         }
         self.batches.push_back(Arc::new(batch));
-        self.batches_changed();
+        self.recompute_log_end();
         base
     }
 
@@ -164,7 +164,7 @@ impl PartitionLog {
             return false;
         }
         self.log_start_offset = offset;
-        self.batches_changed();
+        self.recompute_log_end();
         self.high_watermark = self.high_watermark.max(offset);
         true
     }
@@ -251,7 +251,7 @@ impl PartitionLog {
         let removed: Vec<StoredBatch> = (self.batches.split_off(keep).into_iter())
             .map(Arc::unwrap_or_clone)
             .collect();
-        self.batches_changed();
+        self.recompute_log_end();
         let end = self.log_end_offset();
         // Segments are in offset order: those starting at or past the new end are the last ones.
         let past_end = partition_point_by(&self.segments, |s| s.base_offset < end);
