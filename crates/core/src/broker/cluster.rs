@@ -23,6 +23,7 @@ use crate::ids::{BrokerId, ClientId, LeaderEpoch, Offset, TopicPartition};
 use crate::ids::{ProducerEpoch, ProducerId, Sequence, TransactionVersion};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::sync::Arc;
 
 /// One copy of a partition on one broker: its log and the producer state rebuilt from it.
 #[derive(Clone, Debug)]
@@ -1076,23 +1077,35 @@ fn truncate_follower(
     let mut keep = replica.log.log_start_offset();
     // Both logs are in offset order: one walk over the leader's finds the batch holding each of
     // the follower's base offsets (a lookup per batch cost a binary search of the persistent
-    // vector, and the whole walk ran at every restart and election). The walks go leaf by leaf:
-    // the persistent vector's own iterator costs a tree lookup per batch.
-    let mut leader_batches = leader_log.batches().leaves().flatten().peekable();
-    for batch in replica.log.batches().leaves().flatten() {
-        while leader_batches
-            .next_if(|b| b.next_offset() <= batch.base_offset)
-            .is_some()
-        {}
-        let same = leader_batches.peek().is_some_and(|b| {
-            b.base_offset == batch.base_offset
-                && b.leader_epoch == batch.leader_epoch
-                && b.record_count() == batch.record_count()
-        });
-        if !same {
-            break;
+    // vector, and the whole walk runs at every restart and election). The walks go leaf by
+    // leaf, over slices: the persistent vector's own iterator costs a tree lookup per batch.
+    let mut leader_leaves = leader_log.batches().leaves();
+    let mut leader_batches: &[Arc<StoredBatch>] = &[];
+    'walk: for leaf in replica.log.batches().leaves() {
+        for batch in leaf {
+            // The leader's batches that end at or before this one begins cannot be it.
+            let candidate = loop {
+                match leader_batches.split_first() {
+                    Some((b, rest)) if b.next_offset() <= batch.base_offset => {
+                        leader_batches = rest;
+                    }
+                    Some((b, _)) => break Some(b),
+                    None => match leader_leaves.next() {
+                        Some(next) => leader_batches = next,
+                        None => break None,
+                    },
+                }
+            };
+            let same = candidate.is_some_and(|b| {
+                b.base_offset == batch.base_offset
+                    && b.leader_epoch == batch.leader_epoch
+                    && b.record_count() == batch.record_count()
+            });
+            if !same {
+                break 'walk;
+            }
+            keep = batch.next_offset();
         }
-        keep = batch.next_offset();
     }
     let before = replica.log.log_end_offset();
     if keep < before {
