@@ -722,6 +722,28 @@ impl fmt::Display for Event {
     }
 }
 
+/// Items written one after another with `separator` between them, each by `item`: a list in a
+/// sentence without a string per item (the tool views list every producer a partition remembers).
+pub(crate) fn joined<'a, T>(
+    items: &'a [T],
+    separator: &'static str,
+    item: impl Fn(&T, &mut fmt::Formatter<'_>) -> fmt::Result + 'a,
+) -> impl fmt::Display + 'a {
+    struct Joined<'a, T, F>(&'a [T], &'static str, F);
+    impl<T, F: Fn(&T, &mut fmt::Formatter<'_>) -> fmt::Result> fmt::Display for Joined<'_, T, F> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            for (i, t) in self.0.iter().enumerate() {
+                if i > 0 {
+                    f.write_str(self.1)?;
+                }
+                (self.2)(t, f)?;
+            }
+            Ok(())
+        }
+    }
+    Joined(items, separator, item)
+}
+
 /// Collects a step's events in order.
 #[derive(Debug)]
 pub struct Events(pub Vec<Event>, Narration);
@@ -751,10 +773,16 @@ impl Events {
 
     /// Like [`Events::push`], building the explanation only when the world narrates.
     pub fn push_with(&mut self, kind: EventKind, explanation: impl FnOnce() -> String) {
-        let explanation = match self.1 {
+        let explanation = self.narrated(explanation);
+        self.0.push(Event::new(kind, explanation));
+    }
+
+    /// `explanation()` when the world narrates, else nothing: for an explanation built before
+    /// its event is, from data the event then takes.
+    pub fn narrated(&self, explanation: impl FnOnce() -> String) -> String {
+        match self.1 {
             Narration::On => explanation(),
             Narration::Off => String::new(),
-        };
-        self.0.push(Event::new(kind, explanation));
+        }
     }
 }

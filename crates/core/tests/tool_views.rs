@@ -102,6 +102,63 @@ fn describe_producers_lists_what_the_leader_remembers() {
     );
 }
 
+// A partition that has seen many producer sessions: the step's sentence counts them and names
+// only the one in a transaction; the event keeps every row.
+#[test]
+fn describing_many_producers_names_only_those_in_a_transaction() {
+    use eos_core::config::{ProducerConfig, WorldConfig};
+    use eos_core::{Action, ClientId, EventKind, World};
+    let mut config = WorldConfig::default();
+    let mut tx = ProducerConfig::named("tx");
+    tx.transactional_id = Some("orders".to_owned());
+    config.producers = (1..=6)
+        .map(|i| ProducerConfig::named(&format!("p{i}")))
+        .chain([tx])
+        .collect();
+    let mut world = World::new(&config, 1).expect("valid world");
+    let mut step = |action: Action| world.step(&action).expect("the step runs");
+    let send = |producer: &str| Action::Send {
+        producer: ClientId::new(producer),
+        topic: "payments".to_owned(),
+        partition: Some(0),
+        key: None,
+        value: "v".to_owned(),
+    };
+    step(Action::InitTransactions {
+        producer: ClientId::new("tx"),
+    });
+    step(Action::DeliverAll {});
+    step(Action::BeginTransaction {
+        producer: ClientId::new("tx"),
+    });
+    for producer in ["p1", "p2", "p3", "p4", "p5", "p6", "tx"] {
+        step(send(producer));
+        step(Action::DeliverAll {});
+    }
+    let events = step(Action::DescribeProducers {
+        topic: "payments".to_owned(),
+        partition: 0,
+    });
+    let [event] = &events[..] else {
+        panic!("one event: {events:?}")
+    };
+    let EventKind::ProducersDescribed { producers, .. } = &event.kind else {
+        panic!("{event:?}")
+    };
+    assert_eq!(producers.len(), 7);
+    let open = producers
+        .iter()
+        .find(|p| p.current_transaction_start_offset.is_some())
+        .expect("tx's transaction is open");
+    assert_eq!(
+        event.explanation,
+        format!(
+            "kafka-transactions.sh describe-producers on payments-0: the leader remembers 7 producers. In a transaction: producer {} at epoch 0, last sequence 0, an open transaction since offset 6. The other 6 have no open transaction.",
+            open.producer_id
+        )
+    );
+}
+
 // TransactionsCommand.DescribeTransactionsCommand and ListTransactionsCommand.
 #[test]
 fn describe_and_list_show_the_coordinators_view() {

@@ -2,7 +2,14 @@
 //! describe-producers, find-hanging, abort) and coordinator requests built by hand.
 
 use super::*;
+use crate::event::joined;
 use crate::exchanges::{HandMadeAnswer, HandMadeRequest};
+
+/// How many producers a describe-producers sentence names one by one: a partition that has
+/// seen many producer sessions (each restart of a producer without a transactional.id is a new
+/// producer id, kept until `producer.id.expiration.ms`) would otherwise make one sentence of
+/// dozens of rows.
+const DESCRIBED_IN_FULL: usize = 5;
 
 impl World {
     /// Admin `listTransactions` (`TransactionCoordinator.handleListTransactions`).
@@ -17,28 +24,27 @@ impl World {
                 state: m.state,
             })
             .collect();
-        let rows: Vec<String> = transactions
-            .iter()
-            .map(|t| {
-                format!(
+        let explanation = || {
+            if transactions.is_empty() {
+                return "kafka-transactions.sh list: the transaction coordinator knows no transactional.id."
+                    .to_owned();
+            }
+            let rows = joined(&transactions, "; ", |t, f| {
+                write!(
+                    f,
                     "{} (producer {}, epoch {}) is {}",
                     t.transactional_id,
                     t.producer_id,
                     t.producer_epoch,
                     t.state.name()
                 )
-            })
-            .collect();
-        let explanation = if rows.is_empty() {
-            "kafka-transactions.sh list: the transaction coordinator knows no transactional.id."
-                .to_owned()
-        } else {
+            });
             format!(
-                "kafka-transactions.sh list: the transaction coordinator knows {} transactional.id(s): {}.",
-                rows.len(),
-                rows.join("; ")
+                "kafka-transactions.sh list: the transaction coordinator knows {} transactional.id(s): {rows}.",
+                transactions.len(),
             )
         };
+        let explanation = out.narrated(explanation);
         out.push(EventKind::TransactionsListed { transactions }, explanation);
     }
 
@@ -63,32 +69,53 @@ impl World {
             .unwrap_or_default()
     }
 
-    /// Admin `describeProducers` (`KafkaApis.handleDescribeProducersRequest`).
+    /// Admin `describeProducers` (`KafkaApis.handleDescribeProducersRequest`). Past
+    /// [`DESCRIBED_IN_FULL`] producers the sentence names only those in a transaction (the ones
+    /// find-hanging and abort are about); the event keeps every row.
     pub(super) fn describe_producers(&self, tp: &TopicPartition, out: &mut Events) {
         let producers = self.producers_of(tp);
-        let rows: Vec<String> = producers
-            .iter()
-            .map(|p| {
-                let txn = p.current_transaction_start_offset.map_or_else(
-                    || "no open transaction".to_owned(),
-                    |o| format!("an open transaction since offset {o}"),
+        let explanation = || {
+            if producers.is_empty() {
+                return format!(
+                    "kafka-transactions.sh describe-producers on {tp}: the leader remembers no producer."
                 );
-                format!(
-                    "producer {} at epoch {}, last sequence {}, {txn}",
+            }
+            let row = |p: &DescribedProducer, f: &mut fmt::Formatter<'_>| {
+                write!(
+                    f,
+                    "producer {} at epoch {}, last sequence {}, ",
                     p.producer_id, p.producer_epoch, p.last_sequence
-                )
-            })
-            .collect();
-        let explanation = if rows.is_empty() {
+                )?;
+                match p.current_transaction_start_offset {
+                    Some(o) => write!(f, "an open transaction since offset {o}"),
+                    None => f.write_str("no open transaction"),
+                }
+            };
+            if producers.len() <= DESCRIBED_IN_FULL {
+                let rows = joined(&producers, "; ", row);
+                return format!(
+                    "kafka-transactions.sh describe-producers on {tp}: the leader remembers {rows}."
+                );
+            }
+            let open: Vec<DescribedProducer> = producers
+                .iter()
+                .filter(|p| p.current_transaction_start_offset.is_some())
+                .cloned()
+                .collect();
+            let others = producers.len() - open.len();
+            if open.is_empty() {
+                return format!(
+                    "kafka-transactions.sh describe-producers on {tp}: the leader remembers {} producers, none with an open transaction.",
+                    producers.len()
+                );
+            }
+            let rows = joined(&open, "; ", row);
             format!(
-                "kafka-transactions.sh describe-producers on {tp}: the leader remembers no producer."
-            )
-        } else {
-            format!(
-                "kafka-transactions.sh describe-producers on {tp}: the leader remembers {}.",
-                rows.join("; ")
+                "kafka-transactions.sh describe-producers on {tp}: the leader remembers {} producers. In a transaction: {rows}. The other {others} have no open transaction.",
+                producers.len(),
             )
         };
+        let explanation = out.narrated(explanation);
         out.push(
             EventKind::ProducersDescribed {
                 topic_partition: tp.clone(),
@@ -130,26 +157,24 @@ impl World {
                 }
             }
         }
-        let rows: Vec<String> = hanging
-            .iter()
-            .map(|h| {
-                format!(
+        let explanation = out.narrated(|| {
+            if hanging.is_empty() {
+                return format!(
+                    "kafka-transactions.sh find-hanging: no open transaction idle for {max_timeout_ms} ms or more lacks a transaction at the coordinator; nothing hangs."
+                );
+            }
+            let rows = joined(&hanging, "; ", |h, f| {
+                write!(
+                    f,
                     "{}: producer {} (epoch {}) since offset {}, idle {} ms",
                     h.topic_partition, h.producer_id, h.producer_epoch, h.start_offset, h.idle_ms
                 )
-            })
-            .collect();
-        let explanation = if rows.is_empty() {
+            });
             format!(
-                "kafka-transactions.sh find-hanging: no open transaction idle for {max_timeout_ms} ms or more lacks a transaction at the coordinator; nothing hangs."
+                "kafka-transactions.sh find-hanging: {} open transaction(s) idle for {max_timeout_ms} ms or more that the coordinator does not hold, so nothing will ever end them and each freezes its partition's last stable offset: {rows}. Abort each with abort_transaction_admin.",
+                hanging.len(),
             )
-        } else {
-            format!(
-                "kafka-transactions.sh find-hanging: {} open transaction(s) idle for {max_timeout_ms} ms or more that the coordinator does not hold, so nothing will ever end them and each freezes its partition's last stable offset: {}. Abort each with abort_transaction_admin.",
-                rows.len(),
-                rows.join("; ")
-            )
-        };
+        });
         out.push(
             EventKind::HangingTransactionsFound {
                 max_transaction_timeout_ms: max_timeout_ms,
