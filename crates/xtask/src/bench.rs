@@ -26,6 +26,9 @@ use crate::toolchain::{Needs, Toolchain, write_atomic};
 
 const USAGE: &str = "usage: cargo xtask bench [--quick] [--skip-build]";
 const WASI_TARGET: &str = "wasm32-wasip1";
+/// The wasm-opt level of the app and the explorer's worker (`data-wasm-opt` in index.html), so
+/// that the core's wasm is measured as the lab ships it.
+const SHIPPED_WASM_OPT_LEVEL: &str = "z";
 /// Every byte of the first visit before the visitor acts, compressed as a static host would
 /// serve it.
 const FIRST_LOAD_BUDGET_KIB: f64 = crate::first_load::BUDGET_KIB;
@@ -202,12 +205,23 @@ fn wasi_step_bench(tc: &Toolchain) -> Result<PathBuf, String> {
         .args(["--target", WASI_TARGET, "--message-format=json"])
         .probe()
         .ok_or_else(|| format!("the step benchmark did not build for {WASI_TARGET}"))?;
-    built
+    let wasm = built
         .lines()
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
         .filter_map(|message| message["executable"].as_str().map(PathBuf::from))
         .next_back()
-        .ok_or_else(|| "cargo named no benchmark executable".to_owned())
+        .ok_or_else(|| "cargo named no benchmark executable".to_owned())?;
+    // The lab's wasm is what Trunk's wasm-opt makes of cargo's; measure the same.
+    let wasm_opt = crate::tools::ensure_wasm_opt()?;
+    let shipped = tc.target_dir.join("step-bench-shipped.wasm");
+    Cmd::new(wasm_opt)
+        .arg(format!("-O{SHIPPED_WASM_OPT_LEVEL}"))
+        .arg(&wasm)
+        .arg("-o")
+        .arg(&shipped)
+        .run_with_timeout(Duration::from_secs(300))
+        .map_err(|e| format!("wasm-opt failed on the step benchmark: {e}"))?;
+    Ok(shipped)
 }
 
 /// The step benchmark's wasm run under the pinned Node LTS.
@@ -483,6 +497,20 @@ fn line_with(text: &str, label: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_benchmark_optimises_the_wasm_as_the_app_ships_it() {
+        let index = include_str!("../../../index.html");
+        let rust_links: Vec<&str> = index
+            .lines()
+            .filter(|l| l.contains("data-trunk rel=\"rust\""))
+            .collect();
+        assert_eq!(rust_links.len(), 2, "the app and the explorer's worker");
+        for link in rust_links {
+            let level = format!("data-wasm-opt=\"{SHIPPED_WASM_OPT_LEVEL}\"");
+            assert!(link.contains(&level), "{link}");
+        }
+    }
 
     #[test]
     fn numbers_are_read_from_the_benchmarks_lines() {
