@@ -2,7 +2,7 @@
 //! `cargo bench -p eos-core --bench step`; the figures go into `docs/performance.md`.
 //!
 //! A plain harness (no criterion) keeps the build light on 2-core machines: each measurement
-//! is the median of several runs.
+//! is the median, or the fastest, of several runs (each says which and why).
 
 #![allow(clippy::disallowed_methods)] // a benchmark measures wall-clock time on purpose
 
