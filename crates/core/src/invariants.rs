@@ -733,7 +733,12 @@ impl Invariants {
             return;
         }
         for send_id in send_ids {
-            if !self.written.keys().any(|(_, written)| written == send_id) {
+            // A send is only ever written to the partition it was queued for.
+            let written = world.sends().get(send_id).is_some_and(|send| {
+                self.written
+                    .contains_key(&(send.topic_partition.clone(), *send_id))
+            });
+            if !written {
                 broken.push((
                     NO_SEND_LOST,
                     format!(

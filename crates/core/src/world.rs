@@ -2183,7 +2183,8 @@ impl World {
             });
             return;
         }
-        let label = message.payload.label_string();
+        // Only the narration names it; the payload moves on below.
+        let label = out.narrated(|| message.payload.label_string());
         let delivered_at = out.0.len();
         let mut txn_offsets = None;
         let handled = match message.payload {

@@ -384,7 +384,7 @@ impl World {
     /// request, reported when it arrives.
     pub(super) fn deliver_to_lab(&mut self, message: Message, out: &mut Events) {
         let id = message.id;
-        let label = message.payload.label_string();
+        let label = message.payload.label();
         let (Some(request), Endpoint::Broker(broker)) =
             (raw_answer_request(&message.payload), message.from)
         else {
