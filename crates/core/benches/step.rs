@@ -137,11 +137,11 @@ fn main() {
     let small = step_cost_at(100);
     let large = step_cost_at(big);
     println!(
-        "send+deliver step at 100 records: {:.1} µs",
+        "send+deliver step at 100 records: {:.2} µs",
         small.as_secs_f64() * 1e6
     );
     println!(
-        "send+deliver step at {big} records: {:.1} µs",
+        "send+deliver step at {big} records: {:.2} µs",
         large.as_secs_f64() * 1e6
     );
     println!("ratio: {:.2}", large.as_secs_f64() / small.as_secs_f64());
