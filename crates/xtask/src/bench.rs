@@ -50,6 +50,23 @@ struct Ratio {
 }
 
 impl Ratio {
+    /// A measured ratio that meets its target at `limit` or below (`target` in words).
+    fn at_most(
+        name: &'static str,
+        value: f64,
+        target: &'static str,
+        limit: f64,
+        detail: String,
+    ) -> Self {
+        Self {
+            name,
+            value: Some(value),
+            target,
+            meets: Some(value <= limit),
+            detail,
+        }
+    }
+
     /// A ratio the run could not measure, and why.
     fn not_measured(name: &'static str, target: &'static str, why: &str) -> Self {
         Self {
@@ -364,17 +381,16 @@ fn step_cost_ratio(natives: &[String]) -> Ratio {
     let (Some(short), Some(long)) = (fastest(|c| c.0), fastest(|c| c.1)) else {
         return Ratio::not_measured(name, "<= 1.5", "the benchmark printed no step cost");
     };
-    let ratio = long / short;
-    Ratio {
+    Ratio::at_most(
         name,
-        value: Some(ratio),
-        target: "<= 1.5",
-        meets: Some(ratio <= 1.5),
-        detail: format!(
+        long / short,
+        "<= 1.5",
+        1.5,
+        format!(
             "send+deliver step at the short log {short:.2} µs, at the long log {long:.2} µs (the fastest of {} rounds)",
             costs.len()
         ),
-    }
+    )
 }
 
 /// One run's send-and-deliver step cost in µs at the short log and at the long one.
@@ -393,18 +409,17 @@ fn step_and_render(tc: &Toolchain, dist: &Path) -> Ratio {
     match crate::render_bench::medians(tc, dist, &sizes, false) {
         Ok(medians) => {
             let (short, long) = (medians[0].1, medians[medians.len() - 1].1);
-            let ratio = long / short;
-            Ratio {
+            Ratio::at_most(
                 name,
-                value: Some(ratio),
-                target: "<= 1.5",
-                meets: Some(ratio <= 1.5),
-                detail: format!(
+                long / short,
+                "<= 1.5",
+                1.5,
+                format!(
                     "median click (Send, Deliver all) until rendered: {short:.2} ms at {} records, {long:.2} ms at {}",
                     sizes[0],
                     sizes[sizes.len() - 1]
                 ),
-            }
+            )
         }
         Err(why) => Ratio::not_measured(name, "<= 1.5", &why),
     }
