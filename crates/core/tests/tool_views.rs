@@ -102,37 +102,47 @@ fn describe_producers_lists_what_the_leader_remembers() {
     );
 }
 
-// A partition that has seen many producer sessions: the step's sentence counts them and names
-// only the one in a transaction; the event keeps every row.
-#[test]
-fn describing_many_producers_names_only_those_in_a_transaction() {
+/// describe-producers' sentence after `idempotent` producers without and `transactional` ones
+/// with an open transaction have each written a record to payments-0, with the producers the
+/// event lists.
+fn describe_after(
+    idempotent: usize,
+    transactional: usize,
+) -> (Vec<eos_core::event::DescribedProducer>, String) {
     use eos_core::config::{ProducerConfig, WorldConfig};
     use eos_core::{Action, ClientId, EventKind, World};
-    let mut config = WorldConfig::default();
-    let mut tx = ProducerConfig::named("tx");
-    tx.transactional_id = Some("orders".to_owned());
-    config.producers = (1..=6)
-        .map(|i| ProducerConfig::named(&format!("p{i}")))
-        .chain([tx])
-        .collect();
+    let plain: Vec<String> = (1..=idempotent).map(|i| format!("p{i}")).collect();
+    let txn: Vec<String> = (1..=transactional).map(|i| format!("tx{i}")).collect();
+    let transactional_producer = |id: &String| ProducerConfig {
+        transactional_id: Some(format!("orders-{id}")),
+        ..ProducerConfig::named(id)
+    };
+    let config = WorldConfig {
+        producers: plain
+            .iter()
+            .map(|id| ProducerConfig::named(id))
+            .chain(txn.iter().map(transactional_producer))
+            .collect(),
+        ..WorldConfig::default()
+    };
     let mut world = World::new(&config, 1).expect("valid world");
     let mut step = |action: Action| world.step(&action).expect("the step runs");
-    let send = |producer: &str| Action::Send {
-        producer: ClientId::new(producer),
-        topic: "payments".to_owned(),
-        partition: Some(0),
-        key: None,
-        value: "v".to_owned(),
-    };
-    step(Action::InitTransactions {
-        producer: ClientId::new("tx"),
-    });
-    step(Action::DeliverAll {});
-    step(Action::BeginTransaction {
-        producer: ClientId::new("tx"),
-    });
-    for producer in ["p1", "p2", "p3", "p4", "p5", "p6", "tx"] {
-        step(send(producer));
+    for id in &txn {
+        let producer = ClientId::new(id.as_str());
+        step(Action::InitTransactions {
+            producer: producer.clone(),
+        });
+        step(Action::DeliverAll {});
+        step(Action::BeginTransaction { producer });
+    }
+    for id in plain.iter().chain(&txn) {
+        step(Action::Send {
+            producer: ClientId::new(id.as_str()),
+            topic: "payments".to_owned(),
+            partition: Some(0),
+            key: None,
+            value: "v".to_owned(),
+        });
         step(Action::DeliverAll {});
     }
     let events = step(Action::DescribeProducers {
@@ -145,17 +155,50 @@ fn describing_many_producers_names_only_those_in_a_transaction() {
     let EventKind::ProducersDescribed { producers, .. } = &event.kind else {
         panic!("{event:?}")
     };
+    (producers.clone(), event.explanation.clone())
+}
+
+// A partition that has seen many producer sessions: the step's sentence counts them and names
+// only those in a transaction; the event keeps every row.
+#[test]
+fn describing_many_producers_names_only_those_in_a_transaction() {
+    let (producers, sentence) = describe_after(6, 1);
     assert_eq!(producers.len(), 7);
     let open = producers
         .iter()
         .find(|p| p.current_transaction_start_offset.is_some())
-        .expect("tx's transaction is open");
+        .expect("tx1's transaction is open");
     assert_eq!(
-        event.explanation,
+        sentence,
         format!(
             "kafka-transactions.sh describe-producers on payments-0: the leader remembers 7 producers. In a transaction: producer {} at epoch 0, last sequence 0, an open transaction since offset 6. The other 6 have no open transaction.",
             open.producer_id
         )
+    );
+
+    let (producers, sentence) = describe_after(1, 5);
+    assert_eq!(producers.len(), 6);
+    assert_eq!(
+        sentence.matches("an open transaction since offset").count(),
+        5
+    );
+    assert!(
+        sentence.ends_with(". The other one has no open transaction."),
+        "{sentence}"
+    );
+
+    let (_, sentence) = describe_after(6, 0);
+    assert_eq!(
+        sentence,
+        "kafka-transactions.sh describe-producers on payments-0: the leader remembers 6 producers, none with an open transaction."
+    );
+
+    let (_, sentence) = describe_after(2, 1);
+    assert_eq!(sentence.matches("producer ").count(), 3, "{sentence}");
+    assert_eq!(
+        sentence.matches("no open transaction").count(),
+        2,
+        "{sentence}"
     );
 }
 

@@ -97,21 +97,24 @@ impl World {
                     "kafka-transactions.sh describe-producers on {tp}: the leader remembers {rows}."
                 );
             }
-            let open: Vec<DescribedProducer> = producers
+            let open: Vec<&DescribedProducer> = producers
                 .iter()
                 .filter(|p| p.current_transaction_start_offset.is_some())
-                .cloned()
                 .collect();
-            let others = producers.len() - open.len();
             if open.is_empty() {
                 return format!(
                     "kafka-transactions.sh describe-producers on {tp}: the leader remembers {} producers, none with an open transaction.",
                     producers.len()
                 );
             }
-            let rows = joined(&open, "; ", row);
+            let rows = joined(&open, "; ", |p, f| row(p, f));
+            let others = match producers.len() - open.len() {
+                0 => String::new(),
+                1 => " The other one has no open transaction.".to_owned(),
+                n => format!(" The other {n} have no open transaction."),
+            };
             format!(
-                "kafka-transactions.sh describe-producers on {tp}: the leader remembers {} producers. In a transaction: {rows}. The other {others} have no open transaction.",
+                "kafka-transactions.sh describe-producers on {tp}: the leader remembers {} producers. In a transaction: {rows}.{others}",
                 producers.len(),
             )
         };
